@@ -1,0 +1,85 @@
+import type { BinaryOp, FloatArray, Kernels } from './types.js';
+
+/**
+ * Plain TypeScript kernels: the oracle every faster backend is tested against.
+ * Loops are written index-first and without closures so V8 keeps them monomorphic.
+ */
+export const referenceKernels: Kernels = {
+  name: 'typescript',
+
+  matmul(a, b, c, m, n, k, transA, transB, accumulate) {
+    if (!accumulate) c.fill(0, 0, m * n);
+    // i-p-j order: the innermost loop walks B and C rows contiguously when B is not transposed.
+    if (!transB) {
+      for (let i = 0; i < m; i++) {
+        const ci = i * n;
+        for (let p = 0; p < k; p++) {
+          const aip = transA ? a[p * m + i] : a[i * k + p];
+          if (aip === 0) continue;
+          const bp = p * n;
+          for (let j = 0; j < n; j++) c[ci + j] += aip * b[bp + j];
+        }
+      }
+    } else {
+      for (let i = 0; i < m; i++) {
+        const ci = i * n;
+        for (let j = 0; j < n; j++) {
+          const bj = j * k;
+          let s = 0;
+          if (transA) for (let p = 0; p < k; p++) s += a[p * m + i] * b[bj + p];
+          else {
+            const ai = i * k;
+            for (let p = 0; p < k; p++) s += a[ai + p] * b[bj + p];
+          }
+          c[ci + j] += s;
+        }
+      }
+    }
+  },
+
+  binary(op: BinaryOp, a: FloatArray, b: FloatArray, out: FloatArray) {
+    const n = out.length;
+    switch (op) {
+      case 'add':
+        for (let i = 0; i < n; i++) out[i] = a[i] + b[i];
+        break;
+      case 'sub':
+        for (let i = 0; i < n; i++) out[i] = a[i] - b[i];
+        break;
+      case 'mul':
+        for (let i = 0; i < n; i++) out[i] = a[i] * b[i];
+        break;
+      case 'div':
+        for (let i = 0; i < n; i++) out[i] = a[i] / b[i];
+        break;
+    }
+  },
+
+  binaryRow(op, a, row, out, rows, cols) {
+    for (let r = 0; r < rows; r++) {
+      const o = r * cols;
+      switch (op) {
+        case 'add':
+          for (let c = 0; c < cols; c++) out[o + c] = a[o + c] + row[c];
+          break;
+        case 'sub':
+          for (let c = 0; c < cols; c++) out[o + c] = a[o + c] - row[c];
+          break;
+        case 'mul':
+          for (let c = 0; c < cols; c++) out[o + c] = a[o + c] * row[c];
+          break;
+        case 'div':
+          for (let c = 0; c < cols; c++) out[o + c] = a[o + c] / row[c];
+          break;
+      }
+    }
+  },
+
+  sumRows(a, out, rows, cols) {
+    out.fill(0, 0, cols);
+    for (let r = 0; r < rows; r++) {
+      const o = r * cols;
+      for (let c = 0; c < cols; c++) out[c] += a[o + c];
+    }
+  },
+};

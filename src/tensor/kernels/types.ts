@@ -1,0 +1,45 @@
+/**
+ * The small interface every hot loop goes through. `reference.ts` is the plain TypeScript
+ * implementation and the oracle in tests; faster backends (WebAssembly SIMD, native BLAS) implement
+ * the same functions and are checked against it.
+ *
+ * All arrays are contiguous, row-major, and of one dtype per call (a backend may assume
+ * `a`, `b` and `out` are all Float32Array or all Float64Array).
+ */
+export type FloatArray = Float32Array | Float64Array;
+
+export type BinaryOp = 'add' | 'sub' | 'mul' | 'div';
+
+export interface Kernels {
+  /** Human-readable backend name, logged at start and shown by /readyz. */
+  readonly name: string;
+
+  /**
+   * General matrix multiply, `C = op(A)·op(B)` or, with `accumulate`, `C += op(A)·op(B)`.
+   * `op(A)` is m×k: A is stored m×k, or k×m when `transA`. `op(B)` is k×n: B is stored k×n,
+   * or n×k when `transB`. C is m×n. Arrays may be subarrays (views) of larger buffers.
+   */
+  matmul(
+    a: FloatArray,
+    b: FloatArray,
+    c: FloatArray,
+    m: number,
+    n: number,
+    k: number,
+    transA: boolean,
+    transB: boolean,
+    accumulate: boolean,
+  ): void;
+
+  /** `out[i] = a[i] op b[i]` for equal-length contiguous arrays. */
+  binary(op: BinaryOp, a: FloatArray, b: FloatArray, out: FloatArray): void;
+
+  /**
+   * `out[r*cols + c] = a[r*cols + c] op row[c]`: the broadcast of a row vector over a matrix,
+   * the shape of every bias add in a network.
+   */
+  binaryRow(op: BinaryOp, a: FloatArray, row: FloatArray, out: FloatArray, rows: number, cols: number): void;
+
+  /** `out[c] = Σ_r a[r*cols + c]`: column sums, the gradient of a broadcast bias. */
+  sumRows(a: FloatArray, out: FloatArray, rows: number, cols: number): void;
+}
