@@ -310,7 +310,7 @@ export function lbfgsStep(
   const first = closure(x);
   const origLoss = first.loss;
   let loss = origLoss;
-  let flatGrad = first.grad.slice();
+  let flatGrad: Float64Array = first.grad.slice();
   let currentEvals = 1;
   state.funcEvals += 1;
 
