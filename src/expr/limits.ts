@@ -1,0 +1,11 @@
+/** Limits on objective expressions: they bound parse time, recursion depth and graph size. */
+export const EXPR_LIMITS = {
+  /** Maximum source length in characters. */
+  maxLength: 2000,
+  /** Maximum nesting depth (parentheses, function calls, unary operators and exponents all count). */
+  maxDepth: 64,
+  /** Maximum number of distinct variables. */
+  maxVariables: 32,
+  /** Maximum length of a variable name. */
+  maxNameLength: 32,
+} as const;
