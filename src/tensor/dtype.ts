@@ -1,0 +1,16 @@
+/** Element types: every tensor stores float32 or float64 in one contiguous typed array. */
+export type DType = 'float32' | 'float64';
+export type FloatArray = Float32Array | Float64Array;
+
+export function allocate(dtype: DType, n: number): FloatArray {
+  return dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
+}
+
+export function dtypeOf(a: FloatArray): DType {
+  return a instanceof Float64Array ? 'float64' : 'float32';
+}
+
+/** Type promotion of a binary op: float64 wins, as in PyTorch. */
+export function promote(a: DType, b: DType): DType {
+  return a === 'float64' || b === 'float64' ? 'float64' : 'float32';
+}

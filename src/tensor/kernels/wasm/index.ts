@@ -1,0 +1,219 @@
+import type { BinaryOp, FloatArray, Kernels } from '../types.js';
+import { wasmRuntime, type WasmRuntime } from './loader.js';
+
+export { WasmRuntime, wasmRuntime } from './loader.js';
+
+/** The WebAssembly SIMD backend, plus optional allocation in its memory (zero-copy operands). */
+export interface WasmKernels extends Kernels {
+  /**
+   * A zeroed array of `length` elements living in the kernels' own memory. Kernels read and write such
+   * arrays in place; any other array is copied into a scratch arena and (for outputs) back out.
+   * Call {@link WasmKernels.free} when done; it is reused by the next alloc of the same size class.
+   */
+  alloc(length: number, dtype: 'float32' | 'float64'): FloatArray;
+  /** Give back an array from {@link WasmKernels.alloc}. The array must not be used afterwards. */
+  free(arr: FloatArray): void;
+  /** Bytes copied into and out of wasm memory so far (to check the copies don't eat the gain). */
+  readonly copiedBytes: number;
+}
+
+const OP: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3 };
+
+/**
+ * Below these sizes the JS↔wasm copies cost more than the SIMD saves, so plain loops run instead
+ * (measured with bench/kernels.ts; see BENCHMARKS.md). Operands already in wasm memory always go to wasm.
+ */
+const MATMUL_MIN_FLOPS = 2 * 8 * 8 * 8;
+const ELEMENTWISE_MIN = Number.POSITIVE_INFINITY; // copy in + SIMD + copy out loses to one JS loop
+
+/** Size thresholds below which operands outside wasm memory go to the fallback (0 = always wasm). */
+export interface WasmThresholds {
+  /** 2·m·n·k below which matmul runs in the fallback. */
+  matmulMinFlops?: number;
+  /** Element count below which binary/binaryRow/sumRows run in the fallback. */
+  elementwiseMin?: number;
+}
+
+class WasmKernelsImpl implements WasmKernels {
+  readonly name = 'wasm';
+  copiedBytes = 0;
+  private scratchPtr = 0;
+  private scratchBytes = 0;
+  private workF32 = 0;
+  private workF64 = 0;
+
+  private readonly matmulMin: number;
+  private readonly elementwiseMin: number;
+
+  constructor(
+    private readonly rt: WasmRuntime,
+    private readonly fallback: Kernels,
+    thresholds: WasmThresholds,
+  ) {
+    this.matmulMin = thresholds.matmulMinFlops ?? MATMUL_MIN_FLOPS;
+    this.elementwiseMin = thresholds.elementwiseMin ?? ELEMENTWISE_MIN;
+  }
+
+  alloc(length: number, dtype: 'float32' | 'float64'): FloatArray {
+    const es = dtype === 'float64' ? 8 : 4;
+    const bytes = Math.max(length * es, 1);
+    const ptr = this.rt.allocBytes(bytes);
+    const arr = dtype === 'float64' ? new Float64Array(this.rt.sab, ptr, length) : new Float32Array(this.rt.sab, ptr, length);
+    arr.fill(0);
+    return arr;
+  }
+
+  free(arr: FloatArray): void {
+    if (!this.rt.owns(arr)) return;
+    this.rt.freeBytes(arr.byteOffset, Math.max(arr.byteLength, 1));
+  }
+
+  /** A scratch region of at least `bytes`, reused across calls (grown by doubling). */
+  private scratch(bytes: number): number {
+    if (bytes > this.scratchBytes) {
+      if (this.scratchBytes > 0) this.rt.freeBytes(this.scratchPtr, this.scratchBytes);
+      const size = Math.max(bytes, this.scratchBytes * 2, 1 << 16);
+      this.scratchPtr = this.rt.allocBytes(size);
+      this.scratchBytes = size;
+    }
+    return this.scratchPtr;
+  }
+
+  /** Pointer to `arr`'s first `len` elements in wasm memory, copying it to `at` when it lives elsewhere. */
+  private place(arr: FloatArray, len: number, at: number, copy: boolean): number {
+    if (this.rt.owns(arr)) return arr.byteOffset;
+    if (copy) {
+      const src = arr.length === len ? arr : arr.subarray(0, len);
+      if (arr instanceof Float64Array) this.rt.f64.set(src, at >>> 3);
+      else this.rt.f32.set(src, at >>> 2);
+      this.copiedBytes += len * arr.BYTES_PER_ELEMENT;
+    }
+    return at;
+  }
+
+  private copyOut(out: FloatArray, ptr: number, len: number): void {
+    if (this.rt.owns(out)) return;
+    if (out instanceof Float64Array) out.set(this.rt.f64.subarray(ptr >>> 3, (ptr >>> 3) + len));
+    else out.set(this.rt.f32.subarray(ptr >>> 2, (ptr >>> 2) + len));
+    this.copiedBytes += len * out.BYTES_PER_ELEMENT;
+  }
+
+  private footprint(arr: FloatArray, len: number): number {
+    return this.rt.owns(arr) ? 0 : alignUp(len * arr.BYTES_PER_ELEMENT);
+  }
+
+  matmul(
+    a: FloatArray,
+    b: FloatArray,
+    c: FloatArray,
+    m: number,
+    n: number,
+    k: number,
+    transA: boolean,
+    transB: boolean,
+    accumulate: boolean,
+  ): void {
+    const rt = this.rt;
+    const inWasm = rt.owns(a) && rt.owns(b) && rt.owns(c);
+    if (!inWasm && 2 * m * n * k < this.matmulMin) {
+      this.fallback.matmul(a, b, c, m, n, k, transA, transB, accumulate);
+      return;
+    }
+    const f64 = c instanceof Float64Array;
+    const work = f64 ? this.work64() : this.work32();
+    const la = m * k;
+    const lb = k * n;
+    const lc = m * n;
+    const fa = this.footprint(a, la);
+    const fb = this.footprint(b, lb);
+    const fc = this.footprint(c, lc);
+    const base = fa + fb + fc > 0 ? this.scratch(fa + fb + fc) : 0;
+    const pa = this.place(a, la, base, true);
+    const pb = this.place(b, lb, base + fa, true);
+    const pc = this.place(c, lc, base + fa + fb, accumulate);
+    if (f64) rt.exports.dgemm(pa, pb, pc, m, n, k, transA ? 1 : 0, transB ? 1 : 0, accumulate ? 1 : 0, work);
+    else rt.exports.sgemm(pa, pb, pc, m, n, k, transA ? 1 : 0, transB ? 1 : 0, accumulate ? 1 : 0, work);
+    this.copyOut(c, pc, lc);
+  }
+
+  binary(op: BinaryOp, a: FloatArray, b: FloatArray, out: FloatArray): void {
+    const rt = this.rt;
+    const n = out.length;
+    const inWasm = rt.owns(a) && rt.owns(b) && rt.owns(out);
+    if (!inWasm && n < this.elementwiseMin) {
+      this.fallback.binary(op, a, b, out);
+      return;
+    }
+    const fa = this.footprint(a, n);
+    const fb = this.footprint(b, n);
+    const fo = this.footprint(out, n);
+    const base = fa + fb + fo > 0 ? this.scratch(fa + fb + fo) : 0;
+    const pa = this.place(a, n, base, true);
+    const pb = this.place(b, n, base + fa, true);
+    const po = this.place(out, n, base + fa + fb, false);
+    if (out instanceof Float64Array) rt.exports.binary_f64(OP[op], pa, pb, po, n);
+    else rt.exports.binary_f32(OP[op], pa, pb, po, n);
+    this.copyOut(out, po, n);
+  }
+
+  binaryRow(op: BinaryOp, a: FloatArray, row: FloatArray, out: FloatArray, rows: number, cols: number): void {
+    const rt = this.rt;
+    const n = rows * cols;
+    const inWasm = rt.owns(a) && rt.owns(row) && rt.owns(out);
+    if (!inWasm && n < this.elementwiseMin) {
+      this.fallback.binaryRow(op, a, row, out, rows, cols);
+      return;
+    }
+    const fa = this.footprint(a, n);
+    const fr = this.footprint(row, cols);
+    const fo = this.footprint(out, n);
+    const base = fa + fr + fo > 0 ? this.scratch(fa + fr + fo) : 0;
+    const pa = this.place(a, n, base, true);
+    const pr = this.place(row, cols, base + fa, true);
+    const po = this.place(out, n, base + fa + fr, false);
+    if (out instanceof Float64Array) rt.exports.binary_row_f64(OP[op], pa, pr, po, rows, cols);
+    else rt.exports.binary_row_f32(OP[op], pa, pr, po, rows, cols);
+    this.copyOut(out, po, n);
+  }
+
+  sumRows(a: FloatArray, out: FloatArray, rows: number, cols: number): void {
+    const rt = this.rt;
+    const n = rows * cols;
+    const inWasm = rt.owns(a) && rt.owns(out);
+    if (!inWasm && n < this.elementwiseMin) {
+      this.fallback.sumRows(a, out, rows, cols);
+      return;
+    }
+    const fa = this.footprint(a, n);
+    const fo = this.footprint(out, cols);
+    const base = fa + fo > 0 ? this.scratch(fa + fo) : 0;
+    const pa = this.place(a, n, base, true);
+    const po = this.place(out, cols, base + fa, false);
+    if (out instanceof Float64Array) rt.exports.sum_rows_f64(pa, po, rows, cols);
+    else rt.exports.sum_rows_f32(pa, po, rows, cols);
+    this.copyOut(out, po, cols);
+  }
+
+  private work32(): number {
+    if (this.workF32 === 0) this.workF32 = this.rt.allocBytes(this.rt.exports.sgemm_work_floats() * 4);
+    return this.workF32;
+  }
+
+  private work64(): number {
+    if (this.workF64 === 0) this.workF64 = this.rt.allocBytes(this.rt.exports.dgemm_work_doubles() * 8);
+    return this.workF64;
+  }
+}
+
+function alignUp(bytes: number): number {
+  return Math.ceil(bytes / 64) * 64;
+}
+
+/**
+ * Build a WebAssembly SIMD backend. `fallback` runs the calls too small to be worth the copies
+ * (normally the TypeScript reference). Returns null when WebAssembly SIMD is unavailable.
+ */
+export function createWasmKernels(fallback: Kernels, thresholds: WasmThresholds = {}): WasmKernels | null {
+  const rt = wasmRuntime();
+  return rt ? new WasmKernelsImpl(rt, fallback, thresholds) : null;
+}

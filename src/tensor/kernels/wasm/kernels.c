@@ -1,0 +1,456 @@
+/*
+ * Descent's WebAssembly SIMD kernels (float32 and float64).
+ *
+ * Built by scripts/build-wasm.sh with clang --target=wasm32 -msimd128 into kernels.wasm; the bytes are
+ * committed (and embedded in module.generated.ts) so a fresh clone needs no compiler. The memory is
+ * imported and shared, so growing it never detaches the JavaScript views handed out by the loader.
+ *
+ * GEMM follows the GotoBLAS/BLIS layout: op(B) is packed into kc×NR column panels and op(A) into MR×kc
+ * row panels (the packing absorbs every transpose layout, so one micro-kernel serves all four), and a
+ * register-blocked micro-kernel keeps an MR×NR tile of C in SIMD registers across the whole kc loop.
+ * Matrix-vector shapes (m == 1 or n == 1) skip packing: padding a single column to NR would waste NR-1
+ * of every NR multiplies.
+ */
+#include <wasm_simd128.h>
+#include <stdint.h>
+
+#define EXPORT(name) __attribute__((export_name(#name)))
+#define INLINE static inline __attribute__((always_inline))
+
+/* Blocking. A kc×NR panel of packed B (256×8×4 = 8 KiB) stays in L1 across the ir loop; an MC×kc block
+ * of packed A (128×256×4 = 128 KiB) stays in L2 across the jr loop. */
+#define KC 256
+#define MC 128
+#define NC 2048
+
+/* ------------------------------------------------------------------------------------------------ */
+/* float32: MR×NR = 4×8 micro-tile, eight f32x4 accumulators.                                        */
+/* ------------------------------------------------------------------------------------------------ */
+#define MR_S 4
+#define NR_S 8
+
+/* dst[p*MR + r] = op(A)[i0 + r][p0 + p], zero-padded to MR rows. */
+static void pack_a_f32(const float *a, float *dst, int m, int k, int transA, int i0, int mr, int p0, int kc) {
+  if (transA) {
+    /* A stored k×m: op(A)[i][p] = a[p*m + i]; a row of storage holds MR consecutive i. */
+    for (int p = 0; p < kc; p++) {
+      const float *src = a + (p0 + p) * m + i0;
+      float *d = dst + p * MR_S;
+      if (mr == MR_S) {
+        wasm_v128_store(d, wasm_v128_load(src));
+      } else {
+        int r = 0;
+        for (; r < mr; r++) d[r] = src[r];
+        for (; r < MR_S; r++) d[r] = 0.0f;
+      }
+    }
+  } else {
+    for (int r = 0; r < MR_S; r++) {
+      if (r < mr) {
+        const float *src = a + (i0 + r) * k + p0;
+        for (int p = 0; p < kc; p++) dst[p * MR_S + r] = src[p];
+      } else {
+        for (int p = 0; p < kc; p++) dst[p * MR_S + r] = 0.0f;
+      }
+    }
+  }
+}
+
+/* dst[p*NR + c] = op(B)[p0 + p][j0 + c], zero-padded to NR columns. */
+static void pack_b_f32(const float *b, float *dst, int n, int k, int transB, int j0, int nr, int p0, int kc) {
+  if (!transB) {
+    for (int p = 0; p < kc; p++) {
+      const float *src = b + (p0 + p) * n + j0;
+      float *d = dst + p * NR_S;
+      if (nr == NR_S) {
+        wasm_v128_store(d, wasm_v128_load(src));
+        wasm_v128_store(d + 4, wasm_v128_load(src + 4));
+      } else {
+        int c = 0;
+        for (; c < nr; c++) d[c] = src[c];
+        for (; c < NR_S; c++) d[c] = 0.0f;
+      }
+    }
+  } else {
+    /* B stored n×k: op(B)[p][j] = b[j*k + p]. */
+    for (int c = 0; c < NR_S; c++) {
+      if (c < nr) {
+        const float *src = b + (j0 + c) * k + p0;
+        for (int p = 0; p < kc; p++) dst[p * NR_S + c] = src[p];
+      } else {
+        for (int p = 0; p < kc; p++) dst[p * NR_S + c] = 0.0f;
+      }
+    }
+  }
+}
+
+/* C[MR×NR] (+)= Apanel · Bpanel. When the tile is partial it goes through `tmp`. */
+INLINE void ukernel_f32(int kc, const float *restrict A, const float *restrict B, float *C, int ldc, int mr, int nr,
+                        float *tmp) {
+  v128_t c00 = wasm_f32x4_splat(0.0f), c01 = c00, c10 = c00, c11 = c00;
+  v128_t c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  for (int p = 0; p < kc; p++) {
+    const v128_t b0 = wasm_v128_load(B);
+    const v128_t b1 = wasm_v128_load(B + 4);
+    v128_t a = wasm_v128_load32_splat(A);
+    c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(a, b0));
+    c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(a, b1));
+    a = wasm_v128_load32_splat(A + 1);
+    c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(a, b0));
+    c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(a, b1));
+    a = wasm_v128_load32_splat(A + 2);
+    c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(a, b0));
+    c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(a, b1));
+    a = wasm_v128_load32_splat(A + 3);
+    c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(a, b0));
+    c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(a, b1));
+    A += MR_S;
+    B += NR_S;
+  }
+  float *dst = C;
+  int ld = ldc;
+  if (mr != MR_S || nr != NR_S) {
+    dst = tmp;
+    ld = NR_S;
+    for (int i = 0; i < MR_S * NR_S; i++) tmp[i] = 0.0f;
+  }
+#define ACC_ROW(r, x0, x1)                                                                                        \
+  wasm_v128_store(dst + (r)*ld, wasm_f32x4_add(wasm_v128_load(dst + (r)*ld), x0));                              \
+  wasm_v128_store(dst + (r)*ld + 4, wasm_f32x4_add(wasm_v128_load(dst + (r)*ld + 4), x1));
+  if (dst != C) {
+    ACC_ROW(0, c00, c01) ACC_ROW(1, c10, c11) ACC_ROW(2, c20, c21) ACC_ROW(3, c30, c31)
+    for (int i = 0; i < mr; i++)
+      for (int j = 0; j < nr; j++) C[i * ldc + j] += tmp[i * NR_S + j];
+  } else {
+    ACC_ROW(0, c00, c01) ACC_ROW(1, c10, c11) ACC_ROW(2, c20, c21) ACC_ROW(3, c30, c31)
+  }
+#undef ACC_ROW
+}
+
+/* y[i] (+)= Σ_p op(A)[i][p]·x[p], op(A) m×k: the n == 1 shape (and m == 1 with the roles swapped). */
+static void gemv_f32(const float *a, const float *x, float *y, int m, int k, int transA) {
+  if (!transA) {
+    for (int i = 0; i < m; i++) {
+      const float *row = a + i * k;
+      v128_t s0 = wasm_f32x4_splat(0.0f), s1 = s0;
+      int p = 0;
+      for (; p + 8 <= k; p += 8) {
+        s0 = wasm_f32x4_add(s0, wasm_f32x4_mul(wasm_v128_load(row + p), wasm_v128_load(x + p)));
+        s1 = wasm_f32x4_add(s1, wasm_f32x4_mul(wasm_v128_load(row + p + 4), wasm_v128_load(x + p + 4)));
+      }
+      for (; p + 4 <= k; p += 4) s0 = wasm_f32x4_add(s0, wasm_f32x4_mul(wasm_v128_load(row + p), wasm_v128_load(x + p)));
+      s0 = wasm_f32x4_add(s0, s1);
+      float s = wasm_f32x4_extract_lane(s0, 0) + wasm_f32x4_extract_lane(s0, 1) + wasm_f32x4_extract_lane(s0, 2) +
+                wasm_f32x4_extract_lane(s0, 3);
+      for (; p < k; p++) s += row[p] * x[p];
+      y[i] += s;
+    }
+  } else {
+    /* A stored k×m: y += Σ_p x[p]·a[p, :], an axpy per stored row. */
+    for (int p = 0; p < k; p++) {
+      const float *row = a + p * m;
+      const float xp = x[p];
+      const v128_t xv = wasm_f32x4_splat(xp);
+      int i = 0;
+      for (; i + 4 <= m; i += 4)
+        wasm_v128_store(y + i, wasm_f32x4_add(wasm_v128_load(y + i), wasm_f32x4_mul(xv, wasm_v128_load(row + i))));
+      for (; i < m; i++) y[i] += xp * row[i];
+    }
+  }
+}
+
+/*
+ * C(m×n) (+)= op(A)·op(B). `work` must hold (MC + NR)·KC + NC·KC + MR·NR floats
+ * (see sgemm_work_floats).
+ */
+EXPORT(sgemm)
+void sgemm(const float *a, const float *b, float *c, int m, int n, int k, int transA, int transB, int accumulate,
+           float *work) {
+  if (!accumulate)
+    for (int i = 0; i < m * n; i++) c[i] = 0.0f;
+  if (m == 0 || n == 0 || k == 0) return;
+  if (n == 1) {
+    /* c (m×1) = op(A)·b, b is a k-vector whatever transB says. */
+    gemv_f32(a, b, c, m, k, transA);
+    return;
+  }
+  if (m == 1) {
+    /* c (1×n): c^T = op(B)^T·a; op(B)^T is n×k, stored as B with the transpose flipped. */
+    gemv_f32(b, a, c, n, k, !transB);
+    return;
+  }
+  float *packA = work;
+  float *packB = packA + MC * KC;
+  float *tmp = packB + NC * KC;
+  for (int jc = 0; jc < n; jc += NC) {
+    const int nc = n - jc < NC ? n - jc : NC;
+    for (int pc = 0; pc < k; pc += KC) {
+      const int kc = k - pc < KC ? k - pc : KC;
+      for (int jr = 0; jr < nc; jr += NR_S) {
+        const int nr = nc - jr < NR_S ? nc - jr : NR_S;
+        pack_b_f32(b, packB + jr * kc, n, k, transB, jc + jr, nr, pc, kc);
+      }
+      for (int ic = 0; ic < m; ic += MC) {
+        const int mc = m - ic < MC ? m - ic : MC;
+        for (int ir = 0; ir < mc; ir += MR_S) {
+          const int mr = mc - ir < MR_S ? mc - ir : MR_S;
+          pack_a_f32(a, packA + ir * kc, m, k, transA, ic + ir, mr, pc, kc);
+        }
+        for (int jr = 0; jr < nc; jr += NR_S) {
+          const int nr = nc - jr < NR_S ? nc - jr : NR_S;
+          const float *Bp = packB + jr * kc;
+          for (int ir = 0; ir < mc; ir += MR_S) {
+            const int mr = mc - ir < MR_S ? mc - ir : MR_S;
+            ukernel_f32(kc, packA + ir * kc, Bp, c + (ic + ir) * n + jc + jr, n, mr, nr, tmp);
+          }
+        }
+      }
+    }
+  }
+}
+
+EXPORT(sgemm_work_floats)
+int sgemm_work_floats(void) { return MC * KC + NC * KC + MR_S * NR_S + 64; }
+
+/* ------------------------------------------------------------------------------------------------ */
+/* float64: MR×NR = 4×4 micro-tile, eight f64x2 accumulators.                                        */
+/* ------------------------------------------------------------------------------------------------ */
+#define MR_D 4
+#define NR_D 4
+
+static void pack_a_f64(const double *a, double *dst, int m, int k, int transA, int i0, int mr, int p0, int kc) {
+  if (transA) {
+    for (int p = 0; p < kc; p++) {
+      const double *src = a + (p0 + p) * m + i0;
+      double *d = dst + p * MR_D;
+      if (mr == MR_D) {
+        wasm_v128_store(d, wasm_v128_load(src));
+        wasm_v128_store(d + 2, wasm_v128_load(src + 2));
+      } else {
+        int r = 0;
+        for (; r < mr; r++) d[r] = src[r];
+        for (; r < MR_D; r++) d[r] = 0.0;
+      }
+    }
+  } else {
+    for (int r = 0; r < MR_D; r++) {
+      if (r < mr) {
+        const double *src = a + (i0 + r) * k + p0;
+        for (int p = 0; p < kc; p++) dst[p * MR_D + r] = src[p];
+      } else {
+        for (int p = 0; p < kc; p++) dst[p * MR_D + r] = 0.0;
+      }
+    }
+  }
+}
+
+static void pack_b_f64(const double *b, double *dst, int n, int k, int transB, int j0, int nr, int p0, int kc) {
+  if (!transB) {
+    for (int p = 0; p < kc; p++) {
+      const double *src = b + (p0 + p) * n + j0;
+      double *d = dst + p * NR_D;
+      if (nr == NR_D) {
+        wasm_v128_store(d, wasm_v128_load(src));
+        wasm_v128_store(d + 2, wasm_v128_load(src + 2));
+      } else {
+        int c = 0;
+        for (; c < nr; c++) d[c] = src[c];
+        for (; c < NR_D; c++) d[c] = 0.0;
+      }
+    }
+  } else {
+    for (int c = 0; c < NR_D; c++) {
+      if (c < nr) {
+        const double *src = b + (j0 + c) * k + p0;
+        for (int p = 0; p < kc; p++) dst[p * NR_D + c] = src[p];
+      } else {
+        for (int p = 0; p < kc; p++) dst[p * NR_D + c] = 0.0;
+      }
+    }
+  }
+}
+
+INLINE void ukernel_f64(int kc, const double *restrict A, const double *restrict B, double *C, int ldc, int mr, int nr,
+                        double *tmp) {
+  v128_t c00 = wasm_f64x2_splat(0.0), c01 = c00, c10 = c00, c11 = c00;
+  v128_t c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  for (int p = 0; p < kc; p++) {
+    const v128_t b0 = wasm_v128_load(B);
+    const v128_t b1 = wasm_v128_load(B + 2);
+    v128_t a = wasm_v128_load64_splat(A);
+    c00 = wasm_f64x2_add(c00, wasm_f64x2_mul(a, b0));
+    c01 = wasm_f64x2_add(c01, wasm_f64x2_mul(a, b1));
+    a = wasm_v128_load64_splat(A + 1);
+    c10 = wasm_f64x2_add(c10, wasm_f64x2_mul(a, b0));
+    c11 = wasm_f64x2_add(c11, wasm_f64x2_mul(a, b1));
+    a = wasm_v128_load64_splat(A + 2);
+    c20 = wasm_f64x2_add(c20, wasm_f64x2_mul(a, b0));
+    c21 = wasm_f64x2_add(c21, wasm_f64x2_mul(a, b1));
+    a = wasm_v128_load64_splat(A + 3);
+    c30 = wasm_f64x2_add(c30, wasm_f64x2_mul(a, b0));
+    c31 = wasm_f64x2_add(c31, wasm_f64x2_mul(a, b1));
+    A += MR_D;
+    B += NR_D;
+  }
+  double *dst = C;
+  int ld = ldc;
+  if (mr != MR_D || nr != NR_D) {
+    dst = tmp;
+    ld = NR_D;
+    for (int i = 0; i < MR_D * NR_D; i++) tmp[i] = 0.0;
+  }
+#define ACC_ROW(r, x0, x1)                                                                                        \
+  wasm_v128_store(dst + (r)*ld, wasm_f64x2_add(wasm_v128_load(dst + (r)*ld), x0));                              \
+  wasm_v128_store(dst + (r)*ld + 2, wasm_f64x2_add(wasm_v128_load(dst + (r)*ld + 2), x1));
+  ACC_ROW(0, c00, c01) ACC_ROW(1, c10, c11) ACC_ROW(2, c20, c21) ACC_ROW(3, c30, c31)
+#undef ACC_ROW
+  if (dst != C)
+    for (int i = 0; i < mr; i++)
+      for (int j = 0; j < nr; j++) C[i * ldc + j] += tmp[i * NR_D + j];
+}
+
+static void gemv_f64(const double *a, const double *x, double *y, int m, int k, int transA) {
+  if (!transA) {
+    for (int i = 0; i < m; i++) {
+      const double *row = a + i * k;
+      v128_t s0 = wasm_f64x2_splat(0.0), s1 = s0;
+      int p = 0;
+      for (; p + 4 <= k; p += 4) {
+        s0 = wasm_f64x2_add(s0, wasm_f64x2_mul(wasm_v128_load(row + p), wasm_v128_load(x + p)));
+        s1 = wasm_f64x2_add(s1, wasm_f64x2_mul(wasm_v128_load(row + p + 2), wasm_v128_load(x + p + 2)));
+      }
+      s0 = wasm_f64x2_add(s0, s1);
+      double s = wasm_f64x2_extract_lane(s0, 0) + wasm_f64x2_extract_lane(s0, 1);
+      for (; p < k; p++) s += row[p] * x[p];
+      y[i] += s;
+    }
+  } else {
+    for (int p = 0; p < k; p++) {
+      const double *row = a + p * m;
+      const double xp = x[p];
+      const v128_t xv = wasm_f64x2_splat(xp);
+      int i = 0;
+      for (; i + 2 <= m; i += 2)
+        wasm_v128_store(y + i, wasm_f64x2_add(wasm_v128_load(y + i), wasm_f64x2_mul(xv, wasm_v128_load(row + i))));
+      for (; i < m; i++) y[i] += xp * row[i];
+    }
+  }
+}
+
+EXPORT(dgemm)
+void dgemm(const double *a, const double *b, double *c, int m, int n, int k, int transA, int transB, int accumulate,
+           double *work) {
+  if (!accumulate)
+    for (int i = 0; i < m * n; i++) c[i] = 0.0;
+  if (m == 0 || n == 0 || k == 0) return;
+  if (n == 1) {
+    gemv_f64(a, b, c, m, k, transA);
+    return;
+  }
+  if (m == 1) {
+    gemv_f64(b, a, c, n, k, !transB);
+    return;
+  }
+  double *packA = work;
+  double *packB = packA + MC * KC;
+  double *tmp = packB + NC * KC;
+  for (int jc = 0; jc < n; jc += NC) {
+    const int nc = n - jc < NC ? n - jc : NC;
+    for (int pc = 0; pc < k; pc += KC) {
+      const int kc = k - pc < KC ? k - pc : KC;
+      for (int jr = 0; jr < nc; jr += NR_D) {
+        const int nr = nc - jr < NR_D ? nc - jr : NR_D;
+        pack_b_f64(b, packB + jr * kc, n, k, transB, jc + jr, nr, pc, kc);
+      }
+      for (int ic = 0; ic < m; ic += MC) {
+        const int mc = m - ic < MC ? m - ic : MC;
+        for (int ir = 0; ir < mc; ir += MR_D) {
+          const int mr = mc - ir < MR_D ? mc - ir : MR_D;
+          pack_a_f64(a, packA + ir * kc, m, k, transA, ic + ir, mr, pc, kc);
+        }
+        for (int jr = 0; jr < nc; jr += NR_D) {
+          const int nr = nc - jr < NR_D ? nc - jr : NR_D;
+          const double *Bp = packB + jr * kc;
+          for (int ir = 0; ir < mc; ir += MR_D) {
+            const int mr = mc - ir < MR_D ? mc - ir : MR_D;
+            ukernel_f64(kc, packA + ir * kc, Bp, c + (ic + ir) * n + jc + jr, n, mr, nr, tmp);
+          }
+        }
+      }
+    }
+  }
+}
+
+EXPORT(dgemm_work_doubles)
+int dgemm_work_doubles(void) { return MC * KC + NC * KC + MR_D * NR_D + 32; }
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Elementwise and reductions. op: 0 add, 1 sub, 2 mul, 3 div.                                       */
+/* ------------------------------------------------------------------------------------------------ */
+#define BINARY_BODY(T, VT_LOAD, ADD, SUB, MUL, DIV, LANES)                                                     \
+  int i = 0;                                                                                                    \
+  switch (op) {                                                                                                 \
+  case 0:                                                                                                       \
+    for (; i + LANES <= n; i += LANES) wasm_v128_store(out + i, ADD(wasm_v128_load(a + i), wasm_v128_load(b + i))); \
+    for (; i < n; i++) out[i] = a[i] + b[i];                                                                    \
+    break;                                                                                                      \
+  case 1:                                                                                                       \
+    for (; i + LANES <= n; i += LANES) wasm_v128_store(out + i, SUB(wasm_v128_load(a + i), wasm_v128_load(b + i))); \
+    for (; i < n; i++) out[i] = a[i] - b[i];                                                                    \
+    break;                                                                                                      \
+  case 2:                                                                                                       \
+    for (; i + LANES <= n; i += LANES) wasm_v128_store(out + i, MUL(wasm_v128_load(a + i), wasm_v128_load(b + i))); \
+    for (; i < n; i++) out[i] = a[i] * b[i];                                                                    \
+    break;                                                                                                      \
+  default:                                                                                                      \
+    for (; i + LANES <= n; i += LANES) wasm_v128_store(out + i, DIV(wasm_v128_load(a + i), wasm_v128_load(b + i))); \
+    for (; i < n; i++) out[i] = a[i] / b[i];                                                                    \
+    break;                                                                                                      \
+  }
+
+INLINE void binary_f32_impl(int op, const float *a, const float *b, float *out, int n) {
+  BINARY_BODY(float, , wasm_f32x4_add, wasm_f32x4_sub, wasm_f32x4_mul, wasm_f32x4_div, 4)
+}
+
+INLINE void binary_f64_impl(int op, const double *a, const double *b, double *out, int n) {
+  BINARY_BODY(double, , wasm_f64x2_add, wasm_f64x2_sub, wasm_f64x2_mul, wasm_f64x2_div, 2)
+}
+
+EXPORT(binary_f32)
+void binary_f32(int op, const float *a, const float *b, float *out, int n) { binary_f32_impl(op, a, b, out, n); }
+
+EXPORT(binary_f64)
+void binary_f64(int op, const double *a, const double *b, double *out, int n) { binary_f64_impl(op, a, b, out, n); }
+
+/* out[r, :] = a[r, :] op row: the bias-add shape. */
+EXPORT(binary_row_f32)
+void binary_row_f32(int op, const float *a, const float *row, float *out, int rows, int cols) {
+  for (int r = 0; r < rows; r++) binary_f32_impl(op, a + r * cols, row, out + r * cols, cols);
+}
+
+EXPORT(binary_row_f64)
+void binary_row_f64(int op, const double *a, const double *row, double *out, int rows, int cols) {
+  for (int r = 0; r < rows; r++) binary_f64_impl(op, a + r * cols, row, out + r * cols, cols);
+}
+
+EXPORT(sum_rows_f32)
+void sum_rows_f32(const float *a, float *out, int rows, int cols) {
+  for (int c = 0; c < cols; c++) out[c] = 0.0f;
+  for (int r = 0; r < rows; r++) {
+    const float *ar = a + r * cols;
+    int c = 0;
+    for (; c + 4 <= cols; c += 4) wasm_v128_store(out + c, wasm_f32x4_add(wasm_v128_load(out + c), wasm_v128_load(ar + c)));
+    for (; c < cols; c++) out[c] += ar[c];
+  }
+}
+
+EXPORT(sum_rows_f64)
+void sum_rows_f64(const double *a, double *out, int rows, int cols) {
+  for (int c = 0; c < cols; c++) out[c] = 0.0;
+  for (int r = 0; r < rows; r++) {
+    const double *ar = a + r * cols;
+    int c = 0;
+    for (; c + 2 <= cols; c += 2) wasm_v128_store(out + c, wasm_f64x2_add(wasm_v128_load(out + c), wasm_v128_load(ar + c)));
+    for (; c < cols; c++) out[c] += ar[c];
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * Matrix product, 2-D and batched. For C = A·B: ∂L/∂A = G·Bᵀ and ∂L/∂B = Aᵀ·G, summed over any
+ * broadcast batch dims. The transposes are not materialized on the hot path: the kernel takes
+ * transpose flags.
+ */
+import { allocate, promote, type FloatArray } from '../dtype.js';
+import { kernels } from '../kernels/active.js';
+import { broadcastShapes, broadcastStrides, sizeOf } from '../shape.js';
+import { Tensor, result } from '../tensor.js';
+import { sumTo } from './reduce.js';
+
+function cast(d: FloatArray, dtype: 'float32' | 'float64'): FloatArray {
+  if (dtype === 'float64') return d instanceof Float64Array ? d : Float64Array.from(d);
+  return d instanceof Float32Array ? d : Float32Array.from(d);
+}
+
+/**
+ * op(A)·op(B) over (broadcast) batch dims, where op transposes the last two dims when asked.
+ * Returns the data and shape of the product.
+ */
+function batchedProduct(a: Tensor, b: Tensor, transA: boolean, transB: boolean): { data: FloatArray; shape: number[] } {
+  if (a.ndim < 2 || b.ndim < 2) {
+    throw new RangeError(`matmul needs tensors of rank ≥ 2; got [${a.shape.join(', ')}] and [${b.shape.join(', ')}]`);
+  }
+  const ar = a.shape[a.ndim - 2];
+  const ac = a.shape[a.ndim - 1];
+  const br = b.shape[b.ndim - 2];
+  const bc = b.shape[b.ndim - 1];
+  const m = transA ? ac : ar;
+  const k = transA ? ar : ac;
+  const kb = transB ? bc : br;
+  const n = transB ? br : bc;
+  if (k !== kb) {
+    throw new RangeError(`matmul: inner dimensions differ: [${a.shape.join(', ')}] · [${b.shape.join(', ')}]`);
+  }
+  const dtype = promote(a.dtype, b.dtype);
+  const ad = cast(a.data, dtype);
+  const bd = cast(b.data, dtype);
+  const aBatch = a.shape.slice(0, -2);
+  const bBatch = b.shape.slice(0, -2);
+  const batch = broadcastShapes(aBatch, bBatch);
+  const nb = sizeOf(batch);
+  const out = allocate(dtype, nb * m * n);
+  const kern = kernels();
+  if (nb === 1) {
+    kern.matmul(ad, bd, out, m, n, k, transA, transB, false);
+  } else {
+    const sa = broadcastStrides(aBatch, batch);
+    const sb = broadcastStrides(bBatch, batch);
+    const idx = new Array<number>(batch.length).fill(0);
+    for (let t = 0; t < nb; t++) {
+      let oa = 0;
+      let ob = 0;
+      for (let q = 0; q < batch.length; q++) {
+        oa += idx[q] * sa[q];
+        ob += idx[q] * sb[q];
+      }
+      kern.matmul(
+        ad.subarray(oa * ar * ac, (oa + 1) * ar * ac),
+        bd.subarray(ob * br * bc, (ob + 1) * br * bc),
+        out.subarray(t * m * n, (t + 1) * m * n),
+        m, n, k, transA, transB, false,
+      );
+      for (let q = batch.length - 1; q >= 0; q--) {
+        if (++idx[q] < batch[q]) break;
+        idx[q] = 0;
+      }
+    }
+  }
+  return { data: out, shape: [...batch, m, n] };
+}
+
+/** A·B for 2-D or batched tensors (leading dims broadcast). */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  return product(a, b, false, false);
+}
+
+/** op(A)·op(B) as a differentiable op; `matmul` is the case without transposes. */
+function product(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
+  const f = batchedProduct(a, b, transA, transB);
+  return result('matmul', f.data, f.shape, [a, b], (g) => [
+    // C = op(A)·op(B).  dL/dop(A) = G·op(B)ᵀ, dL/dop(B) = op(A)ᵀ·G, then undo op.
+    a.requiresGrad ? sumTo(transA ? product(b, g, transB, true) : product(g, b, false, !transB), a.shape) : null,
+    b.requiresGrad ? sumTo(transB ? product(g, a, true, transA) : product(a, g, !transA, false), b.shape) : null,
+  ]);
+}
