@@ -34,7 +34,7 @@ export interface LbfgsOptions {
   /** Number of (y, s) pairs kept (torch `history_size`, default 100). */
   historySize?: number;
   /** `'strong_wolfe'` or `null` (fixed step), torch `line_search_fn`. */
-  lineSearch?: 'strong_wolfe' | null;
+  lineSearchFn?: 'strong_wolfe' | null;
 }
 
 /** Persistent optimizer state (torch's `state[params[0]]`). */
@@ -75,7 +75,7 @@ export function lbfgsDefaults(opts: LbfgsOptions = {}): Required_ {
     toleranceGrad: opts.toleranceGrad ?? 1e-7,
     toleranceChange: opts.toleranceChange ?? 1e-9,
     historySize: opts.historySize ?? 100,
-    lineSearch: opts.lineSearch ?? null,
+    lineSearchFn: opts.lineSearchFn ?? null,
   };
 }
 
@@ -305,7 +305,7 @@ export function lbfgsStep(
   state: LbfgsState,
   options: LbfgsOptions = {},
 ): LbfgsStepResult {
-  const { lr, maxIter, maxEval, toleranceGrad, toleranceChange, historySize, lineSearch } = lbfgsDefaults(options);
+  const { lr, maxIter, maxEval, toleranceGrad, toleranceChange, historySize, lineSearchFn } = lbfgsDefaults(options);
 
   const first = closure(x);
   const origLoss = first.loss;
@@ -386,8 +386,8 @@ export function lbfgsStep(
     if (gtd > -toleranceChange) break;
 
     let lsFuncEvals = 0;
-    if (lineSearch !== null) {
-      if (lineSearch !== 'strong_wolfe') throw new Error("only 'strong_wolfe' is supported");
+    if (lineSearchFn !== null) {
+      if (lineSearchFn !== 'strong_wolfe') throw new Error("only 'strong_wolfe' is supported");
       const xInit = x.slice();
       const objFunc = (x0: Float64Array, tt: number, dd: Float64Array) => closure(axpy(x0, tt, dd));
       const ls = strongWolfe(objFunc, xInit, t, d!, loss, flatGrad, gtd);

@@ -24,7 +24,7 @@ interface Case {
     toleranceGrad: number;
     toleranceChange: number;
     historySize: number;
-    lineSearch: 'strong_wolfe' | null;
+    lineSearchFn: 'strong_wolfe' | null;
   };
   x0: number[];
   steps: Step[];
@@ -81,7 +81,7 @@ function relErr(a: number, b: number): number {
 
 describe('L-BFGS matches torch.optim.LBFGS (float64)', () => {
   for (const c of fixtures.cases) {
-    it(`${c.name}: ${c.steps.length} × .step(), line search ${c.options.lineSearch ?? 'none'}`, () => {
+    it(`${c.name}: ${c.steps.length} × .step(), line search ${c.options.lineSearchFn ?? 'none'}`, () => {
       const closure =
         c.problem === 'rosenbrock' ? rosenbrock : logistic(c.data!.X, c.data!.y, c.data!.lambda);
       const x = Float64Array.from(c.x0);
