@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import { JobErrorSchema, JobResultSchema } from './job.js';
+
+/**
+ * Events of a job, stored once each in the job's own Redis stream. The stream entry id is the
+ * event id (SSE `id:` and the JSON page cursor). Every event carries the attempt that produced
+ * it, so a client can tell a retried run from the first one.
+ */
+const base = {
+  jobId: z.string(),
+  attempt: z.number().int(),
+  time: z.string(),
+};
+
+export const StatusEventSchema = z.object({
+  type: z.literal('status'),
+  ...base,
+  status: z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelling', 'cancelled']),
+});
+
+export const ProgressEventSchema = z.object({
+  type: z.literal('progress'),
+  ...base,
+  step: z.number().int(),
+  epoch: z.number().int(),
+  loss: z.number().nullable(),
+  lr: z.number().nullable(),
+  gradNorm: z.number().nullable(),
+});
+
+export const EpochEventSchema = z.object({
+  type: z.literal('epoch'),
+  ...base,
+  epoch: z.number().int(),
+  loss: z.number().nullable(),
+  valLoss: z.number().nullable(),
+  metrics: z.record(z.string(), z.number().nullable()),
+});
+
+export const CheckpointEventSchema = z.object({
+  type: z.literal('checkpoint'),
+  ...base,
+  step: z.number().int(),
+  epoch: z.number().int(),
+});
+
+export const LogEventSchema = z.object({
+  type: z.literal('log'),
+  ...base,
+  level: z.enum(['debug', 'info', 'warn', 'error']),
+  message: z.string(),
+});
+
+export const EndEventSchema = z.object({
+  type: z.literal('end'),
+  ...base,
+  status: z.enum(['succeeded', 'failed', 'cancelled']),
+  result: JobResultSchema.nullable(),
+  error: JobErrorSchema.nullable(),
+});
+
+export const JobEventSchema = z
+  .discriminatedUnion('type', [
+    StatusEventSchema,
+    ProgressEventSchema,
+    EpochEventSchema,
+    CheckpointEventSchema,
+    LogEventSchema,
+    EndEventSchema,
+  ])
+  .meta({ id: 'JobEvent' });
+
+export type JobEvent = z.infer<typeof JobEventSchema>;
+export type JobEventType = JobEvent['type'];
+export const EVENT_TYPES: readonly JobEventType[] = ['status', 'progress', 'epoch', 'checkpoint', 'log', 'end'];
+
+/** An event as a JSON page lists it: the payload plus its stream id. */
+export const StoredEventSchema = z
+  .object({ id: z.string().meta({ example: '1764139200000-0' }) })
+  .and(JobEventSchema)
+  .meta({ id: 'StoredEvent' });
+export type StoredEvent = { id: string } & JobEvent;
+
+export const EventPageSchema = z
+  .object({
+    data: z.array(z.record(z.string(), z.unknown())).meta({ description: 'StoredEvent objects: { id, type, jobId, attempt, time, … }' }),
+    hasMore: z.boolean(),
+    nextCursor: z.string().nullable(),
+  })
+  .meta({ id: 'EventPage' });
+
+export const EventsQuerySchema = z.object({
+  after: z
+    .string()
+    .regex(/^\d+-\d+$/, 'expected an event id such as 1764139200000-0')
+    .optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});

@@ -1,0 +1,147 @@
+import { z } from 'zod';
+
+/** Every state a job can be in. `succeeded`, `failed` and `cancelled` are terminal. */
+export const JobStatusSchema = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelling', 'cancelled']);
+export type JobStatus = z.infer<typeof JobStatusSchema>;
+
+export const TERMINAL_STATUSES: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled'];
+
+/** True once a job can no longer change. */
+export function isTerminal(status: JobStatus): boolean {
+  return TERMINAL_STATUSES.includes(status);
+}
+
+/** Ids are opaque, prefixed, never bare digits and never contain `:` (BullMQ and our keys rely on it). */
+export const JobIdSchema = z.string().regex(/^job_[0-9a-z]{8,40}$/, 'expected a job id such as job_0mif3k2a1x7d9q2zk4');
+
+export const JobProgressSchema = z
+  .object({
+    epoch: z.number().int(),
+    epochs: z.number().int(),
+    step: z.number().int(),
+    totalSteps: z.number().int(),
+    loss: z.number().nullable(),
+  })
+  .meta({ id: 'JobProgress' });
+export type JobProgress = z.infer<typeof JobProgressSchema>;
+
+export const JobResultSchema = z
+  .object({
+    loss: z.number().nullable(),
+    valLoss: z.number().nullable(),
+    metrics: z.record(z.string(), z.number().nullable()),
+    parameters: z.number().int(),
+    durationMs: z.number(),
+    steps: z.number().int().optional(),
+  })
+  .meta({ id: 'JobResult' });
+export type JobResult = z.infer<typeof JobResultSchema>;
+
+export const JobErrorSchema = z
+  .object({
+    code: z.string().meta({ example: 'DIVERGED' }),
+    message: z.string(),
+  })
+  .meta({ id: 'JobError' });
+export type JobError = z.infer<typeof JobErrorSchema>;
+
+/**
+ * A job as the API returns it. `spec` is the normalized JobSpec (defaults filled); it is typed
+ * loosely here because responses are serialized from stored JSON that the JobSpec schema already
+ * accepted on the way in.
+ */
+export const JobSchema = z
+  .object({
+    id: z.string().meta({ example: 'job_0mif3k2a1x7d9q2zk4' }),
+    object: z.literal('job'),
+    status: JobStatusSchema,
+    createdAt: z.string(),
+    startedAt: z.string().nullable(),
+    finishedAt: z.string().nullable(),
+    spec: z.record(z.string(), z.unknown()).meta({ description: 'The normalized JobSpec, defaults filled in' }),
+    progress: JobProgressSchema.nullable(),
+    result: JobResultSchema.nullable(),
+    error: JobErrorSchema.nullable(),
+    attempt: z.number().int(),
+    metadata: z.record(z.string(), z.unknown()),
+  })
+  .meta({ id: 'Job' });
+export type Job = z.infer<typeof JobSchema>;
+
+/** One page of a newest-first listing. */
+export const JobListSchema = z
+  .object({
+    data: z.array(JobSchema),
+    hasMore: z.boolean(),
+    nextCursor: z.string().nullable(),
+  })
+  .meta({ id: 'JobList' });
+export type JobList = z.infer<typeof JobListSchema>;
+
+const intFromQuery = (min: number, max: number, dflt: number) => z.coerce.number().int().min(min).max(max).default(dflt);
+
+export const ListJobsQuerySchema = z.object({
+  status: JobStatusSchema.optional(),
+  limit: intFromQuery(1, 100, 20),
+  after: z.string().max(64).optional().meta({ description: 'nextCursor of the previous page' }),
+});
+
+export const JobParamsSchema = z.object({ id: z.string().min(1).max(64) });
+
+export const MetricsQuerySchema = z.object({
+  maxPoints: z.coerce.number().int().min(2).max(100_000).optional(),
+});
+
+export const WeightsQuerySchema = z.object({
+  format: z.enum(['json', 'safetensors']).optional(),
+});
+
+/** Columnar training history: one entry per progress event in every top-level column. */
+export const JobMetricsSchema = z
+  .object({
+    jobId: z.string(),
+    attempt: z.number().int(),
+    points: z.number().int().meta({ description: 'rows returned (after downsampling)' }),
+    total: z.number().int().meta({ description: 'rows before downsampling' }),
+    step: z.array(z.number()),
+    epoch: z.array(z.number()),
+    loss: z.array(z.number().nullable()),
+    lr: z.array(z.number().nullable()),
+    gradNorm: z.array(z.number().nullable()),
+    valLoss: z.array(z.number().nullable()).meta({ description: 'validation loss of the latest finished epoch at that row' }),
+    time: z.array(z.string()),
+    epochs: z
+      .object({
+        epoch: z.array(z.number()),
+        loss: z.array(z.number().nullable()),
+        valLoss: z.array(z.number().nullable()),
+        metrics: z.record(z.string(), z.array(z.number().nullable())),
+      })
+      .meta({ description: 'one entry per finished epoch (never downsampled)' }),
+  })
+  .meta({ id: 'JobMetrics' });
+export type JobMetrics = z.infer<typeof JobMetricsSchema>;
+
+/** Weights as JSON: nested arrays in the layout of `init.weights`, so they can be fed back as a start. */
+export const WeightsJsonSchema = z
+  .object({
+    jobId: z.string(),
+    dtype: z.enum(['float32', 'float64']),
+    shapes: z.record(z.string(), z.array(z.number().int())),
+    weights: z.record(z.string(), z.unknown()).meta({ description: 'parameter name → nested number arrays (torch state_dict names)' }),
+  })
+  .meta({ id: 'Weights' });
+
+export const PredictRequestSchema = z
+  .object({
+    inputs: z.array(z.array(z.number())).min(1).max(100_000),
+  })
+  .strict()
+  .meta({ id: 'PredictRequest' });
+
+export const PredictResponseSchema = z
+  .object({
+    outputs: z.array(z.array(z.number())),
+    classes: z.array(z.number().int()).optional(),
+  })
+  .meta({ id: 'PredictResponse' });

@@ -1,0 +1,79 @@
+/**
+ * Service settings, read from the environment once at boot (never at import time) and passed
+ * down explicitly, so tests can build several differently configured instances in one process.
+ */
+export interface ServiceConfig {
+  redisUrl: string;
+  /** Prefix of every Redis key we and BullMQ write. A `{hash tag}` keeps one job's keys in one Cluster slot. */
+  prefix: string;
+  /** Queue name inside the prefix. */
+  queueName: string;
+  /** How long finished jobs, their streams and weights are kept (ms); 0 keeps them forever. */
+  retentionMs: number;
+  /** Approximate cap of one job's event stream (`XADD MAXLEN ~`). */
+  streamMaxLen: number;
+  /** Minimum gap between two progress events of one job (ms); the contract says 100. */
+  progressEveryMs: number;
+  /** How often a running job saves a checkpoint (ms). */
+  checkpointEveryMs: number;
+  /** BullMQ lock duration and stalled-job check interval (ms). Short in tests. */
+  lockDurationMs: number;
+  stalledIntervalMs: number;
+  /** Worker heartbeat period (ms); `/readyz` wants one newer than 3 periods. */
+  heartbeatMs: number;
+  /** BullMQ attempts per job (crashes and transient errors; bad specs fail at once). */
+  attempts: number;
+  /** How long an Idempotency-Key is remembered (ms). */
+  idempotencyTtlMs: number;
+  /** SSE heartbeat comment period (ms). */
+  ssePingMs: number;
+  /** Body limits (bytes): JSON requests, dataset uploads. */
+  bodyLimit: number;
+  datasetBodyLimit: number;
+  /** Tenant keys: key → tenant. Empty = open (local use). */
+  apiKeys: Map<string, string>;
+}
+
+function num(env: NodeJS.ProcessEnv, name: string, dflt: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return dflt;
+  const v = Number(raw);
+  if (!Number.isFinite(v) || v < 0) throw new Error(`${name} must be a non-negative number, got "${raw}"`);
+  return v;
+}
+
+/** Parse `tenant:key,tenant:key` into key → tenant. */
+export function parseApiKeys(raw: string | undefined): Map<string, string> {
+  const map = new Map<string, string>();
+  if (!raw) return map;
+  for (const pair of raw.split(',')) {
+    const trimmed = pair.trim();
+    if (!trimmed) continue;
+    const i = trimmed.indexOf(':');
+    if (i <= 0 || i === trimmed.length - 1) throw new Error(`DESCENT_API_KEYS entries must be tenant:key, got "${trimmed}"`);
+    map.set(trimmed.slice(i + 1), trimmed.slice(0, i));
+  }
+  return map;
+}
+
+/** Read the configuration from an environment (defaults are production-sane). */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig {
+  return {
+    redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
+    prefix: env.DESCENT_PREFIX || '{descent}',
+    queueName: env.DESCENT_QUEUE || 'train',
+    retentionMs: num(env, 'DESCENT_RETENTION_SECONDS', 7 * 24 * 3600) * 1000,
+    streamMaxLen: num(env, 'DESCENT_STREAM_MAXLEN', 100_000),
+    progressEveryMs: num(env, 'DESCENT_PROGRESS_MS', 100),
+    checkpointEveryMs: num(env, 'DESCENT_CHECKPOINT_MS', 5000),
+    lockDurationMs: num(env, 'DESCENT_LOCK_MS', 30_000),
+    stalledIntervalMs: num(env, 'DESCENT_STALLED_MS', 30_000),
+    heartbeatMs: num(env, 'DESCENT_HEARTBEAT_MS', 5000),
+    attempts: Math.max(1, num(env, 'DESCENT_ATTEMPTS', 3)),
+    idempotencyTtlMs: num(env, 'DESCENT_IDEMPOTENCY_TTL_SECONDS', 24 * 3600) * 1000,
+    ssePingMs: num(env, 'DESCENT_SSE_PING_MS', 15_000),
+    bodyLimit: num(env, 'DESCENT_BODY_LIMIT', 1024 * 1024),
+    datasetBodyLimit: num(env, 'DESCENT_DATASET_BODY_LIMIT', 32 * 1024 * 1024),
+    apiKeys: parseApiKeys(env.DESCENT_API_KEYS),
+  };
+}

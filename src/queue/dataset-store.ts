@@ -1,0 +1,125 @@
+import type { Redis } from 'ioredis';
+import type { Keys } from './keys.js';
+import { sha256Hex } from './safetensors.js';
+
+/** A dataset as stored: the fields of src/data's `Dataset` (structurally compatible), plus ownership. */
+export interface StoredDataset {
+  name: string;
+  x: Float64Array;
+  y: Float64Array;
+  rows: number;
+  features: number;
+  targets: number;
+  featureNames?: string[];
+  targetNames?: string[];
+  classes?: number;
+}
+
+export interface DatasetInfo {
+  id: string;
+  object: 'dataset';
+  name: string;
+  rows: number;
+  features: number;
+  targets: number;
+  classes: number | null;
+  featureNames: string[] | null;
+  targetNames: string[] | null;
+  sha256: string;
+  bytes: number;
+  createdAt: string;
+}
+
+function f64Bytes(a: Float64Array): Buffer {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+}
+
+function toF64(b: Buffer): Float64Array {
+  const copy = new Uint8Array(b.length);
+  copy.set(b);
+  return new Float64Array(copy.buffer);
+}
+
+/** Uploaded datasets: one hash each, numbers stored as raw float64 bytes (compact, exact). */
+export function createDatasetStore(redis: Redis, keys: Keys) {
+  function info(h: Record<string, string>): DatasetInfo {
+    return {
+      id: h.id,
+      object: 'dataset',
+      name: h.name,
+      rows: Number(h.rows),
+      features: Number(h.features),
+      targets: Number(h.targets),
+      classes: h.classes ? Number(h.classes) : null,
+      featureNames: h.featureNames ? (JSON.parse(h.featureNames) as string[]) : null,
+      targetNames: h.targetNames ? (JSON.parse(h.targetNames) as string[]) : null,
+      sha256: h.sha256,
+      bytes: Number(h.bytes),
+      createdAt: h.createdAt,
+    };
+  }
+
+  return {
+    async save(id: string, tenant: string, ds: StoredDataset): Promise<DatasetInfo> {
+      const x = f64Bytes(ds.x);
+      const y = f64Bytes(ds.y);
+      const sha256 = sha256Hex(Buffer.concat([Buffer.from(`${ds.rows}x${ds.features}:${ds.targets};`), x, y]));
+      const h: Record<string, string> = {
+        id,
+        tenant,
+        name: ds.name,
+        rows: String(ds.rows),
+        features: String(ds.features),
+        targets: String(ds.targets),
+        sha256,
+        bytes: String(x.length + y.length),
+        createdAt: new Date().toISOString(),
+      };
+      if (ds.classes !== undefined) h.classes = String(ds.classes);
+      if (ds.featureNames) h.featureNames = JSON.stringify(ds.featureNames);
+      if (ds.targetNames) h.targetNames = JSON.stringify(ds.targetNames);
+      await redis.hset(keys.dataset(id), { ...h, x, y });
+      return info(h);
+    },
+
+    /** Description, or null when unknown or another tenant's. */
+    async describe(id: string, tenant?: string): Promise<DatasetInfo | null> {
+      const [idv, t] = await redis.hmget(keys.dataset(id), 'id', 'tenant');
+      if (!idv || (tenant !== undefined && t !== tenant)) return null;
+      const fields = ['id', 'name', 'rows', 'features', 'targets', 'classes', 'featureNames', 'targetNames', 'sha256', 'bytes', 'createdAt'];
+      const vals = await redis.hmget(keys.dataset(id), ...fields);
+      const h: Record<string, string> = {};
+      fields.forEach((f, i) => {
+        if (vals[i] !== null) h[f] = vals[i]!;
+      });
+      return info(h);
+    },
+
+    /** The data itself (worker side), or null. */
+    async load(id: string, tenant?: string): Promise<StoredDataset | null> {
+      const d = await redis.hgetallBuffer(keys.dataset(id));
+      if (!d || !d.id) return null;
+      if (tenant !== undefined && d.tenant.toString() !== tenant) return null;
+      const s = (k: string) => d[k]?.toString();
+      return {
+        name: s('name')!,
+        x: toF64(d.x),
+        y: toF64(d.y),
+        rows: Number(s('rows')),
+        features: Number(s('features')),
+        targets: Number(s('targets')),
+        ...(d.classes ? { classes: Number(s('classes')) } : {}),
+        ...(d.featureNames ? { featureNames: JSON.parse(s('featureNames')!) as string[] } : {}),
+        ...(d.targetNames ? { targetNames: JSON.parse(s('targetNames')!) as string[] } : {}),
+      };
+    },
+
+    async remove(id: string, tenant?: string): Promise<boolean> {
+      const t = await redis.hget(keys.dataset(id), 'tenant');
+      if (t === null || (tenant !== undefined && t !== tenant)) return false;
+      return (await redis.del(keys.dataset(id))) === 1;
+    },
+  };
+}
+
+export type DatasetStore = ReturnType<typeof createDatasetStore>;

@@ -1,0 +1,240 @@
+import type { Redis } from 'ioredis';
+import type { Job, JobError, JobList, JobProgress, JobResult, JobStatus } from '../contracts/job.js';
+import { isTerminal } from '../contracts/job.js';
+import type { JobEvent, StoredEvent } from '../contracts/events.js';
+import type { ServiceConfig } from './config.js';
+import type { Keys } from './keys.js';
+import { defineScripts } from './scripts.js';
+
+/** What the store needs to create a job; the spec is already normalized by the JobSpec schema. */
+export interface NewJob {
+  id: string;
+  tenant: string;
+  spec: unknown;
+  metadata: Record<string, unknown>;
+  createdAt?: Date;
+}
+
+export type StartVerdict = 'run' | 'cancel' | 'done' | 'missing';
+
+/** A page of a job's events. */
+export interface EventPage {
+  data: StoredEvent[];
+  hasMore: boolean;
+  nextCursor: string | null;
+}
+
+type StreamEntry = [id: string, fields: string[]];
+
+/** Decode one stream entry into an event object with its id. */
+export function entryToEvent([id, fields]: StreamEntry): StoredEvent {
+  let data = '{}';
+  for (let i = 0; i < fields.length; i += 2) if (fields[i] === 'data') data = fields[i + 1];
+  return { id, ...(JSON.parse(data) as JobEvent) };
+}
+
+function parseJson<T>(s: string | undefined, dflt: T): T {
+  if (s === undefined || s === '') return dflt;
+  try {
+    return JSON.parse(s) as T;
+  } catch {
+    return dflt;
+  }
+}
+
+/** Turn a job hash into the API's Job object. */
+export function hashToJob(h: Record<string, string>): Job {
+  return {
+    id: h.id,
+    object: 'job',
+    status: h.status as JobStatus,
+    createdAt: h.createdAt,
+    startedAt: h.startedAt || null,
+    finishedAt: h.finishedAt || null,
+    spec: parseJson<Record<string, unknown>>(h.spec, {}),
+    progress: parseJson<JobProgress | null>(h.progress, null),
+    result: parseJson<JobResult | null>(h.result, null),
+    error: parseJson<JobError | null>(h.error, null),
+    attempt: Number(h.attempt ?? 0),
+    metadata: parseJson<Record<string, unknown>>(h.metadata, {}),
+  };
+}
+
+/**
+ * The job records: our own Redis hash per job (state lives here, not only in BullMQ), its event
+ * stream, its weights and checkpoint, and a per-tenant newest-first index.
+ */
+export function createJobStore(redis: Redis, keys: Keys, cfg: Pick<ServiceConfig, 'streamMaxLen' | 'retentionMs'>) {
+  defineScripts(redis);
+  const maxlen = cfg.streamMaxLen;
+
+  async function getHash(id: string): Promise<Record<string, string> | null> {
+    const h = await redis.hgetall(keys.job(id));
+    return h && h.id ? h : null;
+  }
+
+  return {
+    /** Write the record, index it and append the first `status: queued` event, atomically. */
+    async create(j: NewJob): Promise<Job> {
+      const createdAt = (j.createdAt ?? new Date()).toISOString();
+      const fields: Record<string, string> = {
+        id: j.id,
+        tenant: j.tenant,
+        status: 'queued',
+        createdAt,
+        spec: JSON.stringify(j.spec),
+        metadata: JSON.stringify(j.metadata),
+        attempt: '0',
+      };
+      const ev: JobEvent = { type: 'status', jobId: j.id, attempt: 0, time: createdAt, status: 'queued' };
+      await redis
+        .multi()
+        .hset(keys.job(j.id), fields)
+        .zadd(keys.jobIndex(j.tenant), 0, j.id)
+        .xadd(keys.events(j.id), 'MAXLEN', '~', maxlen, '*', 'type', 'status', 'data', JSON.stringify(ev))
+        .exec();
+      return hashToJob(fields);
+    },
+
+    /** One job, or null when unknown, expired, or owned by another tenant. */
+    async get(id: string, tenant?: string): Promise<Job | null> {
+      const h = await getHash(id);
+      if (!h || (tenant !== undefined && h.tenant !== tenant)) return null;
+      return hashToJob(h);
+    },
+
+    /** Raw fields (tenant, weightsSha256, …) for internal use. */
+    getHash,
+
+    /** Newest first; `after` is the last id of the previous page. Expired jobs are dropped from the index here. */
+    async list(tenant: string, q: { status?: JobStatus; limit: number; after?: string }): Promise<JobList> {
+      const index = keys.jobIndex(tenant);
+      const out: Job[] = [];
+      let cursor = q.after ? `(${q.after}` : '+';
+      const batch = Math.max(q.limit + 1, 50);
+      for (;;) {
+        const ids = await redis.zrevrangebylex(index, cursor, '-', 'LIMIT', 0, batch);
+        if (ids.length === 0) break;
+        const pipe = redis.pipeline();
+        for (const id of ids) pipe.hgetall(keys.job(id));
+        const rows = (await pipe.exec()) ?? [];
+        const gone: string[] = [];
+        for (let i = 0; i < ids.length; i++) {
+          const h = rows[i]?.[1] as Record<string, string> | undefined;
+          if (!h || !h.id) {
+            gone.push(ids[i]);
+            continue;
+          }
+          if (q.status && h.status !== q.status) continue;
+          out.push(hashToJob(h));
+          if (out.length > q.limit) break;
+        }
+        if (gone.length) await redis.zrem(index, ...gone);
+        if (out.length > q.limit || ids.length < batch) break;
+        cursor = `(${ids[ids.length - 1]}`;
+      }
+      const hasMore = out.length > q.limit;
+      const data = out.slice(0, q.limit);
+      return { data, hasMore, nextCursor: hasMore ? data[data.length - 1].id : null };
+    },
+
+    /** Worker side: take the job for a new attempt (see START_JOB). */
+    async start(id: string): Promise<{ verdict: StartVerdict; attempt: number }> {
+      const [verdict, attempt] = await redis.descentStartJob(keys.job(id), keys.events(id), new Date().toISOString(), maxlen, id);
+      return { verdict: verdict as StartVerdict, attempt: Number(attempt) };
+    },
+
+    /** Worker side: append one event of `attempt`; returns its id, or null when the attempt is stale. */
+    async appendEvent(id: string, attempt: number, ev: JobEvent, progress?: JobProgress): Promise<string | null> {
+      return redis.descentAppendEvent(
+        keys.job(id),
+        keys.events(id),
+        attempt,
+        maxlen,
+        ev.type,
+        JSON.stringify(ev),
+        progress ? JSON.stringify(progress) : '',
+      );
+    },
+
+    /**
+     * Finish a job: status, result or error, weights, `status` and `end` events, retention TTLs, in
+     * one script. `attempt` '*' skips the stale-attempt check (the API cancelling a queued job).
+     * Returns true when this call finished it.
+     */
+    async finish(
+      id: string,
+      attempt: number | '*',
+      status: 'succeeded' | 'failed' | 'cancelled',
+      out: { result?: JobResult | null; error?: JobError | null; weights?: Buffer; weightsSha256?: string },
+    ): Promise<boolean> {
+      const n = await redis.descentFinishJob(
+        keys.job(id),
+        keys.events(id),
+        keys.weights(id),
+        keys.checkpoint(id),
+        String(attempt),
+        status,
+        new Date().toISOString(),
+        JSON.stringify(out.result ?? null),
+        JSON.stringify(out.error ?? null),
+        out.weights ?? '',
+        out.weightsSha256 ?? '',
+        maxlen,
+        cfg.retentionMs,
+        id,
+      );
+      return n === 1;
+    },
+
+    /** API side: mark a queued or running job `cancelling`. Returns the status after the call, null if unknown. */
+    async requestCancel(id: string): Promise<JobStatus | null> {
+      const s = await redis.descentRequestCancel(keys.job(id), keys.events(id), new Date().toISOString(), maxlen, id);
+      return (s as JobStatus | null) ?? null;
+    },
+
+    /** Current status only (cheap; the worker polls it as a fallback to pub/sub). */
+    async status(id: string): Promise<JobStatus | null> {
+      return ((await redis.hget(keys.job(id), 'status')) as JobStatus | null) ?? null;
+    },
+
+    /** Events after `after` (exclusive), oldest first. */
+    async events(id: string, q: { after?: string; limit: number }): Promise<EventPage> {
+      const start = q.after ? `(${q.after}` : '-';
+      const entries = (await redis.xrange(keys.events(id), start, '+', 'COUNT', q.limit + 1)) as StreamEntry[];
+      const hasMore = entries.length > q.limit;
+      const data = entries.slice(0, q.limit).map(entryToEvent);
+      const nextCursor = data.length ? data[data.length - 1].id : (q.after ?? null);
+      return { data, hasMore, nextCursor };
+    },
+
+    /** Every event of the stream, oldest first (metrics history). */
+    async allEvents(id: string): Promise<StoredEvent[]> {
+      const out: StoredEvent[] = [];
+      let start = '-';
+      for (;;) {
+        const entries = (await redis.xrange(keys.events(id), start, '+', 'COUNT', 5000)) as StreamEntry[];
+        for (const e of entries) out.push(entryToEvent(e));
+        if (entries.length < 5000) return out;
+        start = `(${entries[entries.length - 1][0]}`;
+      }
+    },
+
+    async weights(id: string): Promise<Buffer | null> {
+      return redis.getBuffer(keys.weights(id));
+    },
+
+    async saveCheckpoint(id: string, state: unknown): Promise<void> {
+      await redis.set(keys.checkpoint(id), JSON.stringify(state), 'PX', Math.max(cfg.retentionMs, 24 * 3600_000));
+    },
+
+    async loadCheckpoint(id: string): Promise<unknown | null> {
+      const s = await redis.get(keys.checkpoint(id));
+      return s ? JSON.parse(s) : null;
+    },
+
+    isTerminal,
+  };
+}
+
+export type JobStore = ReturnType<typeof createJobStore>;

@@ -1,0 +1,38 @@
+/**
+ * Every Redis key Descent writes, in one place. All keys start with the configured prefix, which
+ * by default is a Cluster hash tag (`{descent}`), so multi-key scripts over a job's hash, stream
+ * and weights run in one slot.
+ */
+export interface Keys {
+  prefix: string;
+  job(id: string): string;
+  events(id: string): string;
+  weights(id: string): string;
+  checkpoint(id: string): string;
+  /** Newest-first index of one tenant's jobs (sorted set, lexicographic ids, score 0). */
+  jobIndex(tenant: string): string;
+  idempotency(tenant: string, keyHash: string): string;
+  dataset(id: string): string;
+  /** Worker heartbeats: sorted set member = worker id, score = last beat (ms). */
+  workers: string;
+  workerInfo: string;
+  /** Pub/sub channel on which the API asks the owning worker to abort a job. */
+  cancelChannel: string;
+}
+
+export function createKeys(prefix: string): Keys {
+  const p = prefix;
+  return {
+    prefix: p,
+    job: (id) => `${p}:job:${id}`,
+    events: (id) => `${p}:job:${id}:events`,
+    weights: (id) => `${p}:job:${id}:weights`,
+    checkpoint: (id) => `${p}:job:${id}:checkpoint`,
+    jobIndex: (tenant) => `${p}:jobs:${tenant}`,
+    idempotency: (tenant, keyHash) => `${p}:idem:${tenant}:${keyHash}`,
+    dataset: (id) => `${p}:dataset:${id}`,
+    workers: `${p}:workers`,
+    workerInfo: `${p}:workers:info`,
+    cancelChannel: `${p}:cancel`,
+  };
+}

@@ -1,0 +1,126 @@
+import type { Redis, Result } from 'ioredis';
+
+/**
+ * Lua scripts that move a job between states. Each runs atomically inside Redis, so the job hash,
+ * its stream and its weights never disagree, and a stale attempt (a worker that lost its lock) can
+ * no longer write: every worker-side script checks the attempt number first.
+ *
+ * Status events are built here in Lua so that the attempt they carry is the one just written.
+ */
+const STATUS_EVENT = `
+local function statusEvent(id, attempt, now, status)
+  return '{"type":"status","jobId":"' .. id .. '","attempt":' .. attempt .. ',"time":"' .. now .. '","status":"' .. status .. '"}'
+end
+local function terminal(s)
+  return s == 'succeeded' or s == 'failed' or s == 'cancelled'
+end
+`;
+
+/** KEYS job, stream · ARGV now, maxlen, jobId → {verdict, attempt}; verdict run | cancel | done | missing. */
+const START_JOB =
+  STATUS_EVENT +
+  `
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return {'missing', 0} end
+if terminal(status) then return {'done', 0} end
+local attempt = redis.call('HINCRBY', KEYS[1], 'attempt', 1)
+if status == 'cancelling' then return {'cancel', attempt} end
+redis.call('HSET', KEYS[1], 'status', 'running')
+redis.call('HSETNX', KEYS[1], 'startedAt', ARGV[1])
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'type', 'status', 'data', statusEvent(ARGV[3], attempt, ARGV[1], 'running'))
+return {'run', attempt}
+`;
+
+/** KEYS job, stream · ARGV attempt, maxlen, type, data, progressJson|'' → id or nil (stale attempt). */
+const APPEND_EVENT = `
+if redis.call('HGET', KEYS[1], 'attempt') ~= ARGV[1] then return false end
+if redis.call('HGET', KEYS[1], 'status') ~= 'running' and redis.call('HGET', KEYS[1], 'status') ~= 'cancelling' then return false end
+local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'type', ARGV[3], 'data', ARGV[4])
+if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'progress', ARGV[5]) end
+return id
+`;
+
+/**
+ * KEYS job, stream, weights, checkpoint · ARGV attempt ('*' = any), status, now, resultJson,
+ * errorJson, weightsBytes|'', weightsSha, maxlen, retentionMs, jobId → 1 when this call finished
+ * the job, 0 when it was already finished or the attempt is stale.
+ */
+const FINISH_JOB =
+  STATUS_EVENT +
+  `
+local cur = redis.call('HGET', KEYS[1], 'status')
+if not cur or terminal(cur) then return 0 end
+local attempt = redis.call('HGET', KEYS[1], 'attempt') or '0'
+if ARGV[1] ~= '*' and attempt ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'status', ARGV[2], 'finishedAt', ARGV[3], 'result', ARGV[4], 'error', ARGV[5])
+if ARGV[6] ~= '' then
+  redis.call('SET', KEYS[3], ARGV[6])
+  redis.call('HSET', KEYS[1], 'weightsSha256', ARGV[7], 'weightsBytes', string.len(ARGV[6]))
+end
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[8], '*', 'type', 'status', 'data', statusEvent(ARGV[10], attempt, ARGV[3], ARGV[2]))
+local endData = '{"type":"end","jobId":"' .. ARGV[10] .. '","attempt":' .. attempt .. ',"time":"' .. ARGV[3] .. '","status":"' .. ARGV[2] .. '","result":' .. ARGV[4] .. ',"error":' .. ARGV[5] .. '}'
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[8], '*', 'type', 'end', 'data', endData)
+redis.call('DEL', KEYS[4])
+local ttl = tonumber(ARGV[9])
+if ttl > 0 then
+  redis.call('PEXPIRE', KEYS[1], ttl)
+  redis.call('PEXPIRE', KEYS[2], ttl)
+  if ARGV[6] ~= '' then redis.call('PEXPIRE', KEYS[3], ttl) end
+end
+return 1
+`;
+
+/** KEYS job, stream · ARGV now, maxlen, jobId → new status ('cancelling') or the unchanged one; nil if missing. */
+const REQUEST_CANCEL =
+  STATUS_EVENT +
+  `
+local cur = redis.call('HGET', KEYS[1], 'status')
+if not cur then return false end
+if cur ~= 'queued' and cur ~= 'running' then return cur end
+local attempt = redis.call('HGET', KEYS[1], 'attempt') or '0'
+redis.call('HSET', KEYS[1], 'status', 'cancelling')
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'type', 'status', 'data', statusEvent(ARGV[3], attempt, ARGV[1], 'cancelling'))
+return 'cancelling'
+`;
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    descentStartJob(job: string, stream: string, now: string, maxlen: number, jobId: string): Result<[string, number], Context>;
+    descentAppendEvent(
+      job: string,
+      stream: string,
+      attempt: number,
+      maxlen: number,
+      type: string,
+      data: string,
+      progress: string,
+    ): Result<string | null, Context>;
+    descentFinishJob(
+      job: string,
+      stream: string,
+      weights: string,
+      checkpoint: string,
+      attempt: string,
+      status: string,
+      now: string,
+      resultJson: string,
+      errorJson: string,
+      weightsBytes: Buffer | string,
+      weightsSha: string,
+      maxlen: number,
+      retentionMs: number,
+      jobId: string,
+    ): Result<number, Context>;
+    descentRequestCancel(job: string, stream: string, now: string, maxlen: number, jobId: string): Result<string | null, Context>;
+  }
+}
+
+/** Register the scripts on a connection (idempotent; ioredis caches them by SHA). */
+export function defineScripts(r: Redis): Redis {
+  if ((r as unknown as { descentStartJob?: unknown }).descentStartJob) return r;
+  r.defineCommand('descentStartJob', { numberOfKeys: 2, lua: START_JOB });
+  r.defineCommand('descentAppendEvent', { numberOfKeys: 2, lua: APPEND_EVENT });
+  r.defineCommand('descentFinishJob', { numberOfKeys: 4, lua: FINISH_JOB });
+  r.defineCommand('descentRequestCancel', { numberOfKeys: 2, lua: REQUEST_CANCEL });
+  return r;
+}

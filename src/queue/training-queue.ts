@@ -1,0 +1,44 @@
+import { Queue, type ConnectionOptions } from 'bullmq';
+import { z } from 'zod';
+import type { ServiceConfig } from './config.js';
+
+/** What a BullMQ job carries: only the id; the spec lives in our job hash and is re-parsed by the worker. */
+export const TrainJobDataSchema = z.object({
+  jobId: z.string().regex(/^job_[0-9a-z]+$/),
+  tenant: z.string().min(1),
+});
+export type TrainJobData = z.infer<typeof TrainJobDataSchema>;
+
+export const TRAIN_JOB_NAME = 'train';
+
+/** The producer side of the training queue (API process). */
+export function createTrainingQueue(connection: ConnectionOptions, cfg: Pick<ServiceConfig, 'prefix' | 'queueName' | 'attempts' | 'retentionMs'>) {
+  const queue = new Queue<TrainJobData>(cfg.queueName, { connection, prefix: cfg.prefix });
+  queue.on('error', () => {});
+  return {
+    queue,
+    /** Add the job under our id: BullMQ ignores a second add with the same id. */
+    async enqueue(data: TrainJobData): Promise<void> {
+      await queue.add(TRAIN_JOB_NAME, data, {
+        jobId: data.jobId,
+        attempts: cfg.attempts,
+        backoff: { type: 'exponential', delay: 1000 },
+        // Our own keys hold the job's state; BullMQ's copy is only needed while it runs.
+        removeOnComplete: true,
+        removeOnFail: { age: Math.max(60, Math.round(cfg.retentionMs / 1000)) },
+      });
+    },
+    /** Remove a job that no worker holds. 1 when removed, 0 when locked by a worker (running). */
+    async removeWaiting(jobId: string): Promise<number> {
+      return queue.remove(jobId);
+    },
+    async counts(): Promise<Record<string, number>> {
+      return queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized');
+    },
+    async close(): Promise<void> {
+      await queue.close();
+    },
+  };
+}
+
+export type TrainingQueue = ReturnType<typeof createTrainingQueue>;
