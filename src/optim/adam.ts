@@ -1,0 +1,143 @@
+/**
+ * Adam, as `torch.optim.Adam` (`_single_tensor_adam`, non-capturable path, torch 1.13).
+ *
+ * With γ the lr, λ the weight decay and t the per-parameter step (from 1):
+ *
+ * ```
+ * d ← ±g + λ·θ                                   L2 enters both moments (coupled)
+ * m ← β1·m + (1−β1)·d
+ * v ← β2·v + (1−β2)·d²
+ * bc1 ← 1 − β1^t;  bc2 ← 1 − β2^t
+ * u ← amsgrad ? (v_max ← max(v_max, v)) : v      the max is over the raw, uncorrected v
+ * θ ← θ − (γ/bc1) · m / (√u/√bc2 + ε)            ε added after bias correction (not the ε-hat form)
+ * ```
+ *
+ * A OneCycle momentum override replaces β1 for the step.
+ */
+import { checkBetas, checkBoolean, checkLr, checkAligned, nonNegative, zerosLike } from './util.js';
+import type { FloatArray, Grads, Optimizer, StepContext } from './types.js';
+
+export interface AdamHyper {
+  /** Learning rate γ (default 1e-3). */
+  lr: number;
+  /** Decay rates (β1, β2) of the moment estimates (default [0.9, 0.999]). */
+  betas: [number, number];
+  /** Added to the root (default 1e-8). */
+  eps: number;
+  /** Adam: L2 penalty added to the gradient (default 0). AdamW: decoupled decay (default 1e-2). */
+  weightDecay: number;
+  /** Use the running maximum of v (default false). */
+  amsgrad: boolean;
+  /** Ascend instead of descend (default false). */
+  maximize: boolean;
+}
+
+export interface AdamState {
+  step: number[];
+  expAvg: FloatArray[];
+  expAvgSq: FloatArray[];
+  /** Running max of expAvgSq (amsgrad only, else null). */
+  maxExpAvgSq: (FloatArray | null)[];
+}
+
+export const ADAM_DEFAULTS: AdamHyper = {
+  lr: 1e-3,
+  betas: [0.9, 0.999],
+  eps: 1e-8,
+  weightDecay: 0,
+  amsgrad: false,
+  maximize: false,
+};
+
+/** Shared by Adam and AdamW (which differ only in the weightDecay default). */
+export function resolveAdamLike(hp: Partial<AdamHyper>, defaults: AdamHyper): AdamHyper {
+  const betas = hp.betas ?? defaults.betas;
+  checkBetas(betas);
+  const r: AdamHyper = {
+    lr: hp.lr ?? defaults.lr,
+    betas: [betas[0], betas[1]],
+    eps: hp.eps ?? defaults.eps,
+    weightDecay: hp.weightDecay ?? defaults.weightDecay,
+    amsgrad: hp.amsgrad ?? defaults.amsgrad,
+    maximize: hp.maximize ?? defaults.maximize,
+  };
+  checkLr(r.lr);
+  nonNegative('eps', r.eps, 'epsilon value');
+  nonNegative('weightDecay', r.weightDecay, 'weightDecay value');
+  checkBoolean('amsgrad', r.amsgrad);
+  checkBoolean('maximize', r.maximize);
+  return r;
+}
+
+export function resolveAdam(hp: Partial<AdamHyper> = {}): AdamHyper {
+  return resolveAdamLike(hp, ADAM_DEFAULTS);
+}
+
+export function initAdam(params: readonly FloatArray[], hp: AdamHyper): AdamState {
+  return {
+    step: params.map(() => 0),
+    expAvg: params.map(zerosLike),
+    expAvgSq: params.map(zerosLike),
+    maxExpAvgSq: params.map((p) => (hp.amsgrad ? zerosLike(p) : null)),
+  };
+}
+
+/**
+ * The Adam update; with `decoupled` (AdamW) the weight decay is θ ← θ·(1 − γλ) applied first and
+ * the moments see the raw gradient.
+ */
+export function adamUpdate(
+  params: FloatArray[],
+  grads: Grads,
+  state: AdamState,
+  hp: AdamHyper,
+  ctx: StepContext,
+  decoupled: boolean,
+): void {
+  checkAligned(params, grads, state.step.length);
+  const lr = ctx.lr;
+  const beta1 = ctx.momentum ?? hp.betas[0];
+  const beta2 = hp.betas[1];
+  const { eps, weightDecay: wd, amsgrad, maximize } = hp;
+  const l2 = decoupled ? 0 : wd;
+  const decay = decoupled ? 1 - lr * wd : 1;
+  for (let i = 0; i < params.length; i++) {
+    const g = grads[i];
+    if (!g) continue;
+    const p = params[i];
+    const m = state.expAvg[i];
+    const v = state.expAvgSq[i];
+    let vmax = state.maxExpAvgSq[i];
+    if (amsgrad && vmax === null) vmax = state.maxExpAvgSq[i] = zerosLike(p);
+    const t = ++state.step[i];
+    const bc1 = 1 - beta1 ** t;
+    const bc2 = 1 - beta2 ** t;
+    const stepSize = lr / bc1;
+    const bc2Sqrt = Math.sqrt(bc2);
+    for (let j = 0; j < p.length; j++) {
+      if (decoupled && wd !== 0) p[j] = p[j] * decay;
+      let d = maximize ? -g[j] : g[j];
+      if (l2 !== 0) d = d + l2 * p[j];
+      m[j] = beta1 * m[j] + (1 - beta1) * d;
+      v[j] = beta2 * v[j] + (1 - beta2) * (d * d);
+      let u = v[j];
+      if (amsgrad) {
+        if (!(vmax![j] >= u)) vmax![j] = u; // NaN propagates, as torch.maximum
+        u = vmax![j];
+      }
+      p[j] = p[j] - stepSize * (m[j] / (Math.sqrt(u) / bc2Sqrt + eps));
+    }
+  }
+}
+
+export function stepAdam(params: FloatArray[], grads: Grads, state: AdamState, hp: AdamHyper, ctx: StepContext): void {
+  adamUpdate(params, grads, state, hp, ctx, false);
+}
+
+export const adam: Optimizer<AdamHyper, AdamState> = {
+  type: 'adam',
+  momentumKind: 'beta1',
+  resolve: resolveAdam,
+  init: initAdam,
+  step: stepAdam,
+};
