@@ -5,7 +5,7 @@ export const EXPR_LIMITS = {
   /** Maximum nesting depth (parentheses, function calls, unary operators and exponents all count). */
   maxDepth: 64,
   /** Maximum number of distinct variables. */
-  maxVariables: 32,
+  maxVariables: 1000,
   /** Maximum length of a variable name. */
-  maxNameLength: 32,
+  maxNameLength: 64,
 } as const;

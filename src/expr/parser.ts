@@ -8,8 +8,8 @@
  *   primary  := number | name | function '(' sum (',' sum)* ')' | '(' sum ')'
  *
  * Names resolve to a built-in function (only when followed by '('), a constant (`pi`) or a
- * variable. Variable names must look like `x`, `y1`, `theta_2` (a letter, then letters, digits,
- * underscores); names that mean something to JavaScript (`constructor`, `__proto__`, `process`,
+ * variable. Variable names must look like `x`, `y1`, `theta_2` (a letter or `_`, then letters, digits,
+ * underscores; not starting with `__`); names that mean something to JavaScript (`constructor`, `__proto__`, `process`,
  * `eval`, …) are refused outright even though they never reach an evaluator. When the caller lists
  * the allowed variables, any other name is an unknown name.
  *
@@ -34,7 +34,8 @@ const RESERVED = new Set([
   'throw', 'finally', 'in', 'of', 'super', 'debugger', 'static',
 ]);
 
-const VARIABLE_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
+// Same shape as the JobSpec's variable names; a leading double underscore is refused (JS internals).
+const VARIABLE_NAME = /^(?!__)[A-Za-z_][A-Za-z0-9_]*$/;
 
 export interface ParseOptions {
   /** Allowed variable names; when given, any other name is refused as unknown. */
@@ -202,7 +203,7 @@ function checkVariableName(name: string, pos: number, declared: boolean): void {
   const what = declared ? 'variable name' : 'name';
   if (RESERVED.has(name)) throw new ExprError(`unknown ${what} '${name}' (reserved)`, pos);
   if (!VARIABLE_NAME.test(name)) {
-    throw new ExprError(`invalid ${what} '${name}': use a letter followed by letters, digits or '_'`, pos);
+    throw new ExprError(`invalid ${what} '${name}': use a letter or '_' followed by letters, digits or '_' (not '__' first)`, pos);
   }
   if (name.length > EXPR_LIMITS.maxNameLength) {
     throw new ExprError(`${what} '${name.slice(0, 16)}…' is too long (limit ${EXPR_LIMITS.maxNameLength})`, pos);

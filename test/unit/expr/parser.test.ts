@@ -100,7 +100,8 @@ describe('expression parser: refusals carry a position and a clear message', () 
     ['1e', 1, /exponent/],
     ['x * * y', 4, /unexpected '\*'/],
     ['this', 0, /reserved/],
-    ['_x', 0, /invalid name/],
+    ['__x', 0, /invalid name/],
+    ['x + $y', 4, /unexpected character '\$'/],
   ];
   for (const [src, pos, msg] of cases) {
     it(`${JSON.stringify(src)} → position ${pos}`, () => {
