@@ -19,15 +19,23 @@
 
 /* Blocking. A kc×NR panel of packed B (256×8×4 = 8 KiB) stays in L1 across the ir loop; an MC×kc block
  * of packed A (128×256×4 = 128 KiB) stays in L2 across the jr loop. */
+#ifndef KC
 #define KC 256
-#define MC 128
+#endif
+#ifndef MC
+#define MC 64
+#endif
 #define NC 2048
 
 /* ------------------------------------------------------------------------------------------------ */
 /* float32: MR×NR = 4×8 micro-tile, eight f32x4 accumulators.                                        */
 /* ------------------------------------------------------------------------------------------------ */
+#ifndef MR_S
 #define MR_S 4
+#endif
+#ifndef NR_S
 #define NR_S 8
+#endif
 
 /* dst[p*MR + r] = op(A)[i0 + r][p0 + p], zero-padded to MR rows. */
 static void pack_a_f32(const float *a, float *dst, int m, int k, int transA, int i0, int mr, int p0, int kc) {
@@ -37,7 +45,7 @@ static void pack_a_f32(const float *a, float *dst, int m, int k, int transA, int
       const float *src = a + (p0 + p) * m + i0;
       float *d = dst + p * MR_S;
       if (mr == MR_S) {
-        wasm_v128_store(d, wasm_v128_load(src));
+        for (int r = 0; r < MR_S; r++) d[r] = src[r];
       } else {
         int r = 0;
         for (; r < mr; r++) d[r] = src[r];
@@ -63,8 +71,8 @@ static void pack_b_f32(const float *b, float *dst, int n, int k, int transB, int
       const float *src = b + (p0 + p) * n + j0;
       float *d = dst + p * NR_S;
       if (nr == NR_S) {
-        wasm_v128_store(d, wasm_v128_load(src));
-        wasm_v128_store(d + 4, wasm_v128_load(src + 4));
+#pragma clang loop unroll(full)
+        for (int j = 0; j < NR_S / 4; j++) wasm_v128_store(d + 4 * j, wasm_v128_load(src + 4 * j));
       } else {
         int c = 0;
         for (; c < nr; c++) d[c] = src[c];
@@ -84,47 +92,43 @@ static void pack_b_f32(const float *b, float *dst, int n, int k, int transB, int
   }
 }
 
-/* C[MR×NR] (+)= Apanel · Bpanel. When the tile is partial it goes through `tmp`. */
+/* C[MR×NR] (+)= Apanel · Bpanel, the tile held in MR·NR/4 registers. Partial tiles go through `tmp`. */
 INLINE void ukernel_f32(int kc, const float *restrict A, const float *restrict B, float *C, int ldc, int mr, int nr,
                         float *tmp) {
-  v128_t c00 = wasm_f32x4_splat(0.0f), c01 = c00, c10 = c00, c11 = c00;
-  v128_t c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  v128_t acc[MR_S][NR_S / 4];
+#pragma clang loop unroll(full)
+  for (int i = 0; i < MR_S; i++)
+#pragma clang loop unroll(full)
+    for (int j = 0; j < NR_S / 4; j++) acc[i][j] = wasm_f32x4_splat(0.0f);
   for (int p = 0; p < kc; p++) {
-    const v128_t b0 = wasm_v128_load(B);
-    const v128_t b1 = wasm_v128_load(B + 4);
-    v128_t a = wasm_v128_load32_splat(A);
-    c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(a, b0));
-    c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(a, b1));
-    a = wasm_v128_load32_splat(A + 1);
-    c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(a, b0));
-    c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(a, b1));
-    a = wasm_v128_load32_splat(A + 2);
-    c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(a, b0));
-    c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(a, b1));
-    a = wasm_v128_load32_splat(A + 3);
-    c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(a, b0));
-    c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(a, b1));
+    v128_t bv[NR_S / 4];
+#pragma clang loop unroll(full)
+    for (int j = 0; j < NR_S / 4; j++) bv[j] = wasm_v128_load(B + 4 * j);
+#pragma clang loop unroll(full)
+    for (int i = 0; i < MR_S; i++) {
+      const v128_t a = wasm_v128_load32_splat(A + i);
+#pragma clang loop unroll(full)
+      for (int j = 0; j < NR_S / 4; j++) acc[i][j] = wasm_f32x4_add(acc[i][j], wasm_f32x4_mul(a, bv[j]));
+    }
     A += MR_S;
     B += NR_S;
   }
-  float *dst = C;
-  int ld = ldc;
-  if (mr != MR_S || nr != NR_S) {
-    dst = tmp;
-    ld = NR_S;
-    for (int i = 0; i < MR_S * NR_S; i++) tmp[i] = 0.0f;
-  }
-#define ACC_ROW(r, x0, x1)                                                                                        \
-  wasm_v128_store(dst + (r)*ld, wasm_f32x4_add(wasm_v128_load(dst + (r)*ld), x0));                              \
-  wasm_v128_store(dst + (r)*ld + 4, wasm_f32x4_add(wasm_v128_load(dst + (r)*ld + 4), x1));
-  if (dst != C) {
-    ACC_ROW(0, c00, c01) ACC_ROW(1, c10, c11) ACC_ROW(2, c20, c21) ACC_ROW(3, c30, c31)
+  if (mr == MR_S && nr == NR_S) {
+#pragma clang loop unroll(full)
+    for (int i = 0; i < MR_S; i++)
+#pragma clang loop unroll(full)
+      for (int j = 0; j < NR_S / 4; j++) {
+        float *d = C + i * ldc + 4 * j;
+        wasm_v128_store(d, wasm_f32x4_add(wasm_v128_load(d), acc[i][j]));
+      }
+  } else {
+#pragma clang loop unroll(full)
+    for (int i = 0; i < MR_S; i++)
+#pragma clang loop unroll(full)
+      for (int j = 0; j < NR_S / 4; j++) wasm_v128_store(tmp + i * NR_S + 4 * j, acc[i][j]);
     for (int i = 0; i < mr; i++)
       for (int j = 0; j < nr; j++) C[i * ldc + j] += tmp[i * NR_S + j];
-  } else {
-    ACC_ROW(0, c00, c01) ACC_ROW(1, c10, c11) ACC_ROW(2, c20, c21) ACC_ROW(3, c30, c31)
   }
-#undef ACC_ROW
 }
 
 /* y[i] (+)= Σ_p op(A)[i][p]·x[p], op(A) m×k: the n == 1 shape (and m == 1 with the roles swapped). */
