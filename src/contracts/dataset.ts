@@ -1,0 +1,210 @@
+/**
+ * Dataset schemas: the JSON upload body of `POST /v1/datasets`, the CSV upload query, the description
+ * returned by `POST /v1/datasets` and `GET /v1/datasets/{id}`, and the built-in list of
+ * `GET /v1/datasets/builtin`.
+ */
+import { z } from 'zod';
+import { BUILTIN_DATASET_NAMES } from './job-spec.js';
+import { DEFAULT_LIMITS, limitMessage, type Limits } from './limits.js';
+
+function buildDatasetSchemas(L: Readonly<Limits>) {
+  const row = z.array(z.number());
+  const names = (what: string) =>
+    z
+      .array(
+        z.string().max(L.maxStringLength, {
+          error: (iss) =>
+            limitMessage(
+              `a ${what} name has`,
+              `${(iss.input as string).length} characters`,
+              L.maxStringLength,
+            ),
+        }),
+      )
+      .optional();
+
+  const DatasetUploadJsonSchema = z
+    .strictObject({
+      x: z
+        .array(row)
+        .min(1, { error: 'x needs at least one row' })
+        .max(L.maxDatasetRows, {
+          error: (iss) => limitMessage('x has', `${(iss.input as unknown[]).length} rows`, L.maxDatasetRows),
+        })
+        .describe('Features, one array per row (all rows the same length).'),
+      y: z
+        .array(z.union([z.number(), row]))
+        .describe('Targets: a number per row, or an array per row for several target columns.'),
+      featureNames: names('feature').describe('Optional names of the feature columns.'),
+      targetNames: names('target').describe('Optional names of the target columns.'),
+    })
+    .superRefine((d, ctx) => {
+      const features = d.x[0]?.length ?? 0;
+      if (features === 0)
+        ctx.addIssue({ code: 'custom', path: ['x', 0], message: 'rows of x need at least one feature' });
+      if (features > L.maxFeatures) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['x', 0],
+          message: limitMessage('x has', `${features} features`, L.maxFeatures),
+        });
+        return;
+      }
+      const bad = d.x.findIndex((r) => r.length !== features);
+      if (bad >= 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['x', bad],
+          message: `x is not rectangular: row ${bad} has ${d.x[bad].length} values, row 0 has ${features}`,
+        });
+        return;
+      }
+      if (d.y.length !== d.x.length) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['y'],
+          message: `y has ${d.y.length} rows but x has ${d.x.length}`,
+        });
+        return;
+      }
+      const flat = typeof d.y[0] === 'number';
+      const targets = flat ? 1 : (d.y[0] as number[]).length;
+      if (targets === 0)
+        ctx.addIssue({ code: 'custom', path: ['y', 0], message: 'rows of y need at least one target' });
+      if (targets > L.maxTargets) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['y', 0],
+          message: limitMessage('y has', `${targets} target columns`, L.maxTargets),
+        });
+        return;
+      }
+      const badY = d.y.findIndex((r) =>
+        flat ? typeof r !== 'number' : typeof r === 'number' || r.length !== targets,
+      );
+      if (badY >= 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['y', badY],
+          message: `y is not rectangular or mixes numbers and arrays at row ${badY}`,
+        });
+      }
+      if (d.featureNames && d.featureNames.length !== features) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['featureNames'],
+          message: `featureNames has ${d.featureNames.length} names but x has ${features} columns`,
+        });
+      }
+      if (d.targetNames && d.targetNames.length !== targets) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['targetNames'],
+          message: `targetNames has ${d.targetNames.length} names but y has ${targets} columns`,
+        });
+      }
+    })
+    .describe('A dataset as JSON: { "x": number[][], "y": number[] | number[][] }.');
+
+  const CsvUploadQuerySchema = z
+    .strictObject({
+      target: z
+        .string()
+        .min(1)
+        .max(L.maxStringLength)
+        .optional()
+        .describe('Target column name (comma-separated for several); default: the last column.'),
+      name: z
+        .string()
+        .min(1)
+        .max(L.maxStringLength)
+        .optional()
+        .describe('A name to remember the dataset by.'),
+    })
+    .describe('Query of a CSV upload (Content-Type: text/csv, header row required).');
+
+  return { DatasetUploadJsonSchema, CsvUploadQuerySchema };
+}
+
+/** Dataset schemas for a set of limits (a service with env-overridden limits builds its own). */
+export function createDatasetSchemas(limits: Readonly<Limits> = DEFAULT_LIMITS) {
+  return buildDatasetSchemas(limits);
+}
+
+const defaults = buildDatasetSchemas(DEFAULT_LIMITS);
+
+/** JSON upload body of `POST /v1/datasets`. */
+export const DatasetUploadJsonSchema = defaults.DatasetUploadJsonSchema;
+export type DatasetUploadJson = z.output<typeof DatasetUploadJsonSchema>;
+
+/** Query string of a CSV upload: `?target=<column>`. */
+export const CsvUploadQuerySchema = defaults.CsvUploadQuerySchema;
+export type CsvUploadQuery = z.output<typeof CsvUploadQuerySchema>;
+
+/** Dataset ids: `ds_` and letters, digits, `_` or `-`. */
+export const DatasetIdSchema = z
+  .string()
+  .regex(/^ds_[A-Za-z0-9_-]+$/, { error: 'dataset ids look like "ds_…"' })
+  .max(DEFAULT_LIMITS.maxStringLength)
+  .describe('Dataset id, e.g. "ds_3f9a…".');
+
+/** What validation needs about the targets: integer labels? and their range (min ≤ max). */
+export const LabelSummarySchema = z
+  .strictObject({
+    integer: z
+      .boolean()
+      .describe('Every target value is an integer (the dataset can serve as class labels).'),
+    min: z.number().describe('Smallest target value.'),
+    max: z.number().describe('Largest target value.'),
+  })
+  .describe('Summary of the target values.');
+export type LabelSummary = z.output<typeof LabelSummarySchema>;
+
+/** Response of `POST /v1/datasets` (201) and `GET /v1/datasets/{id}`. */
+export const DatasetDescriptionSchema = z
+  .strictObject({
+    id: DatasetIdSchema,
+    object: z.literal('dataset').default('dataset'),
+    name: z.string().optional().describe('Name given at upload.'),
+    format: z.enum(['csv', 'json']).optional().describe('Upload format.'),
+    rows: z.int().min(1).describe('Data rows.'),
+    features: z.int().min(1).describe('Feature columns.'),
+    targets: z.int().min(1).describe('Target columns.'),
+    sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, { error: 'sha256 is 64 lowercase hex digits' })
+      .describe('SHA-256 of the stored dataset bytes, hex.'),
+    bytes: z.int().min(0).optional().describe('Size of the upload in bytes.'),
+    createdAt: z.iso.datetime().describe('Upload time, ISO-8601 UTC.'),
+    featureNames: z
+      .array(z.string())
+      .optional()
+      .describe('Feature column names (CSV header, or given in JSON).'),
+    targetNames: z.array(z.string()).optional().describe('Target column names.'),
+    labels: LabelSummarySchema.optional(),
+  })
+  .describe('An uploaded dataset.');
+export type DatasetDescription = z.output<typeof DatasetDescriptionSchema>;
+
+/** One entry of `GET /v1/datasets/builtin`. */
+export const BuiltinDatasetSchema = z
+  .strictObject({
+    name: z.enum(BUILTIN_DATASET_NAMES).describe('Use as JobSpec data: { "builtin": name }.'),
+    rows: z.int().min(1),
+    features: z.int().min(1),
+    targets: z.int().min(1),
+    task: z.enum(['classification', 'regression']),
+    classes: z.int().min(2).optional().describe('Class count of a classification set.'),
+    classNames: z.array(z.string()).optional().describe('Names of classes 0, 1, …'),
+    featureNames: z.array(z.string()),
+    targetNames: z.array(z.string()),
+    description: z.string(),
+  })
+  .describe('A built-in dataset.');
+export type BuiltinDataset = z.output<typeof BuiltinDatasetSchema>;
+
+/** Response of `GET /v1/datasets/builtin`. */
+export const BuiltinDatasetListSchema = z
+  .strictObject({ data: z.array(BuiltinDatasetSchema) })
+  .describe('The built-in datasets.');
+export type BuiltinDatasetList = z.output<typeof BuiltinDatasetListSchema>;
