@@ -16,7 +16,7 @@ export type { DType, FloatArray } from './dtype.js';
 export { allocate } from './dtype.js';
 export { add, sub, mul, div, neg, pow, exp, log, sqrt, abs, sin, cos, erf, maximum, minimum, where, clamp, dropout } from './ops/elementwise.js';
 export { tanh, sigmoid, relu, leakyRelu, elu, gelu, softplus } from './ops/activations.js';
-export { matmul } from './ops/matmul.js';
+export { matmul, linear } from './ops/matmul.js';
 export { reshape, transpose, slice, concat, gather } from './ops/movement.js';
 export { sum, mean, max, min, logsumexp, softmax, logSoftmax, broadcastTo, sumTo } from './ops/reduce.js';
 export { backward, grad, hvp, hessian, jacobian } from './autodiff.js';

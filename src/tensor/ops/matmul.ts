@@ -7,6 +7,7 @@ import { allocate, promote, type FloatArray } from '../dtype.js';
 import { kernels } from '../kernels/active.js';
 import { broadcastShapes, broadcastStrides, sizeOf } from '../shape.js';
 import { Tensor, result } from '../tensor.js';
+import { add } from './elementwise.js';
 import { sumTo } from './reduce.js';
 
 function cast(d: FloatArray, dtype: 'float32' | 'float64'): FloatArray {
@@ -83,4 +84,13 @@ function product(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor
     a.requiresGrad ? sumTo(transA ? product(b, g, transB, true) : product(g, b, false, !transB), a.shape) : null,
     b.requiresGrad ? sumTo(transB ? product(g, a, true, transA) : product(a, g, !transA, false), b.shape) : null,
   ]);
+}
+
+/**
+ * x·Wᵀ (+ b): torch.nn.functional.linear, with W stored [out, in] as nn.Linear keeps it. The
+ * transpose is a kernel flag, never a copy.
+ */
+export function linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor {
+  const y = product(x, weight, false, true);
+  return bias ? add(y, bias) : y;
 }

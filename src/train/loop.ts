@@ -1,0 +1,276 @@
+/**
+ * The training loop: (spec, data, resume state?) → events, checkpoints and a result, through
+ * callbacks and an AbortSignal. It knows nothing of HTTP or Redis.
+ *
+ * Determinism: every random draw comes from generators derived from `training.seed` — one for
+ * initialization, one for the validation split, one for shuffling, one for dropout — and the
+ * resume state holds the shuffling generator as it was at the start of the epoch plus the dropout
+ * generator as it is, so a resumed run redraws the same batch order and the same masks and ends
+ * with the same weights, bit for bit.
+ */
+import type { SupervisedJobSpec } from '../contracts/job-spec.js';
+import { batchRanges, epochOrder, splitValidation, type Dataset } from '../data/index.js';
+import { buildModel, type Model } from '../models/dense.js';
+import { computeLoss, penalty } from '../models/losses.js';
+import { createOptimizer, scheduleAt, type OptimState } from '../optim/index.js';
+import { createRng, type Rng } from '../rng/rng.js';
+import { add, grad, type FloatArray } from '../tensor/index.js';
+import { evaluate, gatherBatch, outputWidthFor, type Split } from './batches.js';
+import { initialValues, SpecError } from './init-values.js';
+import { runSecondOrder } from './second-order.js';
+import type { NamedWeights, ResumeState, TrainOptions, TrainOutcome, TrainResult } from './types.js';
+
+/** Independent generator streams derived from one seed. */
+export function deriveRngs(seed: number): { init: Rng; split: Rng; shuffle: Rng; dropout: Rng } {
+  const master = createRng(seed);
+  const sub = () => master.int(4294967296) + 4294967296 * master.int(2097152);
+  return { init: createRng(sub()), split: createRng(sub()), shuffle: createRng(sub()), dropout: createRng(sub()) };
+}
+
+const yieldNow = () => new Promise<void>((r) => setImmediate(r));
+
+/**
+ * Train a supervised model. Never throws for a problem of the run itself (divergence, bad initial
+ * weights, timeout): those end as `failed` with a coded error. Cancellation through `signal` ends
+ * as `cancelled` after a final checkpoint.
+ */
+export async function train(spec: SupervisedJobSpec, data: Dataset, opts: TrainOptions = {}): Promise<TrainOutcome> {
+  const now = opts.now ?? (() => performance.now());
+  const t0 = now();
+  const tr = spec.training;
+  const dtype = tr.dtype;
+  const rngs = deriveRngs(tr.seed);
+  const split: Split = splitValidation(data, tr.validationSplit, rngs.split);
+  const train = split.train;
+  const outWidth = outputWidthFor(spec, data);
+  const modelConfig = spec.model.type === 'mlp' ? spec.model : { type: 'linear' as const };
+
+  let values: Record<string, FloatArray> | undefined;
+  try {
+    values = opts.resume ? undefined : initialValues(spec, data.features, outWidth);
+  } catch (e) {
+    if (e instanceof SpecError) return failedBeforeStart(e.message);
+    throw e;
+  }
+  const model = buildModel(modelConfig, data.features, outWidth, dtype, { scheme: spec.init.scheme, rng: rngs.init, values });
+  const names = model.params.map((p) => p.name);
+  const params = model.params.map((p) => p.tensor.data);
+  const parameters = params.reduce((n, p) => n + p.length, 0);
+
+  if (opts.resume) {
+    const r = opts.resume;
+    if (r.names.join() !== names.join()) throw new Error('checkpoint does not match the model');
+    r.params.forEach((p, i) => params[i].set(p));
+  }
+
+  const second = spec.optimizer.type === 'newton' || spec.optimizer.type === 'lbfgs';
+  if (second) {
+    return runSecondOrder(spec, { model, split, outWidth, params, names, parameters, rngs, t0, now }, opts);
+  }
+
+  const opt = createOptimizer(spec.optimizer as Parameters<typeof createOptimizer>[0]);
+  const ranges = batchRanges(train.rows, tr.batchSize);
+  const stepsPerEpoch = ranges.length;
+  const totalSteps = tr.epochs * stepsPerEpoch;
+  const per = spec.schedule?.per ?? 'epoch';
+  const scheduleLength = per === 'step' ? totalSteps : tr.epochs;
+
+  // Mutable run state, restored from the checkpoint when resuming.
+  let optState: OptimState = opts.resume ? (structuredClone(opts.resume.optimizer) as OptimState) : opt.init(params);
+  let step = opts.resume?.step ?? 0;
+  let epoch = opts.resume?.epoch ?? 0;
+  let batchInEpoch = opts.resume?.batchInEpoch ?? 0;
+  let epochLossSum = opts.resume?.epochLossSum ?? 0;
+  let epochRows = opts.resume?.epochRows ?? 0;
+  let best = opts.resume ? structuredClone(opts.resume.best) : { value: Infinity, epoch: -1, since: 0, params: null as FloatArray[] | null };
+  const elapsedBefore = opts.resume?.elapsedMs ?? 0;
+  const shuffleRng = createRng(0, opts.resume?.shuffleRngAtEpochStart ?? rngs.shuffle.state());
+  const dropoutRng = opts.resume ? createRng(0, opts.resume.dropoutRng) : rngs.dropout;
+  let shuffleAtEpochStart = shuffleRng.state();
+
+  const snapshot = (): ResumeState => ({
+    version: 1,
+    step,
+    epoch,
+    batchInEpoch,
+    names,
+    params: params.map((p) => p.slice()),
+    optimizer: structuredClone(optState),
+    shuffleRngAtEpochStart: shuffleAtEpochStart,
+    dropoutRng: dropoutRng.state(),
+    epochLossSum,
+    epochRows,
+    best: structuredClone(best),
+    elapsedMs: elapsedBefore + (now() - t0),
+  });
+  const weights = (): NamedWeights => namedWeights(model, params);
+
+  const wallLimit = Math.min(tr.maxWallSeconds ?? Infinity, opts.maxWallSeconds ?? Infinity) * 1000;
+  const progressEvery = opts.progressEveryMs ?? 100;
+  const yieldEvery = opts.yieldEveryMs ?? 20;
+  let lastProgress = -Infinity;
+  let lastYield = now();
+  let lastCheckpoint = now();
+  let lastResult: TrainResult | null = null;
+  const prevParams = params.map((p) => p.slice());
+  const emit = opts.onEvent ?? (() => {});
+
+  const l1 = spec.regularization.l1;
+  const l2 = spec.regularization.l2;
+  const monitorKey = tr.earlyStopping ? (tr.earlyStopping.monitor === 'auto' ? (split.val ? 'valLoss' : 'loss') : tr.earlyStopping.monitor) : null;
+
+  for (; epoch < tr.epochs; epoch++) {
+    // Mid-epoch resume: the generator was restored at this epoch's start, so the order is redrawn.
+    if (batchInEpoch === 0) shuffleAtEpochStart = shuffleRng.state();
+    const order = epochOrder(train.rows, tr.shuffle, shuffleRng);
+    const sched = scheduleAt(spec.schedule ?? null, opt.hp.lr, per === 'step' ? 0 : epoch, scheduleLength);
+    for (; batchInEpoch < stepsPerEpoch; batchInEpoch++) {
+      const [s, e] = ranges[batchInEpoch];
+      const rows = e - s;
+      const { x, targets } = gatherBatch(train, order, s, e, dtype, spec.loss);
+      const lrv = per === 'step' ? scheduleAt(spec.schedule ?? null, opt.hp.lr, step, scheduleLength) : sched;
+
+      const out = model.forward(x, { training: true, rng: dropoutRng });
+      const dataLoss = computeLoss(spec.loss, out, targets, spec.huberDelta);
+      const pen = penalty(model.params, l1, l2);
+      const loss = pen ? add(dataLoss, pen) : dataLoss;
+      const lossValue = loss.item();
+      if (!Number.isFinite(lossValue)) {
+        return diverged(lossValue, step + 1, lrv.lr);
+      }
+      const grads = grad(loss, model.params.map((p) => p.tensor)).map((g) => g.data);
+      const gradNorm = globalNorm(grads);
+      if (tr.gradClipNorm !== null) clipInPlace(grads, gradNorm, tr.gradClipNorm);
+
+      const t = now();
+      const lastOfEpoch = batchInEpoch === stepsPerEpoch - 1;
+      const report = lastOfEpoch || t - lastProgress >= progressEvery;
+      if (report) params.forEach((p, i) => prevParams[i].set(p));
+      opt.step(params, grads, optState, lrv.momentum === undefined ? { lr: lrv.lr } : { lr: lrv.lr, momentum: lrv.momentum });
+      step++;
+      epochLossSum += dataLoss.item() * rows;
+      epochRows += rows;
+      if (report) {
+        lastProgress = t;
+        emit({
+          type: 'progress', step, epoch: epoch + 1, epochs: tr.epochs, totalSteps, loss: lossValue, lr: lrv.lr, gradNorm,
+          updateRatio: updateRatio(params, prevParams),
+        });
+      }
+
+      if (t - lastYield >= yieldEvery) {
+        await yieldNow();
+        lastYield = now();
+      }
+      if (opts.signal?.aborted) {
+        batchInEpoch++;
+        return stopped('cancelled');
+      }
+      if (elapsedBefore + (now() - t0) > wallLimit) {
+        batchInEpoch++;
+        return timedOut();
+      }
+      if (opts.checkpointEveryMs && opts.onCheckpoint && now() - lastCheckpoint >= opts.checkpointEveryMs) {
+        batchInEpoch++;
+        const snap = snapshot();
+        batchInEpoch--;
+        await opts.onCheckpoint(snap);
+        lastCheckpoint = now();
+      }
+    }
+
+    // End of epoch: mean training loss, validation, metrics, early stopping.
+    const trainLoss = epochLossSum / epochRows;
+    const evalRes = evaluate(model, split, spec);
+    emit({ type: 'epoch', epoch: epoch + 1, loss: trainLoss, valLoss: evalRes.valLoss, metrics: evalRes.metrics });
+    lastResult = {
+      loss: trainLoss, valLoss: evalRes.valLoss, metrics: evalRes.metrics, parameters, durationMs: 0, steps: step, epochs: epoch + 1,
+    };
+    batchInEpoch = 0;
+    epochLossSum = 0;
+    epochRows = 0;
+    if (tr.earlyStopping && monitorKey) {
+      const v = monitorKey === 'valLoss' ? (evalRes.valLoss ?? trainLoss) : trainLoss;
+      if (v < best.value - tr.earlyStopping.minDelta) {
+        best = { value: v, epoch: epoch + 1, since: 0, params: tr.earlyStopping.restoreBest ? params.map((p) => p.slice()) : null };
+      } else if (++best.since >= tr.earlyStopping.patience) {
+        const why = `early stopping: ${monitorKey} did not improve by more than ${tr.earlyStopping.minDelta} for ${best.since} epochs (best ${best.value} at epoch ${best.epoch})`;
+        emit({ type: 'log', level: 'info', message: why });
+        if (best.params) best.params.forEach((p, i) => params[i].set(p));
+        epoch++;
+        return succeeded(why);
+      }
+    }
+  }
+  return succeeded();
+
+  function succeeded(stoppedEarly?: string): TrainOutcome {
+    const evalRes = lastResult ?? { loss: NaN, valLoss: null, metrics: {} };
+    const result: TrainResult = {
+      loss: evalRes.loss, valLoss: evalRes.valLoss, metrics: evalRes.metrics, parameters,
+      durationMs: Math.round(elapsedBefore + (now() - t0)), steps: step, epochs: epoch,
+      ...(stoppedEarly ? { stoppedEarly } : {}),
+    };
+    return { status: 'succeeded', result, error: null, weights: weights(), state: snapshot() };
+  }
+  async function stopped(status: 'cancelled'): Promise<TrainOutcome> {
+    const state = snapshot();
+    if (opts.onCheckpoint) await opts.onCheckpoint(state);
+    return { status, result: null, error: null, weights: weights(), state };
+  }
+  function diverged(value: number, atStep: number, lr: number): TrainOutcome {
+    const what = Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity';
+    const message = `loss became ${what} at step ${atStep}; lower optimizer.lr (now ${lr})`;
+    emit({ type: 'log', level: 'error', message });
+    return { status: 'failed', result: null, error: { code: 'DIVERGED', message }, weights: weights(), state: snapshot() };
+  }
+  function timedOut(): TrainOutcome {
+    const message = `training ran past its wall-time limit of ${wallLimit / 1000} s at step ${step}`;
+    return { status: 'failed', result: null, error: { code: 'TIMEOUT', message }, weights: weights(), state: snapshot() };
+  }
+  function failedBeforeStart(message: string): TrainOutcome {
+    return {
+      status: 'failed', result: null, error: { code: 'INVALID_SPEC', message }, weights: {},
+      state: null as unknown as ResumeState,
+    };
+  }
+}
+
+/** √(Σ‖g‖²) over all gradients: torch.nn.utils.clip_grad_norm_'s total norm. */
+export function globalNorm(grads: readonly FloatArray[]): number {
+  let s = 0;
+  for (const g of grads) for (let i = 0; i < g.length; i++) s += g[i] * g[i];
+  return Math.sqrt(s);
+}
+
+/** torch.nn.utils.clip_grad_norm_: scale by min(1, max/(norm + 1e-6)). */
+export function clipInPlace(grads: FloatArray[], norm: number, maxNorm: number): void {
+  const coef = maxNorm / (norm + 1e-6);
+  if (coef >= 1) return;
+  for (const g of grads) for (let i = 0; i < g.length; i++) g[i] *= coef;
+}
+
+function updateRatio(params: readonly FloatArray[], prev: readonly FloatArray[]): number {
+  let du = 0;
+  let pp = 0;
+  for (let k = 0; k < params.length; k++) {
+    const p = params[k];
+    const q = prev[k];
+    for (let i = 0; i < p.length; i++) {
+      const d = p[i] - q[i];
+      du += d * d;
+      pp += q[i] * q[i];
+    }
+  }
+  return pp === 0 ? (du === 0 ? 0 : Infinity) : Math.sqrt(du / pp);
+}
+
+/** Copies of the parameters under their state_dict names. */
+export function namedWeights(model: Model, params: readonly FloatArray[]): NamedWeights {
+  const out: NamedWeights = {};
+  model.params.forEach((p, i) => {
+    out[p.name] = { shape: [...p.tensor.shape], data: params[i].slice() };
+  });
+  return out;
+}
+

@@ -1,0 +1,165 @@
+/**
+ * Full-batch second-order and quasi-Newton training: Newton's method (Hessian from autodiff,
+ * or Hessian-vector products for Newton-CG) and L-BFGS. Each epoch is one optimizer iteration
+ * over the whole training set (Newton: one damped step; L-BFGS: one `.step()` of up to maxIter
+ * inner iterations, as torch). The objective is deterministic: dropout is off.
+ *
+ * The parameters are one flat vector x = [W0, b0, W1, b1, …] (state_dict order), cut into the
+ * model's tensors with slice + reshape, so the loss is a function of x that autodiff can
+ * differentiate twice.
+ */
+import type { SupervisedJobSpec } from '../contracts/job-spec.js';
+import { forwardDense, type Model } from '../models/dense.js';
+import { computeLoss, penalty } from '../models/losses.js';
+import { lbfgsInit, lbfgsStep, type LbfgsState } from '../optim/lbfgs.js';
+import { newtonInit, newtonStep, type NewtonState } from '../optim/newton.js';
+import type { Rng } from '../rng/rng.js';
+import { add, grad, hessian, hvp, reshape, slice, Tensor, type FloatArray } from '../tensor/index.js';
+import { evaluate, inputsOf, makeTargets, type Split } from './batches.js';
+import { namedWeights } from './loop.js';
+import type { ResumeState, TrainOptions, TrainOutcome, TrainResult } from './types.js';
+
+export interface SecondOrderContext {
+  model: Model;
+  split: Split;
+  outWidth: number;
+  params: FloatArray[];
+  names: string[];
+  parameters: number;
+  rngs: { shuffle: Rng; dropout: Rng };
+  t0: number;
+  now: () => number;
+}
+
+/** The training objective as a function of the flat parameter vector. */
+export function flatObjective(spec: SupervisedJobSpec, model: Model, split: Split): (x: Tensor) => Tensor {
+  const ds = split.train;
+  const idx = Int32Array.from({ length: ds.rows }, (_, i) => i);
+  const X = inputsOf(ds, idx, spec.training.dtype);
+  const targets = makeTargets(ds, idx, spec.training.dtype, spec.loss);
+  const shapes = model.params.map((p) => p.tensor.shape);
+  return (x: Tensor) => {
+    let off = 0;
+    const ps = shapes.map((shape) => {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const t = reshape(slice(x, 0, off, off + n), shape);
+      off += n;
+      return t;
+    });
+    const out = forwardDense(model.config, ps, X, { training: false });
+    const loss = computeLoss(spec.loss, out, targets, spec.huberDelta);
+    const pen = penalty(model.params.map((p, i) => ({ ...p, tensor: ps[i] })), spec.regularization.l1, spec.regularization.l2);
+    return pen ? add(loss, pen) : loss;
+  };
+}
+
+function flatten(params: readonly FloatArray[]): Float64Array {
+  const n = params.reduce((a, p) => a + p.length, 0);
+  const x = new Float64Array(n);
+  let off = 0;
+  for (const p of params) {
+    x.set(p, off);
+    off += p.length;
+  }
+  return x;
+}
+
+function unflatten(x: Float64Array, params: FloatArray[]): void {
+  let off = 0;
+  for (const p of params) {
+    p.set(x.subarray(off, off + p.length));
+    off += p.length;
+  }
+}
+
+const yieldNow = () => new Promise<void>((r) => setImmediate(r));
+
+export async function runSecondOrder(spec: SupervisedJobSpec, ctx: SecondOrderContext, opts: TrainOptions): Promise<TrainOutcome> {
+  const { model, split, params, names, parameters, t0, now } = ctx;
+  const dtype = spec.training.dtype;
+  const f = flatObjective(spec, model, split);
+  const toTensor = (x: Float64Array) => new Tensor(dtype === 'float64' ? x : Float32Array.from(x), [x.length]);
+  const lossAndGrad = (x: Float64Array) => {
+    const xt = toTensor(x).requireGrad();
+    const loss = f(xt);
+    const [g] = grad(loss, [xt]);
+    return { loss: loss.item(), grad: Float64Array.from(g.data) };
+  };
+  const hess = (x: Float64Array) => Float64Array.from(hessian(f, toTensor(x)).data);
+  const hvpAt = (x: Float64Array, v: Float64Array) => Float64Array.from(hvp(f, toTensor(x), toTensor(v)).data);
+
+  const opt = spec.optimizer;
+  let state: unknown = opts.resume ? structuredClone(opts.resume.optimizer) : opt.type === 'newton' ? newtonInit() : lbfgsInit();
+  let epoch = opts.resume?.epoch ?? 0;
+  let step = opts.resume?.step ?? 0;
+  const elapsedBefore = opts.resume?.elapsedMs ?? 0;
+  const emit = opts.onEvent ?? (() => {});
+  const x = flatten(params);
+  let lastResult: TrainResult | null = null;
+  const wallLimit = Math.min(spec.training.maxWallSeconds ?? Infinity, opts.maxWallSeconds ?? Infinity) * 1000;
+
+  const snapshot = (): ResumeState => ({
+    version: 1, step, epoch, batchInEpoch: 0, names, params: params.map((p) => p.slice()),
+    optimizer: structuredClone(state), shuffleRngAtEpochStart: ctx.rngs.shuffle.state(), dropoutRng: ctx.rngs.dropout.state(),
+    epochLossSum: 0, epochRows: 0, best: { value: Infinity, epoch: -1, since: 0, params: null }, elapsedMs: elapsedBefore + (now() - t0),
+  });
+
+  for (; epoch < spec.training.epochs; epoch++) {
+    let loss: number;
+    let diag: Record<string, number | boolean> | undefined;
+    if (opt.type === 'newton') {
+      const r = newtonStep(x, { lossAndGrad, hessian: hess, hvp: hvpAt }, state as NewtonState, {
+        damping: opt.damping, lineSearch: opt.lineSearch, cgThreshold: opt.cgThreshold,
+      });
+      loss = r.loss;
+      diag = {
+        damping: r.damping, decrement: r.decrement, stepSize: r.stepSize, accepted: r.accepted, backtracks: r.backtracks,
+        cgIterations: r.cgIterations, steepestDescent: r.steepestDescent,
+      };
+    } else if (opt.type === 'lbfgs') {
+      const r = lbfgsStep(x, lossAndGrad, state as LbfgsState, opt);
+      loss = r.loss;
+      diag = { iterations: r.iterations, evals: r.evals };
+    } else {
+      throw new Error(`not a second-order optimizer: ${opt.type}`);
+    }
+    step++;
+    if (!Number.isFinite(loss)) {
+      const message = `loss became ${loss} at step ${step}; ${opt.type === 'newton' ? 'raise optimizer.damping' : 'lower optimizer.lr'}`;
+      emit({ type: 'log', level: 'error', message });
+      return { status: 'failed', result: null, error: { code: 'DIVERGED', message }, weights: namedWeights(model, params), state: snapshot() };
+    }
+    unflatten(x, params);
+    const g = lossAndGrad(x).grad;
+    let gn = 0;
+    for (let i = 0; i < g.length; i++) gn += g[i] * g[i];
+    emit({
+      type: 'progress', step, epoch: epoch + 1, epochs: spec.training.epochs, totalSteps: spec.training.epochs, loss,
+      lr: opt.type === 'lbfgs' ? opt.lr : 1, gradNorm: Math.sqrt(gn), updateRatio: Number(diag?.stepNorm ?? NaN),
+    });
+    const ev = evaluate(model, split, spec);
+    const trainLoss = f(toTensor(x)).item();
+    emit({ type: 'epoch', epoch: epoch + 1, loss: trainLoss, valLoss: ev.valLoss, metrics: ev.metrics, newton: diag });
+    lastResult = { loss: trainLoss, valLoss: ev.valLoss, metrics: ev.metrics, parameters, durationMs: 0, steps: step, epochs: epoch + 1 };
+
+    await yieldNow();
+    if (opts.signal?.aborted) {
+      epoch++;
+      const s = snapshot();
+      if (opts.onCheckpoint) await opts.onCheckpoint(s);
+      return { status: 'cancelled', result: null, error: null, weights: namedWeights(model, params), state: s };
+    }
+    if (elapsedBefore + (now() - t0) > wallLimit) {
+      epoch++;
+      const message = `training ran past its wall-time limit of ${wallLimit / 1000} s at step ${step}`;
+      return { status: 'failed', result: null, error: { code: 'TIMEOUT', message }, weights: namedWeights(model, params), state: snapshot() };
+    }
+    if (opts.checkpointEveryMs && opts.onCheckpoint) {
+      epoch++;
+      await opts.onCheckpoint(snapshot());
+      epoch--;
+    }
+  }
+  const result = { ...(lastResult as TrainResult), durationMs: Math.round(elapsedBefore + (now() - t0)) };
+  return { status: 'succeeded', result, error: null, weights: namedWeights(model, params), state: snapshot() };
+}

@@ -1,0 +1,117 @@
+/** What the training loop reports and what it can resume from. */
+import type { RngStateFull } from '../rng/rng.js';
+import type { FloatArray } from '../tensor/index.js';
+
+/** A progress event: throttled in time, and always at the last step of an epoch. */
+export interface ProgressEvent {
+  type: 'progress';
+  /** Optimizer steps done so far (1-based after the first step). */
+  step: number;
+  /** The epoch in progress, 1-based. */
+  epoch: number;
+  epochs: number;
+  totalSteps: number;
+  /** Loss of the last batch (data loss plus penalty). */
+  loss: number;
+  /** Learning rate applied at that step. */
+  lr: number;
+  /** Global L2 norm of the gradient before clipping. */
+  gradNorm: number;
+  /** ‖Δθ‖ / ‖θ‖ of that step. */
+  updateRatio: number;
+}
+
+/** End of an epoch: mean training loss, validation loss and metrics. */
+export interface EpochEvent {
+  type: 'epoch';
+  epoch: number;
+  /** Mean data loss over the epoch's batches, weighted by batch size (penalty excluded). */
+  loss: number;
+  valLoss: number | null;
+  metrics: Record<string, number>;
+  /** Newton's method: this iteration's diagnostics. */
+  newton?: Record<string, number | boolean>;
+}
+
+export interface LogEvent {
+  type: 'log';
+  level: 'info' | 'warn' | 'error';
+  message: string;
+}
+
+export type TrainEvent = ProgressEvent | EpochEvent | LogEvent;
+
+/** Named parameters in torch state_dict order. */
+export type NamedWeights = Record<string, { shape: number[]; data: FloatArray }>;
+
+/**
+ * Everything needed to continue a run exactly: parameters, optimizer state, generator states,
+ * data cursor and running accumulators. Resuming from it gives the same weights, bit for bit, as
+ * a run that never stopped.
+ */
+export interface ResumeState {
+  version: 1;
+  /** Optimizer steps done. */
+  step: number;
+  /** Completed epochs. */
+  epoch: number;
+  /** Batches of the current epoch already done. */
+  batchInEpoch: number;
+  names: string[];
+  params: FloatArray[];
+  /** Optimizer state (optimizer-specific plain data). */
+  optimizer: unknown;
+  /** The shuffling generator as it was at the start of the current epoch (to redraw its order). */
+  shuffleRngAtEpochStart: RngStateFull;
+  /** The dropout generator as it is now. */
+  dropoutRng: RngStateFull;
+  /** Running sums of the current epoch's data loss and rows. */
+  epochLossSum: number;
+  epochRows: number;
+  /** Early stopping: best monitored value, its epoch, epochs since, and the best weights if kept. */
+  best: { value: number; epoch: number; since: number; params: FloatArray[] | null };
+  /** Training time so far, for wall-time limits and durationMs. */
+  elapsedMs: number;
+}
+
+export interface TrainResult {
+  loss: number;
+  valLoss: number | null;
+  metrics: Record<string, number>;
+  parameters: number;
+  durationMs: number;
+  steps: number;
+  epochs: number;
+  /** Why training stopped before its last epoch, if it did (early stopping). */
+  stoppedEarly?: string;
+}
+
+export interface TrainError {
+  code: 'DIVERGED' | 'TIMEOUT' | 'INVALID_SPEC' | 'INTERNAL';
+  message: string;
+}
+
+export interface TrainOutcome {
+  status: 'succeeded' | 'cancelled' | 'failed';
+  result: TrainResult | null;
+  error: TrainError | null;
+  weights: NamedWeights;
+  state: ResumeState;
+}
+
+export interface TrainOptions {
+  signal?: AbortSignal;
+  onEvent?(e: TrainEvent): void;
+  onCheckpoint?(state: ResumeState): void | Promise<void>;
+  /** Checkpoint cadence in ms (0 or absent: only at stop). */
+  checkpointEveryMs?: number;
+  resume?: ResumeState;
+  /** Minimum time between progress events (default 100 ms). */
+  progressEveryMs?: number;
+  /** Yield to the event loop at least this often (default 20 ms), so aborts and I/O get through. */
+  yieldEveryMs?: number;
+  /** Server-wide wall-time cap in seconds (the spec's maxWallSeconds may be lower). */
+  maxWallSeconds?: number;
+  /** A clock, for tests. */
+  now?: () => number;
+}
