@@ -25,9 +25,24 @@ export interface DatasetInfo {
   classes: number | null;
   featureNames: string[] | null;
   targetNames: string[] | null;
+  /** What validation needs about the targets: all integers?, smallest and largest value. */
+  labels: { integer: boolean; min: number; max: number };
   sha256: string;
   bytes: number;
   createdAt: string;
+}
+
+/** Label facts of a target column block, as JobSpec validation wants them. */
+export function labelFacts(y: Float64Array): { integer: boolean; min: number; max: number } {
+  let integer = true;
+  let min = Infinity;
+  let max = -Infinity;
+  for (const v of y) {
+    if (!Number.isInteger(v)) integer = false;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  return { integer, min: y.length ? min : 0, max: y.length ? max : 0 };
 }
 
 function f64Bytes(a: Float64Array): Buffer {
@@ -53,6 +68,7 @@ export function createDatasetStore(redis: Redis, keys: Keys) {
       classes: h.classes ? Number(h.classes) : null,
       featureNames: h.featureNames ? (JSON.parse(h.featureNames) as string[]) : null,
       targetNames: h.targetNames ? (JSON.parse(h.targetNames) as string[]) : null,
+      labels: h.labels ? (JSON.parse(h.labels) as DatasetInfo['labels']) : { integer: false, min: 0, max: 0 },
       sha256: h.sha256,
       bytes: Number(h.bytes),
       createdAt: h.createdAt,
@@ -73,6 +89,7 @@ export function createDatasetStore(redis: Redis, keys: Keys) {
         targets: String(ds.targets),
         sha256,
         bytes: String(x.length + y.length),
+        labels: JSON.stringify(labelFacts(ds.y)),
         createdAt: new Date().toISOString(),
       };
       if (ds.classes !== undefined) h.classes = String(ds.classes);
@@ -86,7 +103,7 @@ export function createDatasetStore(redis: Redis, keys: Keys) {
     async describe(id: string, tenant?: string): Promise<DatasetInfo | null> {
       const [idv, t] = await redis.hmget(keys.dataset(id), 'id', 'tenant');
       if (!idv || (tenant !== undefined && t !== tenant)) return null;
-      const fields = ['id', 'name', 'rows', 'features', 'targets', 'classes', 'featureNames', 'targetNames', 'sha256', 'bytes', 'createdAt'];
+      const fields = ['id', 'name', 'rows', 'features', 'targets', 'classes', 'featureNames', 'targetNames', 'labels', 'sha256', 'bytes', 'createdAt'];
       const vals = await redis.hmget(keys.dataset(id), ...fields);
       const h: Record<string, string> = {};
       fields.forEach((f, i) => {

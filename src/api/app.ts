@@ -1,0 +1,68 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { AppDeps } from './deps.js';
+import { registerErrorHandling } from './errors.js';
+import { registerAuth } from './auth.js';
+import { createMetrics } from './metrics.js';
+import { jobRoutes } from './routes/jobs.js';
+import { eventRoutes } from './routes/events.js';
+import { resultRoutes } from './routes/results.js';
+import { datasetRoutes } from './routes/datasets.js';
+import { healthRoutes } from './routes/health.js';
+
+export interface BuildAppOptions {
+  logger?: FastifyServerOptions['logger'];
+}
+
+/**
+ * Build the HTTP application around already-open dependencies. No `listen()` here: tests inject
+ * requests, and `src/api/server.ts` binds a port.
+ */
+export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: deps.cfg.bodyLimit,
+    // Job/dataset ids never need more; keeps error messages short.
+    routerOptions: { maxParamLength: 200 },
+    return503OnClosing: true,
+    forceCloseConnections: true,
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerErrorHandling(app);
+
+  // CSV uploads arrive as text; the dataset route parses them with src/data.
+  app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string', bodyLimit: deps.cfg.datasetBodyLimit }, (_req, body, done) =>
+    done(null, body),
+  );
+  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Descent',
+        description: 'Self-hostable training service: POST a job, stream its progress, fetch the weights.',
+        version: '1.0.0',
+      },
+      components: deps.cfg.apiKeys.size ? { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } } : {},
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  const metrics = createMetrics(deps);
+  metrics.hook(app);
+  registerAuth(app, deps);
+
+  await app.register(healthRoutes(deps, metrics));
+  await app.register(jobRoutes(deps, metrics), { prefix: '/v1' });
+  await app.register(eventRoutes(deps, metrics), { prefix: '/v1' });
+  await app.register(resultRoutes(deps), { prefix: '/v1' });
+  await app.register(datasetRoutes(deps), { prefix: '/v1' });
+  return app;
+}

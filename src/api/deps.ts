@@ -1,0 +1,87 @@
+import type { Redis } from 'ioredis';
+import type { Limits } from '../contracts/limits.js';
+import type { JobSpec } from '../contracts/job-spec.js';
+import type { ServiceConfig } from '../queue/config.js';
+import { createKeys, type Keys } from '../queue/keys.js';
+import { createRedis, waitReady } from '../queue/redis.js';
+import { createJobStore, type JobStore } from '../queue/job-store.js';
+import { createDatasetStore, type DatasetStore } from '../queue/dataset-store.js';
+import { createIdempotency } from '../queue/idempotency.js';
+import { createHeartbeats } from '../queue/heartbeats.js';
+import { createTrainingQueue, type TrainJobData } from '../queue/training-queue.js';
+import { createTailer, type Tailer } from '../queue/tailer.js';
+import type { NamedWeights } from '../queue/safetensors.js';
+
+/** `predict` of src/models, injected so the API layer can be tested without the engine. */
+export type PredictFn = (spec: JobSpec, weights: NamedWeights, inputs: number[][]) => { outputs: number[][]; classes?: number[] };
+
+/** Everything a route touches, built once per process and closed on shutdown. */
+export interface AppDeps {
+  cfg: ServiceConfig;
+  limits: Readonly<Limits>;
+  keys: Keys;
+  redis: Redis;
+  jobs: JobStore;
+  datasets: DatasetStore;
+  idempotency: ReturnType<typeof createIdempotency>;
+  heartbeats: ReturnType<typeof createHeartbeats>;
+  queue: {
+    enqueue(data: TrainJobData): Promise<void>;
+    removeWaiting(jobId: string): Promise<number>;
+    counts(): Promise<Record<string, number>>;
+  };
+  tailer: Tailer;
+  publishCancel(jobId: string): Promise<void>;
+  predict: PredictFn;
+  close(): Promise<void>;
+}
+
+/**
+ * Open the API process's connections: one for commands, one for the SSE tailer's blocking read,
+ * and BullMQ's producer. Waits until Redis answers (or throws after `readyTimeoutMs`).
+ */
+export async function createDeps(
+  cfg: ServiceConfig,
+  limits: Readonly<Limits>,
+  fns: { predict: PredictFn },
+  readyTimeoutMs = 10_000,
+): Promise<AppDeps> {
+  const keys = createKeys(cfg.prefix);
+  const redis = createRedis(cfg.redisUrl, 'command');
+  const blocking = createRedis(cfg.redisUrl, 'blocking');
+  const bull = createRedis(cfg.redisUrl, 'command', { maxRetriesPerRequest: 1 });
+  try {
+    await Promise.all([waitReady(redis, readyTimeoutMs), waitReady(blocking, readyTimeoutMs), waitReady(bull, readyTimeoutMs)]);
+  } catch (err) {
+    redis.disconnect();
+    blocking.disconnect();
+    bull.disconnect();
+    throw err;
+  }
+  const queue = createTrainingQueue(bull, cfg);
+  const tailer = createTailer({ blocking, command: redis });
+  tailer.start();
+  return {
+    cfg,
+    limits,
+    keys,
+    redis,
+    jobs: createJobStore(redis, keys, cfg),
+    datasets: createDatasetStore(redis, keys),
+    idempotency: createIdempotency(redis, keys, cfg.idempotencyTtlMs),
+    heartbeats: createHeartbeats(redis, keys, cfg.heartbeatMs),
+    queue,
+    tailer,
+    async publishCancel(jobId) {
+      await redis.publish(keys.cancelChannel, jobId);
+    },
+    predict: fns.predict,
+    async close() {
+      await tailer.stop();
+      await queue.close().catch(() => {});
+      redis.disconnect();
+      blocking.disconnect();
+      bull.disconnect();
+    },
+  };
+}

@@ -1,0 +1,56 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AppDeps } from '../deps.js';
+import type { Metrics } from '../metrics.js';
+
+const ReadySchema = z.object({
+  status: z.enum(['ready', 'not_ready']),
+  redis: z.enum(['ok', 'unreachable']),
+  workers: z.number().int(),
+  backends: z.array(z.string()).meta({ description: 'Kernel backends the live workers train with' }),
+  detail: z.string().optional(),
+});
+
+export const healthRoutes = (deps: AppDeps, metrics: Metrics): FastifyPluginAsyncZod =>
+  async function (app) {
+    app.get(
+      '/healthz',
+      { schema: { operationId: 'healthz', summary: 'Liveness: 200 while the process lives', response: { 200: z.object({ status: z.literal('ok') }) } } },
+      async () => ({ status: 'ok' as const }),
+    );
+
+    app.get(
+      '/readyz',
+      {
+        schema: {
+          operationId: 'readyz',
+          summary: 'Readiness: Redis reachable and at least one worker alive',
+          response: { 200: ReadySchema, 503: ReadySchema },
+        },
+      },
+      async (_req, reply) => {
+        let redis: 'ok' | 'unreachable' = 'ok';
+        let alive: Awaited<ReturnType<typeof deps.heartbeats.alive>> = [];
+        try {
+          await deps.redis.ping();
+          alive = await deps.heartbeats.alive();
+        } catch {
+          redis = 'unreachable';
+        }
+        const backends = [...new Set(alive.map((w) => w.backend).filter(Boolean))];
+        const ready = redis === 'ok' && alive.length > 0;
+        return reply.code(ready ? 200 : 503).send({
+          status: ready ? 'ready' : 'not_ready',
+          redis,
+          workers: alive.length,
+          backends,
+          ...(ready ? {} : { detail: redis === 'ok' ? 'no worker has sent a heartbeat recently' : 'Redis is unreachable' }),
+        });
+      },
+    );
+
+    app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+      const text = await metrics.registry.metrics();
+      return reply.type(metrics.registry.contentType).send(text);
+    });
+  };

@@ -1,0 +1,172 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import {
+  JobListSchema,
+  JobMetricsSchema,
+  JobParamsSchema,
+  JobSchema,
+  ListJobsQuerySchema,
+  MetricsQuerySchema,
+  isTerminal,
+  type Job,
+} from '../../contracts/job.js';
+import { ApiError, ProblemSchema } from '../../contracts/problem.js';
+import type { JobSpec } from '../../contracts/job-spec.js';
+import { newId } from '../../queue/ids.js';
+import type { AppDeps } from '../deps.js';
+import type { Metrics } from '../metrics.js';
+import { tenantOf } from '../auth.js';
+import { checkSpec, specSchemaFor } from '../spec-check.js';
+import { buildMetrics } from '../history.js';
+
+const problems = { 400: ProblemSchema, 404: ProblemSchema, 409: ProblemSchema, 413: ProblemSchema, 503: ProblemSchema };
+
+/** A job of this tenant, or 404. */
+export async function loadJob(deps: AppDeps, id: string, tenant: string): Promise<Job> {
+  const job = await deps.jobs.get(id, tenant);
+  if (!job) throw new ApiError('NOT_FOUND', `Job ${id} does not exist (or has expired).`);
+  return job;
+}
+
+export const jobRoutes = (deps: AppDeps, metrics: Metrics): FastifyPluginAsyncZod =>
+  async function (app) {
+    const JobSpecBody = specSchemaFor(deps);
+
+    app.post(
+      '/jobs',
+      {
+        schema: {
+          operationId: 'createJob',
+          summary: 'Create a training job',
+          description: 'Validates and normalizes the JobSpec, stores the job and queues it. Send `Idempotency-Key` to make retries safe.',
+          body: JobSpecBody,
+          headers: z.looseObject({ 'idempotency-key': z.string().min(1).max(256).optional() }),
+          response: { 200: JobSchema, 201: JobSchema, ...problems },
+        },
+      },
+      async (req, reply) => {
+        const spec = req.body as JobSpec;
+        const tenant = tenantOf(req);
+        await checkSpec(deps, spec, tenant);
+        const id = newId('job');
+        const key = req.headers['idempotency-key'];
+        if (key) {
+          const claim = await deps.idempotency.claim(tenant, key, spec, id);
+          if (claim.kind !== 'new') {
+            if (claim.kind === 'conflict')
+              throw new ApiError('CONFLICT', `Idempotency-Key was already used with a different body (job ${claim.jobId}).`);
+            // The first request may still be writing the job: wait briefly for it.
+            for (let i = 0; i < 20; i++) {
+              const job = await deps.jobs.get(claim.jobId, tenant);
+              if (job) return reply.code(200).send(job);
+              await new Promise((r) => setTimeout(r, 50));
+            }
+            throw new ApiError('CONFLICT', `Idempotency-Key is in use by job ${claim.jobId}, which no longer exists.`);
+          }
+        }
+        try {
+          const metadata = (spec as { metadata?: Record<string, unknown> }).metadata ?? {};
+          const job = await deps.jobs.create({ id, tenant, spec, metadata });
+          await deps.queue.enqueue({ jobId: id, tenant });
+          metrics.jobsCreated.inc();
+          return reply.code(201).header('location', `/v1/jobs/${id}`).send(job);
+        } catch (err) {
+          if (key) await deps.idempotency.release(tenant, key).catch(() => {});
+          throw err;
+        }
+      },
+    );
+
+    app.post(
+      '/jobs/validate',
+      {
+        schema: {
+          operationId: 'validateJob',
+          summary: 'Validate a JobSpec (dry run)',
+          description: 'Normalizes the spec and estimates its cost; no job is created.',
+          body: JobSpecBody,
+          response: {
+            200: z.object({
+              valid: z.literal(true),
+              spec: z.record(z.string(), z.unknown()),
+              estimate: z.object({ parameters: z.number(), stepsPerEpoch: z.number(), totalSteps: z.number(), bytes: z.number() }),
+            }),
+            ...problems,
+          },
+        },
+      },
+      async (req) => {
+        const spec = req.body as JobSpec;
+        const estimate = await checkSpec(deps, spec, tenantOf(req));
+        return { valid: true as const, spec: spec as unknown as Record<string, unknown>, estimate };
+      },
+    );
+
+    app.get(
+      '/jobs',
+      {
+        schema: {
+          operationId: 'listJobs',
+          summary: 'List jobs, newest first',
+          querystring: ListJobsQuerySchema,
+          response: { 200: JobListSchema, ...problems },
+        },
+      },
+      async (req) => deps.jobs.list(tenantOf(req), req.query),
+    );
+
+    app.get(
+      '/jobs/:id',
+      {
+        schema: { operationId: 'getJob', summary: 'One job', params: JobParamsSchema, response: { 200: JobSchema, ...problems } },
+      },
+      async (req) => loadJob(deps, req.params.id, tenantOf(req)),
+    );
+
+    app.post(
+      '/jobs/:id/cancel',
+      {
+        schema: {
+          operationId: 'cancelJob',
+          summary: 'Cancel a queued or running job (idempotent)',
+          description:
+            'A queued job is removed at once and answers `cancelled`; a running job answers `cancelling` and its worker stops within about a second. Cancelling a finished job returns it unchanged.',
+          params: JobParamsSchema,
+          response: { 200: JobSchema, ...problems },
+        },
+      },
+      async (req) => {
+        const tenant = tenantOf(req);
+        const id = req.params.id;
+        const job = await loadJob(deps, id, tenant);
+        if (isTerminal(job.status) || job.status === 'cancelling') return job;
+        if (job.status === 'queued' && (await deps.queue.removeWaiting(id)) === 1) {
+          // No worker holds it and now none can take it: finish it here.
+          await deps.jobs.finish(id, '*', 'cancelled', {});
+          return loadJob(deps, id, tenant);
+        }
+        await deps.jobs.requestCancel(id);
+        await deps.publishCancel(id);
+        return loadJob(deps, id, tenant);
+      },
+    );
+
+    app.get(
+      '/jobs/:id/metrics',
+      {
+        schema: {
+          operationId: 'getJobMetrics',
+          summary: 'Training history, columnar',
+          description: 'One row per progress event of the latest attempt; `maxPoints` downsamples evenly, keeping the first and last row.',
+          params: JobParamsSchema,
+          querystring: MetricsQuerySchema,
+          response: { 200: JobMetricsSchema, ...problems },
+        },
+      },
+      async (req) => {
+        const job = await loadJob(deps, req.params.id, tenantOf(req));
+        const events = await deps.jobs.allEvents(job.id);
+        return buildMetrics(job.id, job.attempt, events, req.query.maxPoints);
+      },
+    );
+  };

@@ -1,0 +1,122 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { JobParamsSchema, PredictRequestSchema, PredictResponseSchema, WeightsJsonSchema, WeightsQuerySchema, type Job } from '../../contracts/job.js';
+import { ApiError, ProblemSchema } from '../../contracts/problem.js';
+import type { JobSpec } from '../../contracts/job-spec.js';
+import { decodeSafetensors, nest, sha256Hex, type NamedWeights } from '../../queue/safetensors.js';
+import type { AppDeps } from '../deps.js';
+import { tenantOf } from '../auth.js';
+import { loadJob } from './jobs.js';
+
+function notYet(job: Job): ApiError {
+  return new ApiError(
+    'CONFLICT',
+    job.status === 'succeeded'
+      ? `Job ${job.id} succeeded but its weights have expired.`
+      : `Job ${job.id} is ${job.status}; weights exist only once it has succeeded.`,
+  );
+}
+
+/** Weights of a succeeded job as stored (safetensors bytes) and decoded, cached by sha256 in process. */
+function createWeightsCache(deps: AppDeps) {
+  const cache = new Map<string, { bytes: Buffer; weights: NamedWeights; sha: string }>();
+  return async (job: Job) => {
+    if (job.status !== 'succeeded') throw notYet(job);
+    const hit = cache.get(job.id);
+    if (hit) return hit;
+    const bytes = await deps.jobs.weights(job.id);
+    if (!bytes) throw notYet(job);
+    const entry = { bytes, weights: decodeSafetensors(bytes).weights, sha: sha256Hex(bytes) };
+    if (cache.size > 64) cache.delete(cache.keys().next().value!);
+    cache.set(job.id, entry);
+    return entry;
+  };
+}
+
+export const resultRoutes = (deps: AppDeps): FastifyPluginAsyncZod =>
+  async function (app) {
+    const weightsOf = createWeightsCache(deps);
+
+    app.get(
+      '/jobs/:id/weights',
+      {
+        schema: {
+          operationId: 'getJobWeights',
+          summary: 'Trained parameters (JSON or safetensors)',
+          description:
+            'JSON by default; `?format=safetensors` or `Accept: application/octet-stream` returns a safetensors file that loads into the equivalent torch module with `load_state_dict`. `ETag` is the sha256 of the bytes sent.',
+          params: JobParamsSchema,
+          querystring: WeightsQuerySchema,
+          response: {
+            200: WeightsJsonSchema.describe('application/json; or application/octet-stream (safetensors bytes)'),
+            304: z.null().describe('Not modified (If-None-Match matched the ETag)'),
+            404: ProblemSchema,
+            409: ProblemSchema,
+          },
+        },
+      },
+      async (req, reply) => {
+        const job = await loadJob(deps, req.params.id, tenantOf(req));
+        const w = await weightsOf(job);
+        const wantsBinary =
+          req.query.format === 'safetensors' || (req.query.format !== 'json' && (req.headers.accept ?? '').includes('application/octet-stream'));
+        let body: Buffer;
+        if (wantsBinary) {
+          body = w.bytes;
+          reply.type('application/octet-stream').header('content-disposition', `attachment; filename="${job.id}.safetensors"`);
+        } else {
+          const dtype = Object.values(w.weights)[0]?.data instanceof Float64Array ? 'float64' : 'float32';
+          const json = {
+            jobId: job.id,
+            dtype,
+            shapes: Object.fromEntries(Object.entries(w.weights).map(([k, t]) => [k, t.shape])),
+            weights: Object.fromEntries(Object.entries(w.weights).map(([k, t]) => [k, nest(t.data, t.shape)])),
+          };
+          body = Buffer.from(JSON.stringify(json));
+          reply.type('application/json; charset=utf-8');
+        }
+        const etag = `"${wantsBinary ? w.sha : sha256Hex(body)}"`;
+        reply.header('etag', etag).header('cache-control', 'private, max-age=0, must-revalidate');
+        if (req.headers['if-none-match'] === etag) return reply.code(304).send(null);
+        // A Buffer payload skips the serializer and gets an exact Content-Length.
+        return reply.header('content-length', body.length).send(body as never);
+      },
+    );
+
+    app.post(
+      '/jobs/:id/predict',
+      {
+        schema: {
+          operationId: 'predict',
+          summary: 'Run the trained model on inputs',
+          description: '`{ "inputs": number[][] }` → `{ "outputs": number[][] }`; classification adds `classes` (argmax, or 0/1 for bce).',
+          params: JobParamsSchema,
+          body: PredictRequestSchema,
+          response: { 200: PredictResponseSchema, 400: ProblemSchema, 404: ProblemSchema, 409: ProblemSchema },
+        },
+      },
+      async (req) => {
+        const job = await loadJob(deps, req.params.id, tenantOf(req));
+        const w = await weightsOf(job);
+        const spec = job.spec as unknown as JobSpec;
+        const inputs = req.body.inputs;
+        const expected = w.weights[firstWeightName(w.weights)]?.shape[1];
+        const bad = inputs.findIndex((row) => row.length !== expected || row.some((v) => !Number.isFinite(v)));
+        if (expected !== undefined && bad >= 0)
+          throw new ApiError('VALIDATION_ERROR', `inputs[${bad}] must hold ${expected} finite numbers (the model's features)`, [
+            { path: `/inputs/${bad}`, message: `expected ${expected} finite numbers, got ${inputs[bad].length}` },
+          ]);
+        try {
+          const out = deps.predict(spec, w.weights, inputs);
+          return out.classes ? { outputs: out.outputs, classes: out.classes } : { outputs: out.outputs };
+        } catch (err) {
+          throw new ApiError('VALIDATION_ERROR', `predict failed: ${(err as Error).message}`);
+        }
+      },
+    );
+  };
+
+/** The first layer's weight matrix ([out, in]) tells the input width. */
+function firstWeightName(w: NamedWeights): string {
+  return Object.keys(w).find((k) => k.endsWith('weight') && w[k].shape.length === 2) ?? Object.keys(w)[0];
+}

@@ -1,0 +1,108 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { StoredEvent } from '../contracts/events.js';
+import type { AppDeps } from './deps.js';
+import { compareIds } from '../queue/tailer.js';
+
+/** Serialize one event as an SSE frame; the stream id is the SSE id, the type the event name. */
+export function sseFrame(ev: StoredEvent): string {
+  const { id, ...data } = ev;
+  return `id: ${id}\nevent: ${ev.type}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+/** A slow client may buffer this much before we drop it (it can resume with Last-Event-ID). */
+const MAX_BUFFERED = 8 * 1024 * 1024;
+
+/**
+ * Stream a job's events over SSE, written by hand on the raw response: the contract wants `: ping`
+ * heartbeats and one route serving JSON or SSE by `Accept`, which @fastify/sse 0.6 does not offer
+ * (its heartbeat text is fixed). Writing ourselves also means a closed socket is just a flag we
+ * check, never a rejected promise in a detached loop.
+ *
+ * Order of work, so nothing is lost and nothing repeats: subscribe to the live tail first
+ * (buffering), replay history after `Last-Event-ID` with XRANGE, then drain the buffer; every event
+ * goes through one `send` that drops ids at or below the last one sent. After `end`, close.
+ */
+export async function streamEvents(
+  deps: AppDeps,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  jobId: string,
+  from: string | undefined,
+  gauge?: { inc(): void; dec(): void },
+): Promise<void> {
+  const raw = reply.raw;
+  reply.hijack();
+  raw.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache, no-transform',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+  });
+  raw.write('retry: 2000\n\n');
+  gauge?.inc();
+
+  let cursor = from;
+  let closed = false;
+  let replaying = true;
+  const buffered: StoredEvent[] = [];
+  let unsubscribe: (() => void) | null = null;
+  const ping = setInterval(() => write(': ping\n\n'), deps.cfg.ssePingMs);
+  ping.unref();
+
+  function cleanup() {
+    if (closed) return;
+    closed = true;
+    clearInterval(ping);
+    unsubscribe?.();
+    unsubscribe = null;
+    gauge?.dec();
+  }
+  function write(s: string) {
+    if (closed || raw.destroyed || raw.writableEnded) return;
+    raw.write(s);
+    if (raw.writableLength > MAX_BUFFERED) {
+      req.log.warn({ jobId }, 'SSE client too slow; closing (it can resume with Last-Event-ID)');
+      raw.destroy();
+      cleanup();
+    }
+  }
+  function finish() {
+    if (closed) return;
+    cleanup();
+    if (!raw.destroyed && !raw.writableEnded) raw.end();
+  }
+  function send(ev: StoredEvent) {
+    if (closed) return;
+    if (cursor && compareIds(ev.id, cursor) <= 0) return;
+    cursor = ev.id;
+    write(sseFrame(ev));
+    if (ev.type === 'end') finish();
+  }
+
+  raw.on('close', cleanup);
+  raw.on('error', cleanup);
+
+  try {
+    const unsub = await deps.tailer.subscribe(deps.keys.events(jobId), (ev) => {
+      if (replaying) buffered.push(ev);
+      else send(ev);
+    });
+    if (closed) {
+      unsub();
+      return;
+    }
+    unsubscribe = unsub;
+    // Replay history in pages.
+    for (;;) {
+      if (closed) return;
+      const page = await deps.jobs.events(jobId, { after: cursor, limit: 500 });
+      for (const ev of page.data) send(ev);
+      if (!page.hasMore || closed) break;
+    }
+    replaying = false;
+    for (const ev of buffered.splice(0)) send(ev);
+  } catch (err) {
+    req.log.warn({ err, jobId }, 'SSE stream failed');
+    finish();
+  }
+}

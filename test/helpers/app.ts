@@ -1,0 +1,65 @@
+import type { FastifyInstance } from 'fastify';
+import { loadConfig, type ServiceConfig } from '../../src/queue/config.js';
+import { DEFAULT_LIMITS, type Limits } from '../../src/contracts/limits.js';
+import { createDeps, type AppDeps, type PredictFn } from '../../src/api/deps.js';
+import { buildApp } from '../../src/api/app.js';
+import { uniquePrefix } from './redis.js';
+
+/** Config for tests: short intervals, a unique prefix, the given Redis. */
+export function testConfig(redisUrl: string, name: string, over: Partial<ServiceConfig> = {}): ServiceConfig {
+  return {
+    ...loadConfig({}),
+    redisUrl,
+    prefix: uniquePrefix(name),
+    retentionMs: 60_000,
+    lockDurationMs: 5000,
+    stalledIntervalMs: 5000,
+    heartbeatMs: 500,
+    ssePingMs: 1000,
+    checkpointEveryMs: 1000,
+    ...over,
+  };
+}
+
+/** A predict stand-in for API tests: a linear layer `weight` [out, in] and `bias` [out]. */
+export const linearPredict: PredictFn = (_spec, w, inputs) => {
+  const W = w['weight'] ?? w['0.weight'];
+  const b = w['bias'] ?? w['0.bias'];
+  const [out, inp] = W.shape;
+  return {
+    outputs: inputs.map((row) =>
+      Array.from({ length: out }, (_, o) => {
+        let s = b ? b.data[o] : 0;
+        for (let i = 0; i < inp; i++) s += W.data[o * inp + i] * row[i];
+        return s;
+      }),
+    ),
+  };
+};
+
+export interface TestApp {
+  app: FastifyInstance;
+  deps: AppDeps;
+  cfg: ServiceConfig;
+  close(): Promise<void>;
+}
+
+export async function makeTestApp(
+  redisUrl: string,
+  name: string,
+  opts: { cfg?: Partial<ServiceConfig>; limits?: Limits; predict?: PredictFn } = {},
+): Promise<TestApp> {
+  const cfg = testConfig(redisUrl, name, opts.cfg);
+  const deps = await createDeps(cfg, opts.limits ?? DEFAULT_LIMITS, { predict: opts.predict ?? linearPredict });
+  const app = await buildApp(deps);
+  await app.ready();
+  return {
+    app,
+    deps,
+    cfg,
+    async close() {
+      await app.close();
+      await deps.close();
+    },
+  };
+}
