@@ -41,8 +41,8 @@ export interface LogEvent {
 
 export type TrainEvent = ProgressEvent | EpochEvent | LogEvent;
 
-/** Named parameters in torch state_dict order. */
-export type NamedWeights = Record<string, { shape: number[]; data: FloatArray }>;
+export type { NamedWeights } from '../models/predict.js';
+import type { NamedWeights } from '../models/predict.js';
 
 /**
  * Everything needed to continue a run exactly: parameters, optimizer state, generator states,

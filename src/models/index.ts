@@ -1,0 +1,9 @@
+/** Models, losses, metrics, initializers and inference. */
+export { buildModel, forwardDense, parameterLayout } from './dense.js';
+export type { Activation, Model, ModelConfig, NamedParam } from './dense.js';
+export { initDense, type InitScheme } from './init.js';
+export { bceWithLogitsLoss, computeLoss, crossEntropyLoss, huberLoss, maeLoss, mseLoss, penalty } from './losses.js';
+export type { LossName, Targets } from './losses.js';
+export { accuracy, meanAbsoluteError, predictedClass, r2 } from './metrics.js';
+export { predict, PredictInputError } from './predict.js';
+export type { NamedWeights, Prediction, PredictSpec } from './predict.js';

@@ -1,0 +1,71 @@
+/** Inference with trained weights: what `POST /v1/jobs/{id}/predict` runs. */
+import { allocate, noGrad, sigmoid, softmax, Tensor, type FloatArray } from '../tensor/index.js';
+import { forwardDense, parameterLayout, type ModelConfig } from './dense.js';
+import { predictedClass } from './metrics.js';
+
+/** Named parameters in torch state_dict order, as training returns them. */
+export type NamedWeights = Record<string, { shape: number[]; data: FloatArray }>;
+
+/** Inputs that do not fit the model (wrong width, non-finite values): a 400 for the caller. */
+export class PredictInputError extends Error {
+  constructor(message: string, readonly path: string) {
+    super(message);
+    this.name = 'PredictInputError';
+  }
+}
+
+/** What predict needs to know of the job's spec. */
+export interface PredictSpec {
+  model: ModelConfig;
+  loss: 'mse' | 'mae' | 'huber' | 'bce' | 'cross_entropy';
+}
+
+export interface Prediction {
+  /** Class probabilities (softmax for cross_entropy, σ for bce) or regression outputs. */
+  outputs: number[][];
+  /** Predicted class per row, for classification losses. */
+  classes?: number[];
+}
+
+/**
+ * Run the trained model on `inputs` (rows of features). Classification returns probabilities and
+ * the arg-max class (bce: class 1 when p > 0.5); regression returns the raw outputs.
+ */
+export function predict(spec: PredictSpec, weights: NamedWeights, inputs: readonly (readonly number[])[]): Prediction {
+  const first = weights[spec.model.type === 'linear' ? 'weight' : '0.weight'];
+  if (!first) throw new Error('weights do not match the model');
+  const [, inFeatures] = first.shape;
+  const names = Object.keys(weights);
+  const last = weights[names[names.length - 1]];
+  const outWidth = last.shape[0];
+  const layout = parameterLayout(spec.model, inFeatures, outWidth);
+  const dtype = first.data instanceof Float64Array ? 'float64' : 'float32';
+  const params = layout.map((l) => {
+    const w = weights[l.name];
+    if (!w) throw new Error(`weights lack ${l.name}`);
+    return new Tensor(w.data, l.shape);
+  });
+  const n = inputs.length;
+  const x = allocate(dtype, n * inFeatures);
+  for (let i = 0; i < n; i++) {
+    const row = inputs[i];
+    if (row.length !== inFeatures) {
+      throw new PredictInputError(`inputs[${i}] has ${row.length} features; the model takes ${inFeatures}`, `/inputs/${i}`);
+    }
+    for (let j = 0; j < inFeatures; j++) {
+      if (!Number.isFinite(row[j])) throw new PredictInputError(`inputs[${i}][${j}] is not a finite number`, `/inputs/${i}/${j}`);
+      x[i * inFeatures + j] = row[j];
+    }
+  }
+  return noGrad(() => {
+    const logits = forwardDense(spec.model, params, new Tensor(x, [n, inFeatures]));
+    const probs = spec.loss === 'cross_entropy' ? softmax(logits, -1) : spec.loss === 'bce' ? sigmoid(logits) : logits;
+    const outputs: number[][] = [];
+    for (let i = 0; i < n; i++) outputs.push(Array.from(probs.data.subarray(i * outWidth, (i + 1) * outWidth)));
+    if (spec.loss === 'cross_entropy' || spec.loss === 'bce') {
+      const classes = Array.from({ length: n }, (_, i) => predictedClass(logits.data, outWidth, i));
+      return { outputs, classes };
+    }
+    return { outputs };
+  });
+}
