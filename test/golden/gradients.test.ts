@@ -10,7 +10,7 @@
  * Losses are written here with engine ops, as the brief defines them (mean reduction over all elements).
  */
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Tensor,
   tensor,
@@ -52,8 +52,11 @@ import {
   clamp,
   backward,
   grad,
+  setKernels,
+  kernels,
+  type Kernels,
 } from '../../src/tensor/index.js';
-import { firstMismatch } from '../helpers/gradcheck.js';
+import { firstMismatch, kernelBackends } from '../helpers/gradcheck.js';
 
 interface Enc {
   shape: number[];
@@ -202,36 +205,48 @@ function expectClose(what: string, got: ArrayLike<number>, want: Float64Array): 
   expect(m, `${what}: element ${m?.index}: ours ${m?.got} vs torch ${m?.want}`).toBeNull();
 }
 
-describe(`gradients against torch ${fixture.torch} (float64, ≤1e-12 relative)`, () => {
-  it('fixture has cases', () => {
-    expect(fixture.cases.length).toBeGreaterThan(100);
-  });
-
-  for (const c of fixture.cases) {
-    it(c.name, () => {
-      const { leaves, out } = build(c);
-      expect([...out.shape], `${c.name}: output shape`).toEqual(c.value.shape);
-      expect(out.dtype).toBe('float64');
-      expectClose(`${c.name} value`, out.data, decode(c.value));
-      let grads: (Tensor | null)[];
-      if (c.gradOutput === null) {
-        backward(out);
-        grads = leaves.map(([, t]) => t.grad);
-      } else {
-        const go = tensor(decode(c.gradOutput), { shape: c.gradOutput.shape, dtype: 'float64' });
-        grads = grad(
-          out,
-          leaves.map(([, t]) => t),
-          { gradOutput: go },
-        );
-      }
-      leaves.forEach(([name, t], i) => {
-        const g = grads[i];
-        const want = decode(c.grads[name]);
-        const got = g === null || g === undefined ? new Float64Array(t.size) : g.data;
-        if (g) expect([...g.shape], `${c.name}: grad ${name} shape`).toEqual(c.grads[name].shape);
-        expectClose(`${c.name} d/d${name}`, got, want);
-      });
+describe.each(kernelBackends())(
+  `gradients against torch ${fixture.torch} (float64, ≤1e-12 relative), %s kernels`,
+  (name, k) => {
+    let prev: Kernels;
+    beforeAll(() => {
+      prev = setKernels(k);
     });
-  }
-});
+    afterAll(() => {
+      setKernels(prev);
+    });
+    it('fixture has cases; the backend is active', () => {
+      expect(fixture.cases.length).toBeGreaterThan(100);
+      expect(kernels()).toBe(k);
+      void name;
+    });
+
+    for (const c of fixture.cases) {
+      it(c.name, () => {
+        const { leaves, out } = build(c);
+        expect([...out.shape], `${c.name}: output shape`).toEqual(c.value.shape);
+        expect(out.dtype).toBe('float64');
+        expectClose(`${c.name} value`, out.data, decode(c.value));
+        let grads: (Tensor | null)[];
+        if (c.gradOutput === null) {
+          backward(out);
+          grads = leaves.map(([, t]) => t.grad);
+        } else {
+          const go = tensor(decode(c.gradOutput), { shape: c.gradOutput.shape, dtype: 'float64' });
+          grads = grad(
+            out,
+            leaves.map(([, t]) => t),
+            { gradOutput: go },
+          );
+        }
+        leaves.forEach(([name, t], i) => {
+          const g = grads[i];
+          const want = decode(c.grads[name]);
+          const got = g === null || g === undefined ? new Float64Array(t.size) : g.data;
+          if (g) expect([...g.shape], `${c.name}: grad ${name} shape`).toEqual(c.grads[name].shape);
+          expectClose(`${c.name} d/d${name}`, got, want);
+        });
+      });
+    }
+  },
+);

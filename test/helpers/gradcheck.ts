@@ -15,7 +15,8 @@
  * For small inputs every coordinate direction e_j is checked (the whole Hessian), otherwise a few
  * random directions.
  */
-import { Tensor, tensor, grad, noGrad } from '../../src/tensor/index.js';
+import { Tensor, tensor, grad, noGrad, referenceKernels, type Kernels } from '../../src/tensor/index.js';
+import { createWasmKernels } from '../../src/tensor/kernels/wasm/index.js';
 import { createRng, type Rng } from '../../src/rng/rng.js';
 
 export interface CheckOptions {
@@ -300,4 +301,15 @@ export function firstMismatch(
   for (let i = 0; i < want.length; i++)
     if (!closeRel(got[i], want[i], rel, abs)) return { index: i, got: got[i], want: want[i] };
   return null;
+}
+
+/**
+ * Kernel backends to run the engine checks under: the TypeScript reference, and the WebAssembly SIMD
+ * backend with every size threshold at 0 (so even tiny test tensors go through wasm) when available.
+ */
+export function kernelBackends(): [string, Kernels][] {
+  const list: [string, Kernels][] = [['reference', referenceKernels]];
+  const wasm = createWasmKernels(referenceKernels, { matmulMinFlops: 0, elementwiseMin: 0 });
+  if (wasm) list.push(['wasm', wasm]);
+  return list;
 }

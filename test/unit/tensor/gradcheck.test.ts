@@ -4,7 +4,7 @@
  * Inputs come from the seeded generator and are kept off kinks (|x| > 0.1 for relu/abs/…, positive for
  * log/sqrt/fractional powers, away from clamp bounds and softplus's threshold, no near-ties for max/min).
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Tensor,
   tensor,
@@ -46,9 +46,11 @@ import {
   clamp,
   dropout,
   noGrad,
+  setKernels,
+  type Kernels,
 } from '../../../src/tensor/index.js';
 import { createRng, type Rng } from '../../../src/rng/rng.js';
-import { gradcheck, gradgradcheck, randomTensor } from '../../helpers/gradcheck.js';
+import { gradcheck, gradgradcheck, kernelBackends, randomTensor } from '../../helpers/gradcheck.js';
 
 type Fn = (...xs: Tensor[]) => Tensor;
 interface Check {
@@ -155,6 +157,22 @@ const PAIRS: [number[], number[]][] = [
     [2, 3],
   ],
   [[1], [2, 2]],
+  [
+    [2, 3, 4],
+    [1, 3, 4],
+  ],
+  [
+    [1, 3, 4],
+    [2, 3, 4],
+  ],
+  [
+    [2, 3, 4],
+    [3, 1],
+  ],
+  [
+    [1, 3, 1],
+    [2, 1, 4],
+  ],
 ];
 /** Pairs with no broadcast pair of elements closer than 0.05 (no ties for maximum/minimum). */
 function separated(rng: Rng, sa: number[], sb: number[], divisor: boolean): Tensor[] {
@@ -330,18 +348,28 @@ add1(
   (rng) => [randomTensor(rng, [2, 3]), randomTensor(rng, [2, 3])],
 );
 
-describe('gradcheck: first derivatives vs central differences (float64)', () => {
-  it.each(checks.map((c) => [c.name, c] as const))('%s', (_n, c) => {
-    const xs = c.inputs(rngFor(c.name));
-    const r = gradcheck(c.f, xs);
-    expect(r.ok, `${c.name}: ${r.message}`).toBe(true);
+describe.each(kernelBackends())('%s kernels', (_name, k) => {
+  let prev: Kernels;
+  beforeAll(() => {
+    prev = setKernels(k);
   });
-});
+  afterAll(() => {
+    setKernels(prev);
+  });
 
-describe('gradgradcheck: double-backward H·v vs differences of the gradient (float64)', () => {
-  it.each(checks.map((c) => [c.name, c] as const))('%s', (_n, c) => {
-    const xs = c.inputs(rngFor(c.name));
-    const r = gradgradcheck(c.f, xs, { fullHessianUpTo: 12, directions: 2 });
-    expect(r.ok, `${c.name}: ${r.message}`).toBe(true);
+  describe('gradcheck: first derivatives vs central differences (float64)', () => {
+    it.each(checks.map((c) => [c.name, c] as const))('%s', (_n, c) => {
+      const xs = c.inputs(rngFor(c.name));
+      const r = gradcheck(c.f, xs);
+      expect(r.ok, `${c.name}: ${r.message}`).toBe(true);
+    });
+  });
+
+  describe('gradgradcheck: double-backward H·v vs differences of the gradient (float64)', () => {
+    it.each(checks.map((c) => [c.name, c] as const))('%s', (_n, c) => {
+      const xs = c.inputs(rngFor(c.name));
+      const r = gradgradcheck(c.f, xs, { fullHessianUpTo: 12, directions: 2 });
+      expect(r.ok, `${c.name}: ${r.message}`).toBe(true);
+    });
   });
 });

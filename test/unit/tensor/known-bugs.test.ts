@@ -1,0 +1,91 @@
+/**
+ * Edge cases where the engine differed from PyTorch 1.13 when the tester found them
+ * (details and severity in /work/notes/engine-bugs.md, B1–B5). Each test states torch's behaviour.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  Tensor,
+  tensor,
+  add,
+  backward,
+  clamp,
+  concat,
+  grad,
+  matmul,
+  mul,
+  relu,
+  setKernels,
+  sum,
+  referenceKernels,
+} from '../../../src/tensor/index.js';
+import { kernelBackends } from '../../helpers/gradcheck.js';
+
+const f64 = (v: number[], requiresGrad = false, shape?: number[]): Tensor =>
+  tensor(Float64Array.from(v), { dtype: 'float64', requiresGrad, shape: shape ?? [v.length] });
+
+describe('B1: a float32 leaf gets a float32 gradient even when mixed with float64 (torch casts back)', () => {
+  it('mul with a float64 tensor', () => {
+    const a = tensor([1, 2], { requiresGrad: true });
+    const [g] = grad(sum(mul(a, f64([3, 4]))), [a]);
+    expect(g.dtype).toBe('float32');
+    backward(sum(mul(a, f64([3, 4]))));
+    expect(a.grad!.dtype).toBe('float32');
+  });
+  it('concat with a float64 tensor', () => {
+    const a = tensor([1, 2], { requiresGrad: true });
+    expect(grad(sum(concat([a, f64([3])])), [a])[0].dtype).toBe('float32');
+  });
+  it('float64 gradOutput into a float32 graph', () => {
+    const a = tensor([1, 2], { requiresGrad: true });
+    expect(grad(mul(a, 2), [a], { gradOutput: f64([1, 1]) })[0].dtype).toBe('float32');
+  });
+});
+
+describe('B2: gradients of different leaves do not share storage (torch gives separate tensors)', () => {
+  it('backward(sum(a + b)): a.grad and b.grad are distinct buffers', () => {
+    const a = f64([1, 2], true);
+    const b = f64([3, 4], true);
+    backward(sum(add(a, b)));
+    expect(a.grad!.data).not.toBe(b.grad!.data);
+    a.grad!.data[0] = 99; // e.g. in-place clipping of one gradient
+    expect(b.grad!.toArray()).toEqual([1, 1]);
+  });
+  it('grad() results for two inputs are distinct buffers', () => {
+    const a = f64([1, 2], true);
+    const b = f64([3, 4], true);
+    const [ga, gb] = grad(sum(add(a, b)), [a, b]);
+    expect(ga.data).not.toBe(gb.data);
+  });
+});
+
+describe('B3: relu propagates NaN (torch relu(NaN) = NaN)', () => {
+  it('relu(NaN) is NaN', () => {
+    expect(Number.isNaN(relu(f64([NaN])).item())).toBe(true);
+  });
+});
+
+describe.each(kernelBackends())(
+  'B4: matmul propagates NaN/Inf through zero operands (%s kernels)',
+  (_name, k) => {
+    it('[0, 1] @ [NaN, 1]ᵀ is NaN; [0, 1] @ [Inf, 1]ᵀ is NaN (0·Inf)', () => {
+      const prev = setKernels(k);
+      try {
+        expect(Number.isNaN(matmul(f64([0, 1], false, [1, 2]), f64([NaN, 1], false, [2, 1])).item())).toBe(
+          true,
+        );
+        expect(
+          Number.isNaN(matmul(f64([0, 1], false, [1, 2]), f64([Infinity, 1], false, [2, 1])).item()),
+        ).toBe(true);
+      } finally {
+        setKernels(prev);
+      }
+    });
+  },
+);
+
+describe('B5: clamp with min > max returns max (torch: min(max(x, lo), hi))', () => {
+  it('clamp([0.5, 3], 2, 1) = [1, 1]', () => {
+    setKernels(referenceKernels);
+    expect(clamp(f64([0.5, 3]), 2, 1).toArray()).toEqual([1, 1]);
+  });
+});
