@@ -130,7 +130,13 @@ export function adamUpdate(
   }
 }
 
-export function stepAdam(params: FloatArray[], grads: Grads, state: AdamState, hp: AdamHyper, ctx: StepContext): void {
+export function stepAdam(
+  params: FloatArray[],
+  grads: Grads,
+  state: AdamState,
+  hp: AdamHyper,
+  ctx: StepContext,
+): void {
   adamUpdate(params, grads, state, hp, ctx, false);
 }
 

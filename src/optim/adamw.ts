@@ -9,7 +9,14 @@
  * Note the decay is multiplied by the lr (torch), not by the schedule multiplier alone (the paper).
  * Default weightDecay is 1e-2 (Adam's is 0).
  */
-import { ADAM_DEFAULTS, adamUpdate, initAdam, resolveAdamLike, type AdamHyper, type AdamState } from './adam.js';
+import {
+  ADAM_DEFAULTS,
+  adamUpdate,
+  initAdam,
+  resolveAdamLike,
+  type AdamHyper,
+  type AdamState,
+} from './adam.js';
 import type { FloatArray, Grads, Optimizer, StepContext } from './types.js';
 
 export type AdamwHyper = AdamHyper;

@@ -10,3 +10,4 @@ export * from './radam.js';
 export * from './registry.js';
 export * from './schedules.js';
 export * from './state-codec.js';
+export * from './newton.js';

@@ -83,7 +83,13 @@ export function initNadam(params: readonly FloatArray[], _hp: NadamHyper): Nadam
   };
 }
 
-export function stepNadam(params: FloatArray[], grads: Grads, state: NadamState, hp: NadamHyper, ctx: StepContext): void {
+export function stepNadam(
+  params: FloatArray[],
+  grads: Grads,
+  state: NadamState,
+  hp: NadamHyper,
+  ctx: StepContext,
+): void {
   checkAligned(params, grads, state.step.length);
   const lr = ctx.lr;
   const beta1 = ctx.momentum ?? hp.betas[0];

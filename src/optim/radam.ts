@@ -67,7 +67,13 @@ export function initRadam(params: readonly FloatArray[], _hp: RadamHyper): Radam
   return { step: params.map(() => 0), expAvg: params.map(zerosLike), expAvgSq: params.map(zerosLike) };
 }
 
-export function stepRadam(params: FloatArray[], grads: Grads, state: RadamState, hp: RadamHyper, ctx: StepContext): void {
+export function stepRadam(
+  params: FloatArray[],
+  grads: Grads,
+  state: RadamState,
+  hp: RadamHyper,
+  ctx: StepContext,
+): void {
   checkAligned(params, grads, state.step.length);
   const lr = ctx.lr;
   const beta1 = ctx.momentum ?? hp.betas[0];

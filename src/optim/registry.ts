@@ -10,7 +10,14 @@ import { nadam, type NadamHyper, type NadamState } from './nadam.js';
 import { radam, type RadamHyper, type RadamState } from './radam.js';
 import { rmsprop, type RmspropHyper, type RmspropState } from './rmsprop.js';
 import { sgd, type SgdHyper, type SgdState } from './sgd.js';
-import { OptimConfigError, type FloatArray, type Grads, type MomentumKind, type Optimizer, type StepContext } from './types.js';
+import {
+  OptimConfigError,
+  type FloatArray,
+  type Grads,
+  type MomentumKind,
+  type Optimizer,
+  type StepContext,
+} from './types.js';
 
 /** Optimizer spec as in the JobSpec: `type` plus any subset of the hyper-parameters (defaults fill the rest). */
 export type OptimizerSpec =
@@ -57,7 +64,10 @@ export function createOptimizer(spec: OptimizerSpec): BoundOptimizer {
     );
   }
   if (typeof type !== 'string' || !Object.prototype.hasOwnProperty.call(OPTIMIZERS, type)) {
-    throw new OptimConfigError('type', `Unknown optimizer type: ${String(type)} (known: ${OPTIMIZER_TYPES.join(', ')})`);
+    throw new OptimConfigError(
+      'type',
+      `Unknown optimizer type: ${String(type)} (known: ${OPTIMIZER_TYPES.join(', ')})`,
+    );
   }
   // The union of concrete optimizers is erased to one shape here; each resolve() checks its own hp.
   const opt = OPTIMIZERS[type as OptimizerType] as unknown as Optimizer<{ lr: number }, OptimState>;

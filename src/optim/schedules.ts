@@ -76,7 +76,9 @@ export interface OneCycleSchedule {
 }
 
 /** Schedule spec; extra keys (such as the JobSpec's `per`) are ignored. */
-export type ScheduleSpec = (StepSchedule | ExponentialSchedule | CosineSchedule | LinearSchedule | OneCycleSchedule) & {
+export type ScheduleSpec = (
+  StepSchedule | ExponentialSchedule | CosineSchedule | LinearSchedule | OneCycleSchedule
+) & {
   per?: 'epoch' | 'step';
 };
 
@@ -117,7 +119,11 @@ interface OneCycleResolved {
   cycleMomentum: boolean;
 }
 
-function resolveOneCycle(s: OneCycleSchedule, baseLr: number, totalSteps: number | undefined): OneCycleResolved {
+function resolveOneCycle(
+  s: OneCycleSchedule,
+  baseLr: number,
+  totalSteps: number | undefined,
+): OneCycleResolved {
   const total = positiveInt('totalSteps', s.totalSteps ?? totalSteps);
   const maxLr = finite('maxLr', s.maxLr ?? baseLr);
   const pct = finite('pctStart', s.pctStart ?? 0.3);
@@ -148,7 +154,10 @@ function resolveOneCycle(s: OneCycleSchedule, baseLr: number, totalSteps: number
   let start = 0;
   for (const ph of phases) {
     if (ph.end === start) {
-      bad('pctStart', `OneCycle phase of zero length (pctStart ${pct}, totalSteps ${total}): change pctStart or totalSteps`);
+      bad(
+        'pctStart',
+        `OneCycle phase of zero length (pctStart ${pct}, totalSteps ${total}): change pctStart or totalSteps`,
+      );
     }
     start = ph.end;
   }
@@ -180,7 +189,8 @@ export function scheduleAt(
   k: number,
   totalSteps?: number,
 ): ScheduleValue {
-  if (!Number.isInteger(k) || k < 0) throw new Error(`scheduleAt: k must be a non-negative integer, got ${k}`);
+  if (!Number.isInteger(k) || k < 0)
+    throw new Error(`scheduleAt: k must be a non-negative integer, got ${k}`);
   if (!schedule) return { lr: baseLr };
   switch (schedule.type) {
     case 'step': {

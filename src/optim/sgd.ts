@@ -76,7 +76,13 @@ export function initSgd(params: readonly FloatArray[], _hp: SgdHyper): SgdState 
   return { step: params.map(() => 0), momentumBuffer: params.map(() => null) };
 }
 
-export function stepSgd(params: FloatArray[], grads: Grads, state: SgdState, hp: SgdHyper, ctx: StepContext): void {
+export function stepSgd(
+  params: FloatArray[],
+  grads: Grads,
+  state: SgdState,
+  hp: SgdHyper,
+  ctx: StepContext,
+): void {
   checkAligned(params, grads, state.step.length);
   const lr = ctx.lr;
   const mu = ctx.momentum ?? hp.momentum;

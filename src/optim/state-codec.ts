@@ -35,10 +35,14 @@ export function encodeOptimState(state: unknown): JsonSafe {
   if (typeof state === 'number') return encodeNumber(state);
   if (typeof state === 'boolean' || typeof state === 'string') return state;
   if (state instanceof Float64Array || state instanceof Float32Array) {
-    return { $typed: state instanceof Float64Array ? 'float64' : 'float32', base64: bytesOf(state).toString('base64') };
+    return {
+      $typed: state instanceof Float64Array ? 'float64' : 'float32',
+      base64: bytesOf(state).toString('base64'),
+    };
   }
   if (Array.isArray(state)) return state.map(encodeOptimState);
-  if (ArrayBuffer.isView(state)) throw new Error(`encodeOptimState: unsupported typed array ${state.constructor.name}`);
+  if (ArrayBuffer.isView(state))
+    throw new Error(`encodeOptimState: unsupported typed array ${state.constructor.name}`);
   if (typeof state === 'object') {
     const out: { [key: string]: JsonSafe } = {};
     for (const [k, v] of Object.entries(state as Record<string, unknown>)) out[k] = encodeOptimState(v);
@@ -58,9 +62,11 @@ function decode(obj: JsonSafe): unknown {
   if (typeof obj.$typed === 'string' && typeof obj.base64 === 'string') {
     const bytes = Buffer.from(obj.base64, 'base64');
     const is64 = obj.$typed === 'float64';
-    if (!is64 && obj.$typed !== 'float32') throw new Error(`decodeOptimState: unknown typed array "${obj.$typed}"`);
+    if (!is64 && obj.$typed !== 'float32')
+      throw new Error(`decodeOptimState: unknown typed array "${obj.$typed}"`);
     const width = is64 ? 8 : 4;
-    if (bytes.length % width !== 0) throw new Error('decodeOptimState: typed array byte length is not a multiple of its width');
+    if (bytes.length % width !== 0)
+      throw new Error('decodeOptimState: typed array byte length is not a multiple of its width');
     if (!LITTLE_ENDIAN) {
       if (is64) bytes.swap64();
       else bytes.swap32();

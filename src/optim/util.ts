@@ -27,7 +27,8 @@ export function checkBetas(betas: readonly [number, number]): void {
 }
 
 export function checkBoolean(param: string, value: unknown): void {
-  if (typeof value !== 'boolean') throw new OptimConfigError(param, `Invalid ${param} value: ${String(value)}`);
+  if (typeof value !== 'boolean')
+    throw new OptimConfigError(param, `Invalid ${param} value: ${String(value)}`);
 }
 
 /** A zero buffer of the parameter's dtype. */
@@ -52,7 +53,9 @@ export function checkAligned(params: readonly FloatArray[], grads: Grads, stateL
   for (let i = 0; i < params.length; i++) {
     const g = grads[i];
     if (g !== null && g !== undefined && g.length !== params[i].length) {
-      throw new Error(`optimizer step: gradient ${i} has ${g.length} elements, parameter has ${params[i].length}`);
+      throw new Error(
+        `optimizer step: gradient ${i} has ${g.length} elements, parameter has ${params[i].length}`,
+      );
     }
   }
 }

@@ -1,6 +1,12 @@
 /** Loading and replaying the torch optimizer fixtures (test/golden/fixtures/optim*.json). */
 import { readFileSync } from 'node:fs';
-import { createOptimizer, scheduleAt, type FloatArray, type OptimizerSpec, type ScheduleSpec } from '../../src/optim/index.js';
+import {
+  createOptimizer,
+  scheduleAt,
+  type FloatArray,
+  type OptimizerSpec,
+  type ScheduleSpec,
+} from '../../src/optim/index.js';
 
 export interface Trajectory {
   name: string;

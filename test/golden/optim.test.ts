@@ -65,7 +65,9 @@ describe('schedules match torch sequences', () => {
       else expect(v.momentum).toBeUndefined();
     });
     if (s.stepPastTotalRaises) {
-      expect(() => scheduleAt(s.schedule, s.baseLr, s.lrs.length)).toThrow(/OneCycle schedule stepped \d+ times/);
+      expect(() => scheduleAt(s.schedule, s.baseLr, s.lrs.length)).toThrow(
+        /OneCycle schedule stepped \d+ times/,
+      );
     }
   });
 
@@ -73,7 +75,9 @@ describe('schedules match torch sequences', () => {
     const s = fixture.schedules.find((x) => x.name === 'onecycle')!;
     const { totalSteps, ...rest } = s.schedule as { totalSteps: number };
     for (let k = 0; k <= totalSteps; k++) {
-      expect(scheduleAt({ ...rest, type: 'onecycle' }, 0.1, k, totalSteps)).toEqual(scheduleAt(s.schedule, 0.1, k));
+      expect(scheduleAt({ ...rest, type: 'onecycle' }, 0.1, k, totalSteps)).toEqual(
+        scheduleAt(s.schedule, 0.1, k),
+      );
     }
     expect(() => scheduleAt({ ...rest, type: 'onecycle' }, 0.1, 0)).toThrow(/totalSteps/);
   });
@@ -87,7 +91,11 @@ describe('validation errors like torch ValueErrors', () => {
     [{ type: 'sgd', nesterov: true }, 'nesterov', /Nesterov momentum requires a momentum and zero dampening/],
     [{ type: 'sgd', nesterov: true, momentum: 0.9, dampening: 0.1 }, 'nesterov', /zero dampening/],
     [{ type: 'adagrad', lrDecay: -0.5 }, 'lrDecay', /Invalid lrDecay value: -0.5/],
-    [{ type: 'adagrad', initialAccumulatorValue: -1 }, 'initialAccumulatorValue', /Invalid initialAccumulatorValue/],
+    [
+      { type: 'adagrad', initialAccumulatorValue: -1 },
+      'initialAccumulatorValue',
+      /Invalid initialAccumulatorValue/,
+    ],
     [{ type: 'adagrad', eps: -1e-10 }, 'eps', /Invalid epsilon value/],
     [{ type: 'rmsprop', alpha: -0.1 }, 'alpha', /Invalid alpha value: -0.1/],
     [{ type: 'rmsprop', momentum: -1 }, 'momentum', /Invalid momentum value/],
@@ -114,11 +122,29 @@ describe('validation errors like torch ValueErrors', () => {
   });
 
   it('fills torch defaults', () => {
-    expect(createOptimizer({ type: 'adamw' }).hp).toMatchObject({ lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 1e-2 });
-    expect(createOptimizer({ type: 'adam' }).hp).toMatchObject({ weightDecay: 0, amsgrad: false, maximize: false });
+    expect(createOptimizer({ type: 'adamw' }).hp).toMatchObject({
+      lr: 1e-3,
+      betas: [0.9, 0.999],
+      eps: 1e-8,
+      weightDecay: 1e-2,
+    });
+    expect(createOptimizer({ type: 'adam' }).hp).toMatchObject({
+      weightDecay: 0,
+      amsgrad: false,
+      maximize: false,
+    });
     expect(createOptimizer({ type: 'nadam' }).hp).toMatchObject({ lr: 2e-3, momentumDecay: 4e-3 });
-    expect(createOptimizer({ type: 'rmsprop' }).hp).toMatchObject({ lr: 1e-2, alpha: 0.99, eps: 1e-8, centered: false });
-    expect(createOptimizer({ type: 'adagrad' }).hp).toMatchObject({ lr: 1e-2, eps: 1e-10, initialAccumulatorValue: 0 });
+    expect(createOptimizer({ type: 'rmsprop' }).hp).toMatchObject({
+      lr: 1e-2,
+      alpha: 0.99,
+      eps: 1e-8,
+      centered: false,
+    });
+    expect(createOptimizer({ type: 'adagrad' }).hp).toMatchObject({
+      lr: 1e-2,
+      eps: 1e-10,
+      initialAccumulatorValue: 0,
+    });
   });
 
   it.each([
