@@ -7,6 +7,9 @@ import { z } from 'zod';
 import { BUILTIN_DATASET_NAMES } from './job-spec.js';
 import { DEFAULT_LIMITS, limitMessage, type Limits } from './limits.js';
 
+/** Run a refinement only when everything below it parsed cleanly, so cross-field checks see valid values. */
+const ONLY_CLEAN = { when: (payload: { issues: readonly unknown[] }) => payload.issues.length === 0 };
+
 function buildDatasetSchemas(L: Readonly<Limits>) {
   const row = z.array(z.number());
   const names = (what: string) =>
@@ -103,7 +106,7 @@ function buildDatasetSchemas(L: Readonly<Limits>) {
           message: `targetNames has ${d.targetNames.length} names but y has ${targets} columns`,
         });
       }
-    })
+    }, ONLY_CLEAN)
     .describe('A dataset as JSON: { "x": number[][], "y": number[] | number[][] }.');
 
   const CsvUploadQuerySchema = z

@@ -17,6 +17,9 @@
 import { z } from 'zod';
 import { DEFAULT_LIMITS, limitMessage, type Limits } from './limits.js';
 
+/** Run a refinement only when everything below it parsed cleanly, so cross-field checks see valid values. */
+const ONLY_CLEAN = { when: (payload: { issues: readonly unknown[] }) => payload.issues.length === 0 };
+
 // ---------------------------------------------------------------------------------------------------
 // Built-in datasets: names and shapes (the data layer must match; a unit test checks it).
 // ---------------------------------------------------------------------------------------------------
@@ -191,7 +194,7 @@ export const SgdSchema = z
         message: `nesterov needs momentum > 0 and dampening 0 (got momentum ${o.momentum}, dampening ${o.dampening})`,
       });
     }
-  })
+  }, ONLY_CLEAN)
   .describe('Stochastic gradient descent with optional (Nesterov) momentum: torch.optim.SGD.');
 
 export const AdagradSchema = z
@@ -548,12 +551,10 @@ function checkNested(
 
 function buildSchemas(L: Readonly<Limits>) {
   const name = (what: string) =>
-    z
-      .string()
-      .max(L.maxStringLength, {
-        error: (iss) =>
-          limitMessage(`${what} has`, `${(iss.input as string).length} characters`, L.maxStringLength),
-      });
+    z.string().max(L.maxStringLength, {
+      error: (iss) =>
+        limitMessage(`${what} has`, `${(iss.input as string).length} characters`, L.maxStringLength),
+    });
 
   const classes = z
     .int()
@@ -668,7 +669,7 @@ function buildSchemas(L: Readonly<Limits>) {
           return;
         }
       }
-    })
+    }, ONLY_CLEAN)
     .describe('A small dataset inside the spec.');
 
   const DataSpecSchema = z
@@ -692,7 +693,7 @@ function buildSchemas(L: Readonly<Limits>) {
           message: `data needs exactly one of builtin, datasetId or inline (got ${given.length === 0 ? 'none' : given.join(' and ')})`,
         });
       }
-    })
+    }, ONLY_CLEAN)
     .describe('Where the training data comes from: exactly one of builtin, datasetId, inline.');
 
   const EarlyStoppingSchema = z
@@ -761,13 +762,13 @@ function buildSchemas(L: Readonly<Limits>) {
             'earlyStopping.monitor "valLoss" needs validationSplit > 0 (it is 0); monitor "loss" or set validationSplit',
         });
       }
-    })
+    }, ONLY_CLEAN)
     .describe('How training runs.');
 
   const initWeights = z
     .record(
       name('init.weights key'),
-      z.array(z.any()).superRefine((v, ctx) => checkNested(v, L, ctx)),
+      z.array(z.any()).superRefine((v, ctx) => checkNested(v, L, ctx), ONLY_CLEAN),
     )
     .superRefine((w, ctx) => {
       const n = Object.keys(w).length;
@@ -778,7 +779,7 @@ function buildSchemas(L: Readonly<Limits>) {
           message: limitMessage('init.weights has', `${n} entries`, L.maxInitWeightTensors),
         });
       }
-    }) as unknown as z.ZodType<Record<string, NestedNumberArray>>;
+    }, ONLY_CLEAN) as unknown as z.ZodType<Record<string, NestedNumberArray>>;
 
   const InitSpecSchema = z
     .strictObject({
@@ -793,16 +794,14 @@ function buildSchemas(L: Readonly<Limits>) {
 
   const MetadataSchema = z
     .record(
-      z
-        .string()
-        .max(L.maxMetadataKeyLength, {
-          error: (iss) =>
-            limitMessage(
-              'metadata key has',
-              `${(iss.input as string).length} characters`,
-              L.maxMetadataKeyLength,
-            ),
-        }),
+      z.string().max(L.maxMetadataKeyLength, {
+        error: (iss) =>
+          limitMessage(
+            'metadata key has',
+            `${(iss.input as string).length} characters`,
+            L.maxMetadataKeyLength,
+          ),
+      }),
       z.string().max(L.maxMetadataValueLength, {
         error: (iss) =>
           limitMessage(
@@ -820,7 +819,7 @@ function buildSchemas(L: Readonly<Limits>) {
           path: [],
           message: limitMessage('metadata has', `${n} keys`, L.maxMetadataKeys),
         });
-    })
+    }, ONLY_CLEAN)
     .describe('Free-form string labels stored with the job.');
 
   const SupervisedJobSpecSchema = z
@@ -843,15 +842,13 @@ function buildSchemas(L: Readonly<Limits>) {
     .superRefine((s, ctx) => {
       for (const i of supervisedIssues(s as SupervisedJobSpec, L))
         ctx.addIssue({ code: 'custom', path: i.path, message: i.message });
-    })
+    }, ONLY_CLEAN)
     .describe('Train a model on a dataset.');
 
   // ---- minimize (issue 6): optimize a closed-form objective directly ----
-  const variable = z
-    .string()
-    .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, {
-      error: 'variable names are identifiers: a letter or _, then letters, digits or _',
-    });
+  const variable = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, {
+    error: 'variable names are identifiers: a letter or _, then letters, digits or _',
+  });
   const MinimizeObjectiveSchema = z
     .union([
       z
@@ -892,7 +889,7 @@ function buildSchemas(L: Readonly<Limits>) {
     .superRefine((s, ctx) => {
       for (const i of minimizeIssues(s as MinimizeJobSpec, L))
         ctx.addIssue({ code: 'custom', path: i.path, message: i.message });
-    })
+    }, ONLY_CLEAN)
     .describe('Minimize a function of a few variables (optimizer playground).');
 
   // ---- reinforce (issue 6): policy-gradient RL on small environments ----
@@ -970,7 +967,7 @@ function buildSchemas(L: Readonly<Limits>) {
     .superRefine((s, ctx) => {
       for (const i of reinforceIssues(s as ReinforceJobSpec, L))
         ctx.addIssue({ code: 'custom', path: i.path, message: i.message });
-    })
+    }, ONLY_CLEAN)
     .describe('REINFORCE policy gradient on a small environment.');
 
   const JobSpecSchema = z
@@ -1161,7 +1158,13 @@ export function dataIssues(
       : 'the dataset';
   const yPath = spec.data.inline ? ['data', 'inline', 'y'] : ['loss'];
   const { labels } = shape;
-  if (spec.loss === 'bce' || spec.loss === 'cross_entropy') {
+  const builtinTask = spec.data.builtin ? BUILTIN_DATASETS[spec.data.builtin].task : null;
+  if ((spec.loss === 'bce' || spec.loss === 'cross_entropy') && builtinTask === 'regression') {
+    out.push({
+      path: ['loss'],
+      message: `loss ${spec.loss} needs class labels; ${where} is a regression dataset (use mse, mae or huber)`,
+    });
+  } else if (spec.loss === 'bce' || spec.loss === 'cross_entropy') {
     if (shape.targets !== 1) {
       out.push({
         path: yPath,
@@ -1192,19 +1195,27 @@ export function dataIssues(
       }
     }
   }
-  if (shape.features > limits.maxFeatures) {
+  const labelsOk = out.length === 0;
+  const featuresOk = shape.features <= limits.maxFeatures;
+  if (!featuresOk) {
     out.push({
       path: ['data'],
-      message: limitMessage(`${where} has`, `${shape.features} features`, limits.maxFeatures),
+      message: limitMessage(
+        `${spec.data.builtin ? `dataset ${spec.data.builtin}` : 'the dataset'} has`,
+        `${shape.features} features`,
+        limits.maxFeatures,
+      ),
     });
   }
-  const outputs = outputWidth(spec.loss, shape, spec.model.classes);
-  const parameters = modelParameters(spec.model, shape.features, outputs);
-  if (parameters > limits.maxParameters) {
-    out.push({
-      path: ['model'],
-      message: limitMessage('the model has', `${parameters} parameters`, limits.maxParameters),
-    });
+  if (labelsOk && featuresOk) {
+    const outputs = outputWidth(spec.loss, shape, spec.model.classes);
+    const parameters = modelParameters(spec.model, shape.features, outputs);
+    if (parameters > limits.maxParameters) {
+      out.push({
+        path: ['model'],
+        message: limitMessage('the model has', `${parameters} parameters`, limits.maxParameters),
+      });
+    }
   }
   const rowsEpochs = shape.rows * spec.training.epochs;
   if (rowsEpochs > limits.maxRowsTimesEpochs) {
