@@ -7,7 +7,7 @@
  * gradient can be differentiated again: that is how `hvp`, `hessian` and Newton's method work.
  */
 import { allocate } from './dtype.js';
-import { add, mul } from './ops/elementwise.js';
+import { add, cast, mul } from './ops/elementwise.js';
 import { sum } from './ops/reduce.js';
 import { reshape } from './ops/movement.js';
 import { sameShape } from './shape.js';
@@ -61,8 +61,32 @@ export function grad(output: Tensor, inputs: readonly Tensor[], opts: GradOption
   } else if (!sameShape(seed.shape, output.shape)) {
     throw new RangeError(`gradOutput shape [${seed.shape.join(', ')}] differs from output shape [${output.shape.join(', ')}]`);
   }
-  const grads = accumulate(output, seed, new Set(inputs), opts.createGraph ?? false);
-  return inputs.map((x) => grads.get(x) ?? new Tensor(allocate(x.dtype, x.size), x.shape));
+  if (!output.requiresGrad) {
+    throw new RangeError('grad: the output does not depend on any tensor that requires a gradient (was it built under noGrad?)');
+  }
+  const createGraph = opts.createGraph ?? false;
+  const grads = accumulate(output, seed, new Set(inputs), createGraph);
+  const handed = new Set<Tensor>([seed]);
+  return inputs.map((x) => {
+    const g = grads.get(x);
+    if (!g) return new Tensor(allocate(x.dtype, x.size), x.shape);
+    return unaliased(g, handed, createGraph);
+  });
+}
+
+/**
+ * A gradient tensor that no other returned gradient (nor the seed) shares: vjps pass gradients
+ * through unchanged (add, reshape), so two inputs can receive the very same tensor, and an
+ * in-place edit of one (clipping, weight decay) would silently change the other.
+ */
+function unaliased(g: Tensor, handed: Set<Tensor>, createGraph: boolean): Tensor {
+  if (!handed.has(g)) {
+    handed.add(g);
+    return g;
+  }
+  const copy = createGraph ? mul(g, 1) : new Tensor(g.data.slice(), g.shape);
+  handed.add(copy);
+  return copy;
 }
 
 /**
@@ -75,11 +99,16 @@ export function backward(loss: Tensor, gradOutput?: Tensor): void {
   if (!gradOutput && loss.size !== 1) {
     throw new RangeError(`backward of a non-scalar output [${loss.shape.join(', ')}] needs gradOutput`);
   }
-  const grads = accumulate(loss, gradOutput ?? ones(loss.shape, loss.dtype), leaves, false);
+  if (!loss.requiresGrad) {
+    throw new RangeError('backward: the output does not depend on any tensor that requires a gradient (was it built under noGrad?)');
+  }
+  const seed = gradOutput ?? ones(loss.shape, loss.dtype);
+  const grads = accumulate(loss, seed, leaves, false);
+  const handed = new Set<Tensor>([seed]);
   for (const leaf of leaves) {
     const g = grads.get(leaf);
     if (!g) continue;
-    leaf.grad = leaf.grad ? withGradMode(false, () => add(leaf.grad!, g)) : g;
+    leaf.grad = leaf.grad ? withGradMode(false, () => add(leaf.grad!, g)) : unaliased(g, handed, false);
   }
 }
 
@@ -104,9 +133,11 @@ function accumulate(output: Tensor, seed: Tensor, targets: Set<Tensor>, createGr
       for (let j = 0; j < node.inputs.length; j++) {
         const x = node.inputs[j];
         const gx = inGrads[j];
-        if (!gx || !needed.has(x)) continue;
+        if (!needed.has(x) || !gx) continue;
+        // A gradient has its input's dtype, as in torch (float32 weights × float64 data → float32 grad).
+        const gt = gx.dtype === x.dtype ? gx : cast(gx, x.dtype);
         const prev = grads.get(x);
-        grads.set(x, prev ? add(prev, gx) : gx);
+        grads.set(x, prev ? add(prev, gt) : gt);
       }
       // A non-target intermediate's gradient is no longer needed once passed on.
       if (!targets.has(t)) grads.delete(t);
@@ -127,6 +158,8 @@ function leafOf(x: Tensor): Tensor {
 export function hvp(f: (x: Tensor) => Tensor, x: Tensor, v: Tensor): Tensor {
   const xx = leafOf(x);
   const [g] = grad(f(xx), [xx], { createGraph: true });
+  // f linear in x: the gradient is constant and the Hessian is zero.
+  if (!g.requiresGrad) return new Tensor(allocate(x.dtype, x.size), x.shape);
   const [hv] = grad(sum(mul(g, v)), [xx]);
   return hv;
 }

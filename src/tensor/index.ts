@@ -14,7 +14,7 @@ export { Tensor, tensor, zeros, ones, full, scalar, noGrad, isGradEnabled, withG
 export type { GradNode, NestedNumbers, TensorOptions } from './tensor.js';
 export type { DType, FloatArray } from './dtype.js';
 export { allocate } from './dtype.js';
-export { add, sub, mul, div, neg, pow, exp, log, sqrt, abs, sin, cos, erf, maximum, minimum, where, clamp, dropout } from './ops/elementwise.js';
+export { add, sub, mul, div, neg, pow, exp, log, sqrt, abs, sin, cos, erf, maximum, minimum, where, clamp, dropout, cast } from './ops/elementwise.js';
 export { tanh, sigmoid, relu, leakyRelu, elu, gelu, softplus } from './ops/activations.js';
 export { matmul, linear } from './ops/matmul.js';
 export { reshape, transpose, slice, concat, gather } from './ops/movement.js';

@@ -14,8 +14,8 @@ export const referenceKernels: Kernels = {
       for (let i = 0; i < m; i++) {
         const ci = i * n;
         for (let p = 0; p < k; p++) {
+          // No skipping of zeros: 0·NaN must stay NaN, as in BLAS and torch.
           const aip = transA ? a[p * m + i] : a[i * k + p];
-          if (aip === 0) continue;
           const bp = p * n;
           for (let j = 0; j < n; j++) c[ci + j] += aip * b[bp + j];
         }
@@ -76,10 +76,12 @@ export const referenceKernels: Kernels = {
   },
 
   sumRows(a, out, rows, cols) {
-    out.fill(0, 0, cols);
+    // Accumulate in float64 even for float32 data: a bias gradient sums over the whole batch.
+    const acc = new Float64Array(cols);
     for (let r = 0; r < rows; r++) {
       const o = r * cols;
-      for (let c = 0; c < cols; c++) out[c] += a[o + c];
+      for (let c = 0; c < cols; c++) acc[c] += a[o + c];
     }
+    for (let c = 0; c < cols; c++) out[c] = acc[c];
   },
 };

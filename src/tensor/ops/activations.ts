@@ -28,7 +28,8 @@ export function sigmoid(x: Tensor): Tensor {
 export function relu(x: Tensor): Tensor {
   const d = x.data;
   const out = allocate(x.dtype, d.length);
-  for (let i = 0; i < d.length; i++) out[i] = d[i] > 0 ? d[i] : 0;
+  // `!(v <= 0)` keeps NaN as NaN, as torch does (a NaN must not be hidden from the divergence check).
+  for (let i = 0; i < d.length; i++) out[i] = !(d[i] <= 0) ? d[i] : 0;
   return result('relu', out, x.shape, [x], (g) => {
     const m = allocate(x.dtype, d.length);
     for (let i = 0; i < d.length; i++) m[i] = d[i] > 0 ? 1 : 0;

@@ -258,8 +258,8 @@ export function clamp(x: Tensor, min: number | null = null, max: number | null =
   const hi = max ?? Infinity;
   const out = allocate(x.dtype, d.length);
   for (let i = 0; i < d.length; i++) {
-    const v = d[i];
-    out[i] = v < lo ? lo : v > hi ? hi : v;
+    // min(max(x, lo), hi), as torch: NaN stays NaN, and with lo > hi every value becomes hi.
+    out[i] = Math.min(Math.max(d[i], lo), hi);
   }
   return result('clamp', out, x.shape, [x], (g) => {
     const m = allocate(x.dtype, d.length);
@@ -282,4 +282,12 @@ export function dropout(x: Tensor, p: number, rng: { next(): number }, training 
     for (let i = 0; i < m.length; i++) m[i] = rng.next() < p ? 0 : scale;
   }
   return mul(x, constLike(x, m));
+}
+
+/** The same values in another dtype; the gradient is cast back to the input's dtype. */
+export function cast(x: Tensor, dtype: 'float32' | 'float64'): Tensor {
+  if (x.dtype === dtype) return x;
+  const out = allocate(dtype, x.size);
+  out.set(x.data);
+  return result('cast', out, x.shape, [x], (g) => [cast(g, x.dtype)]);
 }
