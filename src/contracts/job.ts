@@ -33,6 +33,31 @@ export const JobResultSchema = z
     parameters: z.number().int(),
     durationMs: z.number(),
     steps: z.number().int().optional(),
+    epochs: z.number().int().optional(),
+    stoppedEarly: z.string().optional().describe('Why training ended before its last epoch (early stopping).'),
+    sensitivity: z
+      .object({
+        features: z.array(z.string()),
+        output: z.array(z.number()).describe('Per feature: mean over rows and outputs of |∂output/∂x_j|.'),
+        loss: z.array(z.number()).describe('Per feature: mean over rows of |∂loss_i/∂x_j|.'),
+        ranking: z.array(z.number().int()).describe('Feature indices, most influential first.'),
+        rows: z.number().int(),
+      })
+      .nullable()
+      .optional()
+      .describe('Input sensitivity over the validation rows (training rows when there is no validation split).'),
+    curvature: z
+      .object({
+        maxEigenvalue: z.number().describe('Largest Hessian eigenvalue of the training loss (power iteration on Hessian-vector products).'),
+        powerIterations: z.number().int(),
+        minEigenvalue: z.number().nullable(),
+        conditionNumber: z.number().nullable(),
+        locallyConvex: z.boolean().nullable(),
+        parameters: z.number().int(),
+      })
+      .nullable()
+      .optional()
+      .describe('Curvature of the loss at the trained weights; full-spectrum fields only for small models.'),
   })
   .meta({ id: 'JobResult' });
 export type JobResult = z.infer<typeof JobResultSchema>;
