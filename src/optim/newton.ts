@@ -67,8 +67,14 @@ export const NEWTON_DEFAULTS: NewtonHyper = {
   cgMaxIter: null,
 };
 
+/**
+ * What {@link newtonStep} accepts: any subset of {@link NewtonHyper}; a JobSpec `newton` optimizer
+ * object works as is (`type` is ignored, its `maxIter` is the CG iteration cap).
+ */
+export type NewtonOptions = Partial<NewtonHyper> & { type?: 'newton'; maxIter?: number };
+
 /** Fill defaults and validate (throws {@link OptimConfigError}). */
-export function resolveNewton(hp: Partial<NewtonHyper> = {}): NewtonHyper {
+export function resolveNewton(hp: NewtonOptions = {}): NewtonHyper {
   const r: NewtonHyper = {
     damping: hp.damping ?? NEWTON_DEFAULTS.damping,
     lineSearch: hp.lineSearch ?? NEWTON_DEFAULTS.lineSearch,
@@ -76,7 +82,7 @@ export function resolveNewton(hp: Partial<NewtonHyper> = {}): NewtonHyper {
     armijoC: hp.armijoC ?? NEWTON_DEFAULTS.armijoC,
     maxBacktracks: hp.maxBacktracks ?? NEWTON_DEFAULTS.maxBacktracks,
     maxDampingIncreases: hp.maxDampingIncreases ?? NEWTON_DEFAULTS.maxDampingIncreases,
-    cgMaxIter: hp.cgMaxIter ?? NEWTON_DEFAULTS.cgMaxIter,
+    cgMaxIter: hp.cgMaxIter ?? hp.maxIter ?? NEWTON_DEFAULTS.cgMaxIter,
   };
   if (!(Number.isFinite(r.damping) && r.damping >= 0)) {
     throw new OptimConfigError('damping', `Invalid damping value: ${String(r.damping)}`);
@@ -253,7 +259,7 @@ export function newtonStep(
   params: Float64Array,
   problem: NewtonProblem,
   state: NewtonState,
-  hpIn: Partial<NewtonHyper> = {},
+  hpIn: NewtonOptions = {},
 ): NewtonDiagnostics {
   const hp = resolveNewton(hpIn);
   const n = params.length;
@@ -261,11 +267,12 @@ export function newtonStep(
   state.gradientEvaluations++;
   if (grad.length !== n) throw new Error(`newton: gradient has ${grad.length} entries, parameters ${n}`);
   const gradNorm = norm2(grad);
+  if (!problem.hessian && !problem.hvp)
+    throw new Error('newton: the problem provides neither hessian nor hvp');
   const useCg =
     n > hp.cgThreshold
       ? problem.hvp !== undefined || problem.hessian !== undefined
       : problem.hessian === undefined;
-  if (!useCg && !problem.hessian) throw new Error('newton: the problem provides neither hessian nor hvp');
 
   let dir: Direction;
   if (gradNorm === 0) {
@@ -316,7 +323,7 @@ export function newtonStep(
     newLoss: null,
     damping: dir.damping,
     dampingIncreases: dir.dampingIncreases,
-    decrement: -slope,
+    decrement: 0 - slope, // not −slope: a zero slope must give +0
     stepSize: 0,
     accepted: true,
     backtracks: 0,
