@@ -110,7 +110,9 @@ export const resultRoutes = (deps: AppDeps): FastifyPluginAsyncZod =>
           const out = deps.predict(spec, w.weights, inputs);
           return out.classes ? { outputs: out.outputs, classes: out.classes } : { outputs: out.outputs };
         } catch (err) {
-          throw new ApiError('VALIDATION_ERROR', `predict failed: ${(err as Error).message}`);
+          const e = err as Error & { path?: string };
+          if (e.name === 'PredictInputError') throw new ApiError('VALIDATION_ERROR', e.message, [{ path: e.path ?? '/inputs', message: e.message }]);
+          throw new ApiError('CONFLICT', `the stored weights do not fit the job's model: ${e.message}`);
         }
       },
     );

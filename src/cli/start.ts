@@ -1,0 +1,73 @@
+/**
+ * `npm start`: the whole service in one command. Makes sure Redis answers (starting a local
+ * redis-server when needed), starts WORKERS worker processes and the API in this process, and
+ * shuts everything down on SIGTERM/SIGINT.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../queue/config.js';
+import { startApi } from '../api/server.js';
+import { ensureRedis } from './redis-launcher.js';
+
+const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+const WORKER_ENTRY = fileURLToPath(new URL(`../../workers/main${ext}`, import.meta.url));
+
+async function main() {
+  const env = process.env;
+  const cfg = loadConfig(env);
+  const host = env.HOST || '127.0.0.1';
+  const port = Number(env.PORT ?? 8080);
+  const count = Math.max(0, Number(env.WORKERS ?? availableParallelism()));
+
+  let redis;
+  try {
+    redis = await ensureRedis(cfg.redisUrl, env.DESCENT_REDIS_DIR);
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exit(1);
+  }
+
+  let stopping = false;
+  const workers = new Set<ChildProcess>();
+  const spawnWorker = (n: number) => {
+    const child = spawn(process.execPath, [...process.execArgv, WORKER_ENTRY], { stdio: 'inherit', env });
+    workers.add(child);
+    child.on('exit', (code, signal) => {
+      workers.delete(child);
+      if (stopping) return;
+      console.error(`worker ${n} exited (${signal ?? code}); restarting it in 1 s`);
+      setTimeout(() => !stopping && spawnWorker(n), 1000);
+    });
+  };
+  for (let i = 0; i < count; i++) spawnWorker(i + 1);
+
+  let api;
+  try {
+    api = await startApi(cfg, { host, port, logger: env.LOG_LEVEL !== undefined });
+  } catch (err) {
+    console.error(`API failed to start: ${(err as Error).message}`);
+    stopping = true;
+    for (const w of workers) w.kill('SIGTERM');
+    await redis.stop();
+    process.exit(1);
+  }
+
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: shutting down`);
+    const exits = [...workers].map((w) => new Promise((r) => (w.exitCode !== null || w.signalCode !== null ? r(null) : w.once('exit', r))));
+    for (const w of workers) w.kill('SIGTERM');
+    await api.close().catch(() => {});
+    const grace = Number(env.DESCENT_SHUTDOWN_GRACE_MS ?? 10_000) + 2000;
+    await Promise.race([Promise.all(exits), new Promise((r) => setTimeout(r, grace))]);
+    for (const w of workers) w.kill('SIGKILL');
+    await redis.stop();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+void main();

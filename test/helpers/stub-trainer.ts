@@ -1,0 +1,45 @@
+import type { Trainer, TrainOutcomeLike } from '../../workers/train-types.js';
+
+/**
+ * A stand-in trainer for worker-path tests: `training.epochs` epochs of `metadata.stubSteps` steps
+ * (default 5), each sleeping `metadata.stubStepMs` ms (default 10), with progress and epoch events,
+ * honouring the abort signal between steps like the real loop. Returns a linear model's weights
+ * (`weight` [out, in] all 0.5, `bias` [out] all 0) sized from the data.
+ */
+export const stubTrainer: Trainer = {
+  async train(spec, dataset, opts) {
+    const md = (spec as { metadata?: Record<string, string> }).metadata ?? {};
+    const steps = Number(md.stubSteps ?? 5);
+    const stepMs = Number(md.stubStepMs ?? 10);
+    const epochs = spec.task === 'supervised' ? spec.training.epochs : 1;
+    const features = dataset?.features ?? 1;
+    const t0 = Date.now();
+    let step = 0;
+    if (md.stubThrow) throw new Error(md.stubThrow);
+    for (let epoch = 1; epoch <= epochs; epoch++) {
+      for (let s = 0; s < steps; s++) {
+        if (opts.signal?.aborted) return outcome('cancelled', step, features, t0);
+        await new Promise((r) => setTimeout(r, stepMs));
+        step++;
+        opts.onEvent?.({ type: 'progress', step, epoch, loss: 1 / step, lr: 0.1, gradNorm: 1 });
+      }
+      opts.onEvent?.({ type: 'epoch', epoch, loss: 1 / step, valLoss: null, metrics: { accuracy: epoch / epochs } });
+      if (opts.onCheckpoint && epoch % 2 === 0) await opts.onCheckpoint({ step, epoch });
+    }
+    if (md.stubFail) return { ...outcome('failed', step, features, t0), error: { code: 'DIVERGED', message: md.stubFail } };
+    return outcome('succeeded', step, features, t0);
+  },
+  encodeResumeState: (s) => s,
+  decodeResumeState: (o) => o,
+  backend: () => 'stub',
+};
+
+function outcome(status: TrainOutcomeLike['status'], steps: number, features: number, t0: number): TrainOutcomeLike {
+  const weight = new Float32Array(features).fill(0.5);
+  return {
+    status,
+    result: status === 'succeeded' ? { loss: 0.1, valLoss: null, metrics: { accuracy: 1 }, parameters: features + 1, durationMs: Date.now() - t0, steps } : null,
+    error: null,
+    weights: { weight: { shape: [1, features], data: weight }, bias: { shape: [1], data: new Float32Array(1) } },
+  };
+}

@@ -1,0 +1,84 @@
+import type { JobEvent } from '../src/contracts/events.js';
+import type { JobProgress } from '../src/contracts/job.js';
+import type { JobStore } from '../src/queue/job-store.js';
+import type { TrainEventLike } from './train-types.js';
+
+/**
+ * Turns trainer callbacks into stream events of one attempt, in order, without ever blocking the
+ * trainer: appends are chained on one promise. Progress is throttled to one event per
+ * `progressEveryMs` (the contract: at most every 100 ms), keeping the newest; a pending one is
+ * flushed before each epoch event, so every epoch has at least one. If Redis says the attempt is
+ * stale (another worker took the job over), `onStale` fires so the run can stop.
+ */
+export function createEventWriter(opts: {
+  store: JobStore;
+  jobId: string;
+  attempt: number;
+  progressEveryMs: number;
+  epochs: number;
+  totalSteps: number;
+  onStale(): void;
+  onError(err: unknown): void;
+}) {
+  const { store, jobId, attempt } = opts;
+  let chain: Promise<void> = Promise.resolve();
+  let lastProgressAt = -Infinity;
+  let pending: (JobEvent & { type: 'progress' }) | null = null;
+  let stale = false;
+  const now = () => new Date().toISOString();
+
+  function append(ev: JobEvent, progress?: JobProgress) {
+    chain = chain.then(async () => {
+      if (stale) return;
+      try {
+        const id = await store.appendEvent(jobId, attempt, ev, progress);
+        if (id === null) {
+          stale = true;
+          opts.onStale();
+        }
+      } catch (err) {
+        opts.onError(err);
+      }
+    });
+  }
+
+  function sendProgress(ev: JobEvent & { type: 'progress' }) {
+    lastProgressAt = Date.now();
+    pending = null;
+    append(ev, { epoch: ev.epoch, epochs: opts.epochs, step: ev.step, totalSteps: opts.totalSteps, loss: ev.loss });
+  }
+
+  const finite = (v: number | null | undefined) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+  return {
+    onEvent(e: TrainEventLike) {
+      const base = { jobId, attempt, time: now() };
+      if (e.type === 'progress') {
+        const ev = { type: 'progress' as const, ...base, step: e.step, epoch: e.epoch, loss: finite(e.loss), lr: finite(e.lr), gradNorm: finite(e.gradNorm) };
+        if (Date.now() - lastProgressAt >= opts.progressEveryMs) sendProgress(ev);
+        else pending = ev;
+      } else if (e.type === 'epoch') {
+        if (pending) sendProgress(pending);
+        const metrics: Record<string, number | null> = {};
+        for (const [k, v] of Object.entries(e.metrics ?? {})) metrics[k] = finite(v);
+        append({ type: 'epoch', ...base, epoch: e.epoch, loss: finite(e.loss), valLoss: finite(e.valLoss), metrics });
+      } else if (e.type === 'log') {
+        append({ type: 'log', ...base, level: e.level, message: e.message });
+      }
+    },
+    checkpoint(step: number, epoch: number) {
+      append({ type: 'checkpoint', jobId, attempt, time: now(), step, epoch });
+    },
+    log(level: 'debug' | 'info' | 'warn' | 'error', message: string) {
+      append({ type: 'log', jobId, attempt, time: now(), level, message });
+    },
+    /** Send any pending progress and wait for every append. */
+    async flush() {
+      if (pending) sendProgress(pending);
+      await chain;
+    },
+    get stale() {
+      return stale;
+    },
+  };
+}

@@ -1,0 +1,53 @@
+import type { SandboxedJob } from 'bullmq';
+import { DEFAULT_LIMITS, limitsFromEnv } from '../src/contracts/limits.js';
+import { loadConfig, type ServiceConfig } from '../src/queue/config.js';
+import { createKeys } from '../src/queue/keys.js';
+import { createRedis, waitReady } from '../src/queue/redis.js';
+import { createJobStore } from '../src/queue/job-store.js';
+import { createDatasetStore } from '../src/queue/dataset-store.js';
+import { runJob, type RunJobDeps, type RunJobResult } from './run-job.js';
+import type { Trainer } from './train-types.js';
+
+/** Env var through which a worker hands its exact configuration to its sandbox children. */
+export const CHILD_CONFIG_ENV = 'DESCENT_CHILD_CONFIG';
+
+/** Serialize a config for the child (the api key map is not needed there). */
+export function configToEnv(cfg: ServiceConfig): string {
+  return JSON.stringify({ ...cfg, apiKeys: [] });
+}
+
+function configFromEnv(): ServiceConfig {
+  const raw = process.env[CHILD_CONFIG_ENV];
+  if (!raw) return loadConfig(process.env);
+  return { ...(JSON.parse(raw) as ServiceConfig), apiKeys: new Map() };
+}
+
+/**
+ * Build the function a sandboxed child runs for each job. The child is reused across jobs, so its
+ * Redis connection and trainer are created on the first job and kept.
+ */
+export function createProcessor(loadTrainer: () => Promise<Trainer>) {
+  let ready: Promise<RunJobDeps> | null = null;
+  async function init(): Promise<RunJobDeps> {
+    const cfg = configFromEnv();
+    const redis = createRedis(cfg.redisUrl, 'blocking');
+    await waitReady(redis, 30_000);
+    const keys = createKeys(cfg.prefix);
+    return {
+      jobs: createJobStore(redis, keys, cfg),
+      datasets: createDatasetStore(redis, keys),
+      trainer: await loadTrainer(),
+      limits: limitsFromEnv(process.env, DEFAULT_LIMITS),
+      progressEveryMs: cfg.progressEveryMs,
+      checkpointEveryMs: cfg.checkpointEveryMs,
+      log: (m) => console.error(m),
+    };
+  }
+  return async function process(job: SandboxedJob, _token?: string, signal?: AbortSignal): Promise<RunJobResult> {
+    ready ??= init().catch((err) => {
+      ready = null;
+      throw err;
+    });
+    return runJob(job.data, signal, await ready);
+  };
+}

@@ -1,0 +1,180 @@
+import { createJobSpecSchema, dataShapeOf, estimateJob, outputWidth, type JobSpec } from '../src/contracts/job-spec.js';
+import type { Limits } from '../src/contracts/limits.js';
+import { loadBuiltin, parseJsonDataset, type Dataset } from '../src/data/index.js';
+import type { DatasetStore } from '../src/queue/dataset-store.js';
+import type { JobStore } from '../src/queue/job-store.js';
+import { encodeSafetensors, sha256Hex } from '../src/queue/safetensors.js';
+import { TrainJobDataSchema } from '../src/queue/training-queue.js';
+import { createEventWriter } from './event-writer.js';
+import type { Trainer } from './train-types.js';
+
+export interface RunJobDeps {
+  jobs: JobStore;
+  datasets: DatasetStore;
+  trainer: Trainer;
+  limits: Readonly<Limits>;
+  progressEveryMs: number;
+  checkpointEveryMs: number;
+  /** How often the run re-reads its status, as a fallback to the pub/sub cancel (ms). */
+  cancelPollMs?: number;
+  log?(msg: string): void;
+}
+
+/** Terminal outcome of one run, also the BullMQ return value. */
+export interface RunJobResult {
+  jobId: string;
+  status: 'succeeded' | 'failed' | 'cancelled' | 'skipped';
+  attempt: number;
+}
+
+class JobFailure extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function loadData(spec: JobSpec, tenant: string, datasets: DatasetStore): Promise<Dataset | null> {
+  if (spec.task !== 'supervised') return null;
+  try {
+    if (spec.data.builtin) return loadBuiltin(spec.data.builtin);
+    if (spec.data.inline) return parseJsonDataset(spec.data.inline, { name: 'inline' });
+    const ds = await datasets.load(spec.data.datasetId!, tenant);
+    if (!ds) throw new JobFailure('DATA_ERROR', `dataset ${spec.data.datasetId} no longer exists; upload it again and resubmit`);
+    return ds;
+  } catch (err) {
+    if (err instanceof JobFailure) throw err;
+    throw new JobFailure('DATA_ERROR', (err as Error).message);
+  }
+}
+
+function totalSteps(spec: JobSpec, ds: Dataset | null): number {
+  if (spec.task !== 'supervised' || !ds) return estimateJob(spec).totalSteps;
+  const shape = dataShapeOf(spec.data) ?? {
+    rows: ds.rows,
+    features: ds.features,
+    targets: ds.targets,
+    labels: { integer: true, min: 0, max: ds.classes ? ds.classes - 1 : 1 },
+  };
+  return estimateJob(spec, ds.rows, ds.features, outputWidth(spec.loss, shape, spec.model.classes)).totalSteps;
+}
+
+/**
+ * Run one attempt of a job: take it (attempt + 1, `running`), re-parse its spec with the same
+ * schema the API used, load the data, train with events streamed and checkpoints saved, then
+ * finish it (weights as safetensors + sha256, result or error, `end`). Cancellation arrives as the
+ * BullMQ abort signal (pub/sub → `worker.cancelJob`) or, as a fallback, by polling the status.
+ * Never throws for a job-level problem: those end the job `failed`; only infrastructure errors
+ * (Redis gone) escape, so BullMQ retries the job later.
+ */
+export async function runJob(data: unknown, signal: AbortSignal | undefined, deps: RunJobDeps): Promise<RunJobResult> {
+  const parsed = TrainJobDataSchema.safeParse(data);
+  if (!parsed.success) throw new Error(`bad queue payload: ${parsed.error.message}`);
+  const { jobId, tenant } = parsed.data;
+  const { jobs } = deps;
+
+  const { verdict, attempt } = await jobs.start(jobId);
+  if (verdict === 'missing' || verdict === 'done') return { jobId, status: 'skipped', attempt };
+  if (verdict === 'cancel') {
+    await jobs.finish(jobId, attempt, 'cancelled', {});
+    return { jobId, status: 'cancelled', attempt };
+  }
+
+  const controller = new AbortController();
+  const abort = () => controller.abort();
+  if (signal?.aborted) abort();
+  signal?.addEventListener('abort', abort, { once: true });
+  const poll = setInterval(() => {
+    jobs
+      .status(jobId)
+      .then((s) => {
+        if (s === 'cancelling' || s === 'cancelled') abort();
+      })
+      .catch(() => {});
+  }, deps.cancelPollMs ?? 1000);
+
+  const fail = async (code: string, message: string) => {
+    await jobs.finish(jobId, attempt, 'failed', { error: { code, message } });
+    return { jobId, status: 'failed' as const, attempt };
+  };
+
+  try {
+    const hash = await jobs.getHash(jobId);
+    if (!hash) return { jobId, status: 'skipped', attempt };
+    const specResult = createJobSpecSchema(deps.limits).safeParse(JSON.parse(hash.spec));
+    if (!specResult.success) {
+      const first = specResult.error.issues[0];
+      return await fail('INVALID_SPEC', `stored spec no longer validates: /${first.path.join('/')} ${first.message}`);
+    }
+    const spec = specResult.data;
+    let dataset: Dataset | null;
+    try {
+      dataset = await loadData(spec, tenant, deps.datasets);
+    } catch (err) {
+      const f = err as JobFailure;
+      return await fail(f.code ?? 'DATA_ERROR', f.message);
+    }
+
+    const writer = createEventWriter({
+      store: jobs,
+      jobId,
+      attempt,
+      progressEveryMs: deps.progressEveryMs,
+      epochs: spec.task === 'supervised' ? spec.training.epochs : 0,
+      totalSteps: totalSteps(spec, dataset),
+      onStale: abort,
+      onError: (err) => deps.log?.(`event append failed for ${jobId}: ${(err as Error).message}`),
+    });
+
+    let resume: unknown;
+    if (attempt > 1) {
+      const saved = await jobs.loadCheckpoint(jobId);
+      if (saved) {
+        try {
+          resume = deps.trainer.decodeResumeState(saved);
+          writer.log('info', `attempt ${attempt} resumes from the checkpoint of an earlier attempt`);
+        } catch {
+          writer.log('warn', `attempt ${attempt}: the checkpoint could not be read; starting over`);
+        }
+      }
+    }
+
+    let outcome;
+    try {
+      outcome = await deps.trainer.train(spec, dataset, {
+        signal: controller.signal,
+        onEvent: writer.onEvent,
+        progressEveryMs: deps.progressEveryMs,
+        checkpointEveryMs: deps.checkpointEveryMs,
+        resume,
+        async onCheckpoint(state) {
+          await jobs.saveCheckpoint(jobId, deps.trainer.encodeResumeState(state));
+          const s = state as { step?: number; epoch?: number };
+          writer.checkpoint(Number(s.step ?? 0), Number(s.epoch ?? 0));
+        },
+      });
+    } catch (err) {
+      await writer.flush();
+      return await fail('INTERNAL', `training crashed: ${(err as Error).message}`);
+    }
+    await writer.flush();
+    if (writer.stale) return { jobId, status: 'skipped', attempt };
+
+    // A cancel request wins even if the last step finished: the user asked to stop.
+    const status = controller.signal.aborted || (await jobs.status(jobId)) === 'cancelling' ? 'cancelled' : outcome.status;
+    if (status === 'succeeded') {
+      const weights = encodeSafetensors(outcome.weights, { jobId, format: 'pt' });
+      await jobs.finish(jobId, attempt, 'succeeded', { result: outcome.result, weights, weightsSha256: sha256Hex(weights) });
+    } else if (status === 'cancelled') {
+      await jobs.finish(jobId, attempt, 'cancelled', {});
+    } else {
+      await jobs.finish(jobId, attempt, 'failed', { error: outcome.error ?? { code: 'FAILED', message: 'training failed' } });
+    }
+    return { jobId, status, attempt };
+  } finally {
+    clearInterval(poll);
+    signal?.removeEventListener('abort', abort);
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * The shape of `train()` from src/train as the worker uses it (interfaces.md), restated
+ * structurally so the worker path can be exercised with a stand-in trainer in tests.
+ */
+import type { JobSpec } from '../src/contracts/job-spec.js';
+import type { Dataset } from '../src/data/index.js';
+import type { NamedWeights } from '../src/queue/safetensors.js';
+
+export type TrainEventLike =
+  | { type: 'progress'; step: number; epoch: number; loss: number; lr: number; gradNorm: number }
+  | { type: 'epoch'; epoch: number; loss: number; valLoss: number | null; metrics: Record<string, number> }
+  | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; message: string };
+
+export interface TrainOutcomeLike {
+  status: 'succeeded' | 'cancelled' | 'failed';
+  result: { loss: number; valLoss: number | null; metrics: Record<string, number>; parameters: number; durationMs: number; steps: number } | null;
+  error: { code: string; message: string } | null;
+  weights: NamedWeights;
+  state?: unknown;
+}
+
+export interface TrainOptionsLike {
+  signal?: AbortSignal;
+  onEvent?(e: TrainEventLike): void;
+  onCheckpoint?(state: unknown): void | Promise<void>;
+  checkpointEveryMs?: number;
+  resume?: unknown;
+  progressEveryMs?: number;
+}
+
+/** The trainer and its checkpoint codec, injected into the job runner. */
+export interface Trainer {
+  train(spec: JobSpec, dataset: Dataset | null, opts: TrainOptionsLike): Promise<TrainOutcomeLike>;
+  encodeResumeState(state: unknown): unknown;
+  decodeResumeState(obj: unknown): unknown;
+  /** Name of the kernel backend this process trains with (shown by /readyz). */
+  backend(): string;
+}

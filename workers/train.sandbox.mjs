@@ -1,0 +1,7 @@
+// BullMQ forks sandbox children with the parent's exec flags. Register tsx here as well, so the
+// TypeScript processor loads whatever flags the parent had (a test runner, plain node).
+import { register } from 'tsx/esm/api';
+
+register();
+const { default: processor } = await import('./train.processor.ts');
+export default processor;

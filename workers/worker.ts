@@ -1,0 +1,94 @@
+import { hostname } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'bullmq';
+import type { ServiceConfig } from '../src/queue/config.js';
+import { createKeys } from '../src/queue/keys.js';
+import { createRedis, waitReady } from '../src/queue/redis.js';
+import { createHeartbeats } from '../src/queue/heartbeats.js';
+import { newId } from '../src/queue/ids.js';
+import type { TrainJobData } from '../src/queue/training-queue.js';
+import { CHILD_CONFIG_ENV, configToEnv } from './processor-core.js';
+
+/** The default sandboxed processor file (a tiny ESM loader that brings up tsx, then the processor). */
+export const DEFAULT_PROCESSOR = fileURLToPath(new URL('./train.sandbox.mjs', import.meta.url));
+
+export interface StartWorkerOptions {
+  /** Processor file forked for each job (tests pass a stand-in). */
+  processorFile?: string;
+  /** Kernel backend name reported in heartbeats (shown by /readyz). */
+  backend?: string;
+  /** Jobs this worker trains at once (each in its own child process). */
+  concurrency?: number;
+  log?(msg: string): void;
+}
+
+/**
+ * A training worker: a BullMQ Worker whose processor runs sandboxed in a child process, a
+ * subscriber that turns cancel messages into `worker.cancelJob` for jobs this worker holds, and a
+ * heartbeat for `/readyz`.
+ */
+export async function startWorker(cfg: ServiceConfig, opts: StartWorkerOptions = {}) {
+  const log = opts.log ?? ((m: string) => console.log(m));
+  const keys = createKeys(cfg.prefix);
+  const connection = createRedis(cfg.redisUrl, 'blocking');
+  const sub = createRedis(cfg.redisUrl, 'blocking');
+  const cmd = createRedis(cfg.redisUrl, 'blocking');
+  await Promise.all([waitReady(connection, 30_000), waitReady(sub, 30_000), waitReady(cmd, 30_000)]);
+
+  const id = newId('job').replace('job_', 'w_');
+  const info = { id, pid: process.pid, host: hostname(), backend: opts.backend ?? 'unknown', startedAt: new Date().toISOString() };
+  const heartbeats = createHeartbeats(cmd, keys, cfg.heartbeatMs);
+
+  const worker = new Worker<TrainJobData>(cfg.queueName, opts.processorFile ?? DEFAULT_PROCESSOR, {
+    connection,
+    prefix: cfg.prefix,
+    concurrency: opts.concurrency ?? 1,
+    lockDuration: cfg.lockDurationMs,
+    stalledInterval: cfg.stalledIntervalMs,
+    maxStalledCount: Math.max(1, cfg.attempts),
+    useWorkerThreads: false,
+    workerForkOptions: { env: { ...process.env, [CHILD_CONFIG_ENV]: configToEnv(cfg) } },
+  });
+  worker.on('error', (err) => log(`worker error: ${err.message}`));
+  worker.on('failed', (job, err) => log(`job ${job?.id ?? '?'} failed in the worker: ${err.message}`));
+
+  await sub.subscribe(keys.cancelChannel);
+  sub.on('message', (_channel, jobId: string) => {
+    // Only the worker holding the job has its lock; the others answer false and ignore it.
+    try {
+      worker.cancelJob(jobId, 'cancelled by request');
+    } catch {
+      /* not ours */
+    }
+  });
+
+  const beat = () => heartbeats.beat(info).catch(() => {});
+  await beat();
+  const timer = setInterval(beat, cfg.heartbeatMs);
+  timer.unref();
+  await worker.waitUntilReady();
+
+  let closing: Promise<void> | null = null;
+  return {
+    worker,
+    id,
+    /**
+     * Stop taking jobs and wait up to `graceMs` for the running one. Past that, the job is left to
+     * BullMQ's stalled check, which hands it to another worker that resumes from its checkpoint.
+     */
+    close(graceMs = 10_000): Promise<void> {
+      closing ??= (async () => {
+        clearInterval(timer);
+        await heartbeats.remove(id).catch(() => {});
+        await Promise.race([worker.close(), new Promise((r) => setTimeout(r, graceMs))]);
+        await worker.close(true).catch(() => {});
+        sub.disconnect();
+        cmd.disconnect();
+        connection.disconnect();
+      })();
+      return closing;
+    },
+  };
+}
+
+export type RunningWorker = Awaited<ReturnType<typeof startWorker>>;
