@@ -80,3 +80,19 @@ export function createOptimizer(spec: OptimizerSpec): BoundOptimizer {
     step: (params, grads, state, ctx) => opt.step(params, grads, state, hp, ctx),
   };
 }
+
+/**
+ * torch's OneCycleLR check: with `cycleMomentum` (the default) the optimizer must have a momentum or
+ * β1 to cycle, so Adagrad is rejected ("optimizer must support momentum with `cycleMomentum` option enabled").
+ */
+export function assertScheduleCompatible(
+  optimizer: Pick<BoundOptimizer, 'type' | 'momentumKind'>,
+  schedule: { type: string; cycleMomentum?: boolean } | null | undefined,
+): void {
+  if (schedule?.type === 'onecycle' && (schedule.cycleMomentum ?? true) && optimizer.momentumKind === null) {
+    throw new OptimConfigError(
+      'cycleMomentum',
+      `${optimizer.type} has no momentum to cycle: set schedule.cycleMomentum to false for OneCycle`,
+    );
+  }
+}

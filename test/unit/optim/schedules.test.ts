@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { scheduleAt, validateSchedule } from '../../../src/optim/index.js';
+import {
+  assertScheduleCompatible,
+  createOptimizer,
+  scheduleAt,
+  validateSchedule,
+} from '../../../src/optim/index.js';
 
 describe('scheduleAt', () => {
   it('no schedule → the base lr', () => {
@@ -50,5 +55,21 @@ describe('scheduleAt', () => {
     expect(() => validateSchedule({ type: 'onecycle', maxLr: 1 }, 0.1)).toThrow(/totalSteps/);
     expect(() => validateSchedule({ type: 'onecycle', maxLr: 1 }, 0.1, 50)).not.toThrow();
     expect(() => validateSchedule({ type: 'warm' } as never, 0.1)).toThrow(/Unknown schedule type/);
+  });
+});
+
+describe('assertScheduleCompatible', () => {
+  it('rejects OneCycle momentum cycling for Adagrad only', () => {
+    const onecycle = { type: 'onecycle', maxLr: 1, totalSteps: 10 };
+    expect(() => assertScheduleCompatible(createOptimizer({ type: 'adagrad' }), onecycle)).toThrow(
+      /cycleMomentum/,
+    );
+    expect(() =>
+      assertScheduleCompatible(createOptimizer({ type: 'adagrad' }), { ...onecycle, cycleMomentum: false }),
+    ).not.toThrow();
+    expect(() => assertScheduleCompatible(createOptimizer({ type: 'adam' }), onecycle)).not.toThrow();
+    expect(() =>
+      assertScheduleCompatible(createOptimizer({ type: 'adagrad' }), { type: 'cosine' }),
+    ).not.toThrow();
   });
 });
