@@ -17,6 +17,7 @@ import { createRng, type Rng } from '../rng/rng.js';
 import { add, grad, type FloatArray } from '../tensor/index.js';
 import { evaluate, gatherBatch, outputWidthFor, type Split } from './batches.js';
 import { initialValues, SpecError } from './init-values.js';
+import { finalDiagnostics } from './diagnostics.js';
 import { runSecondOrder } from './second-order.js';
 import type { NamedWeights, ResumeState, TrainOptions, TrainOutcome, TrainResult } from './types.js';
 
@@ -210,6 +211,7 @@ export async function train(spec: SupervisedJobSpec, data: Dataset, opts: TrainO
       loss: evalRes.loss, valLoss: evalRes.valLoss, metrics: evalRes.metrics, parameters,
       durationMs: Math.round(elapsedBefore + (now() - t0)), steps: step, epochs: epoch,
       ...(stoppedEarly ? { stoppedEarly } : {}),
+      ...finalDiagnostics(opts, spec, model, split, rngs.init),
     };
     return { status: 'succeeded', result, error: null, weights: weights(), state: snapshot() };
   }

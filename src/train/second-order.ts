@@ -16,6 +16,7 @@ import { newtonInit, newtonStep, type NewtonState } from '../optim/newton.js';
 import type { Rng } from '../rng/rng.js';
 import { add, grad, hessian, hvp, reshape, slice, Tensor, type FloatArray } from '../tensor/index.js';
 import { evaluate, inputsOf, makeTargets, type Split } from './batches.js';
+import { finalDiagnostics } from './diagnostics.js';
 import { namedWeights } from './loop.js';
 import type { ResumeState, TrainOptions, TrainOutcome, TrainResult } from './types.js';
 
@@ -160,6 +161,10 @@ export async function runSecondOrder(spec: SupervisedJobSpec, ctx: SecondOrderCo
       epoch--;
     }
   }
-  const result = { ...(lastResult as TrainResult), durationMs: Math.round(elapsedBefore + (now() - t0)) };
+  const result = {
+    ...(lastResult as TrainResult),
+    durationMs: Math.round(elapsedBefore + (now() - t0)),
+    ...finalDiagnostics(opts, spec, model, split, ctx.rngs.shuffle),
+  };
   return { status: 'succeeded', result, error: null, weights: namedWeights(model, params), state: snapshot() };
 }

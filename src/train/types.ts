@@ -1,6 +1,7 @@
 /** What the training loop reports and what it can resume from. */
 import type { RngStateFull } from '../rng/rng.js';
 import type { FloatArray } from '../tensor/index.js';
+import type { Curvature, Sensitivity } from './diagnostics.js';
 
 /** A progress event: throttled in time, and always at the last step of an epoch. */
 export interface ProgressEvent {
@@ -84,6 +85,10 @@ export interface TrainResult {
   epochs: number;
   /** Why training stopped before its last epoch, if it did (early stopping). */
   stoppedEarly?: string;
+  /** Which input features matter (null when diagnostics are off). */
+  sensitivity?: Sensitivity | null;
+  /** Hessian spectrum of the loss at the trained weights (null when off or over budget). */
+  curvature?: Curvature | null;
 }
 
 export interface TrainError {
@@ -112,6 +117,11 @@ export interface TrainOptions {
   yieldEveryMs?: number;
   /** Server-wide wall-time cap in seconds (the spec's maxWallSeconds may be lower). */
   maxWallSeconds?: number;
+  /**
+   * End-of-run diagnostics (input sensitivity; loss curvature when parameters × rows × 300 HVPs
+   * fit the budget). Default true.
+   */
+  diagnostics?: boolean;
   /** A clock, for tests. */
   now?: () => number;
 }

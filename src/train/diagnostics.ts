@@ -1,0 +1,151 @@
+/**
+ * End-of-training diagnostics of a supervised job: which input features matter (input
+ * sensitivity), and the curvature of the loss at the trained weights (Hessian spectrum).
+ */
+import type { SupervisedJobSpec } from '../contracts/job-spec.js';
+import type { Dataset } from '../data/types.js';
+import { symmetricEigen } from '../expr/eigen.js';
+import type { Model } from '../models/dense.js';
+import { computeLoss } from '../models/losses.js';
+import type { Rng } from '../rng/rng.js';
+import { abs, grad, hessian, hvp, mean, mul, sum, Tensor } from '../tensor/index.js';
+import { inputsOf, makeTargets } from './batches.js';
+import { flatObjective } from './second-order.js';
+
+/** Per-feature sensitivities, in feature order, and the features ranked most important first. */
+export interface Sensitivity {
+  features: string[];
+  /** mean over samples and outputs of |∂output_k/∂x_j| */
+  output: number[];
+  /** mean over samples of |∂ℓᵢ/∂x_j|, ℓᵢ the sample's loss */
+  loss: number[];
+  /** Feature indices sorted by output sensitivity, largest first. */
+  ranking: number[];
+  /** Rows the means were taken over (validation rows when there are any). */
+  rows: number;
+}
+
+/**
+ * Input sensitivity: the mean absolute derivative of the model output, and of the per-sample
+ * loss, with respect to each input feature, over `ds` (the validation data when there is some).
+ * One backward pass per output column: samples are independent, so the gradient of column k
+ * summed over samples holds every sample's ∂y_ik/∂x_i.
+ */
+export function inputSensitivity(model: Model, ds: Dataset, spec: SupervisedJobSpec, maxRows = 4096): Sensitivity {
+  const rows = Math.min(ds.rows, maxRows);
+  const idx = Int32Array.from({ length: rows }, (_, i) => i);
+  const dtype = spec.training.dtype;
+  const x = inputsOf(ds, idx, dtype).requireGrad();
+  const out = model.forward(x, { training: false });
+  const width = out.shape[1];
+  const f = ds.features;
+  const output = new Array<number>(f).fill(0);
+  for (let k = 0; k < width; k++) {
+    const e = new Tensor(new (dtype === 'float64' ? Float64Array : Float32Array)(rows * width), [rows, width]);
+    for (let i = 0; i < rows; i++) e.data[i * width + k] = 1;
+    const [g] = grad(out, [x], { gradOutput: e });
+    const colMeans = mean(abs(g), 0).data;
+    for (let j = 0; j < f; j++) output[j] += colMeans[j] / width;
+  }
+  // ∂L/∂xᵢ = (1/N)·∂ℓᵢ/∂xᵢ for the mean loss, so scale by N.
+  const loss = computeLoss(spec.loss, model.forward(x, { training: false }), makeTargets(ds, idx, dtype, spec.loss), spec.huberDelta);
+  const [gl] = grad(loss, [x]);
+  const lossSens = Array.from(mean(abs(mul(gl, rows)), 0).data);
+  const ranking = output.map((_, j) => j).sort((a, b) => output[b] - output[a] || a - b);
+  return { features: ds.featureNames ?? output.map((_, j) => `x${j}`), output, loss: lossSens, ranking, rows };
+}
+
+/** Curvature of the training loss at the trained weights. */
+export interface Curvature {
+  /** Largest eigenvalue of the Hessian, by power iteration on Hessian-vector products. */
+  maxEigenvalue: number;
+  powerIterations: number;
+  /** From the full Hessian when the model is small enough (else null). */
+  minEigenvalue: number | null;
+  /** |λmax| / |λmin| over the full spectrum, or null. */
+  conditionNumber: number | null;
+  /** All eigenvalues ≥ −1e-8·|λmax|: locally convex. Null without the full spectrum. */
+  locallyConvex: boolean | null;
+  parameters: number;
+}
+
+/**
+ * Largest Hessian eigenvalue by power iteration on HVPs (never forming H), and for models with at
+ * most `fullSpectrumMax` parameters the whole spectrum's extremes from the autodiff Hessian.
+ */
+export function lossCurvature(
+  spec: SupervisedJobSpec,
+  model: Model,
+  train: Dataset,
+  rng: Rng,
+  opts: { maxRows?: number; fullSpectrumMax?: number; maxIterations?: number; tol?: number } = {},
+): Curvature {
+  const maxRows = opts.maxRows ?? 4096;
+  const ds = train.rows > maxRows ? { ...train, rows: maxRows, x: train.x.subarray(0, maxRows * train.features), y: train.y.subarray(0, maxRows * train.targets) } : train;
+  const f = flatObjective(spec, model, { train: ds, val: null });
+  const n = model.params.reduce((a, p) => a + p.tensor.size, 0);
+  const dtype = spec.training.dtype;
+  const x0 = new Tensor(dtype === 'float64' ? new Float64Array(n) : new Float32Array(n), [n]);
+  let off = 0;
+  for (const p of model.params) {
+    x0.data.set(p.tensor.data, off);
+    off += p.tensor.size;
+  }
+  // Power iteration: v ← Hv/‖Hv‖ until the Rayleigh quotient settles.
+  let v = new Tensor(x0.data.map(() => rng.normal()), [n]);
+  v = mul(v, 1 / Math.sqrt(sum(mul(v, v)).item()));
+  let lambda = 0;
+  let it = 0;
+  const maxIt = opts.maxIterations ?? 300;
+  const tol = opts.tol ?? 1e-10;
+  for (; it < maxIt; it++) {
+    const hv = hvp(f, x0, v);
+    const next = sum(mul(hv, v)).item();
+    const norm = Math.sqrt(sum(mul(hv, hv)).item());
+    if (norm === 0) {
+      lambda = 0;
+      break;
+    }
+    v = mul(hv, 1 / norm);
+    const done = Math.abs(next - lambda) <= tol * Math.max(1, Math.abs(next));
+    lambda = next;
+    if (done && it > 2) break;
+  }
+  let minEigenvalue: number | null = null;
+  let conditionNumber: number | null = null;
+  let locallyConvex: boolean | null = null;
+  if (n <= (opts.fullSpectrumMax ?? 300)) {
+    const h = hessian(f, x0);
+    const { values } = symmetricEigen(Float64Array.from(h.data), n);
+    const lo = values[0];
+    const hi = values[values.length - 1];
+    minEigenvalue = lo;
+    const absMin = Math.min(...values.map(Math.abs));
+    conditionNumber = absMin === 0 ? Infinity : Math.max(Math.abs(lo), Math.abs(hi)) / absMin;
+    locallyConvex = lo >= -1e-8 * Math.max(1, Math.abs(hi));
+  }
+  return { maxEigenvalue: lambda, powerIterations: it + 1, minEigenvalue, conditionNumber, locallyConvex, parameters: n };
+}
+
+/** Work budget for the curvature estimate: parameters × rows × HVP iterations. */
+const CURVATURE_BUDGET = 3e9;
+
+/**
+ * The diagnostics a finished supervised run reports: sensitivity always (cheap: one backward pass
+ * per output column), curvature when it fits {@link CURVATURE_BUDGET}.
+ */
+export function finalDiagnostics(
+  opts: { diagnostics?: boolean },
+  spec: SupervisedJobSpec,
+  model: Model,
+  split: { train: Dataset; val: Dataset | null },
+  rng: Rng,
+): { sensitivity: Sensitivity | null; curvature: Curvature | null } {
+  if (opts.diagnostics === false) return { sensitivity: null, curvature: null };
+  const evalSet = split.val && split.val.rows > 0 ? split.val : split.train;
+  const sensitivity = inputSensitivity(model, evalSet, spec);
+  const n = model.params.reduce((a, p) => a + p.tensor.size, 0);
+  const rows = Math.min(split.train.rows, 4096);
+  const curvature = n * rows * 300 <= CURVATURE_BUDGET ? lossCurvature(spec, model, split.train, rng) : null;
+  return { sensitivity, curvature };
+}
