@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { BUILTIN_DATASET_NAMES } from './job-spec.js';
-import { DEFAULT_LIMITS, limitMessage, type Limits } from './limits.js';
+import { DEFAULT_LIMITS, countOf, limitMessage, type Limits } from './limits.js';
 
 /** Run a refinement only when everything below it parsed cleanly, so cross-field checks see valid values. */
 const ONLY_CLEAN = { when: (payload: { issues: readonly unknown[] }) => payload.issues.length === 0 };
@@ -58,7 +58,7 @@ function buildDatasetSchemas(L: Readonly<Limits>) {
         ctx.addIssue({
           code: 'custom',
           path: ['x', bad],
-          message: `x is not rectangular: row ${bad} has ${d.x[bad].length} values, row 0 has ${features}`,
+          message: `x is not rectangular: row ${bad} has ${countOf(d.x[bad].length, 'value')}, row 0 has ${features}`,
         });
         return;
       }
@@ -66,7 +66,7 @@ function buildDatasetSchemas(L: Readonly<Limits>) {
         ctx.addIssue({
           code: 'custom',
           path: ['y'],
-          message: `y has ${d.y.length} rows but x has ${d.x.length}`,
+          message: `y has ${countOf(d.y.length, 'row')} but x has ${d.x.length}`,
         });
         return;
       }
@@ -96,14 +96,14 @@ function buildDatasetSchemas(L: Readonly<Limits>) {
         ctx.addIssue({
           code: 'custom',
           path: ['featureNames'],
-          message: `featureNames has ${d.featureNames.length} names but x has ${features} columns`,
+          message: `featureNames has ${d.featureNames.length} names but x has ${countOf(features, 'column')}`,
         });
       }
       if (d.targetNames && d.targetNames.length !== targets) {
         ctx.addIssue({
           code: 'custom',
           path: ['targetNames'],
-          message: `targetNames has ${d.targetNames.length} names but y has ${targets} columns`,
+          message: `targetNames has ${d.targetNames.length} names but y has ${countOf(targets, 'column')}`,
         });
       }
     }, ONLY_CLEAN)

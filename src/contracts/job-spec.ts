@@ -15,7 +15,7 @@
  * A deployment with other limits builds its own schema with {@link createJobSpecSchema}.
  */
 import { z } from 'zod';
-import { DEFAULT_LIMITS, limitMessage, type Limits } from './limits.js';
+import { DEFAULT_LIMITS, countOf, limitMessage, type Limits } from './limits.js';
 
 /** Run a refinement only when everything below it parsed cleanly, so cross-field checks see valid values. */
 const ONLY_CLEAN = { when: (payload: { issues: readonly unknown[] }) => payload.issues.length === 0 };
@@ -631,7 +631,7 @@ function buildSchemas(L: Readonly<Limits>) {
           ctx.addIssue({
             code: 'custom',
             path: ['x', i],
-            message: `x is not rectangular: row ${i} has ${d.x[i].length} values, row 0 has ${features}`,
+            message: `x is not rectangular: row ${i} has ${countOf(d.x[i].length, 'value')}, row 0 has ${features}`,
           });
           return;
         }
@@ -640,7 +640,7 @@ function buildSchemas(L: Readonly<Limits>) {
         ctx.addIssue({
           code: 'custom',
           path: ['y'],
-          message: `y has ${d.y.length} rows but x has ${d.x.length}`,
+          message: `y has ${countOf(d.y.length, 'row')} but x has ${d.x.length}`,
         });
         return;
       }
@@ -664,7 +664,7 @@ function buildSchemas(L: Readonly<Limits>) {
             path: ['y', i],
             message: flat
               ? `y mixes numbers and arrays: row ${i} is an array, row 0 a number`
-              : `y is not rectangular: row ${i} has ${typeof r === 'number' ? 'a number' : `${r.length} values`}, row 0 has ${targets}`,
+              : `y is not rectangular: row ${i} has ${typeof r === 'number' ? 'a number' : countOf(r.length, 'value')}, row 0 has ${targets}`,
           });
           return;
         }

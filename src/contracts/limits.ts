@@ -119,3 +119,8 @@ export function limitsFromEnv(
 export function limitMessage(what: string, value: number | string, limit: number): string {
   return `${what} ${value}; the limit is ${limit}`;
 }
+
+/** "1 row", "2 rows": a count with its noun, for messages. */
+export function countOf(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}

@@ -15,6 +15,11 @@ export interface CsvOptions extends Partial<DatasetLimits> {
   name?: string;
 }
 
+/** "1 row", "2 rows". */
+function countOf(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 const QUOTE = 34;
 const COMMA = 44;
 const LF = 10;
@@ -173,7 +178,7 @@ export function parseCsv(text: string, opts: CsvOptions = {}): Dataset {
     }
     const h = header as string[];
     if (fields.length !== h.length) {
-      throw new DatasetError('INVALID_DATASET', `line ${line} has ${fields.length} fields; the header has ${h.length}`, { line });
+      throw new DatasetError('INVALID_DATASET', `line ${line} has ${countOf(fields.length, 'field')}; the header has ${h.length}`, { line });
     }
     if (rows >= limits.maxRows) {
       throw new DatasetError('TOO_LARGE', `the CSV has more than ${limits.maxRows} data rows; the limit is ${limits.maxRows}`, { line });

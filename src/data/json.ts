@@ -12,6 +12,11 @@ export interface JsonDatasetOptions extends Partial<Pick<DatasetLimits, 'maxRows
   name?: string;
 }
 
+/** "1 row", "2 rows". */
+function countOf(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 const KEYS = new Set(['x', 'y', 'featureNames', 'targetNames']);
 
 function bad(message: string, column?: string): never {
@@ -21,7 +26,7 @@ function bad(message: string, column?: string): never {
 function names(v: unknown, key: string, count: number): string[] | undefined {
   if (v === undefined) return undefined;
   if (!Array.isArray(v) || v.some((s) => typeof s !== 'string')) bad(`${key} must be an array of strings`, key);
-  if (v.length !== count) bad(`${key} has ${v.length} names but the data has ${count} columns`, key);
+  if (v.length !== count) bad(`${key} has ${countOf(v.length, 'name')} but the data has ${countOf(count, 'column')}`, key);
   return [...(v as string[])];
 }
 
@@ -38,7 +43,7 @@ export function parseJsonDataset(obj: unknown, opts: JsonDatasetOptions = {}): D
   const rows = x.length;
   if (rows === 0) bad('x has no rows', 'x');
   if (rows > maxRows) throw new DatasetError('TOO_LARGE', `x has ${rows} rows; the limit is ${maxRows}`, { column: 'x' });
-  if (y.length !== rows) bad(`y has ${y.length} rows but x has ${rows}`, 'y');
+  if (y.length !== rows) bad(`y has ${countOf(y.length, 'row')} but x has ${rows}`, 'y');
   if (!Array.isArray(x[0])) bad('x[0] must be an array of numbers', 'x[0]');
   const features = (x[0] as unknown[]).length;
   if (features === 0) bad('x[0] has no features', 'x[0]');
@@ -53,7 +58,7 @@ export function parseJsonDataset(obj: unknown, opts: JsonDatasetOptions = {}): D
   for (let i = 0; i < rows; i++) {
     const r = x[i];
     if (!Array.isArray(r) || r.length !== features) {
-      bad(`x is not rectangular: x[${i}] has ${Array.isArray(r) ? `${r.length} values` : 'no array'}, x[0] has ${features}`, `x[${i}]`);
+      bad(`x is not rectangular: x[${i}] has ${Array.isArray(r) ? countOf(r.length, 'value') : 'no array'}, x[0] has ${features}`, `x[${i}]`);
     }
     for (let j = 0; j < features; j++) {
       const v = r[j];
@@ -66,7 +71,7 @@ export function parseJsonDataset(obj: unknown, opts: JsonDatasetOptions = {}): D
       Y[i] = t;
     } else {
       if (!Array.isArray(t) || t.length !== targets) {
-        bad(`y is not rectangular: y[${i}] has ${Array.isArray(t) ? `${t.length} values` : 'no array'}, y[0] has ${targets}`, `y[${i}]`);
+        bad(`y is not rectangular: y[${i}] has ${Array.isArray(t) ? countOf(t.length, 'value') : 'no array'}, y[0] has ${targets}`, `y[${i}]`);
       }
       for (let j = 0; j < targets; j++) {
         const v = t[j];

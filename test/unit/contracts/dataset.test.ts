@@ -38,13 +38,13 @@ describe('dataset schemas', () => {
 
   it('refuses malformed uploads with paths', () => {
     expect(issues(DatasetUploadJsonSchema, { x: [[1, 2], [3]], y: [1, 2] })).toEqual([
-      ['/x/1', 'x is not rectangular: row 1 has 1 values, row 0 has 2'],
+      ['/x/1', 'x is not rectangular: row 1 has 1 value, row 0 has 2'],
     ]);
     expect(issues(DatasetUploadJsonSchema, { x: [[1]], y: [1, 2] })).toEqual([
       ['/y', 'y has 2 rows but x has 1'],
     ]);
     expect(issues(DatasetUploadJsonSchema, { x: [[1]], y: [1], featureNames: ['a', 'b'] })).toEqual([
-      ['/featureNames', 'featureNames has 2 names but x has 1 columns'],
+      ['/featureNames', 'featureNames has 2 names but x has 1 column'],
     ]);
     expect(issues(DatasetUploadJsonSchema, { x: [[1]], y: [1], extra: 1 })[0][1]).toContain('extra');
     const small = createDatasetSchemas({ ...DEFAULT_LIMITS, maxDatasetRows: 1 }).DatasetUploadJsonSchema;

@@ -496,9 +496,9 @@ describe('refusals name the path and what to change', () => {
   it('checks inline data is rectangular with one y per row', () => {
     const inline = (x: unknown, y: unknown) => issues({ ...base, loss: 'mse', data: { inline: { x, y } } });
     expect(inline([[1, 2], [3]], [1, 2])).toEqual([
-      ['/data/inline/x/1', 'x is not rectangular: row 1 has 1 values, row 0 has 2'],
+      ['/data/inline/x/1', 'x is not rectangular: row 1 has 1 value, row 0 has 2'],
     ]);
-    expect(inline([[1], [2]], [1])).toEqual([['/data/inline/y', 'y has 1 rows but x has 2']]);
+    expect(inline([[1], [2]], [1])).toEqual([['/data/inline/y', 'y has 1 row but x has 2']]);
     expect(inline([[1], [2]], [[1, 2], [3]])[0][0]).toBe('/data/inline/y/1');
     expect(inline([[1], [2]], [1, [3]])[0]).toEqual([
       '/data/inline/y/1',
