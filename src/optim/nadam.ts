@@ -16,8 +16,9 @@
  * ```
  *
  * Π is rounded to float32 after every product, because torch keeps `mu_product` in a float32
- * scalar tensor even for float64 parameters; without that, float64 trajectories differ from torch
- * at ~1e-7 relative. `maximize` is an extension (torch 1.13 NAdam has none; torch ≥ 2.0 does).
+ * scalar tensor even for float64 parameters; without the rounding our float64 trajectory drifts
+ * from torch's by ~1.6e-9 relative in 12 steps (golden `nadam`), with it by ~1e-16.
+ * `maximize` is an extension (torch 1.13 NAdam has none; torch ≥ 2.0 does).
  */
 import { checkBetas, checkBoolean, checkLr, checkAligned, nonNegative, zerosLike } from './util.js';
 import type { FloatArray, Grads, Optimizer, StepContext } from './types.js';
