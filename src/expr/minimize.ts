@@ -1,0 +1,217 @@
+/**
+ * The `minimize` task: run an optimizer on an objective of a few named variables and report the
+ * trajectory and what the end point is (value, gradient, Hessian, its eigenvalues and whether the
+ * point is a minimum, maximum or saddle).
+ *
+ * Every optimizer works: the first-order ones through `createOptimizer` (one gradient per step,
+ * lr from the schedule), Newton through `newtonStep` (dense Hessian from the engine, or HVPs above
+ * its cgThreshold), L-BFGS through `lbfgsStep` (one torch `.step()` — up to maxIter inner iterations
+ * — per step). Gradients, HVPs and the Hessian come from the engine's autodiff of the parsed
+ * expression; the objective is never evaluated as JavaScript.
+ */
+import type { MinimizeJobSpec } from '../contracts/job-spec.js';
+import { lbfgsInit, lbfgsStep } from '../optim/lbfgs.js';
+import { newtonInit, newtonStep } from '../optim/newton.js';
+import { createOptimizer, type OptimizerSpec as FirstOrderSpec } from '../optim/registry.js';
+import { scheduleAt, type ScheduleSpec } from '../optim/schedules.js';
+import { grad, hessian, hvp, tensor, type Tensor } from '../tensor/index.js';
+import { compileObjective, type CompiledObjective } from './compile.js';
+import { classifyStationaryPoint, symmetricEigen, type StationaryKind } from './eigen.js';
+
+/** The parts of a minimize JobSpec the runner reads. */
+export type MinimizeSpec = Pick<MinimizeJobSpec, 'objective' | 'start' | 'steps' | 'optimizer'> & {
+  schedule?: MinimizeJobSpec['schedule'];
+  dtype?: MinimizeJobSpec['dtype'];
+};
+
+/** One point of the trajectory: the iterate before step `step` (step = steps: the final point). */
+export interface MinimizeEvent {
+  type: 'progress';
+  step: number;
+  point: Record<string, number>;
+  value: number;
+  gradNorm: number;
+  /** lr used by the step from this point (null for Newton and for the final point). */
+  lr: number | null;
+}
+
+export interface MinimizeResult {
+  variables: string[];
+  point: Record<string, number>;
+  value: number;
+  gradient: Record<string, number>;
+  gradNorm: number;
+  /** Hessian at the final point, rows in variable order. */
+  hessian: number[][];
+  /** Hessian eigenvalues, ascending. */
+  eigenvalues: number[];
+  /** minimum / maximum / saddle / degenerate, from the eigenvalues' signs. */
+  classification: StationaryKind;
+  /** Steps taken (fewer than asked when the gradient vanished exactly or Newton / L-BFGS stopped moving). */
+  steps: number;
+  /** Objective+gradient evaluations. */
+  evaluations: number;
+  durationMs: number;
+}
+
+export interface MinimizeOutcome {
+  status: 'succeeded' | 'cancelled' | 'failed';
+  result: MinimizeResult | null;
+  error: { code: 'DIVERGED' | 'INVALID_OBJECTIVE'; message: string } | null;
+}
+
+export interface MinimizeOptions {
+  signal?: AbortSignal;
+  onEvent?(e: MinimizeEvent): void;
+  /** Yield to the event loop after this much work (default 20 ms). */
+  yieldEveryMs?: number;
+}
+
+function norm2(a: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * a[i]!;
+  return Math.sqrt(s);
+}
+
+function named(vars: readonly string[], a: ArrayLike<number>): Record<string, number> {
+  const o: Record<string, number> = {};
+  vars.forEach((v, i) => (o[v] = a[i]!));
+  return o;
+}
+
+/** Loss and gradient of a compiled objective at x, computed by the engine in `dtype`. */
+export function objectiveLossAndGrad(
+  obj: CompiledObjective,
+  x: ArrayLike<number>,
+  dtype: 'float32' | 'float64' = 'float64',
+): { loss: number; grad: Float64Array } {
+  const t = tensor(Float64Array.from(x as ArrayLike<number>), { dtype, requiresGrad: true });
+  const out = obj.f(t);
+  const [g] = grad(out, [t]);
+  return { loss: out.item(), grad: Float64Array.from(g!.data) };
+}
+
+/** Run the minimize task. Never throws for numerical trouble: a non-finite value fails with DIVERGED. */
+export async function runMinimize(spec: MinimizeSpec, opts: MinimizeOptions = {}): Promise<MinimizeOutcome> {
+  const started = Date.now();
+  const dtype = spec.dtype ?? 'float64';
+  const variables = Object.keys(spec.start);
+  // ExprError propagates: the API validates the objective up front and answers 400 with its position
+  const obj = compileObjective(spec.objective, { variables });
+  const n = obj.variables.length;
+  const x = new Float64Array(n);
+  obj.variables.forEach((v, i) => (x[i] = spec.start[v]!));
+  // float32 jobs keep the iterate in float32, as torch would
+  const xs: Float64Array | Float32Array = dtype === 'float32' ? Float32Array.from(x) : x;
+
+  let evaluations = 0;
+  let cache: { x: Float64Array; loss: number; grad: Float64Array } | null = null;
+  const lossAndGrad = (p: ArrayLike<number>): { loss: number; grad: Float64Array } => {
+    if (cache && cache.x.length === p.length && cache.x.every((v, i) => Object.is(v, p[i]))) {
+      return { loss: cache.loss, grad: cache.grad.slice() };
+    }
+    const r = objectiveLossAndGrad(obj, p, dtype);
+    evaluations++;
+    cache = { x: Float64Array.from(p as ArrayLike<number>), loss: r.loss, grad: r.grad.slice() };
+    return r;
+  };
+  const f64 = (p: Float64Array): Tensor => tensor(p.slice(), { dtype: 'float64' });
+
+  const opt = spec.optimizer;
+  const schedule = (spec.schedule ?? null) as ScheduleSpec | null;
+  const first = opt.type !== 'newton' && opt.type !== 'lbfgs' ? createOptimizer(opt as FirstOrderSpec) : null;
+  const firstState = first ? first.init([xs]) : null;
+  const newtonState = opt.type === 'newton' ? newtonInit() : null;
+  const lbfgsState = opt.type === 'lbfgs' ? lbfgsInit() : null;
+  const baseLr = opt.type === 'newton' ? null : (opt as { lr: number }).lr;
+
+  let lastYield = Date.now();
+  const yieldEvery = opts.yieldEveryMs ?? 20;
+  let k = 0;
+  let status: MinimizeOutcome['status'] = 'succeeded';
+  let reportedEnd = false;
+  const diverged = (value: number, g: Float64Array): MinimizeOutcome | null =>
+    Number.isFinite(value) && g.every(Number.isFinite)
+      ? null
+      : {
+          status: 'failed',
+          result: null,
+          error: { code: 'DIVERGED', message: `the objective or its gradient became non-finite (value ${value}) at step ${k}` },
+        };
+
+  for (; k < spec.steps; k++) {
+    if (opts.signal?.aborted) {
+      status = 'cancelled';
+      break;
+    }
+    const { loss, grad: g } = lossAndGrad(xs);
+    const bad = diverged(loss, g);
+    if (bad) return bad;
+    const sched = baseLr === null ? null : scheduleAt(schedule, baseLr, k, spec.steps);
+    const gradNorm = norm2(g);
+    opts.onEvent?.({ type: 'progress', step: k, point: named(obj.variables, xs), value: loss, gradNorm, lr: sched?.lr ?? null });
+    if (gradNorm === 0) {
+      reportedEnd = true; // exactly stationary: no optimizer moves from here, and this event is the end point
+      break;
+    }
+    const before = Float64Array.from(xs);
+    if (first) {
+      first.step([xs], [g], firstState!, { lr: sched!.lr, ...(sched!.momentum !== undefined ? { momentum: sched!.momentum } : {}) });
+    } else if (newtonState) {
+      newtonStep(
+        x,
+        {
+          lossAndGrad: (p) => lossAndGrad(p),
+          loss: (p) => lossAndGrad(p).loss,
+          hessian: (p) => Float64Array.from(hessian(obj.f, f64(p)).data),
+          hvp: (p, v) => Float64Array.from(hvp(obj.f, f64(p), f64(v)).data),
+        },
+        newtonState,
+        opt as Parameters<typeof newtonStep>[3],
+      );
+      if (xs !== x) xs.set(x);
+    } else {
+      const o = opt as Extract<MinimizeSpec['optimizer'], { type: 'lbfgs' }>;
+      lbfgsStep(x, (p) => lossAndGrad(p), lbfgsState!, { ...o, lr: sched!.lr });
+      if (xs !== x) xs.set(x);
+    }
+    if (xs !== x) x.set(xs);
+    if (!first && before.every((v, i) => v === xs[i])) {
+      k++;
+      break; // Newton / L-BFGS no longer move (converged to rounding, or every step rejected)
+    }
+    if (Date.now() - lastYield >= yieldEvery) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      lastYield = Date.now();
+    }
+  }
+
+  const { loss: value, grad: g } = lossAndGrad(xs);
+  const bad = diverged(value, g);
+  if (bad) return bad;
+  const gradNorm = norm2(g);
+  if (!reportedEnd) opts.onEvent?.({ type: 'progress', step: k, point: named(obj.variables, xs), value, gradNorm, lr: null });
+
+  // curvature at the end point, always in float64
+  const h = hessian(obj.f, f64(Float64Array.from(xs))).data;
+  const H: number[][] = [];
+  for (let i = 0; i < n; i++) H.push(Array.from(h.subarray(i * n, (i + 1) * n)));
+  const { values: eigenvalues } = symmetricEigen(H);
+  return {
+    status,
+    result: {
+      variables: obj.variables,
+      point: named(obj.variables, xs),
+      value,
+      gradient: named(obj.variables, g),
+      gradNorm,
+      hessian: H,
+      eigenvalues,
+      classification: classifyStationaryPoint(eigenvalues),
+      steps: k,
+      evaluations,
+      durationMs: Date.now() - started,
+    },
+    error: null,
+  };
+}
