@@ -11,3 +11,4 @@ export * from './registry.js';
 export * from './schedules.js';
 export * from './state-codec.js';
 export * from './newton.js';
+export * from './lbfgs.js';
