@@ -1,5 +1,5 @@
 /** Inference with trained weights: what `POST /v1/jobs/{id}/predict` runs. */
-import { allocate, noGrad, sigmoid, softmax, Tensor, type FloatArray } from '../tensor/index.js';
+import { allocate, grad, noGrad, sigmoid, softmax, Tensor, type FloatArray } from '../tensor/index.js';
 import { forwardDense, parameterLayout, type ModelConfig } from './dense.js';
 import { predictedClass } from './metrics.js';
 
@@ -32,6 +32,54 @@ export interface Prediction {
  * the arg-max class (bce: class 1 when p > 0.5); regression returns the raw outputs.
  */
 export function predict(spec: PredictSpec, weights: NamedWeights, inputs: readonly (readonly number[])[]): Prediction {
+  const { params, x, n, inFeatures, outWidth } = prepare(spec, weights, inputs);
+  return noGrad(() => {
+    const logits = forwardDense(spec.model, params, new Tensor(x, [n, inFeatures]));
+    const probs = outputsOf(spec, logits);
+    const outputs: number[][] = [];
+    for (let i = 0; i < n; i++) outputs.push(Array.from(probs.data.subarray(i * outWidth, (i + 1) * outWidth)));
+    if (spec.loss === 'cross_entropy' || spec.loss === 'bce') {
+      const classes = Array.from({ length: n }, (_, i) => predictedClass(logits.data, outWidth, i));
+      return { outputs, classes };
+    }
+    return { outputs };
+  });
+}
+
+/** What predict returns from logits: softmax for cross_entropy, σ for bce, identity for regression. */
+function outputsOf(spec: PredictSpec, logits: Tensor): Tensor {
+  return spec.loss === 'cross_entropy' ? softmax(logits, -1) : spec.loss === 'bce' ? sigmoid(logits) : logits;
+}
+
+/** The outputs and their Jacobian with respect to the inputs, per sample. */
+export interface InputGradients {
+  outputs: number[][];
+  /** jacobian[i][k][j] = ∂outputs[i][k] / ∂inputs[i][j] */
+  jacobian: number[][][];
+}
+
+/**
+ * ∂outputs/∂inputs per sample, for the outputs `predict` returns (probabilities for
+ * classification). Rows are independent, so one backward pass per output column gives every
+ * row's Jacobian row at once.
+ */
+export function inputGradients(spec: PredictSpec, weights: NamedWeights, inputs: readonly (readonly number[])[]): InputGradients {
+  const { params, x, n, inFeatures, outWidth } = prepare(spec, weights, inputs);
+  const xt = new Tensor(x, [n, inFeatures], true);
+  const y = outputsOf(spec, forwardDense(spec.model, params, xt));
+  const jacobian: number[][][] = Array.from({ length: n }, () => []);
+  for (let k = 0; k < outWidth; k++) {
+    const e = new Tensor(allocate(y.dtype, n * outWidth), [n, outWidth]);
+    for (let i = 0; i < n; i++) e.data[i * outWidth + k] = 1;
+    const [g] = grad(y, [xt], { gradOutput: e });
+    for (let i = 0; i < n; i++) jacobian[i].push(Array.from(g.data.subarray(i * inFeatures, (i + 1) * inFeatures)));
+  }
+  const outputs: number[][] = [];
+  for (let i = 0; i < n; i++) outputs.push(Array.from(y.data.subarray(i * outWidth, (i + 1) * outWidth)));
+  return { outputs, jacobian };
+}
+
+function prepare(spec: PredictSpec, weights: NamedWeights, inputs: readonly (readonly number[])[]) {
   const first = weights[spec.model.type === 'linear' ? 'weight' : '0.weight'];
   if (!first) throw new Error('weights do not match the model');
   const [, inFeatures] = first.shape;
@@ -57,15 +105,5 @@ export function predict(spec: PredictSpec, weights: NamedWeights, inputs: readon
       x[i * inFeatures + j] = row[j];
     }
   }
-  return noGrad(() => {
-    const logits = forwardDense(spec.model, params, new Tensor(x, [n, inFeatures]));
-    const probs = spec.loss === 'cross_entropy' ? softmax(logits, -1) : spec.loss === 'bce' ? sigmoid(logits) : logits;
-    const outputs: number[][] = [];
-    for (let i = 0; i < n; i++) outputs.push(Array.from(probs.data.subarray(i * outWidth, (i + 1) * outWidth)));
-    if (spec.loss === 'cross_entropy' || spec.loss === 'bce') {
-      const classes = Array.from({ length: n }, (_, i) => predictedClass(logits.data, outWidth, i));
-      return { outputs, classes };
-    }
-    return { outputs };
-  });
+  return { params, x, n, inFeatures, outWidth };
 }
