@@ -731,6 +731,20 @@ describe('estimate', () => {
   });
 });
 
+describe('types', () => {
+  it('types a plain client literal as JobSpecInput without casts', () => {
+    const input: JobSpecInput = {
+      model: { type: 'mlp', hidden: [4] },
+      data: { inline: { x: [[1], [2]], y: [0, 1] } },
+      loss: 'bce',
+      optimizer: { type: 'sgd', lr: 0.1 },
+      training: { batchSize: 'full' },
+    };
+    const spec: JobSpec = JobSpecSchema.parse(input);
+    expect(spec.task === 'supervised' && spec.training.batchSize).toBe('full');
+  });
+});
+
 describe('OpenAPI', () => {
   it('converts to JSON Schema as input and as output', () => {
     const input = JSON.stringify(z.toJSONSchema(JobSpecSchema, { io: 'input' }));
