@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { ReinforceJobSpec } from '../../../src/contracts/job-spec.js';
 import { Bandit, GridWorld } from '../../../src/rl/envs/index.js';
 import { createMlp, mlpBackward, mlpForward, softmaxOf, zeroGrads, type MlpActivation, type MlpTrace } from '../../../src/rl/mlp.js';
 import {
@@ -241,5 +242,13 @@ describe('REINFORCE on the grid world and the bandit', () => {
     const means = new Bandit(10, 1, createRng(0)).means;
     const best = Math.max(...means);
     expect(out.result.meanReturn100).toBeGreaterThan(best - 0.3);
+  });
+});
+
+describe('REINFORCE spec shape', () => {
+  it('accepts a normalized reinforce JobSpec as is (compile-time check)', () => {
+    const spec = {} as ReinforceJobSpec;
+    const asRunner: ReinforceSpec = spec;
+    expect(asRunner).toBeDefined();
   });
 });
