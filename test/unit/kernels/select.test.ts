@@ -1,7 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { kernels, setKernels } from '../../../src/tensor/kernels/active.js';
 import { referenceKernels } from '../../../src/tensor/kernels/reference.js';
-import { availableBackends, loadBackend, selectKernels, useFastestKernels } from '../../../src/tensor/kernels/select.js';
+import {
+  availableBackends,
+  loadBackend,
+  selectKernels,
+  useFastestKernels,
+} from '../../../src/tensor/kernels/select.js';
 
 const original = kernels();
 afterEach(() => {

@@ -31,23 +31,31 @@ describe('wasm elementwise and reduction kernels agree with the oracle', () => {
 
   it('binaryRow: the bias-broadcast shape', () => {
     fc.assert(
-      fc.property(opArb, size(40), size(40), dtypeArb, seedArb, kindArb, (op, rows, cols, dtype, seed, kind) => {
-        const a = fill(seed, rows * cols, dtype, kind);
-        const row = fill(seed + 1, cols, dtype, kind);
-        const want = a.slice();
-        ref.binaryRow(op, a, row, want, rows, cols);
-        const got = a.slice();
-        wasm.binaryRow(op, offsetView(a), row, got, rows, cols);
-        expectClose(got, want, null, dtype);
-        const aw = wasm.alloc(rows * cols, dtype);
-        const rw = wasm.alloc(cols, dtype);
-        aw.set(a);
-        rw.set(row);
-        wasm.binaryRow(op, aw, rw, aw, rows, cols);
-        expectClose(aw, want, null, dtype);
-        wasm.free(aw);
-        wasm.free(rw);
-      }),
+      fc.property(
+        opArb,
+        size(40),
+        size(40),
+        dtypeArb,
+        seedArb,
+        kindArb,
+        (op, rows, cols, dtype, seed, kind) => {
+          const a = fill(seed, rows * cols, dtype, kind);
+          const row = fill(seed + 1, cols, dtype, kind);
+          const want = a.slice();
+          ref.binaryRow(op, a, row, want, rows, cols);
+          const got = a.slice();
+          wasm.binaryRow(op, offsetView(a), row, got, rows, cols);
+          expectClose(got, want, null, dtype);
+          const aw = wasm.alloc(rows * cols, dtype);
+          const rw = wasm.alloc(cols, dtype);
+          aw.set(a);
+          rw.set(row);
+          wasm.binaryRow(op, aw, rw, aw, rows, cols);
+          expectClose(aw, want, null, dtype);
+          wasm.free(aw);
+          wasm.free(rw);
+        },
+      ),
       { numRuns: 150, seed: 100 },
     );
   });

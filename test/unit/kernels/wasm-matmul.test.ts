@@ -72,7 +72,10 @@ const caseArb = (maxDim: number): fc.Arbitrary<Case> =>
 
 describe('wasm matmul agrees with the TypeScript oracle', () => {
   it('on random shapes, every transpose layout, accumulate on/off, both dtypes', () => {
-    fc.assert(fc.property(caseArb(70), (c) => check(c)), { numRuns: 300, seed: 20260101 });
+    fc.assert(
+      fc.property(caseArb(70), (c) => check(c)),
+      { numRuns: 300, seed: 20260101 },
+    );
   });
 
   it('on every layout × accumulate × dtype for the odd sizes that straddle tiles and blocks', () => {

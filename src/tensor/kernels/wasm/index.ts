@@ -58,7 +58,10 @@ class WasmKernelsImpl implements WasmKernels {
     const es = dtype === 'float64' ? 8 : 4;
     const bytes = Math.max(length * es, 1);
     const ptr = this.rt.allocBytes(bytes);
-    const arr = dtype === 'float64' ? new Float64Array(this.rt.sab, ptr, length) : new Float32Array(this.rt.sab, ptr, length);
+    const arr =
+      dtype === 'float64'
+        ? new Float64Array(this.rt.sab, ptr, length)
+        : new Float32Array(this.rt.sab, ptr, length);
     arr.fill(0);
     return arr;
   }

@@ -1,3 +1,4 @@
+import { setFlagsFromString } from 'node:v8';
 import { KERNELS_WASM_BASE64 } from './module.generated.js';
 
 /*
@@ -20,8 +21,30 @@ const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 /** The functions kernels.c exports (pointers are byte offsets into the shared memory). */
 export interface WasmExports {
-  sgemm(a: number, b: number, c: number, m: number, n: number, k: number, ta: number, tb: number, acc: number, work: number): void;
-  dgemm(a: number, b: number, c: number, m: number, n: number, k: number, ta: number, tb: number, acc: number, work: number): void;
+  sgemm(
+    a: number,
+    b: number,
+    c: number,
+    m: number,
+    n: number,
+    k: number,
+    ta: number,
+    tb: number,
+    acc: number,
+    work: number,
+  ): void;
+  dgemm(
+    a: number,
+    b: number,
+    c: number,
+    m: number,
+    n: number,
+    k: number,
+    ta: number,
+    tb: number,
+    acc: number,
+    work: number,
+  ): void;
   sgemm_work_floats(): number;
   dgemm_work_doubles(): number;
   binary_f32(op: number, a: number, b: number, out: number, n: number): void;
@@ -66,7 +89,7 @@ export class WasmRuntime {
   constructor() {
     const bytes = Buffer.from(KERNELS_WASM_BASE64, 'base64');
     // Synchronous compile: the module is small (~50 KB), and an async API would ripple through the engine.
-    const module = new WA.Module(bytes);
+    const module = compileOptimized(bytes);
     this.memory = new WA.Memory({ initial: INITIAL_PAGES, maximum: MAX_PAGES, shared: true });
     const instance = new WA.Instance(module, { env: { memory: this.memory } });
     this.exports = instance.exports as unknown as WasmExports;
@@ -122,6 +145,36 @@ export class WasmRuntime {
   /** Bytes reserved so far (high-water mark of the bump pointer). */
   get reservedBytes(): number {
     return this.top;
+  }
+}
+
+/**
+ * Compile straight to optimized code. By default V8 first runs wasm through its baseline compiler
+ * (Liftoff, ~10× slower SIMD code here) and optimizes hot functions on a background thread; on a busy
+ * machine that background compile waits its turn and the first ~0.5 s of training runs at baseline speed.
+ * The flag is switched off only around this one compile, so other wasm in the process is unaffected.
+ */
+function compileOptimized(bytes: Uint8Array): object {
+  // Leave the flags alone if the process was started with either of them set explicitly.
+  const explicit = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((a) =>
+    /liftoff|lazy-compilation/.test(a),
+  );
+  let flagged = false;
+  if (!explicit)
+    try {
+      setFlagsFromString('--no-liftoff');
+      setFlagsFromString('--no-wasm-lazy-compilation');
+      flagged = true;
+    } catch {
+      // not fatal: tier-up still happens, only later
+    }
+  try {
+    return new WA.Module(bytes);
+  } finally {
+    if (flagged) {
+      setFlagsFromString('--liftoff');
+      setFlagsFromString('--wasm-lazy-compilation');
+    }
   }
 }
 
