@@ -19,8 +19,13 @@ function countOf(n: number, noun: string): string {
 
 const KEYS = new Set(['x', 'y', 'featureNames', 'targetNames']);
 
+/** `x[3][1]` → `/x/3/1`. */
+function pointerOf(column: string): string {
+  return '/' + column.replace(/\[(\d+)\]/g, '/$1');
+}
+
 function bad(message: string, column?: string): never {
-  throw new DatasetError('INVALID_DATASET', message, column === undefined ? {} : { column });
+  throw new DatasetError('INVALID_DATASET', message, column === undefined ? {} : { column, pointer: pointerOf(column) });
 }
 
 function names(v: unknown, key: string, count: number): string[] | undefined {
@@ -42,7 +47,7 @@ export function parseJsonDataset(obj: unknown, opts: JsonDatasetOptions = {}): D
   if (!Array.isArray(y)) bad('y must be an array (number[] or number[][])', 'y');
   const rows = x.length;
   if (rows === 0) bad('x has no rows', 'x');
-  if (rows > maxRows) throw new DatasetError('TOO_LARGE', `x has ${rows} rows; the limit is ${maxRows}`, { column: 'x' });
+  if (rows > maxRows) throw new DatasetError('TOO_LARGE', `x has ${rows} rows; the limit is ${maxRows}`, { column: 'x', pointer: '/x' });
   if (y.length !== rows) bad(`y has ${countOf(y.length, 'row')} but x has ${rows}`, 'y');
   if (!Array.isArray(x[0])) bad('x[0] must be an array of numbers', 'x[0]');
   const features = (x[0] as unknown[]).length;

@@ -28,15 +28,18 @@ export class DatasetError extends Error {
   readonly code: DatasetErrorCode;
   /** 1-based physical line of a CSV file, when the problem has one. */
   readonly line?: number;
-  /** Column name (CSV) or JSON path, when the problem has one. */
+  /** Column name (CSV) or JSON path such as `x[3][1]`, when the problem has one. */
   readonly column?: string;
+  /** JSON pointer of the problem in a JSON dataset (`/x/3/1`), for problem+json `errors[].path`. */
+  readonly pointer?: string;
 
-  constructor(code: DatasetErrorCode, message: string, where: { line?: number; column?: string } = {}) {
+  constructor(code: DatasetErrorCode, message: string, where: { line?: number; column?: string; pointer?: string } = {}) {
     super(message);
     this.name = 'DatasetError';
     this.code = code;
     this.line = where.line;
     this.column = where.column;
+    this.pointer = where.pointer;
     Object.setPrototypeOf(this, new.target.prototype);
   }
 }

@@ -59,6 +59,17 @@ describe('parseJsonDataset', () => {
     expect(refusal(obj)[0]).toBe('INVALID_DATASET');
   });
 
+  it('gives a JSON pointer to the bad value', () => {
+    try {
+      parseJsonDataset({ x: [[1, 2], [3, 'a']], y: [1, 2] });
+    } catch (e) {
+      expect((e as DatasetError).pointer).toBe('/x/1/1');
+      expect((e as DatasetError).column).toBe('x[1][1]');
+      return;
+    }
+    throw new Error('expected a refusal');
+  });
+
   it('enforces row and column limits', () => {
     expect(refusal({ x: [[1], [2], [3]], y: [1, 2, 3] }, { maxRows: 2 })).toEqual(['TOO_LARGE', 'x has 3 rows; the limit is 2', 'x']);
     expect(refusal({ x: [[1, 2]], y: [[1, 2]] }, { maxColumns: 3 })).toEqual([
