@@ -70,6 +70,33 @@ describe('OpenAPI', () => {
     const text = JSON.stringify(doc);
     expect(text).toMatch(/Job/);
     expect(text).toMatch(/Problem/);
+    // OpenAPI 3.0 rules a validator would check: every response has a description, every
+    // parameter a schema, path parameters are required, and no JSON-Schema-2020 keywords leak in.
+    for (const [path, ops] of Object.entries(doc.paths))
+      for (const [method, op] of Object.entries(ops)) {
+        for (const [code, r] of Object.entries(op.responses)) expect((r as { description?: string }).description, `${method} ${path} ${code}`).toBeTruthy();
+        for (const prm of op.parameters ?? []) {
+          expect((prm as { schema?: unknown }).schema).toBeDefined();
+          if (prm.in === 'path') expect((prm as { required?: boolean }).required).toBe(true);
+        }
+      }
+    const walk = (v: unknown): void => {
+      if (Array.isArray(v)) return v.forEach(walk);
+      if (!v || typeof v !== 'object') return;
+      for (const [k, x] of Object.entries(v)) {
+        // Names of properties, paths and components are data, not keywords.
+        if (['properties', 'schemas', 'content', 'responses'].includes(k) && x && typeof x === 'object') {
+          Object.values(x).forEach(walk);
+          continue;
+        }
+        expect(['const', '$schema', 'prefixItems', '$defs', 'unevaluatedProperties']).not.toContain(k);
+        if (k === 'type') expect(typeof x).toBe('string');
+        if (k === 'exclusiveMinimum' || k === 'exclusiveMaximum') expect(typeof x).toBe('boolean');
+        walk(x);
+      }
+    };
+    walk(doc.paths);
+    walk(doc.components);
     // Every $ref resolves.
     for (const m of text.matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)) expect(doc.components?.schemas?.[m[1]], m[1]).toBeDefined();
   });
