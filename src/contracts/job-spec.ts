@@ -86,7 +86,7 @@ export const BUILTIN_DATASETS: Readonly<
     task: 'classification',
     classes: 2,
     labels: { integer: true, min: 0, max: 1 },
-    description: 'XOR corners with seeded Gaussian jitter (σ 0.1), 50 points per corner.',
+    description: 'XOR corners with seeded Gaussian jitter (σ 0.1), 50 points per corner, shuffled.',
   },
   two_moons: {
     rows: 200,
@@ -95,7 +95,8 @@ export const BUILTIN_DATASETS: Readonly<
     task: 'classification',
     classes: 2,
     labels: { integer: true, min: 0, max: 1 },
-    description: 'Two interleaving half circles (like sklearn.make_moons) with seeded Gaussian noise σ 0.1.',
+    description:
+      'Two interleaving half circles (like sklearn.make_moons) with seeded Gaussian noise σ 0.1, shuffled.',
   },
   linear_regression: {
     rows: 500,

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DatasetError, parseCsv, readCsvRecords } from '../../../src/data/index.js';
 
@@ -134,5 +135,44 @@ describe('parseCsv', () => {
     // Multi-byte characters count as their UTF-8 size.
     expect(refusal(() => parseCsv('é,b\n1,2\n', { maxBytes: 8 })).message).toBe('the CSV has 9 bytes; the limit is 8');
     expect(parseCsv('a,b\n1,2\n', { maxBytes: 8, maxRows: 1, maxColumns: 2 }).rows).toBe(1);
+  });
+});
+
+describe('parseCsv round trip (property)', () => {
+  it('reads back any numeric table written with random quoting, line endings and blank lines', () => {
+    const num = fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e12, max: 1e12 });
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 5 }).chain((cols) =>
+          fc.tuple(
+            fc.constant(cols),
+            fc.array(fc.array(num, { minLength: cols + 1, maxLength: cols + 1 }), { minLength: 1, maxLength: 20 }),
+            fc.constantFrom('\n', '\r\n', '\r'),
+            fc.array(fc.boolean(), { minLength: 64, maxLength: 64 }),
+          ),
+        ),
+        ([cols, table, eol, coin]) => {
+          let k = 0;
+          const flip = () => coin[k++ % coin.length];
+          const cell = (s: string) => (flip() ? `"${s}"` : flip() ? ` ${s} ` : s);
+          const header = Array.from({ length: cols + 1 }, (_, j) => cell(j === cols ? 'y' : `f ${j}, "q"`.replace(/"/g, '""')));
+          // Header names with commas and quotes must be quoted.
+          const head = header.map((h, j) => (j === cols ? h : `"${`f ${j}, ""q""`}"`)).join(',');
+          const lines = [head];
+          for (const r of table) {
+            lines.push(r.map((v) => cell(String(v))).join(','));
+            if (flip()) lines.push('');
+          }
+          const ds = parseCsv(lines.join(eol) + (flip() ? eol : ''), { target: 'y' });
+          expect(ds.rows).toBe(table.length);
+          expect(ds.featureNames).toEqual(Array.from({ length: cols }, (_, j) => `f ${j}, "q"`));
+          table.forEach((r, i) => {
+            for (let j = 0; j < cols; j++) expect(ds.x[i * cols + j]).toBe(r[j] === 0 ? 0 : r[j]);
+            expect(ds.y[i]).toBe(r[cols] === 0 ? 0 : r[cols]);
+          });
+        },
+      ),
+      { numRuns: 200, seed: 7 },
+    );
   });
 });
