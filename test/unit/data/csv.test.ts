@@ -155,9 +155,9 @@ describe('parseCsv round trip (property)', () => {
           let k = 0;
           const flip = () => coin[k++ % coin.length];
           const cell = (s: string) => (flip() ? `"${s}"` : flip() ? ` ${s} ` : s);
-          const header = Array.from({ length: cols + 1 }, (_, j) => cell(j === cols ? 'y' : `f ${j}, "q"`.replace(/"/g, '""')));
-          // Header names with commas and quotes must be quoted.
-          const head = header.map((h, j) => (j === cols ? h : `"${`f ${j}, ""q""`}"`)).join(',');
+          // Feature names hold a comma and quotes, so they are always quoted (quotes doubled).
+          const names = Array.from({ length: cols }, (_, j) => `"f ${j}, ""q"""`);
+          const head = [...names, cell('y')].join(',');
           const lines = [head];
           for (const r of table) {
             lines.push(r.map((v) => cell(String(v))).join(','));
