@@ -10,6 +10,7 @@ export { compileObjective, type CompiledObjective, type CompileOptions } from '.
 export { symmetricEigen, classifyStationaryPoint, type SymmetricEigen, type StationaryKind } from './eigen.js';
 export {
   runMinimize,
+  HESSIAN_MAX_VARIABLES,
   objectiveLossAndGrad,
   type MinimizeSpec,
   type MinimizeEvent,
