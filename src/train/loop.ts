@@ -12,7 +12,7 @@ import type { SupervisedJobSpec } from '../contracts/job-spec.js';
 import { batchRanges, epochOrder, splitValidation, type Dataset } from '../data/index.js';
 import { buildModel, type Model } from '../models/dense.js';
 import { computeLoss, penalty } from '../models/losses.js';
-import { createOptimizer, scheduleAt, type OptimState } from '../optim/index.js';
+import { assertScheduleCompatible, createOptimizer, scheduleAt, type OptimState } from '../optim/index.js';
 import { createRng, type Rng } from '../rng/rng.js';
 import { add, grad, type FloatArray } from '../tensor/index.js';
 import { evaluate, gatherBatch, outputWidthFor, type Split } from './batches.js';
@@ -70,6 +70,7 @@ export async function train(spec: SupervisedJobSpec, data: Dataset, opts: TrainO
   }
 
   const opt = createOptimizer(spec.optimizer as Parameters<typeof createOptimizer>[0]);
+  assertScheduleCompatible(opt, spec.schedule ?? null);
   const ranges = batchRanges(train.rows, tr.batchSize);
   const stepsPerEpoch = ranges.length;
   const totalSteps = tr.epochs * stepsPerEpoch;
@@ -77,7 +78,7 @@ export async function train(spec: SupervisedJobSpec, data: Dataset, opts: TrainO
   const scheduleLength = per === 'step' ? totalSteps : tr.epochs;
 
   // Mutable run state, restored from the checkpoint when resuming.
-  let optState: OptimState = opts.resume ? (structuredClone(opts.resume.optimizer) as OptimState) : opt.init(params);
+  const optState: OptimState = opts.resume ? (structuredClone(opts.resume.optimizer) as OptimState) : opt.init(params);
   let step = opts.resume?.step ?? 0;
   let epoch = opts.resume?.epoch ?? 0;
   let batchInEpoch = opts.resume?.batchInEpoch ?? 0;

@@ -90,7 +90,7 @@ export async function runSecondOrder(spec: SupervisedJobSpec, ctx: SecondOrderCo
   const hvpAt = (x: Float64Array, v: Float64Array) => Float64Array.from(hvp(f, toTensor(x), toTensor(v)).data);
 
   const opt = spec.optimizer;
-  let state: unknown = opts.resume ? structuredClone(opts.resume.optimizer) : opt.type === 'newton' ? newtonInit() : lbfgsInit();
+  const state: unknown = opts.resume ? structuredClone(opts.resume.optimizer) : opt.type === 'newton' ? newtonInit() : lbfgsInit();
   let epoch = opts.resume?.epoch ?? 0;
   let step = opts.resume?.step ?? 0;
   const elapsedBefore = opts.resume?.elapsedMs ?? 0;

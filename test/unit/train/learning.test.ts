@@ -93,7 +93,8 @@ describe('learning', () => {
     expect(norm(clipped)).toBeLessThanOrEqual(0.01 + 1e-12);
     expect(norm(clipped)).toBeGreaterThan(0.0099);
     // same direction
-    const cos = free.weights.weight.data.reduce((a, v, i) => a + v * clipped.weights.weight.data[i], 0) /
+    const fw = Array.from(free.weights.weight.data);
+    const cos = fw.reduce((a, v, i) => a + v * clipped.weights.weight.data[i], 0) /
       (Math.hypot(...free.weights.weight.data) * Math.hypot(...clipped.weights.weight.data));
     expect(cos).toBeGreaterThan(0.999);
   });
