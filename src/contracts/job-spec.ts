@@ -468,7 +468,7 @@ export type NestedNumberArray = number[] | NestedNumberArray[];
 // Helpers shared by the checks and the estimate
 // ---------------------------------------------------------------------------------------------------
 
-/** Rows held out for validation: ⌈rows·fraction⌉ (as sklearn's test_test_split), 0 when fraction is 0. */
+/** Rows held out for validation: ⌈rows·fraction⌉ (as sklearn's train_test_split), 0 when fraction is 0. */
 export function validationRows(rows: number, fraction: number): number {
   if (!(fraction > 0)) return 0;
   // The epsilon keeps 0.1·30 = 3.0000000000000004 from rounding up to 4.
@@ -501,7 +501,7 @@ export function labelInfo(y: readonly (number | readonly number[])[]): LabelInfo
 // The schema factory
 // ---------------------------------------------------------------------------------------------------
 
-function ordinal(n: number): string {
+function indexText(n: number): string {
   return `[${n}]`;
 }
 
@@ -533,7 +533,7 @@ function checkNested(
         ctx.addIssue({
           code: 'custom',
           path: [...path, ...at],
-          message: `element ${at.map(ordinal).join('')} is not a finite number`,
+          message: `element ${at.map(indexText).join('')} is not a finite number`,
         });
         return false;
       }
@@ -543,7 +543,7 @@ function checkNested(
       ctx.addIssue({
         code: 'custom',
         path: [...path, ...at],
-        message: `array is not rectangular: ${at.map(ordinal).join('') || 'top level'} should have ${shape[depth]} elements (shape ${JSON.stringify(shape)})`,
+        message: `array is not rectangular: ${at.map(indexText).join('') || 'top level'} should have ${shape[depth]} elements (shape ${JSON.stringify(shape)})`,
       });
       return false;
     }
