@@ -46,14 +46,15 @@ export const BUILTIN_OBJECTIVES: readonly BuiltinObjective[] = [
     minima: [
       [3, 2],
       [-2.805118086952745, 3.131312518250573],
-      [-3.779310253377747, -3.283185991286170],
+      [-3.779310253377747, -3.28318599128617],
       [3.584428340330492, -1.848126526964404],
     ],
     minimumValue: 0,
   },
   {
     name: 'ill_conditioned_quadratic',
-    description: '(x² + 1000·y²)/2, an elongated bowl with Hessian condition number 1000; minimum 0 at (0, 0)',
+    description:
+      '(x² + 1000·y²)/2, an elongated bowl with Hessian condition number 1000; minimum 0 at (0, 0)',
     expression: '0.5*(x^2 + 1000*y^2)',
     variables: ['x', 'y'],
     start: [1, 1],

@@ -151,7 +151,10 @@ export interface CompileOptions {
  * Compile an objective: an expression, or a built-in name (`rosenbrock`, `beale`, `himmelblau`,
  * `ill_conditioned_quadratic`, `saddle`; also `{ builtin: name }`). Throws {@link ExprError}.
  */
-export function compileObjective(source: string | { builtin: string }, opts: CompileOptions = {}): CompiledObjective {
+export function compileObjective(
+  source: string | { builtin: string },
+  opts: CompileOptions = {},
+): CompiledObjective {
   let builtin: BuiltinObjective | undefined;
   let expression: string;
   if (typeof source === 'string') {
@@ -167,14 +170,19 @@ export function compileObjective(source: string | { builtin: string }, opts: Com
     if (variables) {
       const missing = builtin.variables.filter((v) => !variables!.includes(v));
       if (missing.length > 0) {
-        throw new ExprError(`built-in objective '${builtin.name}' needs variables ${builtin.variables.join(', ')}`, 0);
+        throw new ExprError(
+          `built-in objective '${builtin.name}' needs variables ${builtin.variables.join(', ')}`,
+          0,
+        );
       }
     } else variables = builtin.variables;
   }
   const { ast, variables: vars } = parse(expression, variables ? { variables } : {});
   const f = (x: Tensor): Tensor => {
     if (x.ndim !== 1 || x.shape[0] !== vars.length) {
-      throw new RangeError(`objective expects a vector of ${vars.length} values, got shape [${x.shape.join(', ')}]`);
+      throw new RangeError(
+        `objective expects a vector of ${vars.length} values, got shape [${x.shape.join(', ')}]`,
+      );
     }
     const env = new Map<string, Tensor>();
     vars.forEach((name, i) => env.set(name, reshape(slice(x, 0, i, i + 1), [])));

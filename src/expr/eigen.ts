@@ -22,7 +22,11 @@ export interface SymmetricEigen {
  * Eigen-decomposition of the symmetric n×n matrix `a` (row-major, length n², or n rows).
  * Only the symmetric part (A + Aᵀ)/2 is used.
  */
-export function symmetricEigen(a: ArrayLike<number> | number[][], n?: number, maxSweeps = 100): SymmetricEigen {
+export function symmetricEigen(
+  a: ArrayLike<number> | number[][],
+  n?: number,
+  maxSweeps = 100,
+): SymmetricEigen {
   let m: number[][];
   if (Array.isArray(a) && Array.isArray(a[0])) {
     m = (a as number[][]).map((r) => [...r]);
@@ -30,7 +34,8 @@ export function symmetricEigen(a: ArrayLike<number> | number[][], n?: number, ma
   } else {
     const flat = a as ArrayLike<number>;
     n ??= Math.round(Math.sqrt(flat.length));
-    if (n * n !== flat.length) throw new Error(`symmetricEigen: length ${flat.length} is not n² for n = ${n}`);
+    if (n * n !== flat.length)
+      throw new Error(`symmetricEigen: length ${flat.length} is not n² for n = ${n}`);
     m = [];
     for (let i = 0; i < n; i++) m.push(Array.from({ length: n }, (_, j) => flat[i * n! + j]!));
   }
@@ -43,7 +48,9 @@ export function symmetricEigen(a: ArrayLike<number> | number[][], n?: number, ma
       m[j]![i] = s;
     }
   }
-  const v: number[][] = Array.from({ length: N }, (_, i) => Array.from({ length: N }, (_, j) => (i === j ? 1 : 0)));
+  const v: number[][] = Array.from({ length: N }, (_, i) =>
+    Array.from({ length: N }, (_, j) => (i === j ? 1 : 0)),
+  );
 
   let sweeps = 0;
   for (; sweeps < maxSweeps; sweeps++) {

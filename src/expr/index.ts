@@ -7,7 +7,12 @@ export { show, variablesOf, FUNCTIONS, CONSTANTS, type Node, type FunctionName }
 export { evaluate } from './evaluate.js';
 export { BUILTIN_OBJECTIVES, findBuiltinObjective, type BuiltinObjective } from './builtins.js';
 export { compileObjective, type CompiledObjective, type CompileOptions } from './compile.js';
-export { symmetricEigen, classifyStationaryPoint, type SymmetricEigen, type StationaryKind } from './eigen.js';
+export {
+  symmetricEigen,
+  classifyStationaryPoint,
+  type SymmetricEigen,
+  type StationaryKind,
+} from './eigen.js';
 export {
   runMinimize,
   HESSIAN_MAX_VARIABLES,

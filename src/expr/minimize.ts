@@ -145,7 +145,10 @@ export async function runMinimize(spec: MinimizeSpec, opts: MinimizeOptions = {}
       : {
           status: 'failed',
           result: null,
-          error: { code: 'DIVERGED', message: `the objective or its gradient became non-finite (value ${value}) at step ${k}` },
+          error: {
+            code: 'DIVERGED',
+            message: `the objective or its gradient became non-finite (value ${value}) at step ${k}`,
+          },
         };
 
   for (; k < spec.steps; k++) {
@@ -158,14 +161,24 @@ export async function runMinimize(spec: MinimizeSpec, opts: MinimizeOptions = {}
     if (bad) return bad;
     const sched = baseLr === null ? null : scheduleAt(schedule, baseLr, k, spec.steps);
     const gradNorm = norm2(g);
-    opts.onEvent?.({ type: 'progress', step: k, point: named(obj.variables, xs), value: loss, gradNorm, lr: sched?.lr ?? null });
+    opts.onEvent?.({
+      type: 'progress',
+      step: k,
+      point: named(obj.variables, xs),
+      value: loss,
+      gradNorm,
+      lr: sched?.lr ?? null,
+    });
     if (gradNorm === 0) {
       reportedEnd = true; // exactly stationary: no optimizer moves from here, and this event is the end point
       break;
     }
     const before = Float64Array.from(xs);
     if (first) {
-      first.step([xs], [g], firstState!, { lr: sched!.lr, ...(sched!.momentum !== undefined ? { momentum: sched!.momentum } : {}) });
+      first.step([xs], [g], firstState!, {
+        lr: sched!.lr,
+        ...(sched!.momentum !== undefined ? { momentum: sched!.momentum } : {}),
+      });
     } else if (newtonState) {
       newtonStep(
         x,
@@ -199,7 +212,8 @@ export async function runMinimize(spec: MinimizeSpec, opts: MinimizeOptions = {}
   const bad = diverged(value, g);
   if (bad) return bad;
   const gradNorm = norm2(g);
-  if (!reportedEnd) opts.onEvent?.({ type: 'progress', step: k, point: named(obj.variables, xs), value, gradNorm, lr: null });
+  if (!reportedEnd)
+    opts.onEvent?.({ type: 'progress', step: k, point: named(obj.variables, xs), value, gradNorm, lr: null });
 
   // curvature at the end point, always in float64
   let H: number[][] | null = null;

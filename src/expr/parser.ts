@@ -22,6 +22,7 @@ import { EXPR_LIMITS } from './limits.js';
 import { tokenize, type Token } from './tokens.js';
 
 /** Names that must never be variables: JavaScript keywords, globals and Object.prototype members. */
+// prettier-ignore
 const RESERVED = new Set([
   'constructor', 'prototype', '__proto__', '__defineGetter__', '__defineSetter__', '__lookupGetter__',
   '__lookupSetter__', 'hasOwnProperty', 'isPrototypeOf', 'propertyIsEnumerable', 'toString',
@@ -138,7 +139,10 @@ export function parse(src: string, opts: ParseOptions = {}): Parsed {
       const name = t.text;
       if (peek().type === 'lparen') {
         if (!isFunctionName(name)) {
-          throw new ExprError(`unknown function '${name}' (known: ${Object.keys(FUNCTIONS).join(', ')})`, t.pos);
+          throw new ExprError(
+            `unknown function '${name}' (known: ${Object.keys(FUNCTIONS).join(', ')})`,
+            t.pos,
+          );
         }
         const open = next();
         enter(open.pos);
@@ -156,12 +160,16 @@ export function parse(src: string, opts: ParseOptions = {}): Parsed {
         }
         return { type: 'call', fn: name, args, pos: t.pos };
       }
-      if (isFunctionName(name)) throw new ExprError(`function '${name}' must be called with parentheses`, t.pos);
+      if (isFunctionName(name))
+        throw new ExprError(`function '${name}' must be called with parentheses`, t.pos);
       const c = CONSTANTS.get(name);
       if (c !== undefined) return { type: 'const', name, value: c, pos: t.pos };
       if (opts.variables) {
         if (!opts.variables.includes(name)) {
-          throw new ExprError(`unknown name '${name}' (variables: ${opts.variables.join(', ') || 'none'})`, t.pos);
+          throw new ExprError(
+            `unknown name '${name}' (variables: ${opts.variables.join(', ') || 'none'})`,
+            t.pos,
+          );
         }
       } else {
         checkVariableName(name, t.pos, false);
@@ -203,10 +211,16 @@ function checkVariableName(name: string, pos: number, declared: boolean): void {
   const what = declared ? 'variable name' : 'name';
   if (RESERVED.has(name)) throw new ExprError(`unknown ${what} '${name}' (reserved)`, pos);
   if (!VARIABLE_NAME.test(name)) {
-    throw new ExprError(`invalid ${what} '${name}': use a letter or '_' followed by letters, digits or '_' (not '__' first)`, pos);
+    throw new ExprError(
+      `invalid ${what} '${name}': use a letter or '_' followed by letters, digits or '_' (not '__' first)`,
+      pos,
+    );
   }
   if (name.length > EXPR_LIMITS.maxNameLength) {
-    throw new ExprError(`${what} '${name.slice(0, 16)}…' is too long (limit ${EXPR_LIMITS.maxNameLength})`, pos);
+    throw new ExprError(
+      `${what} '${name.slice(0, 16)}…' is too long (limit ${EXPR_LIMITS.maxNameLength})`,
+      pos,
+    );
   }
   if (isFunctionName(name) || CONSTANTS.has(name)) {
     throw new ExprError(`'${name}' is a built-in name and cannot be a variable`, pos);

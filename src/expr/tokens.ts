@@ -38,7 +38,8 @@ const isIdentPart = (c: string) => isIdentStart(c) || isDigit(c);
 function describe(c: string): string {
   if (c === '`') return 'backtick';
   const code = c.codePointAt(0)!;
-  if (code < 32 || code === 127) return `control character U+${code.toString(16).padStart(4, '0').toUpperCase()}`;
+  if (code < 32 || code === 127)
+    return `control character U+${code.toString(16).padStart(4, '0').toUpperCase()}`;
   return `'${c}'`;
 }
 
@@ -46,7 +47,10 @@ function describe(c: string): string {
 export function tokenize(src: string): Token[] {
   if (typeof src !== 'string') throw new ExprError('expression must be a string', 0);
   if (src.length > EXPR_LIMITS.maxLength) {
-    throw new ExprError(`expression is too long (${src.length} characters, limit ${EXPR_LIMITS.maxLength})`, EXPR_LIMITS.maxLength);
+    throw new ExprError(
+      `expression is too long (${src.length} characters, limit ${EXPR_LIMITS.maxLength})`,
+      EXPR_LIMITS.maxLength,
+    );
   }
   const tokens: Token[] = [];
   let i = 0;

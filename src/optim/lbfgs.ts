@@ -249,7 +249,14 @@ export function strongWolfe(
   let [lowPos, highPos] = bracketF[0]! <= bracketF[bracketF.length - 1]! ? [0, 1] : [1, 0];
   while (!done && lsIter < maxLs) {
     if (Math.abs(bracket[1]! - bracket[0]!) * dNorm < toleranceChange) break;
-    t = cubicInterpolate(bracket[0]!, bracketF[0]!, bracketGtd[0]!, bracket[1]!, bracketF[1]!, bracketGtd[1]!);
+    t = cubicInterpolate(
+      bracket[0]!,
+      bracketF[0]!,
+      bracketGtd[0]!,
+      bracket[1]!,
+      bracketF[1]!,
+      bracketGtd[1]!,
+    );
     const bMax = pyMax(bracket[0]!, bracket[1]!);
     const bMin = pyMin(bracket[0]!, bracket[1]!);
     const eps = 0.1 * (bMax - bMin);
@@ -305,7 +312,8 @@ export function lbfgsStep(
   state: LbfgsState,
   options: LbfgsOptions = {},
 ): LbfgsStepResult {
-  const { lr, maxIter, maxEval, toleranceGrad, toleranceChange, historySize, lineSearchFn } = lbfgsDefaults(options);
+  const { lr, maxIter, maxEval, toleranceGrad, toleranceChange, historySize, lineSearchFn } =
+    lbfgsDefaults(options);
 
   const first = closure(x);
   const origLoss = first.loss;
@@ -432,4 +440,50 @@ export function lbfgsStep(
   state.prevFlatGrad = prevFlatGrad;
   state.prevLoss = prevLoss;
   return { loss: origLoss, lastLoss: loss, iterations: nIter, evals: currentEvals };
+}
+
+/**
+ * {@link lbfgsStep} over a list of parameter arrays (a model's tensors in state_dict order), the
+ * way torch flattens `param_groups[0]['params']`. The closure reads the parameters as they are when
+ * it is called (like a torch closure reading the model) and returns the loss and per-parameter
+ * gradients; during the line search the parameters temporarily hold trial points. On return they
+ * hold the new point. Float32 parameters are stored rounded; the iterate itself stays float64.
+ */
+export function lbfgsStepParams(
+  params: Array<Float32Array | Float64Array>,
+  closure: () => { loss: number; grads: ReadonlyArray<ArrayLike<number>> },
+  state: LbfgsState,
+  options: LbfgsOptions = {},
+): LbfgsStepResult {
+  const sizes = params.map((p) => p.length);
+  const total = sizes.reduce((a, b) => a + b, 0);
+  const x = new Float64Array(total);
+  const scatter = (v: Float64Array) => {
+    let o = 0;
+    for (const p of params) {
+      for (let i = 0; i < p.length; i++) p[i] = v[o + i]!;
+      o += p.length;
+    }
+  };
+  let o = 0;
+  for (const p of params) {
+    x.set(p, o);
+    o += p.length;
+  }
+  const flatClosure: LbfgsClosure = (point) => {
+    scatter(point);
+    const { loss, grads } = closure();
+    const g = new Float64Array(total);
+    let off = 0;
+    grads.forEach((gi, k) => {
+      if (gi.length !== sizes[k])
+        throw new Error(`lbfgs: gradient ${k} has ${gi.length} entries, parameter ${sizes[k]}`);
+      for (let i = 0; i < gi.length; i++) g[off + i] = gi[i]!;
+      off += gi.length;
+    });
+    return { loss, grad: g };
+  };
+  const r = lbfgsStep(x, flatClosure, state, options);
+  scatter(x);
+  return r;
 }

@@ -2,7 +2,16 @@
 export type { Env, StepResult } from './env.js';
 export { Bandit, CartPole, GridWorld, createEnv, type EnvConfig } from './envs/index.js';
 export { CARTPOLE } from './envs/cartpole.js';
-export { createMlp, mlpForward, mlpBackward, mlpParamNames, softmaxOf, zeroGrads, type Mlp, type MlpActivation } from './mlp.js';
+export {
+  createMlp,
+  mlpForward,
+  mlpBackward,
+  mlpParamNames,
+  softmaxOf,
+  zeroGrads,
+  type Mlp,
+  type MlpActivation,
+} from './mlp.js';
 export {
   runReinforce,
   rollout,

@@ -32,7 +32,12 @@ export interface MlpTrace {
 }
 
 /** Create an MLP with torch's default nn.Linear initialization. */
-export function createMlp(sizes: readonly number[], activation: MlpActivation, rng: Rng, dtype: 'float32' | 'float64' = 'float64'): Mlp {
+export function createMlp(
+  sizes: readonly number[],
+  activation: MlpActivation,
+  rng: Rng,
+  dtype: 'float32' | 'float64' = 'float64',
+): Mlp {
   if (sizes.length < 2) throw new RangeError('an MLP needs at least input and output sizes');
   const params: MlpArray[] = [];
   for (let l = 0; l + 1 < sizes.length; l++) {
@@ -51,7 +56,8 @@ export function createMlp(sizes: readonly number[], activation: MlpActivation, r
 /** Names of the parameters in torch's state_dict style: `${prefix}.{2l}.weight`, `.bias`. */
 export function mlpParamNames(mlp: Mlp, prefix: string): string[] {
   const names: string[] = [];
-  for (let l = 0; l + 1 < mlp.sizes.length; l++) names.push(`${prefix}.${2 * l}.weight`, `${prefix}.${2 * l}.bias`);
+  for (let l = 0; l + 1 < mlp.sizes.length; l++)
+    names.push(`${prefix}.${2 * l}.weight`, `${prefix}.${2 * l}.bias`);
   return names;
 }
 

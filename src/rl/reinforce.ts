@@ -17,7 +17,12 @@
  * - `value`: a value MLP V(s_t) of the same shape with one output, fitted by the same optimizer to
  *   ½(V(s_t) − G_t)² averaged over the episode.
  */
-import { createOptimizer, type BoundOptimizer, type OptimState, type OptimizerSpec } from '../optim/registry.js';
+import {
+  createOptimizer,
+  type BoundOptimizer,
+  type OptimState,
+  type OptimizerSpec,
+} from '../optim/registry.js';
 import { createRng, type Rng } from '../rng/rng.js';
 import type { Env } from './env.js';
 import { createEnv, type EnvConfig } from './envs/index.js';
@@ -115,7 +120,14 @@ export function sampleCategorical(p: ArrayLike<number>, rng: Rng): number {
 
 /** Run one episode with the current policy. */
 export function rollout(env: Env, policy: Mlp, rng: Rng): Episode {
-  const ep: Episode = { observations: [], actions: [], rewards: [], probs: [], traces: [], terminated: false };
+  const ep: Episode = {
+    observations: [],
+    actions: [],
+    rewards: [],
+    probs: [],
+    traces: [],
+    terminated: false,
+  };
   let obs = env.reset(rng);
   for (let t = 0; t < env.maxSteps; t++) {
     const trace: MlpTrace = { inputs: [], pre: [] };
@@ -194,15 +206,25 @@ function namedWeights(mlp: Mlp, prefix: string, out: NamedWeights): void {
 const RUNNING_MEAN_RATE = 0.05;
 
 /** Train a policy with REINFORCE. Deterministic for a given spec (seed included). */
-export async function runReinforce(spec: ReinforceSpec, opts: ReinforceOptions = {}): Promise<ReinforceOutcome> {
+export async function runReinforce(
+  spec: ReinforceSpec,
+  opts: ReinforceOptions = {},
+): Promise<ReinforceOutcome> {
   const started = Date.now();
   const dtype = spec.dtype ?? 'float32';
   const rng = createRng(spec.seed);
   const env = createEnv(spec.env, rng);
   const hidden = spec.policy.hidden;
-  const policy = createMlp([env.observationSize, ...hidden, env.actionCount], spec.policy.activation, rng, dtype);
+  const policy = createMlp(
+    [env.observationSize, ...hidden, env.actionCount],
+    spec.policy.activation,
+    rng,
+    dtype,
+  );
   const value =
-    spec.baseline === 'value' ? createMlp([env.observationSize, ...hidden, 1], spec.policy.activation, rng, dtype) : null;
+    spec.baseline === 'value'
+      ? createMlp([env.observationSize, ...hidden, 1], spec.policy.activation, rng, dtype)
+      : null;
   const opt: BoundOptimizer = createOptimizer(spec.optimizer as OptimizerSpec);
   const optState: OptimState = opt.init(policy.params);
   const valueState: OptimState | null = value ? opt.init(value.params) : null;
@@ -254,7 +276,12 @@ export async function runReinforce(spec: ReinforceSpec, opts: ReinforceOptions =
     windowSum += ret;
     if (window.length > 100) windowSum -= window.shift()!;
     const meanReturn100 = windowSum / window.length;
-    if (solvedAt === null && env.solvedThreshold !== null && window.length === 100 && meanReturn100 >= env.solvedThreshold) {
+    if (
+      solvedAt === null &&
+      env.solvedThreshold !== null &&
+      window.length === 100 &&
+      meanReturn100 >= env.solvedThreshold
+    ) {
       solvedAt = e;
     }
     done = e;

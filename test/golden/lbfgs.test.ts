@@ -5,7 +5,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { cubicInterpolate, lbfgsInit, lbfgsStep, type LbfgsClosure } from '../../src/optim/lbfgs.js';
+import {
+  cubicInterpolate,
+  lbfgsInit,
+  lbfgsStep,
+  lbfgsStepParams,
+  type LbfgsClosure,
+} from '../../src/optim/lbfgs.js';
 
 interface Step {
   x: number[];
@@ -31,9 +37,9 @@ interface Case {
   data?: { X: number[][]; y: number[]; lambda: number };
 }
 
-const fixtures = JSON.parse(
-  readFileSync(new URL('./fixtures/lbfgs.json', import.meta.url), 'utf8'),
-) as { cases: Case[] };
+const fixtures = JSON.parse(readFileSync(new URL('./fixtures/lbfgs.json', import.meta.url), 'utf8')) as {
+  cases: Case[];
+};
 
 /** Σ 100(x_{i+1} − x_i²)² + (1 − x_i)², with its analytic gradient. */
 const rosenbrock: LbfgsClosure = (x) => {
@@ -110,5 +116,29 @@ describe('L-BFGS matches torch.optim.LBFGS (float64)', () => {
     expect(cubicInterpolate(0, f(0), g(0), 3, f(3), g(3), [2, 5])).toBe(2);
     // no real minimizer (d1² < g1·g2): midpoint of the bounds
     expect(cubicInterpolate(0, 0, 1, 1, 0.5, 1)).toBe(0.5);
+  });
+});
+
+describe('lbfgsStepParams (several parameter arrays, flattened like torch)', () => {
+  it('follows the same trajectory as the flat form on the logistic fixture', () => {
+    const c = fixtures.cases.find((k) => k.name === 'logistic_strong_wolfe')!;
+    const closure = logistic(c.data!.X, c.data!.y, c.data!.lambda);
+    const w = Float64Array.from(c.x0.slice(0, 3));
+    const b = Float64Array.from(c.x0.slice(3));
+    const state = lbfgsInit();
+    const opts = { ...c.options, maxEval: c.options.maxEval ?? undefined };
+    for (const expected of c.steps) {
+      lbfgsStepParams(
+        [w, b],
+        () => {
+          const r = closure(Float64Array.from([...w, ...b]));
+          return { loss: r.loss, grads: [r.grad.subarray(0, 3), r.grad.subarray(3)] };
+        },
+        state,
+        opts,
+      );
+      [...w, ...b].forEach((v, i) => expect(relErr(v, expected.x[i]!)).toBeLessThanOrEqual(1e-8));
+    }
+    expect(state.nIter).toBe(c.steps.at(-1)!.nIter);
   });
 });

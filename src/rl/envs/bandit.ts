@@ -26,7 +26,8 @@ export class Bandit implements Env {
       this.means = new Float64Array(arms);
       for (let i = 0; i < arms; i++) this.means[i] = rngOrMeans.normal();
     } else {
-      if (rngOrMeans.length !== arms) throw new RangeError(`bandit: ${arms} arms but ${rngOrMeans.length} means`);
+      if (rngOrMeans.length !== arms)
+        throw new RangeError(`bandit: ${arms} arms but ${rngOrMeans.length} means`);
       this.means = Float64Array.from(rngOrMeans);
     }
   }

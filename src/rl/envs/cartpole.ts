@@ -61,7 +61,8 @@ export class CartPole implements Env {
     const cos = Math.cos(theta);
     const sin = Math.sin(theta);
     const temp = (force + poleMassLength * thetaDot ** 2 * sin) / totalMass;
-    const thetaAcc = (gravity * sin - cos * temp) / (length * (4.0 / 3.0 - (massPole * cos ** 2) / totalMass));
+    const thetaAcc =
+      (gravity * sin - cos * temp) / (length * (4.0 / 3.0 - (massPole * cos ** 2) / totalMass));
     const xAcc = temp - (poleMassLength * thetaAcc * cos) / totalMass;
     x = x + tau * xDot;
     xDot = xDot + tau * xAcc;

@@ -29,7 +29,8 @@ export class GridWorld implements Env {
   private done = true;
 
   constructor(size = 5, slip = 0, maxSteps = 100) {
-    if (!Number.isInteger(size) || size < 2) throw new RangeError(`gridworld: size must be an integer ≥ 2, got ${size}`);
+    if (!Number.isInteger(size) || size < 2)
+      throw new RangeError(`gridworld: size must be an integer ≥ 2, got ${size}`);
     this.size = size;
     this.slip = slip;
     this.maxSteps = maxSteps;
@@ -57,7 +58,8 @@ export class GridWorld implements Env {
 
   step(action: number, rng: Rng): StepResult {
     if (this.done) throw new Error('gridworld: step() after the episode ended; call reset()');
-    if (!Number.isInteger(action) || action < 0 || action > 3) throw new RangeError(`gridworld: action must be 0…3, got ${action}`);
+    if (!Number.isInteger(action) || action < 0 || action > 3)
+      throw new RangeError(`gridworld: action must be 0…3, got ${action}`);
     // the slip draw happens only when slip > 0, so a slip-free world consumes no randomness
     if (this.slip > 0 && rng.next() < this.slip) action = rng.int(4);
     const [dr, dc] = MOVES[action]!;

@@ -43,7 +43,9 @@ describe('compiled objectives: values and gradients', () => {
         const fd = finiteDifference((q) => obj.value(q), p);
         const scale = Math.max(1, ...fd.map(Math.abs));
         g!.toArray().forEach((gi, i) => {
-          expect(Math.abs(gi - fd[i]!), `${src} at ${p.join(', ')} d/d${obj.variables[i]}`).toBeLessThan(1e-6 * scale);
+          expect(Math.abs(gi - fd[i]!), `${src} at ${p.join(', ')} d/d${obj.variables[i]}`).toBeLessThan(
+            1e-6 * scale,
+          );
         });
       }
     }
@@ -71,7 +73,9 @@ describe('compiled objectives: values and gradients', () => {
     const obj = compileObjective('y - 2*x', { variables: ['x', 'y'] });
     expect(obj.value([1, 5])).toBe(3);
     expect(obj.f(tensor([1, 5], { dtype: 'float64' })).item()).toBe(3);
-    expect(() => compileObjective('y - 2*x + w', { variables: ['x', 'y'] })).toThrow(/unknown name 'w' .*position 10/);
+    expect(() => compileObjective('y - 2*x + w', { variables: ['x', 'y'] })).toThrow(
+      /unknown name 'w' .*position 10/,
+    );
   });
 
   it('a constant objective has a zero gradient', () => {

@@ -4,10 +4,18 @@ import { classifyStationaryPoint, symmetricEigen } from '../../../src/expr/eigen
 
 describe('symmetric Jacobi eigenvalues', () => {
   it('2×2 and diagonal cases', () => {
-    expect(symmetricEigen([[2, 1], [1, 2]]).values.map((v) => +v.toFixed(12))).toEqual([1, 3]);
+    expect(
+      symmetricEigen([
+        [2, 1],
+        [1, 2],
+      ]).values.map((v) => +v.toFixed(12)),
+    ).toEqual([1, 3]);
     expect(symmetricEigen([5, 0, 0, -3]).values).toEqual([-3, 5]);
     // Rosenbrock's Hessian at (1,1): [[802, -400], [-400, 200]]
-    const { values } = symmetricEigen([[802, -400], [-400, 200]]);
+    const { values } = symmetricEigen([
+      [802, -400],
+      [-400, 200],
+    ]);
     const tr = 1002;
     const det = 802 * 200 - 400 * 400;
     const disc = Math.sqrt(tr * tr - 4 * det);

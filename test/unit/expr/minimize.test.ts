@@ -10,9 +10,18 @@
 import { describe, expect, it } from 'vitest';
 import type { MinimizeJobSpec } from '../../../src/contracts/job-spec.js';
 import { ExprError } from '../../../src/expr/errors.js';
-import { HESSIAN_MAX_VARIABLES, runMinimize, type MinimizeEvent, type MinimizeSpec } from '../../../src/expr/minimize.js';
+import {
+  HESSIAN_MAX_VARIABLES,
+  runMinimize,
+  type MinimizeEvent,
+  type MinimizeSpec,
+} from '../../../src/expr/minimize.js';
 
-const rosenbrock = (optimizer: MinimizeSpec['optimizer'], steps: number, schedule: MinimizeSpec['schedule'] = null): MinimizeSpec => ({
+const rosenbrock = (
+  optimizer: MinimizeSpec['optimizer'],
+  steps: number,
+  schedule: MinimizeSpec['schedule'] = null,
+): MinimizeSpec => ({
   objective: '(1 - x)^2 + 100*(y - x^2)^2',
   start: { x: -1.5, y: 2 },
   steps,
@@ -31,7 +40,15 @@ describe('minimize finds Rosenbrock’s minimum (1, 1) from (−1.5, 2)', () => 
     [
       'Adam + cosine',
       rosenbrock(
-        { type: 'adam', lr: 0.01, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false },
+        {
+          type: 'adam',
+          lr: 0.01,
+          betas: [0.9, 0.999],
+          eps: 1e-8,
+          weightDecay: 0,
+          amsgrad: false,
+          maximize: false,
+        },
         20_000,
         { type: 'cosine', tMax: 20_000, etaMin: 0, per: 'step' } as MinimizeSpec['schedule'],
       ),
@@ -41,7 +58,15 @@ describe('minimize finds Rosenbrock’s minimum (1, 1) from (−1.5, 2)', () => 
     [
       'L-BFGS (strong Wolfe)',
       rosenbrock(
-        { type: 'lbfgs', lr: 1, maxIter: 20, toleranceGrad: 1e-12, toleranceChange: 1e-14, historySize: 100, lineSearchFn: 'strong_wolfe' },
+        {
+          type: 'lbfgs',
+          lr: 1,
+          maxIter: 20,
+          toleranceGrad: 1e-12,
+          toleranceChange: 1e-14,
+          historySize: 100,
+          lineSearchFn: 'strong_wolfe',
+        },
         20,
       ),
       20,
@@ -73,7 +98,12 @@ describe('minimize finds Rosenbrock’s minimum (1, 1) from (−1.5, 2)', () => 
 
 describe('minimize: curvature classification, errors and control', () => {
   it('gradient descent on x² − y² from (1, 0) stops at the saddle and says so', async () => {
-    const out = await runMinimize({ objective: { builtin: 'saddle' }, start: { x: 1, y: 0 }, steps: 300, optimizer: sgd(0.1) });
+    const out = await runMinimize({
+      objective: { builtin: 'saddle' },
+      start: { x: 1, y: 0 },
+      steps: 300,
+      optimizer: sgd(0.1),
+    });
     const r = out.result!;
     expect(Math.abs(r.point.x!)).toBeLessThan(1e-12);
     expect(r.point.y).toBe(0);
@@ -82,7 +112,12 @@ describe('minimize: curvature classification, errors and control', () => {
   });
 
   it('−(x² + y²) at the origin is a maximum (gradient exactly zero: stops at once)', async () => {
-    const out = await runMinimize({ objective: '-(x^2 + y^2)', start: { x: 0, y: 0 }, steps: 10, optimizer: sgd(0.1) });
+    const out = await runMinimize({
+      objective: '-(x^2 + y^2)',
+      start: { x: 0, y: 0 },
+      steps: 10,
+      optimizer: sgd(0.1),
+    });
     expect(out.result!.steps).toBe(0);
     expect(out.result!.classification).toBe('maximum');
     expect(out.result!.eigenvalues).toEqual([-2, -2]);
@@ -106,7 +141,14 @@ describe('minimize: curvature classification, errors and control', () => {
     const many = (n: number) => {
       const start: Record<string, number> = {};
       for (let i = 0; i < n; i++) start[`v${i}`] = 1;
-      return { objective: Object.keys(start).map((v) => `${v}^2`).join('+'), start, steps: 50, optimizer: sgd(0.25) };
+      return {
+        objective: Object.keys(start)
+          .map((v) => `${v}^2`)
+          .join('+'),
+        start,
+        steps: 50,
+        optimizer: sgd(0.25),
+      };
     };
     const big = await runMinimize(many(HESSIAN_MAX_VARIABLES + 1));
     expect(big.result!.hessian).toBeNull();
@@ -124,8 +166,12 @@ describe('minimize: curvature classification, errors and control', () => {
   });
 
   it('objective errors surface as ExprError with the position', async () => {
-    await expect(runMinimize({ ...rosenbrock(sgd(0.1), 1), objective: 'x + process.exit()' })).rejects.toThrow(ExprError);
-    await expect(runMinimize({ ...rosenbrock(sgd(0.1), 1), objective: 'x + z' })).rejects.toThrow(/unknown name 'z'.*position 4/);
+    await expect(
+      runMinimize({ ...rosenbrock(sgd(0.1), 1), objective: 'x + process.exit()' }),
+    ).rejects.toThrow(ExprError);
+    await expect(runMinimize({ ...rosenbrock(sgd(0.1), 1), objective: 'x + z' })).rejects.toThrow(
+      /unknown name 'z'.*position 4/,
+    );
   });
 
   it('cancels between steps', async () => {

@@ -57,8 +57,24 @@ describe('expression parser: precedence and associativity', () => {
     expect(value('cos(pi)')).toBe(-1);
     const p = parse('(1-x)^2 + 100*(y-x^2)^2');
     expect(p.variables).toEqual(['x', 'y']);
-    expect(evaluate(p.ast, new Map([['x', 1], ['y', 1]]))).toBe(0);
-    expect(evaluate(p.ast, new Map([['x', -1.5], ['y', 2]]))).toBeCloseTo(6.25 + 100 * 0.0625, 12);
+    expect(
+      evaluate(
+        p.ast,
+        new Map([
+          ['x', 1],
+          ['y', 1],
+        ]),
+      ),
+    ).toBe(0);
+    expect(
+      evaluate(
+        p.ast,
+        new Map([
+          ['x', -1.5],
+          ['y', 2],
+        ]),
+      ),
+    ).toBeCloseTo(6.25 + 100 * 0.0625, 12);
   });
 
   it('every built-in objective parses with its declared variables', () => {
@@ -128,7 +144,12 @@ describe('expression parser: refusals carry a position and a clear message', () 
 
   it('over-deep nesting is refused (parentheses, unary minus, calls, powers)', () => {
     const n = EXPR_LIMITS.maxDepth + 1;
-    for (const src of ['('.repeat(n) + 'x' + ')'.repeat(n), '-'.repeat(n) + 'x', 'exp('.repeat(n) + 'x' + ')'.repeat(n), 'x^'.repeat(n) + 'x']) {
+    for (const src of [
+      '('.repeat(n) + 'x' + ')'.repeat(n),
+      '-'.repeat(n) + 'x',
+      'exp('.repeat(n) + 'x' + ')'.repeat(n),
+      'x^'.repeat(n) + 'x',
+    ]) {
       const e = errorOf(src);
       expect(e.message).toMatch(/nested too deeply/);
       expect(e.position).toBeGreaterThan(0);

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { ReinforceJobSpec } from '../../../src/contracts/job-spec.js';
 import { Bandit, GridWorld } from '../../../src/rl/envs/index.js';
-import { createMlp, mlpBackward, mlpForward, softmaxOf, zeroGrads, type MlpActivation, type MlpTrace } from '../../../src/rl/mlp.js';
+import {
+  createMlp,
+  mlpBackward,
+  mlpForward,
+  softmaxOf,
+  zeroGrads,
+  type MlpActivation,
+  type MlpTrace,
+} from '../../../src/rl/mlp.js';
 import {
   discountedReturns,
   reinforceGradient,
@@ -23,7 +31,13 @@ function expectedReturn(policy: ReturnType<typeof createMlp>, means: Float64Arra
  * Monte-Carlo REINFORCE estimate of ∇J on the bandit: mean over n one-pull episodes of
  * −∂L/∂θ = (r − b)·∇ log π(a), with its per-component standard error.
  */
-function monteCarloGradient(policy: ReturnType<typeof createMlp>, env: Bandit, n: number, baseline: number, seed: number) {
+function monteCarloGradient(
+  policy: ReturnType<typeof createMlp>,
+  env: Bandit,
+  n: number,
+  baseline: number,
+  seed: number,
+) {
   const rng = createRng(seed);
   const dim = policy.params.map((p) => p.length);
   const sum = dim.map((d) => new Float64Array(d));
@@ -59,7 +73,9 @@ describe('REINFORCE gradient on the bandit equals the exact gradient of the expe
       for (const l of [0, 1]) {
         for (let j = 0; j < 5; j++) {
           const err = Math.abs(mean[l]![j]! - exact[j]!);
-          expect(err, `param ${l} arm ${j} baseline ${baseline}: |Δ| ${err} vs SE ${se[l]![j]}`).toBeLessThan(4 * se[l]![j]!);
+          expect(err, `param ${l} arm ${j} baseline ${baseline}: |Δ| ${err} vs SE ${se[l]![j]}`).toBeLessThan(
+            4 * se[l]![j]!,
+          );
         }
       }
     }
@@ -132,7 +148,9 @@ describe('REINFORCE building blocks', () => {
     const counts = [0, 0, 0];
     const n = 30000;
     for (let i = 0; i < n; i++) counts[sampleCategorical([0.2, 0.5, 0.3], rng)]!++;
-    [0.2, 0.5, 0.3].forEach((p, i) => expect(Math.abs(counts[i]! / n - p)).toBeLessThan(4 * Math.sqrt((p * (1 - p)) / n)));
+    [0.2, 0.5, 0.3].forEach((p, i) =>
+      expect(Math.abs(counts[i]! / n - p)).toBeLessThan(4 * Math.sqrt((p * (1 - p)) / n)),
+    );
     expect(sampleCategorical([0, 0, 1], rng)).toBe(2);
   });
 });
@@ -203,7 +221,9 @@ describe('REINFORCE solves CartPole', () => {
   it('is deterministic for a seed', async () => {
     const run = async () => {
       const rets: number[] = [];
-      await runReinforce(cartpoleSpec({ episodes: 30, entropyCoef: 0.01 }), { onEvent: (e) => rets.push(e.return) });
+      await runReinforce(cartpoleSpec({ episodes: 30, entropyCoef: 0.01 }), {
+        onEvent: (e) => rets.push(e.return),
+      });
       return rets;
     };
     expect(await run()).toEqual(await run());
