@@ -1,6 +1,6 @@
 /**
- * Edge cases where the engine differed from PyTorch 1.13 when the tester found them
- * (details and severity in /work/notes/engine-bugs.md, B1–B5). Each test states torch's behaviour.
+ * Regression tests for engine edge cases the tester found (details in /work/notes/engine-bugs.md, B1–B6, B2b);
+ * B1–B6 were fixed in 2fa1f82. Each test states torch's behaviour.
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -13,7 +13,9 @@ import {
   grad,
   matmul,
   mul,
+  noGrad,
   relu,
+  reshape,
   setKernels,
   sum,
   referenceKernels,
@@ -49,6 +51,21 @@ describe('B2: gradients of different leaves do not share storage (torch gives se
     expect(a.grad!.data).not.toBe(b.grad!.data);
     a.grad!.data[0] = 99; // e.g. in-place clipping of one gradient
     expect(b.grad!.toArray()).toEqual([1, 1]);
+  });
+  it('also when one path goes through reshape (which shares storage): B2b', () => {
+    const a = f64([1, 2, 3, 4], true, [2, 2]);
+    const b = f64([1, 2, 3, 4], true, [4]);
+    backward(sum(add(a, reshape(b, [2, 2]))));
+    expect(a.grad!.data).not.toBe(b.grad!.data);
+    const [ga, gb] = grad(sum(add(a, reshape(b, [2, 2]))), [a, b]);
+    expect(ga.data).not.toBe(gb.data);
+  });
+  it('a returned gradient never shares the caller’s gradOutput buffer (through reshape too): B2b', () => {
+    const x = f64([1, 2, 3, 4], true, [4]);
+    const w = f64([1, 1, 1, 1], false, [2, 2]);
+    expect(grad(reshape(x, [2, 2]), [x], { gradOutput: w })[0].data).not.toBe(w.data);
+    const w2 = f64([1, 1, 1, 1]);
+    expect(grad(add(x, 0), [x], { gradOutput: w2 })[0].data).not.toBe(w2.data);
   });
   it('grad() results for two inputs are distinct buffers', () => {
     const a = f64([1, 2], true);
@@ -87,5 +104,14 @@ describe('B5: clamp with min > max returns max (torch: min(max(x, lo), hi))', ()
   it('clamp([0.5, 3], 2, 1) = [1, 1]', () => {
     setKernels(referenceKernels);
     expect(clamp(f64([0.5, 3]), 2, 1).toArray()).toEqual([1, 1]);
+  });
+});
+
+describe('B6: grad/backward of an output without a graph raise (torch: "does not require grad")', () => {
+  it('output built under noGrad', () => {
+    const x = f64([1, 2], true);
+    const y = noGrad(() => sum(mul(x, x)));
+    expect(() => grad(y, [x])).toThrow();
+    expect(() => backward(y)).toThrow();
   });
 });
