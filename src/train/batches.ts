@@ -5,7 +5,7 @@ import type { Dataset } from '../data/types.js';
 import type { Model } from '../models/dense.js';
 import { computeLoss, type LossName, type Targets } from '../models/losses.js';
 import { accuracy, meanAbsoluteError, r2 } from '../models/metrics.js';
-import { allocate, noGrad, Tensor, type DType } from '../tensor/index.js';
+import { allocate, noGrad, Tensor, type DType, type FloatArray } from '../tensor/index.js';
 
 export interface Split {
   train: Dataset;
@@ -100,4 +100,21 @@ export function evaluate(model: Model, split: Split, spec: SupervisedJobSpec): {
     return { valLoss: v.loss, metrics: v.metrics };
   }
   return { valLoss: null, metrics: scoreOn(model, split.train, spec).metrics };
+}
+
+/**
+ * Copy rows order[start..end) of `ds` into preallocated buffers: inputs into `x`, targets into `y`
+ * (class indices when `classes`). Converts float64 data to the buffers' dtype as it copies.
+ */
+export function gatherRows(ds: Dataset, order: Int32Array, start: number, end: number, x: FloatArray, y: FloatArray | Int32Array, classes: boolean): void {
+  const f = ds.features;
+  const t = ds.targets;
+  for (let i = 0; i < end - start; i++) {
+    const r = order[start + i];
+    const src = r * f;
+    const dst = i * f;
+    for (let c = 0; c < f; c++) x[dst + c] = ds.x[src + c];
+    if (classes) y[i] = ds.y[r * t];
+    else for (let c = 0; c < t; c++) y[i * t + c] = ds.y[r * t + c];
+  }
 }

@@ -14,8 +14,9 @@ import { buildModel, type Model } from '../models/dense.js';
 import { computeLoss, penalty } from '../models/losses.js';
 import { assertScheduleCompatible, createOptimizer, scheduleAt, type OptimState } from '../optim/index.js';
 import { createRng, type Rng } from '../rng/rng.js';
-import { add, grad, type FloatArray } from '../tensor/index.js';
-import { evaluate, gatherBatch, outputWidthFor, type Split } from './batches.js';
+import { add, allocate, grad, type FloatArray } from '../tensor/index.js';
+import { evaluate, gatherBatch, gatherRows, outputWidthFor, type Split } from './batches.js';
+import { FusedDense } from './fused-dense.js';
 import { initialValues, SpecError } from './init-values.js';
 import { finalDiagnostics } from './diagnostics.js';
 import { runSecondOrder } from './second-order.js';
@@ -119,6 +120,10 @@ export async function train(spec: SupervisedJobSpec, data: Dataset, opts: TrainO
 
   const l1 = spec.regularization.l1;
   const l2 = spec.regularization.l2;
+  const fused = opts.engine === 'autodiff' ? null : new FusedDense(modelConfig, data.features, outWidth, dtype, spec.loss, spec.huberDelta, l1, l2);
+  const maxRows = ranges.reduce((m, [a, b]) => Math.max(m, b - a), 0);
+  const fusedX = allocate(dtype, maxRows * data.features);
+  const fusedY = spec.loss === 'cross_entropy' ? new Int32Array(maxRows) : allocate(dtype, maxRows * data.targets);
   const monitorKey = tr.earlyStopping ? (tr.earlyStopping.monitor === 'auto' ? (split.val ? 'valLoss' : 'loss') : tr.earlyStopping.monitor) : null;
 
   for (; epoch < tr.epochs; epoch++) {
@@ -129,18 +134,31 @@ export async function train(spec: SupervisedJobSpec, data: Dataset, opts: TrainO
     for (; batchInEpoch < stepsPerEpoch; batchInEpoch++) {
       const [s, e] = ranges[batchInEpoch];
       const rows = e - s;
-      const { x, targets } = gatherBatch(train, order, s, e, dtype, spec.loss);
       const lrv = per === 'step' ? scheduleAt(spec.schedule ?? null, opt.hp.lr, step, scheduleLength) : sched;
 
-      const out = model.forward(x, { training: true, rng: dropoutRng });
-      const dataLoss = computeLoss(spec.loss, out, targets, spec.huberDelta);
-      const pen = penalty(model.params, l1, l2);
-      const loss = pen ? add(dataLoss, pen) : dataLoss;
-      const lossValue = loss.item();
+      let lossValue: number;
+      let dataLossValue: number;
+      let grads: FloatArray[];
+      if (fused) {
+        // The fused step: rows gathered into reused buffers, no graph, no allocation.
+        gatherRows(train, order, s, e, fusedX, fusedY, spec.loss === 'cross_entropy');
+        const r = fused.step(params, fusedX, fusedY, rows, true, dropoutRng);
+        dataLossValue = r.dataLoss;
+        lossValue = r.dataLoss + r.penalty;
+        grads = fused.grads;
+      } else {
+        const { x, targets } = gatherBatch(train, order, s, e, dtype, spec.loss);
+        const out = model.forward(x, { training: true, rng: dropoutRng });
+        const dataLoss = computeLoss(spec.loss, out, targets, spec.huberDelta);
+        const pen = penalty(model.params, l1, l2);
+        const loss = pen ? add(dataLoss, pen) : dataLoss;
+        lossValue = loss.item();
+        dataLossValue = dataLoss.item();
+        grads = Number.isFinite(lossValue) ? grad(loss, model.params.map((p) => p.tensor)).map((g) => g.data) : [];
+      }
       if (!Number.isFinite(lossValue)) {
         return diverged(lossValue, step + 1, lrv.lr);
       }
-      const grads = grad(loss, model.params.map((p) => p.tensor)).map((g) => g.data);
       const gradNorm = globalNorm(grads);
       if (tr.gradClipNorm !== null) clipInPlace(grads, gradNorm, tr.gradClipNorm);
 
@@ -150,7 +168,7 @@ export async function train(spec: SupervisedJobSpec, data: Dataset, opts: TrainO
       if (report) params.forEach((p, i) => prevParams[i].set(p));
       opt.step(params, grads, optState, lrv.momentum === undefined ? { lr: lrv.lr } : { lr: lrv.lr, momentum: lrv.momentum });
       step++;
-      epochLossSum += dataLoss.item() * rows;
+      epochLossSum += dataLossValue * rows;
       epochRows += rows;
       if (report) {
         lastProgress = t;

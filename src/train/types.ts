@@ -122,6 +122,12 @@ export interface TrainOptions {
    * fit the budget). Default true.
    */
   diagnostics?: boolean;
+  /**
+   * How gradients are computed for the dense models: 'fused' (default; hand-written forward and
+   * backward over reused buffers) or 'autodiff' (the general engine; the reference the fused path
+   * is tested against).
+   */
+  engine?: 'fused' | 'autodiff';
   /** A clock, for tests. */
   now?: () => number;
 }
