@@ -20,6 +20,7 @@ export {
   sampleCategorical,
   entropyOf,
   type ReinforceSpec,
+  type ReinforceCheckpoint,
   type ReinforceOptions,
   type ReinforceOutcome,
   type ReinforceResult,

@@ -23,7 +23,7 @@ import {
   type OptimState,
   type OptimizerSpec,
 } from '../optim/registry.js';
-import { createRng, type Rng } from '../rng/rng.js';
+import { createRng, type Rng, type RngStateFull } from '../rng/rng.js';
 import type { Env } from './env.js';
 import { createEnv, type EnvConfig } from './envs/index.js';
 import {
@@ -86,9 +86,34 @@ export interface ReinforceOutcome {
   weights: NamedWeights;
 }
 
+/**
+ * Everything needed to continue a run exactly where it stopped (between two episodes). Plain data
+ * with typed arrays: `encodeOptimState` / `decodeOptimState` (src/optim) turn it into JSON and back
+ * bit for bit. The environment and networks are rebuilt from the spec and then overwritten.
+ */
+export interface ReinforceCheckpoint {
+  /** Episodes completed. */
+  episode: number;
+  policyParams: MlpArray[];
+  valueParams: MlpArray[] | null;
+  optState: OptimState;
+  valueOptState: OptimState | null;
+  runningMean: number | null;
+  /** Returns of the last (up to) 100 episodes. */
+  window: number[];
+  solvedAt: number | null;
+  rng: RngStateFull;
+}
+
 export interface ReinforceOptions {
   signal?: AbortSignal;
   onEvent?(e: EpisodeEvent): void;
+  /** Continue from a checkpoint of the same spec. */
+  resume?: ReinforceCheckpoint;
+  /** Receives a checkpoint (a deep copy) every `checkpointEveryMs` and after the last episode. */
+  onCheckpoint?(c: ReinforceCheckpoint): void | Promise<void>;
+  /** Default 5000 ms. */
+  checkpointEveryMs?: number;
   /** Yield to the event loop after this much work (default 20 ms), so an abort can land. */
   yieldEveryMs?: number;
 }
@@ -230,20 +255,51 @@ export async function runReinforce(
   const valueState: OptimState | null = value ? opt.init(value.params) : null;
 
   let runningMean: number | null = null;
-  const window: number[] = [];
-  let windowSum = 0;
+  let window: number[] = [];
   let solvedAt: number | null = null;
-  let lastYield = Date.now();
-  const yieldEvery = opts.yieldEveryMs ?? 20;
+  let rngNow = rng;
   let done = 0;
+  const r = opts.resume;
+  if (r) {
+    const copyInto = (dst: MlpArray[], src: ArrayLike<number>[]) => {
+      if (dst.length !== src.length || dst.some((d, i) => d.length !== src[i]!.length)) {
+        throw new Error('reinforce: the checkpoint does not match the spec (network shapes differ)');
+      }
+      dst.forEach((d, i) => d.set(src[i]!));
+    };
+    copyInto(policy.params, r.policyParams);
+    if (value) copyInto(value.params, r.valueParams ?? []);
+    Object.assign(optState, structuredClone(r.optState));
+    if (valueState && r.valueOptState) Object.assign(valueState, structuredClone(r.valueOptState));
+    runningMean = r.runningMean;
+    window = [...r.window];
+    solvedAt = r.solvedAt;
+    rngNow = createRng(0, r.rng);
+    done = r.episode;
+  }
+  const checkpoint = (): ReinforceCheckpoint => ({
+    episode: done,
+    policyParams: policy.params.map((p) => p.slice()),
+    valueParams: value ? value.params.map((p) => p.slice()) : null,
+    optState: structuredClone(optState),
+    valueOptState: valueState ? structuredClone(valueState) : null,
+    runningMean,
+    window: [...window],
+    solvedAt,
+    rng: rngNow.state(),
+  });
+  let lastYield = Date.now();
+  let lastCheckpoint = Date.now();
+  const yieldEvery = opts.yieldEveryMs ?? 20;
+  const checkpointEvery = opts.checkpointEveryMs ?? 5000;
   let status: ReinforceOutcome['status'] = 'succeeded';
 
-  for (let e = 1; e <= spec.episodes; e++) {
+  for (let e = done + 1; e <= spec.episodes; e++) {
     if (opts.signal?.aborted) {
       status = 'cancelled';
       break;
     }
-    const ep = rollout(env, policy, rng);
+    const ep = rollout(env, policy, rngNow);
     const T = ep.actions.length;
     const G = discountedReturns(ep.rewards, spec.gamma);
     const adv = new Float64Array(T);
@@ -273,9 +329,9 @@ export async function runReinforce(
 
     const ret = ep.rewards.reduce((s, r) => s + r, 0);
     window.push(ret);
-    windowSum += ret;
-    if (window.length > 100) windowSum -= window.shift()!;
-    const meanReturn100 = windowSum / window.length;
+    if (window.length > 100) window.shift();
+    // summed afresh each time so a resumed run reproduces it exactly
+    const meanReturn100 = window.reduce((a, b) => a + b, 0) / window.length;
     if (
       solvedAt === null &&
       env.solvedThreshold !== null &&
@@ -287,16 +343,21 @@ export async function runReinforce(
     done = e;
     opts.onEvent?.({ type: 'episode', episode: e, return: ret, length: T, entropy, meanReturn100 });
 
+    if (opts.onCheckpoint && Date.now() - lastCheckpoint >= checkpointEvery) {
+      await opts.onCheckpoint(checkpoint());
+      lastCheckpoint = Date.now();
+    }
     if (Date.now() - lastYield >= yieldEvery) {
       await new Promise<void>((resolve) => setImmediate(resolve));
       lastYield = Date.now();
     }
   }
+  if (opts.onCheckpoint) await opts.onCheckpoint(checkpoint());
 
   const weights: NamedWeights = {};
   namedWeights(policy, 'policy', weights);
   if (value) namedWeights(value, 'value', weights);
-  const meanReturn100 = window.length ? windowSum / window.length : 0;
+  const meanReturn100 = window.length ? window.reduce((a, b) => a + b, 0) / window.length : 0;
   return {
     status,
     result: {

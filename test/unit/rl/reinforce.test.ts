@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ReinforceJobSpec } from '../../../src/contracts/job-spec.js';
+import { decodeOptimState, encodeOptimState, type JsonSafe } from '../../../src/optim/state-codec.js';
 import { Bandit, GridWorld } from '../../../src/rl/envs/index.js';
 import {
   createMlp,
@@ -17,6 +18,7 @@ import {
   runReinforce,
   sampleCategorical,
   type EpisodeEvent,
+  type ReinforceCheckpoint,
   type ReinforceSpec,
 } from '../../../src/rl/reinforce.js';
 import { createRng } from '../../../src/rng/rng.js';
@@ -271,4 +273,27 @@ describe('REINFORCE spec shape', () => {
     const asRunner: ReinforceSpec = spec;
     expect(asRunner).toBeDefined();
   });
+});
+
+describe('REINFORCE checkpoints', () => {
+  for (const baseline of ['value', 'running_mean'] as const) {
+    it(`a run resumed from a JSON checkpoint continues exactly (baseline ${baseline})`, async () => {
+      const spec = cartpoleSpec({ episodes: 60, baseline, entropyCoef: 0.01, seed: 3 });
+      const eventsA: EpisodeEvent[] = [];
+      const saved = new Map<number, string>();
+      const a = await runReinforce(spec, {
+        onEvent: (e) => eventsA.push(e),
+        checkpointEveryMs: 0,
+        onCheckpoint: (c) => void saved.set(c.episode, JSON.stringify(encodeOptimState(c))),
+      });
+      expect(saved.get(60)).toBeDefined();
+      const resume = decodeOptimState<ReinforceCheckpoint>(JSON.parse(saved.get(25)!) as JsonSafe);
+      const eventsB: EpisodeEvent[] = [];
+      const b = await runReinforce(spec, { resume, onEvent: (e) => eventsB.push(e) });
+      expect(eventsB).toEqual(eventsA.slice(25));
+      expect(b.result.meanReturn100).toBe(a.result.meanReturn100);
+      for (const [name, w] of Object.entries(a.weights))
+        expect(Array.from(b.weights[name]!.data)).toEqual(Array.from(w.data));
+    });
+  }
 });
