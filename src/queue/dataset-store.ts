@@ -19,6 +19,7 @@ export interface DatasetInfo {
   id: string;
   object: 'dataset';
   name: string;
+  format: 'csv' | 'json' | null;
   rows: number;
   features: number;
   targets: number;
@@ -62,6 +63,7 @@ export function createDatasetStore(redis: Redis, keys: Keys) {
       id: h.id,
       object: 'dataset',
       name: h.name,
+      format: h.format === 'csv' || h.format === 'json' ? h.format : null,
       rows: Number(h.rows),
       features: Number(h.features),
       targets: Number(h.targets),
@@ -76,7 +78,8 @@ export function createDatasetStore(redis: Redis, keys: Keys) {
   }
 
   return {
-    async save(id: string, tenant: string, ds: StoredDataset): Promise<DatasetInfo> {
+    /** Store a parsed dataset; `upload` describes what was sent (format, size in bytes). */
+    async save(id: string, tenant: string, ds: StoredDataset, upload: { format?: 'csv' | 'json'; bytes?: number } = {}): Promise<DatasetInfo> {
       const x = f64Bytes(ds.x);
       const y = f64Bytes(ds.y);
       const sha256 = sha256Hex(Buffer.concat([Buffer.from(`${ds.rows}x${ds.features}:${ds.targets};`), x, y]));
@@ -88,10 +91,11 @@ export function createDatasetStore(redis: Redis, keys: Keys) {
         features: String(ds.features),
         targets: String(ds.targets),
         sha256,
-        bytes: String(x.length + y.length),
+        bytes: String(upload.bytes ?? x.length + y.length),
         labels: JSON.stringify(labelFacts(ds.y)),
         createdAt: new Date().toISOString(),
       };
+      if (upload.format) h.format = upload.format;
       if (ds.classes !== undefined) h.classes = String(ds.classes);
       if (ds.featureNames) h.featureNames = JSON.stringify(ds.featureNames);
       if (ds.targetNames) h.targetNames = JSON.stringify(ds.targetNames);
@@ -103,7 +107,7 @@ export function createDatasetStore(redis: Redis, keys: Keys) {
     async describe(id: string, tenant?: string): Promise<DatasetInfo | null> {
       const [idv, t] = await redis.hmget(keys.dataset(id), 'id', 'tenant');
       if (!idv || (tenant !== undefined && t !== tenant)) return null;
-      const fields = ['id', 'name', 'rows', 'features', 'targets', 'classes', 'featureNames', 'targetNames', 'labels', 'sha256', 'bytes', 'createdAt'];
+      const fields = ['id', 'name', 'format', 'rows', 'features', 'targets', 'classes', 'featureNames', 'targetNames', 'labels', 'sha256', 'bytes', 'createdAt'];
       const vals = await redis.hmget(keys.dataset(id), ...fields);
       const h: Record<string, string> = {};
       fields.forEach((f, i) => {

@@ -146,7 +146,9 @@ describe('GET /v1/jobs and /v1/jobs/{id}', () => {
       const seen: string[] = [];
       let after: string | null = null;
       for (;;) {
-        const page = (await t2.app.inject({ url: `/v1/jobs?limit=3${after ? `&after=${after}` : ''}` })).json();
+        const page: { data: { id: string }[]; hasMore: boolean; nextCursor: string | null } = (
+          await t2.app.inject({ url: `/v1/jobs?limit=3${after ? `&after=${after}` : ''}` })
+        ).json();
         seen.push(...page.data.map((j: { id: string }) => j.id));
         expect(page.data.length).toBeLessThanOrEqual(3);
         if (!page.hasMore) {

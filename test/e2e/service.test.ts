@@ -39,7 +39,7 @@ describe('npm start with a running Redis', () => {
     const spec = JSON.parse(readFileSync(join(REPO, 'examples/iris-mlp-adam.json'), 'utf8'));
     const created = await fetch(`${base}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(spec) });
     expect(created.status).toBe(201);
-    const job = await created.json();
+    const job = (await created.json()) as { id: string };
 
     const t0 = Date.now();
     const { events, closedByServer } = await readSse(`${base}/v1/jobs/${job.id}/events`, { timeoutMs: 60_000 });
@@ -52,16 +52,16 @@ describe('npm start with a running Redis', () => {
     expect(events.some((e) => e.event === 'progress')).toBe(true);
     console.log(`e2e iris job: ${events.length} events in ${seconds.toFixed(2)} s, loss ${end.result.loss}`);
 
-    const weights = await (await fetch(`${base}/v1/jobs/${job.id}/weights`)).json();
+    const weights = (await (await fetch(`${base}/v1/jobs/${job.id}/weights`)).json()) as { weights: Record<string, unknown>; shapes: Record<string, number[]> };
     expect(Object.keys(weights.weights)).toEqual(['0.weight', '0.bias', '2.weight', '2.bias']);
     expect(weights.shapes['0.weight']).toEqual([16, 4]);
 
     const iris = loadBuiltin('iris');
     const x: number[][] = [];
     for (let i = 0; i < iris.rows; i++) x.push(Array.from(iris.x.subarray(i * 4, i * 4 + 4)));
-    const pred = await (
+    const pred = (await (
       await fetch(`${base}/v1/jobs/${job.id}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputs: x }) })
-    ).json();
+    ).json()) as { outputs: number[][]; classes: number[] };
     const correct = pred.classes.filter((c: number, i: number) => c === iris.y[i]).length;
     const accuracy = correct / iris.rows;
     console.log(`e2e iris accuracy ${accuracy}`);

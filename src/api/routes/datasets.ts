@@ -1,45 +1,40 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import {
+  BuiltinDatasetListSchema,
+  CsvUploadQuerySchema,
+  DatasetDescriptionSchema,
+  DatasetIdSchema,
+  createDatasetSchemas,
+  type DatasetDescription,
+} from '../../contracts/dataset.js';
 import { ApiError, ProblemSchema } from '../../contracts/problem.js';
 import { DatasetError, listBuiltins, parseCsv, parseJsonDataset, type Dataset } from '../../data/index.js';
 import { newId } from '../../queue/ids.js';
+import type { DatasetInfo } from '../../queue/dataset-store.js';
 import type { AppDeps } from '../deps.js';
 import { tenantOf } from '../auth.js';
 
-export const DatasetInfoSchema = z
-  .object({
-    id: z.string().meta({ example: 'ds_0mif3k2a1x7d9q2zk4' }),
-    object: z.literal('dataset'),
-    name: z.string(),
-    rows: z.number().int(),
-    features: z.number().int(),
-    targets: z.number().int(),
-    classes: z.number().int().nullable(),
-    featureNames: z.array(z.string()).nullable(),
-    targetNames: z.array(z.string()).nullable(),
-    labels: z.object({ integer: z.boolean(), min: z.number(), max: z.number() }),
-    sha256: z.string(),
-    bytes: z.number().int(),
-    createdAt: z.string(),
-  })
-  .meta({ id: 'DatasetInfo' });
+const DatasetParamsSchema = z.object({ id: DatasetIdSchema });
 
-const UploadJsonSchema = z
-  .object({
-    x: z.array(z.array(z.number())).min(1),
-    y: z.union([z.array(z.number()), z.array(z.array(z.number()))]),
-    featureNames: z.array(z.string().max(256)).optional(),
-    targetNames: z.array(z.string().max(256)).optional(),
-  })
-  .strict()
-  .meta({ id: 'DatasetUpload' });
-
-const UploadQuerySchema = z.object({
-  target: z.string().min(1).max(4096).optional().meta({ description: 'CSV target column(s), comma-separated; default: the last column' }),
-  name: z.string().min(1).max(256).optional(),
-});
-
-const DatasetParamsSchema = z.object({ id: z.string().min(1).max(64) });
+/** The stored description in the contract's shape (optional fields omitted rather than null). */
+function describe(info: DatasetInfo): DatasetDescription {
+  return {
+    id: info.id,
+    object: 'dataset',
+    name: info.name,
+    ...(info.format ? { format: info.format } : {}),
+    rows: info.rows,
+    features: info.features,
+    targets: info.targets,
+    sha256: info.sha256,
+    bytes: info.bytes,
+    createdAt: info.createdAt,
+    ...(info.featureNames ? { featureNames: info.featureNames } : {}),
+    ...(info.targetNames ? { targetNames: info.targetNames } : {}),
+    labels: info.labels,
+  };
+}
 
 function datasetProblem(err: unknown): never {
   if (err instanceof DatasetError) {
@@ -51,6 +46,7 @@ function datasetProblem(err: unknown): never {
 
 export const datasetRoutes = (deps: AppDeps): FastifyPluginAsyncZod =>
   async function (app) {
+    const { DatasetUploadJsonSchema } = createDatasetSchemas(deps.limits);
     const parseLimits = {
       maxRows: deps.limits.maxDatasetRows,
       maxColumns: deps.limits.maxFeatures + deps.limits.maxTargets,
@@ -67,16 +63,17 @@ export const datasetRoutes = (deps: AppDeps): FastifyPluginAsyncZod =>
           description:
             '`Content-Type: text/csv`: a header row, every cell a number; `?target=<column>` names the target column(s) (default: the last). `application/json`: `{ "x": number[][], "y": number[] | number[][] }`.',
           consumes: ['application/json', 'text/csv'],
-          querystring: UploadQuerySchema,
-          body: z.union([z.string().meta({ description: 'CSV text' }), UploadJsonSchema]),
-          response: { 201: DatasetInfoSchema, 400: ProblemSchema, 413: ProblemSchema, 415: ProblemSchema },
+          querystring: CsvUploadQuerySchema,
+          body: z.union([z.string().describe('CSV text with a header row'), DatasetUploadJsonSchema]),
+          response: { 201: DatasetDescriptionSchema, 400: ProblemSchema, 413: ProblemSchema, 415: ProblemSchema },
         },
       },
       async (req, reply) => {
         const body = req.body;
         let ds: Dataset;
+        const csv = typeof body === 'string';
         try {
-          if (typeof body === 'string') {
+          if (csv) {
             const target = req.query.target?.includes(',') ? req.query.target.split(',').map((s) => s.trim()) : req.query.target;
             ds = parseCsv(body, { ...parseLimits, target, name: req.query.name ?? 'csv' });
           } else {
@@ -87,8 +84,9 @@ export const datasetRoutes = (deps: AppDeps): FastifyPluginAsyncZod =>
         }
         if (ds.features > deps.limits.maxFeatures)
           throw new ApiError('VALIDATION_ERROR', `the dataset has ${ds.features} features; the limit is ${deps.limits.maxFeatures}`);
-        const info = await deps.datasets.save(newId('ds'), tenantOf(req), ds);
-        return reply.code(201).header('location', `/v1/datasets/${info.id}`).send(info);
+        const bytes = Number(req.headers['content-length'] ?? 0) || undefined;
+        const info = await deps.datasets.save(newId('ds'), tenantOf(req), ds, { format: csv ? 'csv' : 'json', bytes });
+        return reply.code(201).header('location', `/v1/datasets/${info.id}`).send(describe(info));
       },
     );
 
@@ -98,24 +96,7 @@ export const datasetRoutes = (deps: AppDeps): FastifyPluginAsyncZod =>
         schema: {
           operationId: 'listBuiltinDatasets',
           summary: 'Built-in datasets with their shapes and task',
-          response: {
-            200: z.object({
-              data: z.array(
-                z.object({
-                  name: z.string(),
-                  rows: z.number().int(),
-                  features: z.number().int(),
-                  targets: z.number().int(),
-                  task: z.enum(['classification', 'regression']),
-                  classes: z.number().int().optional(),
-                  classNames: z.array(z.string()).optional(),
-                  featureNames: z.array(z.string()),
-                  targetNames: z.array(z.string()),
-                  description: z.string(),
-                }),
-              ),
-            }),
-          },
+          response: { 200: BuiltinDatasetListSchema },
         },
       },
       async () => ({ data: listBuiltins() }),
@@ -128,13 +109,13 @@ export const datasetRoutes = (deps: AppDeps): FastifyPluginAsyncZod =>
           operationId: 'getDataset',
           summary: "One dataset's description",
           params: DatasetParamsSchema,
-          response: { 200: DatasetInfoSchema, 404: ProblemSchema },
+          response: { 200: DatasetDescriptionSchema, 400: ProblemSchema, 404: ProblemSchema },
         },
       },
       async (req) => {
         const info = await deps.datasets.describe(req.params.id, tenantOf(req));
         if (!info) throw new ApiError('NOT_FOUND', `Dataset ${req.params.id} does not exist.`);
-        return info;
+        return describe(info);
       },
     );
 
@@ -146,7 +127,7 @@ export const datasetRoutes = (deps: AppDeps): FastifyPluginAsyncZod =>
           summary: 'Delete a dataset',
           description: 'Jobs already queued with it fail with DATA_ERROR when they start.',
           params: DatasetParamsSchema,
-          response: { 204: z.null(), 404: ProblemSchema },
+          response: { 204: z.null().describe('Deleted'), 400: ProblemSchema, 404: ProblemSchema },
         },
       },
       async (req, reply) => {
