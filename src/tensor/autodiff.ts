@@ -6,7 +6,7 @@
  * the sum of both paths' gradients). With `createGraph` the vjps are themselves recorded, so the
  * gradient can be differentiated again: that is how `hvp`, `hessian` and Newton's method work.
  */
-import { allocate } from './dtype.js';
+import { allocate, type FloatArray } from './dtype.js';
 import { add, cast, mul } from './ops/elementwise.js';
 import { sum } from './ops/reduce.js';
 import { reshape } from './ops/movement.js';
@@ -66,7 +66,7 @@ export function grad(output: Tensor, inputs: readonly Tensor[], opts: GradOption
   }
   const createGraph = opts.createGraph ?? false;
   const grads = accumulate(output, seed, new Set(inputs), createGraph);
-  const handed = new Set<Tensor>([seed]);
+  const handed = new Set<FloatArray>([seed.data]);
   return inputs.map((x) => {
     const g = grads.get(x);
     if (!g) return new Tensor(allocate(x.dtype, x.size), x.shape);
@@ -79,13 +79,14 @@ export function grad(output: Tensor, inputs: readonly Tensor[], opts: GradOption
  * through unchanged (add, reshape), so two inputs can receive the very same tensor, and an
  * in-place edit of one (clipping, weight decay) would silently change the other.
  */
-function unaliased(g: Tensor, handed: Set<Tensor>, createGraph: boolean): Tensor {
-  if (!handed.has(g)) {
-    handed.add(g);
+function unaliased(g: Tensor, handed: Set<FloatArray>, createGraph: boolean): Tensor {
+  // Compare storage, not tensor objects: reshape's vjp wraps the same buffer in a new tensor.
+  if (!handed.has(g.data)) {
+    handed.add(g.data);
     return g;
   }
   const copy = createGraph ? mul(g, 1) : new Tensor(g.data.slice(), g.shape);
-  handed.add(copy);
+  handed.add(copy.data);
   return copy;
 }
 
@@ -104,7 +105,7 @@ export function backward(loss: Tensor, gradOutput?: Tensor): void {
   }
   const seed = gradOutput ?? ones(loss.shape, loss.dtype);
   const grads = accumulate(loss, seed, leaves, false);
-  const handed = new Set<Tensor>([seed]);
+  const handed = new Set<FloatArray>([seed.data]);
   for (const leaf of leaves) {
     const g = grads.get(leaf);
     if (!g) continue;
