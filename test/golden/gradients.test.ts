@@ -56,6 +56,14 @@ import {
   kernels,
   type Kernels,
 } from '../../src/tensor/index.js';
+import {
+  computeLoss,
+  forwardDense,
+  penalty,
+  type LossName,
+  type NamedParam,
+  type Targets,
+} from '../../src/models/index.js';
 import { firstMismatch, kernelBackends } from '../helpers/gradcheck.js';
 
 interface Enc {
@@ -182,7 +190,47 @@ const BUILDERS: Record<string, Builder> = {
   },
 };
 
-function build(c: Case): { leaves: [string, Tensor][]; out: Tensor } {
+/** The same losses through the training code's module (src/models/losses.ts), as the trainer calls them. */
+const viaModule =
+  (name: LossName): Builder =>
+  (v, p, idx) => {
+    const targets: Targets =
+      name === 'cross_entropy'
+        ? { kind: 'classes', y: Int32Array.from(idx) }
+        : { kind: 'values', y: v.target };
+    return computeLoss(name, v.pred, targets, name === 'huber' ? P(p, 'delta') : undefined);
+  };
+const MODULE_BUILDERS: Record<string, Builder> = {
+  mse: viaModule('mse'),
+  l1: viaModule('mae'),
+  huber: viaModule('huber'),
+  bceLogits: viaModule('bce'),
+  crossEntropy: viaModule('cross_entropy'),
+};
+
+/**
+ * An MLP exactly as the trainer builds it: forwardDense (nn.Linear layers, one activation) + computeLoss +
+ * penalty (l1·Σ|W| + l2·ΣW² over weights only).
+ */
+BUILDERS.mlpModule = (v, p, idx) => {
+  const ps = [v.w1, v.b1, v.w2, v.b2, v.w3, v.b3];
+  const config = { type: 'mlp', hidden: [5, 3], activation: p.activation, dropout: 0 } as Parameters<
+    typeof forwardDense
+  >[0];
+  const out = forwardDense(config, ps, v.x);
+  const name = p.loss as LossName;
+  const targets: Targets =
+    name === 'cross_entropy' ? { kind: 'classes', y: Int32Array.from(idx) } : { kind: 'values', y: v.target };
+  const loss = computeLoss(name, out, targets, P(p, 'huberDelta'));
+  const named: NamedParam[] = ps.map((t, i) => ({ name: `p${i}`, tensor: t, isWeight: i % 2 === 0 }));
+  const pen = penalty(named, P(p, 'l1'), P(p, 'l2'));
+  return pen ? add(loss, pen) : loss;
+};
+
+function build(
+  c: Case,
+  builders: Record<string, Builder> = BUILDERS,
+): { leaves: [string, Tensor][]; out: Tensor } {
   const v: Inputs = {};
   const leaves: [string, Tensor][] = [];
   let idx: number[] = [];
@@ -195,7 +243,7 @@ function build(c: Case): { leaves: [string, Tensor][]; out: Tensor } {
     v[k] = t;
     if (e.grad) leaves.push([k, t]);
   }
-  const b = BUILDERS[c.op];
+  const b = builders[c.op];
   if (!b) throw new Error(`no builder for op ${c.op}`);
   return { leaves, out: b(v, c.params, idx) };
 }
@@ -221,9 +269,14 @@ describe.each(kernelBackends())(
       void name;
     });
 
+    const runs: [string, Case, Record<string, Builder>][] = [];
     for (const c of fixture.cases) {
-      it(c.name, () => {
-        const { leaves, out } = build(c);
+      runs.push([c.name, c, BUILDERS]);
+      if (MODULE_BUILDERS[c.op]) runs.push([`${c.name} [src/models/losses]`, c, MODULE_BUILDERS]);
+    }
+    for (const [title, c, builders] of runs) {
+      it(title, () => {
+        const { leaves, out } = build(c, builders);
         expect([...out.shape], `${c.name}: output shape`).toEqual(c.value.shape);
         expect(out.dtype).toBe('float64');
         expectClose(`${c.name} value`, out.data, decode(c.value));
