@@ -22,4 +22,5 @@ export {
   type MinimizeResult,
   type MinimizeOutcome,
   type MinimizeOptions,
+  type MinimizeCheckpoint,
 } from './minimize.js';

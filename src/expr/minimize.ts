@@ -63,9 +63,30 @@ export interface MinimizeOutcome {
   error: { code: 'DIVERGED' | 'INVALID_OBJECTIVE'; message: string } | null;
 }
 
+/**
+ * Where a run stands between two steps: enough to continue exactly (plain data with typed arrays;
+ * `encodeOptimState` / `decodeOptimState` of src/optim make it JSON and back bit for bit).
+ */
+export interface MinimizeCheckpoint {
+  /** Steps completed. */
+  step: number;
+  /** The iterate (Float32Array for float32 jobs). */
+  x: Float64Array | Float32Array;
+  /** The optimizer's state (first-order, Newton or L-BFGS). */
+  optState: unknown;
+  evaluations: number;
+  /** The last objective evaluation (reused when the next step starts at the same point). */
+  cache: { x: Float64Array; loss: number; grad: Float64Array } | null;
+}
+
 export interface MinimizeOptions {
   signal?: AbortSignal;
   onEvent?(e: MinimizeEvent): void;
+  /** Continue from a checkpoint of the same spec. */
+  resume?: MinimizeCheckpoint;
+  /** Receives a checkpoint (a copy) every `checkpointEveryMs` (default 5000) and at the end. */
+  onCheckpoint?(c: MinimizeCheckpoint): void | Promise<void>;
+  checkpointEveryMs?: number;
   /** Yield to the event loop after this much work (default 20 ms). */
   yieldEveryMs?: number;
 }
@@ -134,9 +155,32 @@ export async function runMinimize(spec: MinimizeSpec, opts: MinimizeOptions = {}
   const lbfgsState = opt.type === 'lbfgs' ? lbfgsInit() : null;
   const baseLr = opt.type === 'newton' ? null : (opt as { lr: number }).lr;
 
-  let lastYield = Date.now();
-  const yieldEvery = opts.yieldEveryMs ?? 20;
+  const optState: object = (firstState ?? newtonState ?? lbfgsState) as object;
   let k = 0;
+  if (opts.resume) {
+    const r = opts.resume;
+    if (r.x.length !== n)
+      throw new Error('minimize: the checkpoint does not match the spec (variable count differs)');
+    xs.set(r.x);
+    if (xs !== x) x.set(xs);
+    k = r.step;
+    evaluations = r.evaluations;
+    cache = r.cache
+      ? { x: Float64Array.from(r.cache.x), loss: r.cache.loss, grad: Float64Array.from(r.cache.grad) }
+      : null;
+    Object.assign(optState, structuredClone(r.optState));
+  }
+  const checkpoint = (step: number): MinimizeCheckpoint => ({
+    step,
+    x: xs.slice(),
+    optState: structuredClone(optState),
+    evaluations,
+    cache: cache ? { x: cache.x.slice(), loss: cache.loss, grad: cache.grad.slice() } : null,
+  });
+  let lastYield = Date.now();
+  let lastCheckpoint = Date.now();
+  const yieldEvery = opts.yieldEveryMs ?? 20;
+  const checkpointEvery = opts.checkpointEveryMs ?? 5000;
   let status: MinimizeOutcome['status'] = 'succeeded';
   let reportedEnd = false;
   const diverged = (value: number, g: Float64Array): MinimizeOutcome | null =>
@@ -202,6 +246,10 @@ export async function runMinimize(spec: MinimizeSpec, opts: MinimizeOptions = {}
       k++;
       break; // Newton / L-BFGS no longer move (converged to rounding, or every step rejected)
     }
+    if (opts.onCheckpoint && Date.now() - lastCheckpoint >= checkpointEvery) {
+      await opts.onCheckpoint(checkpoint(k + 1));
+      lastCheckpoint = Date.now();
+    }
     if (Date.now() - lastYield >= yieldEvery) {
       await new Promise<void>((resolve) => setImmediate(resolve));
       lastYield = Date.now();
@@ -212,6 +260,7 @@ export async function runMinimize(spec: MinimizeSpec, opts: MinimizeOptions = {}
   const bad = diverged(value, g);
   if (bad) return bad;
   const gradNorm = norm2(g);
+  if (opts.onCheckpoint) await opts.onCheckpoint(checkpoint(k));
   if (!reportedEnd)
     opts.onEvent?.({ type: 'progress', step: k, point: named(obj.variables, xs), value, gradNorm, lr: null });
 

@@ -10,9 +10,11 @@
 import { describe, expect, it } from 'vitest';
 import type { MinimizeJobSpec } from '../../../src/contracts/job-spec.js';
 import { ExprError } from '../../../src/expr/errors.js';
+import { decodeOptimState, encodeOptimState, type JsonSafe } from '../../../src/optim/state-codec.js';
 import {
   HESSIAN_MAX_VARIABLES,
   runMinimize,
+  type MinimizeCheckpoint,
   type MinimizeEvent,
   type MinimizeSpec,
 } from '../../../src/expr/minimize.js';
@@ -192,4 +194,60 @@ describe('minimize: curvature classification, errors and control', () => {
     const asRunner: MinimizeSpec = spec; // compile-time check: the runner reads the JobSpec's shape
     expect(asRunner).toBeDefined();
   });
+});
+
+describe('minimize checkpoints', () => {
+  const specs: Array<[string, MinimizeSpec]> = [
+    [
+      'adam',
+      rosenbrock(
+        {
+          type: 'adam',
+          lr: 0.01,
+          betas: [0.9, 0.999],
+          eps: 1e-8,
+          weightDecay: 0,
+          amsgrad: false,
+          maximize: false,
+        },
+        40,
+      ),
+    ],
+    ['newton', rosenbrock({ type: 'newton', damping: 1e-4, lineSearch: true, cgThreshold: 500 }, 12)],
+    [
+      'lbfgs',
+      rosenbrock(
+        {
+          type: 'lbfgs',
+          lr: 1,
+          maxIter: 3,
+          toleranceGrad: 1e-12,
+          toleranceChange: 1e-14,
+          historySize: 4,
+          lineSearchFn: 'strong_wolfe',
+        },
+        8,
+      ),
+    ],
+    ['sgd float32', { ...rosenbrock(sgd(1e-3, 0.9), 40), dtype: 'float32' }],
+  ];
+  for (const [name, spec] of specs) {
+    it(`${name}: resuming from a JSON checkpoint gives the uninterrupted run`, async () => {
+      const eventsA: MinimizeEvent[] = [];
+      const saved = new Map<number, string>();
+      const a = await runMinimize(spec, {
+        onEvent: (e) => eventsA.push(e),
+        checkpointEveryMs: 0,
+        onCheckpoint: (c) => void saved.set(c.step, JSON.stringify(encodeOptimState(c))),
+      });
+      const at = Math.floor(spec.steps / 2);
+      const resume = decodeOptimState<MinimizeCheckpoint>(JSON.parse(saved.get(at)!) as JsonSafe);
+      const eventsB: MinimizeEvent[] = [];
+      const b = await runMinimize(spec, { resume, onEvent: (e) => eventsB.push(e) });
+      expect(eventsB).toEqual(eventsA.slice(at));
+      const { durationMs: _a, ...ra } = a.result!;
+      const { durationMs: _b, ...rb } = b.result!;
+      expect(rb).toEqual(ra);
+    });
+  }
 });
