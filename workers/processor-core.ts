@@ -29,6 +29,9 @@ function configFromEnv(): ServiceConfig {
 export function createProcessor(loadTrainer: () => Promise<Trainer>) {
   let ready: Promise<RunJobDeps> | null = null;
   async function init(): Promise<RunJobDeps> {
+    // If the worker that forked us dies (even by SIGKILL) the IPC channel closes: exit too, so no
+    // orphaned child keeps training a job that another worker will take over.
+    if (process.send) process.once('disconnect', () => process.exit(1));
     const cfg = configFromEnv();
     const redis = createRedis(cfg.redisUrl, 'blocking');
     await waitReady(redis, 30_000);

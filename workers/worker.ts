@@ -6,6 +6,7 @@ import { createKeys } from '../src/queue/keys.js';
 import { createRedis, waitReady } from '../src/queue/redis.js';
 import { createHeartbeats } from '../src/queue/heartbeats.js';
 import { newId } from '../src/queue/ids.js';
+import { createJobStore } from '../src/queue/job-store.js';
 import type { TrainJobData } from '../src/queue/training-queue.js';
 import { CHILD_CONFIG_ENV, configToEnv } from './processor-core.js';
 
@@ -50,7 +51,16 @@ export async function startWorker(cfg: ServiceConfig, opts: StartWorkerOptions =
     workerForkOptions: { env: { ...process.env, [CHILD_CONFIG_ENV]: configToEnv(cfg) } },
   });
   worker.on('error', (err) => log(`worker error: ${err.message}`));
-  worker.on('failed', (job, err) => log(`job ${job?.id ?? '?'} failed in the worker: ${err.message}`));
+  const jobs = createJobStore(cmd, keys, cfg);
+  worker.on('failed', (job, err) => {
+    log(`job ${job?.id ?? '?'} failed in the worker: ${err.message}`);
+    // The processor finishes jobs itself; landing here means the sandbox died (crash, OOM, kill).
+    // BullMQ retries until attempts run out; then our record must say failed, not stay running.
+    if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) {
+      const message = `the training process died ${job.attemptsMade} time(s); last: ${err.message}`;
+      jobs.finish(job.data.jobId, '*', 'failed', { error: { code: 'WORKER_LOST', message } }).catch(() => {});
+    }
+  });
 
   await sub.subscribe(keys.cancelChannel);
   sub.on('message', (_channel, jobId: string) => {

@@ -14,9 +14,11 @@ export const stubTrainer: Trainer = {
     const epochs = spec.task === 'supervised' ? spec.training.epochs : 1;
     const features = dataset?.features ?? 1;
     const t0 = Date.now();
-    let step = 0;
+    const resume = opts.resume as { step: number; epoch: number } | undefined;
+    let step = resume?.step ?? 0;
     if (md.stubThrow) throw new Error(md.stubThrow);
-    for (let epoch = 1; epoch <= epochs; epoch++) {
+    opts.onEvent?.({ type: 'log', level: 'info', message: `pid ${process.pid}${resume ? ` resumed at epoch ${resume.epoch}` : ''}` });
+    for (let epoch = (resume?.epoch ?? 0) + 1; epoch <= epochs; epoch++) {
       for (let s = 0; s < steps; s++) {
         if (opts.signal?.aborted) return outcome('cancelled', step, features, t0);
         await new Promise((r) => setTimeout(r, stepMs));
@@ -24,7 +26,7 @@ export const stubTrainer: Trainer = {
         opts.onEvent?.({ type: 'progress', step, epoch, loss: 1 / step, lr: 0.1, gradNorm: 1 });
       }
       opts.onEvent?.({ type: 'epoch', epoch, loss: 1 / step, valLoss: null, metrics: { accuracy: epoch / epochs } });
-      if (opts.onCheckpoint && epoch % 2 === 0) await opts.onCheckpoint({ step, epoch });
+      if (opts.onCheckpoint && epoch % Number(md.stubCheckpointEvery ?? 2) === 0) await opts.onCheckpoint({ step, epoch });
     }
     if (md.stubFail) return { ...outcome('failed', step, features, t0), error: { code: 'DIVERGED', message: md.stubFail } };
     return outcome('succeeded', step, features, t0);

@@ -205,3 +205,23 @@ describe('worker path', () => {
     expect(w.statusCode).toBe(409);
   });
 });
+
+describe('crashes', () => {
+  test('a killed sandbox child is retried as attempt 2, which resumes from the checkpoint and succeeds', async () => {
+    const id = await create(spec({ stubSteps: '5', stubStepMs: '20', stubCheckpointEvery: '1' }, 8));
+    const page = async () => (await t.app.inject({ url: `/v1/jobs/${id}/events?limit=1000` })).json().data as Record<string, unknown>[];
+    const evs = await waitFor(page, (d) => d.some((e) => e.type === 'checkpoint' && (e.epoch as number) >= 2));
+    const pid = Number(/pid (\d+)/.exec(evs.find((e) => e.type === 'log')!.message as string)![1]);
+    process.kill(pid, 'SIGKILL');
+    const job = await waitFor(() => getJob(id), (j) => j.status === 'succeeded', 20_000);
+    expect(job.attempt).toBe(2);
+    const all = await page();
+    const resumed = all.find((e) => e.type === 'log' && e.attempt === 2 && /resumed at epoch (\d+)/.test(e.message as string));
+    expect(resumed).toBeDefined();
+    // Attempt 2 starts after the checkpointed epoch, not from scratch.
+    const firstEpoch2 = all.find((e) => e.type === 'epoch' && e.attempt === 2)!.epoch as number;
+    expect(firstEpoch2).toBeGreaterThan(2);
+    expect(all.at(-1)!.type).toBe('end');
+    expect(all.filter((e) => e.type === 'end')).toHaveLength(1);
+  });
+});
