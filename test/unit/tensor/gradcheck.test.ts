@@ -30,6 +30,7 @@ import {
   maximum,
   minimum,
   matmul,
+  linear,
   transpose,
   reshape,
   sum,
@@ -278,6 +279,27 @@ add1(
   'matmul chain x@W^T + b (a linear layer)',
   (x, w, b) => add(matmul(x, transpose(w)), b),
   (rng) => [randomTensor(rng, [4, 3]), randomTensor(rng, [2, 3]), randomTensor(rng, [2])],
+);
+
+add1(
+  'linear x·Wᵀ + b',
+  (x, w, b) => linear(x, w, b),
+  (rng) => [randomTensor(rng, [4, 3]), randomTensor(rng, [2, 3]), randomTensor(rng, [2])],
+);
+add1(
+  'linear without bias',
+  (x, w) => linear(x, w),
+  (rng) => [randomTensor(rng, [5, 3]), randomTensor(rng, [4, 3])],
+);
+add1(
+  'linear batched x [2,3,4]',
+  (x, w, b) => linear(x, w, b),
+  (rng) => [randomTensor(rng, [2, 3, 4]), randomTensor(rng, [2, 4]), randomTensor(rng, [2])],
+);
+add1(
+  'linear stacked with tanh (transB path to second order)',
+  (x, w1, w2) => linear(tanh(linear(x, w1)), w2),
+  (rng) => [randomTensor(rng, [3, 2]), randomTensor(rng, [3, 2]), randomTensor(rng, [2, 3])],
 );
 
 // ---------------------------------------------------------------- movement ops
