@@ -1,0 +1,42 @@
+# syntax=docker/dockerfile:1
+# Descent: one image for both roles. The API is the default command; docker-compose runs the
+# worker role from the same image with `npm run start:worker`'s command.
+#
+#   docker build -t descent .
+#   docker run -e REDIS_URL=redis://redis:6379 -p 8080:8080 descent
+ARG NODE_VERSION=20.20.2
+
+# --- 1. production dependencies only (tsx is one: the service runs its TypeScript directly) ---
+FROM node:${NODE_VERSION}-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+# --- 2. verify with the dev toolchain: the service and worker sources must typecheck ---
+FROM node:${NODE_VERSION}-bookworm-slim AS verify
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY workers ./workers
+RUN npx tsc -p tsconfig.build.json --noEmit && touch /app/.verified
+
+# --- 3. runtime: slim, non-root, no dev dependencies, no build tools ---
+FROM node:${NODE_VERSION}-bookworm-slim AS runtime
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=8080
+WORKDIR /app
+COPY --from=deps --chown=node:node /app/node_modules ./node_modules
+# Pulling the marker makes the runtime depend on a successful typecheck.
+COPY --from=verify /app/.verified /app/.verified
+COPY --chown=node:node package.json tsconfig.json ./
+COPY --chown=node:node src ./src
+COPY --chown=node:node workers ./workers
+USER node
+EXPOSE 8080
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
+  CMD node -e "fetch('http://127.0.0.1:' + (process.env.PORT || 8080) + '/healthz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
+# SIGTERM reaches node directly (exec form), which drains SSE clients and closes cleanly.
+CMD ["node", "--import", "tsx", "src/cli/api.ts"]
