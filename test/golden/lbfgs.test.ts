@@ -1,7 +1,9 @@
 /**
  * L-BFGS reproduces torch.optim.LBFGS (torch 1.13, float64) step by step, with and without the
- * strong-Wolfe line search, on Rosenbrock (2-D and 4-D) and a small L2-regularized logistic
- * regression. Fixtures: scripts/fixtures/lbfgs_fixtures.py → test/golden/fixtures/lbfgs.json.
+ * strong-Wolfe line search, on Rosenbrock (2-D and 4-D), a small L2-regularized logistic
+ * regression, Σ√(1 + x²) with a huge lr (the zoom phase's 10%-from-the-ends safeguard) and the
+ * unbounded −x + y² (the line search's 25-evaluation cap). Every step's parameters, returned loss,
+ * loss after the step and torch's func_evals / n_iter counters are compared. Fixtures: scripts/fixtures/lbfgs_fixtures.py → test/golden/fixtures/lbfgs.json.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -22,7 +24,7 @@ interface Step {
 }
 interface Case {
   name: string;
-  problem: 'rosenbrock' | 'logistic';
+  problem: 'rosenbrock' | 'logistic' | 'softabs' | 'linear_valley';
   options: {
     lr: number;
     maxIter: number;
@@ -55,6 +57,26 @@ const rosenbrock: LbfgsClosure = (x) => {
   }
   return { loss, grad };
 };
+
+/** Σ √(1 + x_i²), gradient x_i / √(1 + x_i²). */
+const softabs: LbfgsClosure = (x) => {
+  let loss = 0;
+  const grad = new Float64Array(x.length);
+  for (let i = 0; i < x.length; i++) {
+    const r = Math.sqrt(1 + x[i]! ** 2);
+    loss += r;
+    grad[i] = x[i]! / r;
+  }
+  return { loss, grad };
+};
+
+/** −x + y². */
+const linearValley: LbfgsClosure = (x) => ({
+  loss: -x[0]! + x[1]! ** 2,
+  grad: Float64Array.from([-1, 2 * x[1]!]),
+});
+
+const closures: Record<string, LbfgsClosure> = { rosenbrock, softabs, linear_valley: linearValley };
 
 /** mean(log(1 + e^z) − y z) + λ/2‖w‖², z = Xw + b; params [w…, b]. */
 function logistic(X: number[][], y: number[], lambda: number): LbfgsClosure {
@@ -89,7 +111,7 @@ describe('L-BFGS matches torch.optim.LBFGS (float64)', () => {
   for (const c of fixtures.cases) {
     it(`${c.name}: ${c.steps.length} × .step(), line search ${c.options.lineSearchFn ?? 'none'}`, () => {
       const closure =
-        c.problem === 'rosenbrock' ? rosenbrock : logistic(c.data!.X, c.data!.y, c.data!.lambda);
+        c.problem === 'logistic' ? logistic(c.data!.X, c.data!.y, c.data!.lambda) : closures[c.problem]!;
       const x = Float64Array.from(c.x0);
       const state = lbfgsInit();
       const opts = { ...c.options, maxEval: c.options.maxEval ?? undefined };
