@@ -6,6 +6,8 @@
  * value, and torch's gradients of Σ value ⊙ gradOutput with respect to every differentiable input.
  * Scalar cases go through `backward` (and `.grad`), the others through `grad(..., { gradOutput })`.
  *
+ * Second order: H·v by double backward against torch's (fixtures/grad_hvp.json), same tolerance.
+ *
  * Tolerance: |ours − torch| ≤ 1e-12·max(|ours|, |torch|) + 1e-14 for every value and gradient element.
  * Losses are written here with engine ops, as the brief defines them (mean reduction over all elements).
  */
@@ -88,6 +90,16 @@ interface Fixture {
 
 const fixture = JSON.parse(readFileSync(new URL('./fixtures/grad.json', import.meta.url), 'utf8')) as Fixture;
 
+/** Second order: for each case of grad.json (kinks excepted), v and torch's double-backward H·v per input. */
+interface HvpCase {
+  name: string;
+  v: Record<string, Enc>;
+  hv: Record<string, Enc>;
+}
+const hvpFixture = JSON.parse(readFileSync(new URL('./fixtures/grad_hvp.json', import.meta.url), 'utf8')) as {
+  cases: HvpCase[];
+};
+
 function num(v: number | string): number {
   if (typeof v === 'number') return v;
   if (v === 'Infinity') return Infinity;
@@ -120,10 +132,14 @@ const huber = (pred: Tensor, target: Tensor, delta: number): Tensor => {
 };
 /**
  * BCE with logits: mean(max(x, 0) − x·y + log(1 + exp(−|x|))). `maximum` splits the tie at x = 0, giving
- * torch's gradient σ(0) − y = ½ − y there (relu would give −y).
+ * torch's gradient σ(0) − y = ½ − y there (relu would give −y). Value and gradient match torch everywhere,
+ * but the second derivative does not at x = 0 exactly: autodiff sees |x|'' = 0 and sign(0) = 0 there and
+ * returns 0 instead of σ(0)(1 − σ(0)) = ¼. So second-order checks use the softplus form below.
  */
 const bceLogits = (x: Tensor, y: Tensor): Tensor =>
   mean(add(sub(maximum(x, 0), mul(x, y)), log(add(1, exp(neg(abs(x)))))));
+/** BCE with logits as mean(softplus(x) − x·y): smooth, so right to second order at x = 0 too. */
+const bceLogitsSmooth = (x: Tensor, y: Tensor): Tensor => mean(sub(softplus(x), mul(x, y)));
 /** Cross-entropy on logits [N, C] with class indices [N]: mean(−log_softmax(x)[i, y_i]). */
 const crossEntropy = (x: Tensor, index: number[]): Tensor => neg(mean(gather(logSoftmax(x, -1), index, -1)));
 
@@ -227,6 +243,12 @@ BUILDERS.mlpModule = (v, p, idx) => {
   return pen ? add(loss, pen) : loss;
 };
 
+/** As BUILDERS, with the smooth BCE form for second order (see bceLogits). */
+const HVP_BUILDERS: Record<string, Builder> = {
+  ...BUILDERS,
+  bceLogits: (v) => bceLogitsSmooth(v.pred, v.target),
+};
+
 function build(
   c: Case,
   builders: Record<string, Builder> = BUILDERS,
@@ -299,6 +321,35 @@ describe.each(kernelBackends())(
           if (g) expect([...g.shape], `${c.name}: grad ${name} shape`).toEqual(c.grads[name].shape);
           expectClose(`${c.name} d/d${name}`, got, want);
         });
+      });
+    }
+
+    // H·v = ∇ Σᵢ ⟨gᵢ, vᵢ⟩ with g = ∇ Σ value ⊙ gradOutput taken with createGraph (torch: vhp by double backward)
+    const byName = new Map(fixture.cases.map((c) => [c.name, c]));
+    const hvpRuns: [string, Case, HvpCase, Record<string, Builder>][] = [];
+    for (const h of hvpFixture.cases) {
+      const c = byName.get(h.name)!;
+      hvpRuns.push([`H·v ${h.name}`, c, h, c.op === 'bceLogits' ? HVP_BUILDERS : BUILDERS]);
+      if (MODULE_BUILDERS[c.op]) hvpRuns.push([`H·v ${h.name} [src/models/losses]`, c, h, MODULE_BUILDERS]);
+    }
+    for (const [title, c, h, builders] of hvpRuns) {
+      it(title, () => {
+        const { leaves, out } = build(c, builders);
+        const ts = leaves.map(([, t]) => t);
+        const F =
+          c.gradOutput === null
+            ? out
+            : sum(mul(out, tensor(decode(c.gradOutput), { shape: c.gradOutput.shape, dtype: 'float64' })));
+        const g = grad(F, ts, { createGraph: true });
+        let s: Tensor | null = null;
+        leaves.forEach(([name, t], i) => {
+          if (!g[i].requiresGrad) return;
+          const v = tensor(decode(h.v[name]), { shape: [...t.shape], dtype: 'float64' });
+          const term = sum(mul(g[i], v));
+          s = s === null ? term : add(s, term);
+        });
+        const hv = s === null ? ts.map((t) => new Float64Array(t.size)) : grad(s, ts).map((x) => x.data);
+        leaves.forEach(([name], i) => expectClose(`${c.name} (H·v)/${name}`, hv[i], decode(h.hv[name])));
       });
     }
   },
