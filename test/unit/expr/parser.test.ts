@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { show } from '../../../src/expr/ast.js';
 import { ExprError } from '../../../src/expr/errors.js';
 import { evaluate } from '../../../src/expr/evaluate.js';
@@ -165,5 +166,72 @@ describe('expression parser: refusals carry a position and a clear message', () 
       expect(() => parse(src)).toThrow(ExprError);
     }
     expect(g.pwned).toBeUndefined();
+  });
+});
+
+describe('expression parser: properties', () => {
+  it('any input either parses or throws ExprError (never another error)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 80 }), (src) => {
+        try {
+          parse(src);
+        } catch (e) {
+          expect(e).toBeInstanceOf(ExprError);
+          expect((e as ExprError).position).toBeGreaterThanOrEqual(0);
+          expect((e as ExprError).position).toBeLessThanOrEqual(src.length);
+        }
+      }),
+      { seed: 1, numRuns: 2000 },
+    );
+    const alphabet = fc.constantFrom(...'xy1.2e+-*/^(),; ab_`=[]'.split(''), 'exp', 'max', '**', '×');
+    fc.assert(
+      fc.property(fc.array(alphabet, { maxLength: 40 }), (parts) => {
+        const src = parts.join('');
+        try {
+          parse(src);
+        } catch (e) {
+          expect(e).toBeInstanceOf(ExprError);
+        }
+      }),
+      { seed: 2, numRuns: 3000 },
+    );
+  });
+
+  it('printing a tree fully parenthesized and parsing it back gives the same tree and value', () => {
+    const { node } = fc.letrec<{ node: string }>((tie) => ({
+      node: fc.oneof(
+        { depthSize: 'small', withCrossShrink: true },
+        fc.constantFrom('x', 'y', 'pi'),
+        fc.double({ min: 0, max: 100, noNaN: true }).map((v) => String(v)),
+        tie('node').map((a) => `-${a}`),
+        fc
+          .tuple(tie('node'), fc.constantFrom('+', '-', '*', '/', '^'), tie('node'))
+          .map(([a, op, b]) => `(${a} ${op} ${b})`),
+        fc
+          .tuple(fc.constantFrom('exp', 'sin', 'tanh', 'sigmoid', 'abs'), tie('node'))
+          .map(([f, a]) => `${f}(${a})`),
+        fc.tuple(tie('node'), tie('node')).map(([a, b]) => `max(${a}, ${b})`),
+      ),
+    }));
+    fc.assert(
+      fc.property(node, (src) => {
+        let first;
+        try {
+          first = parse(src);
+        } catch (e) {
+          // generated nesting can exceed the depth limit; that is the only acceptable refusal
+          expect((e as ExprError).message).toMatch(/nested too deeply/);
+          return;
+        }
+        const again = parse(show(first.ast));
+        expect(show(again.ast)).toBe(show(first.ast));
+        const env = new Map([
+          ['x', 0.7],
+          ['y', -1.3],
+        ]);
+        expect(Object.is(evaluate(again.ast, env), evaluate(first.ast, env))).toBe(true);
+      }),
+      { seed: 3, numRuns: 500 },
+    );
   });
 });
