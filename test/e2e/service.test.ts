@@ -7,9 +7,11 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+
+afterAll(stopAllServices);
 import { freePort, startRedis, uniquePrefix, type TestRedis } from '../helpers/redis.js';
 import { readSse } from '../helpers/sse-client.js';
-import { REPO, startService, until, type ServiceProcess } from '../helpers/service-process.js';
+import { REPO, startService, stopAllServices, until, type ServiceProcess } from '../helpers/service-process.js';
 import { parseSafetensors } from '../helpers/safetensors-parser.js';
 import { loadBuiltin } from '../../src/data/index.js';
 import { pingRedis } from '../../src/queue/redis.js';

@@ -15,12 +15,38 @@ export interface ServiceProcess {
  * Start the service the way a user does (`node --import tsx src/cli/start.ts`, which is what
  * `npm start` runs) and wait for its `listening on http://HOST:PORT` line.
  */
+const started = new Set<ChildProcess>();
+
+/**
+ * Kill whatever a test left running (a failed or timed-out test never reaches its own stop):
+ * each service runs in its own process group, so its workers and Redis go with it.
+ */
+export async function stopAllServices(): Promise<void> {
+  for (const proc of started) {
+    if (proc.exitCode !== null || proc.signalCode !== null) continue;
+    try {
+      process.kill(-proc.pid!, 'SIGTERM');
+    } catch {
+      /* gone */
+    }
+    await new Promise((r) => setTimeout(r, 3000));
+    try {
+      process.kill(-proc.pid!, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+  started.clear();
+}
+
 export async function startService(env: Record<string, string>, opts: { waitForListen?: boolean; timeoutMs?: number } = {}): Promise<ServiceProcess> {
   const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli/start.ts'], {
     cwd: REPO,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
+  started.add(proc);
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));
