@@ -96,6 +96,15 @@ interface HvpCase {
   v: Record<string, Enc>;
   hv: Record<string, Enc>;
 }
+/** A subset recomputed by torch in float32 from the float32 roundings of the inputs. */
+interface F32Case {
+  name: string;
+  value: Enc;
+  grads: Record<string, Enc>;
+}
+const f32Fixture = JSON.parse(readFileSync(new URL('./fixtures/grad_f32.json', import.meta.url), 'utf8')) as {
+  cases: F32Case[];
+};
 const hvpFixture = JSON.parse(readFileSync(new URL('./fixtures/grad_hvp.json', import.meta.url), 'utf8')) as {
   cases: HvpCase[];
 };
@@ -252,6 +261,7 @@ const HVP_BUILDERS: Record<string, Builder> = {
 function build(
   c: Case,
   builders: Record<string, Builder> = BUILDERS,
+  dtype: 'float32' | 'float64' = 'float64',
 ): { leaves: [string, Tensor][]; out: Tensor } {
   const v: Inputs = {};
   const leaves: [string, Tensor][] = [];
@@ -261,7 +271,7 @@ function build(
       idx = Array.from(decode(e));
       continue;
     }
-    const t = tensor(decode(e), { shape: e.shape, dtype: 'float64', requiresGrad: e.grad === true });
+    const t = tensor(decode(e), { shape: e.shape, dtype, requiresGrad: e.grad === true });
     v[k] = t;
     if (e.grad) leaves.push([k, t]);
   }
@@ -351,6 +361,35 @@ describe.each(kernelBackends())(
         const hv = s === null ? ts.map((t) => new Float64Array(t.size)) : grad(s, ts).map((x) => x.data);
         leaves.forEach(([name], i) => expectClose(`${c.name} (H·v)/${name}`, hv[i], decode(h.hv[name])));
       });
+    }
+
+    // float32: what the trainer runs with training.dtype = "float32". Torch float32 vs ours (JS computes each
+    // elementwise op in double and rounds once, so ours is usually the more accurate): |Δ| ≤ 2e-5·max + 1e-6.
+    for (const f of f32Fixture.cases) {
+      const c = byName.get(f.name)!;
+      const runs32: [string, Record<string, Builder>][] = [[`float32 ${f.name}`, BUILDERS]];
+      if (MODULE_BUILDERS[c.op]) runs32.push([`float32 ${f.name} [src/models/losses]`, MODULE_BUILDERS]);
+      for (const [title, builders] of runs32) {
+        it(title, () => {
+          const { leaves, out } = build(c, builders, 'float32');
+          expect(out.dtype).toBe('float32');
+          expect(out.data).toBeInstanceOf(Float32Array);
+          const close = (what: string, got: ArrayLike<number>, want: Float64Array): void => {
+            const m = firstMismatch(got, want, 2e-5, 1e-6);
+            expect(m, `${what}: element ${m?.index}: ours ${m?.got} vs torch ${m?.want}`).toBeNull();
+          };
+          close(`${f.name} float32 value`, out.data, decode(f.value));
+          const ts = leaves.map(([, t]) => t);
+          const grads =
+            c.gradOutput === null
+              ? grad(out, ts)
+              : grad(out, ts, { gradOutput: tensor(decode(c.gradOutput), { shape: c.gradOutput.shape }) });
+          leaves.forEach(([name], i) => {
+            expect(grads[i].dtype).toBe('float32');
+            close(`${f.name} float32 d/d${name}`, grads[i].data, decode(f.grads[name]));
+          });
+        });
+      }
     }
   },
 );
