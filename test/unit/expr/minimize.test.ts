@@ -8,7 +8,7 @@
  *   L-BFGS             strong Wolfe, 20 steps of ≤ 20 inner iterations
  */
 import { describe, expect, it } from 'vitest';
-import type { MinimizeJobSpec } from '../../../src/contracts/job-spec.js';
+import { JobSpecSchema, type MinimizeJobSpec } from '../../../src/contracts/job-spec.js';
 import { ExprError } from '../../../src/expr/errors.js';
 import { decodeOptimState, encodeOptimState, type JsonSafe } from '../../../src/optim/state-codec.js';
 import {
@@ -250,4 +250,32 @@ describe('minimize checkpoints', () => {
       expect(rb).toEqual(ra);
     });
   }
+});
+
+describe('minimize from a JobSpec', () => {
+  it('normalized specs run as they are: Newton on the built-in Rosenbrock, L-BFGS on an expression', async () => {
+    const newton = JobSpecSchema.parse({
+      task: 'minimize',
+      objective: { builtin: 'rosenbrock' },
+      start: { x: -1.5, y: 2 },
+      steps: 50,
+      optimizer: { type: 'newton' },
+    });
+    if (newton.task !== 'minimize') throw new Error('expected a minimize spec');
+    const a = await runMinimize(newton);
+    expect(a.result!.point.x).toBeCloseTo(1, 9);
+    expect(a.result!.classification).toBe('minimum');
+    const lbfgs = JobSpecSchema.parse({
+      task: 'minimize',
+      objective: 'x^2 + 3*(y - 1)^2 + x*y',
+      start: { x: 2, y: -1 },
+      steps: 5,
+      optimizer: { type: 'lbfgs', lineSearchFn: 'strong_wolfe' },
+    });
+    if (lbfgs.task !== 'minimize') throw new Error('expected a minimize spec');
+    const b = await runMinimize(lbfgs);
+    // ∇ = 0: 2x + y = 0, 6(y − 1) + x = 0 → y = 12/11, x = −6/11
+    expect(b.result!.point.x).toBeCloseTo(-6 / 11, 6);
+    expect(b.result!.point.y).toBeCloseTo(12 / 11, 6);
+  });
 });

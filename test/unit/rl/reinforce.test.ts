@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ReinforceJobSpec } from '../../../src/contracts/job-spec.js';
+import { JobSpecSchema, type ReinforceJobSpec } from '../../../src/contracts/job-spec.js';
 import { decodeOptimState, encodeOptimState, type JsonSafe } from '../../../src/optim/state-codec.js';
 import { Bandit, GridWorld } from '../../../src/rl/envs/index.js';
 import {
@@ -296,4 +296,20 @@ describe('REINFORCE checkpoints', () => {
         expect(Array.from(b.weights[name]!.data)).toEqual(Array.from(w.data));
     });
   }
+});
+
+describe('REINFORCE from a JobSpec', () => {
+  it('the schema defaults (Adam lr 0.01, running mean, [32] tanh, γ 0.99, float32, seed 0) solve CartPole', async () => {
+    const spec = JobSpecSchema.parse({ task: 'reinforce', env: { type: 'cartpole' }, episodes: 1000 });
+    if (spec.task !== 'reinforce') throw new Error('expected a reinforce spec');
+    const controller = new AbortController();
+    const out = await runReinforce(spec, {
+      signal: controller.signal,
+      onEvent: (e) => {
+        if (e.episode >= 100 && e.meanReturn100 >= 195) controller.abort();
+      },
+    });
+    expect(out.result.solvedAtEpisode).not.toBeNull();
+    expect(out.result.meanReturn100).toBeGreaterThanOrEqual(195);
+  }, 120_000);
 });
