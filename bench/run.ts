@@ -49,11 +49,34 @@ function hasTorch(): string | null {
   }
 }
 
+interface Failure {
+  failed: true;
+  system: string;
+  error: string;
+}
+
+function isFailure(r: Result | Failure): r is Failure {
+  return (r as Failure).failed === true;
+}
+
 interface Job {
   system: string;
   cmd: string;
   args: string[];
   env?: NodeJS.ProcessEnv;
+}
+
+/** One BLAS thread, and OpenBLAS left to detect this CPU itself: OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset in the child only. */
+function blasEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    OPENBLAS_NUM_THREADS: '1',
+    OMP_NUM_THREADS: '1',
+    MKL_NUM_THREADS: '1',
+  };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  return env;
 }
 
 function jobsFor(w: string, torch: boolean): Job[] {
@@ -62,19 +85,22 @@ function jobsFor(w: string, torch: boolean): Job[] {
   const jobs: Job[] = [];
   if (systems.includes('descent')) {
     const ms = w === 'sgemm' || w === 'dgemm' ? ['kernel'] : w === 'W4' ? ['train'] : modes;
+    // Same environment as the PyTorch child: the native tier calls the same system OpenBLAS.
     for (const m of ms)
       jobs.push({
         system: 'descent',
         cmd: node,
         args: [...tsx, join(here, 'descent/workloads.ts'), w, m, seconds],
+        env: blasEnv(),
       });
   }
   if (systems.includes('pytorch') && torch) {
-    // One thread, and OpenBLAS left to detect this CPU itself: OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset in this child only.
-    const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
-    delete env.OPENBLAS_CORETYPE;
-    delete env.OPENBLAS_L2_SIZE;
-    jobs.push({ system: 'pytorch', cmd: PY, args: [join(here, 'torch/workloads.py'), w, seconds], env });
+    jobs.push({
+      system: 'pytorch',
+      cmd: PY,
+      args: [join(here, 'torch/workloads.py'), w, seconds],
+      env: blasEnv(),
+    });
   }
   for (const b of ['wasm', 'cpu']) {
     if (!systems.includes(`tfjs-${b}`) || w === 'dgemm') continue; // tfjs has no float64
@@ -87,7 +113,7 @@ function jobsFor(w: string, torch: boolean): Job[] {
   return jobs;
 }
 
-function runJob(j: Job): Result | { error: string; system: string; failed: true } {
+function runJob(j: Job): Result | Failure {
   const r = spawnSync(j.cmd, j.args, {
     cwd: root,
     env: j.env ?? process.env,
@@ -133,7 +159,7 @@ for (const w of WORKLOADS.filter((x) => only.includes(x))) {
   for (const j of jobsFor(w, torchVersion !== null)) {
     process.stderr.write(`${w} ${j.system} ${j.args.slice(-2).join(' ')} … `);
     const r = runJob(j);
-    if ('failed' in r) {
+    if (isFailure(r)) {
       process.stderr.write(`FAILED: ${r.error}\n`);
       lines.push(
         `| ${w} | ${j.system} | failed: ${r.error.slice(0, 120)} | | | ${peers.map(() => '').join(' | ')} |`,

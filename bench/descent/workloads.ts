@@ -166,7 +166,7 @@ function viaLoop(w: string): Rate {
       ? gatherBatch(data, Int32Array.from(order).sort(), 0, batch, spec.training.dtype, spec.loss)
       : null;
   const t = timed(() => {
-    if (pos + batch > data.rows) {
+    if (!full && pos + batch > data.rows) {
       order = permutation(data.rows, rng);
       pos = 0;
     }

@@ -1,8 +1,90 @@
-import type { Kernels } from '../types.js';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FloatArray, Kernels } from '../types.js';
+
+/** What native/descent_blas.c exports. */
+interface BlasAddon {
+  matmul(
+    a: FloatArray,
+    b: FloatArray,
+    c: FloatArray,
+    m: number,
+    n: number,
+    k: number,
+    ta: boolean,
+    tb: boolean,
+    acc: boolean,
+  ): void;
+  setThreads(n: number): void;
+  getThreads(): number;
+  config(): string;
+}
 
 /**
- * The optional OpenBLAS backend (Tier 2). Not built yet: always null, so selection falls through to wasm.
+ * Below this many flops (2·m·n·k) a GEMM goes to the fallback: OpenBLAS's per-call setup (~1 µs) costs more
+ * than the wasm kernel's whole run on tiny shapes (W3's 32×13·13×64). Measured with bench/kernels.ts.
  */
-export function createNativeKernels(_fallback: Kernels): Kernels | null {
+const NATIVE_MIN_FLOPS = 2 * 32 * 32 * 32;
+
+/** Where the addon is: $DESCENT_NATIVE_ADDON, else native/build/descent_blas.node above this file. */
+function addonPath(): string | null {
+  const env = process.env.DESCENT_NATIVE_ADDON;
+  if (env) return existsSync(env) ? env : null;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 8; i++) {
+    const p = join(dir, 'native', 'build', 'descent_blas.node');
+    if (existsSync(p)) return p;
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
   return null;
+}
+
+let addon: BlasAddon | null | undefined;
+
+function loadAddon(): BlasAddon | null {
+  if (addon === undefined) {
+    addon = null;
+    const p = addonPath();
+    if (p) {
+      try {
+        addon = createRequire(import.meta.url)(p) as BlasAddon;
+        const threads = Number(process.env.DESCENT_BLAS_THREADS ?? 1);
+        addon.setThreads(Number.isInteger(threads) && threads > 0 ? threads : 1);
+      } catch {
+        addon = null;
+      }
+    }
+  }
+  return addon;
+}
+
+/**
+ * The optional OpenBLAS backend (Tier 2, built by `npm install` when a compiler and libopenblas are
+ * present): matmul by cblas_?gemm/?gemv straight on the JS typed arrays (no copies), everything else and
+ * tiny products by `fallback` (the wasm backend). Null when the addon is not built or fails to load.
+ */
+export function createNativeKernels(fallback: Kernels, opts: { minFlops?: number } = {}): Kernels | null {
+  const blas = loadAddon();
+  if (!blas) return null;
+  const minFlops = opts.minFlops ?? NATIVE_MIN_FLOPS;
+  return {
+    name: 'native',
+    matmul(a, b, c, m, n, k, transA, transB, accumulate) {
+      if (2 * m * n * k < minFlops) fallback.matmul(a, b, c, m, n, k, transA, transB, accumulate);
+      else blas.matmul(a, b, c, m, n, k, transA, transB, accumulate);
+    },
+    binary: (op, a, b, out) => fallback.binary(op, a, b, out),
+    binaryRow: (op, a, row, out, rows, cols) => fallback.binaryRow(op, a, row, out, rows, cols),
+    sumRows: (a, out, rows, cols) => fallback.sumRows(a, out, rows, cols),
+  };
+}
+
+/** The addon's OpenBLAS configuration string, or null when the native tier is absent. */
+export function nativeInfo(): { config: string; threads: number } | null {
+  const blas = loadAddon();
+  return blas ? { config: blas.config().trim(), threads: blas.getThreads() } : null;
 }

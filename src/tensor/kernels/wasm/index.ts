@@ -15,6 +15,21 @@ export interface WasmKernels extends Kernels {
   free(arr: FloatArray): void;
   /** Bytes copied into and out of wasm memory so far (to check the copies don't eat the gain). */
   readonly copiedBytes: number;
+
+  /**
+   * A zeroed array for an op's result. Inside {@link WasmKernels.scope} it is carved from a bump arena in
+   * wasm memory (no GC work, and every kernel then reads it in place); outside a scope it is an ordinary
+   * JS typed array. The engine's `allocate()` can route through this.
+   */
+  allocate(dtype: 'float32' | 'float64', length: number): FloatArray;
+
+  /**
+   * Run `fn`; every array {@link WasmKernels.allocate} hands out during it is reclaimed when it returns
+   * (scopes nest). Nothing allocated inside may be used afterwards: copy out what must survive (a
+   * training step's parameters and optimizer state live outside the scope, so a step fits). With
+   * `DESCENT_ARENA_POISON=1` reclaimed memory is filled with NaN so an escaping array shows up at once.
+   */
+  scope<T>(fn: () => T): T;
 }
 
 const OP: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3 };
@@ -34,9 +49,25 @@ export interface WasmThresholds {
   elementwiseMin?: number;
 }
 
+/** Arena chunks are at least this big; a larger request gets a chunk of its own size class. */
+const CHUNK_BYTES = 8 << 20;
+/** Below this many elements a plain JS array is cheaper than an arena slot (and scalars stay JS). */
+const ARENA_MIN_ELEMENTS = 16;
+
+interface Chunk {
+  ptr: number;
+  bytes: number;
+}
+
 class WasmKernelsImpl implements WasmKernels {
   readonly name = 'wasm';
   copiedBytes = 0;
+  /** Arena chunks (reused across scopes), the current chunk index, and the bump offset in it. */
+  private readonly chunks: Chunk[] = [];
+  private chunk = -1;
+  private offset = 0;
+  private depth = 0;
+  private readonly poison = process.env.DESCENT_ARENA_POISON === '1';
   private scratchPtr = 0;
   private scratchBytes = 0;
   private workF32 = 0;
@@ -69,6 +100,62 @@ class WasmKernelsImpl implements WasmKernels {
   free(arr: FloatArray): void {
     if (!this.rt.owns(arr)) return;
     this.rt.freeBytes(arr.byteOffset, Math.max(arr.byteLength, 1));
+  }
+
+  allocate(dtype: 'float32' | 'float64', length: number): FloatArray {
+    if (this.depth === 0 || length < ARENA_MIN_ELEMENTS) {
+      return dtype === 'float64' ? new Float64Array(length) : new Float32Array(length);
+    }
+    const es = dtype === 'float64' ? 8 : 4;
+    const bytes = Math.ceil((length * es) / 64) * 64;
+    let c = this.chunks[this.chunk];
+    if (!c || this.offset + bytes > c.bytes) {
+      // Next chunk that fits (chunks are kept across scopes, so a steady loop stops allocating).
+      let i = this.chunk + 1;
+      while (i < this.chunks.length && this.chunks[i].bytes < bytes) i++;
+      if (i >= this.chunks.length) {
+        const size = Math.max(CHUNK_BYTES, bytes);
+        this.chunks.push({ ptr: this.rt.allocBytes(size), bytes: size });
+        i = this.chunks.length - 1;
+      } else if (i > this.chunk + 1) {
+        // Move the fitting chunk forward so chunk order stays the order of use.
+        const [fit] = this.chunks.splice(i, 1);
+        this.chunks.splice(this.chunk + 1, 0, fit);
+        i = this.chunk + 1;
+      }
+      this.chunk = i;
+      this.offset = 0;
+      c = this.chunks[i];
+    }
+    const ptr = c.ptr + this.offset;
+    this.offset += bytes;
+    const arr = dtype === 'float64' ? new Float64Array(this.rt.sab, ptr, length) : new Float32Array(this.rt.sab, ptr, length);
+    arr.fill(0);
+    return arr;
+  }
+
+  scope<T>(fn: () => T): T {
+    const chunk = this.chunk;
+    const offset = this.offset;
+    this.depth++;
+    try {
+      return fn();
+    } finally {
+      this.depth--;
+      if (this.poison) this.poisonFrom(chunk, offset);
+      this.chunk = chunk;
+      this.offset = offset;
+    }
+  }
+
+  private poisonFrom(chunk: number, offset: number): void {
+    const f32 = this.rt.f32;
+    for (let i = Math.max(chunk, 0); i <= this.chunk; i++) {
+      const c = this.chunks[i];
+      const start = i === chunk ? c.ptr + offset : c.ptr;
+      const end = i === this.chunk ? c.ptr + this.offset : c.ptr + c.bytes;
+      f32.fill(Number.NaN, start >>> 2, end >>> 2);
+    }
   }
 
   /** A scratch region of at least `bytes`, reused across calls (grown by doubling). */
