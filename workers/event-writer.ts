@@ -45,7 +45,13 @@ export function createEventWriter(opts: {
   function sendProgress(ev: JobEvent & { type: 'progress' }) {
     lastProgressAt = Date.now();
     pending = null;
-    append(ev, { epoch: ev.epoch, epochs: opts.epochs, step: ev.step, totalSteps: opts.totalSteps, loss: ev.loss });
+    append(ev, {
+      epoch: ev.epoch,
+      epochs: opts.epochs,
+      step: ev.step,
+      totalSteps: opts.totalSteps,
+      loss: ev.loss,
+    });
   }
 
   const finite = (v: number | null | undefined) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
@@ -54,14 +60,29 @@ export function createEventWriter(opts: {
     onEvent(e: TrainEventLike) {
       const base = { jobId, attempt, time: now() };
       if (e.type === 'progress') {
-        const ev = { type: 'progress' as const, ...base, step: e.step, epoch: e.epoch, loss: finite(e.loss), lr: finite(e.lr), gradNorm: finite(e.gradNorm) };
+        const ev = {
+          type: 'progress' as const,
+          ...base,
+          step: e.step,
+          epoch: e.epoch,
+          loss: finite(e.loss),
+          lr: finite(e.lr),
+          gradNorm: finite(e.gradNorm),
+        };
         if (Date.now() - lastProgressAt >= opts.progressEveryMs) sendProgress(ev);
         else pending = ev;
       } else if (e.type === 'epoch') {
         if (pending) sendProgress(pending);
         const metrics: Record<string, number | null> = {};
         for (const [k, v] of Object.entries(e.metrics ?? {})) metrics[k] = finite(v);
-        append({ type: 'epoch', ...base, epoch: e.epoch, loss: finite(e.loss), valLoss: finite(e.valLoss), metrics });
+        append({
+          type: 'epoch',
+          ...base,
+          epoch: e.epoch,
+          loss: finite(e.loss),
+          valLoss: finite(e.valLoss),
+          metrics,
+        });
       } else if (e.type === 'log') {
         append({ type: 'log', ...base, level: e.level, message: e.message });
       }

@@ -46,7 +46,11 @@ export function createProcessor(loadTrainer: () => Promise<Trainer>) {
       log: (m) => console.error(m),
     };
   }
-  return async function process(job: SandboxedJob, _token?: string, signal?: AbortSignal): Promise<RunJobResult> {
+  return async function process(
+    job: SandboxedJob,
+    _token?: string,
+    signal?: AbortSignal,
+  ): Promise<RunJobResult> {
     ready ??= init().catch((err) => {
       ready = null;
       throw err;

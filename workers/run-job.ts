@@ -1,4 +1,10 @@
-import { createJobSpecSchema, dataShapeOf, estimateJob, outputWidth, type JobSpec } from '../src/contracts/job-spec.js';
+import {
+  createJobSpecSchema,
+  dataShapeOf,
+  estimateJob,
+  outputWidth,
+  type JobSpec,
+} from '../src/contracts/job-spec.js';
 import type { Limits } from '../src/contracts/limits.js';
 import { loadBuiltin, parseJsonDataset, type Dataset } from '../src/data/index.js';
 import type { DatasetStore } from '../src/queue/dataset-store.js';
@@ -42,7 +48,11 @@ async function loadData(spec: JobSpec, tenant: string, datasets: DatasetStore): 
     if (spec.data.builtin) return loadBuiltin(spec.data.builtin);
     if (spec.data.inline) return parseJsonDataset(spec.data.inline, { name: 'inline' });
     const ds = await datasets.load(spec.data.datasetId!, tenant);
-    if (!ds) throw new JobFailure('DATA_ERROR', `dataset ${spec.data.datasetId} no longer exists; upload it again and resubmit`);
+    if (!ds)
+      throw new JobFailure(
+        'DATA_ERROR',
+        `dataset ${spec.data.datasetId} no longer exists; upload it again and resubmit`,
+      );
     return ds;
   } catch (err) {
     if (err instanceof JobFailure) throw err;
@@ -58,7 +68,8 @@ function totalSteps(spec: JobSpec, ds: Dataset | null): number {
     targets: ds.targets,
     labels: { integer: true, min: 0, max: ds.classes ? ds.classes - 1 : 1 },
   };
-  return estimateJob(spec, ds.rows, ds.features, outputWidth(spec.loss, shape, spec.model.classes)).totalSteps;
+  return estimateJob(spec, ds.rows, ds.features, outputWidth(spec.loss, shape, spec.model.classes))
+    .totalSteps;
 }
 
 /**
@@ -69,7 +80,11 @@ function totalSteps(spec: JobSpec, ds: Dataset | null): number {
  * Never throws for a job-level problem: those end the job `failed`; only infrastructure errors
  * (Redis gone) escape, so BullMQ retries the job later.
  */
-export async function runJob(data: unknown, signal: AbortSignal | undefined, deps: RunJobDeps): Promise<RunJobResult> {
+export async function runJob(
+  data: unknown,
+  signal: AbortSignal | undefined,
+  deps: RunJobDeps,
+): Promise<RunJobResult> {
   const parsed = TrainJobDataSchema.safeParse(data);
   if (!parsed.success) throw new Error(`bad queue payload: ${parsed.error.message}`);
   const { jobId, tenant } = parsed.data;
@@ -106,7 +121,10 @@ export async function runJob(data: unknown, signal: AbortSignal | undefined, dep
     const specResult = createJobSpecSchema(deps.limits).safeParse(JSON.parse(hash.spec));
     if (!specResult.success) {
       const first = specResult.error.issues[0];
-      return await fail('INVALID_SPEC', `stored spec no longer validates: /${first.path.join('/')} ${first.message}`);
+      return await fail(
+        'INVALID_SPEC',
+        `stored spec no longer validates: /${first.path.join('/')} ${first.message}`,
+      );
     }
     const spec = specResult.data;
     let dataset: Dataset | null;
@@ -163,14 +181,21 @@ export async function runJob(data: unknown, signal: AbortSignal | undefined, dep
     if (writer.stale) return { jobId, status: 'skipped', attempt };
 
     // A cancel request wins even if the last step finished: the user asked to stop.
-    const status = controller.signal.aborted || (await jobs.status(jobId)) === 'cancelling' ? 'cancelled' : outcome.status;
+    const status =
+      controller.signal.aborted || (await jobs.status(jobId)) === 'cancelling' ? 'cancelled' : outcome.status;
     if (status === 'succeeded') {
       const weights = encodeSafetensors(outcome.weights, { jobId, format: 'pt' });
-      await jobs.finish(jobId, attempt, 'succeeded', { result: outcome.result, weights, weightsSha256: sha256Hex(weights) });
+      await jobs.finish(jobId, attempt, 'succeeded', {
+        result: outcome.result,
+        weights,
+        weightsSha256: sha256Hex(weights),
+      });
     } else if (status === 'cancelled') {
       await jobs.finish(jobId, attempt, 'cancelled', {});
     } else {
-      await jobs.finish(jobId, attempt, 'failed', { error: outcome.error ?? { code: 'FAILED', message: 'training failed' } });
+      await jobs.finish(jobId, attempt, 'failed', {
+        error: outcome.error ?? { code: 'FAILED', message: 'training failed' },
+      });
     }
     return { jobId, status, attempt };
   } finally {

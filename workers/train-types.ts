@@ -13,7 +13,14 @@ export type TrainEventLike =
 
 export interface TrainOutcomeLike {
   status: 'succeeded' | 'cancelled' | 'failed';
-  result: { loss: number; valLoss: number | null; metrics: Record<string, number>; parameters: number; durationMs: number; steps: number } | null;
+  result: {
+    loss: number;
+    valLoss: number | null;
+    metrics: Record<string, number>;
+    parameters: number;
+    durationMs: number;
+    steps: number;
+  } | null;
   error: { code: string; message: string } | null;
   weights: NamedWeights;
   state?: unknown;

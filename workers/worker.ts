@@ -37,7 +37,13 @@ export async function startWorker(cfg: ServiceConfig, opts: StartWorkerOptions =
   await Promise.all([waitReady(connection, 30_000), waitReady(sub, 30_000), waitReady(cmd, 30_000)]);
 
   const id = newId('job').replace('job_', 'w_');
-  const info = { id, pid: process.pid, host: hostname(), backend: opts.backend ?? 'unknown', startedAt: new Date().toISOString() };
+  const info = {
+    id,
+    pid: process.pid,
+    host: hostname(),
+    backend: opts.backend ?? 'unknown',
+    startedAt: new Date().toISOString(),
+  };
   const heartbeats = createHeartbeats(cmd, keys, cfg.heartbeatMs);
 
   const worker = new Worker<TrainJobData>(cfg.queueName, opts.processorFile ?? DEFAULT_PROCESSOR, {

@@ -1,7 +1,13 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
 import type { AppDeps } from './deps.js';
 import { registerErrorHandling } from './errors.js';
 import { registerAuth } from './auth.js';
@@ -34,10 +40,14 @@ export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promi
   registerErrorHandling(app);
 
   // CSV uploads arrive as text; the dataset route parses them with src/data.
-  app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string', bodyLimit: deps.cfg.datasetBodyLimit }, (_req, body, done) =>
+  app.addContentTypeParser(
+    ['text/csv', 'text/plain'],
+    { parseAs: 'string', bodyLimit: deps.cfg.datasetBodyLimit },
+    (_req, body, done) => done(null, body),
+  );
+  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_req, body, done) =>
     done(null, body),
   );
-  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   await app.register(swagger, {
     openapi: {
@@ -47,7 +57,9 @@ export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promi
         description: 'Self-hostable training service: POST a job, stream its progress, fetch the weights.',
         version: '1.0.0',
       },
-      components: deps.cfg.apiKeys.size ? { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } } : {},
+      components: deps.cfg.apiKeys.size
+        ? { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } }
+        : {},
     },
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,

@@ -29,7 +29,10 @@ export function registerAuth(app: FastifyInstance, deps: AppDeps): void {
     const tenant = m ? deps.cfg.apiKeys.get(m[1].trim()) : undefined;
     if (!tenant) {
       reply.header('www-authenticate', 'Bearer');
-      return sendProblem(reply, problem('UNAUTHORIZED', m ? 'Unknown API key.' : 'Send Authorization: Bearer <key>.'));
+      return sendProblem(
+        reply,
+        problem('UNAUTHORIZED', m ? 'Unknown API key.' : 'Send Authorization: Bearer <key>.'),
+      );
     }
     req.tenant = tenant;
   });

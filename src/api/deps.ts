@@ -13,7 +13,11 @@ import { createTailer, type Tailer } from '../queue/tailer.js';
 import type { NamedWeights } from '../queue/safetensors.js';
 
 /** `predict` of src/models, injected so the API layer can be tested without the engine. */
-export type PredictFn = (spec: JobSpec, weights: NamedWeights, inputs: number[][]) => { outputs: number[][]; classes?: number[] };
+export type PredictFn = (
+  spec: JobSpec,
+  weights: NamedWeights,
+  inputs: number[][],
+) => { outputs: number[][]; classes?: number[] };
 
 /** Everything a route touches, built once per process and closed on shutdown. */
 export interface AppDeps {
@@ -51,7 +55,11 @@ export async function createDeps(
   const blocking = createRedis(cfg.redisUrl, 'blocking');
   const bull = createRedis(cfg.redisUrl, 'command', { maxRetriesPerRequest: 1 });
   try {
-    await Promise.all([waitReady(redis, readyTimeoutMs), waitReady(blocking, readyTimeoutMs), waitReady(bull, readyTimeoutMs)]);
+    await Promise.all([
+      waitReady(redis, readyTimeoutMs),
+      waitReady(blocking, readyTimeoutMs),
+      waitReady(bull, readyTimeoutMs),
+    ]);
   } catch (err) {
     redis.disconnect();
     blocking.disconnect();

@@ -29,17 +29,23 @@ export function problemFor(err: FastifyError | Error): { problem: Problem; log: 
   if (hasZodFastifySchemaValidationErrors(err)) {
     const where = (err as FastifyError).validationContext ?? 'body';
     const errors = err.validation.map((v) => ({
-      path: where === 'body' ? v.instancePath || '/' : `/${where}${v.instancePath === '/' ? '' : v.instancePath}`,
+      path:
+        where === 'body' ? v.instancePath || '/' : `/${where}${v.instancePath === '/' ? '' : v.instancePath}`,
       message: v.message ?? 'invalid',
     }));
     const first = errors[0];
     return {
-      problem: problem('VALIDATION_ERROR', `The ${where} is invalid: ${first.path} ${first.message}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ''}`, errors),
+      problem: problem(
+        'VALIDATION_ERROR',
+        `The ${where} is invalid: ${first.path} ${first.message}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ''}`,
+        errors,
+      ),
       log: false,
     };
   }
   const fe = err as FastifyError;
-  if (isResponseSerializationError(fe as never)) return { problem: problem('INTERNAL', 'The server could not produce its response.'), log: true };
+  if (isResponseSerializationError(fe as never))
+    return { problem: problem('INTERNAL', 'The server could not produce its response.'), log: true };
   if (fe.code && FASTIFY_CODES[fe.code]) {
     const code = FASTIFY_CODES[fe.code];
     const detail =
@@ -48,10 +54,13 @@ export function problemFor(err: FastifyError | Error): { problem: Problem; log: 
         : fe.message;
     return { problem: problem(code, detail), log: false };
   }
-  if (isRedisUnavailable(err)) return { problem: problem('UNAVAILABLE', 'Redis is unreachable; try again shortly.'), log: true };
-  if (err instanceof SyntaxError) return { problem: problem('VALIDATION_ERROR', `Malformed body: ${err.message}`), log: false };
+  if (isRedisUnavailable(err))
+    return { problem: problem('UNAVAILABLE', 'Redis is unreachable; try again shortly.'), log: true };
+  if (err instanceof SyntaxError)
+    return { problem: problem('VALIDATION_ERROR', `Malformed body: ${err.message}`), log: false };
   const status = typeof fe.statusCode === 'number' ? fe.statusCode : 500;
-  if (status >= 400 && status < 500) return { problem: problem(codeForStatus(status), fe.message), log: false };
+  if (status >= 400 && status < 500)
+    return { problem: problem(codeForStatus(status), fe.message), log: false };
   return { problem: problem('INTERNAL', 'Internal error; it has been logged.'), log: true };
 }
 
@@ -61,5 +70,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
     if (log) req.log.error({ err }, 'request failed');
     return sendProblem(reply, p);
   });
-  app.setNotFoundHandler((req, reply) => sendProblem(reply, problem('NOT_FOUND', `No route ${req.method} ${req.url.split('?')[0]}`)));
+  app.setNotFoundHandler((req, reply) =>
+    sendProblem(reply, problem('NOT_FOUND', `No route ${req.method} ${req.url.split('?')[0]}`)),
+  );
 }

@@ -14,15 +14,38 @@ export function downsampleIndices(n: number, max: number | undefined): number[] 
  * loss, lr, gradNorm, time) and carry the validation loss of the latest finished epoch; epoch events
  * give the per-epoch table. Only the latest attempt counts: a retried run starts its history over.
  */
-export function buildMetrics(jobId: string, attempt: number, events: StoredEvent[], maxPoints?: number): JobMetrics {
-  const latest = events.reduce((a, e) => (e.type === 'progress' || e.type === 'epoch' ? Math.max(a, e.attempt) : a), 0) || attempt;
-  const rows: { step: number; epoch: number; loss: number | null; lr: number | null; gradNorm: number | null; valLoss: number | null; time: string }[] = [];
+export function buildMetrics(
+  jobId: string,
+  attempt: number,
+  events: StoredEvent[],
+  maxPoints?: number,
+): JobMetrics {
+  const latest =
+    events.reduce((a, e) => (e.type === 'progress' || e.type === 'epoch' ? Math.max(a, e.attempt) : a), 0) ||
+    attempt;
+  const rows: {
+    step: number;
+    epoch: number;
+    loss: number | null;
+    lr: number | null;
+    gradNorm: number | null;
+    valLoss: number | null;
+    time: string;
+  }[] = [];
   const epochs: JobMetrics['epochs'] = { epoch: [], loss: [], valLoss: [], metrics: {} };
   let lastVal: number | null = null;
   for (const e of events) {
     if (e.attempt !== latest) continue;
     if (e.type === 'progress') {
-      rows.push({ step: e.step, epoch: e.epoch, loss: e.loss, lr: e.lr, gradNorm: e.gradNorm, valLoss: lastVal, time: e.time });
+      rows.push({
+        step: e.step,
+        epoch: e.epoch,
+        loss: e.loss,
+        lr: e.lr,
+        gradNorm: e.gradNorm,
+        valLoss: lastVal,
+        time: e.time,
+      });
     } else if (e.type === 'epoch') {
       lastVal = e.valLoss ?? null;
       const i = epochs.epoch.length;

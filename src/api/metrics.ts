@@ -19,8 +19,16 @@ export function createMetrics(deps: AppDeps) {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   });
-  const jobsCreated = new Counter({ name: 'descent_jobs_created_total', help: 'Jobs created', registers: [registry] });
-  const sseClients = new Gauge({ name: 'descent_sse_clients', help: 'Open SSE connections', registers: [registry] });
+  const jobsCreated = new Counter({
+    name: 'descent_jobs_created_total',
+    help: 'Jobs created',
+    registers: [registry],
+  });
+  const sseClients = new Gauge({
+    name: 'descent_sse_clients',
+    help: 'Open SSE connections',
+    registers: [registry],
+  });
   new Gauge({
     name: 'descent_queue_jobs',
     help: 'BullMQ jobs by state',

@@ -6,7 +6,8 @@ import { buildApp } from './app.js';
 import { createDeps, type AppDeps, type PredictFn } from './deps.js';
 
 /** src/models' predict, adapted to the API's signature (the normalized JobSpec holds model and loss). */
-export const predictWithModels: PredictFn = (spec, weights, inputs) => modelPredict(spec as never, weights, inputs);
+export const predictWithModels: PredictFn = (spec, weights, inputs) =>
+  modelPredict(spec as never, weights, inputs);
 
 export interface RunningApi {
   app: FastifyInstance;
@@ -19,9 +20,14 @@ export interface RunningApi {
  * Open the dependencies, build the app, bind HOST:PORT and log the one line users and scripts wait
  * for: `listening on http://HOST:PORT`.
  */
-export async function startApi(cfg: ServiceConfig, opts: { host: string; port: number; logger?: boolean }): Promise<RunningApi> {
+export async function startApi(
+  cfg: ServiceConfig,
+  opts: { host: string; port: number; logger?: boolean },
+): Promise<RunningApi> {
   const deps = await createDeps(cfg, limitsFromEnv(process.env), { predict: predictWithModels });
-  const app = await buildApp(deps, { logger: opts.logger ? { level: process.env.LOG_LEVEL ?? 'warn' } : false });
+  const app = await buildApp(deps, {
+    logger: opts.logger ? { level: process.env.LOG_LEVEL ?? 'warn' } : false,
+  });
   await app.listen({ host: opts.host, port: opts.port });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : opts.port;

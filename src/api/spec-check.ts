@@ -12,13 +12,20 @@ import {
 import type { AppDeps } from './deps.js';
 
 /** Shape of the data a spec trains on: from the spec (built-in, inline) or the uploaded dataset. */
-export async function resolveDataShape(deps: AppDeps, spec: JobSpec, tenant: string): Promise<DataShape | null> {
+export async function resolveDataShape(
+  deps: AppDeps,
+  spec: JobSpec,
+  tenant: string,
+): Promise<DataShape | null> {
   if (spec.task !== 'supervised') return null;
   const known = dataShapeOf(spec.data);
   if (known) return known;
   const id = spec.data.datasetId!;
   const info = await deps.datasets.describe(id, tenant);
-  if (!info) throw new ApiError('VALIDATION_ERROR', `data.datasetId ${id} does not exist`, [{ path: '/data/datasetId', message: `dataset ${id} not found` }]);
+  if (!info)
+    throw new ApiError('VALIDATION_ERROR', `data.datasetId ${id} does not exist`, [
+      { path: '/data/datasetId', message: `dataset ${id} not found` },
+    ]);
   return { rows: info.rows, features: info.features, targets: info.targets, labels: info.labels };
 }
 
@@ -30,7 +37,12 @@ export async function checkSpec(deps: AppDeps, spec: JobSpec, tenant: string): P
   const shape = await resolveDataShape(deps, spec, tenant);
   if (spec.task === 'supervised' && shape && spec.data.datasetId) {
     const issues = dataIssues(spec, shape, deps.limits);
-    if (issues.length) throw new ApiError('VALIDATION_ERROR', `The body is invalid: ${issues[0].message}`, issuesFromZod(issues));
+    if (issues.length)
+      throw new ApiError(
+        'VALIDATION_ERROR',
+        `The body is invalid: ${issues[0].message}`,
+        issuesFromZod(issues),
+      );
   }
   if (spec.task === 'supervised' && shape) {
     return estimateJob(spec, shape.rows, shape.features, outputWidth(spec.loss, shape, spec.model.classes));

@@ -48,7 +48,20 @@ export async function ensureRedis(url: string, dataDir = resolve('data/redis')):
   }
   mkdirSync(dataDir, { recursive: true });
   const bind = host === 'localhost' ? '127.0.0.1' : host.replace(/^\[|\]$/g, '');
-  const args = ['--port', String(port), '--bind', bind, '--appendonly', 'yes', '--dir', dataDir, '--maxmemory-policy', 'noeviction', '--save', ''];
+  const args = [
+    '--port',
+    String(port),
+    '--bind',
+    bind,
+    '--appendonly',
+    'yes',
+    '--dir',
+    dataDir,
+    '--maxmemory-policy',
+    'noeviction',
+    '--save',
+    '',
+  ];
   if (u.password) args.push('--requirepass', decodeURIComponent(u.password));
   const proc = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'inherit'], detached: false });
   let exited = false;
@@ -58,7 +71,9 @@ export async function ensureRedis(url: string, dataDir = resolve('data/redis')):
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline && !exited) {
     if (await pingRedis(url, 500)) {
-      console.log(`started redis-server on ${bind}:${port} (append-only, data in ${dataDir}); it stops with this process`);
+      console.log(
+        `started redis-server on ${bind}:${port} (append-only, data in ${dataDir}); it stops with this process`,
+      );
       return {
         started: proc,
         async stop() {
@@ -73,5 +88,7 @@ export async function ensureRedis(url: string, dataDir = resolve('data/redis')):
     await new Promise((r) => setTimeout(r, 100));
   }
   if (!exited) proc.kill('SIGKILL');
-  throw new Error(`redis-server did not come up on port ${port} (is the port taken by something that is not Redis?)`);
+  throw new Error(
+    `redis-server did not come up on port ${port} (is the port taken by something that is not Redis?)`,
+  );
 }

@@ -57,7 +57,9 @@ async function main() {
     if (stopping) return;
     stopping = true;
     console.log(`${signal}: shutting down`);
-    const exits = [...workers].map((w) => new Promise((r) => (w.exitCode !== null || w.signalCode !== null ? r(null) : w.once('exit', r))));
+    const exits = [...workers].map(
+      (w) => new Promise((r) => (w.exitCode !== null || w.signalCode !== null ? r(null) : w.once('exit', r))),
+    );
     for (const w of workers) w.kill('SIGTERM');
     await api.close().catch(() => {});
     const grace = Number(env.DESCENT_SHUTDOWN_GRACE_MS ?? 10_000) + 2000;

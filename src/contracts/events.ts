@@ -72,7 +72,14 @@ export const JobEventSchema = z
 
 export type JobEvent = z.infer<typeof JobEventSchema>;
 export type JobEventType = JobEvent['type'];
-export const EVENT_TYPES: readonly JobEventType[] = ['status', 'progress', 'epoch', 'checkpoint', 'log', 'end'];
+export const EVENT_TYPES: readonly JobEventType[] = [
+  'status',
+  'progress',
+  'epoch',
+  'checkpoint',
+  'log',
+  'end',
+];
 
 /** An event as a JSON page lists it: the payload plus its stream id. */
 export const StoredEventSchema = z
@@ -83,7 +90,9 @@ export type StoredEvent = { id: string } & JobEvent;
 
 export const EventPageSchema = z
   .object({
-    data: z.array(z.record(z.string(), z.unknown())).meta({ description: 'StoredEvent objects: { id, type, jobId, attempt, time, … }' }),
+    data: z
+      .array(z.record(z.string(), z.unknown()))
+      .meta({ description: 'StoredEvent objects: { id, type, jobId, attempt, time, … }' }),
     hasMore: z.boolean(),
     nextCursor: z.string().nullable(),
   })

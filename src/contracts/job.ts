@@ -1,7 +1,14 @@
 import { z } from 'zod';
 
 /** Every state a job can be in. `succeeded`, `failed` and `cancelled` are terminal. */
-export const JobStatusSchema = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelling', 'cancelled']);
+export const JobStatusSchema = z.enum([
+  'queued',
+  'running',
+  'succeeded',
+  'failed',
+  'cancelling',
+  'cancelled',
+]);
 export type JobStatus = z.infer<typeof JobStatusSchema>;
 
 export const TERMINAL_STATUSES: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled'];
@@ -12,7 +19,9 @@ export function isTerminal(status: JobStatus): boolean {
 }
 
 /** Ids are opaque, prefixed, never bare digits and never contain `:` (BullMQ and our keys rely on it). */
-export const JobIdSchema = z.string().regex(/^job_[0-9a-z]{8,40}$/, 'expected a job id such as job_0mif3k2a1x7d9q2zk4');
+export const JobIdSchema = z
+  .string()
+  .regex(/^job_[0-9a-z]{8,40}$/, 'expected a job id such as job_0mif3k2a1x7d9q2zk4');
 
 export const JobProgressSchema = z
   .object({
@@ -34,7 +43,10 @@ export const JobResultSchema = z
     durationMs: z.number(),
     steps: z.number().int().optional(),
     epochs: z.number().int().optional(),
-    stoppedEarly: z.string().optional().describe('Why training ended before its last epoch (early stopping).'),
+    stoppedEarly: z
+      .string()
+      .optional()
+      .describe('Why training ended before its last epoch (early stopping).'),
     sensitivity: z
       .object({
         features: z.array(z.string()),
@@ -45,10 +57,16 @@ export const JobResultSchema = z
       })
       .nullable()
       .optional()
-      .describe('Input sensitivity over the validation rows (training rows when there is no validation split).'),
+      .describe(
+        'Input sensitivity over the validation rows (training rows when there is no validation split).',
+      ),
     curvature: z
       .object({
-        maxEigenvalue: z.number().describe('Largest Hessian eigenvalue of the training loss (power iteration on Hessian-vector products).'),
+        maxEigenvalue: z
+          .number()
+          .describe(
+            'Largest Hessian eigenvalue of the training loss (power iteration on Hessian-vector products).',
+          ),
         powerIterations: z.number().int(),
         minEigenvalue: z.number().nullable(),
         conditionNumber: z.number().nullable(),
@@ -83,7 +101,9 @@ export const JobSchema = z
     createdAt: z.string(),
     startedAt: z.string().nullable(),
     finishedAt: z.string().nullable(),
-    spec: z.record(z.string(), z.unknown()).meta({ description: 'The normalized JobSpec, defaults filled in' }),
+    spec: z
+      .record(z.string(), z.unknown())
+      .meta({ description: 'The normalized JobSpec, defaults filled in' }),
     progress: JobProgressSchema.nullable(),
     result: JobResultSchema.nullable(),
     error: JobErrorSchema.nullable(),
@@ -103,7 +123,8 @@ export const JobListSchema = z
   .meta({ id: 'JobList' });
 export type JobList = z.infer<typeof JobListSchema>;
 
-const intFromQuery = (min: number, max: number, dflt: number) => z.coerce.number().int().min(min).max(max).default(dflt);
+const intFromQuery = (min: number, max: number, dflt: number) =>
+  z.coerce.number().int().min(min).max(max).default(dflt);
 
 export const ListJobsQuerySchema = z.object({
   status: JobStatusSchema.optional(),
@@ -133,7 +154,9 @@ export const JobMetricsSchema = z
     loss: z.array(z.number().nullable()),
     lr: z.array(z.number().nullable()),
     gradNorm: z.array(z.number().nullable()),
-    valLoss: z.array(z.number().nullable()).meta({ description: 'validation loss of the latest finished epoch at that row' }),
+    valLoss: z
+      .array(z.number().nullable())
+      .meta({ description: 'validation loss of the latest finished epoch at that row' }),
     time: z.array(z.string()),
     epochs: z
       .object({
@@ -153,7 +176,9 @@ export const WeightsJsonSchema = z
     jobId: z.string(),
     dtype: z.enum(['float32', 'float64']),
     shapes: z.record(z.string(), z.array(z.number().int())),
-    weights: z.record(z.string(), z.unknown()).meta({ description: 'parameter name → nested number arrays (torch state_dict names)' }),
+    weights: z
+      .record(z.string(), z.unknown())
+      .meta({ description: 'parameter name → nested number arrays (torch state_dict names)' }),
   })
   .meta({ id: 'Weights' });
 

@@ -32,7 +32,12 @@ export const ProblemIssueSchema = z
 /** RFC 9457 problem details, as every error response of the API. */
 export const ProblemSchema = z
   .object({
-    type: z.string().meta({ description: 'URI naming the problem type', example: 'https://descent.dev/problems/validation-error' }),
+    type: z
+      .string()
+      .meta({
+        description: 'URI naming the problem type',
+        example: 'https://descent.dev/problems/validation-error',
+      }),
     title: z.string(),
     status: z.number().int(),
     code: ErrorCodeSchema,
@@ -94,9 +99,16 @@ export function problem(code: ErrorCode, detail: string, errors?: ProblemIssue[]
 }
 
 /** Turn zod issues into problem issues with JSON Pointer paths (`['optimizer','lr']` → `/optimizer/lr`). */
-export function issuesFromZod(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>, base = ''): ProblemIssue[] {
+export function issuesFromZod(
+  issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>,
+  base = '',
+): ProblemIssue[] {
   return issues.map((i) => ({
-    path: base + (i.path.length === 0 ? '' : '/' + i.path.map((p) => String(p).replace(/~/g, '~0').replace(/\//g, '~1')).join('/')) || '/',
+    path:
+      base +
+        (i.path.length === 0
+          ? ''
+          : '/' + i.path.map((p) => String(p).replace(/~/g, '~0').replace(/\//g, '~1')).join('/')) || '/',
     message: i.message,
   }));
 }

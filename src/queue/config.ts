@@ -50,7 +50,8 @@ export function parseApiKeys(raw: string | undefined): Map<string, string> {
     const trimmed = pair.trim();
     if (!trimmed) continue;
     const i = trimmed.indexOf(':');
-    if (i <= 0 || i === trimmed.length - 1) throw new Error(`DESCENT_API_KEYS entries must be tenant:key, got "${trimmed}"`);
+    if (i <= 0 || i === trimmed.length - 1)
+      throw new Error(`DESCENT_API_KEYS entries must be tenant:key, got "${trimmed}"`);
     map.set(trimmed.slice(i + 1), trimmed.slice(0, i));
   }
   return map;

@@ -79,10 +79,17 @@ export function createDatasetStore(redis: Redis, keys: Keys) {
 
   return {
     /** Store a parsed dataset; `upload` describes what was sent (format, size in bytes). */
-    async save(id: string, tenant: string, ds: StoredDataset, upload: { format?: 'csv' | 'json'; bytes?: number } = {}): Promise<DatasetInfo> {
+    async save(
+      id: string,
+      tenant: string,
+      ds: StoredDataset,
+      upload: { format?: 'csv' | 'json'; bytes?: number } = {},
+    ): Promise<DatasetInfo> {
       const x = f64Bytes(ds.x);
       const y = f64Bytes(ds.y);
-      const sha256 = sha256Hex(Buffer.concat([Buffer.from(`${ds.rows}x${ds.features}:${ds.targets};`), x, y]));
+      const sha256 = sha256Hex(
+        Buffer.concat([Buffer.from(`${ds.rows}x${ds.features}:${ds.targets};`), x, y]),
+      );
       const h: Record<string, string> = {
         id,
         tenant,
@@ -107,7 +114,21 @@ export function createDatasetStore(redis: Redis, keys: Keys) {
     async describe(id: string, tenant?: string): Promise<DatasetInfo | null> {
       const [idv, t] = await redis.hmget(keys.dataset(id), 'id', 'tenant');
       if (!idv || (tenant !== undefined && t !== tenant)) return null;
-      const fields = ['id', 'name', 'format', 'rows', 'features', 'targets', 'classes', 'featureNames', 'targetNames', 'labels', 'sha256', 'bytes', 'createdAt'];
+      const fields = [
+        'id',
+        'name',
+        'format',
+        'rows',
+        'features',
+        'targets',
+        'classes',
+        'featureNames',
+        'targetNames',
+        'labels',
+        'sha256',
+        'bytes',
+        'createdAt',
+      ];
       const vals = await redis.hmget(keys.dataset(id), ...fields);
       const h: Record<string, string> = {};
       fields.forEach((f, i) => {

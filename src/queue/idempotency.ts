@@ -16,7 +16,8 @@ export function canonicalJson(v: unknown): string {
   return JSON.stringify(v) ?? 'null';
 }
 
-export type ClaimResult = { kind: 'new' } | { kind: 'same'; jobId: string } | { kind: 'conflict'; jobId: string };
+export type ClaimResult =
+  { kind: 'new' } | { kind: 'same'; jobId: string } | { kind: 'conflict'; jobId: string };
 
 /**
  * `Idempotency-Key` records: key → { jobId, bodyHash }, kept apart from the job (which may be
@@ -32,7 +33,9 @@ export function createIdempotency(redis: Redis, keys: Keys, ttlMs: number) {
       if (ok === 'OK') return { kind: 'new' };
       const prev = JSON.parse((await redis.get(k)) ?? '{}') as { jobId?: string; bodyHash?: string };
       if (!prev.jobId) return { kind: 'new' };
-      return prev.bodyHash === bodyHash ? { kind: 'same', jobId: prev.jobId } : { kind: 'conflict', jobId: prev.jobId };
+      return prev.bodyHash === bodyHash
+        ? { kind: 'same', jobId: prev.jobId }
+        : { kind: 'conflict', jobId: prev.jobId };
     },
     /** Forget a claim whose job could not be created, so a retry with the same key can succeed. */
     async release(tenant: string, key: string): Promise<void> {

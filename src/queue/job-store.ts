@@ -64,7 +64,11 @@ export function hashToJob(h: Record<string, string>): Job {
  * The job records: our own Redis hash per job (state lives here, not only in BullMQ), its event
  * stream, its weights and checkpoint, and a per-tenant newest-first index.
  */
-export function createJobStore(redis: Redis, keys: Keys, cfg: Pick<ServiceConfig, 'streamMaxLen' | 'retentionMs'>) {
+export function createJobStore(
+  redis: Redis,
+  keys: Keys,
+  cfg: Pick<ServiceConfig, 'streamMaxLen' | 'retentionMs'>,
+) {
   defineScripts(redis);
   const maxlen = cfg.streamMaxLen;
 
@@ -140,12 +144,23 @@ export function createJobStore(redis: Redis, keys: Keys, cfg: Pick<ServiceConfig
 
     /** Worker side: take the job for a new attempt (see START_JOB). */
     async start(id: string): Promise<{ verdict: StartVerdict; attempt: number }> {
-      const [verdict, attempt] = await redis.descentStartJob(keys.job(id), keys.events(id), new Date().toISOString(), maxlen, id);
+      const [verdict, attempt] = await redis.descentStartJob(
+        keys.job(id),
+        keys.events(id),
+        new Date().toISOString(),
+        maxlen,
+        id,
+      );
       return { verdict: verdict as StartVerdict, attempt: Number(attempt) };
     },
 
     /** Worker side: append one event of `attempt`; returns its id, or null when the attempt is stale. */
-    async appendEvent(id: string, attempt: number, ev: JobEvent, progress?: JobProgress): Promise<string | null> {
+    async appendEvent(
+      id: string,
+      attempt: number,
+      ev: JobEvent,
+      progress?: JobProgress,
+    ): Promise<string | null> {
       return redis.descentAppendEvent(
         keys.job(id),
         keys.events(id),
@@ -189,7 +204,13 @@ export function createJobStore(redis: Redis, keys: Keys, cfg: Pick<ServiceConfig
 
     /** API side: mark a queued or running job `cancelling`. Returns the status after the call, null if unknown. */
     async requestCancel(id: string): Promise<JobStatus | null> {
-      const s = await redis.descentRequestCancel(keys.job(id), keys.events(id), new Date().toISOString(), maxlen, id);
+      const s = await redis.descentRequestCancel(
+        keys.job(id),
+        keys.events(id),
+        new Date().toISOString(),
+        maxlen,
+        id,
+      );
       return (s as JobStatus | null) ?? null;
     },
 
@@ -201,7 +222,13 @@ export function createJobStore(redis: Redis, keys: Keys, cfg: Pick<ServiceConfig
     /** Events after `after` (exclusive), oldest first. */
     async events(id: string, q: { after?: string; limit: number }): Promise<EventPage> {
       const start = q.after ? `(${q.after}` : '-';
-      const entries = (await redis.xrange(keys.events(id), start, '+', 'COUNT', q.limit + 1)) as StreamEntry[];
+      const entries = (await redis.xrange(
+        keys.events(id),
+        start,
+        '+',
+        'COUNT',
+        q.limit + 1,
+      )) as StreamEntry[];
       const hasMore = entries.length > q.limit;
       const data = entries.slice(0, q.limit).map(entryToEvent);
       const nextCursor = data.length ? data[data.length - 1].id : (q.after ?? null);
@@ -225,7 +252,12 @@ export function createJobStore(redis: Redis, keys: Keys, cfg: Pick<ServiceConfig
     },
 
     async saveCheckpoint(id: string, state: unknown): Promise<void> {
-      await redis.set(keys.checkpoint(id), JSON.stringify(state), 'PX', Math.max(cfg.retentionMs, 24 * 3600_000));
+      await redis.set(
+        keys.checkpoint(id),
+        JSON.stringify(state),
+        'PX',
+        Math.max(cfg.retentionMs, 24 * 3600_000),
+      );
     },
 
     async loadCheckpoint(id: string): Promise<unknown | null> {

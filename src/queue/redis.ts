@@ -43,7 +43,13 @@ export async function waitReady(r: Redis, timeoutMs = 5000): Promise<void> {
 
 /** Answer true when something at `url` replies to PING within `timeoutMs`; never throws. */
 export async function pingRedis(url: string, timeoutMs = 1000): Promise<boolean> {
-  const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: timeoutMs, retryStrategy: () => null, enableOfflineQueue: false });
+  const r = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    connectTimeout: timeoutMs,
+    retryStrategy: () => null,
+    enableOfflineQueue: false,
+  });
   r.on('error', () => {});
   try {
     await r.connect();
@@ -64,6 +70,8 @@ export function isRedisUnavailable(err: unknown): boolean {
     e.code === 'ECONNREFUSED' ||
     e.code === 'ECONNRESET' ||
     e.code === 'ETIMEDOUT' ||
-    /Connection is closed|Stream isn't writeable|enableOfflineQueue|Reached the max retries/i.test(e.message ?? '')
+    /Connection is closed|Stream isn't writeable|enableOfflineQueue|Reached the max retries/i.test(
+      e.message ?? '',
+    )
   );
 }

@@ -22,7 +22,8 @@ export function encodeSafetensors(weights: NamedWeights, metadata: Record<string
   for (const [name, t] of Object.entries(weights)) {
     const dtype: StDtype = t.data instanceof Float64Array ? 'F64' : 'F32';
     const n = t.shape.reduce((a, b) => a * b, 1);
-    if (n !== t.data.length) throw new Error(`weights ${name}: shape [${t.shape}] holds ${n} values, data has ${t.data.length}`);
+    if (n !== t.data.length)
+      throw new Error(`weights ${name}: shape [${t.shape}] holds ${n} values, data has ${t.data.length}`);
     const bytes = t.data.byteLength;
     header[name] = { dtype, shape: t.shape, data_offsets: [offset, offset + bytes] };
     offset += bytes;
@@ -56,7 +57,10 @@ export function decodeSafetensors(buf: Buffer): { weights: NamedWeights; metadat
   if (buf.length < 8) throw new Error('safetensors: file shorter than its header length');
   const n = Number(buf.readBigUInt64LE(0));
   if (8 + n > buf.length) throw new Error('safetensors: header length past end of file');
-  const header = JSON.parse(buf.subarray(8, 8 + n).toString('utf8')) as Record<string, SafetensorsEntry | Record<string, string>>;
+  const header = JSON.parse(buf.subarray(8, 8 + n).toString('utf8')) as Record<
+    string,
+    SafetensorsEntry | Record<string, string>
+  >;
   const base = 8 + n;
   const weights: NamedWeights = {};
   let metadata: Record<string, string> = {};
@@ -70,11 +74,15 @@ export function decodeSafetensors(buf: Buffer): { weights: NamedWeights; metadat
     if (!size) throw new Error(`safetensors: unsupported dtype ${dtype} for ${name}`);
     const [b, end] = data_offsets;
     const count = shape.reduce((a, c) => a * c, 1);
-    if (end - b !== count * size || base + end > buf.length) throw new Error(`safetensors: bad offsets for ${name}`);
+    if (end - b !== count * size || base + end > buf.length)
+      throw new Error(`safetensors: bad offsets for ${name}`);
     // Copy into a fresh aligned buffer: the source offset need not be a multiple of 8.
     const bytes = new Uint8Array(end - b);
     bytes.set(buf.subarray(base + b, base + end));
-    weights[name] = { shape, data: dtype === 'F64' ? new Float64Array(bytes.buffer) : new Float32Array(bytes.buffer) };
+    weights[name] = {
+      shape,
+      data: dtype === 'F64' ? new Float64Array(bytes.buffer) : new Float32Array(bytes.buffer),
+    };
   }
   return { weights, metadata };
 }

@@ -85,7 +85,13 @@ return 'cancelling'
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    descentStartJob(job: string, stream: string, now: string, maxlen: number, jobId: string): Result<[string, number], Context>;
+    descentStartJob(
+      job: string,
+      stream: string,
+      now: string,
+      maxlen: number,
+      jobId: string,
+    ): Result<[string, number], Context>;
     descentAppendEvent(
       job: string,
       stream: string,
@@ -111,7 +117,13 @@ declare module 'ioredis' {
       retentionMs: number,
       jobId: string,
     ): Result<number, Context>;
-    descentRequestCancel(job: string, stream: string, now: string, maxlen: number, jobId: string): Result<string | null, Context>;
+    descentRequestCancel(
+      job: string,
+      stream: string,
+      now: string,
+      maxlen: number,
+      jobId: string,
+    ): Result<string | null, Context>;
   }
 }
 

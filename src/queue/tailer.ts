@@ -22,7 +22,12 @@ export function compareIds(a: string, b: string): number {
  * last entry (read after the subscription is registered), so a subscriber that registers first and
  * then replays history with XRANGE misses nothing; it drops duplicates by id itself.
  */
-export function createTailer(opts: { blocking: Redis; command: Redis; blockMs?: number; onError?: (err: unknown) => void }) {
+export function createTailer(opts: {
+  blocking: Redis;
+  command: Redis;
+  blockMs?: number;
+  onError?: (err: unknown) => void;
+}) {
   const { blocking, command } = opts;
   const blockMs = opts.blockMs ?? 5000;
   const listeners = new Map<string, Set<EventListener>>();
@@ -74,7 +79,15 @@ export function createTailer(opts: { blocking: Redis; command: Redis; blockMs?: 
       let res: XReadReply = null as XReadReply;
       try {
         blocked = true;
-        res = (await blocking.xread('COUNT', 1000, 'BLOCK', blockMs, 'STREAMS', ...keys, ...ids)) as typeof res;
+        res = (await blocking.xread(
+          'COUNT',
+          1000,
+          'BLOCK',
+          blockMs,
+          'STREAMS',
+          ...keys,
+          ...ids,
+        )) as typeof res;
       } catch (err) {
         if (!running) break;
         opts.onError?.(err);

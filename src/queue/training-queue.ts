@@ -12,7 +12,10 @@ export type TrainJobData = z.infer<typeof TrainJobDataSchema>;
 export const TRAIN_JOB_NAME = 'train';
 
 /** The producer side of the training queue (API process). */
-export function createTrainingQueue(connection: ConnectionOptions, cfg: Pick<ServiceConfig, 'prefix' | 'queueName' | 'attempts' | 'retentionMs'>) {
+export function createTrainingQueue(
+  connection: ConnectionOptions,
+  cfg: Pick<ServiceConfig, 'prefix' | 'queueName' | 'attempts' | 'retentionMs'>,
+) {
   const queue = new Queue<TrainJobData>(cfg.queueName, { connection, prefix: cfg.prefix });
   queue.on('error', () => {});
   return {

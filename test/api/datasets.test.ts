@@ -19,47 +19,111 @@ const csv = 'a,b,label\n1,2,0\n3,4,1\n5,6,2\n7,8,1\n';
 
 describe('POST /v1/datasets', () => {
   test('CSV with ?target= → 201 with shape and sha256', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/v1/datasets?target=label', payload: csv, headers: { 'content-type': 'text/csv' } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/datasets?target=label',
+      payload: csv,
+      headers: { 'content-type': 'text/csv' },
+    });
     expect(res.statusCode).toBe(201);
     const d = res.json();
     expect(d.id).toMatch(/^ds_/);
-    expect(d).toMatchObject({ rows: 4, features: 2, targets: 1, featureNames: ['a', 'b'], targetNames: ['label'] });
+    expect(d).toMatchObject({
+      rows: 4,
+      features: 2,
+      targets: 1,
+      featureNames: ['a', 'b'],
+      targetNames: ['label'],
+    });
     expect(d.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(typeof d.createdAt).toBe('string');
-    const other = await t.app.inject({ method: 'POST', url: '/v1/datasets?target=a', payload: csv, headers: { 'content-type': 'text/csv' } });
+    const other = await t.app.inject({
+      method: 'POST',
+      url: '/v1/datasets?target=a',
+      payload: csv,
+      headers: { 'content-type': 'text/csv' },
+    });
     expect(other.json()).toMatchObject({ features: 2, featureNames: ['b', 'label'], targetNames: ['a'] });
     expect(other.json().sha256).not.toBe(d.sha256);
   });
 
   test('JSON {x, y} → 201', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/v1/datasets', payload: { x: [[1, 2], [3, 4]], y: [[1, 0], [0, 1]] } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/datasets',
+      payload: {
+        x: [
+          [1, 2],
+          [3, 4],
+        ],
+        y: [
+          [1, 0],
+          [0, 1],
+        ],
+      },
+    });
     expect(res.statusCode).toBe(201);
     expect(res.json()).toMatchObject({ rows: 2, features: 2, targets: 2 });
   });
 
   test('bad data → 400 naming the place; oversized → 413; unknown media type → 415', async () => {
-    const bad = await t.app.inject({ method: 'POST', url: '/v1/datasets', payload: 'a,b\n1,x\n', headers: { 'content-type': 'text/csv' } });
+    const bad = await t.app.inject({
+      method: 'POST',
+      url: '/v1/datasets',
+      payload: 'a,b\n1,x\n',
+      headers: { 'content-type': 'text/csv' },
+    });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().code).toBe('VALIDATION_ERROR');
     expect(bad.json().detail).toMatch(/line 2/);
-    const noTarget = await t.app.inject({ method: 'POST', url: '/v1/datasets?target=zzz', payload: csv, headers: { 'content-type': 'text/csv' } });
+    const noTarget = await t.app.inject({
+      method: 'POST',
+      url: '/v1/datasets?target=zzz',
+      payload: csv,
+      headers: { 'content-type': 'text/csv' },
+    });
     expect(noTarget.statusCode).toBe(400);
-    const badJson = await t.app.inject({ method: 'POST', url: '/v1/datasets', payload: { x: [[1, 2], [3]], y: [1, 2] } });
+    const badJson = await t.app.inject({
+      method: 'POST',
+      url: '/v1/datasets',
+      payload: { x: [[1, 2], [3]], y: [1, 2] },
+    });
     expect(badJson.statusCode).toBe(400);
-    const extra = await t.app.inject({ method: 'POST', url: '/v1/datasets', payload: { x: [[1]], y: [1], z: 1 } });
+    const extra = await t.app.inject({
+      method: 'POST',
+      url: '/v1/datasets',
+      payload: { x: [[1]], y: [1], z: 1 },
+    });
     expect(extra.statusCode).toBe(400);
     const big = 'a,b\n' + '1,2\n'.repeat(20_000);
-    const tooBig = await t.app.inject({ method: 'POST', url: '/v1/datasets', payload: big, headers: { 'content-type': 'text/csv' } });
+    const tooBig = await t.app.inject({
+      method: 'POST',
+      url: '/v1/datasets',
+      payload: big,
+      headers: { 'content-type': 'text/csv' },
+    });
     expect(tooBig.statusCode).toBe(413);
     expect(tooBig.json().code).toBe('PAYLOAD_TOO_LARGE');
-    const xml = await t.app.inject({ method: 'POST', url: '/v1/datasets', payload: '<a/>', headers: { 'content-type': 'application/xml' } });
+    const xml = await t.app.inject({
+      method: 'POST',
+      url: '/v1/datasets',
+      payload: '<a/>',
+      headers: { 'content-type': 'application/xml' },
+    });
     expect(xml.statusCode).toBe(415);
   });
 });
 
 describe('GET/DELETE /v1/datasets/{id}, GET /v1/datasets/builtin', () => {
   test('describe, delete (204), then 404', async () => {
-    const id = (await t.app.inject({ method: 'POST', url: '/v1/datasets?target=label', payload: csv, headers: { 'content-type': 'text/csv' } })).json().id;
+    const id = (
+      await t.app.inject({
+        method: 'POST',
+        url: '/v1/datasets?target=label',
+        payload: csv,
+        headers: { 'content-type': 'text/csv' },
+      })
+    ).json().id;
     const got = await t.app.inject({ url: `/v1/datasets/${id}` });
     expect(got.statusCode).toBe(200);
     expect(got.json()).toMatchObject({ id, rows: 4, labels: { integer: true, min: 0, max: 2 } });
@@ -77,11 +141,24 @@ describe('GET/DELETE /v1/datasets/{id}, GET /v1/datasets/builtin', () => {
   });
 
   test('a job on an uploaded dataset is checked against its shape', async () => {
-    const id = (await t.app.inject({ method: 'POST', url: '/v1/datasets?target=label', payload: csv, headers: { 'content-type': 'text/csv' } })).json().id;
+    const id = (
+      await t.app.inject({
+        method: 'POST',
+        url: '/v1/datasets?target=label',
+        payload: csv,
+        headers: { 'content-type': 'text/csv' },
+      })
+    ).json().id;
     const ok = await t.app.inject({
       method: 'POST',
       url: '/v1/jobs/validate',
-      payload: { model: { type: 'linear' }, data: { datasetId: id }, loss: 'cross_entropy', optimizer: { type: 'sgd', lr: 0.1 }, training: { batchSize: 2, epochs: 3 } },
+      payload: {
+        model: { type: 'linear' },
+        data: { datasetId: id },
+        loss: 'cross_entropy',
+        optimizer: { type: 'sgd', lr: 0.1 },
+        training: { batchSize: 2, epochs: 3 },
+      },
     });
     expect(ok.statusCode).toBe(200);
     // 2 features → 3 classes: 2·3 + 3 = 9 parameters; 4 rows / 2 = 2 steps per epoch.
@@ -89,7 +166,12 @@ describe('GET/DELETE /v1/datasets/{id}, GET /v1/datasets/builtin', () => {
     const bce = await t.app.inject({
       method: 'POST',
       url: '/v1/jobs',
-      payload: { model: { type: 'linear' }, data: { datasetId: id }, loss: 'bce', optimizer: { type: 'sgd', lr: 0.1 } },
+      payload: {
+        model: { type: 'linear' },
+        data: { datasetId: id },
+        loss: 'bce',
+        optimizer: { type: 'sgd', lr: 0.1 },
+      },
     });
     expect(bce.statusCode).toBe(400);
     expect(bce.json().errors[0].path).toMatch(/^\/(data|loss)/);

@@ -21,7 +21,8 @@ afterAll(async () => {
 test('examples cover every optimizer and batch, stochastic and mini-batch descent', () => {
   const specs = files.map((f) => JSON.parse(readFileSync(new URL(f, dir), 'utf8')));
   const optimizers = new Set(specs.map((s) => s.optimizer.type));
-  for (const o of ['sgd', 'adagrad', 'rmsprop', 'adam', 'adamw', 'nadam', 'radam', 'newton', 'lbfgs']) expect(optimizers).toContain(o);
+  for (const o of ['sgd', 'adagrad', 'rmsprop', 'adam', 'adamw', 'nadam', 'radam', 'newton', 'lbfgs'])
+    expect(optimizers).toContain(o);
   const batches = specs.map((s) => s.training?.batchSize);
   expect(batches).toContain('full');
   expect(batches).toContain(1);

@@ -27,7 +27,11 @@ afterAll(async () => {
 const post = (url: string, payload: unknown, headers: Record<string, string> = {}) =>
   t.app.inject({ method: 'POST', url, payload: payload as object, headers });
 
-function expectProblem(res: { statusCode: number; headers: Record<string, unknown>; json(): unknown }, status: number, code: string) {
+function expectProblem(
+  res: { statusCode: number; headers: Record<string, unknown>; json(): unknown },
+  status: number,
+  code: string,
+) {
   expect(res.statusCode).toBe(status);
   expect(String(res.headers['content-type'])).toMatch(/^application\/problem\+json/);
   const p = res.json() as Record<string, unknown>;
@@ -45,7 +49,16 @@ describe('POST /v1/jobs', () => {
     expect(res.statusCode).toBe(201);
     const job = res.json();
     expect(job.id).toMatch(/^job_[0-9a-z]+$/);
-    expect(job).toMatchObject({ object: 'job', status: 'queued', startedAt: null, finishedAt: null, progress: null, result: null, error: null, attempt: 0 });
+    expect(job).toMatchObject({
+      object: 'job',
+      status: 'queued',
+      startedAt: null,
+      finishedAt: null,
+      progress: null,
+      result: null,
+      error: null,
+      attempt: 0,
+    });
     expect(job.metadata).toEqual({ owner: 'me' });
     expect(job.spec.optimizer).toMatchObject({ type: 'adam', lr: 0.01, betas: [0.9, 0.999], eps: 1e-8 });
     expect(job.spec.training.shuffle).toBe(true);
@@ -53,7 +66,11 @@ describe('POST /v1/jobs', () => {
   });
 
   test('bad spec → 400 VALIDATION_ERROR with JSON-pointer field paths', async () => {
-    const res = await post('/v1/jobs', { ...irisSpec, optimizer: { type: 'adam', lr: -1 }, training: { epochs: 0 } });
+    const res = await post('/v1/jobs', {
+      ...irisSpec,
+      optimizer: { type: 'adam', lr: -1 },
+      training: { epochs: 0 },
+    });
     const p = expectProblem(res, 400, 'VALIDATION_ERROR');
     const paths = p.errors!.map((e) => e.path);
     expect(paths).toContain('/optimizer/lr');
@@ -61,28 +78,64 @@ describe('POST /v1/jobs', () => {
   });
 
   test('unknown keys, wrong types, missing fields, limits → 400 naming the field', async () => {
-    const typo = expectProblem(await post('/v1/jobs', { ...irisSpec, optimizer: { type: 'adam', learningRate: 0.1 } }), 400, 'VALIDATION_ERROR');
+    const typo = expectProblem(
+      await post('/v1/jobs', { ...irisSpec, optimizer: { type: 'adam', learningRate: 0.1 } }),
+      400,
+      'VALIDATION_ERROR',
+    );
     expect(JSON.stringify(typo.errors)).toContain('learningRate');
-    const missing = expectProblem(await post('/v1/jobs', { model: { type: 'linear' }, loss: 'mse', optimizer: { type: 'sgd', lr: 0.1 } }), 400, 'VALIDATION_ERROR');
+    const missing = expectProblem(
+      await post('/v1/jobs', { model: { type: 'linear' }, loss: 'mse', optimizer: { type: 'sgd', lr: 0.1 } }),
+      400,
+      'VALIDATION_ERROR',
+    );
     expect(missing.errors!.some((e) => e.path.startsWith('/data'))).toBe(true);
-    const wrongType = expectProblem(await post('/v1/jobs', { ...irisSpec, training: { epochs: 'many' } }), 400, 'VALIDATION_ERROR');
+    const wrongType = expectProblem(
+      await post('/v1/jobs', { ...irisSpec, training: { epochs: 'many' } }),
+      400,
+      'VALIDATION_ERROR',
+    );
     expect(wrongType.errors![0].path).toBe('/training/epochs');
-    const limit = expectProblem(await post('/v1/jobs', { ...irisSpec, model: { type: 'mlp', hidden: Array(40).fill(4) } }), 400, 'VALIDATION_ERROR');
+    const limit = expectProblem(
+      await post('/v1/jobs', { ...irisSpec, model: { type: 'mlp', hidden: Array(40).fill(4) } }),
+      400,
+      'VALIDATION_ERROR',
+    );
     expect(limit.errors![0].message).toMatch(/limit/);
     expectProblem(await post('/v1/jobs', [1, 2, 3]), 400, 'VALIDATION_ERROR');
   });
 
   test('malformed JSON and an empty body → 400, never 500', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/v1/jobs', payload: '{"model": ', headers: { 'content-type': 'application/json' } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/jobs',
+      payload: '{"model": ',
+      headers: { 'content-type': 'application/json' },
+    });
     expectProblem(res, 400, 'VALIDATION_ERROR');
-    const empty = await t.app.inject({ method: 'POST', url: '/v1/jobs', payload: '', headers: { 'content-type': 'application/json' } });
+    const empty = await t.app.inject({
+      method: 'POST',
+      url: '/v1/jobs',
+      payload: '',
+      headers: { 'content-type': 'application/json' },
+    });
     expectProblem(empty, 400, 'VALIDATION_ERROR');
-    const proto = await t.app.inject({ method: 'POST', url: '/v1/jobs', payload: '{"__proto__": {"x": 1}}', headers: { 'content-type': 'application/json' } });
+    const proto = await t.app.inject({
+      method: 'POST',
+      url: '/v1/jobs',
+      payload: '{"__proto__": {"x": 1}}',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(proto.statusCode).toBe(400);
   });
 
   test('unsupported media type → 415', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/v1/jobs', payload: '<xml/>', headers: { 'content-type': 'application/xml' } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/jobs',
+      payload: '<xml/>',
+      headers: { 'content-type': 'application/xml' },
+    });
     expectProblem(res, 415, 'UNSUPPORTED_MEDIA_TYPE');
   });
 
@@ -103,7 +156,9 @@ describe('POST /v1/jobs', () => {
     expectProblem(c, 409, 'CONFLICT');
     // Concurrent duplicates create one job.
     const key2 = `k2-${Math.random()}`;
-    const many = await Promise.all(Array.from({ length: 5 }, () => post('/v1/jobs', irisSpec, { 'idempotency-key': key2 })));
+    const many = await Promise.all(
+      Array.from({ length: 5 }, () => post('/v1/jobs', irisSpec, { 'idempotency-key': key2 })),
+    );
     expect(new Set(many.map((r) => r.json().id)).size).toBe(1);
     expect(many.filter((r) => r.statusCode === 201)).toHaveLength(1);
   });
@@ -131,7 +186,11 @@ describe('POST /v1/jobs/validate', () => {
   });
 
   test('invalid spec → 400 with paths', async () => {
-    const p = expectProblem(await post('/v1/jobs/validate', { ...irisSpec, loss: 'hinge' }), 400, 'VALIDATION_ERROR');
+    const p = expectProblem(
+      await post('/v1/jobs/validate', { ...irisSpec, loss: 'hinge' }),
+      400,
+      'VALIDATION_ERROR',
+    );
     expect(p.errors![0].path).toBe('/loss');
   });
 });
@@ -141,7 +200,8 @@ describe('GET /v1/jobs and /v1/jobs/{id}', () => {
     const t2 = await makeTestApp(redis.url, 'api-list');
     try {
       const ids: string[] = [];
-      for (let i = 0; i < 7; i++) ids.push((await t2.app.inject({ method: 'POST', url: '/v1/jobs', payload: irisSpec })).json().id);
+      for (let i = 0; i < 7; i++)
+        ids.push((await t2.app.inject({ method: 'POST', url: '/v1/jobs', payload: irisSpec })).json().id);
       await t2.deps.jobs.requestCancel(ids[2]);
       const seen: string[] = [];
       let after: string | null = null;
@@ -229,30 +289,44 @@ describe('GET /v1/jobs/{id}/events (JSON pages and SSE)', () => {
     const p1 = (await t.app.inject({ url: `/v1/jobs/${id}/events?limit=4` })).json();
     expect(p1.hasMore).toBe(true);
     const p2 = (await t.app.inject({ url: `/v1/jobs/${id}/events?limit=4&after=${p1.nextCursor}` })).json();
-    expect([...p1.data, ...p2.data].map((e: { id: string }) => e.id)).toEqual(all.data.slice(0, 8).map((e: { id: string }) => e.id));
+    expect([...p1.data, ...p2.data].map((e: { id: string }) => e.id)).toEqual(
+      all.data.slice(0, 8).map((e: { id: string }) => e.id),
+    );
   });
 
   test('SSE of a finished job replays through end and closes; Last-Event-ID resumes after it', async () => {
     const id = (await post('/v1/jobs', irisSpec)).json().id;
     await simulateRun(t.deps, id, { steps: 4, perEpoch: 2 });
-    const res = await t.app.inject({ url: `/v1/jobs/${id}/events`, headers: { accept: 'text/event-stream' } });
+    const res = await t.app.inject({
+      url: `/v1/jobs/${id}/events`,
+      headers: { accept: 'text/event-stream' },
+    });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/event-stream/);
     expect(res.headers['cache-control']).toMatch(/no-cache/);
     const ids = [...res.body.matchAll(/^id: (.+)$/gm)].map((m) => m[1]);
     const names = [...res.body.matchAll(/^event: (.+)$/gm)].map((m) => m[1]);
     expect(names.at(-1)).toBe('end');
-    const resumed = await t.app.inject({ url: `/v1/jobs/${id}/events`, headers: { accept: 'text/event-stream', 'last-event-id': ids[3] } });
+    const resumed = await t.app.inject({
+      url: `/v1/jobs/${id}/events`,
+      headers: { accept: 'text/event-stream', 'last-event-id': ids[3] },
+    });
     expect([...resumed.body.matchAll(/^id: (.+)$/gm)].map((m) => m[1])).toEqual(ids.slice(4));
   });
 
   test('unknown job → 404 problem before any SSE header; bad cursors → 400', async () => {
-    const res = await t.app.inject({ url: '/v1/jobs/job_0000000000000000000000/events', headers: { accept: 'text/event-stream' } });
+    const res = await t.app.inject({
+      url: '/v1/jobs/job_0000000000000000000000/events',
+      headers: { accept: 'text/event-stream' },
+    });
     expectProblem(res, 404, 'NOT_FOUND');
     const id = (await post('/v1/jobs', irisSpec)).json().id;
     expectProblem(await t.app.inject({ url: `/v1/jobs/${id}/events?after=nope` }), 400, 'VALIDATION_ERROR');
     expectProblem(
-      await t.app.inject({ url: `/v1/jobs/${id}/events`, headers: { accept: 'text/event-stream', 'last-event-id': 'x' } }),
+      await t.app.inject({
+        url: `/v1/jobs/${id}/events`,
+        headers: { accept: 'text/event-stream', 'last-event-id': 'x' },
+      }),
       400,
       'VALIDATION_ERROR',
     );
@@ -266,7 +340,8 @@ describe('GET /v1/jobs/{id}/metrics', () => {
     const full = (await t.app.inject({ url: `/v1/jobs/${id}/metrics` })).json();
     expect(full.total).toBe(50);
     expect(full.step).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
-    for (const col of ['epoch', 'loss', 'lr', 'gradNorm', 'valLoss', 'time']) expect(full[col]).toHaveLength(50);
+    for (const col of ['epoch', 'loss', 'lr', 'gradNorm', 'valLoss', 'time'])
+      expect(full[col]).toHaveLength(50);
     expect(full.valLoss[0]).toBeNull();
     expect(full.valLoss[10]).toBeCloseTo(2 / 10);
     expect(full.epochs.epoch).toEqual([1, 2, 3, 4, 5]);
@@ -277,6 +352,10 @@ describe('GET /v1/jobs/{id}/metrics', () => {
     expect(small.step.at(-1)).toBe(50);
     expect(small.step).toEqual([...small.step].sort((a: number, b: number) => a - b));
     expectProblem(await t.app.inject({ url: `/v1/jobs/${id}/metrics?maxPoints=1` }), 400, 'VALIDATION_ERROR');
-    expectProblem(await t.app.inject({ url: '/v1/jobs/job_0000000000000000000000/metrics' }), 404, 'NOT_FOUND');
+    expectProblem(
+      await t.app.inject({ url: '/v1/jobs/job_0000000000000000000000/metrics' }),
+      404,
+      'NOT_FOUND',
+    );
   });
 });

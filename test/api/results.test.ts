@@ -10,7 +10,16 @@ let redis: TestRedis;
 let t: TestApp;
 const spec = {
   model: { type: 'linear' },
-  data: { inline: { x: [[1, 2], [3, 4], [5, 7]], y: [1, 2, 3] } },
+  data: {
+    inline: {
+      x: [
+        [1, 2],
+        [3, 4],
+        [5, 7],
+      ],
+      y: [1, 2, 3],
+    },
+  },
   loss: 'mse',
   optimizer: { type: 'sgd', lr: 0.1 },
 };
@@ -44,7 +53,15 @@ describe('before success', () => {
     await simulateRun(t.deps, failed, { fail: true });
     expect((await t.app.inject({ url: `/v1/jobs/${failed}/weights` })).statusCode).toBe(409);
     expect((await t.app.inject({ url: '/v1/jobs/job_0000000000000000000000/weights' })).statusCode).toBe(404);
-    expect((await t.app.inject({ method: 'POST', url: '/v1/jobs/job_0000000000000000000000/predict', payload: { inputs: [[1, 2]] } })).statusCode).toBe(404);
+    expect(
+      (
+        await t.app.inject({
+          method: 'POST',
+          url: '/v1/jobs/job_0000000000000000000000/predict',
+          payload: { inputs: [[1, 2]] },
+        })
+      ).statusCode,
+    ).toBe(404);
   });
 });
 
@@ -60,7 +77,12 @@ describe('after success', () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/application\/json/);
     const body = res.json();
-    expect(body).toEqual({ jobId: id, dtype: 'float32', shapes: { weight: [1, 2], bias: [1] }, weights: { weight: [[0.5, -0.25]], bias: [0.125] } });
+    expect(body).toEqual({
+      jobId: id,
+      dtype: 'float32',
+      shapes: { weight: [1, 2], bias: [1] },
+      weights: { weight: [[0.5, -0.25]], bias: [0.125] },
+    });
     expect(res.headers.etag).toBe(`"${createHash('sha256').update(res.rawPayload).digest('hex')}"`);
     expect(Number(res.headers['content-length'])).toBe(res.rawPayload.length);
   });
@@ -83,9 +105,15 @@ describe('after success', () => {
     expect(Array.from(st.tensors.bias.values)).toEqual([0.125]);
     expect(st.metadata.jobId).toBe(id);
 
-    const byAccept = await t.app.inject({ url: `/v1/jobs/${id}/weights`, headers: { accept: 'application/octet-stream' } });
+    const byAccept = await t.app.inject({
+      url: `/v1/jobs/${id}/weights`,
+      headers: { accept: 'application/octet-stream' },
+    });
     expect(byAccept.rawPayload.equals(bytes)).toBe(true);
-    const notModified = await t.app.inject({ url: `/v1/jobs/${id}/weights?format=safetensors`, headers: { 'if-none-match': res.headers.etag as string } });
+    const notModified = await t.app.inject({
+      url: `/v1/jobs/${id}/weights?format=safetensors`,
+      headers: { 'if-none-match': res.headers.etag as string },
+    });
     expect(notModified.statusCode).toBe(304);
     expect((await t.app.inject({ url: `/v1/jobs/${id}/weights?format=onnx` })).statusCode).toBe(400);
   });
@@ -93,8 +121,12 @@ describe('after success', () => {
   test('float64 weights are stored as F64 and survive exactly', async () => {
     const j = await newJob();
     const w = new Float64Array([Math.PI, -Math.E]);
-    await simulateRun(t.deps, j, { weights: { weight: { shape: [1, 2], data: w }, bias: { shape: [1], data: new Float64Array([1e-300]) } } });
-    const st = parseSafetensors((await t.app.inject({ url: `/v1/jobs/${j}/weights?format=safetensors` })).rawPayload);
+    await simulateRun(t.deps, j, {
+      weights: { weight: { shape: [1, 2], data: w }, bias: { shape: [1], data: new Float64Array([1e-300]) } },
+    });
+    const st = parseSafetensors(
+      (await t.app.inject({ url: `/v1/jobs/${j}/weights?format=safetensors` })).rawPayload,
+    );
     expect(st.tensors.weight.dtype).toBe('F64');
     expect(Array.from(st.tensors.weight.values)).toEqual([Math.PI, -Math.E]);
     const json = (await t.app.inject({ url: `/v1/jobs/${j}/weights` })).json();
@@ -103,16 +135,42 @@ describe('after success', () => {
   });
 
   test('predict: outputs for each row; bad inputs → 400 with the row path', async () => {
-    const res = await t.app.inject({ method: 'POST', url: `/v1/jobs/${id}/predict`, payload: { inputs: [[2, 4], [0, 0]] } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/v1/jobs/${id}/predict`,
+      payload: {
+        inputs: [
+          [2, 4],
+          [0, 0],
+        ],
+      },
+    });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ outputs: [[0.125], [0.125]] });
-    const wrongWidth = await t.app.inject({ method: 'POST', url: `/v1/jobs/${id}/predict`, payload: { inputs: [[1, 2], [1, 2, 3]] } });
+    const wrongWidth = await t.app.inject({
+      method: 'POST',
+      url: `/v1/jobs/${id}/predict`,
+      payload: {
+        inputs: [
+          [1, 2],
+          [1, 2, 3],
+        ],
+      },
+    });
     expect(wrongWidth.statusCode).toBe(400);
     expect(wrongWidth.json().errors[0].path).toBe('/inputs/1');
-    const notNumbers = await t.app.inject({ method: 'POST', url: `/v1/jobs/${id}/predict`, payload: { inputs: [['a', 2]] } });
+    const notNumbers = await t.app.inject({
+      method: 'POST',
+      url: `/v1/jobs/${id}/predict`,
+      payload: { inputs: [['a', 2]] },
+    });
     expect(notNumbers.statusCode).toBe(400);
     expect(notNumbers.json().errors[0].path).toBe('/inputs/0/0');
-    const empty = await t.app.inject({ method: 'POST', url: `/v1/jobs/${id}/predict`, payload: { inputs: [] } });
+    const empty = await t.app.inject({
+      method: 'POST',
+      url: `/v1/jobs/${id}/predict`,
+      payload: { inputs: [] },
+    });
     expect(empty.statusCode).toBe(400);
   });
 });

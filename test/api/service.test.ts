@@ -16,13 +16,23 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-type Op = { operationId?: string; requestBody?: { content: Record<string, { schema: unknown }> }; responses: Record<string, unknown>; parameters?: { name: string; in: string }[] };
+type Op = {
+  operationId?: string;
+  requestBody?: { content: Record<string, { schema: unknown }> };
+  responses: Record<string, unknown>;
+  parameters?: { name: string; in: string }[];
+};
 
 describe('OpenAPI', () => {
   test('/openapi.json is an OpenAPI 3 document listing every route with its schemas', async () => {
     const res = await t.app.inject({ url: '/openapi.json' });
     expect(res.statusCode).toBe(200);
-    const doc = res.json() as { openapi: string; info: { title: string; version: string }; paths: Record<string, Record<string, Op>>; components?: { schemas?: Record<string, unknown> } };
+    const doc = res.json() as {
+      openapi: string;
+      info: { title: string; version: string };
+      paths: Record<string, Record<string, Op>>;
+      components?: { schemas?: Record<string, unknown> };
+    };
     expect(doc.openapi).toMatch(/^3\.\d+\.\d+$/);
     expect(doc.info.title).toBe('Descent');
     expect(typeof doc.info.version).toBe('string');
@@ -53,7 +63,9 @@ describe('OpenAPI', () => {
     const deref = (v: unknown, depth = 0): string => {
       const s = JSON.stringify(v);
       if (depth > 3) return s;
-      const refs = [...s.matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map((m) => deref(doc.components?.schemas?.[m[1]], depth + 1));
+      const refs = [...s.matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map((m) =>
+        deref(doc.components?.schemas?.[m[1]], depth + 1),
+      );
       return s + refs.join('');
     };
     const create = deref(doc.paths['/v1/jobs'].post.requestBody!.content['application/json'].schema);
@@ -62,10 +74,16 @@ describe('OpenAPI', () => {
     expect(create).toContain('batchSize');
     expect(deref(doc.paths['/v1/jobs/validate'].post.requestBody)).toContain('optimizer');
     expect(deref(doc.paths['/v1/jobs/{id}/predict'].post.requestBody)).toContain('inputs');
-    expect(Object.keys(doc.paths['/v1/datasets'].post.requestBody!.content)).toEqual(expect.arrayContaining(['application/json', 'text/csv']));
+    expect(Object.keys(doc.paths['/v1/datasets'].post.requestBody!.content)).toEqual(
+      expect.arrayContaining(['application/json', 'text/csv']),
+    );
     // Path and query parameters.
-    expect(doc.paths['/v1/jobs/{id}'].get.parameters!.some((p) => p.name === 'id' && p.in === 'path')).toBe(true);
-    expect(doc.paths['/v1/jobs'].get.parameters!.map((p) => p.name)).toEqual(expect.arrayContaining(['status', 'limit', 'after']));
+    expect(doc.paths['/v1/jobs/{id}'].get.parameters!.some((p) => p.name === 'id' && p.in === 'path')).toBe(
+      true,
+    );
+    expect(doc.paths['/v1/jobs'].get.parameters!.map((p) => p.name)).toEqual(
+      expect.arrayContaining(['status', 'limit', 'after']),
+    );
     // Responses reference the Job and Problem schemas.
     const text = JSON.stringify(doc);
     expect(text).toMatch(/Job/);
@@ -74,7 +92,8 @@ describe('OpenAPI', () => {
     // parameter a schema, path parameters are required, and no JSON-Schema-2020 keywords leak in.
     for (const [path, ops] of Object.entries(doc.paths))
       for (const [method, op] of Object.entries(ops)) {
-        for (const [code, r] of Object.entries(op.responses)) expect((r as { description?: string }).description, `${method} ${path} ${code}`).toBeTruthy();
+        for (const [code, r] of Object.entries(op.responses))
+          expect((r as { description?: string }).description, `${method} ${path} ${code}`).toBeTruthy();
         for (const prm of op.parameters ?? []) {
           expect((prm as { schema?: unknown }).schema).toBeDefined();
           if (prm.in === 'path') expect((prm as { required?: boolean }).required).toBe(true);
@@ -98,7 +117,8 @@ describe('OpenAPI', () => {
     walk(doc.paths);
     walk(doc.components);
     // Every $ref resolves.
-    for (const m of text.matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)) expect(doc.components?.schemas?.[m[1]], m[1]).toBeDefined();
+    for (const m of text.matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g))
+      expect(doc.components?.schemas?.[m[1]], m[1]).toBeDefined();
   });
 
   test('/docs serves Swagger UI', async () => {
@@ -115,7 +135,13 @@ describe('health, readiness, metrics', () => {
     const not = await t.app.inject({ url: '/readyz' });
     expect(not.statusCode).toBe(503);
     expect(not.json()).toMatchObject({ status: 'not_ready', redis: 'ok', workers: 0 });
-    await t.deps.heartbeats.beat({ id: 'w_test', pid: 1, host: 'h', backend: 'wasm', startedAt: new Date().toISOString() });
+    await t.deps.heartbeats.beat({
+      id: 'w_test',
+      pid: 1,
+      host: 'h',
+      backend: 'wasm',
+      startedAt: new Date().toISOString(),
+    });
     const ok = await t.app.inject({ url: '/readyz' });
     expect(ok.statusCode).toBe(200);
     expect(ok.json()).toMatchObject({ status: 'ready', workers: 1, backends: ['wasm'] });
@@ -135,19 +161,39 @@ describe('health, readiness, metrics', () => {
 
 describe('API keys', () => {
   test('with DESCENT_API_KEYS: 401 without a key, tenants see only their own jobs (404 otherwise)', async () => {
-    const t2 = await makeTestApp(redis.url, 'api-keys', { cfg: { apiKeys: parseApiKeys('alice:ka,bob:kb') } });
+    const t2 = await makeTestApp(redis.url, 'api-keys', {
+      cfg: { apiKeys: parseApiKeys('alice:ka,bob:kb') },
+    });
     try {
-      const spec = { model: { type: 'linear' }, data: { builtin: 'iris' }, loss: 'cross_entropy', optimizer: { type: 'sgd', lr: 0.1 } };
+      const spec = {
+        model: { type: 'linear' },
+        data: { builtin: 'iris' },
+        loss: 'cross_entropy',
+        optimizer: { type: 'sgd', lr: 0.1 },
+      };
       const anon = await t2.app.inject({ method: 'POST', url: '/v1/jobs', payload: spec });
       expect(anon.statusCode).toBe(401);
       expect(anon.json().code).toBe('UNAUTHORIZED');
-      expect((await t2.app.inject({ url: '/v1/jobs', headers: { authorization: 'Bearer nope' } })).statusCode).toBe(401);
-      const a = await t2.app.inject({ method: 'POST', url: '/v1/jobs', payload: spec, headers: { authorization: 'Bearer ka' } });
+      expect(
+        (await t2.app.inject({ url: '/v1/jobs', headers: { authorization: 'Bearer nope' } })).statusCode,
+      ).toBe(401);
+      const a = await t2.app.inject({
+        method: 'POST',
+        url: '/v1/jobs',
+        payload: spec,
+        headers: { authorization: 'Bearer ka' },
+      });
       expect(a.statusCode).toBe(201);
       const id = a.json().id;
-      expect((await t2.app.inject({ url: `/v1/jobs/${id}`, headers: { authorization: 'Bearer ka' } })).statusCode).toBe(200);
-      expect((await t2.app.inject({ url: `/v1/jobs/${id}`, headers: { authorization: 'Bearer kb' } })).statusCode).toBe(404);
-      expect((await t2.app.inject({ url: '/v1/jobs', headers: { authorization: 'Bearer kb' } })).json().data).toEqual([]);
+      expect(
+        (await t2.app.inject({ url: `/v1/jobs/${id}`, headers: { authorization: 'Bearer ka' } })).statusCode,
+      ).toBe(200);
+      expect(
+        (await t2.app.inject({ url: `/v1/jobs/${id}`, headers: { authorization: 'Bearer kb' } })).statusCode,
+      ).toBe(404);
+      expect(
+        (await t2.app.inject({ url: '/v1/jobs', headers: { authorization: 'Bearer kb' } })).json().data,
+      ).toEqual([]);
       expect((await t2.app.inject({ url: '/healthz' })).statusCode).toBe(200);
     } finally {
       await t2.close();

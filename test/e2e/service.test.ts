@@ -11,13 +11,25 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 afterAll(stopAllServices);
 import { freePort, startRedis, uniquePrefix, type TestRedis } from '../helpers/redis.js';
 import { readSse } from '../helpers/sse-client.js';
-import { REPO, startService, stopAllServices, until, type ServiceProcess } from '../helpers/service-process.js';
+import {
+  REPO,
+  startService,
+  stopAllServices,
+  until,
+  type ServiceProcess,
+} from '../helpers/service-process.js';
 import { parseSafetensors } from '../helpers/safetensors-parser.js';
 import { loadBuiltin } from '../../src/data/index.js';
 import { pingRedis } from '../../src/queue/redis.js';
 
 const TORCH = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
-const FAST = { WORKERS: '1', DESCENT_HEARTBEAT_MS: '500', DESCENT_LOCK_MS: '5000', DESCENT_STALLED_MS: '5000', DESCENT_SHUTDOWN_GRACE_MS: '3000' };
+const FAST = {
+  WORKERS: '1',
+  DESCENT_HEARTBEAT_MS: '500',
+  DESCENT_LOCK_MS: '5000',
+  DESCENT_STALLED_MS: '5000',
+  DESCENT_SHUTDOWN_GRACE_MS: '3000',
+};
 
 describe('npm start with a running Redis', () => {
   let redis: TestRedis;
@@ -39,12 +51,18 @@ describe('npm start with a running Redis', () => {
 
   test('iris MLP with Adam: stream to end over SSE, fetch weights, predict with accuracy ≥ 0.95; torch loads the safetensors', async () => {
     const spec = JSON.parse(readFileSync(join(REPO, 'examples/iris-mlp-adam.json'), 'utf8'));
-    const created = await fetch(`${base}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(spec) });
+    const created = await fetch(`${base}/v1/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(spec),
+    });
     expect(created.status).toBe(201);
     const job = (await created.json()) as { id: string };
 
     const t0 = Date.now();
-    const { events, closedByServer } = await readSse(`${base}/v1/jobs/${job.id}/events`, { timeoutMs: 60_000 });
+    const { events, closedByServer } = await readSse(`${base}/v1/jobs/${job.id}/events`, {
+      timeoutMs: 60_000,
+    });
     const seconds = (Date.now() - t0) / 1000;
     expect(closedByServer).toBe(true);
     expect(events.at(-1)!.event).toBe('end');
@@ -54,7 +72,10 @@ describe('npm start with a running Redis', () => {
     expect(events.some((e) => e.event === 'progress')).toBe(true);
     console.log(`e2e iris job: ${events.length} events in ${seconds.toFixed(2)} s, loss ${end.result.loss}`);
 
-    const weights = (await (await fetch(`${base}/v1/jobs/${job.id}/weights`)).json()) as { weights: Record<string, unknown>; shapes: Record<string, number[]> };
+    const weights = (await (await fetch(`${base}/v1/jobs/${job.id}/weights`)).json()) as {
+      weights: Record<string, unknown>;
+      shapes: Record<string, number[]>;
+    };
     expect(Object.keys(weights.weights)).toEqual(['0.weight', '0.bias', '2.weight', '2.bias']);
     expect(weights.shapes['0.weight']).toEqual([16, 4]);
 
@@ -62,7 +83,11 @@ describe('npm start with a running Redis', () => {
     const x: number[][] = [];
     for (let i = 0; i < iris.rows; i++) x.push(Array.from(iris.x.subarray(i * 4, i * 4 + 4)));
     const pred = (await (
-      await fetch(`${base}/v1/jobs/${job.id}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputs: x }) })
+      await fetch(`${base}/v1/jobs/${job.id}/predict`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ inputs: x }),
+      })
     ).json()) as { outputs: number[][]; classes: number[] };
     const correct = pred.classes.filter((c: number, i: number) => c === iris.y[i]).length;
     const accuracy = correct / iris.rows;
@@ -90,7 +115,9 @@ describe('npm start with a running Redis', () => {
       expect(py.status, py.stderr).toBe(0);
       const torchOut = JSON.parse(py.stdout) as number[][];
       let maxErr = 0;
-      torchOut.forEach((row, i) => row.forEach((v, j) => (maxErr = Math.max(maxErr, Math.abs(v - pred.outputs[i][j])))));
+      torchOut.forEach((row, i) =>
+        row.forEach((v, j) => (maxErr = Math.max(maxErr, Math.abs(v - pred.outputs[i][j])))),
+      );
       console.log(`torch vs /predict max |Δ| = ${maxErr}`);
       expect(maxErr).toBeLessThanOrEqual(1e-5);
     } finally {
@@ -121,9 +148,14 @@ describe('npm start without Redis', () => {
     const port = await freePort();
     // An empty PATH directory: node is started by absolute path and needs nothing else.
     const empty = mkdtempSync(join(tmpdir(), 'descent-nopath-'));
-    const svc = await startService({ REDIS_URL: `redis://127.0.0.1:${port}`, PATH: empty }, { waitForListen: false });
+    const svc = await startService(
+      { REDIS_URL: `redis://127.0.0.1:${port}`, PATH: empty },
+      { waitForListen: false },
+    );
     rmSync(empty, { recursive: true, force: true });
-    const code = await new Promise<number | null>((resolve) => (svc.proc.exitCode !== null ? resolve(svc.proc.exitCode) : svc.proc.on('exit', resolve)));
+    const code = await new Promise<number | null>((resolve) =>
+      svc.proc.exitCode !== null ? resolve(svc.proc.exitCode) : svc.proc.on('exit', resolve),
+    );
     expect(code).toBe(1);
     expect(svc.output()).toMatch(/redis-server is not installed/);
     expect(svc.output()).toMatch(/apt-get install redis-server|REDIS_URL/);

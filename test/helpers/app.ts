@@ -50,7 +50,9 @@ export async function makeTestApp(
   opts: { cfg?: Partial<ServiceConfig>; limits?: Limits; predict?: PredictFn } = {},
 ): Promise<TestApp> {
   const cfg = testConfig(redisUrl, name, opts.cfg);
-  const deps = await createDeps(cfg, opts.limits ?? DEFAULT_LIMITS, { predict: opts.predict ?? linearPredict });
+  const deps = await createDeps(cfg, opts.limits ?? DEFAULT_LIMITS, {
+    predict: opts.predict ?? linearPredict,
+  });
   const app = await buildApp(deps);
   await app.ready();
   return {

@@ -35,7 +35,21 @@ export async function startRedis(extraArgs: string[] = []): Promise<TestRedis> {
     const port = await freePort();
     const proc: ChildProcess = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--loglevel', 'warning', ...extraArgs],
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        dir,
+        '--loglevel',
+        'warning',
+        ...extraArgs,
+      ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
     let exited = false;
@@ -45,7 +59,12 @@ export async function startRedis(extraArgs: string[] = []): Promise<TestRedis> {
     const url = `redis://127.0.0.1:${port}`;
     const deadline = Date.now() + 5000;
     while (!exited && Date.now() < deadline) {
-      const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+      const r = new Redis(url, {
+        lazyConnect: true,
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => null,
+        enableOfflineQueue: false,
+      });
       r.on('error', () => {});
       try {
         await r.connect();

@@ -10,7 +10,11 @@ export interface ParsedTensor {
   values: Float32Array | Float64Array;
 }
 
-export function parseSafetensors(buf: Buffer): { tensors: Record<string, ParsedTensor>; metadata: Record<string, string>; headerLength: number } {
+export function parseSafetensors(buf: Buffer): {
+  tensors: Record<string, ParsedTensor>;
+  metadata: Record<string, string>;
+  headerLength: number;
+} {
   if (buf.length < 8) throw new Error('too short');
   const n = Number(buf.readBigUInt64LE(0));
   if (n <= 0 || 8 + n > buf.length) throw new Error(`bad header length ${n}`);
@@ -24,16 +28,19 @@ export function parseSafetensors(buf: Buffer): { tensors: Record<string, ParsedT
   for (const [name, raw] of Object.entries(header)) {
     if (name === '__metadata__') {
       metadata = raw as Record<string, string>;
-      for (const v of Object.values(metadata)) if (typeof v !== 'string') throw new Error('metadata values must be strings');
+      for (const v of Object.values(metadata))
+        if (typeof v !== 'string') throw new Error('metadata values must be strings');
       continue;
     }
     const e = raw as { dtype: string; shape: number[]; data_offsets: [number, number] };
     if (e.dtype !== 'F32' && e.dtype !== 'F64') throw new Error(`${name}: unexpected dtype ${e.dtype}`);
-    if (!Array.isArray(e.shape) || e.shape.some((d) => !Number.isInteger(d) || d < 0)) throw new Error(`${name}: bad shape`);
+    if (!Array.isArray(e.shape) || e.shape.some((d) => !Number.isInteger(d) || d < 0))
+      throw new Error(`${name}: bad shape`);
     const [b, end] = e.data_offsets;
     const size = e.dtype === 'F32' ? 4 : 8;
     const count = e.shape.reduce((a, c) => a * c, 1);
-    if (end - b !== count * size) throw new Error(`${name}: offsets span ${end - b} bytes, shape needs ${count * size}`);
+    if (end - b !== count * size)
+      throw new Error(`${name}: offsets span ${end - b} bytes, shape needs ${count * size}`);
     if (b < 0 || end > dataLen) throw new Error(`${name}: offsets outside the data`);
     spans.push([b, end, name]);
     const bytes = Uint8Array.from(buf.subarray(8 + n + b, 8 + n + end));

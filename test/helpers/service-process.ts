@@ -39,7 +39,10 @@ export async function stopAllServices(): Promise<void> {
   started.clear();
 }
 
-export async function startService(env: Record<string, string>, opts: { waitForListen?: boolean; timeoutMs?: number } = {}): Promise<ServiceProcess> {
+export async function startService(
+  env: Record<string, string>,
+  opts: { waitForListen?: boolean; timeoutMs?: number } = {},
+): Promise<ServiceProcess> {
   const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli/start.ts'], {
     cwd: REPO,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env },
@@ -61,8 +64,7 @@ export async function startService(env: Record<string, string>, opts: { waitForL
       else if (Date.now() > deadline) {
         proc.kill('SIGKILL');
         throw new Error(`service did not log "listening on" in time:\n${out}`);
-      }
-      else await new Promise((r) => setTimeout(r, 50));
+      } else await new Promise((r) => setTimeout(r, 50));
     }
   }
   return {

@@ -23,10 +23,21 @@ export async function simulateRun(
       { epoch, epochs: Math.ceil(steps / perEpoch), step: s, totalSteps: steps, loss: 1 / s },
     );
     if (s % perEpoch === 0)
-      await deps.jobs.appendEvent(id, attempt, { type: 'epoch', jobId: id, attempt, time, epoch, loss: 1 / s, valLoss: 2 / s, metrics: { accuracy: s / steps } });
+      await deps.jobs.appendEvent(id, attempt, {
+        type: 'epoch',
+        jobId: id,
+        attempt,
+        time,
+        epoch,
+        loss: 1 / s,
+        valLoss: 2 / s,
+        metrics: { accuracy: s / steps },
+      });
   }
   if (opts.fail) {
-    await deps.jobs.finish(id, attempt, 'failed', { error: { code: 'DIVERGED', message: 'loss became NaN at step 3' } });
+    await deps.jobs.finish(id, attempt, 'failed', {
+      error: { code: 'DIVERGED', message: 'loss became NaN at step 3' },
+    });
     return;
   }
   const weights = opts.weights ?? {

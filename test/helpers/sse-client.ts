@@ -26,7 +26,8 @@ export function createSseParser(emit: (m: SseMessage) => void, onComment?: (c: s
       const line = buf.slice(0, nl);
       buf = buf.slice(nl + (buf.startsWith('\r\n', nl) ? 2 : 1));
       if (line === '') {
-        if (cur.data.length || cur.event || cur.id) emit({ id: cur.id, event: cur.event ?? 'message', data: cur.data.join('\n') });
+        if (cur.data.length || cur.event || cur.id)
+          emit({ id: cur.id, event: cur.event ?? 'message', data: cur.data.join('\n') });
         cur = { data: [] };
         continue;
       }
@@ -48,7 +49,10 @@ export function createSseParser(emit: (m: SseMessage) => void, onComment?: (c: s
  * Open an SSE stream and collect events until the server closes it, `maxEvents` arrive, or
  * `onEvent` returns false. Returns the events, the comments seen and the response status.
  */
-export async function readSse(url: string, opts: SseReadOptions = {}): Promise<{ status: number; events: SseMessage[]; comments: string[]; closedByServer: boolean }> {
+export async function readSse(
+  url: string,
+  opts: SseReadOptions = {},
+): Promise<{ status: number; events: SseMessage[]; comments: string[]; closedByServer: boolean }> {
   const ctrl = new AbortController();
   const timer = setTimeout(() => ctrl.abort(), opts.timeoutMs ?? 30_000);
   const events: SseMessage[] = [];
@@ -56,13 +60,17 @@ export async function readSse(url: string, opts: SseReadOptions = {}): Promise<{
   let stop = false;
   let closedByServer = false;
   try {
-    const res = await fetch(url, { headers: { accept: 'text/event-stream', ...(opts.headers ?? {}) }, signal: ctrl.signal });
+    const res = await fetch(url, {
+      headers: { accept: 'text/event-stream', ...(opts.headers ?? {}) },
+      signal: ctrl.signal,
+    });
     if (!res.ok || !res.body) return { status: res.status, events, comments, closedByServer: true };
     const parse = createSseParser(
       (m) => {
         if (stop) return;
         events.push(m);
-        if (opts.onEvent?.(m) === false || (opts.maxEvents !== undefined && events.length >= opts.maxEvents)) stop = true;
+        if (opts.onEvent?.(m) === false || (opts.maxEvents !== undefined && events.length >= opts.maxEvents))
+          stop = true;
       },
       (c) => comments.push(c),
     );

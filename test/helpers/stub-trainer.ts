@@ -17,7 +17,11 @@ export const stubTrainer: Trainer = {
     const resume = opts.resume as { step: number; epoch: number } | undefined;
     let step = resume?.step ?? 0;
     if (md.stubThrow) throw new Error(md.stubThrow);
-    opts.onEvent?.({ type: 'log', level: 'info', message: `pid ${process.pid}${resume ? ` resumed at epoch ${resume.epoch}` : ''}` });
+    opts.onEvent?.({
+      type: 'log',
+      level: 'info',
+      message: `pid ${process.pid}${resume ? ` resumed at epoch ${resume.epoch}` : ''}`,
+    });
     for (let epoch = (resume?.epoch ?? 0) + 1; epoch <= epochs; epoch++) {
       for (let s = 0; s < steps; s++) {
         if (opts.signal?.aborted) return outcome('cancelled', step, features, t0);
@@ -25,10 +29,18 @@ export const stubTrainer: Trainer = {
         step++;
         opts.onEvent?.({ type: 'progress', step, epoch, loss: 1 / step, lr: 0.1, gradNorm: 1 });
       }
-      opts.onEvent?.({ type: 'epoch', epoch, loss: 1 / step, valLoss: null, metrics: { accuracy: epoch / epochs } });
-      if (opts.onCheckpoint && epoch % Number(md.stubCheckpointEvery ?? 2) === 0) await opts.onCheckpoint({ step, epoch });
+      opts.onEvent?.({
+        type: 'epoch',
+        epoch,
+        loss: 1 / step,
+        valLoss: null,
+        metrics: { accuracy: epoch / epochs },
+      });
+      if (opts.onCheckpoint && epoch % Number(md.stubCheckpointEvery ?? 2) === 0)
+        await opts.onCheckpoint({ step, epoch });
     }
-    if (md.stubFail) return { ...outcome('failed', step, features, t0), error: { code: 'DIVERGED', message: md.stubFail } };
+    if (md.stubFail)
+      return { ...outcome('failed', step, features, t0), error: { code: 'DIVERGED', message: md.stubFail } };
     return outcome('succeeded', step, features, t0);
   },
   encodeResumeState: (s) => s,
@@ -36,12 +48,30 @@ export const stubTrainer: Trainer = {
   backend: () => 'stub',
 };
 
-function outcome(status: TrainOutcomeLike['status'], steps: number, features: number, t0: number): TrainOutcomeLike {
+function outcome(
+  status: TrainOutcomeLike['status'],
+  steps: number,
+  features: number,
+  t0: number,
+): TrainOutcomeLike {
   const weight = new Float32Array(features).fill(0.5);
   return {
     status,
-    result: status === 'succeeded' ? { loss: 0.1, valLoss: null, metrics: { accuracy: 1 }, parameters: features + 1, durationMs: Date.now() - t0, steps } : null,
+    result:
+      status === 'succeeded'
+        ? {
+            loss: 0.1,
+            valLoss: null,
+            metrics: { accuracy: 1 },
+            parameters: features + 1,
+            durationMs: Date.now() - t0,
+            steps,
+          }
+        : null,
     error: null,
-    weights: { weight: { shape: [1, features], data: weight }, bias: { shape: [1], data: new Float32Array(1) } },
+    weights: {
+      weight: { shape: [1, features], data: weight },
+      bias: { shape: [1], data: new Float32Array(1) },
+    },
   };
 }

@@ -20,7 +20,9 @@ interface Trajectory {
   params: number[][][];
   schedule?: unknown;
 }
-const fixture = JSON.parse(readFileSync(new URL('../golden/fixtures/optim.json', import.meta.url), 'utf8')) as {
+const fixture = JSON.parse(
+  readFileSync(new URL('../golden/fixtures/optim.json', import.meta.url), 'utf8'),
+) as {
   problem: { x: number[][]; y: number[][]; paramNames: string[]; shapes: number[][]; initial: number[][] };
   trajectories: Trajectory[];
 };
@@ -31,10 +33,19 @@ const f32 = (a: number[][]) => a.map((r) => r.map((v) => Math.fround(v)));
 function nested(flat: number[], shape: number[]): unknown {
   if (shape.length === 1) return flat.map((v) => Math.fround(v));
   const [rows, cols] = shape;
-  return Array.from({ length: rows }, (_, i) => flat.slice(i * cols, (i + 1) * cols).map((v) => Math.fround(v)));
+  return Array.from({ length: rows }, (_, i) =>
+    flat.slice(i * cols, (i + 1) * cols).map((v) => Math.fround(v)),
+  );
 }
 
-const CASES = ['sgd_plain', 'sgd_nesterov', 'adagrad_default', 'rmsprop_centered_momentum', 'adam_default', 'adamw_default'];
+const CASES = [
+  'sgd_plain',
+  'sgd_nesterov',
+  'adagrad_default',
+  'rmsprop_centered_momentum',
+  'adam_default',
+  'adamw_default',
+];
 
 let redis: TestRedis;
 let t: TestApp;

@@ -18,7 +18,16 @@ let worker: RunningWorker;
 
 const spec = (md: Record<string, string> = {}, epochs = 2) => ({
   model: { type: 'linear' },
-  data: { inline: { x: [[1, 2], [3, 4], [5, 6]], y: [1, 2, 3] } },
+  data: {
+    inline: {
+      x: [
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ],
+      y: [1, 2, 3],
+    },
+  },
   loss: 'mse',
   optimizer: { type: 'sgd', lr: 0.1 },
   training: { epochs, batchSize: 'full', shuffle: false },
@@ -85,7 +94,11 @@ describe('worker path', () => {
     const w = await t.app.inject({ url: `/v1/jobs/${id}/weights` });
     expect(w.statusCode).toBe(200);
     expect(w.json().weights.weight).toEqual([[0.5, 0.5]]);
-    const p = await t.app.inject({ method: 'POST', url: `/v1/jobs/${id}/predict`, payload: { inputs: [[2, 2]] } });
+    const p = await t.app.inject({
+      method: 'POST',
+      url: `/v1/jobs/${id}/predict`,
+      payload: { inputs: [[2, 2]] },
+    });
     expect(p.json().outputs).toEqual([[2]]);
 
     // Finished jobs, their streams and weights carry the retention TTL.
@@ -106,12 +119,16 @@ describe('worker path', () => {
     const progress = page.data.filter((e: { type: string }) => e.type === 'progress');
     // 120 steps of ~1 ms each: throttled to far fewer events.
     expect(progress.length).toBeLessThan(60);
-    for (const epoch of [1, 2, 3]) expect(progress.some((e: { epoch: number }) => e.epoch === epoch)).toBe(true);
+    for (const epoch of [1, 2, 3])
+      expect(progress.some((e: { epoch: number }) => e.epoch === epoch)).toBe(true);
   });
 
   test('cancel: a queued job is cancelled at once, a running one within a second', async () => {
     const running = await create(spec({ stubSteps: '1000', stubStepMs: '10' }, 1));
-    await waitFor(() => getJob(running), (j) => j.status === 'running');
+    await waitFor(
+      () => getJob(running),
+      (j) => j.status === 'running',
+    );
     const queued = await create(spec({ stubSteps: '1' }, 1));
 
     const c1 = await t.app.inject({ method: 'POST', url: `/v1/jobs/${queued}/cancel` });
@@ -121,7 +138,11 @@ describe('worker path', () => {
     const t0 = Date.now();
     const c2 = await t.app.inject({ method: 'POST', url: `/v1/jobs/${running}/cancel` });
     expect(c2.json().status).toBe('cancelling');
-    const done = await waitFor(() => getJob(running), (j) => j.status === 'cancelled', 3000);
+    const done = await waitFor(
+      () => getJob(running),
+      (j) => j.status === 'cancelled',
+      3000,
+    );
     expect(Date.now() - t0).toBeLessThan(1000);
     expect(done.finishedAt).not.toBeNull();
 
@@ -131,7 +152,9 @@ describe('worker path', () => {
     const ev = (await t.app.inject({ url: `/v1/jobs/${running}/events?limit=1000` })).json().data;
     expect(ev.at(-1).type).toBe('end');
     expect(ev.at(-1).status).toBe('cancelled');
-    const statuses = ev.filter((e: { type: string }) => e.type === 'status').map((e: { status: string }) => e.status);
+    const statuses = ev
+      .filter((e: { type: string }) => e.type === 'status')
+      .map((e: { status: string }) => e.status);
     expect(statuses).toEqual(['queued', 'running', 'cancelling', 'cancelled']);
     // The cancelled queued job never ran.
     const q = await getJob(queued);
@@ -145,7 +168,10 @@ describe('worker path', () => {
     const first = await readSse(`${base}/v1/jobs/${id}/events`, { maxEvents: k, timeoutMs: 20_000 });
     expect(first.events).toHaveLength(k);
     const last = first.events.at(-1)!.id!;
-    const rest = await readSse(`${base}/v1/jobs/${id}/events`, { headers: { 'last-event-id': last }, timeoutMs: 20_000 });
+    const rest = await readSse(`${base}/v1/jobs/${id}/events`, {
+      headers: { 'last-event-id': last },
+      timeoutMs: 20_000,
+    });
     expect(rest.closedByServer).toBe(true);
     const seen = [...first.events, ...rest.events].map((e) => e.id);
 
@@ -153,7 +179,9 @@ describe('worker path', () => {
     const paged: string[] = [];
     let after: string | undefined;
     for (;;) {
-      const res = await t.app.inject({ url: `/v1/jobs/${id}/events?limit=3${after ? `&after=${after}` : ''}` });
+      const res = await t.app.inject({
+        url: `/v1/jobs/${id}/events?limit=3${after ? `&after=${after}` : ''}`,
+      });
       const page = res.json();
       paged.push(...page.data.map((e: { id: string }) => e.id));
       if (!page.hasMore) break;
@@ -166,18 +194,30 @@ describe('worker path', () => {
 
   test('a finished job replays through end and closes; disconnects release the tail subscription', async () => {
     const id = await create(spec({ stubSteps: '2' }, 1));
-    await waitFor(() => getJob(id), (j) => j.status === 'succeeded');
+    await waitFor(
+      () => getJob(id),
+      (j) => j.status === 'succeeded',
+    );
     const replay = await readSse(`${base}/v1/jobs/${id}/events`, { timeoutMs: 5000 });
     expect(replay.closedByServer).toBe(true);
     expect(replay.events.at(-1)!.event).toBe('end');
 
     const long = await create(spec({ stubSteps: '200', stubStepMs: '10' }, 1));
     await Promise.all(
-      Array.from({ length: 5 }, () => readSse(`${base}/v1/jobs/${long}/events`, { maxEvents: 2, timeoutMs: 5000 })),
+      Array.from({ length: 5 }, () =>
+        readSse(`${base}/v1/jobs/${long}/events`, { maxEvents: 2, timeoutMs: 5000 }),
+      ),
     );
-    await waitFor(async () => t.deps.tailer.stats().listeners, (n) => n === 0, 3000);
+    await waitFor(
+      async () => t.deps.tailer.stats().listeners,
+      (n) => n === 0,
+      3000,
+    );
     await t.app.inject({ method: 'POST', url: `/v1/jobs/${long}/cancel` });
-    await waitFor(() => getJob(long), (j) => j.status === 'cancelled');
+    await waitFor(
+      () => getJob(long),
+      (j) => j.status === 'cancelled',
+    );
   });
 
   test('SSE heartbeats are ": ping" comments', async () => {
@@ -197,8 +237,14 @@ describe('worker path', () => {
   test('a trainer crash or failure ends the job failed with a code, never hangs', async () => {
     const a = await create(spec({ stubThrow: 'boom' }, 1));
     const b = await create(spec({ stubFail: 'loss became NaN at step 3' }, 1));
-    const ja = await waitFor(() => getJob(a), (j) => j.status === 'failed');
-    const jb = await waitFor(() => getJob(b), (j) => j.status === 'failed');
+    const ja = await waitFor(
+      () => getJob(a),
+      (j) => j.status === 'failed',
+    );
+    const jb = await waitFor(
+      () => getJob(b),
+      (j) => j.status === 'failed',
+    );
     expect(ja.error.code).toBe('INTERNAL');
     expect(jb.error).toEqual({ code: 'DIVERGED', message: 'loss became NaN at step 3' });
     const w = await t.app.inject({ url: `/v1/jobs/${b}/weights` });
@@ -209,14 +255,26 @@ describe('worker path', () => {
 describe('crashes', () => {
   test('a killed sandbox child is retried as attempt 2, which resumes from the checkpoint and succeeds', async () => {
     const id = await create(spec({ stubSteps: '5', stubStepMs: '20', stubCheckpointEvery: '1' }, 8));
-    const page = async () => (await t.app.inject({ url: `/v1/jobs/${id}/events?limit=1000` })).json().data as Record<string, unknown>[];
-    const evs = await waitFor(page, (d) => d.some((e) => e.type === 'checkpoint' && (e.epoch as number) >= 2));
+    const page = async () =>
+      (await t.app.inject({ url: `/v1/jobs/${id}/events?limit=1000` })).json().data as Record<
+        string,
+        unknown
+      >[];
+    const evs = await waitFor(page, (d) =>
+      d.some((e) => e.type === 'checkpoint' && (e.epoch as number) >= 2),
+    );
     const pid = Number(/pid (\d+)/.exec(evs.find((e) => e.type === 'log')!.message as string)![1]);
     process.kill(pid, 'SIGKILL');
-    const job = await waitFor(() => getJob(id), (j) => j.status === 'succeeded', 20_000);
+    const job = await waitFor(
+      () => getJob(id),
+      (j) => j.status === 'succeeded',
+      20_000,
+    );
     expect(job.attempt).toBe(2);
     const all = await page();
-    const resumed = all.find((e) => e.type === 'log' && e.attempt === 2 && /resumed at epoch (\d+)/.test(e.message as string));
+    const resumed = all.find(
+      (e) => e.type === 'log' && e.attempt === 2 && /resumed at epoch (\d+)/.test(e.message as string),
+    );
     expect(resumed).toBeDefined();
     // Attempt 2 starts after the checkpointed epoch, not from scratch.
     const firstEpoch2 = all.find((e) => e.type === 'epoch' && e.attempt === 2)!.epoch as number;

@@ -39,7 +39,9 @@ function describe(info: DatasetInfo): DatasetDescription {
 function datasetProblem(err: unknown): never {
   if (err instanceof DatasetError) {
     const path = err.column ? `/${err.column}` : '/';
-    throw new ApiError(err.code === 'TOO_LARGE' ? 'PAYLOAD_TOO_LARGE' : 'VALIDATION_ERROR', err.message, [{ path, message: err.message }]);
+    throw new ApiError(err.code === 'TOO_LARGE' ? 'PAYLOAD_TOO_LARGE' : 'VALIDATION_ERROR', err.message, [
+      { path, message: err.message },
+    ]);
   }
   throw err;
 }
@@ -65,7 +67,12 @@ export const datasetRoutes = (deps: AppDeps): FastifyPluginAsyncZod =>
           consumes: ['application/json', 'text/csv'],
           querystring: CsvUploadQuerySchema,
           body: z.union([z.string().describe('CSV text with a header row'), DatasetUploadJsonSchema]),
-          response: { 201: DatasetDescriptionSchema, 400: ProblemSchema, 413: ProblemSchema, 415: ProblemSchema },
+          response: {
+            201: DatasetDescriptionSchema,
+            400: ProblemSchema,
+            413: ProblemSchema,
+            415: ProblemSchema,
+          },
         },
       },
       async (req, reply) => {
@@ -74,18 +81,30 @@ export const datasetRoutes = (deps: AppDeps): FastifyPluginAsyncZod =>
         const csv = typeof body === 'string';
         try {
           if (csv) {
-            const target = req.query.target?.includes(',') ? req.query.target.split(',').map((s) => s.trim()) : req.query.target;
+            const target = req.query.target?.includes(',')
+              ? req.query.target.split(',').map((s) => s.trim())
+              : req.query.target;
             ds = parseCsv(body, { ...parseLimits, target, name: req.query.name ?? 'csv' });
           } else {
-            ds = parseJsonDataset(body, { maxRows: parseLimits.maxRows, maxColumns: parseLimits.maxColumns, name: req.query.name ?? 'json' });
+            ds = parseJsonDataset(body, {
+              maxRows: parseLimits.maxRows,
+              maxColumns: parseLimits.maxColumns,
+              name: req.query.name ?? 'json',
+            });
           }
         } catch (err) {
           datasetProblem(err);
         }
         if (ds.features > deps.limits.maxFeatures)
-          throw new ApiError('VALIDATION_ERROR', `the dataset has ${ds.features} features; the limit is ${deps.limits.maxFeatures}`);
+          throw new ApiError(
+            'VALIDATION_ERROR',
+            `the dataset has ${ds.features} features; the limit is ${deps.limits.maxFeatures}`,
+          );
         const bytes = Number(req.headers['content-length'] ?? 0) || undefined;
-        const info = await deps.datasets.save(newId('ds'), tenantOf(req), ds, { format: csv ? 'csv' : 'json', bytes });
+        const info = await deps.datasets.save(newId('ds'), tenantOf(req), ds, {
+          format: csv ? 'csv' : 'json',
+          bytes,
+        });
         return reply.code(201).header('location', `/v1/datasets/${info.id}`).send(describe(info));
       },
     );
@@ -131,7 +150,8 @@ export const datasetRoutes = (deps: AppDeps): FastifyPluginAsyncZod =>
         },
       },
       async (req, reply) => {
-        if (!(await deps.datasets.remove(req.params.id, tenantOf(req)))) throw new ApiError('NOT_FOUND', `Dataset ${req.params.id} does not exist.`);
+        if (!(await deps.datasets.remove(req.params.id, tenantOf(req))))
+          throw new ApiError('NOT_FOUND', `Dataset ${req.params.id} does not exist.`);
         return reply.code(204).send(null);
       },
     );

@@ -25,7 +25,9 @@ export const eventRoutes = (deps: AppDeps, metrics: Metrics): FastifyPluginAsync
           querystring: EventsQuerySchema,
           headers: z.looseObject({ 'last-event-id': z.string().optional() }),
           response: {
-            200: EventPageSchema.describe('JSON page; with Accept: text/event-stream the body is an SSE stream instead'),
+            200: EventPageSchema.describe(
+              'JSON page; with Accept: text/event-stream the body is an SSE stream instead',
+            ),
             400: ProblemSchema,
             404: ProblemSchema,
           },
@@ -37,9 +39,11 @@ export const eventRoutes = (deps: AppDeps, metrics: Metrics): FastifyPluginAsync
         if (accept.includes('text/event-stream')) {
           const last = req.headers['last-event-id'] ?? req.query.after;
           if (last !== undefined && !EVENT_ID.test(last))
-            throw new ApiError('VALIDATION_ERROR', 'Last-Event-ID must be an event id such as 1764139200000-0', [
-              { path: '/headers/last-event-id', message: 'expected <ms>-<seq>' },
-            ]);
+            throw new ApiError(
+              'VALIDATION_ERROR',
+              'Last-Event-ID must be an event id such as 1764139200000-0',
+              [{ path: '/headers/last-event-id', message: 'expected <ms>-<seq>' }],
+            );
           await streamEvents(deps, req, reply, job.id, last, metrics.sseClients);
           return reply;
         }

@@ -15,7 +15,13 @@ export const healthRoutes = (deps: AppDeps, metrics: Metrics): FastifyPluginAsyn
   async function (app) {
     app.get(
       '/healthz',
-      { schema: { operationId: 'healthz', summary: 'Liveness: 200 while the process lives', response: { 200: z.object({ status: z.literal('ok') }) } } },
+      {
+        schema: {
+          operationId: 'healthz',
+          summary: 'Liveness: 200 while the process lives',
+          response: { 200: z.object({ status: z.literal('ok') }) },
+        },
+      },
       async () => ({ status: 'ok' as const }),
     );
 
@@ -44,7 +50,11 @@ export const healthRoutes = (deps: AppDeps, metrics: Metrics): FastifyPluginAsyn
           redis,
           workers: alive.length,
           backends,
-          ...(ready ? {} : { detail: redis === 'ok' ? 'no worker has sent a heartbeat recently' : 'Redis is unreachable' }),
+          ...(ready
+            ? {}
+            : {
+                detail: redis === 'ok' ? 'no worker has sent a heartbeat recently' : 'Redis is unreachable',
+              }),
         });
       },
     );

@@ -19,7 +19,13 @@ import { tenantOf } from '../auth.js';
 import { checkSpec, specSchemaFor } from '../spec-check.js';
 import { buildMetrics } from '../history.js';
 
-const problems = { 400: ProblemSchema, 404: ProblemSchema, 409: ProblemSchema, 413: ProblemSchema, 503: ProblemSchema };
+const problems = {
+  400: ProblemSchema,
+  404: ProblemSchema,
+  409: ProblemSchema,
+  413: ProblemSchema,
+  503: ProblemSchema,
+};
 
 /** A job of this tenant, or 404. */
 export async function loadJob(deps: AppDeps, id: string, tenant: string): Promise<Job> {
@@ -38,7 +44,8 @@ export const jobRoutes = (deps: AppDeps, metrics: Metrics): FastifyPluginAsyncZo
         schema: {
           operationId: 'createJob',
           summary: 'Create a training job',
-          description: 'Validates and normalizes the JobSpec, stores the job and queues it. Send `Idempotency-Key` to make retries safe.',
+          description:
+            'Validates and normalizes the JobSpec, stores the job and queues it. Send `Idempotency-Key` to make retries safe.',
           body: JobSpecBody,
           headers: z.looseObject({ 'idempotency-key': z.string().min(1).max(256).optional() }),
           response: { 200: JobSchema, 201: JobSchema, ...problems },
@@ -54,14 +61,20 @@ export const jobRoutes = (deps: AppDeps, metrics: Metrics): FastifyPluginAsyncZo
           const claim = await deps.idempotency.claim(tenant, key, spec, id);
           if (claim.kind !== 'new') {
             if (claim.kind === 'conflict')
-              throw new ApiError('CONFLICT', `Idempotency-Key was already used with a different body (job ${claim.jobId}).`);
+              throw new ApiError(
+                'CONFLICT',
+                `Idempotency-Key was already used with a different body (job ${claim.jobId}).`,
+              );
             // The first request may still be writing the job: wait briefly for it.
             for (let i = 0; i < 20; i++) {
               const job = await deps.jobs.get(claim.jobId, tenant);
               if (job) return reply.code(200).send(job);
               await new Promise((r) => setTimeout(r, 50));
             }
-            throw new ApiError('CONFLICT', `Idempotency-Key is in use by job ${claim.jobId}, which no longer exists.`);
+            throw new ApiError(
+              'CONFLICT',
+              `Idempotency-Key is in use by job ${claim.jobId}, which no longer exists.`,
+            );
           }
         }
         try {
@@ -89,7 +102,12 @@ export const jobRoutes = (deps: AppDeps, metrics: Metrics): FastifyPluginAsyncZo
             200: z.object({
               valid: z.literal(true),
               spec: z.record(z.string(), z.unknown()),
-              estimate: z.object({ parameters: z.number(), stepsPerEpoch: z.number(), totalSteps: z.number(), bytes: z.number() }),
+              estimate: z.object({
+                parameters: z.number(),
+                stepsPerEpoch: z.number(),
+                totalSteps: z.number(),
+                bytes: z.number(),
+              }),
             }),
             ...problems,
           },
@@ -118,7 +136,12 @@ export const jobRoutes = (deps: AppDeps, metrics: Metrics): FastifyPluginAsyncZo
     app.get(
       '/jobs/:id',
       {
-        schema: { operationId: 'getJob', summary: 'One job', params: JobParamsSchema, response: { 200: JobSchema, ...problems } },
+        schema: {
+          operationId: 'getJob',
+          summary: 'One job',
+          params: JobParamsSchema,
+          response: { 200: JobSchema, ...problems },
+        },
       },
       async (req) => loadJob(deps, req.params.id, tenantOf(req)),
     );
@@ -140,8 +163,9 @@ export const jobRoutes = (deps: AppDeps, metrics: Metrics): FastifyPluginAsyncZo
         const id = req.params.id;
         const job = await loadJob(deps, id, tenant);
         if (isTerminal(job.status) || job.status === 'cancelling') return job;
-        if (job.status === 'queued' && (await deps.queue.removeWaiting(id)) === 1) {
-          // No worker holds it and now none can take it: finish it here.
+        // Waiting, or delayed for a retry after a crash: no worker holds its lock, so BullMQ lets
+        // us remove it (a running job's lock makes this a no-op). Then finish it here.
+        if ((await deps.queue.removeWaiting(id)) === 1) {
           await deps.jobs.finish(id, '*', 'cancelled', {});
           return loadJob(deps, id, tenant);
         }
@@ -157,7 +181,8 @@ export const jobRoutes = (deps: AppDeps, metrics: Metrics): FastifyPluginAsyncZo
         schema: {
           operationId: 'getJobMetrics',
           summary: 'Training history, columnar',
-          description: 'One row per progress event of the latest attempt; `maxPoints` downsamples evenly, keeping the first and last row.',
+          description:
+            'One row per progress event of the latest attempt; `maxPoints` downsamples evenly, keeping the first and last row.',
           params: JobParamsSchema,
           querystring: MetricsQuerySchema,
           response: { 200: JobMetricsSchema, ...problems },

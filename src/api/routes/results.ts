@@ -1,6 +1,13 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { JobParamsSchema, PredictRequestSchema, PredictResponseSchema, WeightsJsonSchema, WeightsQuerySchema, type Job } from '../../contracts/job.js';
+import {
+  JobParamsSchema,
+  PredictRequestSchema,
+  PredictResponseSchema,
+  WeightsJsonSchema,
+  WeightsQuerySchema,
+  type Job,
+} from '../../contracts/job.js';
 import { ApiError, ProblemSchema } from '../../contracts/problem.js';
 import type { JobSpec } from '../../contracts/job-spec.js';
 import { decodeSafetensors, nest, sha256Hex, type NamedWeights } from '../../queue/safetensors.js';
@@ -48,7 +55,9 @@ export const resultRoutes = (deps: AppDeps): FastifyPluginAsyncZod =>
           params: JobParamsSchema,
           querystring: WeightsQuerySchema,
           response: {
-            200: WeightsJsonSchema.describe('application/json; or application/octet-stream (safetensors bytes)'),
+            200: WeightsJsonSchema.describe(
+              'application/json; or application/octet-stream (safetensors bytes)',
+            ),
             304: z.null().describe('Not modified (If-None-Match matched the ETag)'),
             404: ProblemSchema,
             409: ProblemSchema,
@@ -59,18 +68,23 @@ export const resultRoutes = (deps: AppDeps): FastifyPluginAsyncZod =>
         const job = await loadJob(deps, req.params.id, tenantOf(req));
         const w = await weightsOf(job);
         const wantsBinary =
-          req.query.format === 'safetensors' || (req.query.format !== 'json' && (req.headers.accept ?? '').includes('application/octet-stream'));
+          req.query.format === 'safetensors' ||
+          (req.query.format !== 'json' && (req.headers.accept ?? '').includes('application/octet-stream'));
         let body: Buffer;
         if (wantsBinary) {
           body = w.bytes;
-          reply.type('application/octet-stream').header('content-disposition', `attachment; filename="${job.id}.safetensors"`);
+          reply
+            .type('application/octet-stream')
+            .header('content-disposition', `attachment; filename="${job.id}.safetensors"`);
         } else {
           const dtype = Object.values(w.weights)[0]?.data instanceof Float64Array ? 'float64' : 'float32';
           const json = {
             jobId: job.id,
             dtype,
             shapes: Object.fromEntries(Object.entries(w.weights).map(([k, t]) => [k, t.shape])),
-            weights: Object.fromEntries(Object.entries(w.weights).map(([k, t]) => [k, nest(t.data, t.shape)])),
+            weights: Object.fromEntries(
+              Object.entries(w.weights).map(([k, t]) => [k, nest(t.data, t.shape)]),
+            ),
           };
           body = Buffer.from(JSON.stringify(json));
           reply.type('application/json; charset=utf-8');
@@ -89,10 +103,16 @@ export const resultRoutes = (deps: AppDeps): FastifyPluginAsyncZod =>
         schema: {
           operationId: 'predict',
           summary: 'Run the trained model on inputs',
-          description: '`{ "inputs": number[][] }` → `{ "outputs": number[][] }`; classification adds `classes` (argmax, or 0/1 for bce).',
+          description:
+            '`{ "inputs": number[][] }` → `{ "outputs": number[][] }`; classification adds `classes` (argmax, or 0/1 for bce).',
           params: JobParamsSchema,
           body: PredictRequestSchema,
-          response: { 200: PredictResponseSchema, 400: ProblemSchema, 404: ProblemSchema, 409: ProblemSchema },
+          response: {
+            200: PredictResponseSchema,
+            400: ProblemSchema,
+            404: ProblemSchema,
+            409: ProblemSchema,
+          },
         },
       },
       async (req) => {
@@ -101,17 +121,29 @@ export const resultRoutes = (deps: AppDeps): FastifyPluginAsyncZod =>
         const spec = job.spec as unknown as JobSpec;
         const inputs = req.body.inputs;
         const expected = w.weights[firstWeightName(w.weights)]?.shape[1];
-        const bad = inputs.findIndex((row) => row.length !== expected || row.some((v) => !Number.isFinite(v)));
+        const bad = inputs.findIndex(
+          (row) => row.length !== expected || row.some((v) => !Number.isFinite(v)),
+        );
         if (expected !== undefined && bad >= 0)
-          throw new ApiError('VALIDATION_ERROR', `inputs[${bad}] must hold ${expected} finite numbers (the model's features)`, [
-            { path: `/inputs/${bad}`, message: `expected ${expected} finite numbers, got ${inputs[bad].length}` },
-          ]);
+          throw new ApiError(
+            'VALIDATION_ERROR',
+            `inputs[${bad}] must hold ${expected} finite numbers (the model's features)`,
+            [
+              {
+                path: `/inputs/${bad}`,
+                message: `expected ${expected} finite numbers, got ${inputs[bad].length}`,
+              },
+            ],
+          );
         try {
           const out = deps.predict(spec, w.weights, inputs);
           return out.classes ? { outputs: out.outputs, classes: out.classes } : { outputs: out.outputs };
         } catch (err) {
           const e = err as Error & { path?: string };
-          if (e.name === 'PredictInputError') throw new ApiError('VALIDATION_ERROR', e.message, [{ path: e.path ?? '/inputs', message: e.message }]);
+          if (e.name === 'PredictInputError')
+            throw new ApiError('VALIDATION_ERROR', e.message, [
+              { path: e.path ?? '/inputs', message: e.message },
+            ]);
           throw new ApiError('CONFLICT', `the stored weights do not fit the job's model: ${e.message}`);
         }
       },
