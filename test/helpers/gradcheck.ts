@@ -17,6 +17,7 @@
  */
 import { Tensor, tensor, grad, noGrad, referenceKernels, type Kernels } from '../../src/tensor/index.js';
 import { createWasmKernels } from '../../src/tensor/kernels/wasm/index.js';
+import { createNativeKernels } from '../../src/tensor/kernels/native/index.js';
 import { createRng, type Rng } from '../../src/rng/rng.js';
 
 export interface CheckOptions {
@@ -304,12 +305,15 @@ export function firstMismatch(
 }
 
 /**
- * Kernel backends to run the engine checks under: the TypeScript reference, and the WebAssembly SIMD
- * backend with every size threshold at 0 (so even tiny test tensors go through wasm) when available.
+ * Kernel backends to run the engine checks under: the TypeScript reference, the WebAssembly SIMD backend
+ * and the native OpenBLAS backend, each with its size thresholds at 0 (so even tiny test tensors go
+ * through it), those that are available in this process.
  */
 export function kernelBackends(): [string, Kernels][] {
   const list: [string, Kernels][] = [['reference', referenceKernels]];
   const wasm = createWasmKernels(referenceKernels, { matmulMinFlops: 0, elementwiseMin: 0 });
   if (wasm) list.push(['wasm', wasm]);
+  const native = createNativeKernels(wasm ?? referenceKernels, { minFlops: 0 });
+  if (native) list.push(['native', native]);
   return list;
 }

@@ -5,7 +5,7 @@
  * misses: broadcast gradients through keepdim reductions, shape bookkeeping after movement ops,
  * accumulation when a node feeds several users.
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Tensor,
   add,
@@ -31,9 +31,11 @@ import {
   sum,
   tanh,
   transpose,
+  setKernels,
+  type Kernels,
 } from '../../../src/tensor/index.js';
 import { createRng, type Rng } from '../../../src/rng/rng.js';
-import { gradcheck, gradgradcheck, randomTensor } from '../../helpers/gradcheck.js';
+import { gradcheck, gradgradcheck, kernelBackends, randomTensor } from '../../helpers/gradcheck.js';
 
 type Ref = { kind: 'L' | 'V'; i: number };
 interface Program {
@@ -155,7 +157,14 @@ function asFunction(p: Program): (...xs: Tensor[]) => Tensor {
 
 const PROGRAMS = Array.from({ length: 40 }, (_, i) => generate(1000 + i, 3 + (i % 5)));
 
-describe('random programs vs finite differences (float64)', () => {
+describe.each(kernelBackends())('random programs vs finite differences (float64), %s kernels', (_name, k) => {
+  let prev: Kernels;
+  beforeAll(() => {
+    prev = setKernels(k);
+  });
+  afterAll(() => {
+    setKernels(prev);
+  });
   it.each(PROGRAMS.map((p, i) => [i, p] as const))('program %i', (_i, p) => {
     const f = asFunction(p);
     const text = p.steps.map((s) => s.text).join(' → ');
