@@ -34,7 +34,7 @@ import type { Node } from './ast.js';
 import { findBuiltinObjective, type BuiltinObjective } from './builtins.js';
 import { ExprError } from './errors.js';
 import { evaluate } from './evaluate.js';
-import { parse } from './parser.js';
+import { parse, type ParseOptions } from './parser.js';
 
 type Value = Tensor | number;
 
@@ -145,6 +145,8 @@ export interface CompileOptions {
    * refused as unknown. Without it the variables are those used, in order of first appearance.
    */
   variables?: readonly string[];
+  /** Override some of the parser's limits (length, depth, variables, name length). */
+  limits?: ParseOptions['limits'];
 }
 
 /**
@@ -177,7 +179,10 @@ export function compileObjective(
       }
     } else variables = builtin.variables;
   }
-  const { ast, variables: vars } = parse(expression, variables ? { variables } : {});
+  const { ast, variables: vars } = parse(expression, {
+    ...(variables ? { variables } : {}),
+    ...(opts.limits ? { limits: opts.limits } : {}),
+  });
   const f = (x: Tensor): Tensor => {
     if (x.ndim !== 1 || x.shape[0] !== vars.length) {
       throw new RangeError(

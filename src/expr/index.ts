@@ -1,6 +1,6 @@
 /** Objective expressions (parser, compiler to Tensor ops, built-in test functions) and the minimize task. */
 export { ExprError } from './errors.js';
-export { EXPR_LIMITS } from './limits.js';
+export { EXPR_LIMITS, type ExprLimits } from './limits.js';
 export { tokenize, type Token } from './tokens.js';
 export { parse, type ParseOptions, type Parsed } from './parser.js';
 export { show, variablesOf, FUNCTIONS, CONSTANTS, type Node, type FunctionName } from './ast.js';

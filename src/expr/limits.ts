@@ -9,3 +9,11 @@ export const EXPR_LIMITS = {
   /** Maximum length of a variable name. */
   maxNameLength: 64,
 } as const;
+
+/** Limits a caller may override (e.g. the service's configured maxExpressionLength). */
+export interface ExprLimits {
+  maxLength: number;
+  maxDepth: number;
+  maxVariables: number;
+  maxNameLength: number;
+}

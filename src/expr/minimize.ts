@@ -16,6 +16,7 @@ import { createOptimizer, type OptimizerSpec as FirstOrderSpec } from '../optim/
 import { scheduleAt, type ScheduleSpec } from '../optim/schedules.js';
 import { grad, hessian, hvp, tensor, type Tensor } from '../tensor/index.js';
 import { compileObjective, type CompiledObjective } from './compile.js';
+import type { ExprLimits } from './limits.js';
 import { classifyStationaryPoint, symmetricEigen, type StationaryKind } from './eigen.js';
 
 /** The parts of a minimize JobSpec the runner reads. */
@@ -82,6 +83,8 @@ export interface MinimizeCheckpoint {
 export interface MinimizeOptions {
   signal?: AbortSignal;
   onEvent?(e: MinimizeEvent): void;
+  /** Override the expression limits (e.g. the service's configured maxExpressionLength). */
+  exprLimits?: Partial<ExprLimits>;
   /** Continue from a checkpoint of the same spec. */
   resume?: MinimizeCheckpoint;
   /** Receives a checkpoint (a copy) every `checkpointEveryMs` (default 5000) and at the end. */
@@ -127,7 +130,10 @@ export async function runMinimize(spec: MinimizeSpec, opts: MinimizeOptions = {}
   const dtype = spec.dtype ?? 'float64';
   const variables = Object.keys(spec.start);
   // ExprError propagates: the API validates the objective up front and answers 400 with its position
-  const obj = compileObjective(spec.objective, { variables });
+  const obj = compileObjective(spec.objective, {
+    variables,
+    ...(opts.exprLimits ? { limits: opts.exprLimits } : {}),
+  });
   const n = obj.variables.length;
   const x = new Float64Array(n);
   obj.variables.forEach((v, i) => (x[i] = spec.start[v]!));

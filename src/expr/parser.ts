@@ -18,7 +18,7 @@
  */
 import { CONSTANTS, FUNCTIONS, isFunctionName, variablesOf, type Node } from './ast.js';
 import { ExprError } from './errors.js';
-import { EXPR_LIMITS } from './limits.js';
+import { EXPR_LIMITS, type ExprLimits } from './limits.js';
 import { tokenize, type Token } from './tokens.js';
 
 /** Names that must never be variables: JavaScript keywords, globals and Object.prototype members. */
@@ -41,6 +41,8 @@ const VARIABLE_NAME = /^(?!__)[A-Za-z_][A-Za-z0-9_]*$/;
 export interface ParseOptions {
   /** Allowed variable names; when given, any other name is refused as unknown. */
   variables?: readonly string[];
+  /** Override some of {@link EXPR_LIMITS}. */
+  limits?: Partial<ExprLimits>;
 }
 
 export interface Parsed {
@@ -51,9 +53,10 @@ export interface Parsed {
 
 /** Parse `src` into a tree. Throws {@link ExprError} with the offending position. */
 export function parse(src: string, opts: ParseOptions = {}): Parsed {
-  const tokens = tokenize(src);
+  const L: ExprLimits = { ...EXPR_LIMITS, ...opts.limits };
+  const tokens = tokenize(src, L.maxLength);
   if (opts.variables) {
-    for (const v of opts.variables) checkVariableName(v, 0, true);
+    for (const v of opts.variables) checkVariableName(v, 0, true, L);
   }
   let k = 0;
   let depth = 0;
@@ -62,8 +65,8 @@ export function parse(src: string, opts: ParseOptions = {}): Parsed {
 
   function enter(pos: number): void {
     depth++;
-    if (depth > EXPR_LIMITS.maxDepth) {
-      throw new ExprError(`expression is nested too deeply (limit ${EXPR_LIMITS.maxDepth})`, pos);
+    if (depth > L.maxDepth) {
+      throw new ExprError(`expression is nested too deeply (limit ${L.maxDepth})`, pos);
     }
   }
 
@@ -172,7 +175,7 @@ export function parse(src: string, opts: ParseOptions = {}): Parsed {
           );
         }
       } else {
-        checkVariableName(name, t.pos, false);
+        checkVariableName(name, t.pos, false, L);
       }
       return { type: 'var', name, pos: t.pos };
     }
@@ -188,8 +191,8 @@ export function parse(src: string, opts: ParseOptions = {}): Parsed {
     throw new ExprError(`unexpected ${describe(t)}${hint}`, t.pos);
   }
   const used = variablesOf(ast);
-  if (used.length > EXPR_LIMITS.maxVariables) {
-    throw new ExprError(`too many variables (${used.length}, limit ${EXPR_LIMITS.maxVariables})`, 0);
+  if (used.length > L.maxVariables) {
+    throw new ExprError(`too many variables (${used.length}, limit ${L.maxVariables})`, 0);
   }
   return { ast, variables: opts.variables ? [...opts.variables] : used };
 }
@@ -207,7 +210,7 @@ function describe(t: Token): string {
   }
 }
 
-function checkVariableName(name: string, pos: number, declared: boolean): void {
+function checkVariableName(name: string, pos: number, declared: boolean, L: ExprLimits): void {
   const what = declared ? 'variable name' : 'name';
   if (RESERVED.has(name)) throw new ExprError(`unknown ${what} '${name}' (reserved)`, pos);
   if (!VARIABLE_NAME.test(name)) {
@@ -216,11 +219,8 @@ function checkVariableName(name: string, pos: number, declared: boolean): void {
       pos,
     );
   }
-  if (name.length > EXPR_LIMITS.maxNameLength) {
-    throw new ExprError(
-      `${what} '${name.slice(0, 16)}…' is too long (limit ${EXPR_LIMITS.maxNameLength})`,
-      pos,
-    );
+  if (name.length > L.maxNameLength) {
+    throw new ExprError(`${what} '${name.slice(0, 16)}…' is too long (limit ${L.maxNameLength})`, pos);
   }
   if (isFunctionName(name) || CONSTANTS.has(name)) {
     throw new ExprError(`'${name}' is a built-in name and cannot be a variable`, pos);

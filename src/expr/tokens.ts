@@ -44,13 +44,10 @@ function describe(c: string): string {
 }
 
 /** Split `src` into tokens (ending with an `end` token). Throws {@link ExprError}. */
-export function tokenize(src: string): Token[] {
+export function tokenize(src: string, maxLength: number = EXPR_LIMITS.maxLength): Token[] {
   if (typeof src !== 'string') throw new ExprError('expression must be a string', 0);
-  if (src.length > EXPR_LIMITS.maxLength) {
-    throw new ExprError(
-      `expression is too long (${src.length} characters, limit ${EXPR_LIMITS.maxLength})`,
-      EXPR_LIMITS.maxLength,
-    );
+  if (src.length > maxLength) {
+    throw new ExprError(`expression is too long (${src.length} characters, limit ${maxLength})`, maxLength);
   }
   const tokens: Token[] = [];
   let i = 0;

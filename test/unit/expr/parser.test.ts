@@ -143,6 +143,15 @@ describe('expression parser: refusals carry a position and a clear message', () 
     expect(e.position).toBe(EXPR_LIMITS.maxLength);
   });
 
+  it('limits can be overridden by the caller', () => {
+    expect(() => parse('x + y', { limits: { maxLength: 4 } })).toThrow(/too long \(5 characters, limit 4\)/);
+    expect(() => parse('((x))', { limits: { maxDepth: 1 } })).toThrow(
+      /nested too deeply \(limit 1\).*position 1/,
+    );
+    expect(() => parse('x + y', { limits: { maxVariables: 1 } })).toThrow(/too many variables/);
+    expect(parse('((x))', { limits: { maxDepth: 2 } }).variables).toEqual(['x']);
+  });
+
   it('over-deep nesting is refused (parentheses, unary minus, calls, powers)', () => {
     const n = EXPR_LIMITS.maxDepth + 1;
     for (const src of [
