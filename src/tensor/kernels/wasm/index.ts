@@ -39,7 +39,11 @@ const OP: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3 };
  * (measured with bench/kernels.ts; see BENCHMARKS.md). Operands already in wasm memory always go to wasm.
  */
 const MATMUL_MIN_FLOPS = 2 * 8 * 8 * 8;
-const ELEMENTWISE_MIN = Number.POSITIVE_INFINITY; // copy in + SIMD + copy out loses to one JS loop
+/**
+ * From ~2k elements, copy in + SIMD + copy out beats the TypeScript loops (which run ~1.5–2 ns/element here
+ * because one function sees both Float32Array and Float64Array); below, the call and copy overhead wins.
+ */
+const ELEMENTWISE_MIN = 4096;
 
 /** Size thresholds below which operands outside wasm memory go to the fallback (0 = always wasm). */
 export interface WasmThresholds {
@@ -129,7 +133,10 @@ class WasmKernelsImpl implements WasmKernels {
     }
     const ptr = c.ptr + this.offset;
     this.offset += bytes;
-    const arr = dtype === 'float64' ? new Float64Array(this.rt.sab, ptr, length) : new Float32Array(this.rt.sab, ptr, length);
+    const arr =
+      dtype === 'float64'
+        ? new Float64Array(this.rt.sab, ptr, length)
+        : new Float32Array(this.rt.sab, ptr, length);
     arr.fill(0);
     return arr;
   }
