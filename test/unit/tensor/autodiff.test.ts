@@ -97,6 +97,33 @@ describe('grad', () => {
   });
 });
 
+describe('backward with gradOutput, and grad mode', () => {
+  it('backward(y, w) leaves the same .grad as grad(y, x, { gradOutput: w })', () => {
+    const x = f64([0.1, 0.2, 0.3]);
+    const w = f64([1, -2, 0.5], false);
+    backward(tanh(x), w);
+    const [g] = grad(tanh(x), [x], { gradOutput: w });
+    expect(x.grad!.toArray()).toEqual(g.toArray());
+  });
+  it('an exception inside noGrad restores recording', () => {
+    expect(() =>
+      noGrad(() => {
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
+    expect(mul(f64([1]), 2).requiresGrad).toBe(true);
+  });
+  it('a gradOutput of the wrong shape is rejected', () => {
+    const x = f64([1, 2]);
+    expect(() => grad(mul(x, 2), [x], { gradOutput: f64([1, 1, 1], false) })).toThrow();
+  });
+  it('a non-scalar output without gradOutput is rejected (torch: implicit grad only for scalars)', () => {
+    const x = f64([1, 2]);
+    expect(() => grad(mul(x, 2), [x])).toThrow();
+    expect(() => backward(mul(x, 2))).toThrow();
+  });
+});
+
 describe('noGrad and detach', () => {
   it('noGrad records nothing', () => {
     const x = f64([1, 2]);

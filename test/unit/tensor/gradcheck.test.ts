@@ -354,6 +354,25 @@ add1('gather Int32Array axis -1', (x) => gather(x, Int32Array.from([1, 0, 3]), -
   );
   add1('where nonlinear branches', (a) => where(cond, pow(a, 3), exp(a)), R([3, 4]));
 }
+add1('gather axis 1 of [2,3,2]', (x) => gather(x, [2, 0, 1, 1], 1), R([2, 3, 2]));
+add1('gather axis 0 of [3,2]', (x) => gather(x, [2, 0], 0), R([3, 2]));
+{
+  const cond3 = tensor(
+    Float64Array.from({ length: 24 }, (_, i) => ((i * 7) % 3 === 0 ? 1 : 0)),
+    { shape: [2, 3, 4], dtype: 'float64' },
+  );
+  add1(
+    'where cond [2,3,4], a [3,4], b [4]',
+    (a, b) => where(cond3, a, b),
+    (rng) => [randomTensor(rng, [3, 4]), randomTensor(rng, [4])],
+  );
+}
+add1('reshape with -1', (x) => reshape(x, [-1, 4]), R([2, 3, 4]));
+add1(
+  'matmul with a constant operand',
+  (a) => matmul(a, tensor([1, 2, 3, -1, 0.5, 2], { shape: [3, 2], dtype: 'float64' })),
+  R([2, 3]),
+);
 add1('dropout p=0.3 (fixed rng)', (x) => dropout(x, 0.3, createRng(5)), R([4, 5]));
 add1('dropout eval mode', (x) => dropout(x, 0.3, createRng(5), false), R([4, 5]));
 
