@@ -100,6 +100,10 @@ export function createTailer(opts: {
       for (const [key, entries] of res) {
         if (!positions.has(key)) continue; // unsubscribed meanwhile
         for (const entry of entries) {
+          // A key re-subscribed while this read was in flight may already be further on.
+          const pos = positions.get(key);
+          if (pos === undefined) break;
+          if (compareIds(entry[0], pos) <= 0) continue;
           positions.set(key, entry[0]);
           const ev = entryToEvent(entry);
           for (const l of listeners.get(key) ?? []) {

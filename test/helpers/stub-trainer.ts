@@ -17,6 +17,11 @@ export const stubTrainer: Trainer = {
     const resume = opts.resume as { step: number; epoch: number } | undefined;
     let step = resume?.step ?? 0;
     if (md.stubThrow) throw new Error(md.stubThrow);
+    // A CPU block that never yields, like a long synchronous training step.
+    if (md.stubBlockMs) {
+      const until = Date.now() + Number(md.stubBlockMs);
+      while (Date.now() < until);
+    }
     opts.onEvent?.({
       type: 'log',
       level: 'info',
