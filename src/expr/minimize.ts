@@ -8,6 +8,9 @@
  * its cgThreshold), L-BFGS through `lbfgsStep` (one torch `.step()` — up to maxIter inner iterations
  * — per step). Gradients, HVPs and the Hessian come from the engine's autodiff of the parsed
  * expression; the objective is never evaluated as JavaScript.
+ *
+ * A schedule advances once per step (`per` does not matter here: there are no epochs), with
+ * `steps` as OneCycle's total. Newton has no lr and ignores the schedule.
  */
 import type { MinimizeJobSpec } from '../contracts/job-spec.js';
 import { lbfgsInit, lbfgsStep } from '../optim/lbfgs.js';

@@ -161,6 +161,22 @@ describe('minimize: curvature classification, errors and control', () => {
     expect(small.result!.classification).toBe('minimum');
   });
 
+  it('Newton-CG (Hessian-vector products from the engine) reaches Rosenbrock’s minimum too (truncated CG: ~155 steps)', async () => {
+    const out = await runMinimize(
+      rosenbrock({ type: 'newton', damping: 1e-4, lineSearch: true, cgThreshold: 1 }, 200),
+    );
+    expect(Math.abs(out.result!.point.x! - 1)).toBeLessThanOrEqual(1e-6);
+    expect(Math.abs(out.result!.point.y! - 1)).toBeLessThanOrEqual(1e-6);
+    const h = await runMinimize({
+      objective: 'himmelblau',
+      start: { x: 1, y: 1 },
+      steps: 100,
+      optimizer: { type: 'newton', damping: 1e-4, lineSearch: true, cgThreshold: 1 },
+    });
+    expect(h.result!.point.x).toBeCloseTo(3, 9);
+    expect(h.result!.point.y).toBeCloseTo(2, 9);
+  });
+
   it('a diverging run fails with DIVERGED', async () => {
     const out = await runMinimize(rosenbrock(sgd(1), 100));
     expect(out.status).toBe('failed');
