@@ -10,7 +10,7 @@ import { loadBuiltin, parseJsonDataset, type Dataset } from '../src/data/index.j
 import type { DatasetStore } from '../src/queue/dataset-store.js';
 import type { JobStore } from '../src/queue/job-store.js';
 import { encodeSafetensors, sha256Hex } from '../src/queue/safetensors.js';
-import { TrainJobDataSchema } from '../src/queue/training-queue.js';
+import { TrainJobDataSchema } from '../src/contracts/job.js';
 import { createEventWriter } from './event-writer.js';
 import type { Trainer } from './train-types.js';
 

@@ -195,3 +195,56 @@ export const PredictResponseSchema = z
     classes: z.array(z.number().int()).optional(),
   })
   .meta({ id: 'PredictResponse' });
+
+/** Headers of `POST /v1/jobs`. */
+export const CreateJobHeadersSchema = z.looseObject({
+  'idempotency-key': z
+    .string()
+    .min(1)
+    .max(256)
+    .optional()
+    .meta({ description: 'Same key and same body → the same job (200); same key, other body → 409' }),
+});
+
+/** Headers of `GET /v1/jobs/{id}/events`. */
+export const EventsHeadersSchema = z.looseObject({
+  'last-event-id': z
+    .string()
+    .optional()
+    .meta({ description: 'SSE resume point: the id of the last event received' }),
+});
+
+/** What `POST /v1/jobs/validate` answers for a valid spec. */
+export const ValidateResponseSchema = z
+  .object({
+    valid: z.literal(true),
+    spec: z.record(z.string(), z.unknown()).meta({ description: 'The normalized JobSpec' }),
+    estimate: z.object({
+      parameters: z.number(),
+      stepsPerEpoch: z.number(),
+      totalSteps: z.number(),
+      bytes: z.number().meta({ description: 'Rough peak memory of the trainer' }),
+    }),
+  })
+  .meta({ id: 'ValidateResponse' });
+
+/** What a BullMQ job carries: only ids; the spec lives in the job hash and the worker re-parses it. */
+export const TrainJobDataSchema = z.object({
+  jobId: z.string().regex(/^job_[0-9a-z]+$/),
+  tenant: z.string().min(1),
+});
+export type TrainJobData = z.infer<typeof TrainJobDataSchema>;
+
+/** `GET /healthz`. */
+export const HealthSchema = z.object({ status: z.literal('ok') });
+
+/** `GET /readyz`: 200 when ready, 503 otherwise, same body. */
+export const ReadySchema = z
+  .object({
+    status: z.enum(['ready', 'not_ready']),
+    redis: z.enum(['ok', 'unreachable']),
+    workers: z.number().int(),
+    backends: z.array(z.string()).meta({ description: 'Kernel backends the live workers train with' }),
+    detail: z.string().optional(),
+  })
+  .meta({ id: 'Readiness' });

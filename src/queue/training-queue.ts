@@ -1,13 +1,9 @@
 import { Queue, type ConnectionOptions } from 'bullmq';
-import { z } from 'zod';
 import type { ServiceConfig } from './config.js';
 
-/** What a BullMQ job carries: only the id; the spec lives in our job hash and is re-parsed by the worker. */
-export const TrainJobDataSchema = z.object({
-  jobId: z.string().regex(/^job_[0-9a-z]+$/),
-  tenant: z.string().min(1),
-});
-export type TrainJobData = z.infer<typeof TrainJobDataSchema>;
+import type { TrainJobData } from '../contracts/job.js';
+
+export { TrainJobDataSchema, type TrainJobData } from '../contracts/job.js';
 
 export const TRAIN_JOB_NAME = 'train';
 

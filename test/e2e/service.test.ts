@@ -35,6 +35,13 @@ describe('npm start with a running Redis', () => {
   let redis: TestRedis;
   let svc: ServiceProcess;
   let base: string;
+  let shared: {
+    bytes: Buffer;
+    x: number[][];
+    outputs: number[][];
+    hidden: number[];
+    activation: string;
+  } | null = null;
 
   beforeAll(async () => {
     redis = await startRedis();
@@ -49,7 +56,7 @@ describe('npm start with a running Redis', () => {
     await redis?.stop();
   });
 
-  test('iris MLP with Adam: stream to end over SSE, fetch weights, predict with accuracy ≥ 0.95; torch loads the safetensors', async () => {
+  test('iris MLP with Adam: stream to end over SSE, fetch weights (JSON, safetensors), predict with accuracy ≥ 0.95', async () => {
     const spec = JSON.parse(readFileSync(join(REPO, 'examples/iris-mlp-adam.json'), 'utf8'));
     const created = await fetch(`${base}/v1/jobs`, {
       method: 'POST',
@@ -100,30 +107,41 @@ describe('npm start with a running Redis', () => {
     const parsed = parseSafetensors(bytes);
     expect(parsed.tensors['2.weight']).toMatchObject({ dtype: 'F32', shape: [3, 16] });
 
-    if (!TORCH) {
-      console.log('torch not available under /usr/bin/python3: skipping the load_state_dict comparison');
-      return;
-    }
-    const dir = mkdtempSync(join(tmpdir(), 'descent-e2e-'));
-    try {
-      const file = join(dir, 'w.safetensors');
-      writeFileSync(file, bytes);
-      const py = spawnSync('/usr/bin/python3', [join(REPO, 'test/e2e/torch_load.py'), file], {
-        input: JSON.stringify({ hidden: spec.model.hidden, activation: spec.model.activation, x }),
-        encoding: 'utf8',
-      });
-      expect(py.status, py.stderr).toBe(0);
-      const torchOut = JSON.parse(py.stdout) as number[][];
-      let maxErr = 0;
-      torchOut.forEach((row, i) =>
-        row.forEach((v, j) => (maxErr = Math.max(maxErr, Math.abs(v - pred.outputs[i][j])))),
-      );
-      console.log(`torch vs /predict max |Δ| = ${maxErr}`);
-      expect(maxErr).toBeLessThanOrEqual(1e-5);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    shared = {
+      bytes,
+      x,
+      outputs: pred.outputs,
+      hidden: spec.model.hidden,
+      activation: spec.model.activation,
+    };
   });
+
+  test.skipIf(!TORCH)(
+    'torch: the safetensors file loads into the equivalent nn.Sequential and predicts like /predict (≤ 1e-5)',
+    () => {
+      expect(shared, 'the training test must run first').not.toBeNull();
+      const { bytes, x, outputs, hidden, activation } = shared!;
+      const dir = mkdtempSync(join(tmpdir(), 'descent-e2e-'));
+      try {
+        const file = join(dir, 'w.safetensors');
+        writeFileSync(file, bytes);
+        const py = spawnSync('/usr/bin/python3', [join(REPO, 'test/e2e/torch_load.py'), file], {
+          input: JSON.stringify({ hidden, activation, x }),
+          encoding: 'utf8',
+        });
+        expect(py.status, py.stderr).toBe(0);
+        const torchOut = JSON.parse(py.stdout) as number[][];
+        let maxErr = 0;
+        torchOut.forEach((row, i) =>
+          row.forEach((v, j) => (maxErr = Math.max(maxErr, Math.abs(v - outputs[i][j])))),
+        );
+        console.log(`torch vs /predict max |Δ| = ${maxErr}`);
+        expect(maxErr).toBeLessThanOrEqual(1e-5);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });
 
 describe('npm start without Redis', () => {

@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import { EventPageSchema, EventsQuerySchema } from '../../contracts/events.js';
-import { JobParamsSchema } from '../../contracts/job.js';
+import { EventsHeadersSchema, JobParamsSchema } from '../../contracts/job.js';
 import { ApiError, ProblemSchema } from '../../contracts/problem.js';
 import type { AppDeps } from '../deps.js';
 import type { Metrics } from '../metrics.js';
@@ -23,7 +22,7 @@ export const eventRoutes = (deps: AppDeps, metrics: Metrics): FastifyPluginAsync
             '`Accept: text/event-stream` streams the history after `Last-Event-ID` (or `?after=`) and then the live tail; the stream closes after `end`. Otherwise returns a JSON page `?after=<eventId>&limit=`. SSE and pages share one cursor: the event id.',
           params: JobParamsSchema,
           querystring: EventsQuerySchema,
-          headers: z.looseObject({ 'last-event-id': z.string().optional() }),
+          headers: EventsHeadersSchema,
           response: {
             200: EventPageSchema.describe(
               'JSON page; with Accept: text/event-stream the body is an SSE stream instead',

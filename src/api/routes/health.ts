@@ -1,15 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
+import { HealthSchema, ReadySchema } from '../../contracts/job.js';
 import type { AppDeps } from '../deps.js';
 import type { Metrics } from '../metrics.js';
-
-const ReadySchema = z.object({
-  status: z.enum(['ready', 'not_ready']),
-  redis: z.enum(['ok', 'unreachable']),
-  workers: z.number().int(),
-  backends: z.array(z.string()).meta({ description: 'Kernel backends the live workers train with' }),
-  detail: z.string().optional(),
-});
 
 export const healthRoutes = (deps: AppDeps, metrics: Metrics): FastifyPluginAsyncZod =>
   async function (app) {
@@ -19,7 +11,7 @@ export const healthRoutes = (deps: AppDeps, metrics: Metrics): FastifyPluginAsyn
         schema: {
           operationId: 'healthz',
           summary: 'Liveness: 200 while the process lives',
-          response: { 200: z.object({ status: z.literal('ok') }) },
+          response: { 200: HealthSchema },
         },
       },
       async () => ({ status: 'ok' as const }),

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import {
+  CreateJobHeadersSchema,
   JobListSchema,
+  ValidateResponseSchema,
   JobMetricsSchema,
   JobParamsSchema,
   JobSchema,
@@ -47,7 +48,7 @@ export const jobRoutes = (deps: AppDeps, metrics: Metrics): FastifyPluginAsyncZo
           description:
             'Validates and normalizes the JobSpec, stores the job and queues it. Send `Idempotency-Key` to make retries safe.',
           body: JobSpecBody,
-          headers: z.looseObject({ 'idempotency-key': z.string().min(1).max(256).optional() }),
+          headers: CreateJobHeadersSchema,
           response: { 200: JobSchema, 201: JobSchema, ...problems },
         },
       },
@@ -98,19 +99,7 @@ export const jobRoutes = (deps: AppDeps, metrics: Metrics): FastifyPluginAsyncZo
           summary: 'Validate a JobSpec (dry run)',
           description: 'Normalizes the spec and estimates its cost; no job is created.',
           body: JobSpecBody,
-          response: {
-            200: z.object({
-              valid: z.literal(true),
-              spec: z.record(z.string(), z.unknown()),
-              estimate: z.object({
-                parameters: z.number(),
-                stepsPerEpoch: z.number(),
-                totalSteps: z.number(),
-                bytes: z.number(),
-              }),
-            }),
-            ...problems,
-          },
+          response: { 200: ValidateResponseSchema, ...problems },
         },
       },
       async (req) => {
