@@ -12,6 +12,9 @@ import {
   concat,
   grad,
   matmul,
+  logsumexp,
+  max,
+  mean,
   mul,
   noGrad,
   relu,
@@ -113,5 +116,23 @@ describe('B6: grad/backward of an output without a graph raise (torch: "does not
     const y = noGrad(() => sum(mul(x, x)));
     expect(() => grad(y, [x])).toThrow();
     expect(() => backward(y)).toThrow();
+  });
+});
+
+describe('B12: reductions of a 0-d tensor over axis 0 or -1 reduce nothing (torch)', () => {
+  it('sum / max / mean / logsumexp of tensor(5) over axis 0 are 5, gradient 1', () => {
+    for (const op of [
+      (t: Tensor) => sum(t, 0),
+      (t: Tensor) => max(t, 0),
+      (t: Tensor) => mean(t, 0),
+      (t: Tensor) => logsumexp(t, 0),
+      (t: Tensor) => sum(t, -1),
+    ]) {
+      const s = tensor(5, { dtype: 'float64', requiresGrad: true });
+      const y = op(s);
+      expect([...y.shape]).toEqual([]);
+      expect(y.item()).toBeCloseTo(5, 14);
+      expect(grad(y, [s])[0].item()).toBeCloseTo(1, 14);
+    }
   });
 });
