@@ -36,7 +36,7 @@ async function waitFor<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs
 beforeAll(async () => {
   redis = await startRedis();
   t = await makeTestApp(redis.url, 'locks', {
-    cfg: { lockDurationMs: 1000, stalledIntervalMs: 500, attempts: 1 },
+    cfg: { lockDurationMs: 2000, stalledIntervalMs: 1000, attempts: 1 },
   });
   // Two workers: if the lock were lost, the second would pick the job up as stalled.
   for (let i = 0; i < 2; i++)
@@ -51,12 +51,12 @@ afterAll(async () => {
 
 const getJob = async (id: string) => (await t.app.inject({ url: `/v1/jobs/${id}` })).json();
 
-test('a CPU block of 2.5× the lock duration in the sandbox: no stall, exactly one attempt and one end', async () => {
+test('a CPU block of 2.25× the lock duration in the sandbox: no stall, exactly one attempt and one end', async () => {
   const id = (
     await t.app.inject({
       method: 'POST',
       url: '/v1/jobs',
-      payload: spec({ stubBlockMs: '2500', stubSteps: '2' }),
+      payload: spec({ stubBlockMs: '4500', stubSteps: '2' }),
     })
   ).json().id;
   const job = await waitFor(
