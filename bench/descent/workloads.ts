@@ -117,6 +117,7 @@ async function viaTrain(w: string): Promise<Rate> {
   const outcome = await train(spec, data, {
     signal: ac.signal,
     progressEveryMs: 50,
+    diagnostics: false, // end-of-run sensitivity/curvature analysis: not part of a training step
     onEvent(e) {
       if (e.type !== 'progress') return;
       const t = performance.now();
@@ -183,7 +184,8 @@ function viaLoop(w: string): Rate {
 }
 
 async function main(): Promise<void> {
-  const base = { workload: name, system: `descent-${kern.name}`, mode, threads: 1 };
+  const variant = (kern as { variant?: string }).variant;
+  const base = { workload: name, system: `descent-${kern.name}`, mode, threads: 1, ...(variant ? { variant } : {}) };
   if (name === 'sgemm' || name === 'dgemm') {
     const N = SPEC.gemm.n;
     const g = gaussian(9);
@@ -206,7 +208,7 @@ async function main(): Promise<void> {
     const tStart = performance.now();
     for (let i = 0; ; i++) {
       const t0 = performance.now();
-      const out = await train(spec, data, {});
+      const out = await train(spec, data, { diagnostics: false });
       if (out.status !== 'succeeded') throw new Error(`newton run ${out.status}: ${out.error?.message}`);
       if (i > 0 || performance.now() - tStart > 2000) times.push((performance.now() - t0) / 1000); // first run = warm-up
       if (times.length > 0 && performance.now() - tStart >= seconds * 1000) break;

@@ -1,12 +1,14 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { referenceKernels as ref } from '../../../src/tensor/kernels/reference.js';
 import type { FloatArray } from '../../../src/tensor/kernels/types.js';
-import { createWasmKernels } from '../../../src/tensor/kernels/wasm/index.js';
+import { createWasmKernels, wasmRuntime } from '../../../src/tensor/kernels/wasm/index.js';
 import { dtypeArb, expectClose, fill, offsetView, size, type DTypeName } from './oracle.js';
 
 // Thresholds 0: every call goes to wasm, however small (the default sends tiny ones to the fallback).
-const wasm = createWasmKernels(ref, { matmulMinFlops: 0, elementwiseMin: 0 })!;
+// Both builds are checked: SIMD128 (mul + add) and relaxed (fused multiply-add), when this Node can run it.
+const variants = (['simd128', 'relaxed'] as const).filter((v) => wasmRuntime(v) !== null);
+let wasm = createWasmKernels(ref, { matmulMinFlops: 0, elementwiseMin: 0 }, 'simd128')!;
 const wasmDefault = createWasmKernels(ref)!;
 
 interface Case {
@@ -70,7 +72,18 @@ const caseArb = (maxDim: number): fc.Arbitrary<Case> =>
     kind: fc.constantFrom('normal' as const, 'edge' as const),
   });
 
-describe('wasm matmul agrees with the TypeScript oracle', () => {
+describe('the wasm builds', () => {
+  it('include the SIMD128 one, and the default is one of those that load', () => {
+    expect(variants).toContain('simd128');
+    expect(variants).toContain(wasmDefault.variant);
+  });
+});
+
+describe.each(variants)('wasm matmul (%s) agrees with the TypeScript oracle', (variant) => {
+  beforeAll(() => {
+    wasm = createWasmKernels(ref, { matmulMinFlops: 0, elementwiseMin: 0 }, variant)!;
+  });
+
   it('on random shapes, every transpose layout, accumulate on/off, both dtypes', () => {
     fc.assert(
       fc.property(caseArb(70), (c) => check(c)),

@@ -1,7 +1,7 @@
 import type { BinaryOp, FloatArray, Kernels } from '../types.js';
-import { wasmRuntime, type WasmRuntime } from './loader.js';
+import { wasmRuntime, type WasmRuntime, type WasmVariant } from './loader.js';
 
-export { WasmRuntime, wasmRuntime } from './loader.js';
+export { WasmRuntime, wasmRuntime, preferredVariant, type WasmVariant } from './loader.js';
 
 /** The WebAssembly SIMD backend, plus optional allocation in its memory (zero-copy operands). */
 export interface WasmKernels extends Kernels {
@@ -15,6 +15,8 @@ export interface WasmKernels extends Kernels {
   free(arr: FloatArray): void;
   /** Bytes copied into and out of wasm memory so far (to check the copies don't eat the gain). */
   readonly copiedBytes: number;
+  /** 'relaxed' when the GEMM micro-kernels use relaxed-SIMD fused multiply-add, else 'simd128'. */
+  readonly variant: WasmVariant;
 
   /**
    * A zeroed array for an op's result. Inside {@link WasmKernels.scope} it is carved from a bump arena in
@@ -65,6 +67,8 @@ interface Chunk {
 
 class WasmKernelsImpl implements WasmKernels {
   readonly name = 'wasm';
+  /** 'relaxed' (fused multiply-add GEMM) or 'simd128'. */
+  readonly variant: WasmVariant;
   copiedBytes = 0;
   /** Arena chunks (reused across scopes), the current chunk index, and the bump offset in it. */
   private readonly chunks: Chunk[] = [];
@@ -85,6 +89,7 @@ class WasmKernelsImpl implements WasmKernels {
     private readonly fallback: Kernels,
     thresholds: WasmThresholds,
   ) {
+    this.variant = rt.variant;
     this.matmulMin = thresholds.matmulMinFlops ?? MATMUL_MIN_FLOPS;
     this.elementwiseMin = thresholds.elementwiseMin ?? ELEMENTWISE_MIN;
   }
@@ -310,7 +315,11 @@ function alignUp(bytes: number): number {
  * Build a WebAssembly SIMD backend. `fallback` runs the calls too small to be worth the copies
  * (normally the TypeScript reference). Returns null when WebAssembly SIMD is unavailable.
  */
-export function createWasmKernels(fallback: Kernels, thresholds: WasmThresholds = {}): WasmKernels | null {
-  const rt = wasmRuntime();
+export function createWasmKernels(
+  fallback: Kernels,
+  thresholds: WasmThresholds = {},
+  variant?: WasmVariant,
+): WasmKernels | null {
+  const rt = wasmRuntime(variant);
   return rt ? new WasmKernelsImpl(rt, fallback, thresholds) : null;
 }

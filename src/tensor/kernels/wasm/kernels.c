@@ -15,6 +15,21 @@
 #include <stdint.h>
 
 #define EXPORT(name) __attribute__((export_name(#name)))
+
+/*
+ * MADD(a, b, c) = a·b + c in the GEMM micro-kernels. The default build uses mul + add (SIMD128, exact
+ * rounding of each). With -DDESCENT_RELAXED the build emits the relaxed-SIMD fused multiply-add instead: clang 14
+ * only knows the pre-standard encoding (f32x4.fma 0xfd 0xaf 0x01, f64x2.fma 0xfd 0xcf 0x01), so
+ * scripts/build-wasm.sh rewrites those opcodes to the standard f32x4/f64x2.relaxed_madd (0x105 / 0x107,
+ * same length) whose operand order is a·b + c — the order the calls below use.
+ */
+#ifdef DESCENT_RELAXED
+#define MADD_F32(a, b, c) __builtin_wasm_fma_f32x4(a, b, c)
+#define MADD_F64(a, b, c) __builtin_wasm_fma_f64x2(a, b, c)
+#else
+#define MADD_F32(a, b, c) wasm_f32x4_add(c, wasm_f32x4_mul(a, b))
+#define MADD_F64(a, b, c) wasm_f64x2_add(c, wasm_f64x2_mul(a, b))
+#endif
 #define INLINE static inline __attribute__((always_inline))
 
 /* Blocking. A kc×NR panel of packed B (256×8×4 = 8 KiB) stays in L1 across the ir loop; an MC×kc block
@@ -108,7 +123,7 @@ INLINE void ukernel_f32(int kc, const float *restrict A, const float *restrict B
     for (int i = 0; i < MR_S; i++) {
       const v128_t a = wasm_v128_load32_splat(A + i);
 #pragma clang loop unroll(full)
-      for (int j = 0; j < NR_S / 4; j++) acc[i][j] = wasm_f32x4_add(acc[i][j], wasm_f32x4_mul(a, bv[j]));
+      for (int j = 0; j < NR_S / 4; j++) acc[i][j] = MADD_F32(a, bv[j], acc[i][j]);
     }
     A += MR_S;
     B += NR_S;
@@ -282,17 +297,17 @@ INLINE void ukernel_f64(int kc, const double *restrict A, const double *restrict
     const v128_t b0 = wasm_v128_load(B);
     const v128_t b1 = wasm_v128_load(B + 2);
     v128_t a = wasm_v128_load64_splat(A);
-    c00 = wasm_f64x2_add(c00, wasm_f64x2_mul(a, b0));
-    c01 = wasm_f64x2_add(c01, wasm_f64x2_mul(a, b1));
+    c00 = MADD_F64(a, b0, c00);
+    c01 = MADD_F64(a, b1, c01);
     a = wasm_v128_load64_splat(A + 1);
-    c10 = wasm_f64x2_add(c10, wasm_f64x2_mul(a, b0));
-    c11 = wasm_f64x2_add(c11, wasm_f64x2_mul(a, b1));
+    c10 = MADD_F64(a, b0, c10);
+    c11 = MADD_F64(a, b1, c11);
     a = wasm_v128_load64_splat(A + 2);
-    c20 = wasm_f64x2_add(c20, wasm_f64x2_mul(a, b0));
-    c21 = wasm_f64x2_add(c21, wasm_f64x2_mul(a, b1));
+    c20 = MADD_F64(a, b0, c20);
+    c21 = MADD_F64(a, b1, c21);
     a = wasm_v128_load64_splat(A + 3);
-    c30 = wasm_f64x2_add(c30, wasm_f64x2_mul(a, b0));
-    c31 = wasm_f64x2_add(c31, wasm_f64x2_mul(a, b1));
+    c30 = MADD_F64(a, b0, c30);
+    c31 = MADD_F64(a, b1, c31);
     A += MR_D;
     B += NR_D;
   }

@@ -1,5 +1,8 @@
 import { setFlagsFromString } from 'node:v8';
-import { KERNELS_WASM_BASE64 } from './module.generated.js';
+import { KERNELS_RELAXED_WASM_BASE64, KERNELS_WASM_BASE64 } from './module.generated.js';
+
+/** `simd128`: mul + add everywhere. `relaxed`: the GEMM micro-kernels use relaxed-SIMD fused multiply-add. */
+export type WasmVariant = 'simd128' | 'relaxed';
 
 /*
  * The project compiles with lib ES2023 and no DOM, which leaves the WebAssembly global untyped; these are
@@ -86,10 +89,16 @@ export class WasmRuntime {
   f32!: Float32Array;
   f64!: Float64Array;
 
-  constructor() {
-    const bytes = Buffer.from(KERNELS_WASM_BASE64, 'base64');
+  readonly variant: WasmVariant;
+
+  constructor(variant: WasmVariant = 'simd128') {
+    this.variant = variant;
+    const bytes = Buffer.from(
+      variant === 'relaxed' ? KERNELS_RELAXED_WASM_BASE64 : KERNELS_WASM_BASE64,
+      'base64',
+    );
     // Synchronous compile: the module is small (~50 KB), and an async API would ripple through the engine.
-    const module = compileOptimized(bytes);
+    const module = compileOptimized(bytes, variant === 'relaxed');
     this.memory = new WA.Memory({ initial: INITIAL_PAGES, maximum: MAX_PAGES, shared: true });
     const instance = new WA.Instance(module, { env: { memory: this.memory } });
     this.exports = instance.exports as unknown as WasmExports;
@@ -154,28 +163,73 @@ export class WasmRuntime {
  * machine that background compile waits its turn and the first ~0.5 s of training runs at baseline speed.
  * The flag is switched off only around this one compile, so other wasm in the process is unaffected.
  */
-function compileOptimized(bytes: Uint8Array): object {
-  // Leave the flags alone if the process was started with either of them set explicitly.
+function compileOptimized(bytes: Uint8Array, relaxed: boolean): object {
+  // Leave the flags alone if the process was started with any of them set explicitly.
   const explicit = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((a) =>
-    /liftoff|lazy-compilation/.test(a),
+    /liftoff|lazy-compilation|relaxed-simd/.test(a),
   );
-  let flagged = false;
-  if (!explicit)
-    try {
-      setFlagsFromString('--no-liftoff');
-      setFlagsFromString('--no-wasm-lazy-compilation');
-      flagged = true;
-    } catch {
-      // not fatal: tier-up still happens, only later
+  const set: string[] = [];
+  if (!explicit) {
+    for (const [on, off] of [
+      ['--no-liftoff', '--liftoff'],
+      ['--no-wasm-lazy-compilation', '--wasm-lazy-compilation'],
+      ...(relaxed ? [['--experimental-wasm-relaxed-simd', '--no-experimental-wasm-relaxed-simd']] : []),
+    ]) {
+      try {
+        setFlagsFromString(on);
+        set.push(off);
+      } catch {
+        // not fatal: without the tiering flags tier-up still happens, only later; without the relaxed flag
+        // the compile below fails and the caller falls back to the SIMD128 module
+      }
     }
+  }
   try {
     return new WA.Module(bytes);
   } finally {
-    if (flagged) {
-      setFlagsFromString('--liftoff');
-      setFlagsFromString('--wasm-lazy-compilation');
-    }
+    for (const off of set) setFlagsFromString(off);
   }
+}
+
+/**
+ * Check a fresh runtime against a plain loop on small odd shapes (both dtypes, a transpose). The relaxed
+ * FMA build depends on an experimental V8 feature and a rewritten opcode, so it must prove itself before use.
+ */
+function selfTest(rt: WasmRuntime): boolean {
+  const e = rt.exports;
+  const m = 5;
+  const n = 11;
+  const k = 7;
+  const work32 = rt.allocBytes(e.sgemm_work_floats() * 4);
+  const work64 = rt.allocBytes(e.dgemm_work_doubles() * 8);
+  const pa = rt.allocBytes(8 * m * k);
+  const pb = rt.allocBytes(8 * k * n);
+  const pc = rt.allocBytes(8 * m * n);
+  let ok = true;
+  for (const f64 of [false, true]) {
+    const view = f64 ? rt.f64 : rt.f32;
+    const es = f64 ? 8 : 4;
+    for (let i = 0; i < m * k; i++) view[pa / es + i] = ((i * 7) % 13) - 6 + 0.25;
+    for (let i = 0; i < k * n; i++) view[pb / es + i] = ((i * 5) % 11) - 5 - 0.5;
+    // op(B) = Bᵀ with B stored n×k
+    if (f64) e.dgemm(pa, pb, pc, m, n, k, 0, 1, 0, work64);
+    else e.sgemm(pa, pb, pc, m, n, k, 0, 1, 0, work32);
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let p = 0; p < k; p++) s += view[pa / es + i * k + p] * view[pb / es + j * k + p];
+        if (Math.abs(view[pc / es + i * n + j] - s) > 1e-4 * (1 + Math.abs(s))) ok = false;
+      }
+  }
+  for (const [ptr, bytes] of [
+    [work32, e.sgemm_work_floats() * 4],
+    [work64, e.dgemm_work_doubles() * 8],
+    [pa, 8 * m * k],
+    [pb, 8 * k * n],
+    [pc, 8 * m * n],
+  ])
+    rt.freeBytes(ptr, bytes);
+  return ok;
 }
 
 function alignUp(x: number, a: number): number {
@@ -188,19 +242,35 @@ function sizeClass(bytes: number): number {
   return s;
 }
 
-let runtime: WasmRuntime | null | undefined;
+const runtimes = new Map<WasmVariant, WasmRuntime | null>();
 
 /**
- * The process-wide runtime, created on first use; null when this engine has no WebAssembly SIMD or
- * shared memory (then the TypeScript kernels are used).
+ * The variant used by default: SIMD128. `DESCENT_WASM_RELAXED=1` opts in to the fused multiply-add build
+ * (when it compiles and passes its self-test). On this Zen 5 machine FMA measured no faster (57–60 vs
+ * 58–62 GFLOPS sgemm: two FMA pipes equal two mul + two add pipes there); on CPUs whose adders and multipliers
+ * share the FMA ports (Intel since Skylake) it should be up to ~2× faster. It changes rounding in the last bits.
  */
-export function wasmRuntime(): WasmRuntime | null {
-  if (runtime === undefined) {
+export function preferredVariant(): WasmVariant {
+  if (process.env.DESCENT_WASM_RELAXED !== '1') return 'simd128';
+  return wasmRuntime('relaxed') ? 'relaxed' : 'simd128';
+}
+
+/**
+ * The process-wide runtime of a variant, created on first use; null when this engine cannot run it (no
+ * WebAssembly SIMD or shared memory; for `relaxed`, no relaxed SIMD or a failed self-test). Without an
+ * argument: the preferred variant.
+ */
+export function wasmRuntime(variant?: WasmVariant): WasmRuntime | null {
+  const v = variant ?? preferredVariant();
+  if (!runtimes.has(v)) {
+    let rt: WasmRuntime | null = null;
     try {
-      runtime = new WasmRuntime();
+      rt = new WasmRuntime(v);
+      if (!selfTest(rt)) rt = null;
     } catch {
-      runtime = null;
+      rt = null;
     }
+    runtimes.set(v, rt);
   }
-  return runtime;
+  return runtimes.get(v) ?? null;
 }
