@@ -4,7 +4,7 @@
  */
 import { allocate } from '../dtype.js';
 import { Tensor, result } from '../tensor.js';
-import { add, constLike, div, erf, erfScalar, exp, mul, neg, sub, where } from './elementwise.js';
+import { add, clamp, constLike, erf, erfScalar, exp, mul, sub, where } from './elementwise.js';
 
 /** tanh x; d/dx = 1 − tanh²x */
 export function tanh(x: Tensor): Tensor {
@@ -57,7 +57,9 @@ export function elu(x: Tensor, alpha = 1): Tensor {
   return result('elu', out, x.shape, [x], (g) => {
     const m = allocate(x.dtype, d.length);
     for (let i = 0; i < d.length; i++) m[i] = d[i] > 0 ? 1 : 0;
-    return [where(constLike(x, m), g, mul(g, mul(exp(x), alpha)))];
+    // exp of min(x, 0): the positive side is never selected, and exp(large x) = ∞ there would turn
+    // the zero gradient that `where` sends to the untaken branch into NaN (0·∞) in double backward.
+    return [where(constLike(x, m), g, mul(g, mul(exp(clamp(x, null, 0)), alpha)))];
   });
 }
 
@@ -90,8 +92,7 @@ export function softplus(x: Tensor, beta = 1, threshold = 20): Tensor {
   return result('softplus', out, x.shape, [x], (g) => {
     const lin = allocate(x.dtype, d.length);
     for (let i = 0; i < d.length; i++) lin[i] = d[i] * beta > threshold ? 1 : 0;
-    // σ(βx) = 1/(1 + e^(−βx)), written with ops so the rule is differentiable again
-    const s = div(1, add(exp(neg(mul(x, beta))), 1));
-    return [where(constLike(x, lin), g, mul(g, s))];
+    // σ(βx) through the sigmoid op (its rule uses σ itself), so no e^(−βx) = ∞ enters a second derivative
+    return [where(constLike(x, lin), g, mul(g, sigmoid(mul(x, beta))))];
   });
 }
