@@ -126,6 +126,7 @@ function extremeMask(x: Tensor, ext: FloatArray, keepShape: number[], axes: numb
   const e = expandData(ext, keepShape, x.shape);
   const hit = allocate(x.dtype, x.size);
   for (let i = 0; i < hit.length; i++) hit[i] = x.data[i] === e[i] ? 1 : 0;
+  if (axes.length === 0) return hit; // nothing reduced (a 0-d tensor): the gradient passes through
   if (firstOnly) {
     // keep only the first hit along the single reduced axis
     const axis = axes[0];
