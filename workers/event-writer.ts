@@ -68,6 +68,7 @@ export function createEventWriter(opts: {
           loss: finite(e.loss),
           lr: finite(e.lr),
           gradNorm: finite(e.gradNorm),
+          ...(e.extra ?? {}),
         };
         if (Date.now() - lastProgressAt >= opts.progressEveryMs) sendProgress(ev);
         else pending = ev;

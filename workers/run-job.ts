@@ -140,7 +140,12 @@ export async function runJob(
       jobId,
       attempt,
       progressEveryMs: deps.progressEveryMs,
-      epochs: spec.task === 'supervised' ? spec.training.epochs : 0,
+      epochs:
+        spec.task === 'supervised'
+          ? spec.training.epochs
+          : spec.task === 'minimize'
+            ? spec.steps
+            : spec.episodes,
       totalSteps: totalSteps(spec, dataset),
       onStale: abort,
       onError: (err) => deps.log?.(`event append failed for ${jobId}: ${(err as Error).message}`),
@@ -165,6 +170,7 @@ export async function runJob(
         signal: controller.signal,
         onEvent: writer.onEvent,
         progressEveryMs: deps.progressEveryMs,
+        maxWallSeconds: deps.limits.maxWallSeconds,
         checkpointEveryMs: deps.checkpointEveryMs,
         resume,
         async onCheckpoint(state) {

@@ -7,19 +7,29 @@ import type { Dataset } from '../src/data/index.js';
 import type { NamedWeights } from '../src/queue/safetensors.js';
 
 export type TrainEventLike =
-  | { type: 'progress'; step: number; epoch: number; loss: number; lr: number; gradNorm: number }
+  | {
+      type: 'progress';
+      step: number;
+      epoch: number;
+      loss: number;
+      lr: number;
+      gradNorm: number;
+      /** Task-specific fields added to the event (minimize: point, value; reinforce: return, …). */
+      extra?: Record<string, unknown>;
+    }
   | { type: 'epoch'; epoch: number; loss: number; valLoss: number | null; metrics: Record<string, number> }
   | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; message: string };
 
 export interface TrainOutcomeLike {
   status: 'succeeded' | 'cancelled' | 'failed';
   result: {
-    loss: number;
+    loss: number | null;
     valLoss: number | null;
     metrics: Record<string, number>;
     parameters: number;
     durationMs: number;
     steps: number;
+    [extra: string]: unknown;
   } | null;
   error: { code: string; message: string } | null;
   weights: NamedWeights;
@@ -33,6 +43,8 @@ export interface TrainOptionsLike {
   checkpointEveryMs?: number;
   resume?: unknown;
   progressEveryMs?: number;
+  /** Server-wide wall-time cap in seconds (a spec's maxWallSeconds may be lower). */
+  maxWallSeconds?: number;
 }
 
 /** The trainer and its checkpoint codec, injected into the job runner. */

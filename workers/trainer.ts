@@ -1,6 +1,7 @@
 import { train, encodeResumeState, decodeResumeState } from '../src/train/index.js';
 import { useFastestKernels, selectKernels } from '../src/tensor/kernels/select.js';
 import type { Trainer } from './train-types.js';
+import { isTaskCheckpoint, runMinimizeTask, runReinforceTask } from './task-runners.js';
 
 let selected: string | null = null;
 
@@ -8,18 +9,14 @@ let selected: string | null = null;
 export const realTrainer: Trainer = {
   async train(spec, dataset, opts) {
     if (selected === null) selected = useFastestKernels().name;
-    if (spec.task !== 'supervised' || !dataset) {
-      return {
-        status: 'failed',
-        result: null,
-        error: { code: 'UNSUPPORTED_TASK', message: `task ${spec.task} is not run by this worker yet` },
-        weights: {},
-      };
-    }
+    if (spec.task === 'minimize') return runMinimizeTask(spec, opts);
+    if (spec.task === 'reinforce') return runReinforceTask(spec, opts);
+    if (!dataset) throw new Error('a supervised job needs its dataset');
     // The trainer's own types are the source of truth; this module only adapts names.
     return (await train(spec, dataset, opts as never)) as never;
   },
-  encodeResumeState: (s) => encodeResumeState(s as never),
-  decodeResumeState: (o) => decodeResumeState(o as never),
+  // Minimize and reinforce checkpoints arrive already encoded (TaskCheckpoint).
+  encodeResumeState: (s) => (isTaskCheckpoint(s) ? s : encodeResumeState(s as never)),
+  decodeResumeState: (o) => (isTaskCheckpoint(o) ? o : decodeResumeState(o as never)),
   backend: () => selected ?? selectKernels().name,
 };

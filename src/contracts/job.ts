@@ -34,8 +34,12 @@ export const JobProgressSchema = z
   .meta({ id: 'JobProgress' });
 export type JobProgress = z.infer<typeof JobProgressSchema>;
 
+/**
+ * Result of a succeeded job. Open to task-specific fields (minimize: point, gradient, hessian,
+ * classification; reinforce: solved, solvedAtEpisode, …), which pass through unchanged.
+ */
 export const JobResultSchema = z
-  .object({
+  .looseObject({
     loss: z.number().nullable(),
     valLoss: z.number().nullable(),
     metrics: z.record(z.string(), z.number().nullable()),

@@ -119,6 +119,11 @@ export const resultRoutes = (deps: AppDeps): FastifyPluginAsyncZod =>
         const job = await loadJob(deps, req.params.id, tenantOf(req));
         const w = await weightsOf(job);
         const spec = job.spec as unknown as JobSpec;
+        if (spec.task && spec.task !== 'supervised')
+          throw new ApiError(
+            'CONFLICT',
+            `predict serves supervised models; job ${job.id} is a ${spec.task} job (see its weights and result)`,
+          );
         const inputs = req.body.inputs;
         const expected = w.weights[firstWeightName(w.weights)]?.shape[1];
         const bad = inputs.findIndex(
