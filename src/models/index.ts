@@ -5,5 +5,5 @@ export { initDense, type InitScheme } from './init.js';
 export { bceWithLogitsLoss, computeLoss, crossEntropyLoss, huberLoss, maeLoss, mseLoss, penalty } from './losses.js';
 export type { LossName, Targets } from './losses.js';
 export { accuracy, meanAbsoluteError, predictedClass, r2 } from './metrics.js';
-export { inputGradients, predict, PredictInputError } from './predict.js';
-export type { InputGradients, NamedWeights, Prediction, PredictSpec } from './predict.js';
+export { inputGradients, predict, predictForJob, PredictInputError } from './predict.js';
+export type { InputGradients, JobLike, NamedWeights, Prediction, PredictSpec } from './predict.js';

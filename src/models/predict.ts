@@ -107,3 +107,25 @@ function prepare(spec: PredictSpec, weights: NamedWeights, inputs: readonly (rea
   }
   return { params, x, n, inFeatures, outWidth };
 }
+
+/** The parts of a JobSpec that say how to predict with its weights. */
+export type JobLike =
+  | { task: 'supervised'; model: ModelConfig; loss: PredictSpec['loss'] }
+  | { task: 'reinforce'; policy: { hidden: number[]; activation: ModelConfig extends { activation: infer A } ? A : never } }
+  | { task: 'minimize' };
+
+/**
+ * Predict with a finished job's weights, whatever its task: a supervised model's outputs, or a
+ * policy network's action probabilities (weights `policy.*`, softmax over actions) for reinforce.
+ * A minimize job has no model: PredictInputError.
+ */
+export function predictForJob(job: JobLike, weights: NamedWeights, inputs: readonly (readonly number[])[]): Prediction {
+  if (job.task === 'supervised') return predict({ model: job.model, loss: job.loss }, weights, inputs);
+  if (job.task === 'reinforce') {
+    const policy: NamedWeights = {};
+    for (const [name, w] of Object.entries(weights)) if (name.startsWith('policy.')) policy[name.slice('policy.'.length)] = w;
+    const model: ModelConfig = { type: 'mlp', hidden: job.policy.hidden, activation: job.policy.activation, dropout: 0 };
+    return predict({ model, loss: 'cross_entropy' }, policy, inputs);
+  }
+  throw new PredictInputError('a minimize job has no model to predict with; its result holds the point found', '/');
+}
