@@ -4,7 +4,7 @@
  * Prints one table and writes bench/results/latest.json.
  *
  *   npm run bench -- [--only W1,W3,sgemm] [--seconds 2] [--systems descent,pytorch,tfjs-wasm,tfjs-cpu]
- *                    [--descent-modes train,loop] [--out FILE]
+ *                    [--descent-modes train,loop] [--kernels native,wasm,typescript] [--out FILE]
  * Descent's kernel backend is the fastest available unless DESCENT_KERNELS forces one.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -12,6 +12,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { availableBackends } from '../src/tensor/kernels/select.js';
 import type { Result } from './common.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -35,6 +36,14 @@ const only = arg('only', WORKLOADS.join(',')).split(',');
 const seconds = arg('seconds', '2');
 const systems = arg('systems', 'descent,pytorch,tfjs-wasm,tfjs-cpu').split(',');
 const modes = arg('descent-modes', 'train,loop').split(',');
+/** Descent kernel backends to run (each a row): default every available one of native and wasm, or DESCENT_KERNELS. */
+const backends = arg(
+  'kernels',
+  process.env.DESCENT_KERNELS ??
+    availableBackends()
+      .filter((b) => b !== 'typescript')
+      .join(','),
+).split(',');
 const out = arg('out', join(here, 'results', 'latest.json'));
 
 const PY = '/usr/bin/python3';
@@ -86,13 +95,14 @@ function jobsFor(w: string, torch: boolean): Job[] {
   if (systems.includes('descent')) {
     const ms = w === 'sgemm' || w === 'dgemm' ? ['kernel'] : w === 'W4' ? ['train'] : modes;
     // Same environment as the PyTorch child: the native tier calls the same system OpenBLAS.
-    for (const m of ms)
-      jobs.push({
-        system: 'descent',
-        cmd: node,
-        args: [...tsx, join(here, 'descent/workloads.ts'), w, m, seconds],
-        env: blasEnv(),
-      });
+    for (const kern of backends)
+      for (const m of ms)
+        jobs.push({
+          system: `descent-${kern}`,
+          cmd: node,
+          args: [...tsx, join(here, 'descent/workloads.ts'), w, m, seconds],
+          env: { ...blasEnv(), DESCENT_KERNELS: kern },
+        });
   }
   if (systems.includes('pytorch') && torch) {
     jobs.push({
@@ -142,7 +152,8 @@ function fmt(v: number): string {
 }
 
 function label(r: Result): string {
-  return r.system.startsWith('descent') ? `${r.system} (${String(r.mode)})` : r.system;
+  if (!r.system.startsWith('descent')) return r.system;
+  return `${r.system}${r.variant && r.variant !== 'simd128' ? `/${String(r.variant)}` : ''} (${String(r.mode)})`;
 }
 
 const torchVersion = systems.includes('pytorch') ? hasTorch() : null;
@@ -195,7 +206,7 @@ writeFileSync(
       started: started.toISOString(),
       machine,
       seconds: Number(seconds),
-      kernels: process.env.DESCENT_KERNELS ?? 'auto',
+      kernels: backends,
       results: all,
       table,
     },
