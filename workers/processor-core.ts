@@ -1,4 +1,4 @@
-import type { SandboxedJob } from 'bullmq';
+import { WaitingError, type SandboxedJob } from 'bullmq';
 import { DEFAULT_LIMITS, limitsFromEnv } from '../src/contracts/limits.js';
 import { loadConfig, type ServiceConfig } from '../src/queue/config.js';
 import { createKeys } from '../src/queue/keys.js';
@@ -48,13 +48,19 @@ export function createProcessor(loadTrainer: () => Promise<Trainer>) {
   }
   return async function process(
     job: SandboxedJob,
-    _token?: string,
+    token?: string,
     signal?: AbortSignal,
   ): Promise<RunJobResult> {
     ready ??= init().catch((err) => {
       ready = null;
       throw err;
     });
-    return runJob(job.data, signal, await ready);
+    const result = await runJob(job.data, signal, await ready);
+    if (result.status === 'requeued') {
+      // Back to the wait list without using up an attempt; WaitingError tells BullMQ we moved it.
+      await (job as unknown as { moveToWait(token?: string): Promise<void> }).moveToWait(token);
+      throw new WaitingError();
+    }
+    return result;
   };
 }

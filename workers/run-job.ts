@@ -14,6 +14,9 @@ import { TrainJobDataSchema } from '../src/contracts/job.js';
 import { createEventWriter } from './event-writer.js';
 import type { Trainer } from './train-types.js';
 
+/** Abort reason a stopping worker gives its running jobs (BullMQ `cancelAllJobs(reason)`). */
+export const SHUTDOWN_REASON = 'descent:worker-shutdown';
+
 export interface RunJobDeps {
   jobs: JobStore;
   datasets: DatasetStore;
@@ -29,7 +32,8 @@ export interface RunJobDeps {
 /** Terminal outcome of one run, also the BullMQ return value. */
 export interface RunJobResult {
   jobId: string;
-  status: 'succeeded' | 'failed' | 'cancelled' | 'skipped';
+  /** `requeued`: the worker is shutting down and handed the job back; the next attempt resumes it. */
+  status: 'succeeded' | 'failed' | 'cancelled' | 'skipped' | 'requeued';
   attempt: number;
 }
 
@@ -99,8 +103,14 @@ export async function runJob(
 
   const controller = new AbortController();
   const abort = () => controller.abort();
-  if (signal?.aborted) abort();
-  signal?.addEventListener('abort', abort, { once: true });
+  // The worker aborts with SHUTDOWN_REASON when it is stopping: not a user's cancel.
+  let shuttingDown = false;
+  const onSignal = () => {
+    if (signal?.reason === SHUTDOWN_REASON) shuttingDown = true;
+    abort();
+  };
+  if (signal?.aborted) onSignal();
+  signal?.addEventListener('abort', onSignal, { once: true });
   const poll = setInterval(() => {
     jobs
       .status(jobId)
@@ -186,9 +196,20 @@ export async function runJob(
     await writer.flush();
     if (writer.stale) return { jobId, status: 'skipped', attempt };
 
+    const current = await jobs.status(jobId);
+    if (shuttingDown && current === 'running' && outcome.status === 'cancelled') {
+      // The trainer saved a checkpoint when it stopped; hand the job back for another worker.
+      writer.log(
+        'info',
+        `worker shutting down after step ${outcome.state ? ((outcome.state as { step?: number }).step ?? '?') : '?'}; the job resumes from its checkpoint`,
+      );
+      await writer.flush();
+      await jobs.requeue(jobId, attempt);
+      return { jobId, status: 'requeued', attempt };
+    }
     // A cancel request wins even if the last step finished: the user asked to stop.
-    const status =
-      controller.signal.aborted || (await jobs.status(jobId)) === 'cancelling' ? 'cancelled' : outcome.status;
+    const userCancelled = (controller.signal.aborted && !shuttingDown) || current === 'cancelling';
+    const status = userCancelled ? 'cancelled' : outcome.status;
     if (status === 'succeeded') {
       const weights = encodeSafetensors(outcome.weights, { jobId, format: 'pt' });
       await jobs.finish(jobId, attempt, 'succeeded', {
@@ -206,6 +227,6 @@ export async function runJob(
     return { jobId, status, attempt };
   } finally {
     clearInterval(poll);
-    signal?.removeEventListener('abort', abort);
+    signal?.removeEventListener('abort', onSignal);
   }
 }

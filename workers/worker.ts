@@ -9,6 +9,7 @@ import { newId } from '../src/queue/ids.js';
 import { createJobStore } from '../src/queue/job-store.js';
 import type { TrainJobData } from '../src/queue/training-queue.js';
 import { CHILD_CONFIG_ENV, configToEnv } from './processor-core.js';
+import { SHUTDOWN_REASON } from './run-job.js';
 
 /** The default sandboxed processor file (a tiny ESM loader that brings up tsx, then the processor). */
 export const DEFAULT_PROCESSOR = fileURLToPath(new URL('./train.sandbox.mjs', import.meta.url));
@@ -89,15 +90,19 @@ export async function startWorker(cfg: ServiceConfig, opts: StartWorkerOptions =
     worker,
     id,
     /**
-     * Stop taking jobs and wait up to `graceMs` for the running one. Past that, the job is left to
-     * BullMQ's stalled check, which hands it to another worker that resumes from its checkpoint.
+     * Stop taking jobs; the running one checkpoints and is handed back to the queue (`queued`),
+     * within `graceMs`. Past that, BullMQ's stalled check hands it to another worker, which also
+     * resumes from the last checkpoint.
      */
     close(graceMs = 10_000): Promise<void> {
       closing ??= (async () => {
         clearInterval(timer);
         await heartbeats.remove(id).catch(() => {});
+        // Ask the running job to stop at its next step: it checkpoints and goes back to the queue,
+        // where another worker resumes it. Then wait (bounded) for BullMQ to settle.
+        worker.cancelAllJobs(SHUTDOWN_REASON);
         await Promise.race([worker.close(), new Promise((r) => setTimeout(r, graceMs))]);
-        await worker.close(true).catch(() => {});
+        await Promise.race([worker.close(true).catch(() => {}), new Promise((r) => setTimeout(r, 2000))]);
         sub.disconnect();
         cmd.disconnect();
         connection.disconnect();

@@ -202,6 +202,19 @@ export function createJobStore(
       return n === 1;
     },
 
+    /** Worker side, on shutdown: hand a running job back (`queued`) for another worker to resume. */
+    async requeue(id: string, attempt: number): Promise<boolean> {
+      const n = await redis.descentRequeueJob(
+        keys.job(id),
+        keys.events(id),
+        attempt,
+        new Date().toISOString(),
+        maxlen,
+        id,
+      );
+      return n === 1;
+    },
+
     /** API side: mark a queued or running job `cancelling`. Returns the status after the call, null if unknown. */
     async requestCancel(id: string): Promise<JobStatus | null> {
       const s = await redis.descentRequestCancel(

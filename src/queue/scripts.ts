@@ -83,6 +83,20 @@ redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'type', 'status', 'data
 return 'cancelling'
 `;
 
+/**
+ * KEYS job, stream · ARGV attempt, now, maxlen, jobId → 1 when the running job went back to
+ * `queued` (its worker is shutting down; the next attempt resumes from the checkpoint), else 0.
+ */
+const REQUEUE_JOB =
+  STATUS_EVENT +
+  `
+if redis.call('HGET', KEYS[1], 'attempt') ~= ARGV[1] then return 0 end
+if redis.call('HGET', KEYS[1], 'status') ~= 'running' then return 0 end
+redis.call('HSET', KEYS[1], 'status', 'queued')
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'type', 'status', 'data', statusEvent(ARGV[4], ARGV[1], ARGV[2], 'queued'))
+return 1
+`;
+
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     descentStartJob(
@@ -117,6 +131,14 @@ declare module 'ioredis' {
       retentionMs: number,
       jobId: string,
     ): Result<number, Context>;
+    descentRequeueJob(
+      job: string,
+      stream: string,
+      attempt: number,
+      now: string,
+      maxlen: number,
+      jobId: string,
+    ): Result<number, Context>;
     descentRequestCancel(
       job: string,
       stream: string,
@@ -134,5 +156,6 @@ export function defineScripts(r: Redis): Redis {
   r.defineCommand('descentAppendEvent', { numberOfKeys: 2, lua: APPEND_EVENT });
   r.defineCommand('descentFinishJob', { numberOfKeys: 4, lua: FINISH_JOB });
   r.defineCommand('descentRequestCancel', { numberOfKeys: 2, lua: REQUEST_CANCEL });
+  r.defineCommand('descentRequeueJob', { numberOfKeys: 2, lua: REQUEUE_JOB });
   return r;
 }

@@ -29,7 +29,11 @@ export const stubTrainer: Trainer = {
     });
     for (let epoch = (resume?.epoch ?? 0) + 1; epoch <= epochs; epoch++) {
       for (let s = 0; s < steps; s++) {
-        if (opts.signal?.aborted) return outcome('cancelled', step, features, t0);
+        if (opts.signal?.aborted) {
+          // Like the real loop: checkpoint where it stopped (the finished epochs).
+          if (opts.onCheckpoint) await opts.onCheckpoint({ step, epoch: epoch - 1 });
+          return { ...outcome('cancelled', step, features, t0), state: { step, epoch: epoch - 1 } };
+        }
         await new Promise((r) => setTimeout(r, stepMs));
         step++;
         opts.onEvent?.({ type: 'progress', step, epoch, loss: 1 / step, lr: 0.1, gradNorm: 1 });
