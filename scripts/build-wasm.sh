@@ -30,7 +30,8 @@ build kernels
 build kernels-relaxed -mrelaxed-simd -DDESCENT_RELAXED
 # clang 14 emits the pre-standard relaxed FMA opcodes (f32x4.fma 0xfd 0xaf 0x01, f64x2.fma 0xfd 0xcf 0x01);
 # rewrite them to the standard f32x4/f64x2.relaxed_madd (0x105 / 0x107 as LEB128: 0x85 0x02 / 0x87 0x02).
-# Only the micro-kernels use FMA, so exactly 8 + 8 sites are expected; anything else means the pattern matched
+# Only the micro-kernels use FMA (two f32 kernels × 8, one f64 kernel × 8), so exactly 16 + 8 sites are
+# expected; anything else means the pattern matched
 # something that is not an instruction, and the build stops.
 node -e '
 const fs = require("fs");
@@ -39,7 +40,7 @@ let b = fs.readFileSync(f);
 const swap = (from, to) => { let n = 0; for (let i = b.indexOf(from); i >= 0; i = b.indexOf(from, i + 3)) { to.copy(b, i); n++; } return n; };
 const s = swap(Buffer.from([0xfd, 0xaf, 0x01]), Buffer.from([0xfd, 0x85, 0x02]));
 const d = swap(Buffer.from([0xfd, 0xcf, 0x01]), Buffer.from([0xfd, 0x87, 0x02]));
-if (s !== 8 || d !== 8) { console.error(`unexpected FMA sites: f32 ${s}, f64 ${d}`); process.exit(1); }
+if (s !== 16 || d !== 8) { console.error(`unexpected FMA sites: f32 ${s}, f64 ${d}`); process.exit(1); }
 fs.writeFileSync(f, b);
 ' "$tmp/kernels-relaxed.wasm"
 

@@ -146,6 +146,81 @@ INLINE void ukernel_f32(int kc, const float *restrict A, const float *restrict B
   }
 }
 
+/*
+ * The same micro-kernel reading A and B where they are, with strides: op(A)[r][p] = A[r·rs + p·ps] and
+ * op(B)[p][c] = B[p·bs + c]. Used for small products, where packing would cost more than the multiply
+ * (W3's 32×13·13×64: packing is most of the work). Rows r ≥ mr re-read row 0 so nothing outside the
+ * matrix is touched; their results are discarded.
+ */
+INLINE void ukernel_f32_strided(int kc, const float *A, int rs, int ps, const float *B, int bs, float *C, int ldc,
+                                int mr, int nr, float *tmp) {
+  v128_t acc[MR_S][NR_S / 4];
+  const float *ap[MR_S];
+#pragma clang loop unroll(full)
+  for (int i = 0; i < MR_S; i++) {
+    ap[i] = A + (i < mr ? i * rs : 0);
+#pragma clang loop unroll(full)
+    for (int j = 0; j < NR_S / 4; j++) acc[i][j] = wasm_f32x4_splat(0.0f);
+  }
+  for (int p = 0; p < kc; p++) {
+    v128_t bv[NR_S / 4];
+#pragma clang loop unroll(full)
+    for (int j = 0; j < NR_S / 4; j++) bv[j] = wasm_v128_load(B + 4 * j);
+#pragma clang loop unroll(full)
+    for (int i = 0; i < MR_S; i++) {
+      const v128_t a = wasm_v128_load32_splat(ap[i]);
+      ap[i] += ps;
+#pragma clang loop unroll(full)
+      for (int j = 0; j < NR_S / 4; j++) acc[i][j] = MADD_F32(a, bv[j], acc[i][j]);
+    }
+    B += bs;
+  }
+  if (mr == MR_S && nr == NR_S) {
+#pragma clang loop unroll(full)
+    for (int i = 0; i < MR_S; i++)
+#pragma clang loop unroll(full)
+      for (int j = 0; j < NR_S / 4; j++) {
+        float *d = C + i * ldc + 4 * j;
+        wasm_v128_store(d, wasm_f32x4_add(wasm_v128_load(d), acc[i][j]));
+      }
+  } else {
+#pragma clang loop unroll(full)
+    for (int i = 0; i < MR_S; i++)
+#pragma clang loop unroll(full)
+      for (int j = 0; j < NR_S / 4; j++) wasm_v128_store(tmp + i * NR_S + 4 * j, acc[i][j]);
+    for (int i = 0; i < mr; i++)
+      for (int j = 0; j < nr; j++) C[i * ldc + j] += tmp[i * NR_S + j];
+  }
+}
+
+/*
+ * Small-product path: A is read in place (both layouts), B in place when it is k×n and the panel is full, and
+ * only the B panels that need it (transposed B, the ragged last panel) are packed. k ≤ KC here.
+ */
+static void sgemm_small(const float *a, const float *b, float *c, int m, int n, int k, int transA, int transB,
+                        float *packB, float *tmp) {
+  const int rs = transA ? 1 : k;
+  const int ps = transA ? m : 1;
+  for (int jr = 0; jr < n; jr += NR_S) {
+    const int nr = n - jr < NR_S ? n - jr : NR_S;
+    const float *Bp;
+    int bs;
+    if (!transB && nr == NR_S) {
+      Bp = b + jr;
+      bs = n;
+    } else {
+      pack_b_f32(b, packB, n, k, transB, jr, nr, 0, k);
+      Bp = packB;
+      bs = NR_S;
+    }
+    for (int ir = 0; ir < m; ir += MR_S) {
+      const int mr = m - ir < MR_S ? m - ir : MR_S;
+      const float *Ap = transA ? a + ir : a + ir * k;
+      ukernel_f32_strided(k, Ap, rs, ps, Bp, bs, c + ir * n + jr, n, mr, nr, tmp);
+    }
+  }
+}
+
 /* y[i] (+)= Σ_p op(A)[i][p]·x[p], op(A) m×k: the n == 1 shape (and m == 1 with the roles swapped). */
 static void gemv_f32(const float *a, const float *x, float *y, int m, int k, int transA) {
   if (!transA) {
@@ -201,6 +276,13 @@ void sgemm(const float *a, const float *b, float *c, int m, int n, int k, int tr
   float *packA = work;
   float *packB = packA + MC * KC;
   float *tmp = packB + NC * KC;
+#ifndef SMALL_FLOPS
+#define SMALL_FLOPS (64 * 64 * 64)
+#endif
+  if (k <= KC && (long long)m * n * k <= SMALL_FLOPS) {
+    sgemm_small(a, b, c, m, n, k, transA, transB, packB, tmp);
+    return;
+  }
   for (int jc = 0; jc < n; jc += NC) {
     const int nc = n - jc < NC ? n - jc : NC;
     for (int pc = 0; pc < k; pc += KC) {
