@@ -56,7 +56,7 @@ export async function startService(
   const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
   let url: string | null = null;
   if (opts.waitForListen !== false) {
-    const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
+    const deadline = Date.now() + (opts.timeoutMs ?? 45_000);
     while (!url) {
       const m = /listening on (http:\/\/\S+)/.exec(out);
       if (m) url = m[1];
@@ -83,7 +83,7 @@ export async function startService(
 }
 
 /** Poll until `fn` resolves truthy. */
-export async function until<T>(fn: () => Promise<T>, timeoutMs = 20_000): Promise<T> {
+export async function until<T>(fn: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     try {
