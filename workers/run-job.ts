@@ -199,9 +199,10 @@ export async function runJob(
     const current = await jobs.status(jobId);
     if (shuttingDown && current === 'running' && outcome.status === 'cancelled') {
       // The trainer saved a checkpoint when it stopped; hand the job back for another worker.
+      const step = (outcome.state as { step?: number } | undefined)?.step;
       writer.log(
         'info',
-        `worker shutting down after step ${outcome.state ? ((outcome.state as { step?: number }).step ?? '?') : '?'}; the job resumes from its checkpoint`,
+        `worker shutting down${step !== undefined ? ` at step ${step}` : ''}; the job resumes from its checkpoint`,
       );
       await writer.flush();
       await jobs.requeue(jobId, attempt);
