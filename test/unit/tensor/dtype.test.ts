@@ -50,6 +50,8 @@ import {
   clamp,
   grad,
   backward,
+  cast,
+  erf,
   hvp,
   hessian,
 } from '../../../src/tensor/index.js';
@@ -78,6 +80,7 @@ const OPS: [string, Op][] = [
   ['leakyRelu', (x) => leakyRelu(x, 0.2)],
   ['elu', (x) => elu(sub(x, 1))],
   ['gelu', (x) => gelu(x)],
+  ['erf', (x) => erf(x)],
   ['softplus', (x) => softplus(x, 2, 3)],
   ['maximum', (x, y) => maximum(x, y)],
   ['minimum', (x, y) => minimum(x, y)],
@@ -132,6 +135,19 @@ describe('float32 in, float32 out', () => {
       expect(Math.abs(out.data[i] - out64.data[i])).toBeLessThan(1e-5 * (1 + Math.abs(out64.data[i])));
     for (let i = 0; i < gx.size; i++)
       expect(Math.abs(gx.data[i] - gx64.data[i])).toBeLessThan(1e-4 * (1 + Math.abs(gx64.data[i])));
+  });
+
+  it('cast: values rounded, gradient cast back to the input dtype', () => {
+    const x = tensor([0.1, 1 / 3], { dtype: 'float64', requiresGrad: true });
+    const y = cast(x, 'float32');
+    expect(y.dtype).toBe('float32');
+    expect(y.toArray()).toEqual([Math.fround(0.1), Math.fround(1 / 3)]);
+    const [g] = grad(sum(mul(y, 3)), [x]);
+    expect(g.dtype).toBe('float64');
+    expect(g.toArray()).toEqual([3, 3]);
+    const z = tensor([1, 2], { requiresGrad: true });
+    const [gz] = grad(sum(cast(z, 'float64')), [z]);
+    expect(gz.dtype).toBe('float32');
   });
 
   it('backward leaves float32 .grad on float32 leaves', () => {

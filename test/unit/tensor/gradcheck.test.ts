@@ -20,6 +20,10 @@ import {
   abs,
   sin,
   cos,
+  erf,
+  cast,
+  broadcastTo,
+  sumTo,
   tanh,
   sigmoid,
   relu,
@@ -100,6 +104,8 @@ const UNARY: [string, (x: Tensor) => Tensor, Parameters<typeof randomTensor>[2]]
   ['elu default', (x) => elu(x), { awayFrom: [0] }],
   ['elu 0.7', (x) => elu(x, 0.7), { awayFrom: [0] }],
   ['gelu', gelu, { scale: 2 }],
+  ['erf', erf, { scale: 2 }],
+  ['cast to float64 (identity)', (x) => cast(x, 'float64'), {}],
   ['softplus default', (x) => softplus(x), { scale: 3 }],
   // beta·x = threshold is where torch switches to the identity: keep x off 1.5
   ['softplus beta 2 threshold 3', (x) => softplus(x, 2, 3), { scale: 2, awayFrom: [1.5] }],
@@ -301,6 +307,10 @@ add1(
   (x, w1, w2) => linear(tanh(linear(x, w1)), w2),
   (rng) => [randomTensor(rng, [3, 2]), randomTensor(rng, [3, 2]), randomTensor(rng, [2, 3])],
 );
+
+add1('broadcastTo [3,1]→[2,3,4]', (x) => broadcastTo(x, [2, 3, 4]), R([3, 1]));
+add1('sumTo [2,3,4]→[3,1]', (x) => sumTo(x, [3, 1]), R([2, 3, 4]));
+add1('sumTo [2,3]→[]', (x) => sumTo(x, []), R([2, 3]));
 
 // ---------------------------------------------------------------- movement ops
 add1('transpose default', (x) => transpose(x), R([2, 3, 4]));
