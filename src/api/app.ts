@@ -57,9 +57,13 @@ export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promi
         description: 'Self-hostable training service: POST a job, stream its progress, fetch the weights.',
         version: '1.0.0',
       },
-      components: deps.cfg.apiKeys.size
-        ? { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } }
-        : {},
+      // With API keys, every /v1 call needs a bearer token (health, docs and metrics stay open).
+      ...(deps.cfg.apiKeys.size
+        ? {
+            components: { securitySchemes: { bearer: { type: 'http' as const, scheme: 'bearer' } } },
+            security: [{ bearer: [] }],
+          }
+        : {}),
     },
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,
