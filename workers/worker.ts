@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'bullmq';
 import type { ServiceConfig } from '../src/queue/config.js';
 import { createKeys } from '../src/queue/keys.js';
-import { createRedis, waitReady } from '../src/queue/redis.js';
+import { createRedis, evictionWarning, waitReady } from '../src/queue/redis.js';
 import { createHeartbeats } from '../src/queue/heartbeats.js';
 import { newId } from '../src/queue/ids.js';
 import { createJobStore } from '../src/queue/job-store.js';
@@ -36,6 +36,8 @@ export async function startWorker(cfg: ServiceConfig, opts: StartWorkerOptions =
   const sub = createRedis(cfg.redisUrl, 'blocking');
   const cmd = createRedis(cfg.redisUrl, 'blocking');
   await Promise.all([waitReady(connection, 30_000), waitReady(sub, 30_000), waitReady(cmd, 30_000)]);
+  const warning = await evictionWarning(cmd);
+  if (warning) log(`warning: ${warning}`);
 
   const id = newId('job').replace('job_', 'w_');
   const info = {

@@ -4,6 +4,7 @@ import { predict as modelPredict } from '../models/index.js';
 import type { ServiceConfig } from '../queue/config.js';
 import { buildApp } from './app.js';
 import { createDeps, type AppDeps, type PredictFn } from './deps.js';
+import { evictionWarning } from '../queue/redis.js';
 
 /** src/models' predict, adapted to the API's signature (the normalized JobSpec holds model and loss). */
 export const predictWithModels: PredictFn = (spec, weights, inputs) =>
@@ -25,6 +26,8 @@ export async function startApi(
   opts: { host: string; port: number; logger?: boolean },
 ): Promise<RunningApi> {
   const deps = await createDeps(cfg, limitsFromEnv(process.env), { predict: predictWithModels });
+  const warning = await evictionWarning(deps.redis);
+  if (warning) console.warn(`warning: ${warning}`);
   const app = await buildApp(deps, {
     logger: opts.logger ? { level: process.env.LOG_LEVEL ?? 'warn' } : false,
   });

@@ -75,3 +75,19 @@ export function isRedisUnavailable(err: unknown): boolean {
     )
   );
 }
+
+/**
+ * A warning when Redis would evict keys under memory pressure (BullMQ's locks and our job state
+ * must never be evicted: `maxmemory-policy noeviction`), or null. Managed Redis may refuse CONFIG:
+ * then nothing can be said and null is returned.
+ */
+export async function evictionWarning(r: Redis): Promise<string | null> {
+  try {
+    const [, policy] = (await r.config('GET', 'maxmemory-policy')) as [string, string];
+    if (policy && policy !== 'noeviction')
+      return `Redis maxmemory-policy is "${policy}"; set it to "noeviction" (CONFIG SET maxmemory-policy noeviction), or jobs can be lost under memory pressure`;
+  } catch {
+    /* CONFIG not allowed */
+  }
+  return null;
+}
