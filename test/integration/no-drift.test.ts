@@ -96,5 +96,6 @@ test.each(CASES)('%s: service weights equal the PyTorch trajectory (≤ 1e-10)',
     expect(got).toHaveLength(expected[i].length);
     got.forEach((v, j) => (maxErr = Math.max(maxErr, Math.abs(v - expected[i][j]))));
   });
+  console.log(`${name}: max |service − torch| = ${maxErr.toExponential(2)}`);
   expect(maxErr).toBeLessThanOrEqual(1e-10);
 });
