@@ -222,33 +222,91 @@ static void sgemm_small(const float *a, const float *b, float *c, int m, int n, 
 }
 
 /* y[i] (+)= Σ_p op(A)[i][p]·x[p], op(A) m×k: the n == 1 shape (and m == 1 with the roles swapped). */
+/* [Σ s0, Σ s1, Σ s2, Σ s3]: the horizontal sums of four vectors in one vector (a 4×4 transpose-add). */
+INLINE v128_t hsum4_f32(v128_t s0, v128_t s1, v128_t s2, v128_t s3) {
+  const v128_t u01 = wasm_f32x4_add(wasm_i32x4_shuffle(s0, s1, 0, 4, 1, 5), wasm_i32x4_shuffle(s0, s1, 2, 6, 3, 7));
+  const v128_t u23 = wasm_f32x4_add(wasm_i32x4_shuffle(s2, s3, 0, 4, 1, 5), wasm_i32x4_shuffle(s2, s3, 2, 6, 3, 7));
+  return wasm_f32x4_add(wasm_i32x4_shuffle(u01, u23, 0, 1, 4, 5), wasm_i32x4_shuffle(u01, u23, 2, 3, 6, 7));
+}
+
+/*
+ * y[i0 .. i0+4·NV) += Σ_p x[p]·a[p·m + i] with the NV result vectors held in registers across the whole p loop
+ * (one pass over those columns of A, no y traffic). NV is a compile-time constant at each call site.
+ */
+INLINE void gemv_t_block_f32(const float *a, const float *x, float *y, int m, int k, int i0, const int NV) {
+  v128_t acc[8];
+#pragma clang loop unroll(full)
+  for (int j = 0; j < 8; j++) acc[j] = wasm_f32x4_splat(0.0f);
+  const float *row = a + i0;
+  for (int p = 0; p < k; p++, row += m) {
+    const v128_t xv = wasm_v128_load32_splat(x + p);
+#pragma clang loop unroll(full)
+    for (int j = 0; j < 8; j++)
+      if (j < NV) acc[j] = wasm_f32x4_add(acc[j], wasm_f32x4_mul(xv, wasm_v128_load(row + 4 * j)));
+  }
+#pragma clang loop unroll(full)
+  for (int j = 0; j < 8; j++)
+    if (j < NV) wasm_v128_store(y + i0 + 4 * j, wasm_f32x4_add(wasm_v128_load(y + i0 + 4 * j), acc[j]));
+}
+
+/* y[i] (+)= Σ_p op(A)[i][p]·x[p], op(A) m×k: the n == 1 shape (and m == 1 with the roles swapped). */
 static void gemv_f32(const float *a, const float *x, float *y, int m, int k, int transA) {
   if (!transA) {
-    for (int i = 0; i < m; i++) {
-      const float *row = a + i * k;
-      v128_t s0 = wasm_f32x4_splat(0.0f), s1 = s0;
+    int i = 0;
+    /* Four rows at a time share each load of x, and one transpose-add replaces four horizontal sums. */
+    for (; i + 4 <= m; i += 4) {
+      const float *r0 = a + i * k, *r1 = r0 + k, *r2 = r1 + k, *r3 = r2 + k;
+      v128_t s0 = wasm_f32x4_splat(0.0f), s1 = s0, s2 = s0, s3 = s0;
       int p = 0;
-      for (; p + 8 <= k; p += 8) {
-        s0 = wasm_f32x4_add(s0, wasm_f32x4_mul(wasm_v128_load(row + p), wasm_v128_load(x + p)));
-        s1 = wasm_f32x4_add(s1, wasm_f32x4_mul(wasm_v128_load(row + p + 4), wasm_v128_load(x + p + 4)));
+      for (; p + 4 <= k; p += 4) {
+        const v128_t xv = wasm_v128_load(x + p);
+        s0 = wasm_f32x4_add(s0, wasm_f32x4_mul(wasm_v128_load(r0 + p), xv));
+        s1 = wasm_f32x4_add(s1, wasm_f32x4_mul(wasm_v128_load(r1 + p), xv));
+        s2 = wasm_f32x4_add(s2, wasm_f32x4_mul(wasm_v128_load(r2 + p), xv));
+        s3 = wasm_f32x4_add(s3, wasm_f32x4_mul(wasm_v128_load(r3 + p), xv));
       }
+      v128_t v = hsum4_f32(s0, s1, s2, s3);
+      if (p < k) {
+        float t0 = 0.0f, t1 = 0.0f, t2 = 0.0f, t3 = 0.0f;
+        for (; p < k; p++) {
+          t0 += r0[p] * x[p];
+          t1 += r1[p] * x[p];
+          t2 += r2[p] * x[p];
+          t3 += r3[p] * x[p];
+        }
+        v = wasm_f32x4_add(v, wasm_f32x4_make(t0, t1, t2, t3));
+      }
+      wasm_v128_store(y + i, wasm_f32x4_add(wasm_v128_load(y + i), v));
+    }
+    for (; i < m; i++) {
+      const float *row = a + i * k;
+      v128_t s0 = wasm_f32x4_splat(0.0f);
+      int p = 0;
       for (; p + 4 <= k; p += 4) s0 = wasm_f32x4_add(s0, wasm_f32x4_mul(wasm_v128_load(row + p), wasm_v128_load(x + p)));
-      s0 = wasm_f32x4_add(s0, s1);
       float s = wasm_f32x4_extract_lane(s0, 0) + wasm_f32x4_extract_lane(s0, 1) + wasm_f32x4_extract_lane(s0, 2) +
                 wasm_f32x4_extract_lane(s0, 3);
       for (; p < k; p++) s += row[p] * x[p];
       y[i] += s;
     }
   } else {
-    /* A stored k×m: y += Σ_p x[p]·a[p, :], an axpy per stored row. */
-    for (int p = 0; p < k; p++) {
-      const float *row = a + p * m;
-      const float xp = x[p];
-      const v128_t xv = wasm_f32x4_splat(xp);
-      int i = 0;
-      for (; i + 4 <= m; i += 4)
-        wasm_v128_store(y + i, wasm_f32x4_add(wasm_v128_load(y + i), wasm_f32x4_mul(xv, wasm_v128_load(row + i))));
-      for (; i < m; i++) y[i] += xp * row[i];
+    /* A stored k×m: y += Σ_p x[p]·a[p, :]. Blocks of up to 32 columns accumulate in registers over all p. */
+    int i = 0;
+    for (; i + 32 <= m; i += 32) gemv_t_block_f32(a, x, y, m, k, i, 8);
+    switch ((m - i) / 4) {
+    case 7: gemv_t_block_f32(a, x, y, m, k, i, 7); break;
+    case 6: gemv_t_block_f32(a, x, y, m, k, i, 6); break;
+    case 5: gemv_t_block_f32(a, x, y, m, k, i, 5); break;
+    case 4: gemv_t_block_f32(a, x, y, m, k, i, 4); break;
+    case 3: gemv_t_block_f32(a, x, y, m, k, i, 3); break;
+    case 2: gemv_t_block_f32(a, x, y, m, k, i, 2); break;
+    case 1: gemv_t_block_f32(a, x, y, m, k, i, 1); break;
+    default: break;
+    }
+    i += ((m - i) / 4) * 4;
+    for (; i < m; i++) {
+      float s = 0.0f;
+      for (int p = 0; p < k; p++) s += a[p * m + i] * x[p];
+      y[i] += s;
     }
   }
 }
@@ -410,30 +468,77 @@ INLINE void ukernel_f64(int kc, const double *restrict A, const double *restrict
       for (int j = 0; j < nr; j++) C[i * ldc + j] += tmp[i * NR_D + j];
 }
 
+/* [Σ s0, Σ s1]: the horizontal sums of two f64x2 vectors in one. */
+INLINE v128_t hsum2_f64(v128_t s0, v128_t s1) {
+  return wasm_f64x2_add(wasm_i64x2_shuffle(s0, s1, 0, 2), wasm_i64x2_shuffle(s0, s1, 1, 3));
+}
+
+/* As gemv_t_block_f32: y[i0 .. i0+2·NV) += Σ_p x[p]·a[p·m + i], NV f64x2 accumulators in registers. */
+INLINE void gemv_t_block_f64(const double *a, const double *x, double *y, int m, int k, int i0, const int NV) {
+  v128_t acc[8];
+#pragma clang loop unroll(full)
+  for (int j = 0; j < 8; j++) acc[j] = wasm_f64x2_splat(0.0);
+  const double *row = a + i0;
+  for (int p = 0; p < k; p++, row += m) {
+    const v128_t xv = wasm_v128_load64_splat(x + p);
+#pragma clang loop unroll(full)
+    for (int j = 0; j < 8; j++)
+      if (j < NV) acc[j] = wasm_f64x2_add(acc[j], wasm_f64x2_mul(xv, wasm_v128_load(row + 2 * j)));
+  }
+#pragma clang loop unroll(full)
+  for (int j = 0; j < 8; j++)
+    if (j < NV) wasm_v128_store(y + i0 + 2 * j, wasm_f64x2_add(wasm_v128_load(y + i0 + 2 * j), acc[j]));
+}
+
 static void gemv_f64(const double *a, const double *x, double *y, int m, int k, int transA) {
   if (!transA) {
-    for (int i = 0; i < m; i++) {
-      const double *row = a + i * k;
-      v128_t s0 = wasm_f64x2_splat(0.0), s1 = s0;
+    int i = 0;
+    /* Two rows at a time share each load of x; one shuffle-add replaces two horizontal sums. */
+    for (; i + 2 <= m; i += 2) {
+      const double *r0 = a + i * k, *r1 = r0 + k;
+      v128_t s0 = wasm_f64x2_splat(0.0), s1 = s0, t0 = s0, t1 = s0;
       int p = 0;
       for (; p + 4 <= k; p += 4) {
-        s0 = wasm_f64x2_add(s0, wasm_f64x2_mul(wasm_v128_load(row + p), wasm_v128_load(x + p)));
-        s1 = wasm_f64x2_add(s1, wasm_f64x2_mul(wasm_v128_load(row + p + 2), wasm_v128_load(x + p + 2)));
+        const v128_t x0 = wasm_v128_load(x + p);
+        const v128_t x1 = wasm_v128_load(x + p + 2);
+        s0 = wasm_f64x2_add(s0, wasm_f64x2_mul(wasm_v128_load(r0 + p), x0));
+        s1 = wasm_f64x2_add(s1, wasm_f64x2_mul(wasm_v128_load(r1 + p), x0));
+        t0 = wasm_f64x2_add(t0, wasm_f64x2_mul(wasm_v128_load(r0 + p + 2), x1));
+        t1 = wasm_f64x2_add(t1, wasm_f64x2_mul(wasm_v128_load(r1 + p + 2), x1));
       }
-      s0 = wasm_f64x2_add(s0, s1);
-      double s = wasm_f64x2_extract_lane(s0, 0) + wasm_f64x2_extract_lane(s0, 1);
-      for (; p < k; p++) s += row[p] * x[p];
+      for (; p + 2 <= k; p += 2) {
+        const v128_t x0 = wasm_v128_load(x + p);
+        s0 = wasm_f64x2_add(s0, wasm_f64x2_mul(wasm_v128_load(r0 + p), x0));
+        s1 = wasm_f64x2_add(s1, wasm_f64x2_mul(wasm_v128_load(r1 + p), x0));
+      }
+      v128_t v = hsum2_f64(wasm_f64x2_add(s0, t0), wasm_f64x2_add(s1, t1));
+      if (p < k) v = wasm_f64x2_add(v, wasm_f64x2_make(r0[p] * x[p], r1[p] * x[p]));
+      wasm_v128_store(y + i, wasm_f64x2_add(wasm_v128_load(y + i), v));
+    }
+    for (; i < m; i++) {
+      const double *row = a + i * k;
+      double s = 0.0;
+      for (int p = 0; p < k; p++) s += row[p] * x[p];
       y[i] += s;
     }
   } else {
-    for (int p = 0; p < k; p++) {
-      const double *row = a + p * m;
-      const double xp = x[p];
-      const v128_t xv = wasm_f64x2_splat(xp);
-      int i = 0;
-      for (; i + 2 <= m; i += 2)
-        wasm_v128_store(y + i, wasm_f64x2_add(wasm_v128_load(y + i), wasm_f64x2_mul(xv, wasm_v128_load(row + i))));
-      for (; i < m; i++) y[i] += xp * row[i];
+    int i = 0;
+    for (; i + 16 <= m; i += 16) gemv_t_block_f64(a, x, y, m, k, i, 8);
+    switch ((m - i) / 2) {
+    case 7: gemv_t_block_f64(a, x, y, m, k, i, 7); break;
+    case 6: gemv_t_block_f64(a, x, y, m, k, i, 6); break;
+    case 5: gemv_t_block_f64(a, x, y, m, k, i, 5); break;
+    case 4: gemv_t_block_f64(a, x, y, m, k, i, 4); break;
+    case 3: gemv_t_block_f64(a, x, y, m, k, i, 3); break;
+    case 2: gemv_t_block_f64(a, x, y, m, k, i, 2); break;
+    case 1: gemv_t_block_f64(a, x, y, m, k, i, 1); break;
+    default: break;
+    }
+    i += ((m - i) / 2) * 2;
+    for (; i < m; i++) {
+      double s = 0.0;
+      for (int p = 0; p < k; p++) s += a[p * m + i] * x[p];
+      y[i] += s;
     }
   }
 }
