@@ -5,6 +5,8 @@
  * OpenBLAS are present. Typed arrays are passed by pointer: no copies, whatever memory they live in.
  *
  *   matmul(a, b, c, m, n, k, transA, transB, accumulate)   C = op(A)·op(B) (+ C), row-major
+ *   binary(op, a, b, out) / binaryRow(op, a, row, out, rows, cols) / sumRows(a, out, rows, cols)
+ *                                                           the elementwise kernels, in place on the JS arrays
  *   setThreads(n) / getThreads()                            OpenBLAS thread count (default set to 1 at load)
  *   config()                                                OpenBLAS build string
  */
@@ -86,6 +88,109 @@ static napi_value matmul(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* op: 0 add, 1 sub, 2 mul, 3 div. Plain loops: gcc -O3 vectorizes them for the build machine. */
+#define BINARY_LOOP(T, out, a, b, n, op)                                                                              \
+  switch (op) {                                                                                                       \
+  case 0: for (size_t i = 0; i < (n); i++) (out)[i] = (a)[i] + (b)[i]; break;                                         \
+  case 1: for (size_t i = 0; i < (n); i++) (out)[i] = (a)[i] - (b)[i]; break;                                         \
+  case 2: for (size_t i = 0; i < (n); i++) (out)[i] = (a)[i] * (b)[i]; break;                                         \
+  default: for (size_t i = 0; i < (n); i++) (out)[i] = (a)[i] / (b)[i]; break;                                        \
+  }
+
+static void binary_f32(int op, const float *a, const float *b, float *out, size_t n) { BINARY_LOOP(float, out, a, b, n, op) }
+static void binary_f64(int op, const double *a, const double *b, double *out, size_t n) { BINARY_LOOP(double, out, a, b, n, op) }
+
+/* Reads (op, a, b, out) typed arrays of one float type; returns 0 and throws on a mismatch. */
+static int three_arrays(napi_env env, napi_value *argv, napi_typedarray_type *t, size_t *la, size_t *lb, size_t *lc, void **pa,
+                        void **pb, void **pc) {
+  napi_typedarray_type tb, tc;
+  if (!typed(env, argv[0], t, la, pa) || !typed(env, argv[1], &tb, lb, pb) || !typed(env, argv[2], &tc, lc, pc) || *t != tb ||
+      *t != tc || (*t != napi_float32_array && *t != napi_float64_array)) {
+    napi_throw_type_error(env, NULL, "descent_blas: arrays must all be Float32Array or all Float64Array");
+    return 0;
+  }
+  return 1;
+}
+
+static napi_value binary(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  int32_t op;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  CHECK(napi_get_value_int32(env, argv[0], &op));
+  napi_typedarray_type t;
+  size_t la, lb, lo;
+  void *pa, *pb, *po;
+  if (!three_arrays(env, argv + 1, &t, &la, &lb, &lo, &pa, &pb, &po)) return NULL;
+  if (la < lo || lb < lo) {
+    napi_throw_range_error(env, NULL, "descent_blas.binary: inputs shorter than out");
+    return NULL;
+  }
+  if (t == napi_float64_array) binary_f64(op, pa, pb, po, lo);
+  else binary_f32(op, pa, pb, po, lo);
+  return NULL;
+}
+
+static napi_value binary_row(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  int32_t op, rows, cols;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  CHECK(napi_get_value_int32(env, argv[0], &op));
+  CHECK(napi_get_value_int32(env, argv[4], &rows));
+  CHECK(napi_get_value_int32(env, argv[5], &cols));
+  napi_typedarray_type t;
+  size_t la, lr, lo;
+  void *pa, *pr, *po;
+  if (!three_arrays(env, argv + 1, &t, &la, &lr, &lo, &pa, &pr, &po)) return NULL;
+  const size_t n = (size_t)rows * (size_t)cols;
+  if (rows < 0 || cols < 0 || la < n || lo < n || lr < (size_t)cols) {
+    napi_throw_range_error(env, NULL, "descent_blas.binaryRow: arrays too short");
+    return NULL;
+  }
+  for (int32_t r = 0; r < rows; r++) {
+    const size_t o = (size_t)r * cols;
+    if (t == napi_float64_array) binary_f64(op, (const double *)pa + o, pr, (double *)po + o, cols);
+    else binary_f32(op, (const float *)pa + o, pr, (float *)po + o, cols);
+  }
+  return NULL;
+}
+
+static napi_value sum_rows(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  int32_t rows, cols;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  CHECK(napi_get_value_int32(env, argv[2], &rows));
+  CHECK(napi_get_value_int32(env, argv[3], &cols));
+  napi_typedarray_type t, to;
+  size_t la, lo;
+  void *pa, *po;
+  if (!typed(env, argv[0], &t, &la, &pa) || !typed(env, argv[1], &to, &lo, &po) || t != to ||
+      (t != napi_float32_array && t != napi_float64_array)) {
+    napi_throw_type_error(env, NULL, "descent_blas.sumRows: arrays must both be Float32Array or Float64Array");
+    return NULL;
+  }
+  if (rows < 0 || cols < 0 || la < (size_t)rows * cols || lo < (size_t)cols) {
+    napi_throw_range_error(env, NULL, "descent_blas.sumRows: arrays too short");
+    return NULL;
+  }
+  if (t == napi_float64_array) {
+    double *out = po;
+    const double *a = pa;
+    for (int32_t c = 0; c < cols; c++) out[c] = 0.0;
+    for (int32_t r = 0; r < rows; r++)
+      for (int32_t c = 0; c < cols; c++) out[c] += a[(size_t)r * cols + c];
+  } else {
+    float *out = po;
+    const float *a = pa;
+    for (int32_t c = 0; c < cols; c++) out[c] = 0.0f;
+    for (int32_t r = 0; r < rows; r++)
+      for (int32_t c = 0; c < cols; c++) out[c] += a[(size_t)r * cols + c];
+  }
+  return NULL;
+}
+
 static napi_value set_threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -115,6 +220,9 @@ static napi_value init(napi_env env, napi_value exports) {
   openblas_set_num_threads(1);
   napi_property_descriptor props[] = {
       {"matmul", NULL, matmul, NULL, NULL, NULL, napi_default, NULL},
+      {"binary", NULL, binary, NULL, NULL, NULL, napi_default, NULL},
+      {"binaryRow", NULL, binary_row, NULL, NULL, NULL, napi_default, NULL},
+      {"sumRows", NULL, sum_rows, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
       {"getThreads", NULL, get_threads, NULL, NULL, NULL, napi_default, NULL},
       {"config", NULL, config, NULL, NULL, NULL, napi_default, NULL},

@@ -58,7 +58,7 @@ if (!blasInc) giveUp('no cblas.h (install libopenblas-dev)');
 const out = join(root, 'native', 'build', 'descent_blas.node');
 mkdirSync(dirname(out), { recursive: true });
 const args = [
-  '-O2',
+  '-O3',
   '-fPIC',
   '-shared',
   '-std=c11',

@@ -14,6 +14,22 @@ const refusing: Kernels = {
   },
 };
 const native = createNativeKernels(ref, { minFlops: 0 });
+// A fallback that refuses everything: the elementwise tests must reach the C code.
+const refusingAll: Kernels = {
+  name: 'refusing-all',
+  matmul: () => {
+    throw new Error('fallback used');
+  },
+  binary: () => {
+    throw new Error('fallback used');
+  },
+  binaryRow: () => {
+    throw new Error('fallback used');
+  },
+  sumRows: () => {
+    throw new Error('fallback used');
+  },
+};
 
 describe.skipIf(native === null)('native OpenBLAS matmul agrees with the TypeScript oracle', () => {
   it('reports its OpenBLAS build and runs one thread by default', () => {
@@ -63,5 +79,61 @@ describe.skipIf(native === null)('native OpenBLAS matmul agrees with the TypeScr
     expect(() => createNativeKernels(refusing)!.matmul(a, a, c, 2, 2, 2, false, false, false)).toThrow(
       'fallback used',
     );
+  });
+});
+
+describe.skipIf(native === null)('native elementwise kernels agree with the TypeScript oracle', () => {
+  const nat = createNativeKernels(refusingAll, { minFlops: 0, minElements: 0 });
+  const ops = fc.constantFrom('add' as const, 'sub' as const, 'mul' as const, 'div' as const);
+  const seedArb = fc.integer({ min: 1, max: 1e9 });
+  const kindArb = fc.constantFrom('normal' as const, 'edge' as const);
+
+  it('binary (incl. in place), binaryRow and sumRows on odd sizes, both dtypes', () => {
+    fc.assert(
+      fc.property(
+        ops,
+        size(40),
+        size(40),
+        dtypeArb,
+        seedArb,
+        kindArb,
+        (op, rows, cols, dtype, seed, kind) => {
+          const n = rows * cols;
+          const a = fill(seed, n, dtype, kind);
+          const b = fill(seed + 1, n, dtype, kind);
+          const row = fill(seed + 2, cols, dtype, kind);
+          const want = a.slice();
+          ref.binary(op, a, b, want);
+          const inPlace = offsetView(a);
+          nat!.binary(op, inPlace, offsetView(b), inPlace);
+          expectClose(inPlace, want, null, dtype);
+          const wantRow = a.slice();
+          ref.binaryRow(op, a, row, wantRow, rows, cols);
+          const gotRow = a.slice();
+          nat!.binaryRow(op, a, row, gotRow, rows, cols);
+          expectClose(gotRow, wantRow, null, dtype);
+          const wantSum = fill(seed + 3, cols, dtype);
+          ref.sumRows(a, wantSum, rows, cols);
+          const gotSum = fill(seed + 4, cols, dtype);
+          nat!.sumRows(a, gotSum, rows, cols);
+          const s = wantSum.map(() => 0);
+          ref.sumRows(a.map(Math.abs), s, rows, cols);
+          expectClose(gotSum, wantSum, s, dtype, rows);
+        },
+      ),
+      { numRuns: 200, seed: 31337 },
+    );
+  });
+
+  it('rejects mismatched element types instead of reading garbage', () => {
+    const direct = createNativeKernels(ref, { minElements: 0 })!;
+    const out = new Float32Array(4);
+    direct.binary(
+      'add',
+      new Float32Array(4).fill(1),
+      new Float64Array(4).fill(2) as unknown as Float32Array,
+      out,
+    );
+    expect(Array.from(out)).toEqual([3, 3, 3, 3]); // mixed types go to the fallback
   });
 });

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FloatArray, Kernels } from '../types.js';
+import type { BinaryOp, FloatArray, Kernels } from '../types.js';
 
 /** What native/descent_blas.c exports. */
 interface BlasAddon {
@@ -17,6 +17,9 @@ interface BlasAddon {
     tb: boolean,
     acc: boolean,
   ): void;
+  binary(op: number, a: FloatArray, b: FloatArray, out: FloatArray): void;
+  binaryRow(op: number, a: FloatArray, row: FloatArray, out: FloatArray, rows: number, cols: number): void;
+  sumRows(a: FloatArray, out: FloatArray, rows: number, cols: number): void;
   setThreads(n: number): void;
   getThreads(): number;
   config(): string;
@@ -27,6 +30,9 @@ interface BlasAddon {
  * than the wasm kernel's whole run on tiny shapes (W3's 32×13·13×64). Measured with bench/kernels.ts.
  */
 const NATIVE_MIN_FLOPS = 2 * 32 * 32 * 32;
+/** Elementwise work below this many elements stays in JS (an N-API call costs ~0.2–0.5 µs). */
+const NATIVE_MIN_ELEMENTS = 1024;
+const OP: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3 };
 
 /** Where the addon is: $DESCENT_NATIVE_ADDON, else native/build/descent_blas.node above this file. */
 function addonPath(): string | null {
@@ -67,20 +73,49 @@ function loadAddon(): BlasAddon | null {
  * present): matmul by cblas_?gemm/?gemv straight on the JS typed arrays (no copies), everything else and
  * tiny products by `fallback` (the wasm backend). Null when the addon is not built or fails to load.
  */
-export function createNativeKernels(fallback: Kernels, opts: { minFlops?: number } = {}): Kernels | null {
+export function createNativeKernels(
+  fallback: Kernels,
+  opts: { minFlops?: number; minElements?: number } = {},
+): Kernels | null {
   const blas = loadAddon();
   if (!blas) return null;
   const minFlops = opts.minFlops ?? NATIVE_MIN_FLOPS;
+  const minElements = opts.minElements ?? NATIVE_MIN_ELEMENTS;
   return {
     name: 'native',
     matmul(a, b, c, m, n, k, transA, transB, accumulate) {
       if (2 * m * n * k < minFlops) fallback.matmul(a, b, c, m, n, k, transA, transB, accumulate);
       else blas.matmul(a, b, c, m, n, k, transA, transB, accumulate);
     },
-    binary: (op, a, b, out) => fallback.binary(op, a, b, out),
-    binaryRow: (op, a, row, out, rows, cols) => fallback.binaryRow(op, a, row, out, rows, cols),
-    sumRows: (a, out, rows, cols) => fallback.sumRows(a, out, rows, cols),
+    // Elementwise ops run in C straight on the JS arrays (no copies); tiny ones stay in the fallback. An old
+    // addon build without them falls back entirely.
+    binary: blas.binary
+      ? (op, a, b, out) => {
+          if (out.length < minElements || !sameKind(a, b, out)) fallback.binary(op, a, b, out);
+          else blas.binary(OP[op], a, b, out);
+        }
+      : (op, a, b, out) => fallback.binary(op, a, b, out),
+    binaryRow: blas.binaryRow
+      ? (op, a, row, out, rows, cols) => {
+          if (rows * cols < minElements || !sameKind(a, row, out))
+            fallback.binaryRow(op, a, row, out, rows, cols);
+          else blas.binaryRow(OP[op], a, row, out, rows, cols);
+        }
+      : (op, a, row, out, rows, cols) => fallback.binaryRow(op, a, row, out, rows, cols),
+    sumRows: blas.sumRows
+      ? (a, out, rows, cols) => {
+          if (rows * cols < minElements || !sameKind(a, out, out)) fallback.sumRows(a, out, rows, cols);
+          else blas.sumRows(a, out, rows, cols);
+        }
+      : (a, out, rows, cols) => fallback.sumRows(a, out, rows, cols),
   };
+}
+
+/** All Float32Array or all Float64Array (the C side takes one element type per call). */
+function sameKind(a: FloatArray, b: FloatArray, c: FloatArray): boolean {
+  return a instanceof Float64Array
+    ? b instanceof Float64Array && c instanceof Float64Array
+    : !(b instanceof Float64Array) && !(c instanceof Float64Array);
 }
 
 /** The addon's OpenBLAS configuration string, or null when the native tier is absent. */
