@@ -83,6 +83,7 @@ export function createEventWriter(opts: {
           loss: finite(e.loss),
           valLoss: finite(e.valLoss),
           metrics,
+          ...(e.extra ?? {}),
         });
       } else if (e.type === 'log') {
         append({ type: 'log', ...base, level: e.level, message: e.message });

@@ -17,7 +17,15 @@ export type TrainEventLike =
       /** Task-specific fields added to the event (minimize: point, value; reinforce: return, …). */
       extra?: Record<string, unknown>;
     }
-  | { type: 'epoch'; epoch: number; loss: number; valLoss: number | null; metrics: Record<string, number> }
+  | {
+      type: 'epoch';
+      epoch: number;
+      loss: number;
+      valLoss: number | null;
+      metrics: Record<string, number>;
+      /** Task-specific fields added to the event (Newton diagnostics). */
+      extra?: Record<string, unknown>;
+    }
   | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; message: string };
 
 export interface TrainOutcomeLike {

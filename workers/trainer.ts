@@ -1,22 +1,56 @@
-import { train, encodeResumeState, decodeResumeState } from '../src/train/index.js';
 import { useFastestKernels, selectKernels } from '../src/tensor/kernels/select.js';
-import type { Trainer } from './train-types.js';
-import { isTaskCheckpoint, runMinimizeTask, runReinforceTask } from './task-runners.js';
+import { runTask, type TaskCheckpoint, type TaskEvent } from '../src/train/index.js';
+import type { Trainer, TrainEventLike, TrainOptionsLike } from './train-types.js';
 
 let selected: string | null = null;
 
-/** The real trainer (src/train) on the fastest kernel backend available in this process. */
+/**
+ * Task events as the event writer takes them: supervised events as they are; a minimize
+ * trajectory point and an RL episode become progress events carrying their own fields.
+ */
+function toWriterEvent(e: TaskEvent): TrainEventLike {
+  if (e.type === 'episode') {
+    return {
+      type: 'progress', step: e.episode, epoch: e.episode, loss: NaN, lr: NaN, gradNorm: NaN,
+      extra: { episode: e.episode, return: e.return, length: e.length, entropy: e.entropy, meanReturn100: e.meanReturn100 },
+    };
+  }
+  if (e.type === 'progress' && 'point' in e) {
+    return { type: 'progress', step: e.step, epoch: e.epoch, loss: e.loss, lr: e.lr ?? NaN, gradNorm: e.gradNorm, extra: { point: e.point, value: e.value } };
+  }
+  if (e.type === 'progress') {
+    return { type: 'progress', step: e.step, epoch: e.epoch, loss: e.loss, lr: e.lr, gradNorm: e.gradNorm, extra: { updateRatio: e.updateRatio } };
+  }
+  if (e.type === 'epoch') {
+    const { newton, ...rest } = e;
+    return newton ? { ...rest, extra: { newton } } : rest;
+  }
+  return e;
+}
+
+/**
+ * The real trainer: `runTask` from src/train (every task: supervised, minimize, reinforce) on the
+ * fastest kernel backend available in this process. Checkpoints are JSON-safe TaskCheckpoints,
+ * stored as they are.
+ */
 export const realTrainer: Trainer = {
-  async train(spec, dataset, opts) {
+  async train(spec, dataset, opts: TrainOptionsLike) {
     if (selected === null) selected = useFastestKernels().name;
-    if (spec.task === 'minimize') return runMinimizeTask(spec, opts);
-    if (spec.task === 'reinforce') return runReinforceTask(spec, opts);
-    if (!dataset) throw new Error('a supervised job needs its dataset');
-    // The trainer's own types are the source of truth; this module only adapts names.
-    return (await train(spec, dataset, opts as never)) as never;
+    return runTask(spec, dataset, {
+      signal: opts.signal,
+      progressEveryMs: opts.progressEveryMs,
+      maxWallSeconds: opts.maxWallSeconds,
+      checkpointEveryMs: opts.checkpointEveryMs,
+      resume: opts.resume as TaskCheckpoint | undefined,
+      onEvent: opts.onEvent ? (e) => opts.onEvent!(toWriterEvent(e)) : undefined,
+      onCheckpoint: opts.onCheckpoint,
+    }) as never;
   },
-  // Minimize and reinforce checkpoints arrive already encoded (TaskCheckpoint).
-  encodeResumeState: (s) => (isTaskCheckpoint(s) ? s : encodeResumeState(s as never)),
-  decodeResumeState: (o) => (isTaskCheckpoint(o) ? o : decodeResumeState(o as never)),
+  encodeResumeState: (s) => s,
+  decodeResumeState: (o) => {
+    const c = o as Partial<TaskCheckpoint> | null;
+    if (!c || typeof c.task !== 'string' || typeof c.step !== 'number' || c.state === undefined) throw new Error('not a checkpoint');
+    return c;
+  },
   backend: () => selected ?? selectKernels().name,
 };

@@ -25,7 +25,15 @@ export const ProgressEventSchema = z.object({
   epoch: z.number().int(),
   loss: z.number().nullable(),
   lr: z.number().nullable(),
-  gradNorm: z.number().nullable(),
+  gradNorm: z.number().nullable().describe('Global L2 norm of the gradient (before clipping).'),
+  updateRatio: z.number().nullable().optional().describe('‖Δθ‖/‖θ‖ of the step (supervised jobs).'),
+  point: z.record(z.string(), z.number()).optional().describe('minimize: the iterate, by variable.'),
+  value: z.number().optional().describe('minimize: the objective at `point`.'),
+  episode: z.number().int().optional().describe('reinforce: the episode number (1-based).'),
+  return: z.number().optional().describe('reinforce: undiscounted return of the episode.'),
+  length: z.number().int().optional().describe('reinforce: steps in the episode.'),
+  entropy: z.number().optional().describe('reinforce: mean policy entropy over the episode (nats).'),
+  meanReturn100: z.number().optional().describe('reinforce: mean return of the last 100 episodes.'),
 });
 
 export const EpochEventSchema = z.object({
@@ -35,6 +43,10 @@ export const EpochEventSchema = z.object({
   loss: z.number().nullable(),
   valLoss: z.number().nullable(),
   metrics: z.record(z.string(), z.number().nullable()),
+  newton: z
+    .record(z.string(), z.union([z.number(), z.boolean(), z.string(), z.null()]))
+    .optional()
+    .describe("Newton's method: the iteration's damping, Newton decrement, step size, whether the step was accepted, CG iterations."),
 });
 
 export const CheckpointEventSchema = z.object({

@@ -21,17 +21,37 @@ export type TaskEvent =
   | { type: 'progress'; step: number; epoch: number; loss: number; lr: number | null; gradNorm: number; point: Record<string, number>; value: number }
   | { type: 'episode'; episode: number; return: number; length: number; entropy: number; meanReturn100: number };
 
+/** A checkpoint of any task: where it stands, and its JSON-safe resume state. */
+export interface TaskCheckpoint {
+  task: JobSpec['task'];
+  /** Optimizer steps (supervised, minimize) or episodes (reinforce) done. */
+  step: number;
+  /** Completed epochs (supervised); equal to step for the other tasks. */
+  epoch: number;
+  state: JsonSafe;
+}
+
 export interface TaskOptions extends Omit<TrainOptions, 'onEvent' | 'onCheckpoint' | 'resume'> {
   onEvent?(e: TaskEvent): void;
-  /** Receives the task's resume state, already JSON-safe. */
-  onCheckpoint?(state: JsonSafe): void | Promise<void>;
-  /** A state previously passed to onCheckpoint. */
-  resume?: JsonSafe;
+  /** Receives checkpoints, already JSON-safe (store them as they are). */
+  onCheckpoint?(c: TaskCheckpoint): void | Promise<void>;
+  /** A checkpoint previously passed to onCheckpoint, of the same spec. */
+  resume?: TaskCheckpoint;
+}
+
+function resumeOf(task: JobSpec['task'], c: TaskCheckpoint | undefined): JsonSafe | undefined {
+  if (!c) return undefined;
+  if (c.task !== task) throw new Error(`checkpoint of a ${c.task} job cannot resume a ${task} job`);
+  return c.state;
 }
 
 export interface TaskOutcome {
   status: 'succeeded' | 'cancelled' | 'failed';
-  /** The task's result (supervised: loss, metrics, …; minimize: point, value, Hessian, …; reinforce: meanReturn100, …). */
+  /**
+   * The task's result: loss, valLoss, metrics, parameters, durationMs for every task, plus the
+   * task's own fields (supervised: sensitivity, curvature; minimize: point, value, gradient,
+   * hessian, eigenvalues, classification; reinforce: meanReturn100, solved, solvedAtEpisode).
+   */
   result: ({ loss: number | null; valLoss: number | null; metrics: Record<string, number>; parameters: number; durationMs: number } & Record<string, unknown>) | null;
   error: { code: string; message: string } | null;
   weights: NamedWeights;
@@ -42,22 +62,28 @@ export async function runTask(spec: JobSpec, data: Dataset | null, opts: TaskOpt
   switch (spec.task) {
     case 'supervised': {
       if (!data) throw new Error('a supervised job needs its dataset');
+      const resume = resumeOf('supervised', opts.resume);
       const out = await train(spec, data, {
         ...opts,
         onEvent: opts.onEvent,
-        resume: opts.resume ? decodeResumeState(opts.resume) : undefined,
-        onCheckpoint: opts.onCheckpoint ? (s: ResumeState) => opts.onCheckpoint!(encodeResumeState(s)) : undefined,
+        resume: resume ? decodeResumeState(resume) : undefined,
+        onCheckpoint: opts.onCheckpoint
+          ? (s: ResumeState) => opts.onCheckpoint!({ task: 'supervised', step: s.step, epoch: s.epoch, state: encodeResumeState(s) })
+          : undefined,
       });
       return { status: out.status, result: out.result as TaskOutcome['result'], error: out.error, weights: out.weights };
     }
     case 'minimize': {
       let out;
       try {
+        const resume = resumeOf('minimize', opts.resume);
         out = await runMinimize(spec, {
           signal: opts.signal,
           checkpointEveryMs: opts.checkpointEveryMs,
-          resume: opts.resume ? decodeOptimState<MinimizeCheckpoint>(opts.resume) : undefined,
-          onCheckpoint: opts.onCheckpoint ? (c) => opts.onCheckpoint!(encodeOptimState(c)) : undefined,
+          resume: resume ? decodeOptimState<MinimizeCheckpoint>(resume) : undefined,
+          onCheckpoint: opts.onCheckpoint
+            ? (c) => opts.onCheckpoint!({ task: 'minimize', step: c.step, epoch: c.step, state: encodeOptimState(c) })
+            : undefined,
           onEvent: (e) =>
             opts.onEvent?.({ type: 'progress', step: e.step, epoch: 1, loss: e.value, lr: e.lr, gradNorm: e.gradNorm, point: e.point, value: e.value }),
         });
@@ -66,24 +92,28 @@ export async function runTask(spec: JobSpec, data: Dataset | null, opts: TaskOpt
         throw e;
       }
       const r = out.result;
-      const weights: NamedWeights = r
-        ? { point: { shape: [r.variables.length], data: Float64Array.from(r.variables.map((v) => r.point[v])) } }
-        : {};
+      // The "weights" of a minimize job are the point found, one scalar per variable.
+      const weights: NamedWeights = {};
+      const F = spec.dtype === 'float32' ? Float32Array : Float64Array;
+      if (r) for (const v of r.variables) weights[v] = { shape: [], data: F.of(r.point[v]) };
       return {
         status: out.status,
         error: out.error,
         weights,
         result: r
-          ? { loss: r.value, valLoss: null, metrics: { value: r.value, gradNorm: r.gradNorm }, parameters: r.variables.length, durationMs: r.durationMs, steps: r.steps, minimize: r }
+          ? { ...r, loss: r.value, valLoss: null, metrics: { value: r.value, gradNorm: r.gradNorm }, parameters: r.variables.length, durationMs: r.durationMs, steps: r.steps }
           : null,
       };
     }
     case 'reinforce': {
+      const resume = resumeOf('reinforce', opts.resume);
       const out = await runReinforce(spec, {
         signal: opts.signal,
         checkpointEveryMs: opts.checkpointEveryMs,
-        resume: opts.resume ? decodeOptimState<ReinforceCheckpoint>(opts.resume) : undefined,
-        onCheckpoint: opts.onCheckpoint ? (c) => opts.onCheckpoint!(encodeOptimState(c)) : undefined,
+        resume: resume ? decodeOptimState<ReinforceCheckpoint>(resume) : undefined,
+        onCheckpoint: opts.onCheckpoint
+          ? (c) => opts.onCheckpoint!({ task: 'reinforce', step: c.episode, epoch: c.episode, state: encodeOptimState(c) })
+          : undefined,
         onEvent: (e) => opts.onEvent?.(e),
       });
       const r = out.result;
@@ -93,7 +123,7 @@ export async function runTask(spec: JobSpec, data: Dataset | null, opts: TaskOpt
         error: null,
         weights: out.weights,
         result: {
-          loss: null, valLoss: null, metrics: { meanReturn100: r.meanReturn100 }, parameters, durationMs: r.durationMs, steps: r.episodes, reinforce: r,
+          ...r, loss: null, valLoss: null, metrics: { meanReturn100: r.meanReturn100 }, parameters, durationMs: r.durationMs, steps: r.episodes,
         },
       };
     }

@@ -6,8 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { JobSpecSchema } from '../../../src/contracts/job-spec.js';
 import { loadBuiltin } from '../../../src/data/index.js';
 import { predictForJob, PredictInputError } from '../../../src/models/index.js';
-import type { JsonSafe } from '../../../src/optim/index.js';
-import { runTask, type TaskEvent } from '../../../src/train/index.js';
+import { runTask, type TaskCheckpoint, type TaskEvent } from '../../../src/train/index.js';
 
 describe('runTask', () => {
   it('supervised: trains and resumes through JSON states', async () => {
@@ -16,7 +15,7 @@ describe('runTask', () => {
     });
     const full = await runTask(spec, loadBuiltin('iris'), { diagnostics: false });
     const ctrl = new AbortController();
-    let saved: JsonSafe = null;
+    let saved: TaskCheckpoint | undefined;
     await runTask(spec, loadBuiltin('iris'), {
       signal: ctrl.signal, progressEveryMs: 0, diagnostics: false,
       onEvent: (e) => { if (e.type === 'progress' && e.step === 5) ctrl.abort(); },
@@ -31,11 +30,12 @@ describe('runTask', () => {
     const events: TaskEvent[] = [];
     const out = await runTask(spec, null, { onEvent: (e) => events.push(e) });
     expect(out.status).toBe('succeeded');
-    const m = out.result!.minimize as { point: Record<string, number>; classification: string };
+    const m = out.result as unknown as { point: Record<string, number>; classification: string };
     expect(Math.abs(m.point.x - 1)).toBeLessThan(1e-6);
     expect(Math.abs(m.point.y - 1)).toBeLessThan(1e-6);
     expect(m.classification).toBe('minimum');
-    expect(Array.from(out.weights.point.data)).toEqual([m.point.x, m.point.y]);
+    expect(out.weights.x.data[0]).toBe(m.point.x);
+    expect(out.weights.y.data[0]).toBe(m.point.y);
     const first = events[0] as Extract<TaskEvent, { point: unknown }>;
     expect(first.point).toEqual({ x: -1.5, y: 2 });
     expect(() => predictForJob(spec as never, out.weights, [[0]])).toThrow(PredictInputError);
