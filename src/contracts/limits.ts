@@ -59,6 +59,13 @@ export interface Limits {
   maxArrayDepth: number;
   /** Entries of `init.weights`. */
   maxInitWeightTensors: number;
+  /**
+   * Nesting depth of any JSON request body (objects and arrays; `{"a":[1]}` is depth 2). Checked
+   * before the schema, so a deeply nested body is refused cheaply and by name.
+   */
+  maxJsonDepth: number;
+  /** Characters of any string anywhere in a JSON request body (the schema has tighter per-field limits). */
+  maxJsonStringLength: number;
 }
 
 /** The default limits. Frozen: copy with `{ ...DEFAULT_LIMITS, maxEpochs: 10 }` to change one. */
@@ -87,6 +94,8 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxMetadataValueLength: 1_024,
   maxArrayDepth: 4,
   maxInitWeightTensors: 256,
+  maxJsonDepth: 32,
+  maxJsonStringLength: 16_384,
 });
 
 /** `maxParameters` → `DESCENT_LIMIT_MAX_PARAMETERS`. */
