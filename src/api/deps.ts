@@ -19,6 +19,13 @@ export type PredictFn = (
   inputs: number[][],
 ) => { outputs: number[][]; classes?: number[] };
 
+/** `inputGradients` of src/models: per-sample Jacobian of the predicted outputs w.r.t. the inputs. */
+export type GradientsFn = (
+  spec: JobSpec,
+  weights: NamedWeights,
+  inputs: number[][],
+) => { outputs: number[][]; jacobian: number[][][] };
+
 /** Everything a route touches, built once per process and closed on shutdown. */
 export interface AppDeps {
   cfg: ServiceConfig;
@@ -37,6 +44,7 @@ export interface AppDeps {
   tailer: Tailer;
   publishCancel(jobId: string): Promise<void>;
   predict: PredictFn;
+  gradients: GradientsFn;
   close(): Promise<void>;
 }
 
@@ -47,7 +55,7 @@ export interface AppDeps {
 export async function createDeps(
   cfg: ServiceConfig,
   limits: Readonly<Limits>,
-  fns: { predict: PredictFn },
+  fns: { predict: PredictFn; gradients: GradientsFn },
   readyTimeoutMs = 10_000,
 ): Promise<AppDeps> {
   const keys = createKeys(cfg.prefix);
@@ -84,6 +92,7 @@ export async function createDeps(
       await redis.publish(keys.cancelChannel, jobId);
     },
     predict: fns.predict,
+    gradients: fns.gradients,
     async close() {
       await tailer.stop();
       await queue.close().catch(() => {});

@@ -1,14 +1,20 @@
 import type { FastifyInstance } from 'fastify';
 import { limitsFromEnv } from '../contracts/limits.js';
-import { predict as modelPredict } from '../models/index.js';
+import { inputGradients, predictForJob } from '../models/index.js';
 import type { ServiceConfig } from '../queue/config.js';
 import { buildApp } from './app.js';
-import { createDeps, type AppDeps, type PredictFn } from './deps.js';
+import { createDeps, type AppDeps, type GradientsFn, type PredictFn } from './deps.js';
 import { evictionWarning } from '../queue/redis.js';
 
-/** src/models' predict, adapted to the API's signature (the normalized JobSpec holds model and loss). */
-export const predictWithModels: PredictFn = (spec, weights, inputs) =>
-  modelPredict(spec as never, weights, inputs);
+/**
+ * src/models' predict for any job with a model: a supervised model's outputs, or a reinforce
+ * job's policy (action probabilities).
+ */
+export const predictWithModels: PredictFn = (spec, weights, inputs) => predictForJob(spec as never, weights, inputs);
+
+/** ∂outputs/∂inputs per sample of a supervised model (what /gradients returns). */
+export const gradientsWithModels: GradientsFn = (spec, weights, inputs) =>
+  inputGradients(spec as never, weights, inputs);
 
 export interface RunningApi {
   app: FastifyInstance;
@@ -25,7 +31,10 @@ export async function startApi(
   cfg: ServiceConfig,
   opts: { host: string; port: number; logger?: boolean },
 ): Promise<RunningApi> {
-  const deps = await createDeps(cfg, limitsFromEnv(process.env), { predict: predictWithModels });
+  const deps = await createDeps(cfg, limitsFromEnv(process.env), {
+    predict: predictWithModels,
+    gradients: gradientsWithModels,
+  });
   const warning = await evictionWarning(deps.redis);
   if (warning) console.warn(`warning: ${warning}`);
   const app = await buildApp(deps, {

@@ -8,7 +8,12 @@ import {
   type DataShape,
   type JobEstimate,
   type JobSpec,
+  type MinimizeJobSpec,
+  type SupervisedJobSpec,
 } from '../contracts/job-spec.js';
+import { compileObjective } from '../expr/compile.js';
+import { ExprError } from '../expr/errors.js';
+import { initialValues, SpecError } from '../models/index.js';
 import type { AppDeps } from './deps.js';
 
 /** Shape of the data a spec trains on: from the spec (built-in, inline) or the uploaded dataset. */
@@ -34,7 +39,9 @@ export async function resolveDataShape(
  * limits), then the estimate. Throws a 400 ApiError naming the fields.
  */
 export async function checkSpec(deps: AppDeps, spec: JobSpec, tenant: string): Promise<JobEstimate> {
+  if (spec.task === 'minimize') checkObjective(spec);
   const shape = await resolveDataShape(deps, spec, tenant);
+  if (spec.task === 'supervised' && shape) checkInitWeights(spec, shape);
   if (spec.task === 'supervised' && shape && spec.data.datasetId) {
     const issues = dataIssues(spec, shape, deps.limits);
     if (issues.length)
@@ -48,6 +55,33 @@ export async function checkSpec(deps: AppDeps, spec: JobSpec, tenant: string): P
     return estimateJob(spec, shape.rows, shape.features, outputWidth(spec.loss, shape, spec.model.classes));
   }
   return estimateJob(spec);
+}
+
+/**
+ * Parse the objective of a minimize job with the real parser, so a syntax error or an unknown name
+ * is a 400 naming its position now, not a failed job later. The expression is never evaluated as
+ * JavaScript: it becomes tensor ops.
+ */
+function checkObjective(spec: MinimizeJobSpec): void {
+  try {
+    compileObjective(spec.objective, { variables: Object.keys(spec.start) });
+  } catch (err) {
+    if (!(err instanceof ExprError)) throw err;
+    const path = typeof spec.objective === 'string' ? '/objective' : '/objective/builtin';
+    throw new ApiError('VALIDATION_ERROR', `The body is invalid: objective: ${err.message}`, [{ path, message: err.message }]);
+  }
+}
+
+/** `init.weights` against the model the data implies: names and shapes. */
+function checkInitWeights(spec: SupervisedJobSpec, shape: DataShape): void {
+  if (!spec.init.weights) return;
+  const model = spec.model.type === 'mlp' ? spec.model : { type: 'linear' as const };
+  try {
+    initialValues(model, shape.features, outputWidth(spec.loss, shape, spec.model.classes), spec.training.dtype, spec.init.weights);
+  } catch (err) {
+    if (!(err instanceof SpecError)) throw err;
+    throw new ApiError('VALIDATION_ERROR', `The body is invalid: ${err.message}`, [{ path: err.path, message: err.message }]);
+  }
 }
 
 /** The JobSpec schema with this deployment's limits (built once per app). */

@@ -200,6 +200,15 @@ export const PredictResponseSchema = z
   })
   .meta({ id: 'PredictResponse' });
 
+export const GradientsResponseSchema = z
+  .object({
+    outputs: z.array(z.array(z.number())).describe('What /predict returns for these inputs (probabilities for classification).'),
+    jacobian: z
+      .array(z.array(z.array(z.number())))
+      .describe('Per input row i: jacobian[i][k][j] = ∂outputs[i][k] / ∂inputs[i][j].'),
+  })
+  .meta({ id: 'GradientsResponse' });
+
 /** Headers of `POST /v1/jobs`. */
 export const CreateJobHeadersSchema = z.looseObject({
   'idempotency-key': z

@@ -7,3 +7,4 @@ export type { LossName, Targets } from './losses.js';
 export { accuracy, meanAbsoluteError, predictedClass, r2 } from './metrics.js';
 export { inputGradients, predict, predictForJob, PredictInputError } from './predict.js';
 export type { InputGradients, JobLike, NamedWeights, Prediction, PredictSpec } from './predict.js';
+export { initialValues, SpecError } from './init-values.js';

@@ -1,3 +1,4 @@
+import { gradientsWithModels } from '../../src/api/server.js';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type ServiceConfig } from '../../src/queue/config.js';
 import { DEFAULT_LIMITS, type Limits } from '../../src/contracts/limits.js';
@@ -52,6 +53,7 @@ export async function makeTestApp(
   const cfg = testConfig(redisUrl, name, opts.cfg);
   const deps = await createDeps(cfg, opts.limits ?? DEFAULT_LIMITS, {
     predict: opts.predict ?? linearPredict,
+    gradients: gradientsWithModels,
   });
   const app = await buildApp(deps);
   await app.ready();

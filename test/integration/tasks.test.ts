@@ -6,6 +6,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { startWorker, type RunningWorker } from '../../workers/worker.js';
+import { predictWithModels } from '../../src/api/server.js';
 
 let redis: TestRedis;
 let t: TestApp;
@@ -13,7 +14,7 @@ let worker: RunningWorker;
 
 beforeAll(async () => {
   redis = await startRedis();
-  t = await makeTestApp(redis.url, 'tasks');
+  t = await makeTestApp(redis.url, 'tasks', { predict: predictWithModels });
   worker = await startWorker(t.cfg, { backend: 'test', log: () => {} });
 });
 afterAll(async () => {
@@ -72,4 +73,11 @@ test('reinforce: a bandit policy trains and its network is the weights', async (
   const progress = events.filter((e: { type: string }) => e.type === 'progress');
   expect(progress.length).toBeGreaterThan(0);
   expect(typeof progress[0].return).toBe('number');
+  // /predict on a policy returns its action probabilities for an observation
+  const p = await t.app.inject({ method: 'POST', url: `/v1/jobs/${job.id}/predict`, payload: { inputs: [[0]] } });
+  expect(p.statusCode, p.body).toBe(200);
+  const probs = p.json().outputs[0] as number[];
+  expect(probs).toHaveLength(3);
+  expect(probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+  expect(p.json().classes).toHaveLength(1);
 });

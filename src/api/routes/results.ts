@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
   JobParamsSchema,
+  GradientsResponseSchema,
   PredictRequestSchema,
   PredictResponseSchema,
   WeightsJsonSchema,
@@ -119,10 +120,10 @@ export const resultRoutes = (deps: AppDeps): FastifyPluginAsyncZod =>
         const job = await loadJob(deps, req.params.id, tenantOf(req));
         const w = await weightsOf(job);
         const spec = job.spec as unknown as JobSpec;
-        if (spec.task && spec.task !== 'supervised')
+        if (spec.task === 'minimize')
           throw new ApiError(
             'CONFLICT',
-            `predict serves supervised models; job ${job.id} is a ${spec.task} job (see its weights and result)`,
+            `job ${job.id} is a minimize job: it has no model to predict with (its result and weights hold the point found)`,
           );
         const inputs = req.body.inputs;
         const expected = w.weights[firstWeightName(w.weights)]?.shape[1];
@@ -149,6 +150,40 @@ export const resultRoutes = (deps: AppDeps): FastifyPluginAsyncZod =>
             throw new ApiError('VALIDATION_ERROR', e.message, [
               { path: e.path ?? '/inputs', message: e.message },
             ]);
+          throw new ApiError('CONFLICT', `the stored weights do not fit the job's model: ${e.message}`);
+        }
+      },
+    );
+
+    app.post(
+      '/jobs/:id/gradients',
+      {
+        schema: {
+          operationId: 'inputGradients',
+          summary: 'Sensitivity of the outputs to the inputs (the Jacobian), per sample',
+          description:
+            '`{ "inputs": number[][] }` → `{ "outputs", "jacobian" }` with `jacobian[i][k][j] = ∂outputs[i][k]/∂inputs[i][j]` for the outputs /predict returns (probabilities for classification). Supervised jobs only.',
+          params: JobParamsSchema,
+          body: PredictRequestSchema,
+          response: { 200: GradientsResponseSchema, 400: ProblemSchema, 404: ProblemSchema, 409: ProblemSchema },
+        },
+      },
+      async (req) => {
+        const job = await loadJob(deps, req.params.id, tenantOf(req));
+        const w = await weightsOf(job);
+        const spec = job.spec as unknown as JobSpec;
+        if (spec.task !== 'supervised')
+          throw new ApiError('CONFLICT', `gradients serve supervised models; job ${job.id} is a ${spec.task} job`);
+        if (req.body.inputs.length > 10_000)
+          throw new ApiError('VALIDATION_ERROR', `inputs has ${req.body.inputs.length} rows; the limit for gradients is 10000`, [
+            { path: '/inputs', message: 'at most 10000 rows' },
+          ]);
+        try {
+          return deps.gradients(spec, w.weights, req.body.inputs);
+        } catch (err) {
+          const e = err as Error & { path?: string };
+          if (e.name === 'PredictInputError')
+            throw new ApiError('VALIDATION_ERROR', e.message, [{ path: e.path ?? '/inputs', message: e.message }]);
           throw new ApiError('CONFLICT', `the stored weights do not fit the job's model: ${e.message}`);
         }
       },

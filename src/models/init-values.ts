@@ -1,0 +1,58 @@
+/** User-supplied initial weights (`init.weights`), checked against the model's parameter layout. */
+import { allocate, type DType, type FloatArray } from '../tensor/index.js';
+import { parameterLayout, type ModelConfig } from './dense.js';
+
+/** A spec problem only visible once the data shape is known (e.g. an init weight of the wrong shape). */
+export class SpecError extends Error {
+  constructor(
+    message: string,
+    readonly path: string,
+  ) {
+    super(message);
+    this.name = 'SpecError';
+  }
+}
+
+function shapeOf(v: unknown): number[] {
+  const s: number[] = [];
+  let cur = v;
+  while (Array.isArray(cur)) {
+    s.push(cur.length);
+    cur = cur[0];
+  }
+  return s;
+}
+
+/**
+ * Flat arrays for the given initial weights, or a SpecError naming the parameter and both shapes
+ * (unknown names list the model's parameters).
+ */
+export function initialValues(
+  model: ModelConfig,
+  features: number,
+  outWidth: number,
+  dtype: DType,
+  given: Record<string, unknown> | undefined,
+): Record<string, FloatArray> | undefined {
+  if (!given) return undefined;
+  const layout = parameterLayout(model, features, outWidth);
+  const out: Record<string, FloatArray> = {};
+  for (const [name, value] of Object.entries(given)) {
+    const p = layout.find((l) => l.name === name);
+    if (!p) {
+      throw new SpecError(
+        `init.weights has "${name}", which is not a parameter of this model (it has ${layout.map((l) => l.name).join(', ')})`,
+        `/init/weights/${name}`,
+      );
+    }
+    const s = shapeOf(value);
+    if (s.join() !== p.shape.join()) {
+      throw new SpecError(`init.weights.${name} has shape [${s.join(', ')}]; the model needs [${p.shape.join(', ')}]`, `/init/weights/${name}`);
+    }
+    const flat = (value as unknown[]).flat(4) as number[];
+    const arr = allocate(dtype, flat.length);
+    arr.set(flat);
+    out[name] = arr;
+  }
+  return out;
+}
