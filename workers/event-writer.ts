@@ -25,6 +25,7 @@ export function createEventWriter(opts: {
   let lastProgressAt = -Infinity;
   let pending: (JobEvent & { type: 'progress' }) | null = null;
   let stale = false;
+  let lastLoss: number | null = null;
   const now = () => new Date().toISOString();
 
   function append(ev: JobEvent, progress?: JobProgress) {
@@ -60,6 +61,7 @@ export function createEventWriter(opts: {
     onEvent(e: TrainEventLike) {
       const base = { jobId, attempt, time: now() };
       if (e.type === 'progress') {
+        if (Number.isFinite(e.loss)) lastLoss = e.loss;
         const ev = {
           type: 'progress' as const,
           ...base,
@@ -89,8 +91,30 @@ export function createEventWriter(opts: {
         append({ type: 'log', ...base, level: e.level, message: e.message });
       }
     },
-    checkpoint(step: number, epoch: number) {
-      append({ type: 'checkpoint', jobId, attempt, time: now(), step, epoch });
+    /**
+     * Save a checkpoint in order with the events before it (a pending progress event goes first),
+     * fenced by this attempt: resolves true when stored, false when the attempt is stale (then
+     * `onStale` has fired and nothing was written).
+     */
+    saveCheckpoint(state: unknown, step: number, epoch: number): Promise<boolean> {
+      if (pending) sendProgress(pending);
+      const done = chain.then(async () => {
+        if (stale) return false;
+        try {
+          const id = await store.saveCheckpoint(jobId, attempt, state, { step, epoch, loss: lastLoss });
+          if (id === null) {
+            stale = true;
+            opts.onStale();
+            return false;
+          }
+          return true;
+        } catch (err) {
+          opts.onError(err);
+          return false;
+        }
+      });
+      chain = done.then(() => {});
+      return done;
     },
     log(level: 'debug' | 'info' | 'warn' | 'error', message: string) {
       append({ type: 'log', jobId, attempt, time: now(), level, message });

@@ -10,6 +10,8 @@ import type { Trainer } from './train-types.js';
 
 /** Env var through which a worker hands its exact configuration to its sandbox children. */
 export const CHILD_CONFIG_ENV = 'DESCENT_CHILD_CONFIG';
+/** Env var naming the worker that forked the child (recorded on the jobs it runs). */
+export const WORKER_ID_ENV = 'DESCENT_WORKER_ID';
 
 /** Serialize a config for the child (the api key map is not needed there). */
 export function configToEnv(cfg: ServiceConfig): string {
@@ -22,16 +24,33 @@ function configFromEnv(): ServiceConfig {
   return { ...(JSON.parse(raw) as ServiceConfig), apiKeys: new Map() };
 }
 
+let watching = false;
+
+/**
+ * A sandbox child must not outlive the worker that forked it (even one killed by SIGKILL, which
+ * runs no handler): an orphan would keep training a job another worker takes over, and keep the
+ * CPU. Two signals, either suffices: the IPC channel closes (`disconnect`), or we are re-parented
+ * (`process.ppid` changes). The training loop yields every few ms, so both are seen promptly.
+ */
+function exitWithParent(): void {
+  if (watching || !process.send) return;
+  watching = true;
+  const parent = process.ppid;
+  process.once('disconnect', () => process.exit(1));
+  const timer = setInterval(() => {
+    if (process.ppid !== parent) process.exit(1);
+  }, 250);
+  timer.unref();
+}
+
 /**
  * Build the function a sandboxed child runs for each job. The child is reused across jobs, so its
  * Redis connection and trainer are created on the first job and kept.
  */
 export function createProcessor(loadTrainer: () => Promise<Trainer>) {
+  exitWithParent();
   let ready: Promise<RunJobDeps> | null = null;
   async function init(): Promise<RunJobDeps> {
-    // If the worker that forked us dies (even by SIGKILL) the IPC channel closes: exit too, so no
-    // orphaned child keeps training a job that another worker will take over.
-    if (process.send) process.once('disconnect', () => process.exit(1));
     const cfg = configFromEnv();
     const redis = createRedis(cfg.redisUrl, 'blocking');
     await waitReady(redis, 30_000);
@@ -43,6 +62,7 @@ export function createProcessor(loadTrainer: () => Promise<Trainer>) {
       limits: limitsFromEnv(process.env, DEFAULT_LIMITS),
       progressEveryMs: cfg.progressEveryMs,
       checkpointEveryMs: cfg.checkpointEveryMs,
+      workerId: process.env[WORKER_ID_ENV] ?? '',
       log: (m) => console.error(m),
     };
   }

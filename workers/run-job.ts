@@ -5,7 +5,7 @@ import {
   outputWidth,
   type JobSpec,
 } from '../src/contracts/job-spec.js';
-import type { Limits } from '../src/contracts/limits.js';
+import { DEFAULT_LIMITS, type Limits } from '../src/contracts/limits.js';
 import { loadBuiltin, parseJsonDataset, type Dataset } from '../src/data/index.js';
 import type { DatasetStore } from '../src/queue/dataset-store.js';
 import type { JobStore } from '../src/queue/job-store.js';
@@ -16,6 +16,8 @@ import type { Trainer } from './train-types.js';
 
 /** Abort reason a stopping worker gives its running jobs (BullMQ `cancelAllJobs(reason)`). */
 export const SHUTDOWN_REASON = 'descent:worker-shutdown';
+/** Abort reason when the worker lost the job's lock: another worker has it, or will. */
+export const LOCK_LOST_REASON = 'descent:lock-lost';
 
 export interface RunJobDeps {
   jobs: JobStore;
@@ -24,6 +26,8 @@ export interface RunJobDeps {
   limits: Readonly<Limits>;
   progressEveryMs: number;
   checkpointEveryMs: number;
+  /** Id of the worker process running this (recorded on the job; tests find the process by it). */
+  workerId?: string;
   /** How often the run re-reads its status, as a fallback to the pub/sub cancel (ms). */
   cancelPollMs?: number;
   log?(msg: string): void;
@@ -94,19 +98,30 @@ export async function runJob(
   const { jobId, tenant } = parsed.data;
   const { jobs } = deps;
 
-  const { verdict, attempt } = await jobs.start(jobId);
+  const { verdict, attempt } = await jobs.start(jobId, deps.workerId ?? '');
   if (verdict === 'missing' || verdict === 'done') return { jobId, status: 'skipped', attempt };
   if (verdict === 'cancel') {
     await jobs.finish(jobId, attempt, 'cancelled', {});
     return { jobId, status: 'cancelled', attempt };
+  }
+  if (verdict === 'exhausted') {
+    await jobs.finish(jobId, attempt, 'failed', {
+      error: {
+        code: 'WORKER_LOST',
+        message: `the job was started ${attempt} times and its worker was lost each time; giving up`,
+      },
+    });
+    return { jobId, status: 'failed', attempt };
   }
 
   const controller = new AbortController();
   const abort = () => controller.abort();
   // The worker aborts with SHUTDOWN_REASON when it is stopping: not a user's cancel.
   let shuttingDown = false;
+  let lockLost = false;
   const onSignal = () => {
     if (signal?.reason === SHUTDOWN_REASON) shuttingDown = true;
+    if (signal?.reason === LOCK_LOST_REASON) lockLost = true;
     abort();
   };
   if (signal?.aborted) onSignal();
@@ -128,7 +143,12 @@ export async function runJob(
   try {
     const hash = await jobs.getHash(jobId);
     if (!hash) return { jobId, status: 'skipped', attempt };
-    const specResult = createJobSpecSchema(deps.limits).safeParse(JSON.parse(hash.spec));
+    // The API validated the spec; here only its shape matters. The wall-time cap is applied to the
+    // run (TIMEOUT), not to the spec: a lower cap on this worker must not turn into INVALID_SPEC.
+    const specResult = createJobSpecSchema({
+      ...deps.limits,
+      maxWallSeconds: Math.max(deps.limits.maxWallSeconds, DEFAULT_LIMITS.maxWallSeconds),
+    }).safeParse(JSON.parse(hash.spec));
     if (!specResult.success) {
       const first = specResult.error.issues[0];
       return await fail(
@@ -184,9 +204,9 @@ export async function runJob(
         checkpointEveryMs: deps.checkpointEveryMs,
         resume,
         async onCheckpoint(state) {
-          await jobs.saveCheckpoint(jobId, deps.trainer.encodeResumeState(state));
-          const s = state as { step?: number; epoch?: number };
-          writer.checkpoint(Number(s.step ?? 0), Number(s.epoch ?? 0));
+          const s = state as { step?: unknown; epoch?: unknown };
+          const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+          await writer.saveCheckpoint(deps.trainer.encodeResumeState(state), num(s.step), num(s.epoch));
         },
       });
     } catch (err) {
@@ -194,7 +214,8 @@ export async function runJob(
       return await fail('INTERNAL', `training crashed: ${(err as Error).message}`);
     }
     await writer.flush();
-    if (writer.stale) return { jobId, status: 'skipped', attempt };
+    // Another attempt owns the job (or will, once BullMQ sees the lost lock): leave it alone.
+    if (writer.stale || lockLost) return { jobId, status: 'skipped', attempt };
 
     const current = await jobs.status(jobId);
     if (shuttingDown && current === 'running' && outcome.status === 'cancelled') {

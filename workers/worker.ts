@@ -3,13 +3,13 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'bullmq';
 import type { ServiceConfig } from '../src/queue/config.js';
 import { createKeys } from '../src/queue/keys.js';
-import { createRedis, evictionWarning, waitReady } from '../src/queue/redis.js';
+import { createRedis, startupWarnings, waitReadyForever } from '../src/queue/redis.js';
 import { createHeartbeats } from '../src/queue/heartbeats.js';
 import { newId } from '../src/queue/ids.js';
 import { createJobStore } from '../src/queue/job-store.js';
 import type { TrainJobData } from '../src/queue/training-queue.js';
-import { CHILD_CONFIG_ENV, configToEnv } from './processor-core.js';
-import { SHUTDOWN_REASON } from './run-job.js';
+import { CHILD_CONFIG_ENV, WORKER_ID_ENV, configToEnv } from './processor-core.js';
+import { LOCK_LOST_REASON, SHUTDOWN_REASON } from './run-job.js';
 
 /** The default sandboxed processor file (a tiny ESM loader that brings up tsx, then the processor). */
 export const DEFAULT_PROCESSOR = fileURLToPath(new URL('./train.sandbox.mjs', import.meta.url));
@@ -35,9 +35,11 @@ export async function startWorker(cfg: ServiceConfig, opts: StartWorkerOptions =
   const connection = createRedis(cfg.redisUrl, 'blocking');
   const sub = createRedis(cfg.redisUrl, 'blocking');
   const cmd = createRedis(cfg.redisUrl, 'blocking');
-  await Promise.all([waitReady(connection, 30_000), waitReady(sub, 30_000), waitReady(cmd, 30_000)]);
-  const warning = await evictionWarning(cmd);
-  if (warning) log(`warning: ${warning}`);
+  // Started before Redis (or during a restart): wait for it instead of exiting.
+  await Promise.all(
+    [connection, sub, cmd].map((r) => waitReadyForever(r, log, `worker ${process.pid}`)),
+  );
+  for (const warning of await startupWarnings(cmd)) log(`WARNING: ${warning}`);
 
   const id = newId('job').replace('job_', 'w_');
   const info = {
@@ -55,11 +57,28 @@ export async function startWorker(cfg: ServiceConfig, opts: StartWorkerOptions =
     concurrency: opts.concurrency ?? 1,
     lockDuration: cfg.lockDurationMs,
     stalledInterval: cfg.stalledIntervalMs,
-    maxStalledCount: Math.max(1, cfg.attempts),
+    // Stalls re-run the job from its checkpoint; the job's own start count (DESCENT_MAX_STARTS,
+    // checked when a run starts) gives it up, with a terminal record, before BullMQ would fail it
+    // silently ("stalled more than allowable limit" leaves no trace in our job record).
+    maxStalledCount: cfg.maxStarts > 0 ? cfg.maxStarts + 1 : 1_000_000,
     useWorkerThreads: false,
-    workerForkOptions: { env: { ...process.env, [CHILD_CONFIG_ENV]: configToEnv(cfg) } },
+    workerForkOptions: {
+      env: { ...process.env, [CHILD_CONFIG_ENV]: configToEnv(cfg), [WORKER_ID_ENV]: id },
+    },
   });
   worker.on('error', (err) => log(`worker error: ${err.message}`));
+  // A lost lock means the job may already run elsewhere: stop ours now. Its writes are refused
+  // anyway (fenced by attempt); this only saves the CPU.
+  worker.on('lockRenewalFailed', (ids) => {
+    for (const jobId of ids) {
+      log(`lost the lock of job ${jobId}; stopping it here`);
+      try {
+        worker.cancelJob(jobId, LOCK_LOST_REASON);
+      } catch {
+        /* already gone */
+      }
+    }
+  });
   const jobs = createJobStore(cmd, keys, cfg);
   worker.on('failed', (job, err) => {
     log(`job ${job?.id ?? '?'} failed in the worker: ${err.message}`);

@@ -11,15 +11,33 @@ import {
 import type { AppDeps } from './deps.js';
 import { registerErrorHandling } from './errors.js';
 import { registerAuth } from './auth.js';
+import { registerBodyParsers } from './body-guard.js';
+import { registerRateLimit } from './rate-limit.js';
+import { registerJobCap } from './job-cap.js';
+import { securityConfigFromEnv, type SecurityConfig } from './security-config.js';
 import { createMetrics } from './metrics.js';
 import { jobRoutes } from './routes/jobs.js';
 import { eventRoutes } from './routes/events.js';
 import { resultRoutes } from './routes/results.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { healthRoutes } from './routes/health.js';
+import { checkpointRoutes } from './routes/checkpoints.js';
 
 export interface BuildAppOptions {
   logger?: FastifyServerOptions['logger'];
+  /** Rate limit and job cap; default: from the environment (see security-config.ts). */
+  security?: SecurityConfig;
+}
+
+/** Header values that must never reach a log line (the API key above all). */
+const REDACT = {
+  paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'headers.cookie'],
+  censor: '[redacted]',
+};
+
+function withRedaction(logger: FastifyServerOptions['logger']): FastifyServerOptions['logger'] {
+  if (!logger) return false;
+  return logger === true ? { redact: REDACT } : { ...logger, redact: REDACT };
 }
 
 /**
@@ -28,7 +46,7 @@ export interface BuildAppOptions {
  */
 export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: opts.logger ?? false,
+    logger: withRedaction(opts.logger ?? false),
     bodyLimit: deps.cfg.bodyLimit,
     // Job/dataset ids never need more; keeps error messages short.
     routerOptions: { maxParamLength: 200 },
@@ -39,12 +57,9 @@ export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promi
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app);
 
-  // CSV uploads arrive as text; the dataset route parses them with src/data.
-  app.addContentTypeParser(
-    ['text/csv', 'text/plain'],
-    { parseAs: 'string', bodyLimit: deps.cfg.datasetBodyLimit },
-    (_req, body, done) => done(null, body),
-  );
+  // JSON bodies: depth, string length, non-finite numbers and prototype keys checked before any
+  // schema. CSV uploads arrive as checked UTF-8 text; the dataset route parses them with src/data.
+  registerBodyParsers(app, deps.limits, deps.cfg.datasetBodyLimit);
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_req, body, done) =>
     done(null, body),
   );
@@ -74,11 +89,19 @@ export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promi
   const metrics = createMetrics(deps);
   metrics.hook(app);
   registerAuth(app, deps);
+  const security = opts.security ?? securityConfigFromEnv(process.env, deps.cfg.apiKeys.size > 0);
+  if (security.rateLimit) registerRateLimit(app, deps, security.rateLimit);
+  if (security.maxActiveJobs)
+    registerJobCap(app, deps, {
+      maxActiveJobs: security.maxActiveJobs,
+      retrySeconds: security.jobCapRetrySeconds,
+    });
 
   await app.register(healthRoutes(deps, metrics));
   await app.register(jobRoutes(deps, metrics), { prefix: '/v1' });
   await app.register(eventRoutes(deps, metrics), { prefix: '/v1' });
   await app.register(resultRoutes(deps), { prefix: '/v1' });
   await app.register(datasetRoutes(deps), { prefix: '/v1' });
+  await app.register(checkpointRoutes(deps), { prefix: '/v1' });
   return app;
 }

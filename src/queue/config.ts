@@ -16,6 +16,13 @@ export interface ServiceConfig {
   progressEveryMs: number;
   /** How often a running job saves a checkpoint (ms). */
   checkpointEveryMs: number;
+  /** Checkpoints whose metadata `GET /jobs/{id}/checkpoints` lists (the latest blob alone is kept). */
+  checkpointKeep: number;
+  /**
+   * Starts a job may take before it is given up (`failed`, WORKER_LOST): crashes and stalls count,
+   * hand-backs by a stopping worker do not. 0 = no cap.
+   */
+  maxStarts: number;
   /** BullMQ lock duration and stalled-job check interval (ms). Short in tests. */
   lockDurationMs: number;
   stalledIntervalMs: number;
@@ -67,6 +74,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
     streamMaxLen: num(env, 'DESCENT_STREAM_MAXLEN', 100_000),
     progressEveryMs: num(env, 'DESCENT_PROGRESS_MS', 100),
     checkpointEveryMs: num(env, 'DESCENT_CHECKPOINT_MS', 5000),
+    checkpointKeep: Math.max(1, num(env, 'DESCENT_CHECKPOINT_KEEP', 20)),
+    maxStarts: num(env, 'DESCENT_MAX_STARTS', 10),
     lockDurationMs: num(env, 'DESCENT_LOCK_MS', 30_000),
     stalledIntervalMs: num(env, 'DESCENT_STALLED_MS', 30_000),
     heartbeatMs: num(env, 'DESCENT_HEARTBEAT_MS', 5000),

@@ -15,7 +15,19 @@ export interface NewJob {
   createdAt?: Date;
 }
 
-export type StartVerdict = 'run' | 'cancel' | 'done' | 'missing';
+export type StartVerdict = 'run' | 'cancel' | 'done' | 'missing' | 'exhausted';
+
+/** What `GET /jobs/{id}/checkpoints` lists about one checkpoint. */
+export interface CheckpointMeta {
+  step: number;
+  epoch: number;
+  /** The last training loss reported before the checkpoint (null when none was). */
+  loss: number | null;
+  attempt: number;
+  time: string;
+  /** Size of the stored blob (bytes of JSON). */
+  bytes: number;
+}
 
 /** A page of a job's events. */
 export interface EventPage {
@@ -67,7 +79,8 @@ export function hashToJob(h: Record<string, string>): Job {
 export function createJobStore(
   redis: Redis,
   keys: Keys,
-  cfg: Pick<ServiceConfig, 'streamMaxLen' | 'retentionMs'>,
+  cfg: Pick<ServiceConfig, 'streamMaxLen' | 'retentionMs'> &
+    Partial<Pick<ServiceConfig, 'checkpointKeep' | 'maxStarts'>>,
 ) {
   defineScripts(redis);
   const maxlen = cfg.streamMaxLen;
@@ -142,14 +155,16 @@ export function createJobStore(
       return { data, hasMore, nextCursor: hasMore ? data[data.length - 1].id : null };
     },
 
-    /** Worker side: take the job for a new attempt (see START_JOB). */
-    async start(id: string): Promise<{ verdict: StartVerdict; attempt: number }> {
+    /** Worker side: take the job for a new attempt (see START_JOB); `worker` is recorded on the job. */
+    async start(id: string, worker = ''): Promise<{ verdict: StartVerdict; attempt: number }> {
       const [verdict, attempt] = await redis.descentStartJob(
         keys.job(id),
         keys.events(id),
         new Date().toISOString(),
         maxlen,
         id,
+        worker,
+        cfg.maxStarts ?? 0,
       );
       return { verdict: verdict as StartVerdict, attempt: Number(attempt) };
     },
@@ -188,6 +203,7 @@ export function createJobStore(
         keys.events(id),
         keys.weights(id),
         keys.checkpoint(id),
+        keys.checkpoints(id),
         String(attempt),
         status,
         new Date().toISOString(),
@@ -264,13 +280,40 @@ export function createJobStore(
       return redis.getBuffer(keys.weights(id));
     },
 
-    async saveCheckpoint(id: string, state: unknown): Promise<void> {
-      await redis.set(
+    /**
+     * Worker side: save attempt `attempt`'s checkpoint (the JSON-safe resume state) with its
+     * metadata and `checkpoint` event, atomically (SAVE_CHECKPOINT). Returns the event id, or null
+     * when the attempt is stale: nothing was written.
+     */
+    async saveCheckpoint(
+      id: string,
+      attempt: number,
+      state: unknown,
+      meta: { step: number; epoch: number; loss: number | null },
+    ): Promise<string | null> {
+      const blob = JSON.stringify(state);
+      const time = new Date().toISOString();
+      const full: CheckpointMeta = { ...meta, attempt, time, bytes: Buffer.byteLength(blob) };
+      const ev: JobEvent = { type: 'checkpoint', jobId: id, attempt, time, step: meta.step, epoch: meta.epoch };
+      return redis.descentSaveCheckpoint(
+        keys.job(id),
+        keys.events(id),
         keys.checkpoint(id),
-        JSON.stringify(state),
-        'PX',
+        keys.checkpoints(id),
+        attempt,
+        blob,
+        JSON.stringify(full),
+        cfg.checkpointKeep ?? 20,
         Math.max(cfg.retentionMs, 24 * 3600_000),
+        maxlen,
+        JSON.stringify(ev),
       );
+    },
+
+    /** Metadata of the kept checkpoints, newest first. */
+    async checkpoints(id: string): Promise<CheckpointMeta[]> {
+      const rows = await redis.lrange(keys.checkpoints(id), 0, -1);
+      return rows.map((r) => JSON.parse(r) as CheckpointMeta);
     },
 
     async loadCheckpoint(id: string): Promise<unknown | null> {

@@ -8,7 +8,10 @@ export interface Keys {
   job(id: string): string;
   events(id: string): string;
   weights(id: string): string;
+  /** The latest checkpoint blob (enough to resume). */
   checkpoint(id: string): string;
+  /** Metadata of the last N checkpoints, newest first (list of JSON). */
+  checkpoints(id: string): string;
   /** Newest-first index of one tenant's jobs (sorted set, lexicographic ids, score 0). */
   jobIndex(tenant: string): string;
   idempotency(tenant: string, keyHash: string): string;
@@ -28,6 +31,7 @@ export function createKeys(prefix: string): Keys {
     events: (id) => `${p}:job:${id}:events`,
     weights: (id) => `${p}:job:${id}:weights`,
     checkpoint: (id) => `${p}:job:${id}:checkpoint`,
+    checkpoints: (id) => `${p}:job:${id}:checkpoints`,
     jobIndex: (tenant) => `${p}:jobs:${tenant}`,
     idempotency: (tenant, keyHash) => `${p}:idem:${tenant}:${keyHash}`,
     dataset: (id) => `${p}:dataset:${id}`,

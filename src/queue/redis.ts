@@ -91,3 +91,48 @@ export async function evictionWarning(r: Redis): Promise<string | null> {
   }
   return null;
 }
+
+/**
+ * A warning when Redis keeps nothing across a restart (no append-only file and no RDB snapshots):
+ * a restart would then lose every queued and running job. Null when persistent or unknown.
+ */
+export async function persistenceWarning(r: Redis): Promise<string | null> {
+  try {
+    const [, aof] = (await r.config('GET', 'appendonly')) as [string, string];
+    const [, save] = (await r.config('GET', 'save')) as [string, string];
+    if (aof === 'no' && !save?.trim())
+      return 'Redis persistence is off (appendonly no, no RDB save points): a Redis restart loses every job; set appendonly yes';
+    if (aof === 'no')
+      return 'Redis append-only persistence is off: a restart loses what changed since the last RDB snapshot; set appendonly yes';
+  } catch {
+    /* CONFIG not allowed */
+  }
+  return null;
+}
+
+/** Every startup warning about this Redis (eviction policy, persistence). */
+export async function startupWarnings(r: Redis): Promise<string[]> {
+  const found = await Promise.all([evictionWarning(r), persistenceWarning(r)]);
+  return found.filter((w): w is string => w !== null);
+}
+
+/**
+ * Wait until the connection is ready, however long it takes (a worker started before Redis, or
+ * while it restarts, waits rather than exiting), saying so every `reportEveryMs`.
+ */
+export async function waitReadyForever(
+  r: Redis,
+  log: (msg: string) => void,
+  what: string,
+  reportEveryMs = 5000,
+): Promise<void> {
+  for (let waited = 0; ; waited += reportEveryMs) {
+    try {
+      await waitReady(r, reportEveryMs);
+      if (waited > 0) log(`${what}: Redis is reachable again`);
+      return;
+    } catch {
+      log(`${what}: waiting for Redis (${Math.round((waited + reportEveryMs) / 1000)} s so far)`);
+    }
+  }
+}

@@ -16,7 +16,13 @@ local function terminal(s)
 end
 `;
 
-/** KEYS job, stream · ARGV now, maxlen, jobId → {verdict, attempt}; verdict run | cancel | done | missing. */
+/**
+ * KEYS job, stream · ARGV now, maxlen, jobId, worker, maxStarts → {verdict, attempt}; verdict
+ * run | cancel | done | missing | exhausted. Every start takes a new attempt number: that number is
+ * the fencing token every later write of the run must present. `starts` counts starts that were
+ * not hand-backs (see REQUEUE_JOB); past `maxStarts` (0 = no cap) the job is given up (a job that
+ * kills every worker it lands on must not loop for ever).
+ */
 const START_JOB =
   STATUS_EVENT +
   `
@@ -24,7 +30,11 @@ local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return {'missing', 0} end
 if terminal(status) then return {'done', 0} end
 local attempt = redis.call('HINCRBY', KEYS[1], 'attempt', 1)
+local starts = redis.call('HINCRBY', KEYS[1], 'starts', 1)
+redis.call('HSET', KEYS[1], 'worker', ARGV[4])
 if status == 'cancelling' then return {'cancel', attempt} end
+local cap = tonumber(ARGV[5])
+if cap > 0 and starts > cap then return {'exhausted', attempt} end
 redis.call('HSET', KEYS[1], 'status', 'running')
 redis.call('HSETNX', KEYS[1], 'startedAt', ARGV[1])
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'type', 'status', 'data', statusEvent(ARGV[3], attempt, ARGV[1], 'running'))
@@ -41,7 +51,26 @@ return id
 `;
 
 /**
- * KEYS job, stream, weights, checkpoint · ARGV attempt ('*' = any), status, now, resultJson,
+ * KEYS job, stream, checkpoint, checkpoints · ARGV attempt, blob, metaJson, keep, ttlMs, maxlen,
+ * eventData → the checkpoint event's id, or nil when the attempt is stale (or the job no longer
+ * runs). One script: the blob replaces the previous one in a single SET (a reader sees the old or
+ * the new checkpoint, never part of one), its metadata joins the newest-first list (trimmed to
+ * `keep`), and the `checkpoint` event is appended, all or nothing, and only for the current attempt.
+ */
+const SAVE_CHECKPOINT = `
+if redis.call('HGET', KEYS[1], 'attempt') ~= ARGV[1] then return false end
+local st = redis.call('HGET', KEYS[1], 'status')
+if st ~= 'running' and st ~= 'cancelling' then return false end
+local ttl = tonumber(ARGV[5])
+redis.call('SET', KEYS[3], ARGV[2], 'PX', ttl)
+redis.call('LPUSH', KEYS[4], ARGV[3])
+redis.call('LTRIM', KEYS[4], 0, tonumber(ARGV[4]) - 1)
+redis.call('PEXPIRE', KEYS[4], ttl)
+return redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[6], '*', 'type', 'checkpoint', 'data', ARGV[7])
+`;
+
+/**
+ * KEYS job, stream, weights, checkpoint, checkpoints · ARGV attempt ('*' = any), status, now, resultJson,
  * errorJson, weightsBytes|'', weightsSha, maxlen, retentionMs, jobId → 1 when this call finished
  * the job, 0 when it was already finished or the attempt is stale.
  */
@@ -60,12 +89,16 @@ end
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[8], '*', 'type', 'status', 'data', statusEvent(ARGV[10], attempt, ARGV[3], ARGV[2]))
 local endData = '{"type":"end","jobId":"' .. ARGV[10] .. '","attempt":' .. attempt .. ',"time":"' .. ARGV[3] .. '","status":"' .. ARGV[2] .. '","result":' .. ARGV[4] .. ',"error":' .. ARGV[5] .. '}'
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[8], '*', 'type', 'end', 'data', endData)
+-- The blob only serves a resume; the checkpoint list (metadata) stays as long as the job.
 redis.call('DEL', KEYS[4])
 local ttl = tonumber(ARGV[9])
 if ttl > 0 then
   redis.call('PEXPIRE', KEYS[1], ttl)
   redis.call('PEXPIRE', KEYS[2], ttl)
+  redis.call('PEXPIRE', KEYS[5], ttl)
   if ARGV[6] ~= '' then redis.call('PEXPIRE', KEYS[3], ttl) end
+else
+  redis.call('PERSIST', KEYS[5])
 end
 return 1
 `;
@@ -93,6 +126,7 @@ const REQUEUE_JOB =
 if redis.call('HGET', KEYS[1], 'attempt') ~= ARGV[1] then return 0 end
 if redis.call('HGET', KEYS[1], 'status') ~= 'running' then return 0 end
 redis.call('HSET', KEYS[1], 'status', 'queued')
+redis.call('HINCRBY', KEYS[1], 'starts', -1)
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'type', 'status', 'data', statusEvent(ARGV[4], ARGV[1], ARGV[2], 'queued'))
 return 1
 `;
@@ -105,6 +139,8 @@ declare module 'ioredis' {
       now: string,
       maxlen: number,
       jobId: string,
+      worker: string,
+      maxStarts: number,
     ): Result<[string, number], Context>;
     descentAppendEvent(
       job: string,
@@ -115,11 +151,25 @@ declare module 'ioredis' {
       data: string,
       progress: string,
     ): Result<string | null, Context>;
+    descentSaveCheckpoint(
+      job: string,
+      stream: string,
+      checkpoint: string,
+      checkpoints: string,
+      attempt: number,
+      blob: string,
+      meta: string,
+      keep: number,
+      ttlMs: number,
+      maxlen: number,
+      eventData: string,
+    ): Result<string | null, Context>;
     descentFinishJob(
       job: string,
       stream: string,
       weights: string,
       checkpoint: string,
+      checkpoints: string,
       attempt: string,
       status: string,
       now: string,
@@ -154,7 +204,8 @@ export function defineScripts(r: Redis): Redis {
   if ((r as unknown as { descentStartJob?: unknown }).descentStartJob) return r;
   r.defineCommand('descentStartJob', { numberOfKeys: 2, lua: START_JOB });
   r.defineCommand('descentAppendEvent', { numberOfKeys: 2, lua: APPEND_EVENT });
-  r.defineCommand('descentFinishJob', { numberOfKeys: 4, lua: FINISH_JOB });
+  r.defineCommand('descentSaveCheckpoint', { numberOfKeys: 4, lua: SAVE_CHECKPOINT });
+  r.defineCommand('descentFinishJob', { numberOfKeys: 5, lua: FINISH_JOB });
   r.defineCommand('descentRequestCancel', { numberOfKeys: 2, lua: REQUEST_CANCEL });
   r.defineCommand('descentRequeueJob', { numberOfKeys: 2, lua: REQUEUE_JOB });
   return r;
