@@ -82,10 +82,11 @@ export function lossCurvature(
 ): Curvature {
   const maxRows = opts.maxRows ?? 4096;
   const ds = train.rows > maxRows ? { ...train, rows: maxRows, x: train.x.subarray(0, maxRows * train.features), y: train.y.subarray(0, maxRows * train.targets) } : train;
-  const f = flatObjective(spec, model, { train: ds, val: null });
+  // In float64 whatever the job's dtype: power iteration and the eigen-solver need the precision.
+  const spec64 = { ...spec, training: { ...spec.training, dtype: 'float64' as const } };
+  const f = flatObjective(spec64, model, { train: ds, val: null });
   const n = model.params.reduce((a, p) => a + p.tensor.size, 0);
-  const dtype = spec.training.dtype;
-  const x0 = new Tensor(dtype === 'float64' ? new Float64Array(n) : new Float32Array(n), [n]);
+  const x0 = new Tensor(new Float64Array(n), [n]);
   let off = 0;
   for (const p of model.params) {
     x0.data.set(p.tensor.data, off);
