@@ -7,10 +7,14 @@
  *   matmul(a, b, c, m, n, k, transA, transB, accumulate)   C = op(A)·op(B) (+ C), row-major
  *   binary(op, a, b, out) / binaryRow(op, a, row, out, rows, cols) / sumRows(a, out, rows, cols)
  *                                                           the elementwise kernels, in place on the JS arrays
+ *   adam(p, g, m, v, vmax, beta1, beta2, eps, l2, decay, stepSize, bc2Sqrt, flags)
+ *   sgd(p, g, buf, lr, mu, dampening, wd, flags)            optimizer updates in place, bit-identical to the
+ *                                                           TypeScript loops in src/optim (see below)
  *   setThreads(n) / getThreads()                            OpenBLAS thread count (default set to 1 at load)
  *   config()                                                OpenBLAS build string
  */
 #include <cblas.h>
+#include <math.h>
 #include <node_api.h>
 #include <stdint.h>
 #include <string.h>
@@ -191,6 +195,194 @@ static napi_value sum_rows(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/*
+ * Optimizer updates, written to give exactly the bits of src/optim's TypeScript loops: every temporary is a
+ * double (a JS number), storage rounds to the array's type, values are read back after each store where the
+ * TypeScript does, operations happen in the same order, and the build uses -ffp-contract=off (no FMA fusion).
+ */
+#define ADAM_MAXIMIZE 1
+#define ADAM_AMSGRAD 2
+#define ADAM_DECAY 4
+
+/* One clone per ISA level, picked at load time (ifunc): wider vectors for the divisions and square roots in double,
+ * without tying the binary to the build machine. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define CLONES
+#endif
+
+/* The loop body with the flags as compile-time constants (each combination becomes its own branch-free,
+ * vectorizable loop). */
+#define ADAM_BODY(T, DECAY, MAXIMIZE, AMSGRAD, L2)                                                                    \
+  for (size_t j = 0; j < n; j++) {                                                                                    \
+    if (DECAY) p[j] = (T)((double)p[j] * decay);                                                                      \
+    double d = (MAXIMIZE) ? -(double)g[j] : (double)g[j];                                                             \
+    if (L2) d = d + l2 * (double)p[j];                                                                                \
+    m[j] = (T)(beta1 * (double)m[j] + (1.0 - beta1) * d);                                                             \
+    v[j] = (T)(beta2 * (double)v[j] + (1.0 - beta2) * (d * d));                                                       \
+    double u = (double)v[j];                                                                                          \
+    if (AMSGRAD) {                                                                                                    \
+      const T cur = vmax[j];                                                                                          \
+      vmax[j] = ((double)cur >= u) ? cur : (T)u; /* NaN in u replaces: !(vmax >= u) */                                \
+      u = (double)vmax[j];                                                                                            \
+    }                                                                                                                 \
+    p[j] = (T)((double)p[j] - stepSize * ((double)m[j] / (sqrt(u) / bc2Sqrt + eps)));                                 \
+  }
+
+#define ADAM_FN(NAME, T)                                                                                              \
+  CLONES static void NAME(T *restrict p, const T *restrict g, T *restrict m, T *restrict v, T *restrict vmax,          \
+                          size_t n, double beta1, double beta2, double eps, double l2, double decay, double stepSize,  \
+                          double bc2Sqrt, int flags) {                                                                \
+    const int key = (flags & 7) | (l2 != 0.0 ? 8 : 0);                                                                \
+    switch (key) {                                                                                                    \
+    case 0: ADAM_BODY(T, 0, 0, 0, 0) break;                                                                           \
+    case 1: ADAM_BODY(T, 0, 1, 0, 0) break;                                                                           \
+    case 2: ADAM_BODY(T, 0, 0, 1, 0) break;                                                                           \
+    case 3: ADAM_BODY(T, 0, 1, 1, 0) break;                                                                           \
+    case 4: ADAM_BODY(T, 1, 0, 0, 0) break;                                                                           \
+    case 5: ADAM_BODY(T, 1, 1, 0, 0) break;                                                                           \
+    case 6: ADAM_BODY(T, 1, 0, 1, 0) break;                                                                           \
+    case 7: ADAM_BODY(T, 1, 1, 1, 0) break;                                                                           \
+    case 8: ADAM_BODY(T, 0, 0, 0, 1) break;                                                                           \
+    case 9: ADAM_BODY(T, 0, 1, 0, 1) break;                                                                           \
+    case 10: ADAM_BODY(T, 0, 0, 1, 1) break;                                                                          \
+    case 11: ADAM_BODY(T, 0, 1, 1, 1) break;                                                                          \
+    case 12: ADAM_BODY(T, 1, 0, 0, 1) break;                                                                          \
+    case 13: ADAM_BODY(T, 1, 1, 0, 1) break;                                                                          \
+    case 14: ADAM_BODY(T, 1, 0, 1, 1) break;                                                                          \
+    default: ADAM_BODY(T, 1, 1, 1, 1) break;                                                                          \
+    }                                                                                                                 \
+  }
+ADAM_FN(adam_f32, float)
+ADAM_FN(adam_f64, double)
+
+static napi_value adam(napi_env env, napi_callback_info info) {
+  size_t argc = 13;
+  napi_value argv[13];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  napi_typedarray_type t[5];
+  size_t len[5];
+  void *ptr[5] = {0};
+  napi_valuetype vt;
+  CHECK(napi_typeof(env, argv[4], &vt));
+  const int hasMax = vt != napi_null && vt != napi_undefined;
+  for (int i = 0; i < 5; i++) {
+    if (i == 4 && !hasMax) continue;
+    if (!typed(env, argv[i], &t[i], &len[i], &ptr[i]) || t[i] != t[0] || (t[0] != napi_float32_array && t[0] != napi_float64_array) ||
+        len[i] < len[0]) {
+      napi_throw_type_error(env, NULL, "descent_blas.adam: p, g, m, v (, vmax) must be equal-length arrays of one float type");
+      return NULL;
+    }
+  }
+  double beta1, beta2, eps, l2, decay, stepSize, bc2Sqrt;
+  int32_t flags;
+  CHECK(napi_get_value_double(env, argv[5], &beta1));
+  CHECK(napi_get_value_double(env, argv[6], &beta2));
+  CHECK(napi_get_value_double(env, argv[7], &eps));
+  CHECK(napi_get_value_double(env, argv[8], &l2));
+  CHECK(napi_get_value_double(env, argv[9], &decay));
+  CHECK(napi_get_value_double(env, argv[10], &stepSize));
+  CHECK(napi_get_value_double(env, argv[11], &bc2Sqrt));
+  CHECK(napi_get_value_int32(env, argv[12], &flags));
+  if ((flags & ADAM_AMSGRAD) && !hasMax) {
+    napi_throw_type_error(env, NULL, "descent_blas.adam: amsgrad needs vmax");
+    return NULL;
+  }
+  const size_t n = len[0];
+  if (t[0] == napi_float64_array)
+    adam_f64(ptr[0], ptr[1], ptr[2], ptr[3], ptr[4], n, beta1, beta2, eps, l2, decay, stepSize, bc2Sqrt, flags);
+  else
+    adam_f32(ptr[0], ptr[1], ptr[2], ptr[3], ptr[4], n, beta1, beta2, eps, l2, decay, stepSize, bc2Sqrt, flags);
+  return NULL;
+}
+
+#define SGD_MAXIMIZE 1
+#define SGD_NESTEROV 2
+#define SGD_FIRST 4
+
+#define SGD_BODY(T, MAXIMIZE, WD, BUF, FIRST, NESTEROV)                                                             \
+  for (size_t j = 0; j < n; j++) {                                                                                    \
+    double d = (MAXIMIZE) ? -(double)g[j] : (double)g[j];                                                             \
+    if (WD) d = d + wd * (double)p[j];                                                                                \
+    if (BUF) {                                                                                                        \
+      buf[j] = (FIRST) ? (T)d : (T)(mu * (double)buf[j] + (1.0 - dampening) * d);                                     \
+      const double b = (double)buf[j];                                                                                \
+      d = (NESTEROV) ? d + mu * b : b;                                                                                \
+    }                                                                                                                 \
+    p[j] = (T)((double)p[j] - lr * d);                                                                                \
+  }
+
+#define SGD_FN(NAME, T)                                                                                               \
+  CLONES static void NAME(T *restrict p, const T *restrict g, T *restrict buf, size_t n, double lr, double mu,        \
+                          double dampening, double wd, int flags) {                                                   \
+    const int mx = flags & SGD_MAXIMIZE, w = wd != 0.0;                                                               \
+    if (!buf) {                                                                                                       \
+      if (mx) { if (w) { SGD_BODY(T, 1, 1, 0, 0, 0) } else { SGD_BODY(T, 1, 0, 0, 0, 0) } }                           \
+      else { if (w) { SGD_BODY(T, 0, 1, 0, 0, 0) } else { SGD_BODY(T, 0, 0, 0, 0, 0) } }                              \
+    } else if (flags & SGD_FIRST) {                                                                                   \
+      /* once per buffer: no need to specialise */                                                                    \
+      for (size_t j = 0; j < n; j++) {                                                                                \
+        double d = mx ? -(double)g[j] : (double)g[j];                                                                 \
+        if (w) d = d + wd * (double)p[j];                                                                             \
+        buf[j] = (T)d;                                                                                                \
+        const double b = (double)buf[j];                                                                              \
+        d = (flags & SGD_NESTEROV) ? d + mu * b : b;                                                                  \
+        p[j] = (T)((double)p[j] - lr * d);                                                                            \
+      }                                                                                                               \
+    } else if (flags & SGD_NESTEROV) {                                                                                \
+      if (mx || w) { for (size_t j = 0; j < n; j++) {                                                                 \
+          double d = mx ? -(double)g[j] : (double)g[j];                                                               \
+          if (w) d = d + wd * (double)p[j];                                                                           \
+          buf[j] = (T)(mu * (double)buf[j] + (1.0 - dampening) * d);                                                  \
+          d = d + mu * (double)buf[j];                                                                                \
+          p[j] = (T)((double)p[j] - lr * d);                                                                          \
+        } }                                                                                                           \
+      else { SGD_BODY(T, 0, 0, 1, 0, 1) }                                                                             \
+    } else {                                                                                                          \
+      if (mx || w) { for (size_t j = 0; j < n; j++) {                                                                 \
+          double d = mx ? -(double)g[j] : (double)g[j];                                                               \
+          if (w) d = d + wd * (double)p[j];                                                                           \
+          buf[j] = (T)(mu * (double)buf[j] + (1.0 - dampening) * d);                                                  \
+          p[j] = (T)((double)p[j] - lr * (double)buf[j]);                                                             \
+        } }                                                                                                           \
+      else { SGD_BODY(T, 0, 0, 1, 0, 0) }                                                                             \
+    }                                                                                                                 \
+  }
+SGD_FN(sgd_f32, float)
+SGD_FN(sgd_f64, double)
+
+static napi_value sgd(napi_env env, napi_callback_info info) {
+  size_t argc = 8;
+  napi_value argv[8];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  napi_typedarray_type t[3];
+  size_t len[3];
+  void *ptr[3] = {0};
+  napi_valuetype vt;
+  CHECK(napi_typeof(env, argv[2], &vt));
+  const int hasBuf = vt != napi_null && vt != napi_undefined;
+  for (int i = 0; i < 3; i++) {
+    if (i == 2 && !hasBuf) continue;
+    if (!typed(env, argv[i], &t[i], &len[i], &ptr[i]) || t[i] != t[0] || (t[0] != napi_float32_array && t[0] != napi_float64_array) ||
+        len[i] < len[0]) {
+      napi_throw_type_error(env, NULL, "descent_blas.sgd: p, g (, buf) must be equal-length arrays of one float type");
+      return NULL;
+    }
+  }
+  double lr, mu, dampening, wd;
+  int32_t flags;
+  CHECK(napi_get_value_double(env, argv[3], &lr));
+  CHECK(napi_get_value_double(env, argv[4], &mu));
+  CHECK(napi_get_value_double(env, argv[5], &dampening));
+  CHECK(napi_get_value_double(env, argv[6], &wd));
+  CHECK(napi_get_value_int32(env, argv[7], &flags));
+  const size_t n = len[0];
+  if (t[0] == napi_float64_array) sgd_f64(ptr[0], ptr[1], ptr[2], n, lr, mu, dampening, wd, flags);
+  else sgd_f32(ptr[0], ptr[1], ptr[2], n, lr, mu, dampening, wd, flags);
+  return NULL;
+}
+
 static napi_value set_threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -223,6 +415,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"binary", NULL, binary, NULL, NULL, NULL, napi_default, NULL},
       {"binaryRow", NULL, binary_row, NULL, NULL, NULL, napi_default, NULL},
       {"sumRows", NULL, sum_rows, NULL, NULL, NULL, napi_default, NULL},
+      {"adam", NULL, adam, NULL, NULL, NULL, napi_default, NULL},
+      {"sgd", NULL, sgd, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
       {"getThreads", NULL, get_threads, NULL, NULL, NULL, napi_default, NULL},
       {"config", NULL, config, NULL, NULL, NULL, napi_default, NULL},

@@ -20,6 +20,31 @@ interface BlasAddon {
   binary(op: number, a: FloatArray, b: FloatArray, out: FloatArray): void;
   binaryRow(op: number, a: FloatArray, row: FloatArray, out: FloatArray, rows: number, cols: number): void;
   sumRows(a: FloatArray, out: FloatArray, rows: number, cols: number): void;
+  adam(
+    p: FloatArray,
+    g: FloatArray,
+    m: FloatArray,
+    v: FloatArray,
+    vmax: FloatArray | null,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    l2: number,
+    decay: number,
+    stepSize: number,
+    bc2Sqrt: number,
+    flags: number,
+  ): void;
+  sgd(
+    p: FloatArray,
+    g: FloatArray,
+    buf: FloatArray | null,
+    lr: number,
+    mu: number,
+    dampening: number,
+    wd: number,
+    flags: number,
+  ): void;
   setThreads(n: number): void;
   getThreads(): number;
   config(): string;
@@ -33,6 +58,57 @@ const NATIVE_MIN_FLOPS = 2 * 32 * 32 * 32;
 /** Elementwise work below this many elements stays in JS (an N-API call costs ~0.2–0.5 µs). */
 const NATIVE_MIN_ELEMENTS = 1024;
 const OP: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3 };
+
+/**
+ * Per-array Adam/AdamW update, the inner loop of src/optim/adam.ts `adamUpdate` with its per-step scalars
+ * precomputed: stepSize = lr / (1 − β1ᵗ), bc2Sqrt = √(1 − β2ᵗ), l2 = Adam's weightDecay (0 for AdamW),
+ * decay = 1 − lr·weightDecay applied first when `applyDecay` (AdamW with weightDecay ≠ 0).
+ */
+export interface AdamKernelArgs {
+  beta1: number;
+  beta2: number;
+  eps: number;
+  l2: number;
+  decay: number;
+  applyDecay: boolean;
+  stepSize: number;
+  bc2Sqrt: number;
+  amsgrad: boolean;
+  maximize: boolean;
+}
+
+/** Per-array SGD update, the inner loop of src/optim/sgd.ts `stepSgd` (`buf` null when momentum is 0). */
+export interface SgdKernelArgs {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  weightDecay: number;
+  nesterov: boolean;
+  maximize: boolean;
+  /** First step of this buffer: it is set to the gradient, as torch does. */
+  first: boolean;
+}
+
+/**
+ * OPTIONAL kernels of the native backend (not in types.ts): optimizer updates in place, in C straight on the JS
+ * arrays, giving exactly the bits of the TypeScript loops (doubles for temporaries, rounding on store, same
+ * order, no FMA contraction). They return false — and do nothing — when they can't take the call (mixed element
+ * types, fewer than {@link OPTIM_MIN_ELEMENTS} elements); the caller then runs its own loop.
+ */
+export interface NativeOptimizerKernels {
+  adamUpdate(
+    p: FloatArray,
+    g: FloatArray,
+    m: FloatArray,
+    v: FloatArray,
+    vmax: FloatArray | null,
+    h: AdamKernelArgs,
+  ): boolean;
+  sgdUpdate(p: FloatArray, g: FloatArray, buf: FloatArray | null, h: SgdKernelArgs): boolean;
+}
+
+/** Below this many parameters the N-API call costs more than the JS loop. */
+export const OPTIM_MIN_ELEMENTS = 1024;
 
 /** Where the addon is: $DESCENT_NATIVE_ADDON, else native/build/descent_blas.node above this file. */
 function addonPath(): string | null {
@@ -76,11 +152,12 @@ function loadAddon(): BlasAddon | null {
 export function createNativeKernels(
   fallback: Kernels,
   opts: { minFlops?: number; minElements?: number } = {},
-): Kernels | null {
+): (Kernels & NativeOptimizerKernels) | null {
   const blas = loadAddon();
   if (!blas) return null;
   const minFlops = opts.minFlops ?? NATIVE_MIN_FLOPS;
   const minElements = opts.minElements ?? NATIVE_MIN_ELEMENTS;
+  const minOptim = opts.minElements ?? OPTIM_MIN_ELEMENTS;
   return {
     name: 'native',
     matmul(a, b, c, m, n, k, transA, transB, accumulate) {
@@ -108,6 +185,27 @@ export function createNativeKernels(
           else blas.sumRows(a, out, rows, cols);
         }
       : (a, out, rows, cols) => fallback.sumRows(a, out, rows, cols),
+    adamUpdate(p, g, m, v, vmax, h) {
+      if (!blas.adam || p.length < minOptim || !sameKind(p, g, m) || !sameKind(p, v, vmax ?? p)) return false;
+      if (
+        g.length < p.length ||
+        m.length < p.length ||
+        v.length < p.length ||
+        (vmax && vmax.length < p.length)
+      )
+        return false;
+      const flags = (h.maximize ? 1 : 0) | (h.amsgrad ? 2 : 0) | (h.applyDecay ? 4 : 0);
+      if (h.amsgrad && !vmax) return false;
+      blas.adam(p, g, m, v, vmax, h.beta1, h.beta2, h.eps, h.l2, h.decay, h.stepSize, h.bc2Sqrt, flags);
+      return true;
+    },
+    sgdUpdate(p, g, buf, h) {
+      if (!blas.sgd || p.length < minOptim || !sameKind(p, g, buf ?? p)) return false;
+      if (g.length < p.length || (buf && buf.length < p.length)) return false;
+      const flags = (h.maximize ? 1 : 0) | (h.nesterov ? 2 : 0) | (h.first ? 4 : 0);
+      blas.sgd(p, g, buf, h.lr, buf ? h.momentum : 0, h.dampening, h.weightDecay, flags);
+      return true;
+    },
   };
 }
 
