@@ -1,11 +1,32 @@
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { ApiError, ERROR_CODES, problem, type ErrorCode, type Problem } from '../contracts/problem.js';
 import { isRedisUnavailable } from '../queue/redis.js';
 
-/** Send a problem document (pre-serialized, so no response schema can interfere). */
+/** Field issues listed in one problem document; the detail counts the rest ("and 1234 more"). */
+export const MAX_PROBLEM_ISSUES = 20;
+
+/**
+ * Send a problem document (pre-serialized, so no response schema can interfere). A body with
+ * thousands of bad elements answers with the first {@link MAX_PROBLEM_ISSUES} issues, so the
+ * answer to a hostile request stays small.
+ */
 export function sendProblem(reply: FastifyReply, p: Problem): FastifyReply {
-  return reply.code(p.status).type('application/problem+json').send(JSON.stringify(p));
+  const body =
+    p.errors && p.errors.length > MAX_PROBLEM_ISSUES
+      ? { ...p, errors: p.errors.slice(0, MAX_PROBLEM_ISSUES) }
+      : p;
+  return reply.code(p.status).type('application/problem+json').send(JSON.stringify(body));
+}
+
+/** "The request body has 2000000 bytes; the limit of POST /v1/jobs is 1048576 bytes (DESCENT_BODY_LIMIT)." */
+function tooLargeDetail(req: FastifyRequest): string {
+  const limit = req.routeOptions.bodyLimit;
+  const route = req.routeOptions.url ?? req.url.split('?')[0];
+  const env = route.startsWith('/v1/datasets') ? 'DESCENT_DATASET_BODY_LIMIT' : 'DESCENT_BODY_LIMIT';
+  const len = Number(req.headers['content-length']);
+  const has = Number.isFinite(len) && len > 0 ? `has ${len} bytes` : 'is larger than that';
+  return `The request body ${has}; the limit of ${req.method} ${route} is ${limit ?? 'exceeded'} bytes (${env}).`;
 }
 
 const FASTIFY_CODES: Record<string, ErrorCode> = {
@@ -24,7 +45,10 @@ function codeForStatus(status: number): ErrorCode {
 }
 
 /** Map every error to problem+json. Bad input is never a 500, and a 500 never shows internals. */
-export function problemFor(err: FastifyError | Error): { problem: Problem; log: boolean } {
+export function problemFor(
+  err: FastifyError | Error,
+  req?: FastifyRequest,
+): { problem: Problem; log: boolean } {
   if (err instanceof ApiError) return { problem: err.toProblem(), log: false };
   if (hasZodFastifySchemaValidationErrors(err)) {
     const where = (err as FastifyError).validationContext ?? 'body';
@@ -50,7 +74,9 @@ export function problemFor(err: FastifyError | Error): { problem: Problem; log: 
     const code = FASTIFY_CODES[fe.code];
     const detail =
       code === 'PAYLOAD_TOO_LARGE'
-        ? 'The request body is larger than this endpoint accepts (DESCENT_BODY_LIMIT / DESCENT_DATASET_BODY_LIMIT).'
+        ? req
+          ? tooLargeDetail(req)
+          : 'The request body is larger than this endpoint accepts (DESCENT_BODY_LIMIT / DESCENT_DATASET_BODY_LIMIT).'
         : fe.message;
     return { problem: problem(code, detail), log: false };
   }
@@ -66,7 +92,7 @@ export function problemFor(err: FastifyError | Error): { problem: Problem; log: 
 
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {
-    const { problem: p, log } = problemFor(err);
+    const { problem: p, log } = problemFor(err, req);
     if (log) req.log.error({ err }, 'request failed');
     return sendProblem(reply, p);
   });

@@ -48,7 +48,10 @@ export function registerJobCap(
     if (!token) return;
     held.delete(req);
     const tenant = tenantOf(req);
-    const id = reply.statusCode === 201 ? JOB_LOCATION.exec(String(reply.getHeader('location') ?? ''))?.[1] : undefined;
+    const id =
+      reply.statusCode === 201
+        ? JOB_LOCATION.exec(String(reply.getHeader('location') ?? ''))?.[1]
+        : undefined;
     try {
       if (id) await active.commit(tenant, token, id);
       else await active.release(tenant, token);

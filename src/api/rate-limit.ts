@@ -52,11 +52,7 @@ type WithTake = Redis & {
 };
 
 /** A per-tenant rate limiter backed by Redis. */
-export function createRateLimiter(
-  redis: Redis,
-  prefix: string,
-  opts: { perMinute: number; burst: number },
-) {
+export function createRateLimiter(redis: Redis, prefix: string, opts: { perMinute: number; burst: number }) {
   const r = redis as WithTake;
   if (typeof r.descentTakeToken !== 'function')
     redis.defineCommand('descentTakeToken', { numberOfKeys: 1, lua: TAKE_TOKEN });

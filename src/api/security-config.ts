@@ -43,9 +43,9 @@ export function securityConfigFromEnv(
   env: Record<string, string | undefined>,
   keyed: boolean,
 ): SecurityConfig {
-  const perMinute = count(env, 'DESCENT_RATE_LIMIT_PER_MINUTE') ?? (keyed ? SECURITY_DEFAULTS.ratePerMinute : 0);
-  const burst =
-    count(env, 'DESCENT_RATE_LIMIT_BURST') ?? (keyed ? SECURITY_DEFAULTS.rateBurst : perMinute);
+  const perMinute =
+    count(env, 'DESCENT_RATE_LIMIT_PER_MINUTE') ?? (keyed ? SECURITY_DEFAULTS.ratePerMinute : 0);
+  const burst = count(env, 'DESCENT_RATE_LIMIT_BURST') ?? (keyed ? SECURITY_DEFAULTS.rateBurst : perMinute);
   const cap = count(env, 'DESCENT_MAX_ACTIVE_JOBS') ?? (keyed ? SECURITY_DEFAULTS.maxActiveJobs : 0);
   return {
     rateLimit: perMinute > 0 ? { perMinute, burst: Math.max(1, Math.floor(burst)) } : null,

@@ -1,0 +1,246 @@
+import { isUtf8 } from 'node:buffer';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ApiError, type ProblemIssue } from '../contracts/problem.js';
+import { limitMessage, type Limits } from '../contracts/limits.js';
+
+/**
+ * Request-body checks that run before any schema, on every JSON and CSV body:
+ *
+ * - JSON: nesting depth (`maxJsonDepth`), string length (`maxJsonStringLength`), numbers that
+ *   overflow to ±Infinity (`1e999` parses to Infinity), and the keys `__proto__`, `constructor`
+ *   and `prototype` anywhere — each refused with 400 naming the JSON Pointer of the first offence.
+ *   Fastify's default parser (secure-json-parse) rejects `__proto__` without saying where, and lets
+ *   `constructor` and `prototype` through.
+ * - CSV: valid UTF-8, no NUL byte, and header names within `maxStringLength`.
+ *
+ * Body size itself is Fastify's `bodyLimit` (413).
+ */
+
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+function pointer(path: readonly (string | number)[]): string {
+  return path.length === 0
+    ? '/'
+    : '/' + path.map((p) => String(p).replace(/~/g, '~0').replace(/\//g, '~1')).join('/');
+}
+
+function refuse(path: readonly (string | number)[], message: string): ApiError {
+  const at = pointer(path);
+  const issue: ProblemIssue = { path: at, message };
+  return new ApiError('VALIDATION_ERROR', `The body is invalid: ${at} ${message}`, [issue]);
+}
+
+/**
+ * Walk a parsed JSON value (iteratively: depth is bounded by the check, not by the call stack) and
+ * return the first offence, or null.
+ */
+export function jsonOffence(
+  value: unknown,
+  L: Pick<Limits, 'maxJsonDepth' | 'maxJsonStringLength'>,
+): ApiError | null {
+  // Frames: the value, its path, its depth (containers count: a top-level object is depth 1).
+  const stack: [unknown, (string | number)[], number][] = [[value, [], 0]];
+  while (stack.length) {
+    const [v, path, depth] = stack.pop()!;
+    if (typeof v === 'number') {
+      if (!Number.isFinite(v))
+        return refuse(path, `is not a finite number (it overflows float64: ${v > 0 ? '+' : '-'}Infinity)`);
+    } else if (typeof v === 'string') {
+      if (v.length > L.maxJsonStringLength)
+        return refuse(
+          path,
+          limitMessage('is a string of', `${v.length} characters`, L.maxJsonStringLength) +
+            ' (DESCENT_LIMIT_MAX_JSON_STRING_LENGTH)',
+        );
+    } else if (v !== null && typeof v === 'object') {
+      if (depth + 1 > L.maxJsonDepth)
+        return refuse(
+          path,
+          limitMessage('nests deeper than the body nesting limit: depth', depth + 1, L.maxJsonDepth) +
+            ' (DESCENT_LIMIT_MAX_JSON_DEPTH)',
+        );
+      if (Array.isArray(v)) {
+        for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], [...path, i], depth + 1]);
+      } else {
+        const keys = Object.keys(v);
+        for (const k of keys) {
+          if (FORBIDDEN_KEYS.has(k))
+            return refuse([...path, k], `"${k}" is not allowed as a key (prototype pollution)`);
+          if (k.length > L.maxJsonStringLength)
+            return refuse(
+              path,
+              limitMessage('has a key of', `${k.length} characters`, L.maxJsonStringLength),
+            );
+        }
+        for (let i = keys.length - 1; i >= 0; i--)
+          stack.push([(v as Record<string, unknown>)[keys[i]], [...path, keys[i]], depth + 1]);
+      }
+    }
+  }
+  return null;
+}
+
+/**
+ * Parse a JSON body: `JSON.parse` (which makes `__proto__` an ordinary own key, never a prototype)
+ * followed by {@link jsonOffence}. A syntax error is a 400 naming the position.
+ */
+export function parseJsonBody(
+  text: string,
+  L: Pick<Limits, 'maxJsonDepth' | 'maxJsonStringLength'>,
+): unknown {
+  if (text.trim() === '')
+    throw new ApiError('VALIDATION_ERROR', 'The body is empty; send a JSON document.', [
+      { path: '/', message: 'empty body' },
+    ]);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    const msg = (err as Error).message.slice(0, 200);
+    throw new ApiError('VALIDATION_ERROR', `The body is not valid JSON: ${msg}`, [
+      { path: '/', message: msg },
+    ]);
+  }
+  const offence = jsonOffence(value, L);
+  if (offence) throw offence;
+  return value;
+}
+
+/** 1-based line of byte `offset` in `buf`. */
+function lineAt(buf: Buffer, offset: number): number {
+  let line = 1;
+  for (let i = buf.indexOf(10); i >= 0 && i < offset; i = buf.indexOf(10, i + 1)) line++;
+  return line;
+}
+
+/** Offset of the first byte that starts an invalid UTF-8 sequence, or -1 (RFC 3629: no overlongs, no surrogates). */
+export function firstBadUtf8(b: Uint8Array): number {
+  let i = 0;
+  while (i < b.length) {
+    const c = b[i];
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    let n: number;
+    let min: number;
+    if (c >= 0xc2 && c <= 0xdf) [n, min] = [1, 0x80];
+    else if (c >= 0xe0 && c <= 0xef) [n, min] = [2, 0x800];
+    else if (c >= 0xf0 && c <= 0xf4) [n, min] = [3, 0x10000];
+    else return i;
+    if (i + n >= b.length) return i;
+    let cp = c & (0x3f >> n);
+    for (let k = 1; k <= n; k++) {
+      const d = b[i + k];
+      if ((d & 0xc0) !== 0x80) return i;
+      cp = (cp << 6) | (d & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
+    i += n + 1;
+  }
+  return -1;
+}
+
+/** The header record of a CSV (first record; quotes may span lines), as raw field strings. */
+function headerFields(text: string, maxChars: number): string[] {
+  const fields: string[] = [];
+  let cur = '';
+  let quoted = false;
+  for (let i = 0; i < text.length && i < maxChars; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"') {
+        if (text[i + 1] === '"') {
+          cur += '"';
+          i++;
+        } else quoted = false;
+      } else cur += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      fields.push(cur);
+      cur = '';
+    } else if (c === '\n' || c === '\r') break;
+    else cur += c;
+  }
+  fields.push(cur);
+  return fields;
+}
+
+/**
+ * Decode and check a CSV body: valid UTF-8 (a Latin-1 or binary upload would otherwise be read as
+ * U+FFFD and give confusing cell errors), no NUL byte, header names within `maxStringLength`.
+ * Cells, row shapes and counts are checked by the CSV parser of src/data.
+ */
+export function parseCsvBody(
+  buf: Buffer,
+  L: Pick<Limits, 'maxStringLength' | 'maxFeatures' | 'maxTargets'>,
+): string {
+  if (!isUtf8(buf)) {
+    const at = Math.max(0, firstBadUtf8(buf));
+    throw new ApiError(
+      'VALIDATION_ERROR',
+      `The CSV is not valid UTF-8: byte ${at} (line ${lineAt(buf, at)}) starts an invalid sequence. Save it as UTF-8.`,
+      [{ path: '/', message: `invalid UTF-8 at byte ${at}` }],
+    );
+  }
+  const nul = buf.indexOf(0);
+  if (nul >= 0)
+    throw new ApiError(
+      'VALIDATION_ERROR',
+      `The CSV contains a NUL byte at byte ${nul} (line ${lineAt(buf, nul)}); is it a binary file?`,
+      [{ path: '/', message: `NUL byte at byte ${nul}` }],
+    );
+  const text = buf.toString('utf8');
+  // Enough of the text for a header of the most columns allowed, each at the longest name allowed.
+  const scan = (L.maxFeatures + L.maxTargets) * (L.maxStringLength + 3) + 1;
+  const names = headerFields(text, scan);
+  const long = names.findIndex((n) => n.trim().length > L.maxStringLength);
+  if (long >= 0) {
+    const n = names[long].trim().length;
+    throw new ApiError(
+      'VALIDATION_ERROR',
+      `The CSV header is invalid: ${limitMessage(`column ${long + 1}'s name has`, `${n} characters`, L.maxStringLength)}`,
+      [
+        {
+          path: `/header/${long}`,
+          message: limitMessage('the name has', `${n} characters`, L.maxStringLength),
+        },
+      ],
+    );
+  }
+  return text;
+}
+
+/**
+ * Replace Fastify's JSON parser and the CSV parser with the checked ones above. Route body limits
+ * still apply (the parsers set none of their own, except the CSV one which takes the dataset limit).
+ */
+export function registerBodyParsers(
+  app: FastifyInstance,
+  limits: Readonly<Limits>,
+  datasetBodyLimit: number,
+): void {
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser(
+    'application/json',
+    { parseAs: 'string' },
+    (_req: FastifyRequest, body: string | Buffer, done: (err: Error | null, body?: unknown) => void) => {
+      try {
+        done(null, parseJsonBody(typeof body === 'string' ? body : body.toString('utf8'), limits));
+      } catch (err) {
+        done(err as Error);
+      }
+    },
+  );
+  app.addContentTypeParser(
+    ['text/csv', 'text/plain'],
+    { parseAs: 'buffer', bodyLimit: datasetBodyLimit },
+    (_req: FastifyRequest, body: string | Buffer, done: (err: Error | null, body?: unknown) => void) => {
+      try {
+        done(null, parseCsvBody(typeof body === 'string' ? Buffer.from(body) : body, limits));
+      } catch (err) {
+        done(err as Error);
+      }
+    },
+  );
+}
