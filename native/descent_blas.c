@@ -206,7 +206,7 @@ static napi_value sum_rows(napi_env env, napi_callback_info info) {
 
 /* One clone per ISA level, picked at load time (ifunc): wider vectors for the divisions and square roots in double,
  * without tying the binary to the build machine. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(NO_CLONES)
 #define CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define CLONES

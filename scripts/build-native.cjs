@@ -82,7 +82,13 @@ if (process.platform === 'darwin')
 try {
   execFileSync(cc, args, { stdio: ['ignore', 'inherit', 'inherit'] });
 } catch {
-  giveUp(`${cc} failed (is libopenblas installed?)`);
+  // target_clones needs ifunc support (glibc); retry without the per-ISA clones before giving up.
+  try {
+    say('retrying without target_clones');
+    execFileSync(cc, [...args, '-DNO_CLONES'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  } catch {
+    giveUp(`${cc} failed (is libopenblas installed?)`);
+  }
 }
 // Load it once here so a broken build is caught at install time, not at the first job.
 try {
