@@ -56,6 +56,11 @@ export class FusedDense {
     }
   }
 
+  /** The outputs (logits or regression values) of the last step's first `rows` rows. */
+  output(rows: number): FloatArray {
+    return this.buffers[this.buffers.length - 1].z.subarray(0, rows * this.sizes[this.sizes.length - 1]);
+  }
+
   private ensure(rows: number): void {
     if (rows <= this.capacity) return;
     this.capacity = rows;

@@ -17,6 +17,7 @@ import { createRng, type Rng } from '../rng/rng.js';
 import { add, allocate, grad, type FloatArray } from '../tensor/index.js';
 import { evaluate, gatherBatch, gatherRows, outputWidthFor, type Split } from './batches.js';
 import { FusedDense } from './fused-dense.js';
+import { RunningMetrics } from './running-metrics.js';
 import { initialValues, SpecError } from './init-values.js';
 import { finalDiagnostics } from './diagnostics.js';
 import { runSecondOrder } from './second-order.js';
@@ -103,6 +104,7 @@ export async function train(spec: SupervisedJobSpec, data: Dataset, opts: TrainO
     dropoutRng: dropoutRng.state(),
     epochLossSum,
     epochRows,
+    epochMetrics: running.state(),
     best: structuredClone(best),
     elapsedMs: elapsedBefore + (now() - t0),
   });
@@ -124,6 +126,9 @@ export async function train(spec: SupervisedJobSpec, data: Dataset, opts: TrainO
   const maxRows = ranges.reduce((m, [a, b]) => Math.max(m, b - a), 0);
   const fusedX = allocate(dtype, maxRows * data.features);
   const fusedY = spec.loss === 'cross_entropy' ? new Int32Array(maxRows) : allocate(dtype, maxRows * data.targets);
+  const classification = spec.loss === 'cross_entropy' || spec.loss === 'bce';
+  const running = new RunningMetrics(classification, classification ? outWidth : data.targets);
+  if (opts.resume?.epochMetrics) running.restore(opts.resume.epochMetrics);
   const monitorKey = tr.earlyStopping ? (tr.earlyStopping.monitor === 'auto' ? (split.val ? 'valLoss' : 'loss') : tr.earlyStopping.monitor) : null;
 
   for (; epoch < tr.epochs; epoch++) {
@@ -143,12 +148,14 @@ export async function train(spec: SupervisedJobSpec, data: Dataset, opts: TrainO
         // The fused step: rows gathered into reused buffers, no graph, no allocation.
         gatherRows(train, order, s, e, fusedX, fusedY, spec.loss === 'cross_entropy');
         const r = fused.step(params, fusedX, fusedY, rows, true, dropoutRng);
+        if (!split.val) running.add(fused.output(rows), fusedY, rows);
         dataLossValue = r.dataLoss;
         lossValue = r.dataLoss + r.penalty;
         grads = fused.grads;
       } else {
         const { x, targets } = gatherBatch(train, order, s, e, dtype, spec.loss);
         const out = model.forward(x, { training: true, rng: dropoutRng });
+        if (!split.val) running.add(out.data, targets.kind === 'classes' ? targets.y : targets.y.data, rows);
         const dataLoss = computeLoss(spec.loss, out, targets, spec.huberDelta);
         const pen = penalty(model.params, l1, l2);
         const loss = pen ? add(dataLoss, pen) : dataLoss;
@@ -201,7 +208,8 @@ export async function train(spec: SupervisedJobSpec, data: Dataset, opts: TrainO
 
     // End of epoch: mean training loss, validation, metrics, early stopping.
     const trainLoss = epochLossSum / epochRows;
-    const evalRes = evaluate(model, split, spec);
+    const evalRes = split.val ? evaluate(model, split, spec) : { valLoss: null, metrics: running.result() };
+    running.reset();
     emit({ type: 'epoch', epoch: epoch + 1, loss: trainLoss, valLoss: evalRes.valLoss, metrics: evalRes.metrics });
     lastResult = {
       loss: trainLoss, valLoss: evalRes.valLoss, metrics: evalRes.metrics, parameters, durationMs: 0, steps: step, epochs: epoch + 1,

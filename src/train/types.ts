@@ -29,6 +29,10 @@ export interface EpochEvent {
   /** Mean data loss over the epoch's batches, weighted by batch size (penalty excluded). */
   loss: number;
   valLoss: number | null;
+  /**
+   * Validation metrics when there is a validation split; otherwise training metrics accumulated
+   * over the epoch's batches (each batch scored by the weights it was trained from).
+   */
   metrics: Record<string, number>;
   /** Newton's method: this iteration's diagnostics. */
   newton?: Record<string, number | boolean>;
@@ -69,6 +73,8 @@ export interface ResumeState {
   /** Running sums of the current epoch's data loss and rows. */
   epochLossSum: number;
   epochRows: number;
+  /** Running training-metric accumulators of the current epoch. */
+  epochMetrics?: number[];
   /** Early stopping: best monitored value, its epoch, epochs since, and the best weights if kept. */
   best: { value: number; epoch: number; since: number; params: FloatArray[] | null };
   /** Training time so far, for wall-time limits and durationMs. */
