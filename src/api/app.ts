@@ -22,6 +22,7 @@ import { resultRoutes } from './routes/results.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { healthRoutes } from './routes/health.js';
 import { checkpointRoutes } from './routes/checkpoints.js';
+import { registerReliability } from './reliability.js';
 
 export interface BuildAppOptions {
   logger?: FastifyServerOptions['logger'];
@@ -56,6 +57,7 @@ export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promi
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app);
+  registerReliability(app);
 
   // JSON bodies: depth, string length, non-finite numbers and prototype keys checked before any
   // schema. CSV uploads arrive as checked UTF-8 text; the dataset route parses them with src/data.

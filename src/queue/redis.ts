@@ -1,7 +1,11 @@
 import { Redis, type RedisOptions } from 'ioredis';
 
 export type RedisRole =
-  /** Request/response commands of the API: fail fast when Redis is down (→ 503), never queue. */
+  /**
+   * Request/response commands of the API: fail fast when Redis is down (→ 503 at once), never
+   * queue. The connection itself keeps reconnecting, so requests succeed again as soon as Redis
+   * is back, without a restart.
+   */
   | 'command'
   /** Blocking readers (tailer, BullMQ worker, subscriber): retry for ever, they are background loops. */
   | 'blocking';
@@ -13,7 +17,14 @@ export type RedisRole =
 export function createRedis(url: string, role: RedisRole, extra: RedisOptions = {}): Redis {
   const opts: RedisOptions =
     role === 'command'
-      ? { maxRetriesPerRequest: 1, enableOfflineQueue: true, connectTimeout: 3000, ...extra }
+      ? {
+          maxRetriesPerRequest: 1,
+          enableOfflineQueue: false,
+          connectTimeout: 3000,
+          // Reconnect quickly: at most 500 ms between tries, so recovery follows Redis closely.
+          retryStrategy: (times: number) => Math.min(50 * times, 500),
+          ...extra,
+        }
       : { maxRetriesPerRequest: null, enableOfflineQueue: true, connectTimeout: 3000, ...extra };
   const r = new Redis(url, opts);
   // An error listener is mandatory: without one ioredis re-emits connection errors as uncaught.

@@ -258,7 +258,7 @@ describe('POST /v1/jobs/{id}/cancel', () => {
     const id = (await post('/v1/jobs', irisSpec)).json().id;
     // Play a worker: take the job out of the queue and start it.
     await t.deps.redis.del(`${t.cfg.prefix}:${t.cfg.queueName}:wait`);
-    const sub = t.deps.redis.duplicate();
+    const sub = t.deps.redis.duplicate({ enableOfflineQueue: true });
     const got = new Promise<string>((resolve) => sub.on('message', (_c, m) => resolve(m)));
     await sub.subscribe(t.deps.keys.cancelChannel);
     await t.deps.jobs.start(id);
