@@ -3,12 +3,18 @@ import { describe, expect, it } from 'vitest';
 import { adamUpdate, type AdamHyper, type AdamState } from '../../../src/optim/adam.js';
 import { stepSgd, type SgdHyper, type SgdState } from '../../../src/optim/sgd.js';
 import { createNativeKernels } from '../../../src/tensor/kernels/native/index.js';
+import type { OptimizerKernels } from '../../../src/tensor/kernels/wasm/index.js';
+import { createWasmKernels } from '../../../src/tensor/kernels/wasm/index.js';
 import { referenceKernels as ref } from '../../../src/tensor/kernels/reference.js';
 import type { FloatArray } from '../../../src/tensor/kernels/types.js';
 import { dtypeArb, fill } from './oracle.js';
 
-// minElements 0: every call reaches the C code, however small.
+// Thresholds 0: every call reaches the C / wasm code, however small.
 const native = createNativeKernels(ref, { minElements: 0 });
+const wasm = createWasmKernels(ref, { optimMin: 0 });
+const backends: Array<[string, OptimizerKernels]> = [];
+if (native) backends.push(['native', native]);
+if (wasm) backends.push(['wasm', wasm]);
 
 /** Bit-for-bit equality (NaN equal to NaN), with the first differing index in the message. */
 function expectSameBits(got: FloatArray, want: FloatArray, what: string): void {
@@ -20,7 +26,7 @@ function expectSameBits(got: FloatArray, want: FloatArray, what: string): void {
 const seedArb = fc.integer({ min: 1, max: 1e9 });
 const lenArb = fc.oneof(fc.constantFrom(1, 3, 17, 256, 1000), fc.integer({ min: 1, max: 600 }));
 
-describe.skipIf(native === null)('native optimizer updates are bit-identical to src/optim', () => {
+describe.each(backends)('%s optimizer updates are bit-identical to src/optim', (_name, kern) => {
   it('Adam and AdamW: every flag combination, several steps, both dtypes', () => {
     fc.assert(
       fc.property(
@@ -56,7 +62,7 @@ describe.skipIf(native === null)('native optimizer updates are bit-identical to 
             const g = fill(seed + 10 + s, n, dtype, 'edge');
             adamUpdate([want.p], [g], want.state, hp, { lr }, decoupled);
             const t = ++got.t;
-            const ok = native!.adamUpdate(got.p, g, got.m, got.v, got.vmax, {
+            const ok = kern.adamUpdate(got.p, g, got.m, got.v, got.vmax, {
               beta1: betas[0],
               beta2: betas[1],
               eps: hp.eps,
@@ -101,7 +107,7 @@ describe.skipIf(native === null)('native optimizer updates are bit-identical to 
           for (let s = 0; s < 3; s++) {
             const g = fill(seed + 20 + s, n, dtype, 'edge');
             stepSgd([want.p], [g], want.state, hp, { lr: hp.lr });
-            const ok = native!.sgdUpdate(got.p, g, got.buf, {
+            const ok = kern.sgdUpdate(got.p, g, got.buf, {
               lr: hp.lr,
               momentum,
               dampening,
@@ -121,7 +127,7 @@ describe.skipIf(native === null)('native optimizer updates are bit-identical to 
   });
 
   it('declines (returns false, touches nothing) below the size threshold and for mixed element types', () => {
-    const k = createNativeKernels(ref)!;
+    const k = _name === 'native' ? createNativeKernels(ref)! : createWasmKernels(ref)!;
     const p = new Float32Array(10).fill(1);
     const args = {
       lr: 0.1,

@@ -3,6 +3,14 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BinaryOp, FloatArray, Kernels } from '../types.js';
+import type { NativeOptimizerKernels } from '../wasm/optim-types.js';
+
+export type {
+  AdamKernelArgs,
+  NativeOptimizerKernels,
+  OptimizerKernels,
+  SgdKernelArgs,
+} from '../wasm/optim-types.js';
 
 /** What native/descent_blas.c exports. */
 interface BlasAddon {
@@ -58,54 +66,6 @@ const NATIVE_MIN_FLOPS = 2 * 32 * 32 * 32;
 /** Elementwise work below this many elements stays in JS (an N-API call costs ~0.2–0.5 µs). */
 const NATIVE_MIN_ELEMENTS = 1024;
 const OP: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3 };
-
-/**
- * Per-array Adam/AdamW update, the inner loop of src/optim/adam.ts `adamUpdate` with its per-step scalars
- * precomputed: stepSize = lr / (1 − β1ᵗ), bc2Sqrt = √(1 − β2ᵗ), l2 = Adam's weightDecay (0 for AdamW),
- * decay = 1 − lr·weightDecay applied first when `applyDecay` (AdamW with weightDecay ≠ 0).
- */
-export interface AdamKernelArgs {
-  beta1: number;
-  beta2: number;
-  eps: number;
-  l2: number;
-  decay: number;
-  applyDecay: boolean;
-  stepSize: number;
-  bc2Sqrt: number;
-  amsgrad: boolean;
-  maximize: boolean;
-}
-
-/** Per-array SGD update, the inner loop of src/optim/sgd.ts `stepSgd` (`buf` null when momentum is 0). */
-export interface SgdKernelArgs {
-  lr: number;
-  momentum: number;
-  dampening: number;
-  weightDecay: number;
-  nesterov: boolean;
-  maximize: boolean;
-  /** First step of this buffer: it is set to the gradient, as torch does. */
-  first: boolean;
-}
-
-/**
- * OPTIONAL kernels of the native backend (not in types.ts): optimizer updates in place, in C straight on the JS
- * arrays, giving exactly the bits of the TypeScript loops (doubles for temporaries, rounding on store, same
- * order, no FMA contraction). They return false — and do nothing — when they can't take the call (mixed element
- * types, fewer than {@link OPTIM_MIN_ELEMENTS} elements); the caller then runs its own loop.
- */
-export interface NativeOptimizerKernels {
-  adamUpdate(
-    p: FloatArray,
-    g: FloatArray,
-    m: FloatArray,
-    v: FloatArray,
-    vmax: FloatArray | null,
-    h: AdamKernelArgs,
-  ): boolean;
-  sgdUpdate(p: FloatArray, g: FloatArray, buf: FloatArray | null, h: SgdKernelArgs): boolean;
-}
 
 /** Below this many parameters the N-API call costs more than the JS loop. */
 export const OPTIM_MIN_ELEMENTS = 1024;

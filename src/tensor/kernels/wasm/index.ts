@@ -1,10 +1,15 @@
 import type { BinaryOp, FloatArray, Kernels } from '../types.js';
+import type { AdamKernelArgs, OptimizerKernels, SgdKernelArgs } from './optim-types.js';
 import { wasmRuntime, type WasmRuntime, type WasmVariant } from './loader.js';
 
 export { WasmRuntime, wasmRuntime, preferredVariant, type WasmVariant } from './loader.js';
+export type { AdamKernelArgs, OptimizerKernels, SgdKernelArgs } from './optim-types.js';
+
+/** Below this many parameters the copies and the call cost more than the TypeScript loop. */
+const OPTIM_MIN_ELEMENTS = 1024;
 
 /** The WebAssembly SIMD backend, plus optional allocation in its memory (zero-copy operands). */
-export interface WasmKernels extends Kernels {
+export interface WasmKernels extends Kernels, OptimizerKernels {
   /**
    * A zeroed array of `length` elements living in the kernels' own memory. Kernels read and write such
    * arrays in place; any other array is copied into a scratch arena and (for outputs) back out.
@@ -53,6 +58,8 @@ export interface WasmThresholds {
   matmulMinFlops?: number;
   /** Element count below which binary/binaryRow/sumRows run in the fallback. */
   elementwiseMin?: number;
+  /** Parameter count below which adamUpdate/sgdUpdate decline (return false). */
+  optimMin?: number;
 }
 
 /** Arena chunks are at least this big; a larger request gets a chunk of its own size class. */
@@ -83,6 +90,7 @@ class WasmKernelsImpl implements WasmKernels {
 
   private readonly matmulMin: number;
   private readonly elementwiseMin: number;
+  private readonly optimMin: number;
 
   constructor(
     private readonly rt: WasmRuntime,
@@ -92,6 +100,7 @@ class WasmKernelsImpl implements WasmKernels {
     this.variant = rt.variant;
     this.matmulMin = thresholds.matmulMinFlops ?? MATMUL_MIN_FLOPS;
     this.elementwiseMin = thresholds.elementwiseMin ?? ELEMENTWISE_MIN;
+    this.optimMin = thresholds.optimMin ?? OPTIM_MIN_ELEMENTS;
   }
 
   alloc(length: number, dtype: 'float32' | 'float64'): FloatArray {
@@ -296,6 +305,86 @@ class WasmKernelsImpl implements WasmKernels {
     this.copyOut(out, po, cols);
   }
 
+  adamUpdate(
+    p: FloatArray,
+    g: FloatArray,
+    m: FloatArray,
+    v: FloatArray,
+    vmax: FloatArray | null,
+    h: AdamKernelArgs,
+  ): boolean {
+    const n = p.length;
+    if (n < this.optimMin || !sameKind([g, m, v, vmax ?? p], p) || (h.amsgrad && !vmax)) return false;
+    if (g.length < n || m.length < n || v.length < n || (vmax && vmax.length < n)) return false;
+    const arrays = vmax ? [p, g, m, v, vmax] : [p, g, m, v];
+    const ptrs = this.placeAll(arrays, n);
+    const flags = (h.maximize ? 1 : 0) | (h.amsgrad ? 2 : 0) | (h.applyDecay ? 4 : 0);
+    const e = this.rt.exports;
+    const fn = p instanceof Float64Array ? e.adam_f64 : e.adam_f32;
+    fn(
+      ptrs[0],
+      ptrs[1],
+      ptrs[2],
+      ptrs[3],
+      vmax ? ptrs[4] : 0,
+      n,
+      h.beta1,
+      h.beta2,
+      h.eps,
+      h.l2,
+      h.decay,
+      h.stepSize,
+      h.bc2Sqrt,
+      flags,
+    );
+    this.copyOut(p, ptrs[0], n);
+    this.copyOut(m, ptrs[2], n);
+    this.copyOut(v, ptrs[3], n);
+    if (vmax) this.copyOut(vmax, ptrs[4], n);
+    return true;
+  }
+
+  sgdUpdate(p: FloatArray, g: FloatArray, buf: FloatArray | null, h: SgdKernelArgs): boolean {
+    const n = p.length;
+    if (n < this.optimMin || !sameKind([g, buf ?? p], p)) return false;
+    if (g.length < n || (buf && buf.length < n)) return false;
+    const ptrs = this.placeAll(buf ? [p, g, buf] : [p, g], n);
+    const flags = (h.maximize ? 1 : 0) | (h.nesterov ? 2 : 0) | (h.first ? 4 : 0);
+    const e = this.rt.exports;
+    const fn = p instanceof Float64Array ? e.sgd_f64 : e.sgd_f32;
+    fn(
+      ptrs[0],
+      ptrs[1],
+      buf ? ptrs[2] : 0,
+      n,
+      h.lr,
+      buf ? h.momentum : 0,
+      h.dampening,
+      h.weightDecay,
+      flags,
+      buf ? 1 : 0,
+    );
+    this.copyOut(p, ptrs[0], n);
+    if (buf) this.copyOut(buf, ptrs[2], n);
+    return true;
+  }
+
+  /** Pointers to the first `n` elements of each array in wasm memory (copying in those that live elsewhere). */
+  private placeAll(arrays: FloatArray[], n: number): number[] {
+    let total = 0;
+    const foot = arrays.map((a) => {
+      const f = this.footprint(a, n);
+      total += f;
+      return f;
+    });
+    let at = total > 0 ? this.scratch(total) : 0;
+    return arrays.map((a, i) => {
+      const ptr = this.place(a, n, at, true);
+      at += foot[i];
+      return ptr;
+    });
+  }
+
   private work32(): number {
     if (this.workF32 === 0) this.workF32 = this.rt.allocBytes(this.rt.exports.sgemm_work_floats() * 4);
     return this.workF32;
@@ -305,6 +394,13 @@ class WasmKernelsImpl implements WasmKernels {
     if (this.workF64 === 0) this.workF64 = this.rt.allocBytes(this.rt.exports.dgemm_work_doubles() * 8);
     return this.workF64;
   }
+}
+
+/** True when every array has the element type of `like`. */
+function sameKind(arrays: FloatArray[], like: FloatArray): boolean {
+  const f64 = like instanceof Float64Array;
+  for (const a of arrays) if (a instanceof Float64Array !== f64) return false;
+  return true;
 }
 
 function alignUp(bytes: number): number {

@@ -660,3 +660,95 @@ void sum_rows_f64(const double *a, double *out, int rows, int cols) {
     for (; c < cols; c++) out[c] += ar[c];
   }
 }
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Optimizer updates, bit-identical to src/optim's TypeScript loops: temporaries are doubles (JS        */
+/* numbers), stores round to the array type, values are read back where the TypeScript reads them, the */
+/* operations run in the same order, and wasm has no FMA to contract into. Flags are compile-time       */
+/* constants in each specialised loop so clang can vectorize it.                                        */
+/* ------------------------------------------------------------------------------------------------ */
+#define ADAM_MAXIMIZE 1
+#define ADAM_AMSGRAD 2
+#define ADAM_DECAY 4
+
+#define ADAM_BODY(T, DECAY, MAXIMIZE, AMSGRAD, L2)                                                                    \
+  for (int j = 0; j < n; j++) {                                                                                       \
+    if (DECAY) p[j] = (T)((double)p[j] * decay);                                                                      \
+    double d = (MAXIMIZE) ? -(double)g[j] : (double)g[j];                                                             \
+    if (L2) d = d + l2 * (double)p[j];                                                                                \
+    m[j] = (T)(beta1 * (double)m[j] + (1.0 - beta1) * d);                                                             \
+    v[j] = (T)(beta2 * (double)v[j] + (1.0 - beta2) * (d * d));                                                       \
+    double u = (double)v[j];                                                                                          \
+    if (AMSGRAD) {                                                                                                    \
+      const T cur = vmax[j];                                                                                          \
+      vmax[j] = ((double)cur >= u) ? cur : (T)u;                                                                      \
+      u = (double)vmax[j];                                                                                            \
+    }                                                                                                                 \
+    p[j] = (T)((double)p[j] - stepSize * ((double)m[j] / (__builtin_sqrt(u) / bc2Sqrt + eps)));                       \
+  }
+
+#define ADAM_FN(NAME, T)                                                                                              \
+  EXPORT(NAME)                                                                                                        \
+  void NAME(T *restrict p, const T *restrict g, T *restrict m, T *restrict v, T *restrict vmax, int n, double beta1,  \
+            double beta2, double eps, double l2, double decay, double stepSize, double bc2Sqrt, int flags) {          \
+    switch ((flags & 7) | (l2 != 0.0 ? 8 : 0)) {                                                                      \
+    case 0: ADAM_BODY(T, 0, 0, 0, 0) break;                                                                           \
+    case 1: ADAM_BODY(T, 0, 1, 0, 0) break;                                                                           \
+    case 2: ADAM_BODY(T, 0, 0, 1, 0) break;                                                                           \
+    case 3: ADAM_BODY(T, 0, 1, 1, 0) break;                                                                           \
+    case 4: ADAM_BODY(T, 1, 0, 0, 0) break;                                                                           \
+    case 5: ADAM_BODY(T, 1, 1, 0, 0) break;                                                                           \
+    case 6: ADAM_BODY(T, 1, 0, 1, 0) break;                                                                           \
+    case 7: ADAM_BODY(T, 1, 1, 1, 0) break;                                                                           \
+    case 8: ADAM_BODY(T, 0, 0, 0, 1) break;                                                                           \
+    case 9: ADAM_BODY(T, 0, 1, 0, 1) break;                                                                           \
+    case 10: ADAM_BODY(T, 0, 0, 1, 1) break;                                                                          \
+    case 11: ADAM_BODY(T, 0, 1, 1, 1) break;                                                                          \
+    case 12: ADAM_BODY(T, 1, 0, 0, 1) break;                                                                          \
+    case 13: ADAM_BODY(T, 1, 1, 0, 1) break;                                                                          \
+    case 14: ADAM_BODY(T, 1, 0, 1, 1) break;                                                                          \
+    default: ADAM_BODY(T, 1, 1, 1, 1) break;                                                                          \
+    }                                                                                                                 \
+  }
+ADAM_FN(adam_f32, float)
+ADAM_FN(adam_f64, double)
+
+#define SGD_MAXIMIZE 1
+#define SGD_NESTEROV 2
+#define SGD_FIRST 4
+
+#define SGD_BODY(T, MAXIMIZE, WD, BUF, FIRST, NESTEROV)                                                             \
+  for (int j = 0; j < n; j++) {                                                                                       \
+    double d = (MAXIMIZE) ? -(double)g[j] : (double)g[j];                                                             \
+    if (WD) d = d + wd * (double)p[j];                                                                                \
+    if (BUF) {                                                                                                        \
+      buf[j] = (FIRST) ? (T)d : (T)(mu * (double)buf[j] + (1.0 - dampening) * d);                                     \
+      const double b = (double)buf[j];                                                                                \
+      d = (NESTEROV) ? d + mu * b : b;                                                                                \
+    }                                                                                                                 \
+    p[j] = (T)((double)p[j] - lr * d);                                                                                \
+  }
+
+#define SGD_FN(NAME, T)                                                                                               \
+  EXPORT(NAME)                                                                                                        \
+  void NAME(T *restrict p, const T *restrict g, T *restrict buf, int n, double lr, double mu, double dampening,       \
+            double wd, int flags, int hasBuf) {                                                                       \
+    const int mx = flags & SGD_MAXIMIZE, w = wd != 0.0, first = flags & SGD_FIRST, nest = flags & SGD_NESTEROV;      \
+    if (!hasBuf) {                                                                                                    \
+      if (mx) { if (w) { SGD_BODY(T, 1, 1, 0, 0, 0) } else { SGD_BODY(T, 1, 0, 0, 0, 0) } }                           \
+      else { if (w) { SGD_BODY(T, 0, 1, 0, 0, 0) } else { SGD_BODY(T, 0, 0, 0, 0, 0) } }                              \
+    } else if (!mx && !w && !first) {                                                                                 \
+      if (nest) { SGD_BODY(T, 0, 0, 1, 0, 1) } else { SGD_BODY(T, 0, 0, 1, 0, 0) }                                    \
+    } else {                                                                                                          \
+      for (int j = 0; j < n; j++) {                                                                                   \
+        double d = mx ? -(double)g[j] : (double)g[j];                                                                 \
+        if (w) d = d + wd * (double)p[j];                                                                             \
+        buf[j] = first ? (T)d : (T)(mu * (double)buf[j] + (1.0 - dampening) * d);                                     \
+        const double b = (double)buf[j];                                                                              \
+        d = nest ? d + mu * b : b;                                                                                    \
+        p[j] = (T)((double)p[j] - lr * d);                                                                            \
+      }                                                                                                               \
+    }                                                                                                                 \
+  }
+SGD_FN(sgd_f32, float)
+SGD_FN(sgd_f64, double)

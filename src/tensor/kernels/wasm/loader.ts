@@ -56,6 +56,62 @@ export interface WasmExports {
   binary_row_f64(op: number, a: number, row: number, out: number, rows: number, cols: number): void;
   sum_rows_f32(a: number, out: number, rows: number, cols: number): void;
   sum_rows_f64(a: number, out: number, rows: number, cols: number): void;
+  adam_f32(
+    p: number,
+    g: number,
+    m: number,
+    v: number,
+    vmax: number,
+    n: number,
+    b1: number,
+    b2: number,
+    eps: number,
+    l2: number,
+    decay: number,
+    stepSize: number,
+    bc2Sqrt: number,
+    flags: number,
+  ): void;
+  adam_f64(
+    p: number,
+    g: number,
+    m: number,
+    v: number,
+    vmax: number,
+    n: number,
+    b1: number,
+    b2: number,
+    eps: number,
+    l2: number,
+    decay: number,
+    stepSize: number,
+    bc2Sqrt: number,
+    flags: number,
+  ): void;
+  sgd_f32(
+    p: number,
+    g: number,
+    buf: number,
+    n: number,
+    lr: number,
+    mu: number,
+    dampening: number,
+    wd: number,
+    flags: number,
+    hasBuf: number,
+  ): void;
+  sgd_f64(
+    p: number,
+    g: number,
+    buf: number,
+    n: number,
+    lr: number,
+    mu: number,
+    dampening: number,
+    wd: number,
+    flags: number,
+    hasBuf: number,
+  ): void;
   __heap_base: WasmGlobal;
 }
 
