@@ -267,14 +267,16 @@ function lossAndGrad(loss: LossName, out: FloatArray, t: FlatTargets, rows: numb
       return s / n;
     }
     case 'bce': {
-      // torch's stable form: (1 − y)x + m + log(e^(−m) + e^(−x−m)), m = max(−x, 0); gradient σ(x) − y
+      // torch's stable value (1 − y)x + max(−x, 0) + log(1 + e^(−|x|)), written with one exp and
+      // one log1p per element (the same quantity as torch's form); gradient σ(x) − y.
       const inv = 1 / n;
       for (let i = 0; i < n; i++) {
         const x = out[i];
         const y = t[i];
-        const m = -x > 0 ? -x : 0;
-        s += (1 - y) * x + m + Math.log(Math.exp(-m) + Math.exp(-x - m));
-        d[i] = (1 / (1 + Math.exp(-x)) - y) * inv;
+        const e = Math.exp(-Math.abs(x));
+        s += (1 - y) * x + (x < 0 ? -x : 0) + Math.log1p(e);
+        const sig = x >= 0 ? 1 / (1 + e) : e / (1 + e);
+        d[i] = (sig - y) * inv;
       }
       return s / n;
     }

@@ -75,6 +75,9 @@ export async function train(spec: SupervisedJobSpec, data: Dataset, opts: TrainO
   assertScheduleCompatible(opt, spec.schedule ?? null);
   const ranges = batchRanges(train.rows, tr.batchSize);
   const stepsPerEpoch = ranges.length;
+  const fullBatch = stepsPerEpoch === 1;
+  const identity = Int32Array.from({ length: train.rows }, (_, i) => i);
+  let gathered = false;
   const totalSteps = tr.epochs * stepsPerEpoch;
   const per = spec.schedule?.per ?? 'epoch';
   const scheduleLength = per === 'step' ? totalSteps : tr.epochs;
@@ -134,7 +137,9 @@ export async function train(spec: SupervisedJobSpec, data: Dataset, opts: TrainO
   for (; epoch < tr.epochs; epoch++) {
     // Mid-epoch resume: the generator was restored at this epoch's start, so the order is redrawn.
     if (batchInEpoch === 0) shuffleAtEpochStart = shuffleRng.state();
-    const order = epochOrder(train.rows, tr.shuffle, shuffleRng);
+    // One full batch: the order cannot change the gradient (beyond rounding), so no shuffle, and
+    // the rows are gathered once.
+    const order = fullBatch ? identity : epochOrder(train.rows, tr.shuffle, shuffleRng);
     const sched = scheduleAt(spec.schedule ?? null, opt.hp.lr, per === 'step' ? 0 : epoch, scheduleLength);
     for (; batchInEpoch < stepsPerEpoch; batchInEpoch++) {
       const [s, e] = ranges[batchInEpoch];
@@ -146,7 +151,8 @@ export async function train(spec: SupervisedJobSpec, data: Dataset, opts: TrainO
       let grads: FloatArray[];
       if (fused) {
         // The fused step: rows gathered into reused buffers, no graph, no allocation.
-        gatherRows(train, order, s, e, fusedX, fusedY, spec.loss === 'cross_entropy');
+        if (!(fullBatch && gathered)) gatherRows(train, order, s, e, fusedX, fusedY, spec.loss === 'cross_entropy');
+        gathered = true;
         const r = fused.step(params, fusedX, fusedY, rows, true, dropoutRng);
         if (!split.val) running.add(fused.output(rows), fusedY, rows);
         dataLossValue = r.dataLoss;
