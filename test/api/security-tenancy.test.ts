@@ -1,0 +1,378 @@
+/**
+ * Tenancy and authentication with DESCENT_API_KEYS (acceptance 5, first half): every endpoint that
+ * takes an id answers 404 to another tenant, exactly as for an id that does not exist; no key or a
+ * wrong key answers 401 problem+json with `WWW-Authenticate: Bearer`; the key never reaches a log.
+ * Real redis-server, fastify.inject.
+ */
+import { Writable } from 'node:stream';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { makeTestApp, type TestApp } from '../helpers/app.js';
+import { simulateRun } from '../helpers/simulate.js';
+import { parseApiKeys } from '../../src/queue/config.js';
+import { buildApp, type BuildAppOptions } from '../../src/api/app.js';
+import { createKeyRing } from '../../src/api/auth.js';
+
+const KEY_A = 'ka-3f9a1c0d7e5b42a8b6c1d2e3f4a5b6c7';
+const KEY_B = 'kb-0a1b2c3d4e5f60718293a4b5c6d7e8f9';
+const A = { authorization: `Bearer ${KEY_A}` };
+const B = { authorization: `Bearer ${KEY_B}` };
+const NO_LIMITS = { rateLimit: null, maxActiveJobs: null, jobCapRetrySeconds: 15 };
+
+let redis: TestRedis;
+let t: TestApp;
+let app: FastifyInstance;
+let jobA: string; // succeeded, with weights, events, metrics
+let queuedA: string; // still queued (cancel target)
+let dsA: string;
+
+const linearSpec = {
+  model: { type: 'linear' },
+  data: {
+    inline: {
+      x: [
+        [1, 2],
+        [3, 4],
+        [5, 7],
+      ],
+      y: [1, 2, 3],
+    },
+  },
+  loss: 'mse',
+  optimizer: { type: 'sgd', lr: 0.1 },
+};
+
+async function appWith(opts: BuildAppOptions): Promise<FastifyInstance> {
+  const a = await buildApp(t.deps, opts);
+  await a.ready();
+  return a;
+}
+
+beforeAll(async () => {
+  redis = await startRedis();
+  t = await makeTestApp(redis.url, 'sec-tenancy', {
+    cfg: { apiKeys: parseApiKeys(`alice:${KEY_A},bob:${KEY_B}`) },
+  });
+  app = await appWith({ security: NO_LIMITS });
+  const created = await app.inject({ method: 'POST', url: '/v1/jobs', payload: linearSpec, headers: A });
+  expect(created.statusCode, created.body).toBe(201);
+  jobA = created.json().id;
+  await simulateRun(t.deps, jobA, { steps: 10, perEpoch: 5 });
+  queuedA = (await app.inject({ method: 'POST', url: '/v1/jobs', payload: linearSpec, headers: A })).json()
+    .id;
+  const ds = await app.inject({
+    method: 'POST',
+    url: '/v1/datasets?target=y',
+    headers: { ...A, 'content-type': 'text/csv' },
+    payload: 'a,b,y\n1,2,3\n4,5,9\n7,8,15\n',
+  });
+  expect(ds.statusCode, ds.body).toBe(201);
+  dsA = ds.json().id;
+});
+
+afterAll(async () => {
+  await app?.close();
+  await t?.close();
+  await redis?.stop();
+});
+
+function expectProblem(res: LightMyRequestResponse, status: number, code: string) {
+  expect(res.statusCode, `${res.statusCode} ${res.body.slice(0, 300)}`).toBe(status);
+  expect(String(res.headers['content-type'])).toMatch(/^application\/problem\+json/);
+  const p = res.json();
+  expect(p).toMatchObject({ status, code });
+  return p as { detail: string; errors?: { path: string }[] };
+}
+
+/**
+ * One row per endpoint that names a resource: the request, and what tenant A (the owner) gets.
+ * `{id}` / `{ds}` are replaced by A's job / dataset, or by an unknown id.
+ */
+type Case = {
+  name: string;
+  route: string;
+  req: (id: string, ds: string) => InjectOptions;
+  ownerStatus: number;
+};
+const CASES: Case[] = [
+  { name: 'get job', route: 'GET /v1/jobs/{id}', req: (id) => ({ url: `/v1/jobs/${id}` }), ownerStatus: 200 },
+  {
+    name: 'events (JSON page)',
+    route: 'GET /v1/jobs/{id}/events',
+    req: (id) => ({ url: `/v1/jobs/${id}/events`, headers: { accept: 'application/json' } }),
+    ownerStatus: 200,
+  },
+  {
+    name: 'events (SSE)',
+    route: 'GET /v1/jobs/{id}/events',
+    req: (id) => ({ url: `/v1/jobs/${id}/events`, headers: { accept: 'text/event-stream' } }),
+    ownerStatus: 200,
+  },
+  {
+    name: 'metrics',
+    route: 'GET /v1/jobs/{id}/metrics',
+    req: (id) => ({ url: `/v1/jobs/${id}/metrics` }),
+    ownerStatus: 200,
+  },
+  {
+    name: 'weights (JSON)',
+    route: 'GET /v1/jobs/{id}/weights',
+    req: (id) => ({ url: `/v1/jobs/${id}/weights` }),
+    ownerStatus: 200,
+  },
+  {
+    name: 'weights (safetensors)',
+    route: 'GET /v1/jobs/{id}/weights',
+    req: (id) => ({ url: `/v1/jobs/${id}/weights?format=safetensors` }),
+    ownerStatus: 200,
+  },
+  {
+    name: 'predict',
+    route: 'POST /v1/jobs/{id}/predict',
+    req: (id) => ({ method: 'POST', url: `/v1/jobs/${id}/predict`, payload: { inputs: [[1, 2]] } }),
+    ownerStatus: 200,
+  },
+  {
+    name: 'gradients',
+    route: 'POST /v1/jobs/{id}/gradients',
+    req: (id) => ({ method: 'POST', url: `/v1/jobs/${id}/gradients`, payload: { inputs: [[1, 2]] } }),
+    ownerStatus: 200,
+  },
+  {
+    name: 'checkpoints',
+    route: 'GET /v1/jobs/{id}/checkpoints',
+    req: (id) => ({ url: `/v1/jobs/${id}/checkpoints` }),
+    ownerStatus: 200,
+  },
+  // Cancel of a finished job answers it unchanged (200); the queued one is tested below.
+  {
+    name: 'cancel',
+    route: 'POST /v1/jobs/{id}/cancel',
+    req: (id) => ({ method: 'POST', url: `/v1/jobs/${id}/cancel` }),
+    ownerStatus: 200,
+  },
+  {
+    name: 'get dataset',
+    route: 'GET /v1/datasets/{id}',
+    req: (_id, ds) => ({ url: `/v1/datasets/${ds}` }),
+    ownerStatus: 200,
+  },
+];
+
+const UNKNOWN_JOB = 'job_0000000000000000000000';
+const UNKNOWN_DS = 'ds_0000000000000000000000';
+
+describe('another tenant gets 404, the same answer as for an unknown id', () => {
+  test.each(CASES)('$name: owner $ownerStatus, other tenant 404', async (c) => {
+    const own = await app.inject({ ...c.req(jobA, dsA), headers: { ...c.req(jobA, dsA).headers, ...A } });
+    expect(own.statusCode, own.body.slice(0, 300)).toBe(c.ownerStatus);
+
+    const other = await app.inject({ ...c.req(jobA, dsA), headers: { ...c.req(jobA, dsA).headers, ...B } });
+    const p = expectProblem(other, 404, 'NOT_FOUND');
+    // No oracle: bob's answer for alice's id reads exactly like one for an id nobody has.
+    const unknown = await app.inject({
+      ...c.req(UNKNOWN_JOB, UNKNOWN_DS),
+      headers: { ...c.req(UNKNOWN_JOB, UNKNOWN_DS).headers, ...B },
+    });
+    const q = expectProblem(unknown, 404, 'NOT_FOUND');
+    expect(p.detail.replace(jobA, 'ID').replace(dsA, 'ID')).toBe(
+      q.detail.replace(UNKNOWN_JOB, 'ID').replace(UNKNOWN_DS, 'ID'),
+    );
+  });
+
+  test('every route that takes an id is in the table above (the OpenAPI document lists them)', async () => {
+    const doc = (await app.inject({ url: '/openapi.json' })).json() as { paths: Record<string, object> };
+    const withId = Object.entries(doc.paths)
+      .filter(([p]) => p.includes('{id}'))
+      .flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`));
+    const covered = new Set([...CASES.map((c) => c.route), 'DELETE /v1/datasets/{id}']);
+    expect(withId.length).toBeGreaterThanOrEqual(10);
+    for (const r of withId) expect(covered, `${r} has no tenancy case`).toContain(r);
+  });
+
+  test('cancel by another tenant leaves the job queued; the owner can cancel it', async () => {
+    expectProblem(
+      await app.inject({ method: 'POST', url: `/v1/jobs/${queuedA}/cancel`, headers: B }),
+      404,
+      'NOT_FOUND',
+    );
+    expect((await app.inject({ url: `/v1/jobs/${queuedA}`, headers: A })).json().status).toBe('queued');
+    const own = await app.inject({ method: 'POST', url: `/v1/jobs/${queuedA}/cancel`, headers: A });
+    expect(own.statusCode).toBe(200);
+    expect(own.json().status).toBe('cancelled');
+  });
+
+  test('delete by another tenant is 404 and the dataset survives; the owner deletes it', async () => {
+    const ds = await app.inject({
+      method: 'POST',
+      url: '/v1/datasets',
+      headers: { ...A, 'content-type': 'application/json' },
+      payload: { x: [[1], [2]], y: [1, 2] },
+    });
+    const id = ds.json().id as string;
+    expectProblem(
+      await app.inject({ method: 'DELETE', url: `/v1/datasets/${id}`, headers: B }),
+      404,
+      'NOT_FOUND',
+    );
+    expect((await app.inject({ url: `/v1/datasets/${id}`, headers: A })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'DELETE', url: `/v1/datasets/${id}`, headers: A })).statusCode).toBe(
+      204,
+    );
+    expectProblem(await app.inject({ url: `/v1/datasets/${id}`, headers: A }), 404, 'NOT_FOUND');
+  });
+
+  test("a job spec naming another tenant's datasetId is refused exactly as an unknown dataset", async () => {
+    const spec = (ds: string) => ({ ...linearSpec, data: { datasetId: ds } });
+    const own = await app.inject({
+      method: 'POST',
+      url: '/v1/jobs/validate',
+      payload: spec(dsA),
+      headers: A,
+    });
+    expect(own.statusCode, own.body).toBe(200);
+    for (const url of ['/v1/jobs', '/v1/jobs/validate']) {
+      const other = await app.inject({ method: 'POST', url, payload: spec(dsA), headers: B });
+      const unknown = await app.inject({ method: 'POST', url, payload: spec(UNKNOWN_DS), headers: B });
+      expect(other.statusCode).toBeGreaterThanOrEqual(400);
+      expect(other.statusCode).toBeLessThan(500);
+      const p = expectProblem(other, unknown.statusCode, unknown.json().code);
+      expect(p.errors?.[0].path).toBe('/data/datasetId');
+      expect(p.detail.replace(dsA, 'ID')).toBe(unknown.json().detail.replace(UNKNOWN_DS, 'ID'));
+    }
+    // and bob's job list stays empty: nothing was created
+    expect((await app.inject({ url: '/v1/jobs', headers: B })).json().data).toEqual([]);
+  });
+
+  test('lists are per tenant; an Idempotency-Key is per tenant too', async () => {
+    const a = (await app.inject({ url: '/v1/jobs?limit=100', headers: A }))
+      .json()
+      .data.map((j: { id: string }) => j.id);
+    expect(a).toContain(jobA);
+    const key = { 'idempotency-key': 'same-key-both-tenants' };
+    const ja = await app.inject({
+      method: 'POST',
+      url: '/v1/jobs',
+      payload: linearSpec,
+      headers: { ...A, ...key },
+    });
+    const jb = await app.inject({
+      method: 'POST',
+      url: '/v1/jobs',
+      payload: linearSpec,
+      headers: { ...B, ...key },
+    });
+    expect(ja.statusCode).toBe(201);
+    expect(jb.statusCode).toBe(201);
+    expect(jb.json().id).not.toBe(ja.json().id);
+    const b = (await app.inject({ url: '/v1/jobs?limit=100', headers: B }))
+      .json()
+      .data.map((j: { id: string }) => j.id);
+    expect(b).toEqual([jb.json().id]);
+  });
+});
+
+describe('401 without a valid key', () => {
+  const ROUTES: InjectOptions[] = [
+    { url: '/v1/jobs' },
+    { method: 'POST', url: '/v1/jobs', payload: linearSpec },
+    { method: 'POST', url: '/v1/jobs/validate', payload: linearSpec },
+    { url: '/v1/jobs/job_x' },
+    { url: '/v1/jobs/job_x/events', headers: { accept: 'text/event-stream' } },
+    { url: '/v1/jobs/job_x/events' },
+    { url: '/v1/jobs/job_x/metrics' },
+    { url: '/v1/jobs/job_x/weights' },
+    { url: '/v1/jobs/job_x/checkpoints' },
+    { method: 'POST', url: '/v1/jobs/job_x/predict', payload: { inputs: [[1]] } },
+    { method: 'POST', url: '/v1/jobs/job_x/gradients', payload: { inputs: [[1]] } },
+    { method: 'POST', url: '/v1/jobs/job_x/cancel' },
+    { method: 'POST', url: '/v1/datasets', payload: 'a,b\n1,2\n', headers: { 'content-type': 'text/csv' } },
+    { url: '/v1/datasets/builtin' },
+    { url: '/v1/datasets/ds_x' },
+    { method: 'DELETE', url: '/v1/datasets/ds_x' },
+    // The router percent-decodes paths: this reaches GET /v1/jobs and must not skip the key check.
+    { url: '/%761/jobs' },
+    { url: '/v%31/jobs' },
+  ];
+  const BAD: [string, Record<string, string>][] = [
+    ['no Authorization', {}],
+    ['a wrong key', { authorization: 'Bearer nope' }],
+    ['a wrong key of the right length', { authorization: `Bearer ${KEY_A.slice(0, -1)}x` }],
+    ['a prefix of a key', { authorization: `Bearer ${KEY_A.slice(0, 10)}` }],
+    ['a key with a suffix', { authorization: `Bearer ${KEY_A}x` }],
+    ['Basic scheme', { authorization: `Basic ${Buffer.from(`alice:${KEY_A}`).toString('base64')}` }],
+    ['the key without a scheme', { authorization: KEY_A }],
+    ['an empty bearer', { authorization: 'Bearer ' }],
+    ['a tenant name', { authorization: 'Bearer alice' }],
+  ];
+
+  test.each(BAD)('%s → 401 on every /v1 route', async (_name, headers) => {
+    for (const r of ROUTES) {
+      const res = await app.inject({ ...r, headers: { ...r.headers, ...headers } });
+      expectProblem(res, 401, 'UNAUTHORIZED');
+      expect(String(res.headers['www-authenticate'])).toMatch(/^Bearer\b/);
+    }
+  });
+
+  test('health, readiness, metrics and the API description stay open', async () => {
+    for (const url of ['/healthz', '/openapi.json', '/metrics'])
+      expect((await app.inject({ url })).statusCode, url).toBe(200);
+    expect((await app.inject({ url: '/readyz' })).statusCode).not.toBe(401);
+  });
+
+  test('the key ring matches whole keys only, compared as fixed-length digests', () => {
+    const ring = createKeyRing(parseApiKeys(`alice:${KEY_A},bob:${KEY_B}`));
+    expect(ring.verify(KEY_A)).toBe('alice');
+    expect(ring.verify(KEY_B)).toBe('bob');
+    for (const k of ['', 'alice', KEY_A.slice(1), `${KEY_A} `, KEY_A.toUpperCase(), 'x'.repeat(10_000)])
+      expect(ring.verify(k)).toBeNull();
+  });
+});
+
+describe('the key never reaches a log line', () => {
+  test('requests, 401s and errors logged at trace level carry no Authorization value', async () => {
+    const lines: string[] = [];
+    const stream = new Writable({
+      write(chunk, _enc, cb) {
+        lines.push(String(chunk));
+        cb();
+      },
+    });
+    // A serializer that logs every header, as a careless deployment might: redaction must still hold.
+    const logged = await appWith({
+      security: NO_LIMITS,
+      logger: {
+        level: 'trace',
+        stream,
+        serializers: {
+          req: (r: { method: string; url: string; headers: unknown }) => ({
+            method: r.method,
+            url: r.url,
+            headers: r.headers,
+          }),
+        },
+      },
+    });
+    try {
+      await logged.inject({ url: `/v1/jobs/${jobA}`, headers: A });
+      await logged.inject({ url: '/v1/jobs', headers: { authorization: `Bearer ${KEY_A}wrong` } });
+      await logged.inject({
+        method: 'POST',
+        url: '/v1/jobs',
+        payload: '{bad json',
+        headers: { ...A, 'content-type': 'application/json' },
+      });
+      await logged.inject({ url: `/v1/jobs/${jobA}/events`, headers: { ...B, accept: 'text/event-stream' } });
+    } finally {
+      await logged.close();
+    }
+    const text = lines.join('');
+    expect(lines.length).toBeGreaterThan(4);
+    expect(text).toContain('"headers"'); // the serializer did log headers…
+    expect(text).toContain('[redacted]'); // …with Authorization censored
+    expect(text).not.toContain(KEY_A);
+    expect(text).not.toContain(KEY_B);
+    expect(text).not.toContain(KEY_A.slice(0, 12));
+  });
+});
