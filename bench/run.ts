@@ -224,6 +224,7 @@ writeFileSync(
       started: started.toISOString(),
       machine,
       seconds: Number(seconds),
+      repeat,
       kernels: backends,
       results: all,
       table,
