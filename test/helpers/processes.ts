@@ -81,10 +81,7 @@ export async function startWorkerProcess(env: Record<string, string>): Promise<P
 export async function killAllProcesses(): Promise<void> {
   const all = [...running];
   for (const p of all) p.killGroup('SIGKILL');
-  await Promise.race([
-    Promise.all(all.map((p) => p.exited)),
-    new Promise((r) => setTimeout(r, 3000)),
-  ]);
+  await Promise.race([Promise.all(all.map((p) => p.exited)), new Promise((r) => setTimeout(r, 3000))]);
 }
 
 /** Pids whose parent is `pid` (Linux /proc). */
