@@ -215,7 +215,12 @@ export async function runJob(
     }
     await writer.flush();
     // Another attempt owns the job (or will, once BullMQ sees the lost lock): leave it alone.
-    if (writer.stale || lockLost) return { jobId, status: 'skipped', attempt };
+    if (writer.stale || lockLost) {
+      deps.log?.(
+        `job ${jobId}: attempt ${attempt} ${writer.stale ? 'is stale (a newer attempt took over)' : 'lost its lock'}; stopped without finishing it`,
+      );
+      return { jobId, status: 'skipped', attempt };
+    }
 
     const current = await jobs.status(jobId);
     if (shuttingDown && current === 'running' && outcome.status === 'cancelled') {
