@@ -104,6 +104,17 @@ static napi_value matmul(napi_env env, napi_callback_info info) {
 static void binary_f32(int op, const float *a, const float *b, float *out, size_t n) { BINARY_LOOP(float, out, a, b, n, op) }
 static void binary_f64(int op, const double *a, const double *b, double *out, size_t n) { BINARY_LOOP(double, out, a, b, n, op) }
 
+#define BINARY_SCALAR_LOOP(out, a, s, n, op)                                                                          \
+  switch (op) {                                                                                                       \
+  case 0: for (size_t i = 0; i < (n); i++) (out)[i] = (a)[i] + (s); break;                                            \
+  case 1: for (size_t i = 0; i < (n); i++) (out)[i] = (a)[i] - (s); break;                                            \
+  case 2: for (size_t i = 0; i < (n); i++) (out)[i] = (a)[i] * (s); break;                                            \
+  default: for (size_t i = 0; i < (n); i++) (out)[i] = (a)[i] / (s); break;                                           \
+  }
+
+static void binary_scalar_f32(int op, const float *a, float s, float *out, size_t n) { BINARY_SCALAR_LOOP(out, a, s, n, op) }
+static void binary_scalar_f64(int op, const double *a, double s, double *out, size_t n) { BINARY_SCALAR_LOOP(out, a, s, n, op) }
+
 /* Reads (op, a, b, out) typed arrays of one float type; returns 0 and throws on a mismatch. */
 static int three_arrays(napi_env env, napi_value *argv, napi_typedarray_type *t, size_t *la, size_t *lb, size_t *lc, void **pa,
                         void **pb, void **pc) {
@@ -152,6 +163,12 @@ static napi_value binary_row(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, NULL, "descent_blas.binaryRow: arrays too short");
     return NULL;
   }
+  if (cols == 1) {
+    /* A column vector plus a scalar (the bias of a one-output layer): one loop, not `rows` calls. */
+    if (t == napi_float64_array) binary_scalar_f64(op, pa, *(const double *)pr, po, (size_t)rows);
+    else binary_scalar_f32(op, pa, *(const float *)pr, po, (size_t)rows);
+    return NULL;
+  }
   for (int32_t r = 0; r < rows; r++) {
     const size_t o = (size_t)r * cols;
     if (t == napi_float64_array) binary_f64(op, (const double *)pa + o, pr, (double *)po + o, cols);
@@ -177,6 +194,26 @@ static napi_value sum_rows(napi_env env, napi_callback_info info) {
   }
   if (rows < 0 || cols < 0 || la < (size_t)rows * cols || lo < (size_t)cols) {
     napi_throw_range_error(env, NULL, "descent_blas.sumRows: arrays too short");
+    return NULL;
+  }
+  if (cols == 1) {
+    /* The sum of a column: four partial sums so the adds pipeline (order differs from a plain loop, within
+     * the oracle's rounding bound). */
+    if (t == napi_float64_array) {
+      const double *a = pa;
+      double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      int32_t r = 0;
+      for (; r + 4 <= rows; r += 4) s0 += a[r], s1 += a[r + 1], s2 += a[r + 2], s3 += a[r + 3];
+      for (; r < rows; r++) s0 += a[r];
+      *(double *)po = (s0 + s1) + (s2 + s3);
+    } else {
+      const float *a = pa;
+      float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      int32_t r = 0;
+      for (; r + 4 <= rows; r += 4) s0 += a[r], s1 += a[r + 1], s2 += a[r + 2], s3 += a[r + 3];
+      for (; r < rows; r++) s0 += a[r];
+      *(float *)po = (s0 + s1) + (s2 + s3);
+    }
     return NULL;
   }
   if (t == napi_float64_array) {

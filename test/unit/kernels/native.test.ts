@@ -125,6 +125,25 @@ describe.skipIf(native === null)('native elementwise kernels agree with the Type
     );
   });
 
+  it('one-column shapes: binaryRow and sumRows with cols = 1', () => {
+    for (const dtype of ['float32', 'float64'] as const)
+      for (const rows of [1, 3, 5, 4097])
+        for (const op of ['add', 'sub', 'mul', 'div'] as const) {
+          const a = fill(rows + 11, rows, dtype, 'edge');
+          const row = fill(rows + 12, 1, dtype);
+          const want = a.slice();
+          ref.binaryRow(op, a, row, want, rows, 1);
+          const got = a.slice();
+          nat!.binaryRow(op, a, row, got, rows, 1);
+          expectClose(got, want, null, dtype);
+          const ws = fill(3, 1, dtype);
+          ref.sumRows(a, ws, rows, 1);
+          const gs = fill(4, 1, dtype);
+          nat!.sumRows(a, gs, rows, 1);
+          expectClose(gs, ws, Float64Array.of(Array.from(a).reduce((s, v) => s + Math.abs(v), 0)), dtype, rows);
+        }
+  });
+
   it('rejects mismatched element types instead of reading garbage', () => {
     const direct = createNativeKernels(ref, { minElements: 0 })!;
     const out = new Float32Array(4);

@@ -85,3 +85,24 @@ describe('wasm elementwise and reduction kernels agree with the oracle', () => {
     expect(Array.from(got)).toEqual([Infinity, -Infinity, NaN, 2.5, 2]);
   });
 });
+
+describe('one-column shapes (a single-output layer: bias add and bias gradient)', () => {
+  it('binaryRow and sumRows with cols = 1 agree with the oracle for every op, both dtypes', () => {
+    for (const dtype of ['float32', 'float64'] as const)
+      for (const rows of [1, 2, 3, 5, 17, 4097])
+        for (const op of ['add', 'sub', 'mul', 'div'] as const) {
+          const a = fill(rows * 7 + 1, rows, dtype, 'edge');
+          const row = fill(rows * 7 + 2, 1, dtype);
+          const want = a.slice();
+          ref.binaryRow(op, a, row, want, rows, 1);
+          const got = a.slice();
+          wasm.binaryRow(op, a, row, got, rows, 1);
+          expectClose(got, want, null, dtype);
+          const ws = fill(3, 1, dtype);
+          ref.sumRows(a, ws, rows, 1);
+          const gs = fill(4, 1, dtype);
+          wasm.sumRows(a, gs, rows, 1);
+          expectClose(gs, ws, Float64Array.of(Array.from(a).reduce((s, v) => s + Math.abs(v), 0)), dtype, rows);
+        }
+  });
+});
