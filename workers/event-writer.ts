@@ -26,13 +26,16 @@ export function createEventWriter(opts: {
   let pending: (JobEvent & { type: 'progress' }) | null = null;
   let stale = false;
   let lastLoss: number | null = null;
+  // Write numbers: a write resent after a Redis reconnect is applied once (see SEQ_CHECK).
+  let seq = 0;
   const now = () => new Date().toISOString();
 
   function append(ev: JobEvent, progress?: JobProgress) {
+    const n = ++seq;
     chain = chain.then(async () => {
       if (stale) return;
       try {
-        const id = await store.appendEvent(jobId, attempt, ev, progress);
+        const id = await store.appendEvent(jobId, attempt, ev, progress, n);
         if (id === null) {
           stale = true;
           opts.onStale();
@@ -98,10 +101,11 @@ export function createEventWriter(opts: {
      */
     saveCheckpoint(state: unknown, step: number, epoch: number): Promise<boolean> {
       if (pending) sendProgress(pending);
+      const n = ++seq;
       const done = chain.then(async () => {
         if (stale) return false;
         try {
-          const id = await store.saveCheckpoint(jobId, attempt, state, { step, epoch, loss: lastLoss });
+          const id = await store.saveCheckpoint(jobId, attempt, state, { step, epoch, loss: lastLoss }, n);
           if (id === null) {
             stale = true;
             opts.onStale();

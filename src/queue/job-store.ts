@@ -169,12 +169,16 @@ export function createJobStore(
       return { verdict: verdict as StartVerdict, attempt: Number(attempt) };
     },
 
-    /** Worker side: append one event of `attempt`; returns its id, or null when the attempt is stale. */
+    /**
+     * Worker side: append one event of `attempt`; returns its id, or null when the attempt is
+     * stale. `seq` (increasing per attempt) makes a resent append a no-op ('dup').
+     */
     async appendEvent(
       id: string,
       attempt: number,
       ev: JobEvent,
       progress?: JobProgress,
+      seq?: number,
     ): Promise<string | null> {
       return redis.descentAppendEvent(
         keys.job(id),
@@ -184,6 +188,7 @@ export function createJobStore(
         ev.type,
         JSON.stringify(ev),
         progress ? JSON.stringify(progress) : '',
+        seq ?? '',
       );
     },
 
@@ -290,11 +295,19 @@ export function createJobStore(
       attempt: number,
       state: unknown,
       meta: { step: number; epoch: number; loss: number | null },
+      seq?: number,
     ): Promise<string | null> {
       const blob = JSON.stringify(state);
       const time = new Date().toISOString();
       const full: CheckpointMeta = { ...meta, attempt, time, bytes: Buffer.byteLength(blob) };
-      const ev: JobEvent = { type: 'checkpoint', jobId: id, attempt, time, step: meta.step, epoch: meta.epoch };
+      const ev: JobEvent = {
+        type: 'checkpoint',
+        jobId: id,
+        attempt,
+        time,
+        step: meta.step,
+        epoch: meta.epoch,
+      };
       return redis.descentSaveCheckpoint(
         keys.job(id),
         keys.events(id),
@@ -307,6 +320,7 @@ export function createJobStore(
         Math.max(cfg.retentionMs, 24 * 3600_000),
         maxlen,
         JSON.stringify(ev),
+        seq ?? '',
       );
     },
 

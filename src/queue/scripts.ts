@@ -17,6 +17,21 @@ end
 `;
 
 /**
+ * Exactly-once writes across reconnects: a worker numbers its writes (per attempt), and a write
+ * whose number is not above the last one applied is a resend of one already done (ioredis resends
+ * unanswered commands after a reconnect; the first may have run before the connection dropped).
+ */
+const SEQ_CHECK = `
+local function duplicate(key, seq)
+  if seq == nil or seq == '' then return false end
+  local n = tonumber(seq)
+  if n <= tonumber(redis.call('HGET', key, 'writeSeq') or '0') then return true end
+  redis.call('HSET', key, 'writeSeq', n)
+  return false
+end
+`;
+
+/**
  * KEYS job, stream · ARGV now, maxlen, jobId, worker, maxStarts → {verdict, attempt}; verdict
  * run | cancel | done | missing | exhausted. Every start takes a new attempt number: that number is
  * the fencing token every later write of the run must present. `starts` counts starts that were
@@ -35,16 +50,22 @@ redis.call('HSET', KEYS[1], 'worker', ARGV[4])
 if status == 'cancelling' then return {'cancel', attempt} end
 local cap = tonumber(ARGV[5])
 if cap > 0 and starts > cap then return {'exhausted', attempt} end
-redis.call('HSET', KEYS[1], 'status', 'running')
+redis.call('HSET', KEYS[1], 'status', 'running', 'writeSeq', 0)
 redis.call('HSETNX', KEYS[1], 'startedAt', ARGV[1])
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'type', 'status', 'data', statusEvent(ARGV[3], attempt, ARGV[1], 'running'))
 return {'run', attempt}
 `;
 
-/** KEYS job, stream · ARGV attempt, maxlen, type, data, progressJson|'' → id or nil (stale attempt). */
-const APPEND_EVENT = `
+/**
+ * KEYS job, stream · ARGV attempt, maxlen, type, data, progressJson|'', seq|'' → id, 'dup' (a
+ * resend of a write already applied), or nil (stale attempt).
+ */
+const APPEND_EVENT =
+  SEQ_CHECK +
+  `
 if redis.call('HGET', KEYS[1], 'attempt') ~= ARGV[1] then return false end
 if redis.call('HGET', KEYS[1], 'status') ~= 'running' and redis.call('HGET', KEYS[1], 'status') ~= 'cancelling' then return false end
+if duplicate(KEYS[1], ARGV[6]) then return 'dup' end
 local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'type', ARGV[3], 'data', ARGV[4])
 if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'progress', ARGV[5]) end
 return id
@@ -52,15 +73,19 @@ return id
 
 /**
  * KEYS job, stream, checkpoint, checkpoints · ARGV attempt, blob, metaJson, keep, ttlMs, maxlen,
- * eventData → the checkpoint event's id, or nil when the attempt is stale (or the job no longer
+ * eventData, seq|'' → the checkpoint event's id ('dup' for a resend), or nil when the attempt is
+ * stale (or the job no longer
  * runs). One script: the blob replaces the previous one in a single SET (a reader sees the old or
  * the new checkpoint, never part of one), its metadata joins the newest-first list (trimmed to
  * `keep`), and the `checkpoint` event is appended, all or nothing, and only for the current attempt.
  */
-const SAVE_CHECKPOINT = `
+const SAVE_CHECKPOINT =
+  SEQ_CHECK +
+  `
 if redis.call('HGET', KEYS[1], 'attempt') ~= ARGV[1] then return false end
 local st = redis.call('HGET', KEYS[1], 'status')
 if st ~= 'running' and st ~= 'cancelling' then return false end
+if duplicate(KEYS[1], ARGV[8]) then return 'dup' end
 local ttl = tonumber(ARGV[5])
 redis.call('SET', KEYS[3], ARGV[2], 'PX', ttl)
 redis.call('LPUSH', KEYS[4], ARGV[3])
@@ -150,6 +175,7 @@ declare module 'ioredis' {
       type: string,
       data: string,
       progress: string,
+      seq: number | '',
     ): Result<string | null, Context>;
     descentSaveCheckpoint(
       job: string,
@@ -163,6 +189,7 @@ declare module 'ioredis' {
       ttlMs: number,
       maxlen: number,
       eventData: string,
+      seq: number | '',
     ): Result<string | null, Context>;
     descentFinishJob(
       job: string,
