@@ -12,7 +12,13 @@ export function createTrainingQueue(
   connection: ConnectionOptions,
   cfg: Pick<ServiceConfig, 'prefix' | 'queueName' | 'attempts' | 'retentionMs'>,
 ) {
-  const queue = new Queue<TrainJobData>(cfg.queueName, { connection, prefix: cfg.prefix });
+  // BullMQ's queue-wide event stream is not read by Descent (each job has its own stream); keep it
+  // short so it costs little memory.
+  const queue = new Queue<TrainJobData>(cfg.queueName, {
+    connection,
+    prefix: cfg.prefix,
+    streams: { events: { maxLen: 1000 } },
+  });
   queue.on('error', () => {});
   return {
     queue,
