@@ -8,6 +8,17 @@ export const UNAVAILABLE_RETRY_SECONDS = 1;
 export const SHUTDOWN_RETRY_MS = 1000;
 
 /**
+ * True when the response went out as `text/event-stream`. The SSE route passes its headers to
+ * `writeHead`, which leaves them out of `getHeader`; the header block actually sent says it.
+ */
+function isEventStream(raw: ServerResponse): boolean {
+  const type = raw.getHeader('content-type');
+  if (type !== undefined) return String(type).startsWith('text/event-stream');
+  const sent = (raw as unknown as { _header?: unknown })._header;
+  return typeof sent === 'string' && /\r\ncontent-type: text\/event-stream/i.test(sent);
+}
+
+/**
  * Service-level reliability hooks of the HTTP app:
  * - every 503 carries `Retry-After` (Redis unreachable answers at once, never hangs; a client
  *   should come back shortly, and the service recovers by itself when Redis does);
@@ -33,8 +44,7 @@ export function registerReliability(app: FastifyInstance): void {
   app.addHook('preClose', async () => {
     const flushed: Promise<unknown>[] = [];
     for (const raw of streams) {
-      const type = String(raw.getHeader('content-type') ?? '');
-      if (!raw.headersSent || !type.startsWith('text/event-stream') || raw.writableEnded) continue;
+      if (!raw.headersSent || raw.writableEnded || !isEventStream(raw)) continue;
       flushed.push(new Promise((resolve) => raw.once('finish', resolve).once('close', resolve)));
       raw.end(
         `retry: ${SHUTDOWN_RETRY_MS}\n: server shutting down; reconnect with Last-Event-ID to resume\n\n`,

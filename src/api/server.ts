@@ -4,7 +4,7 @@ import { inputGradients, predictForJob } from '../models/index.js';
 import type { ServiceConfig } from '../queue/config.js';
 import { buildApp } from './app.js';
 import { createDeps, type AppDeps, type GradientsFn, type PredictFn } from './deps.js';
-import { evictionWarning } from '../queue/redis.js';
+import { startupWarnings } from '../queue/redis.js';
 
 /**
  * src/models' predict for any job with a model: a supervised model's outputs, or a reinforce
@@ -35,8 +35,8 @@ export async function startApi(
     predict: predictWithModels,
     gradients: gradientsWithModels,
   });
-  const warning = await evictionWarning(deps.redis);
-  if (warning) console.warn(`warning: ${warning}`);
+  // Loudly: a Redis that evicts keys or keeps nothing across a restart loses jobs.
+  for (const warning of await startupWarnings(deps.redis)) console.warn(`WARNING: ${warning}`);
   const app = await buildApp(deps, {
     logger: opts.logger ? { level: process.env.LOG_LEVEL ?? 'warn' } : false,
   });

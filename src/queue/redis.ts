@@ -129,7 +129,7 @@ export async function startupWarnings(r: Redis): Promise<string[]> {
 
 /**
  * Wait until the connection is ready, however long it takes (a worker started before Redis, or
- * while it restarts, waits rather than exiting), saying so every `reportEveryMs`.
+ * while it restarts, waits rather than exiting), saying so at once and then every `reportEveryMs`.
  */
 export async function waitReadyForever(
   r: Redis,
@@ -137,13 +137,14 @@ export async function waitReadyForever(
   what: string,
   reportEveryMs = 5000,
 ): Promise<void> {
-  for (let waited = 0; ; waited += reportEveryMs) {
+  const t0 = Date.now();
+  for (let tries = 0; ; tries++) {
     try {
-      await waitReady(r, reportEveryMs);
-      if (waited > 0) log(`${what}: Redis is reachable again`);
+      await waitReady(r, tries === 0 ? 1000 : reportEveryMs);
+      if (tries > 0) log(`${what}: Redis is reachable; going on`);
       return;
     } catch {
-      log(`${what}: waiting for Redis (${Math.round((waited + reportEveryMs) / 1000)} s so far)`);
+      log(`${what}: waiting for Redis (${Math.round((Date.now() - t0) / 1000)} s so far; retrying)`);
     }
   }
 }

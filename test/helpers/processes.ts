@@ -70,9 +70,14 @@ export async function startApiProcess(env: Record<string, string>): Promise<Proc
   return Object.assign(p, { url: m[1] });
 }
 
+/** A worker process (`npm run start:worker`), not waited for. */
+export function launchWorkerProcess(env: Record<string, string>): Proc {
+  return launch(['workers/main.ts'], env);
+}
+
 /** A worker process (`npm run start:worker`); resolves once it logged `ready`. */
 export async function startWorkerProcess(env: Record<string, string>): Promise<Proc & { workerId: string }> {
-  const p = launch(['workers/main.ts'], env);
+  const p = launchWorkerProcess(env);
   const m = await p.waitFor(/worker (w_\S+) ready/, 45_000);
   return Object.assign(p, { workerId: m[1] });
 }
