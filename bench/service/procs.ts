@@ -129,7 +129,9 @@ export interface BenchService {
 
 /** `node --import tsx src/cli/start.ts` with `env` on top of ours; resolves on its `listening on` line. */
 export async function startService(env: Record<string, string>): Promise<BenchService> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli/start.ts'], {
+  // Extra node flags for the service and (inherited) its workers, e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`.
+  const flags = (process.env.BENCH_SERVICE_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const proc = spawn(process.execPath, [...flags, '--import', 'tsx', 'src/cli/start.ts'], {
     cwd: REPO,
     env: { ...process.env, HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -17,7 +17,7 @@
  *                            [--subscribers 1000] [--fanout burst,paced] [--progress-ms 100]
  *                            [--seconds 10] [--threads 2] [--connections 32] [--settle 10] [--out FILE]
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -104,6 +104,15 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const)
     process.exit(130);
   });
 
+/** Share of the last 10 s in which some runnable task waited for a CPU (Linux PSI), e.g. "88%". */
+function cpuPressure(): string {
+  try {
+    return `${/some avg10=([\d.]+)/.exec(readFileSync('/proc/pressure/cpu', 'utf8'))?.[1] ?? '?'}%`;
+  } catch {
+    return 'n/a';
+  }
+}
+
 const fmt = (v: number | null | undefined, d = 1) =>
   v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toLocaleString('en-US', { maximumFractionDigits: d });
 const pct = (s: Summary) => `p50 ${fmt(s.p50)} · p99 ${fmt(s.p99)} · max ${fmt(s.max)}`;
@@ -111,6 +120,7 @@ const mb = (b: number) => `${fmt(b / 2 ** 20, 1)} MB`;
 
 async function main() {
   const load0 = loadavg();
+  const psi0 = cpuPressure();
   const redis = await startRedis();
   const port = await freePort();
   process.stderr.write(`redis ${redis.url}; starting the service on 127.0.0.1:${port} …\n`);
@@ -196,7 +206,7 @@ async function main() {
     ]);
   for (const [kind, f] of Object.entries(fanout)) {
     rows.push([
-      `SSE fan-out (${kind}): ${fmt(f.subscribers, 0)} subscribers × ${f.liveEvents} live events`,
+      `SSE fan-out (${kind}): ${fmt(f.subscribers, 0)} subscribers (attached in ${fmt(f.connectSeconds)} s) × ${f.liveEvents} live events`,
       `lag ${pct(f.lagMs)} ms`,
     ]);
     rows.push(['  lag from the event time field (trainer clock)', pct(f.lagFromTimeMs) + ' ms']);
@@ -236,7 +246,7 @@ async function main() {
         `${cpuText(cpu.load)}; API ${fmt((cpu.load.api * 1000) / Math.max(1, load.requests), 2)} ms per POST`,
       ]);
   }
-  const machine = `${cpus()[0]?.model ?? '?'} × ${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; load average at start ${load0.map((x) => x.toFixed(2)).join(' ')}, at end ${loadavg().map((x) => x.toFixed(2)).join(' ')}`;
+  const machine = `${cpus()[0]?.model ?? '?'} × ${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; load average at start ${load0.map((x) => x.toFixed(2)).join(' ')}, at end ${loadavg().map((x) => x.toFixed(2)).join(' ')}; CPU pressure (PSI some avg10) at start ${psi0}, at end ${cpuPressure()}`;
   const table = ['| measure | result |', '|---|---|', ...rows.map(([a, b]) => `| ${a} | ${b} |`)].join('\n');
   process.stdout.write(`\n${started.toISOString()} — ${machine}\n\n${table}\n`);
   if (failures.length) process.stdout.write(`\nFAILURES:\n${failures.map((f) => `- ${f}`).join('\n')}\n`);
