@@ -146,3 +146,21 @@ test("wall time: the spec's maxWallSeconds and the server-wide cap both end the 
   expect(b.error.code).toBe('TIMEOUT');
   expect(b.error.message).toMatch(new RegExp(`${CAP_SECONDS}`));
 });
+
+test('wall time also bounds the tasks without a clock of their own (reinforce): TIMEOUT', async () => {
+  const id = await create({
+    task: 'reinforce',
+    env: { type: 'cartpole', maxSteps: 200 },
+    episodes: 100_000,
+    maxWallSeconds: 1,
+  });
+  const t0 = Date.now();
+  const job = await poll(async () => {
+    const j = await getJob(id);
+    return terminal(j.status) ? j : null;
+  }, 30_000);
+  console.log(`reinforce job ended after ${Date.now() - t0} ms: ${JSON.stringify(job.error)}`);
+  expect(job.status).toBe('failed');
+  expect(job.error.code).toBe('TIMEOUT');
+  expect(job.error.message).toMatch(/wall-time limit of 1 s/);
+});
