@@ -107,7 +107,7 @@ async function runFetchLoop(url: string, body: string, seconds: number, connecti
   const el = (performance.now() - t0) / 1000;
   const s = summarize(lat);
   return {
-    tool: `fetch closed loop, ${connections} concurrent (wrk not installed)`,
+    tool: `fetch closed loop, ${connections} concurrent, in the benchmark process`,
     requests: lat.length,
     requestsPerSecond: Math.round(lat.length / el),
     statuses,
@@ -132,6 +132,8 @@ export async function measureLoad(
     prefix: string;
     queue: string;
     settleSeconds: number;
+    /** 'wrk' (default when installed) or 'fetch' (the in-process stand-in). */
+    tool?: 'wrk' | 'fetch';
     /** Called right after the load tool finishes (before the settle time). */
     onLoadDone?: () => void;
   },
@@ -139,7 +141,9 @@ export async function measureLoad(
   const body = JSON.stringify(opts.spec);
   const before = await redisMemory(opts.redis);
   const url = `${base}/v1/jobs`;
-  const r = hasWrk()
+  const useWrk = opts.tool ? opts.tool === 'wrk' : hasWrk();
+  if (useWrk && !hasWrk()) throw new Error('wrk is not installed (apt-get install wrk), or use --load-tool fetch');
+  const r = useWrk
     ? await runWrk(url, body, opts.seconds, opts.threads, opts.connections)
     : await runFetchLoop(url, body, opts.seconds, opts.connections);
   opts.onLoadDone?.();

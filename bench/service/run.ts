@@ -15,7 +15,9 @@
  *
  *   npm run bench:service -- [--only latency,fanout,load] [--jobs 200] [--warmup 10]
  *                            [--subscribers 1000] [--fanout burst,paced] [--progress-ms 100]
- *                            [--seconds 10] [--threads 2] [--connections 32] [--settle 10] [--out FILE]
+ *                            [--seconds 10] [--threads 2] [--connections 32] [--settle 10]
+ *                            [--load-tool wrk|fetch] [--out FILE]
+ * The load phase uses wrk when it is installed (`apt-get install wrk`), else a fetch loop in this process.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -46,6 +48,7 @@ const SECONDS = Number(arg('seconds', '10'));
 const THREADS = Number(arg('threads', '2'));
 const CONNECTIONS = Number(arg('connections', '32'));
 const SETTLE = Number(arg('settle', '10'));
+const LOAD_TOOL = arg('load-tool', '') as '' | 'wrk' | 'fetch';
 const WORKERS = 2;
 const PREFIX = '{bench}';
 const started = new Date();
@@ -176,6 +179,7 @@ async function main() {
           prefix: PREFIX,
           queue: 'train',
           settleSeconds: SETTLE,
+          tool: LOAD_TOOL || undefined,
           onLoadDone: () => (cpu.load = cpuBetween(c0, sample())),
         });
       } catch (err) {
