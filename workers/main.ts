@@ -24,6 +24,8 @@ async function main() {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+  // Started by `npm start` (with an IPC channel): when that process is gone, stop too.
+  if (process.send) process.once('disconnect', () => void stop('parent exited'));
 }
 
 main().catch((err) => {

@@ -31,7 +31,12 @@ async function main() {
   let stopping = false;
   const workers = new Set<ChildProcess>();
   const spawnWorker = (n: number) => {
-    const child = spawn(process.execPath, [...process.execArgv, WORKER_ENTRY], { stdio: 'inherit', env });
+    // An IPC channel ties the worker's life to ours: if this process dies without running its
+    // shutdown (SIGKILL, crash), the channel closes and the worker stops gracefully by itself.
+    const child = spawn(process.execPath, [...process.execArgv, WORKER_ENTRY], {
+      stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
+      env,
+    });
     workers.add(child);
     child.on('exit', (code, signal) => {
       workers.delete(child);
