@@ -420,6 +420,42 @@ static napi_value sgd(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* Binary cross-entropy on logits, value and gradient in one pass (see LossKernels in optim-types.ts). */
+#define BCE_FN(NAME, T)                                                                                               \
+  static double NAME(const T *restrict x, const T *restrict y, T *restrict grad, size_t n, double scale) {            \
+    double s = 0.0;                                                                                                   \
+    for (size_t i = 0; i < n; i++) {                                                                                  \
+      const double xi = (double)x[i], yi = (double)y[i];                                                              \
+      const double e = exp(-fabs(xi));                                                                                \
+      s += (1.0 - yi) * xi + (xi < 0 ? -xi : 0.0) + log1p(e);                                                         \
+      const double sig = xi >= 0 ? 1.0 / (1.0 + e) : e / (1.0 + e);                                                   \
+      grad[i] = (T)((sig - yi) * scale);                                                                              \
+    }                                                                                                                 \
+    return s;                                                                                                         \
+  }
+BCE_FN(bce_f32, float)
+BCE_FN(bce_f64, double)
+
+static napi_value bce_logits(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  napi_typedarray_type t;
+  size_t lx, ly, lg;
+  void *px, *py, *pg;
+  if (!three_arrays(env, argv, &t, &lx, &ly, &lg, &px, &py, &pg)) return NULL;
+  if (ly < lx || lg < lx) {
+    napi_throw_range_error(env, NULL, "descent_blas.bceWithLogits: targets/grad shorter than logits");
+    return NULL;
+  }
+  double scale;
+  CHECK(napi_get_value_double(env, argv[3], &scale));
+  const double s = t == napi_float64_array ? bce_f64(px, py, pg, lx, scale) : bce_f32(px, py, pg, lx, scale);
+  napi_value r;
+  CHECK(napi_create_double(env, s, &r));
+  return r;
+}
+
 static napi_value set_threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -454,6 +490,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"sumRows", NULL, sum_rows, NULL, NULL, NULL, napi_default, NULL},
       {"adam", NULL, adam, NULL, NULL, NULL, napi_default, NULL},
       {"sgd", NULL, sgd, NULL, NULL, NULL, napi_default, NULL},
+      {"bceWithLogits", NULL, bce_logits, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
       {"getThreads", NULL, get_threads, NULL, NULL, NULL, napi_default, NULL},
       {"config", NULL, config, NULL, NULL, NULL, napi_default, NULL},

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BinaryOp, FloatArray, Kernels } from '../types.js';
-import type { NativeOptimizerKernels } from '../wasm/optim-types.js';
+import type { LossKernels, NativeOptimizerKernels } from '../wasm/optim-types.js';
 
 export type {
   AdamKernelArgs,
@@ -53,6 +53,7 @@ interface BlasAddon {
     wd: number,
     flags: number,
   ): void;
+  bceWithLogits?(x: FloatArray, y: FloatArray, grad: FloatArray, scale: number): number;
   setThreads(n: number): void;
   getThreads(): number;
   config(): string;
@@ -112,12 +113,13 @@ function loadAddon(): BlasAddon | null {
 export function createNativeKernels(
   fallback: Kernels,
   opts: { minFlops?: number; minElements?: number } = {},
-): (Kernels & NativeOptimizerKernels) | null {
+): (Kernels & NativeOptimizerKernels & LossKernels) | null {
   const blas = loadAddon();
   if (!blas) return null;
   const minFlops = opts.minFlops ?? NATIVE_MIN_FLOPS;
   const minElements = opts.minElements ?? NATIVE_MIN_ELEMENTS;
   const minOptim = opts.minElements ?? OPTIM_MIN_ELEMENTS;
+  const minLoss = opts.minElements ?? 256;
   return {
     name: 'native',
     matmul(a, b, c, m, n, k, transA, transB, accumulate) {
@@ -145,6 +147,18 @@ export function createNativeKernels(
           else blas.sumRows(a, out, rows, cols);
         }
       : (a, out, rows, cols) => fallback.sumRows(a, out, rows, cols),
+    bceWithLogits(logits, targets, grad, gradScale) {
+      const n = logits.length;
+      if (
+        !blas.bceWithLogits ||
+        n < minLoss ||
+        !sameKind(logits, targets, grad) ||
+        targets.length < n ||
+        grad.length < n
+      )
+        return null;
+      return blas.bceWithLogits(logits, targets, grad, gradScale);
+    },
     adamUpdate(p, g, m, v, vmax, h) {
       if (!blas.adam || p.length < minOptim || !sameKind(p, g, m) || !sameKind(p, v, vmax ?? p)) return false;
       if (

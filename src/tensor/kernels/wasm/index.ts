@@ -1,15 +1,18 @@
 import type { BinaryOp, FloatArray, Kernels } from '../types.js';
-import type { AdamKernelArgs, OptimizerKernels, SgdKernelArgs } from './optim-types.js';
+import type { AdamKernelArgs, LossKernels, OptimizerKernels, SgdKernelArgs } from './optim-types.js';
 import { wasmRuntime, type WasmRuntime, type WasmVariant } from './loader.js';
 
 export { WasmRuntime, wasmRuntime, preferredVariant, type WasmVariant } from './loader.js';
-export type { AdamKernelArgs, OptimizerKernels, SgdKernelArgs } from './optim-types.js';
+export type { AdamKernelArgs, LossKernels, OptimizerKernels, SgdKernelArgs } from './optim-types.js';
+
+/** Below this many elements the copies and the call cost more than the TypeScript loss loop. */
+const LOSS_MIN_ELEMENTS = 256;
 
 /** Below this many parameters the copies and the call cost more than the TypeScript loop. */
 const OPTIM_MIN_ELEMENTS = 1024;
 
 /** The WebAssembly SIMD backend, plus optional allocation in its memory (zero-copy operands). */
-export interface WasmKernels extends Kernels, OptimizerKernels {
+export interface WasmKernels extends Kernels, OptimizerKernels, LossKernels {
   /**
    * A zeroed array of `length` elements living in the kernels' own memory. Kernels read and write such
    * arrays in place; any other array is copied into a scratch arena and (for outputs) back out.
@@ -60,6 +63,8 @@ export interface WasmThresholds {
   elementwiseMin?: number;
   /** Parameter count below which adamUpdate/sgdUpdate decline (return false). */
   optimMin?: number;
+  /** Element count below which bceWithLogits declines (returns null). */
+  lossMin?: number;
 }
 
 /** Arena chunks are at least this big; a larger request gets a chunk of its own size class. */
@@ -91,6 +96,7 @@ class WasmKernelsImpl implements WasmKernels {
   private readonly matmulMin: number;
   private readonly elementwiseMin: number;
   private readonly optimMin: number;
+  private readonly lossMin: number;
 
   constructor(
     private readonly rt: WasmRuntime,
@@ -101,6 +107,7 @@ class WasmKernelsImpl implements WasmKernels {
     this.matmulMin = thresholds.matmulMinFlops ?? MATMUL_MIN_FLOPS;
     this.elementwiseMin = thresholds.elementwiseMin ?? ELEMENTWISE_MIN;
     this.optimMin = thresholds.optimMin ?? OPTIM_MIN_ELEMENTS;
+    this.lossMin = thresholds.lossMin ?? LOSS_MIN_ELEMENTS;
   }
 
   alloc(length: number, dtype: 'float32' | 'float64'): FloatArray {
@@ -369,8 +376,22 @@ class WasmKernelsImpl implements WasmKernels {
     return true;
   }
 
+  bceWithLogits(logits: FloatArray, targets: FloatArray, grad: FloatArray, gradScale: number): number | null {
+    const n = logits.length;
+    if (n < this.lossMin || !sameKind([targets, grad], logits) || targets.length < n || grad.length < n)
+      return null;
+    const [px, py, pg] = this.placeAll([logits, targets, grad], n, [true, true, false]);
+    const e = this.rt.exports;
+    const s =
+      logits instanceof Float64Array
+        ? e.bce_logits_f64(px, py, pg, n, gradScale)
+        : e.bce_logits_f32(px, py, pg, n, gradScale);
+    this.copyOut(grad, pg, n);
+    return s;
+  }
+
   /** Pointers to the first `n` elements of each array in wasm memory (copying in those that live elsewhere). */
-  private placeAll(arrays: FloatArray[], n: number): number[] {
+  private placeAll(arrays: FloatArray[], n: number, copy?: boolean[]): number[] {
     let total = 0;
     const foot = arrays.map((a) => {
       const f = this.footprint(a, n);
@@ -379,7 +400,7 @@ class WasmKernelsImpl implements WasmKernels {
     });
     let at = total > 0 ? this.scratch(total) : 0;
     return arrays.map((a, i) => {
-      const ptr = this.place(a, n, at, true);
+      const ptr = this.place(a, n, at, copy ? copy[i] : true);
       at += foot[i];
       return ptr;
     });

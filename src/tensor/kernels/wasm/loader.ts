@@ -112,6 +112,8 @@ export interface WasmExports {
     flags: number,
     hasBuf: number,
   ): void;
+  bce_logits_f32(x: number, y: number, grad: number, n: number, scale: number): number;
+  bce_logits_f64(x: number, y: number, grad: number, n: number, scale: number): number;
   __heap_base: WasmGlobal;
 }
 

@@ -51,3 +51,15 @@ export interface OptimizerKernels {
 
 /** @deprecated name kept for callers written against the native-only version. */
 export type NativeOptimizerKernels = OptimizerKernels;
+
+/**
+ * OPTIONAL loss kernel (wasm and native backends): binary cross-entropy on logits, value and gradient in one pass,
+ * the per-element form of torch's stable BCEWithLogits: loss_i = (1 − y_i)·x_i + max(−x_i, 0) + log1p(e^(−|x_i|)),
+ * grad_i = (σ(x_i) − y_i)·gradScale. Returns Σ loss_i (the caller divides by n for the mean), or null when it
+ * declines (fewer than ~256 elements, mixed element types) — then run the TypeScript loop. Not bit-identical to
+ * that loop: exp/log1p come from SIMD polynomials (wasm) or libm (native), within ~1e-15 relative of V8's Math.exp
+ * and Math.log1p; the sum is accumulated in a different order.
+ */
+export interface LossKernels {
+  bceWithLogits(logits: FloatArray, targets: FloatArray, grad: FloatArray, gradScale: number): number | null;
+}
