@@ -893,12 +893,13 @@ INLINE v128_t bce_f64x2(v128_t x, v128_t y, v128_t scale, v128_t *g) {
   e = wasm_v128_bitselect(wasm_f64x2_splat(0.0), e, wasm_f64x2_eq(ax, wasm_f64x2_splat(__builtin_inf())));
   e = wasm_v128_bitselect(wasm_f64x2_splat(__builtin_nan("")), e, wasm_f64x2_ne(x, x)); /* NaN stays NaN */
   const v128_t m = wasm_f64x2_add(one, e);
+  const v128_t inv = wasm_f64x2_div(one, m); /* one division, shared by the correction and σ */
   /* log1p(e) = ln(m) + (e − (m − 1))/m: the second term restores what rounding 1 + e lost. */
-  const v128_t corr = wasm_f64x2_div(wasm_f64x2_sub(e, wasm_f64x2_sub(m, one)), m);
+  const v128_t corr = wasm_f64x2_mul(wasm_f64x2_sub(e, wasm_f64x2_sub(m, one)), inv);
   const v128_t l1p = wasm_f64x2_add(log_1to2_f64x2(m), corr);
   const v128_t negpart = wasm_f64x2_max(wasm_f64x2_neg(x), zero);
   const v128_t loss = wasm_f64x2_add(wasm_f64x2_add(wasm_f64x2_mul(wasm_f64x2_sub(one, y), x), negpart), l1p);
-  const v128_t sig = wasm_v128_bitselect(wasm_f64x2_div(one, m), wasm_f64x2_div(e, m), wasm_f64x2_ge(x, zero));
+  const v128_t sig = wasm_v128_bitselect(inv, wasm_f64x2_mul(e, inv), wasm_f64x2_ge(x, zero));
   *g = wasm_f64x2_mul(wasm_f64x2_sub(sig, y), scale);
   return loss;
 }
