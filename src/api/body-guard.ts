@@ -38,42 +38,53 @@ export function jsonOffence(
   value: unknown,
   L: Pick<Limits, 'maxJsonDepth' | 'maxJsonStringLength'>,
 ): ApiError | null {
+  // Paths are parent links, turned into a pointer only for the offence: copying a path per node
+  // would be quadratic in the depth.
+  type Step = { key: string | number; up: Step | null } | null;
+  const pathOf = (s: Step): (string | number)[] => {
+    const out: (string | number)[] = [];
+    for (let n = s; n; n = n.up) out.push(n.key);
+    return out.reverse();
+  };
   // Frames: the value, its path, its depth (containers count: a top-level object is depth 1).
-  const stack: [unknown, (string | number)[], number][] = [[value, [], 0]];
+  const stack: [unknown, Step, number][] = [[value, null, 0]];
   while (stack.length) {
-    const [v, path, depth] = stack.pop()!;
+    const [v, at, depth] = stack.pop()!;
     if (typeof v === 'number') {
       if (!Number.isFinite(v))
-        return refuse(path, `is not a finite number (it overflows float64: ${v > 0 ? '+' : '-'}Infinity)`);
+        return refuse(
+          pathOf(at),
+          `is not a finite number (it overflows float64: ${v > 0 ? '+' : '-'}Infinity)`,
+        );
     } else if (typeof v === 'string') {
       if (v.length > L.maxJsonStringLength)
         return refuse(
-          path,
+          pathOf(at),
           limitMessage('is a string of', `${v.length} characters`, L.maxJsonStringLength) +
             ' (DESCENT_LIMIT_MAX_JSON_STRING_LENGTH)',
         );
     } else if (v !== null && typeof v === 'object') {
       if (depth + 1 > L.maxJsonDepth)
         return refuse(
-          path,
+          pathOf(at),
           limitMessage('nests deeper than the body nesting limit: depth', depth + 1, L.maxJsonDepth) +
             ' (DESCENT_LIMIT_MAX_JSON_DEPTH)',
         );
       if (Array.isArray(v)) {
-        for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], [...path, i], depth + 1]);
+        for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], { key: i, up: at }, depth + 1]);
       } else {
         const keys = Object.keys(v);
         for (const k of keys) {
           if (FORBIDDEN_KEYS.has(k))
-            return refuse([...path, k], `"${k}" is not allowed as a key (prototype pollution)`);
+            return refuse([...pathOf(at), k], `"${k}" is not allowed as a key (prototype pollution)`);
           if (k.length > L.maxJsonStringLength)
             return refuse(
-              path,
+              pathOf(at),
               limitMessage('has a key of', `${k.length} characters`, L.maxJsonStringLength),
             );
         }
         for (let i = keys.length - 1; i >= 0; i--)
-          stack.push([(v as Record<string, unknown>)[keys[i]], [...path, keys[i]], depth + 1]);
+          stack.push([(v as Record<string, unknown>)[keys[i]], { key: keys[i], up: at }, depth + 1]);
       }
     }
   }

@@ -44,6 +44,39 @@ function codeForStatus(status: number): ErrorCode {
   return status >= 500 ? 'INTERNAL' : 'VALIDATION_ERROR';
 }
 
+/** A zod issue as fastify-type-provider-zod hands it over (its params spread back in). */
+interface RawIssue {
+  code: string;
+  path: PropertyKey[];
+  message: string;
+  /** invalid_union: the issues of each branch. */
+  errors?: RawIssue[][];
+  /** invalid_key / invalid_element: why the key (or element) failed. */
+  issues?: RawIssue[];
+}
+
+const pointerOf = (path: PropertyKey[]) =>
+  path.map((p) => '/' + String(p).replace(/~/g, '~0').replace(/\//g, '~1')).join('');
+
+/**
+ * Bring nested issues up to where a user can read them: a union ("Invalid input") reports the
+ * issues of the branch that got furthest (the JSON dataset rather than the CSV string), and a
+ * record key ("Invalid key in record") the reason the key failed — so limit messages such as
+ * "x has 21 rows; the limit is 20" survive the union of the dataset upload body.
+ */
+function expandIssue(issue: RawIssue, base: string, depth = 0): { path: string; message: string }[] {
+  const here = base + pointerOf(issue.path ?? []);
+  if (depth < 8 && issue.code === 'invalid_union' && Array.isArray(issue.errors) && issue.errors.length) {
+    const reach = (branch: RawIssue[]) =>
+      Math.max(...branch.map((i) => (i.path?.length ?? 0) * 2 + (i.code === 'invalid_type' ? 0 : 1)));
+    const best = issue.errors.filter((b) => b.length).sort((a, b) => reach(b) - reach(a))[0];
+    if (best && reach(best) > 0) return best.flatMap((i) => expandIssue(i, here, depth + 1));
+  }
+  if (depth < 8 && issue.code === 'invalid_key' && Array.isArray(issue.issues) && issue.issues.length)
+    return issue.issues.slice(0, 1).map((i) => ({ path: here, message: i.message }));
+  return [{ path: here, message: issue.message }];
+}
+
 /** Map every error to problem+json. Bad input is never a 500, and a 500 never shows internals. */
 export function problemFor(
   err: FastifyError | Error,
@@ -52,11 +85,15 @@ export function problemFor(
   if (err instanceof ApiError) return { problem: err.toProblem(), log: false };
   if (hasZodFastifySchemaValidationErrors(err)) {
     const where = (err as FastifyError).validationContext ?? 'body';
-    const errors = err.validation.map((v) => ({
-      path:
-        where === 'body' ? v.instancePath || '/' : `/${where}${v.instancePath === '/' ? '' : v.instancePath}`,
-      message: v.message ?? 'invalid',
-    }));
+    const errors = err.validation.flatMap((v) =>
+      expandIssue(
+        { code: v.keyword, path: [], message: v.message ?? 'invalid', ...(v.params as object) },
+        v.instancePath === '/' ? '' : v.instancePath,
+      ).map((e) => ({
+        path: where === 'body' ? e.path || '/' : `/${where}${e.path}`,
+        message: e.message,
+      })),
+    );
     const first = errors[0];
     return {
       problem: problem(
