@@ -11,6 +11,10 @@ import { killAllProcesses, poll, startWorkerProcess, type Proc } from '../helper
 import { createRng } from '../../src/rng/rng.js';
 
 const JOBS = 500;
+const BIG = {
+  x: Array.from({ length: 1000 }, (_, i) => [i / 1000]),
+  y: Array.from({ length: 1000 }, (_, i) => (2 * i) / 1000),
+};
 const RETENTION_S = 4;
 let redis: TestRedis;
 let t: TestApp;
@@ -86,13 +90,23 @@ test(`${JOBS} jobs, 2 workers, random cancels, one worker killed: all terminal o
     const res = await t.app.inject({
       method: 'POST',
       url: '/v1/jobs',
-      payload: {
-        model: { type: 'linear' },
-        data: { inline: { x: [[1], [2], [3], [4]], y: [2, 4, 6, 8] } },
-        loss: 'mse',
-        optimizer: { type: 'sgd', lr: 0.01 },
-        training: { epochs: slow ? 4000 : 5, batchSize: 'full' },
-      },
+      // Most jobs take a few ms; one in ten ~0.1 s (stochastic steps over 1000 rows), so some
+      // cancels land on running jobs.
+      payload: slow
+        ? {
+            model: { type: 'linear' },
+            data: { inline: BIG },
+            loss: 'mse',
+            optimizer: { type: 'sgd', lr: 0.001 },
+            training: { epochs: 3, batchSize: 1 },
+          }
+        : {
+            model: { type: 'linear' },
+            data: { inline: { x: [[1], [2], [3], [4]], y: [2, 4, 6, 8] } },
+            loss: 'mse',
+            optimizer: { type: 'sgd', lr: 0.01 },
+            training: { epochs: 5, batchSize: 'full' },
+          },
     });
     expect(res.statusCode, res.body).toBe(201);
     const id = res.json().id as string;
@@ -151,6 +165,15 @@ test(`${JOBS} jobs, 2 workers, random cancels, one worker killed: all terminal o
   // Bounded while 500 jobs pass (the backlog peaks while submissions outrun the two workers), and
   // levels off: the data of 500 jobs is gone again, only bounded structures remain.
   expect(peak).toBeLessThan(64e6);
+  // Once jobs expire as fast as they arrive (after the retention window), memory stops growing
+  // with the number of jobs: the second half of the jobs adds far less than the first half did.
+  const at = (n: number) => memory.find((m) => m.submitted >= n)!.used;
+  const firstHalf = at(JOBS / 2) - baseMem;
+  const secondHalf = at(JOBS) - at(JOBS / 2);
+  console.log(
+    `memory: +${(firstHalf / 1e6).toFixed(2)} MB for the first ${JOBS / 2} jobs, +${(secondHalf / 1e6).toFixed(2)} MB for the next`,
+  );
+  expect(secondHalf).toBeLessThan(0.8 * firstHalf);
   expect(endMem - baseMem).toBeLessThan(1.5e6);
   expect(endKeys - baseKeys).toBeLessThan(20);
 }, 150_000);
