@@ -43,6 +43,8 @@ export interface FanoutResult {
   failedStreams: number;
   errors: string[];
   endStatus: string;
+  /** The blockers' statuses after the phase (both should be cancelled). */
+  blockerStatus: string[];
   /** Per live event: ms after the first live append, type, and its lag at subscriber 0 and the slowest. */
   timeline: Array<{ t: number; type: string; lag0: number; lagMax: number }>;
 }
@@ -120,6 +122,13 @@ export async function measureFanout(
   const ref = await eventIds(base, target);
   const refIds = ref.map((e) => e.id);
   const endStatus = (await jobStatus(base, target)) ?? '?';
+  const terminal = ['succeeded', 'failed', 'cancelled'];
+  let blockerStatus: string[] = [];
+  await until(
+    async () => (blockerStatus = await Promise.all(blockers.map((b) => jobStatus(base, b)))).every((st) => terminal.includes(st)),
+    15_000,
+    'the blockers to stop',
+  ).catch(() => errors.push(`blockers still ${blockerStatus.join(', ')} 15 s after cancel`));
   const refIndex = new Map(refIds.map((id, i) => [id, i]));
   let exact = 0;
   let missing = 0;
@@ -188,6 +197,7 @@ export async function measureFanout(
     failedStreams,
     errors,
     endStatus,
+    blockerStatus,
     timeline,
   };
 }
