@@ -118,7 +118,8 @@ class WasmKernelsImpl implements WasmKernels {
       dtype === 'float64'
         ? new Float64Array(this.rt.sab, ptr, length)
         : new Float32Array(this.rt.sab, ptr, length);
-    arr.fill(0);
+    // memory.fill: TypedArray fill on shared memory takes a slow path in V8.
+    this.rt.exports.zero_bytes(arr.byteOffset, arr.byteLength);
     return arr;
   }
 
@@ -158,7 +159,8 @@ class WasmKernelsImpl implements WasmKernels {
       dtype === 'float64'
         ? new Float64Array(this.rt.sab, ptr, length)
         : new Float32Array(this.rt.sab, ptr, length);
-    arr.fill(0);
+    // memory.fill: TypedArray fill on shared memory takes a slow path in V8.
+    this.rt.exports.zero_bytes(arr.byteOffset, arr.byteLength);
     return arr;
   }
 

@@ -951,3 +951,7 @@ double bce_logits_f32(const float *x, const float *y, float *grad, int n, double
   }
   return s;
 }
+
+/* Zero `bytes` bytes at p (memory.fill): TypedArray.prototype.fill is ~10× slower on shared memory in V8 11.3. */
+EXPORT(zero_bytes)
+void zero_bytes(void *p, int bytes) { __builtin_memset(p, 0, (unsigned)bytes); }

@@ -114,6 +114,7 @@ export interface WasmExports {
   ): void;
   bce_logits_f32(x: number, y: number, grad: number, n: number, scale: number): number;
   bce_logits_f64(x: number, y: number, grad: number, n: number, scale: number): number;
+  zero_bytes(p: number, bytes: number): void;
   __heap_base: WasmGlobal;
 }
 
