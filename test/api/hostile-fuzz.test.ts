@@ -617,6 +617,92 @@ const predictCase: fc.Arbitrary<Case> = fc
     };
   });
 
+// ---------------------------------------------------------------------------------------------
+// The other tasks: minimize (a user expression) and reinforce
+// ---------------------------------------------------------------------------------------------
+
+const EXPR_TOKENS = ['x', 'y', '1', '2.5', '+', '-', '*', '/', '^', '(', ')', 'exp(', 'log(', 'sin(', ' '];
+const taskCase: fc.Arbitrary<Case> = fc
+  .record({
+    task: fc.constantFrom('minimize', 'reinforce'),
+    tokens: fc.array(fc.constantFrom(...EXPR_TOKENS), { maxLength: 40 }),
+    pick: fc.nat(),
+    word: fc.string({ minLength: 1, maxLength: 8 }),
+  })
+  .map(({ task, tokens, pick, word }) => {
+    let o: Obj;
+    let label: string;
+    if (task === 'minimize') {
+      o = {
+        task,
+        objective: 'x^2 + y^2',
+        start: { x: 1, y: 1 },
+        steps: 10,
+        optimizer: { type: 'sgd', lr: 0.1 },
+      };
+      const defects: [string, () => void][] = [
+        // A trailing ')' never closes anything, whatever precedes it.
+        ['expr-close', () => void (o.objective = `${tokens.join('')} )`)],
+        ['expr-open', () => void (o.objective = `${tokens.join('')}(`)],
+        [
+          'expr-deep',
+          () => void (o.objective = '('.repeat(65 + (pick % 900)) + 'x' + ')'.repeat(65 + (pick % 900))),
+        ],
+        ['expr-long', () => void (o.objective = 'x+'.repeat(1001 + (pick % 500)) + 'x')],
+        [
+          'expr-member',
+          () =>
+            void (o.objective = ['x.constructor', 'x["a"]', '__proto__', `q${word.replace(/\W/g, '')}(x)`][
+              pick % 4
+            ]),
+        ],
+        ['expr-number', () => void (o.objective = '1e999 * x')],
+        ['expr-type', () => void (o.objective = [1, null, ['x'], { builtin: 'nope' }][pick % 4] as Json)],
+        [
+          'start-many',
+          () =>
+            void (o.start = Object.fromEntries(
+              Array.from({ length: 1001 + (pick % 200) }, (_, i) => [`v${i}`, 0]),
+            )),
+        ],
+        ['start-inf', () => void (o.start = { x: raw('1e999'), y: 1 })],
+        ['start-proto', () => void (o.start = { [key(FORBIDDEN[pick % 3])]: 1, x: 1 })],
+        ['steps', () => void (o.steps = [0, -1, 1.5, 1e7, 'ten'][pick % 5])],
+      ];
+      const [name, apply] = defects[pick % defects.length];
+      apply();
+      label = `minimize:${name}`;
+    } else {
+      o = {
+        task,
+        env: { type: 'cartpole', maxSteps: 50 },
+        episodes: 10,
+        policy: { hidden: [8] },
+        optimizer: { type: 'adam', lr: 0.01 },
+      };
+      const defects: [string, () => void][] = [
+        ['episodes', () => void (o.episodes = [0, -5, 1e9, 2.5, raw('1e999')][pick % 5])],
+        ['max-steps', () => void (o.env = { type: 'cartpole', maxSteps: [0, 1e9, 'long'][pick % 3] })],
+        ['env-type', () => void (o.env = { type: `doom${pick % 10}` })],
+        ['hidden', () => void (o.policy = { hidden: Array(17 + (pick % 100)).fill(4) })],
+        ['extra', () => void (o.reward = 'max')],
+        ['proto', () => void ((o.env as Obj)[key(FORBIDDEN[pick % 3])] = {})],
+      ];
+      const [name, apply] = defects[pick % defects.length];
+      apply();
+      label = `reinforce:${name}`;
+    }
+    return {
+      label,
+      req: {
+        method: 'POST',
+        url: pick % 2 ? '/v1/jobs' : '/v1/jobs/validate',
+        headers: jsonHeaders,
+        payload: toJsonText(o),
+      },
+    };
+  });
+
 const anyCase: fc.Arbitrary<Case> = fc.oneof(
   { arbitrary: specCase, weight: 8 },
   { arbitrary: corruptSpecCase, weight: 2 },
@@ -625,6 +711,7 @@ const anyCase: fc.Arbitrary<Case> = fc.oneof(
   { arbitrary: csvCase, weight: 6 },
   { arbitrary: jsonDatasetCase, weight: 3 },
   { arbitrary: predictCase, weight: 3 },
+  { arbitrary: taskCase, weight: 2 },
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -687,7 +774,17 @@ describe('hostile input', () => {
         `rss ${rss0.toFixed(0)} → ${rss1.toFixed(0)} MB`,
     );
     expect(total).toBeGreaterThanOrEqual(RUNS);
-    for (const kind of ['spec', 'spec-text', 'media', 'csv', 'dataset-json', 'predict', 'gradients'])
+    for (const kind of [
+      'spec',
+      'spec-text',
+      'media',
+      'csv',
+      'dataset-json',
+      'predict',
+      'gradients',
+      'minimize',
+      'reinforce',
+    ])
       expect(byLabel.get(kind) ?? 0, kind).toBeGreaterThan(100);
     expect(heap1 - heap0).toBeLessThan(HEAP_BOUND_MB);
     // Nothing hostile was stored: no job besides the fixture, no dataset.
