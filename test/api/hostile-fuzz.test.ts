@@ -641,8 +641,13 @@ const taskCase: fc.Arbitrary<Case> = fc
         optimizer: { type: 'sgd', lr: 0.1 },
       };
       const defects: [string, () => void][] = [
-        // A trailing ')' never closes anything, whatever precedes it.
-        ['expr-close', () => void (o.objective = `${tokens.join('')} )`)],
+        // More ')' than '(' in total: one of them closes nothing, whatever the tokens are.
+        [
+          'expr-close',
+          () =>
+            void (o.objective =
+              tokens.join('') + ')'.repeat(tokens.filter((t) => t.includes('(')).length + 1)),
+        ],
         ['expr-open', () => void (o.objective = `${tokens.join('')}(`)],
         [
           'expr-deep',
