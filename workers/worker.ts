@@ -36,9 +36,7 @@ export async function startWorker(cfg: ServiceConfig, opts: StartWorkerOptions =
   const sub = createRedis(cfg.redisUrl, 'blocking');
   const cmd = createRedis(cfg.redisUrl, 'blocking');
   // Started before Redis (or during a restart): wait for it instead of exiting.
-  await Promise.all(
-    [connection, sub, cmd].map((r) => waitReadyForever(r, log, `worker ${process.pid}`)),
-  );
+  await Promise.all([connection, sub, cmd].map((r) => waitReadyForever(r, log, `worker ${process.pid}`)));
   for (const warning of await startupWarnings(cmd)) log(`WARNING: ${warning}`);
 
   const id = newId('job').replace('job_', 'w_');
@@ -93,12 +91,40 @@ export async function startWorker(cfg: ServiceConfig, opts: StartWorkerOptions =
   await sub.subscribe(keys.cancelChannel);
   sub.on('message', (_channel, jobId: string) => {
     // Only the worker holding the job has its lock; the others answer false and ignore it.
+    let ours = false;
     try {
-      worker.cancelJob(jobId, 'cancelled by request');
+      ours = worker.cancelJob(jobId, 'cancelled by request');
     } catch {
       /* not ours */
     }
+    if (ours) watchCancel(jobId);
   });
+
+  /**
+   * Cancel watchdog: the training loop sees the abort at its next yield (milliseconds). If it has
+   * not stopped within `cancelGraceMs` — a step that never yields — kill the training process and
+   * end the job `cancelled` here, fenced by the attempt that was running.
+   */
+  function watchCancel(jobId: string) {
+    const timer = setTimeout(async () => {
+      try {
+        const h = await jobs.getHash(jobId);
+        if (!h || h.status !== 'cancelling' || h.worker !== id || !h.pid) return;
+        log(
+          `job ${jobId} did not stop within ${cfg.cancelGraceMs} ms of its cancel; killing its training process ${h.pid}`,
+        );
+        try {
+          process.kill(Number(h.pid), 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
+        await jobs.finish(jobId, Number(h.attempt), 'cancelled', {});
+      } catch (err) {
+        log(`cancel watchdog for ${jobId}: ${(err as Error).message}`);
+      }
+    }, cfg.cancelGraceMs);
+    timer.unref();
+  }
 
   const beat = () => heartbeats.beat(info).catch(() => {});
   await beat();

@@ -23,6 +23,11 @@ export interface ServiceConfig {
    * hand-backs by a stopping worker do not. 0 = no cap.
    */
   maxStarts: number;
+  /**
+   * How long a running job may take to stop after a cancel before its worker kills the training
+   * process (a step that never yields) and ends the job `cancelled` itself (ms).
+   */
+  cancelGraceMs: number;
   /** BullMQ lock duration and stalled-job check interval (ms). Short in tests. */
   lockDurationMs: number;
   stalledIntervalMs: number;
@@ -76,6 +81,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
     checkpointEveryMs: num(env, 'DESCENT_CHECKPOINT_MS', 5000),
     checkpointKeep: Math.max(1, num(env, 'DESCENT_CHECKPOINT_KEEP', 20)),
     maxStarts: num(env, 'DESCENT_MAX_STARTS', 10),
+    cancelGraceMs: num(env, 'DESCENT_CANCEL_GRACE_MS', 5000),
     lockDurationMs: num(env, 'DESCENT_LOCK_MS', 30_000),
     stalledIntervalMs: num(env, 'DESCENT_STALLED_MS', 30_000),
     heartbeatMs: num(env, 'DESCENT_HEARTBEAT_MS', 5000),

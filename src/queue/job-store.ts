@@ -155,8 +155,15 @@ export function createJobStore(
       return { data, hasMore, nextCursor: hasMore ? data[data.length - 1].id : null };
     },
 
-    /** Worker side: take the job for a new attempt (see START_JOB); `worker` is recorded on the job. */
-    async start(id: string, worker = ''): Promise<{ verdict: StartVerdict; attempt: number }> {
+    /**
+     * Worker side: take the job for a new attempt (see START_JOB). The worker's id and the pid of
+     * the process that trains are recorded on the job (the worker's cancel watchdog uses the pid).
+     */
+    async start(
+      id: string,
+      worker = '',
+      pid = process.pid,
+    ): Promise<{ verdict: StartVerdict; attempt: number }> {
       const [verdict, attempt] = await redis.descentStartJob(
         keys.job(id),
         keys.events(id),
@@ -165,6 +172,7 @@ export function createJobStore(
         id,
         worker,
         cfg.maxStarts ?? 0,
+        pid,
       );
       return { verdict: verdict as StartVerdict, attempt: Number(attempt) };
     },

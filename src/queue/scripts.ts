@@ -32,7 +32,7 @@ end
 `;
 
 /**
- * KEYS job, stream · ARGV now, maxlen, jobId, worker, maxStarts → {verdict, attempt}; verdict
+ * KEYS job, stream · ARGV now, maxlen, jobId, worker, maxStarts, pid → {verdict, attempt}; verdict
  * run | cancel | done | missing | exhausted. Every start takes a new attempt number: that number is
  * the fencing token every later write of the run must present. `starts` counts starts that were
  * not hand-backs (see REQUEUE_JOB); past `maxStarts` (0 = no cap) the job is given up (a job that
@@ -46,7 +46,7 @@ if not status then return {'missing', 0} end
 if terminal(status) then return {'done', 0} end
 local attempt = redis.call('HINCRBY', KEYS[1], 'attempt', 1)
 local starts = redis.call('HINCRBY', KEYS[1], 'starts', 1)
-redis.call('HSET', KEYS[1], 'worker', ARGV[4])
+redis.call('HSET', KEYS[1], 'worker', ARGV[4], 'pid', ARGV[6])
 if status == 'cancelling' then return {'cancel', attempt} end
 local cap = tonumber(ARGV[5])
 if cap > 0 and starts > cap then return {'exhausted', attempt} end
@@ -166,6 +166,7 @@ declare module 'ioredis' {
       jobId: string,
       worker: string,
       maxStarts: number,
+      pid: number,
     ): Result<[string, number], Context>;
     descentAppendEvent(
       job: string,
