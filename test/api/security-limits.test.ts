@@ -234,6 +234,34 @@ describe('job cap (queued + running jobs per tenant)', () => {
   });
 });
 
+describe('Redis down', () => {
+  test('with the limits on, requests answer 503 UNAVAILABLE fast, not 429 or 500', async () => {
+    const r2 = await startRedis();
+    const t2 = await makeTestApp(r2.url, 'sec-limits-down', { cfg: { apiKeys: parseApiKeys(KEYS) } });
+    try {
+      const app = await appWith(
+        { rateLimit: { perMinute: 600, burst: 100 }, maxActiveJobs: 5, jobCapRetrySeconds: 15 },
+        t2.deps,
+      );
+      expect((await app.inject({ url: '/v1/jobs', headers: auth('alice') })).statusCode).toBe(200);
+      await r2.stop();
+      const t0 = Date.now();
+      for (const req of [
+        { url: '/v1/jobs', headers: auth('alice') },
+        { method: 'POST' as const, url: '/v1/jobs', payload: spec, headers: auth('alice') },
+      ]) {
+        const res = await app.inject(req);
+        expect(res.statusCode, res.body).toBe(503);
+        expect(res.json().code).toBe('UNAVAILABLE');
+      }
+      expect(Date.now() - t0).toBeLessThan(10_000);
+      expect((await app.inject({ url: '/healthz' })).statusCode).toBe(200);
+    } finally {
+      await t2.close();
+    }
+  });
+});
+
 describe('configuration', () => {
   test('defaults: on with API keys, off without; env overrides; 0 turns a limit off; typos fail at boot', () => {
     expect(securityConfigFromEnv({}, true)).toEqual({
