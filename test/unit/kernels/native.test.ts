@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createNativeKernels, nativeInfo } from '../../../src/tensor/kernels/native/index.js';
 import { referenceKernels as ref } from '../../../src/tensor/kernels/reference.js';
+import { createWasmKernels, wasmRuntime } from '../../../src/tensor/kernels/wasm/index.js';
 import type { FloatArray, Kernels } from '../../../src/tensor/kernels/types.js';
 import { dtypeArb, expectClose, fill, offsetView, size } from './oracle.js';
 
@@ -140,7 +141,13 @@ describe.skipIf(native === null)('native elementwise kernels agree with the Type
           ref.sumRows(a, ws, rows, 1);
           const gs = fill(4, 1, dtype);
           nat!.sumRows(a, gs, rows, 1);
-          expectClose(gs, ws, Float64Array.of(Array.from(a).reduce((s, v) => s + Math.abs(v), 0)), dtype, rows);
+          expectClose(
+            gs,
+            ws,
+            Float64Array.of(Array.from(a).reduce((s, v) => s + Math.abs(v), 0)),
+            dtype,
+            rows,
+          );
         }
   });
 
@@ -154,5 +161,20 @@ describe.skipIf(native === null)('native elementwise kernels agree with the Type
       out,
     );
     expect(Array.from(out)).toEqual([3, 3, 3, 3]); // mixed types go to the fallback
+  });
+});
+
+describe.skipIf(native === null)('native backend exposes the wasm arena', () => {
+  it('allocate/scope come from the wasm fallback, and OpenBLAS works on arena arrays in place', () => {
+    const wasmFallback = createWasmKernels(ref)!;
+    const k = createNativeKernels(wasmFallback, { minFlops: 0 })!;
+    expect(typeof k.scope).toBe('function');
+    k.scope!(() => {
+      const a = k.allocate!('float64', 64 * 64).fill(1);
+      const c = k.allocate!('float64', 64 * 64);
+      expect(wasmRuntime('simd128')!.owns(a)).toBe(true);
+      k.matmul(a, a, c, 64, 64, 64, false, false, false);
+      expect(c[0]).toBe(64);
+    });
   });
 });

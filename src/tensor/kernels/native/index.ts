@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BinaryOp, FloatArray, Kernels } from '../types.js';
+import type { WasmKernels } from '../wasm/index.js';
 import type { LossKernels, NativeOptimizerKernels } from '../wasm/optim-types.js';
 
 export type {
@@ -113,7 +114,8 @@ function loadAddon(): BlasAddon | null {
 export function createNativeKernels(
   fallback: Kernels,
   opts: { minFlops?: number; minElements?: number } = {},
-): (Kernels & NativeOptimizerKernels & LossKernels) | null {
+):
+  (Kernels & NativeOptimizerKernels & LossKernels & Partial<Pick<WasmKernels, 'allocate' | 'scope'>>) | null {
   const blas = loadAddon();
   if (!blas) return null;
   const minFlops = opts.minFlops ?? NATIVE_MIN_FLOPS;
@@ -147,6 +149,9 @@ export function createNativeKernels(
           else blas.sumRows(a, out, rows, cols);
         }
       : (a, out, rows, cols) => fallback.sumRows(a, out, rows, cols),
+    // The arena of the wasm fallback (views on its shared memory), for per-step temporaries: OpenBLAS and the C
+    // loops read those arrays in place like any other typed array.
+    ...arenaOf(fallback),
     bceWithLogits(logits, targets, grad, gradScale) {
       const n = logits.length;
       if (
@@ -181,6 +186,13 @@ export function createNativeKernels(
       return true;
     },
   };
+}
+
+/** `allocate`/`scope` of a fallback that has them (the wasm backend), bound to it; nothing otherwise. */
+function arenaOf(k: Kernels): Partial<Pick<WasmKernels, 'allocate' | 'scope'>> {
+  const w = k as Partial<WasmKernels>;
+  if (typeof w.allocate !== 'function' || typeof w.scope !== 'function') return {};
+  return { allocate: w.allocate.bind(w), scope: w.scope.bind(w) as WasmKernels['scope'] };
 }
 
 /** All Float32Array or all Float64Array (the C side takes one element type per call). */
