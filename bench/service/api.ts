@@ -30,7 +30,11 @@ export async function eventIds(base: string, id: string): Promise<Array<{ id: st
   for (;;) {
     const q: string = after ? `&after=${after}` : '';
     const res = await fetch(`${base}/v1/jobs/${id}/events?limit=1000${q}`);
-    const page = (await res.json()) as { data: Array<{ id: string; type: string }>; hasMore: boolean; nextCursor: string | null };
+    const page = (await res.json()) as {
+      data: Array<{ id: string; type: string }>;
+      hasMore: boolean;
+      nextCursor: string | null;
+    };
     for (const e of page.data) all.push({ id: e.id, type: e.type });
     if (!page.hasMore || !page.nextCursor) return all;
     after = page.nextCursor;

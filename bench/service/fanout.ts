@@ -105,9 +105,14 @@ export async function measureFanout(
     const bad = statuses.filter((c) => c !== 200).length;
     if (bad) errors.push(`${bad} streams did not open with 200 (${[...new Set(statuses)].join(',')})`);
   }
-  await until(async () => subs.every((s) => s.ids.length > 0), 60_000, 'every subscriber to replay the queued event');
+  await until(
+    async () => subs.every((s) => s.ids.length > 0),
+    60_000,
+    'every subscriber to replay the queued event',
+  );
   const connectSeconds = (performance.now() - t0) / 1000;
-  if ((await jobStatus(base, target)) !== 'queued') errors.push('the target job left the queue before all subscribers were attached');
+  if ((await jobStatus(base, target)) !== 'queued')
+    errors.push('the target job left the queue before all subscribers were attached');
   // 4. Free the workers; the target runs now.
   const readyAt = wallMs();
   const cpu0 = opts.sampleCpu?.();
@@ -125,7 +130,10 @@ export async function measureFanout(
   const terminal = ['succeeded', 'failed', 'cancelled'];
   let blockerStatus: string[] = [];
   await until(
-    async () => (blockerStatus = await Promise.all(blockers.map((b) => jobStatus(base, b)))).every((st) => terminal.includes(st)),
+    async () =>
+      (blockerStatus = await Promise.all(blockers.map((b) => jobStatus(base, b)))).every((st) =>
+        terminal.includes(st),
+      ),
     15_000,
     'the blockers to stop',
   ).catch(() => errors.push(`blockers still ${blockerStatus.join(', ')} 15 s after cancel`));
@@ -177,7 +185,12 @@ export async function measureFanout(
   const r1 = (v: number) => Math.round(v * 10) / 10;
   const timeline = ref
     .filter((e) => liveSet.has(e.id))
-    .map((e) => ({ t: idMs(e.id) - firstLive, type: e.type, lag0: r1(lag0.get(e.id) ?? NaN), lagMax: r1(worst.get(e.id) ?? NaN) }));
+    .map((e) => ({
+      t: idMs(e.id) - firstLive,
+      type: e.type,
+      lag0: r1(lag0.get(e.id) ?? NaN),
+      lagMax: r1(worst.get(e.id) ?? NaN),
+    }));
   return {
     subscribers: opts.subscribers,
     connectSeconds: Math.round(connectSeconds * 10) / 10,

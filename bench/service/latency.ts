@@ -37,10 +37,14 @@ async function oneJob(base: string, spec: unknown): Promise<One> {
   const t1 = wallMs();
   let running: Frame | null = null;
   let end: Frame | null = null;
-  const sse = openSse(`${base}/v1/jobs/${id}/events`, (f) => {
-    if (f.event === 'status' && !running && f.data.includes('"status":"running"')) running = f;
-    else if (f.event === 'end') end = f;
-  }, 60_000);
+  const sse = openSse(
+    `${base}/v1/jobs/${id}/events`,
+    (f) => {
+      if (f.event === 'status' && !running && f.data.includes('"status":"running"')) running = f;
+      else if (f.event === 'end') end = f;
+    },
+    60_000,
+  );
   const r = await sse.done;
   const e = end as Frame | null;
   const run = running as Frame | null;

@@ -44,7 +44,10 @@ function hasWrk(): boolean {
 async function runWrk(url: string, body: string, seconds: number, threads: number, connections: number) {
   const args = [`-t${threads}`, `-c${connections}`, `-d${seconds}s`, '--latency', '-s', LUA, url];
   const out = await new Promise<string>((resolve, reject) => {
-    const p = spawn('wrk', args, { env: { ...process.env, BENCH_BODY: body }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn('wrk', args, {
+      env: { ...process.env, BENCH_BODY: body },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let s = '';
     p.stdout.on('data', (d) => (s += d));
     p.stderr.on('data', (d) => (s += d));
@@ -94,7 +97,11 @@ async function runFetchLoop(url: string, body: string, seconds: number, connecti
       while (performance.now() < end) {
         const s = performance.now();
         try {
-          const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+          const res = await fetch(url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body,
+          });
           await res.arrayBuffer();
           statuses[res.status] = (statuses[res.status] ?? 0) + 1;
         } catch {
@@ -142,7 +149,8 @@ export async function measureLoad(
   const before = await redisMemory(opts.redis);
   const url = `${base}/v1/jobs`;
   const useWrk = opts.tool ? opts.tool === 'wrk' : hasWrk();
-  if (useWrk && !hasWrk()) throw new Error('wrk is not installed (apt-get install wrk), or use --load-tool fetch');
+  if (useWrk && !hasWrk())
+    throw new Error('wrk is not installed (apt-get install wrk), or use --load-tool fetch');
   const r = useWrk
     ? await runWrk(url, body, opts.seconds, opts.threads, opts.connections)
     : await runFetchLoop(url, body, opts.seconds, opts.connections);

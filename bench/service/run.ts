@@ -5,9 +5,9 @@
  *
  *   latency — POST-to-`end` of a tiny job (linear model on `xor`, 1 epoch), one job at a time;
  *   fanout  — delivery lag of one job's events to N concurrent SSE subscribers, and that each got
- *             every event exactly once, in order; two jobs: `burst` (iris MLP, 200 epochs: ~200
- *             events within about a second) and `paced` (two_moons MLP 256-256, 60 epochs: ~25
- *             events/s for a few seconds);
+ *             every event exactly once, in order; two jobs: `burst` (iris MLP, 200 epochs: ~400
+ *             events, an epoch and a progress event per epoch, within a second or two) and `paced`
+ *             (two_moons MLP 256-256, batch 4, 60 epochs: ~18 events/s for several seconds);
  *   load    — job submissions per second under wrk (2 threads, 32 connections, 10 s), Redis memory.
  *
  * Prints one table and writes bench/results/service-<time>.json. Stops everything it started, by
@@ -52,7 +52,10 @@ const LOAD_TOOL = arg('load-tool', '') as '' | 'wrk' | 'fetch';
 const WORKERS = 2;
 const PREFIX = '{bench}';
 const started = new Date();
-const out = arg('out', join(here, '..', 'results', `service-${started.toISOString().slice(0, 16).replace(/:/g, '')}.json`));
+const out = arg(
+  'out',
+  join(here, '..', 'results', `service-${started.toISOString().slice(0, 16).replace(/:/g, '')}.json`),
+);
 
 /** Service settings of the run (on top of the defaults). */
 const SERVICE_ENV = {
@@ -83,7 +86,7 @@ const TARGET = {
   optimizer: { type: 'adam', lr: 0.01 },
   training: { epochs: 200, batchSize: 16, seed: 0, validationSplit: 0.2 },
 };
-/** A job that emits at a steady pace: an epoch (and an event) every ~60–150 ms for a few seconds. */
+/** A job that emits at a steady pace: an epoch (two events) every ~100–150 ms for several seconds. */
 const PACED = {
   model: { type: 'mlp', hidden: [256, 256], activation: 'relu' },
   data: { builtin: 'two_moons' },
@@ -117,7 +120,9 @@ function cpuPressure(): string {
 }
 
 const fmt = (v: number | null | undefined, d = 1) =>
-  v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toLocaleString('en-US', { maximumFractionDigits: d });
+  v === null || v === undefined || !Number.isFinite(v)
+    ? '–'
+    : v.toLocaleString('en-US', { maximumFractionDigits: d });
 const pct = (s: Summary) => `p50 ${fmt(s.p50)} · p99 ${fmt(s.p99)} · max ${fmt(s.max)}`;
 const mb = (b: number) => `${fmt(b / 2 ** 20, 1)} MB`;
 
@@ -194,15 +199,23 @@ async function main() {
 
   const rows: Array<[string, string]> = [];
   if (latency) {
-    rows.push([`POST → end, tiny job (${latency.jobs} sequential, ${latency.warmup} warm-up)`, pct(latency.totalMs) + ' ms']);
+    rows.push([
+      `POST → end, tiny job (${latency.jobs} sequential, ${latency.warmup} warm-up)`,
+      pct(latency.totalMs) + ' ms',
+    ]);
     rows.push(['  POST answered (201)', pct(latency.postMs) + ' ms']);
     rows.push(['  POST → running event written (queue + worker pickup)', pct(latency.toRunningMs) + ' ms']);
     rows.push(['  running → end written (sandboxed training + result)', pct(latency.runMs) + ' ms']);
     rows.push(['  end written → received over SSE', pct(latency.endDeliveryMs) + ' ms']);
-    rows.push(['  first job after start (cold)', `${fmt(latency.coldMs)} ms; failed jobs: ${latency.failed}`]);
+    rows.push([
+      '  first job after start (cold)',
+      `${fmt(latency.coldMs)} ms; failed jobs: ${latency.failed}`,
+    ]);
   }
   const cpuText = (c: CpuSample | undefined | null) =>
-    c ? `API ${fmt(c.api, 2)} s, workers+trainers ${fmt(c.workers, 2)} s, Redis ${fmt(c.redis, 2)} s, this client ${fmt(c.client, 2)} s in ${fmt(c.wall, 2)} s wall` : '–';
+    c
+      ? `API ${fmt(c.api, 2)} s, workers+trainers ${fmt(c.workers, 2)} s, Redis ${fmt(c.redis, 2)} s, this client ${fmt(c.client, 2)} s in ${fmt(c.wall, 2)} s wall`
+      : '–';
   if (latency && cpu.latency)
     rows.push([
       '  CPU over the measured jobs',
@@ -229,7 +242,10 @@ async function main() {
     ]);
   }
   if (load) {
-    rows.push([`POST /v1/jobs under load (${load.tool})`, `${fmt(load.requestsPerSecond, 0)} req/s (${fmt(load.requests, 0)} in ${load.seconds} s)`]);
+    rows.push([
+      `POST /v1/jobs under load (${load.tool})`,
+      `${fmt(load.requestsPerSecond, 0)} req/s (${fmt(load.requests, 0)} in ${load.seconds} s)`,
+    ]);
     rows.push([
       '  latency',
       `p50 ${fmt(load.latencyMs.p50)} · p90 ${fmt(load.latencyMs.p90)} · p99 ${fmt(load.latencyMs.p99)} · max ${fmt(load.latencyMs.max)} ms`,
@@ -237,20 +253,29 @@ async function main() {
     const errs = Object.entries(load.socketErrors).filter(([, n]) => n > 0);
     rows.push([
       '  answers',
-      `${Object.entries(load.statuses).map(([c, n]) => `${c}: ${fmt(n, 0)}`).join(', ')}; non-201: ${load.non201}; socket errors: ${errs.length ? errs.map(([k, n]) => `${k} ${n}`).join(', ') : 0}`,
+      `${Object.entries(load.statuses)
+        .map(([c, n]) => `${c}: ${fmt(n, 0)}`)
+        .join(
+          ', ',
+        )}; non-201: ${load.non201}; socket errors: ${errs.length ? errs.map(([k, n]) => `${k} ${n}`).join(', ') : 0}`,
     ]);
     rows.push([
       '  Redis used_memory before → after → after settle',
       `${mb(load.redis.usedBefore)} → ${mb(load.redis.usedAfter)} → ${mb(load.redis.usedAfterSettle)} (${load.redis.settleSeconds} s later); peak ${mb(load.redis.peak)}`,
     ]);
-    rows.push(['  jobs waiting in the queue after / after settle', `${fmt(load.redis.waitingAfter, 0)} / ${fmt(load.redis.waitingAfterSettle, 0)}`]);
+    rows.push([
+      '  jobs waiting in the queue after / after settle',
+      `${fmt(load.redis.waitingAfter, 0)} / ${fmt(load.redis.waitingAfterSettle, 0)}`,
+    ]);
     if (cpu.load)
       rows.push([
         '  CPU during the load',
         `${cpuText(cpu.load)}; API ${fmt((cpu.load.api * 1000) / Math.max(1, load.requests), 2)} ms per POST`,
       ]);
   }
-  const machine = `${cpus()[0]?.model ?? '?'} × ${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; load average at start ${load0.map((x) => x.toFixed(2)).join(' ')}, at end ${loadavg().map((x) => x.toFixed(2)).join(' ')}; CPU pressure (PSI some avg10) at start ${psi0}, at end ${cpuPressure()}`;
+  const machine = `${cpus()[0]?.model ?? '?'} × ${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; load average at start ${load0.map((x) => x.toFixed(2)).join(' ')}, at end ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}; CPU pressure (PSI some avg10) at start ${psi0}, at end ${cpuPressure()}`;
   const table = ['| measure | result |', '|---|---|', ...rows.map(([a, b]) => `| ${a} | ${b} |`)].join('\n');
   process.stdout.write(`\n${started.toISOString()} — ${machine}\n\n${table}\n`);
   if (failures.length) process.stdout.write(`\nFAILURES:\n${failures.map((f) => `- ${f}`).join('\n')}\n`);
@@ -258,7 +283,19 @@ async function main() {
   writeFileSync(
     out,
     JSON.stringify(
-      { started: started.toISOString(), machine, env: SERVICE_ENV, specs: { tiny: TINY, burst: TARGET, paced: PACED, blocker: BLOCKER }, redisAtStart: memStart, latency, fanout, load, cpu, failures, table },
+      {
+        started: started.toISOString(),
+        machine,
+        env: SERVICE_ENV,
+        specs: { tiny: TINY, burst: TARGET, paced: PACED, blocker: BLOCKER },
+        redisAtStart: memStart,
+        latency,
+        fanout,
+        load,
+        cpu,
+        failures,
+        table,
+      },
       null,
       2,
     ) + '\n',

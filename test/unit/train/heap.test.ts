@@ -118,9 +118,15 @@ describe('train() memory over a W2-like run', () => {
         },
       );
       expect(r.status, r.stderr).toBe(0);
-      const line = r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop()!;
+      const line = r.stdout
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .pop()!;
       const res = JSON.parse(line) as { kernels: string; runs: Record<string, Run>; peakRssMB: number };
-      const lines: string[] = [`kernels ${res.kernels}; child peak RSS ${res.peakRssMB.toFixed(0)} MB (${ROWS} rows)`];
+      const lines: string[] = [
+        `kernels ${res.kernels}; child peak RSS ${res.peakRssMB.toFixed(0)} MB (${ROWS} rows)`,
+      ];
       for (const [engine, run] of Object.entries(res.runs)) {
         expect(run.status).toBe('succeeded');
         const epochs = RUNS[engine as keyof typeof RUNS];
@@ -154,8 +160,12 @@ describe('train() memory over a W2-like run', () => {
         expect(heapGrowth, `${engine} heapUsed growth (MB)`).toBeLessThan(BOUND_MB);
         expect(bufGrowth, `${engine} arrayBuffers growth (MB)`).toBeLessThan(BOUND_MB);
         // The fitted trend over 300 steps (30 epochs), held to the same bound.
-        expect(heapSlope * trendEpochs, `${engine} heapUsed trend over 300 steps (MB)`).toBeLessThan(BOUND_MB);
-        expect(bufSlope * trendEpochs, `${engine} arrayBuffers trend over 300 steps (MB)`).toBeLessThan(BOUND_MB);
+        expect(heapSlope * trendEpochs, `${engine} heapUsed trend over 300 steps (MB)`).toBeLessThan(
+          BOUND_MB,
+        );
+        expect(bufSlope * trendEpochs, `${engine} arrayBuffers trend over 300 steps (MB)`).toBeLessThan(
+          BOUND_MB,
+        );
       }
       console.log(lines.join('\n'));
     },
