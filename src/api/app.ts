@@ -9,7 +9,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { AppDeps } from './deps.js';
-import { registerErrorHandling } from './errors.js';
+import { frameworkErrorHandler, registerErrorHandling } from './errors.js';
 import { registerAuth } from './auth.js';
 import { registerBodyParsers } from './body-guard.js';
 import { registerRateLimit } from './rate-limit.js';
@@ -51,6 +51,8 @@ export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promi
     bodyLimit: deps.cfg.bodyLimit,
     // Job/dataset ids never need more; keeps error messages short.
     routerOptions: { maxParamLength: 200 },
+    // Router errors (bad percent-encoding, over-long ids) answer problem+json too.
+    frameworkErrors: frameworkErrorHandler,
     return503OnClosing: true,
     forceCloseConnections: true,
   }).withTypeProvider<ZodTypeProvider>();

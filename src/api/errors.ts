@@ -127,6 +127,31 @@ export function problemFor(
   return { problem: problem('INTERNAL', 'Internal error; it has been logged.'), log: true };
 }
 
+/**
+ * Errors the router raises before any route or hook runs (Fastify's `frameworkErrors` option):
+ * a malformed percent-encoding in the path, or a path parameter over `maxParamLength`. Without this
+ * they would answer Fastify's own plain JSON instead of problem+json.
+ */
+export function frameworkErrorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
+  const path = req.url.split('?')[0];
+  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    const longest = Math.max(...path.split('/').map((s) => s.length));
+    sendProblem(
+      reply,
+      problem('VALIDATION_ERROR', `A path segment has ${longest} characters; the limit is 200.`, [
+        { path: '/params', message: `${longest} characters; the limit is 200` },
+      ]),
+    );
+    return;
+  }
+  sendProblem(
+    reply,
+    problem('VALIDATION_ERROR', `The URL path is malformed (${err.code ?? 'bad URL'}).`, [
+      { path: '/params', message: 'malformed percent-encoding' },
+    ]),
+  );
+}
+
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const { problem: p, log } = problemFor(err, req);

@@ -296,6 +296,16 @@ describe('other hostile bodies', () => {
     refused(await postCsv(Buffer.from('a,y\n1,2\x00\n')), 400, 'NUL byte at byte 7', 'line 2');
   });
 
+  test('router errors are problem+json too: over-long id, malformed percent-encoding', async () => {
+    refused(
+      await t.app.inject({ url: `/v1/jobs/job_${'a'.repeat(300)}` }),
+      400,
+      'has 304 characters; the limit is 200',
+    );
+    refused(await t.app.inject({ url: '/v1/jobs/%E0%A4%A' }), 400, 'malformed');
+    refused(await t.app.inject({ url: '/v1/jobs/job_%ZZ/metrics' }), 400, 'malformed');
+  });
+
   test('a body with thousands of bad elements answers with a bounded issue list', async () => {
     const res = await postJson(
       '/v1/jobs/validate',
