@@ -708,6 +708,60 @@ const taskCase: fc.Arbitrary<Case> = fc
     };
   });
 
+// ---------------------------------------------------------------------------------------------
+// Ids and queries: every id route with ids nobody has (any characters, raw or percent-encoded)
+// ---------------------------------------------------------------------------------------------
+
+const ID_ROUTES: [InjectOptions['method'], (id: string) => string, unknown?][] = [
+  ['GET', (id) => `/v1/jobs/${id}`],
+  ['GET', (id) => `/v1/jobs/${id}/events`],
+  ['GET', (id) => `/v1/jobs/${id}/metrics`],
+  ['GET', (id) => `/v1/jobs/${id}/weights`],
+  ['GET', (id) => `/v1/jobs/${id}/checkpoints`],
+  ['POST', (id) => `/v1/jobs/${id}/cancel`],
+  ['POST', (id) => `/v1/jobs/${id}/predict`, { inputs: [[1, 2]] }],
+  ['GET', (id) => `/v1/datasets/${id}`],
+  ['DELETE', (id) => `/v1/datasets/${id}`],
+];
+const urlCase: fc.Arbitrary<Case> = fc
+  .record({
+    route: fc.nat(ID_ROUTES.length - 1),
+    id: fc.oneof(
+      // Any code point but lone surrogates (fast-check's 'binary' unit would keep an 80 MB table alive).
+      fc
+        .array(fc.oneof(fc.integer({ min: 0, max: 0xd7ff }), fc.integer({ min: 0xe000, max: 0x10ffff })), {
+          maxLength: 40,
+        })
+        .map((cps) => encodeURIComponent(String.fromCodePoint(...cps))),
+      fc.string({ maxLength: 40 }).map((s) => `job_${encodeURIComponent(s)}`),
+      fc.string({ maxLength: 12 }).map((s) => `%${s.replace(/[/?#]/g, '')}`),
+      fc.integer({ min: 190, max: 400 }).map((n) => 'a'.repeat(n)),
+    ),
+    query: fc.constantFrom(
+      '',
+      '?after=x',
+      '?limit=-1',
+      '?maxPoints=0',
+      '?format=exe',
+      '?after=1-1&limit=1e999',
+      '?__proto__=1',
+    ),
+    accept: fc.constantFrom('application/json', 'text/event-stream', '*/*'),
+  })
+  .filter(({ id }) => id !== 'builtin' && id !== '')
+  .map(({ route, id, query, accept }) => {
+    const [method, path, body] = ID_ROUTES[route];
+    return {
+      label: 'url:id',
+      req: {
+        method,
+        url: path(id) + query,
+        headers: { accept, ...(body ? { 'content-type': 'application/json' } : {}) },
+        ...(body ? { payload: JSON.stringify(body) } : {}),
+      },
+    };
+  });
+
 const anyCase: fc.Arbitrary<Case> = fc.oneof(
   { arbitrary: specCase, weight: 8 },
   { arbitrary: corruptSpecCase, weight: 2 },
@@ -717,6 +771,7 @@ const anyCase: fc.Arbitrary<Case> = fc.oneof(
   { arbitrary: jsonDatasetCase, weight: 3 },
   { arbitrary: predictCase, weight: 3 },
   { arbitrary: taskCase, weight: 2 },
+  { arbitrary: urlCase, weight: 2 },
 );
 
 // ---------------------------------------------------------------------------------------------
