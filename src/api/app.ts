@@ -15,6 +15,7 @@ import { registerBodyParsers } from './body-guard.js';
 import { registerRateLimit } from './rate-limit.js';
 import { registerJobCap } from './job-cap.js';
 import { securityConfigFromEnv, type SecurityConfig } from './security-config.js';
+import { documentSecurity } from './security-docs.js';
 import { createMetrics } from './metrics.js';
 import { jobRoutes } from './routes/jobs.js';
 import { eventRoutes } from './routes/events.js';
@@ -100,6 +101,11 @@ export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promi
       maxActiveJobs: security.maxActiveJobs,
       retrySeconds: security.jobCapRetrySeconds,
     });
+  documentSecurity(app, {
+    keyed: deps.cfg.apiKeys.size > 0,
+    rateLimited: security.rateLimit !== null,
+    jobCap: security.maxActiveJobs !== null,
+  });
 
   await app.register(healthRoutes(deps, metrics));
   await app.register(jobRoutes(deps, metrics), { prefix: '/v1' });

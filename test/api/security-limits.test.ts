@@ -103,6 +103,22 @@ describe('rate limit (token bucket per tenant, shared through Redis)', () => {
     }
   });
 
+  test('the OpenAPI document declares the 429 on every /v1 operation', async () => {
+    const app = await appWith({
+      rateLimit: { perMinute: 600, burst: 600 },
+      maxActiveJobs: 5,
+      jobCapRetrySeconds: 15,
+    });
+    const doc = (await app.inject({ url: '/openapi.json' })).json() as {
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    };
+    const ops = Object.entries(doc.paths).filter(([p]) => p.startsWith('/v1'));
+    expect(ops.length).toBeGreaterThan(8);
+    for (const [path, byMethod] of ops)
+      for (const [method, op] of Object.entries(byMethod))
+        expect(op.responses, `${method} ${path}`).toHaveProperty('429');
+  });
+
   test('a client that waits Retry-After is served again; refused requests take no token', async () => {
     const app = await appWith({
       rateLimit: { perMinute: 120, burst: 2 },

@@ -321,6 +321,19 @@ describe('401 without a valid key', () => {
     expect((await app.inject({ url: '/readyz' })).statusCode).not.toBe(401);
   });
 
+  test('the OpenAPI document declares 401 on /v1 operations and no security on the open ones', async () => {
+    const doc = (await app.inject({ url: '/openapi.json' })).json() as {
+      security: unknown[];
+      paths: Record<string, Record<string, { responses: Record<string, unknown>; security?: unknown[] }>>;
+    };
+    expect(doc.security).toEqual([{ bearer: [] }]);
+    for (const [path, ops] of Object.entries(doc.paths))
+      for (const [method, op] of Object.entries(ops)) {
+        if (path.startsWith('/v1')) expect(op.responses, `${method} ${path}`).toHaveProperty('401');
+        else expect(op.security, `${method} ${path}`).toEqual([]);
+      }
+  });
+
   test('the key ring matches whole keys only, compared as fixed-length digests', () => {
     const ring = createKeyRing(parseApiKeys(`alice:${KEY_A},bob:${KEY_B}`));
     expect(ring.verify(KEY_A)).toBe('alice');
