@@ -9,7 +9,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { AppDeps } from './deps.js';
-import { frameworkErrorHandler, registerErrorHandling } from './errors.js';
+import { clientErrorHandler, frameworkErrorHandler, registerErrorHandling } from './errors.js';
 import { registerAuth } from './auth.js';
 import { registerBodyParsers } from './body-guard.js';
 import { registerRateLimit } from './rate-limit.js';
@@ -54,6 +54,8 @@ export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promi
     routerOptions: { maxParamLength: 200 },
     // Router errors (bad percent-encoding, over-long ids) answer problem+json too.
     frameworkErrors: frameworkErrorHandler,
+    // …and so do HTTP parse errors (headers too large, malformed requests) on a real socket.
+    clientErrorHandler,
     return503OnClosing: true,
     forceCloseConnections: true,
   }).withTypeProvider<ZodTypeProvider>();

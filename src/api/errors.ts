@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { ApiError, ERROR_CODES, problem, type ErrorCode, type Problem } from '../contracts/problem.js';
@@ -150,6 +152,37 @@ export function frameworkErrorHandler(err: FastifyError, req: FastifyRequest, re
       { path: '/params', message: 'malformed percent-encoding' },
     ]),
   );
+}
+
+/**
+ * Errors Node's HTTP parser raises before Fastify sees a request (Fastify's `clientErrorHandler`):
+ * headers over Node's `maxHeaderSize` (431), a malformed request (400), a client too slow (408).
+ * Same wire behaviour as Fastify's default handler (answer, then close), but problem+json.
+ */
+export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  let p: Problem;
+  if (err.code === 'HPE_HEADER_OVERFLOW')
+    p = {
+      ...problem('PAYLOAD_TOO_LARGE', 'The request headers are larger than the server accepts (16 KiB).'),
+      status: 431,
+      title: 'Request header fields too large',
+    };
+  else if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT')
+    p = {
+      ...problem('UNAVAILABLE', 'The request was not received in time.'),
+      status: 408,
+      title: 'Request timeout',
+    };
+  else p = problem('VALIDATION_ERROR', `The request is not valid HTTP (${err.code ?? 'parse error'}).`);
+  if (socket.writable) {
+    const body = JSON.stringify(p);
+    socket.write(
+      `HTTP/1.1 ${p.status} ${STATUS_CODES[p.status]}\r\nContent-Type: application/problem+json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(err);
 }
 
 export function registerErrorHandling(app: FastifyInstance): void {

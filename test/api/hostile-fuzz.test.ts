@@ -10,7 +10,7 @@
 import { request } from 'node:http';
 import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -941,6 +941,38 @@ describe('the same through a real socket', () => {
       true,
     ],
   ];
+
+  /** Raw bytes on a socket, for what an HTTP client library would refuse to send. */
+  function raw(
+    text: string,
+  ): Promise<{ statusCode: number; headers: Record<string, unknown>; body: string }> {
+    return new Promise((resolve, reject) => {
+      const sock = connect(port, '127.0.0.1', () => sock.end(text));
+      const chunks: Buffer[] = [];
+      sock.on('data', (c) => chunks.push(c));
+      sock.on('error', (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ECONNRESET' && err.code !== 'EPIPE') reject(err);
+      });
+      sock.on('close', () => {
+        const all = Buffer.concat(chunks).toString('utf8');
+        const [head, ...rest] = all.split('\r\n\r\n');
+        const [status, ...lines] = head.split('\r\n');
+        const headers = Object.fromEntries(
+          lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]),
+        );
+        resolve({ statusCode: Number(status.split(' ')[1]), headers, body: rest.join('\r\n\r\n') });
+      });
+    });
+  }
+
+  test('headers over 16 KiB → 431 problem+json; a request that is not HTTP → 400 problem+json', async () => {
+    const big = await raw(`GET /v1/jobs HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    checkAnswer({ label: '431', req: {} }, big);
+    expect(big.statusCode).toBe(431);
+    const junk = await raw('HELLO THERE\r\n\r\n');
+    checkAnswer({ label: 'junk', req: {} }, junk);
+    expect(junk.statusCode).toBe(400);
+  });
 
   test.each(cases)('%s → 4xx problem+json', async (label, path, body, headers, chunked) => {
     const h = chunked ? headers : { ...headers, 'content-length': body.length };
