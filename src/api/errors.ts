@@ -27,8 +27,10 @@ function tooLargeDetail(req: FastifyRequest): string {
   const route = req.routeOptions.url ?? req.url.split('?')[0];
   const env = route.startsWith('/v1/datasets') ? 'DESCENT_DATASET_BODY_LIMIT' : 'DESCENT_BODY_LIMIT';
   const len = Number(req.headers['content-length']);
-  const has = Number.isFinite(len) && len > 0 ? `has ${len} bytes` : 'is larger than that';
-  return `The request body ${has}; the limit of ${req.method} ${route} is ${limit ?? 'exceeded'} bytes (${env}).`;
+  const of = `${req.method} ${route}`;
+  return Number.isFinite(len) && len > 0
+    ? `The request body has ${len} bytes; the limit of ${of} is ${limit} bytes (${env}).`
+    : `The request body is larger than the limit of ${of}, ${limit} bytes (${env}).`;
 }
 
 const FASTIFY_CODES: Record<string, ErrorCode> = {

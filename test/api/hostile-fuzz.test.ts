@@ -978,5 +978,11 @@ describe('the same through a real socket', () => {
     const h = chunked ? headers : { ...headers, 'content-length': body.length };
     const res = await send(path, body, h, chunked);
     checkAnswer({ label, req: {} }, res);
+    if (label.startsWith('oversized')) {
+      expect(res.statusCode).toBe(413);
+      expect(JSON.parse(res.body).detail).toContain(
+        `${path === '/v1/jobs' ? BODY_LIMIT : DATASET_BODY_LIMIT} bytes`,
+      );
+    }
   });
 });
