@@ -2,7 +2,6 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
   BuiltinDatasetListSchema,
-  CsvUploadQuerySchema,
   DatasetDescriptionSchema,
   DatasetIdSchema,
   createDatasetSchemas,
@@ -48,7 +47,8 @@ function datasetProblem(err: unknown): never {
 
 export const datasetRoutes = (deps: AppDeps): FastifyPluginAsyncZod =>
   async function (app) {
-    const { DatasetUploadJsonSchema } = createDatasetSchemas(deps.limits);
+    // This deployment's limits (DESCENT_LIMIT_*), for the query as for the body.
+    const { DatasetUploadJsonSchema, CsvUploadQuerySchema } = createDatasetSchemas(deps.limits);
     const parseLimits = {
       maxRows: deps.limits.maxDatasetRows,
       maxColumns: deps.limits.maxFeatures + deps.limits.maxTargets,
