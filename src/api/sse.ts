@@ -3,10 +3,21 @@ import type { StoredEvent } from '../contracts/events.js';
 import type { AppDeps } from './deps.js';
 import { compareIds } from '../queue/tailer.js';
 
+/**
+ * Frames already built, per event object: the tailer hands the same object to every subscriber of
+ * a stream, so an event fanned out to 1,000 clients is serialized once, not 1,000 times.
+ */
+const frames = new WeakMap<StoredEvent, string>();
+
 /** Serialize one event as an SSE frame; the stream id is the SSE id, the type the event name. */
 export function sseFrame(ev: StoredEvent): string {
-  const { id, ...data } = ev;
-  return `id: ${id}\nevent: ${ev.type}\ndata: ${JSON.stringify(data)}\n\n`;
+  let frame = frames.get(ev);
+  if (frame === undefined) {
+    const { id, ...data } = ev;
+    frame = `id: ${id}\nevent: ${ev.type}\ndata: ${JSON.stringify(data)}\n\n`;
+    frames.set(ev, frame);
+  }
+  return frame;
 }
 
 /** A slow client may buffer this much before we drop it (it can resume with Last-Event-ID). */
