@@ -31,8 +31,8 @@ beforeAll(async () => {
   env = {
     REDIS_URL: redis.url,
     DESCENT_PREFIX: t.cfg.prefix,
-    DESCENT_LOCK_MS: '800',
-    DESCENT_STALLED_MS: '400',
+    DESCENT_LOCK_MS: '600',
+    DESCENT_STALLED_MS: '300',
     DESCENT_CHECKPOINT_MS: '150',
     DESCENT_HEARTBEAT_MS: '500',
     DESCENT_MAX_STARTS: '0',
