@@ -108,7 +108,7 @@ export async function runJob(
     await jobs.finish(jobId, attempt, 'failed', {
       error: {
         code: 'WORKER_LOST',
-        message: `the job was started ${attempt} times and its worker was lost each time; giving up`,
+        message: `the job lost its worker on every start (attempt ${attempt}; DESCENT_MAX_STARTS reached); giving up`,
       },
     });
     return { jobId, status: 'failed', attempt };
@@ -191,7 +191,11 @@ export async function runJob(
       if (saved) {
         try {
           resume = deps.trainer.decodeResumeState(saved);
-          writer.log('info', `attempt ${attempt} resumes from the checkpoint of an earlier attempt`);
+          const step = (saved as { step?: unknown }).step;
+          writer.log(
+            'info',
+            `attempt ${attempt} resumes from the checkpoint of an earlier attempt${typeof step === 'number' ? ` at step ${step}` : ''}`,
+          );
         } catch {
           writer.log('warn', `attempt ${attempt}: the checkpoint could not be read; starting over`);
         }

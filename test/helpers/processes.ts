@@ -117,13 +117,17 @@ export function alive(pid: number): boolean {
 }
 
 /** Poll `fn` until it returns a truthy value. */
-export async function poll<T>(fn: () => Promise<T> | T, timeoutMs = 20_000, everyMs = 25): Promise<T> {
+export async function poll<T>(
+  fn: () => Promise<T> | T,
+  timeoutMs = 20_000,
+  everyMs = 25,
+): Promise<NonNullable<T>> {
   const end = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
     try {
       const v = await fn();
-      if (v) return v;
+      if (v) return v as NonNullable<T>;
       last = v;
     } catch (err) {
       last = err;
