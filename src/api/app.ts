@@ -62,7 +62,7 @@ export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promi
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app);
-  registerReliability(app);
+  registerReliability(app, deps);
 
   // JSON bodies: depth, string length, non-finite numbers and prototype keys checked before any
   // schema. CSV uploads arrive as checked UTF-8 text; the dataset route parses them with src/data.

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
+import type { AppDeps } from './deps.js';
 
 /** Seconds a client is told to wait after a 503 (Redis unreachable, or the server closing). */
 export const UNAVAILABLE_RETRY_SECONDS = 1;
@@ -24,26 +25,58 @@ function isEventStream(raw: ServerResponse): boolean {
  *   should come back shortly, and the service recovers by itself when Redis does);
  * - on close (SIGTERM), open SSE streams are told to reconnect (`retry:` and a final comment) and
  *   ended cleanly before the sockets are closed, so an EventSource reconnects — with
- *   `Last-Event-ID` — to another instance, or to this one once it is back.
+ *   `Last-Event-ID` — to another instance, or to this one once it is back;
+ * - a stream whose job no longer exists (Redis lost its data: restarted without persistence, or
+ *   flushed) is ended with a comment saying so, instead of pinging for ever; the client's
+ *   reconnect then gets a 404 problem and stops. Checked every `ssePingMs`.
  */
-export function registerReliability(app: FastifyInstance): void {
+export function registerReliability(app: FastifyInstance, deps: Pick<AppDeps, 'jobs' | 'cfg'>): void {
   app.addHook('onSend', async (_req, reply, payload) => {
     if (reply.statusCode === 503 && !reply.hasHeader('retry-after'))
       reply.header('retry-after', String(UNAVAILABLE_RETRY_SECONDS));
     return payload;
   });
 
-  const streams = new Set<ServerResponse>();
+  const streams = new Map<ServerResponse, string | null>();
   app.addHook('onRequest', async (req, reply) => {
     if (!(req.headers.accept ?? '').includes('text/event-stream')) return;
     const raw = reply.raw;
-    streams.add(raw);
+    const m = /\/jobs\/([^/?]+)\/events/.exec(req.url);
+    streams.set(raw, m ? decodeURIComponent(m[1]) : null);
     raw.once('close', () => streams.delete(raw));
+  });
+
+  let sweeping = false;
+  const sweep = async () => {
+    if (sweeping) return;
+    sweeping = true;
+    try {
+      for (const [raw, jobId] of streams) {
+        if (!jobId || !raw.headersSent || raw.writableEnded || !isEventStream(raw)) continue;
+        let gone = false;
+        try {
+          gone = (await deps.jobs.status(jobId)) === null;
+        } catch {
+          return; // Redis unreachable: nothing can be said; the stream waits for it.
+        }
+        if (gone && !raw.writableEnded) raw.end(`: job ${jobId} no longer exists\n\n`);
+      }
+    } finally {
+      sweeping = false;
+    }
+  };
+  let sweeper: NodeJS.Timeout | null = null;
+  app.addHook('onReady', async () => {
+    sweeper = setInterval(() => void sweep(), Math.max(100, deps.cfg.ssePingMs));
+    sweeper.unref();
+  });
+  app.addHook('onClose', async () => {
+    if (sweeper) clearInterval(sweeper);
   });
 
   app.addHook('preClose', async () => {
     const flushed: Promise<unknown>[] = [];
-    for (const raw of streams) {
+    for (const raw of streams.keys()) {
       if (!raw.headersSent || raw.writableEnded || !isEventStream(raw)) continue;
       flushed.push(new Promise((resolve) => raw.once('finish', resolve).once('close', resolve)));
       raw.end(

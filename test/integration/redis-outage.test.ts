@@ -5,13 +5,19 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startRedis, uniquePrefix, type TestRedis } from '../helpers/redis.js';
 import { killAllProcesses, poll, startApiProcess } from '../helpers/processes.js';
+import { readSse } from '../helpers/sse-client.js';
+import { createRedis, waitReady } from '../../src/queue/redis.js';
 
 let redis: TestRedis;
 let api: Awaited<ReturnType<typeof startApiProcess>>;
 
 beforeAll(async () => {
   redis = await startRedis(['--appendonly', 'yes']);
-  api = await startApiProcess({ REDIS_URL: redis.url, DESCENT_PREFIX: uniquePrefix('outage') });
+  api = await startApiProcess({
+    REDIS_URL: redis.url,
+    DESCENT_PREFIX: uniquePrefix('outage'),
+    DESCENT_SSE_PING_MS: '300',
+  });
 });
 afterAll(async () => {
   await killAllProcesses();
@@ -82,4 +88,30 @@ test('Redis down: 503 problem+json with Retry-After within 1 s; back up: served 
   expect(again.res.status).toBe(201);
   // The job created before the outage survived it (append-only).
   expect(JSON.parse((await timed(`/v1/jobs/${id}`)).body).status).toBe('queued');
+});
+
+test('Redis loses its data (restart without persistence): open SSE streams end, and reconnecting gets 404', async () => {
+  const created = await timed('/v1/jobs', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(spec),
+  });
+  const id = JSON.parse(created.body).id as string;
+  let opened = false;
+  const stream = readSse(`${api.url}/v1/jobs/${id}/events`, {
+    timeoutMs: 20_000,
+    onEvent: () => void (opened = true),
+  });
+  await poll(() => opened, 10_000);
+  const r = createRedis(redis.url, 'command');
+  await waitReady(r);
+  await r.flushall();
+  r.disconnect();
+  const t0 = Date.now();
+  const { closedByServer, comments } = await stream;
+  console.log(`stream of the lost job ended ${Date.now() - t0} ms after the flush`);
+  expect(closedByServer).toBe(true);
+  expect(comments.some((c) => /no longer exists/.test(c))).toBe(true);
+  const again = await timed(`/v1/jobs/${id}/events`, { headers: { accept: 'text/event-stream' } });
+  expect(again.res.status).toBe(404);
 });
