@@ -23,6 +23,9 @@ export function createRedis(url: string, role: RedisRole, extra: RedisOptions = 
           connectTimeout: 3000,
           // Reconnect quickly: at most 500 ms between tries, so recovery follows Redis closely.
           retryStrategy: (times: number) => Math.min(50 * times, 500),
+          // A Redis that accepts the connection but does not answer (frozen, partitioned) must not
+          // hang requests either: give up on a command after 2 s (→ 503).
+          commandTimeout: 2000,
           ...extra,
         }
       : { maxRetriesPerRequest: null, enableOfflineQueue: true, connectTimeout: 3000, ...extra };
@@ -81,7 +84,7 @@ export function isRedisUnavailable(err: unknown): boolean {
     e.code === 'ECONNREFUSED' ||
     e.code === 'ECONNRESET' ||
     e.code === 'ETIMEDOUT' ||
-    /Connection is closed|Stream isn't writeable|enableOfflineQueue|Reached the max retries/i.test(
+    /Connection is closed|Stream isn't writeable|enableOfflineQueue|Reached the max retries|Command timed out/i.test(
       e.message ?? '',
     )
   );

@@ -12,7 +12,7 @@ let redis: TestRedis;
 let api: Awaited<ReturnType<typeof startApiProcess>>;
 
 beforeAll(async () => {
-  redis = await startRedis(['--appendonly', 'yes']);
+  redis = await startRedis(['--appendonly', 'yes', '--enable-debug-command', 'yes']);
   api = await startApiProcess({
     REDIS_URL: redis.url,
     DESCENT_PREFIX: uniquePrefix('outage'),
@@ -114,4 +114,20 @@ test('Redis loses its data (restart without persistence): open SSE streams end, 
   expect(comments.some((c) => /no longer exists/.test(c))).toBe(true);
   const again = await timed(`/v1/jobs/${id}/events`, { headers: { accept: 'text/event-stream' } });
   expect(again.res.status).toBe(404);
+});
+
+test('a Redis that accepts connections but does not answer: 503 after the 2 s command timeout, not a hang', async () => {
+  const r = createRedis(redis.url, 'blocking');
+  await waitReady(r);
+  // DEBUG SLEEP freezes the server (every client) for 4 s.
+  const frozen = r.call('DEBUG', 'SLEEP', '4').catch(() => {});
+  await new Promise((res) => setTimeout(res, 100));
+  const { res, ms } = await timed('/v1/jobs');
+  console.log(`frozen Redis: ${res.status} in ${ms.toFixed(0)} ms`);
+  expect(res.status).toBe(503);
+  expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
+  expect(ms).toBeLessThan(3500);
+  await frozen;
+  r.disconnect();
+  await poll(async () => (await timed('/v1/jobs')).res.status === 200, 10_000, 100);
 });
