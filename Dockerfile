@@ -6,11 +6,21 @@
 #   docker run -e REDIS_URL=redis://redis:6379 -p 8080:8080 descent
 ARG NODE_VERSION=20.20.2
 
-# --- 1. production dependencies only (tsx is one: the service runs its TypeScript directly) ---
+# --- 1. production dependencies only (tsx is one: the service runs its TypeScript directly),
+#        and the optional native kernel tier: npm's install script builds native/build/descent_blas.node
+#        against the system OpenBLAS when a compiler and libopenblas-dev are present (they are, here).
 FROM node:${NODE_VERSION}-bookworm-slim AS deps
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends gcc libc6-dev libopenblas-dev \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY scripts/build-native.cjs ./scripts/build-native.cjs
+COPY native/descent_blas.c ./native/descent_blas.c
+# --strict: in the image the native tier is not optional; fail the build if it does not compile.
+RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts \
+ && node scripts/build-native.cjs --strict \
+ && npm cache clean --force
 
 # --- 2. verify with the dev toolchain: the service and worker sources must typecheck ---
 FROM node:${NODE_VERSION}-bookworm-slim AS verify
@@ -22,13 +32,18 @@ COPY src ./src
 COPY workers ./workers
 RUN npx tsc -p tsconfig.build.json --noEmit && touch /app/.verified
 
-# --- 3. runtime: slim, non-root, no dev dependencies, no build tools ---
+# --- 3. runtime: slim, non-root, no dev dependencies, no build tools; OpenBLAS's runtime library only ---
 FROM node:${NODE_VERSION}-bookworm-slim AS runtime
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libopenblas0-pthread \
+ && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production \
+    OPENBLAS_NUM_THREADS=1 \
     HOST=0.0.0.0 \
     PORT=8080
 WORKDIR /app
 COPY --from=deps --chown=node:node /app/node_modules ./node_modules
+COPY --from=deps --chown=node:node /app/native/build ./native/build
 # Pulling the marker makes the runtime depend on a successful typecheck.
 COPY --from=verify /app/.verified /app/.verified
 COPY --chown=node:node package.json tsconfig.json ./
