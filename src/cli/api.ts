@@ -16,6 +16,8 @@ async function main() {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+  // Started with an IPC channel (by a supervisor or a test): when the parent is gone, stop too.
+  if (process.send) process.once('disconnect', () => void stop('parent exited'));
 }
 
 main().catch((err) => {

@@ -25,7 +25,9 @@ function launch(args: string[], env: Record<string, string>): Proc {
   const proc = spawn(process.execPath, ['--import', 'tsx', ...args], {
     cwd: REPO,
     env: { ...process.env, HOST: '127.0.0.1', PORT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    // The IPC channel ties the process to this test process: if the test runner dies before its
+    // afterAll, the API / worker sees the channel close and stops by itself (no stray processes).
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     detached: true,
   });
   let out = '';
@@ -60,6 +62,7 @@ function launch(args: string[], env: Record<string, string>): Proc {
   };
   running.add(p);
   void exited.then(() => running.delete(p));
+  if (running.size === 1) process.once('exit', killSync);
   return p;
 }
 
@@ -80,6 +83,10 @@ export async function startWorkerProcess(env: Record<string, string>): Promise<P
   const p = launchWorkerProcess(env);
   const m = await p.waitFor(/worker (w_\S+) ready/, 45_000);
   return Object.assign(p, { workerId: m[1] });
+}
+
+function killSync(): void {
+  for (const p of running) p.killGroup('SIGKILL');
 }
 
 /** SIGKILL every process group these helpers started that is still running (afterAll). */
