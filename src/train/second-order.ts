@@ -17,6 +17,7 @@ import type { Rng } from '../rng/rng.js';
 import { add, grad, hessian, hvp, reshape, slice, Tensor, type FloatArray } from '../tensor/index.js';
 import { evaluate, inputsOf, makeTargets, type Split } from './batches.js';
 import { finalDiagnostics } from './diagnostics.js';
+import { linearHessian, type LinearProblem } from './linear-hessian.js';
 import { namedWeights } from './loop.js';
 import type { ResumeState, TrainOptions, TrainOutcome, TrainResult } from './types.js';
 
@@ -54,6 +55,16 @@ export function flatObjective(spec: SupervisedJobSpec, model: Model, split: Spli
   };
 }
 
+/** The training set of a linear model as linearHessian takes it. */
+function linearProblem(spec: SupervisedJobSpec, split: Split, outputs: number): LinearProblem {
+  const ds = split.train;
+  const y = spec.loss === 'cross_entropy' ? Int32Array.from(ds.y) : ds.y;
+  return {
+    x: ds.x.subarray(0, ds.rows * ds.features), rows: ds.rows, features: ds.features, outputs, loss: spec.loss, y,
+    huberDelta: spec.huberDelta, l2: spec.regularization.l2,
+  };
+}
+
 function flatten(params: readonly FloatArray[]): Float64Array {
   const n = params.reduce((a, p) => a + p.length, 0);
   const x = new Float64Array(n);
@@ -86,7 +97,11 @@ export async function runSecondOrder(spec: SupervisedJobSpec, ctx: SecondOrderCo
     const [g] = grad(loss, [xt]);
     return { loss: loss.item(), grad: Float64Array.from(g.data) };
   };
-  const hess = (x: Float64Array) => Float64Array.from(hessian(f, toTensor(x)).data);
+  // Linear models: the Hessian in closed form (one Gram product per block); otherwise autodiff.
+  const linear = model.config.type === 'linear' ? linearProblem(spec, split, ctx.outWidth) : null;
+  const hess = linear
+    ? (x: Float64Array) => linearHessian(linear, x)
+    : (x: Float64Array) => Float64Array.from(hessian(f, toTensor(x)).data);
   const hvpAt = (x: Float64Array, v: Float64Array) => Float64Array.from(hvp(f, toTensor(x), toTensor(v)).data);
 
   const opt = spec.optimizer;
@@ -107,12 +122,16 @@ export async function runSecondOrder(spec: SupervisedJobSpec, ctx: SecondOrderCo
 
   for (; epoch < spec.training.epochs; epoch++) {
     let loss: number;
+    let after: number;
+    let gradNorm: number | null = null;
     let diag: Record<string, number | boolean> | undefined;
     if (opt.type === 'newton') {
       const r = newtonStep(x, { lossAndGrad, hessian: hess, hvp: hvpAt }, state as NewtonState, {
         damping: opt.damping, lineSearch: opt.lineSearch, cgThreshold: opt.cgThreshold,
       });
       loss = r.loss;
+      after = r.newLoss ?? NaN;
+      gradNorm = r.gradNorm;
       diag = {
         damping: r.damping, decrement: r.decrement, stepSize: r.stepSize, accepted: r.accepted, backtracks: r.backtracks,
         cgIterations: r.cgIterations, steepestDescent: r.steepestDescent,
@@ -120,6 +139,7 @@ export async function runSecondOrder(spec: SupervisedJobSpec, ctx: SecondOrderCo
     } else if (opt.type === 'lbfgs') {
       const r = lbfgsStep(x, lossAndGrad, state as LbfgsState, opt);
       loss = r.loss;
+      after = r.lastLoss;
       diag = { iterations: r.iterations, evals: r.evals };
     } else {
       throw new Error(`not a second-order optimizer: ${opt.type}`);
@@ -131,15 +151,20 @@ export async function runSecondOrder(spec: SupervisedJobSpec, ctx: SecondOrderCo
       return { status: 'failed', result: null, error: { code: 'DIVERGED', message }, weights: namedWeights(model, params), state: snapshot() };
     }
     unflatten(x, params);
-    const g = lossAndGrad(x).grad;
-    let gn = 0;
-    for (let i = 0; i < g.length; i++) gn += g[i] * g[i];
+    // Newton reports the gradient norm at the iterate it started from; L-BFGS's is evaluated here.
+    if (gradNorm === null) {
+      const g = lossAndGrad(x).grad;
+      let gn = 0;
+      for (let i = 0; i < g.length; i++) gn += g[i] * g[i];
+      gradNorm = Math.sqrt(gn);
+    }
     emit({
       type: 'progress', step, epoch: epoch + 1, epochs: spec.training.epochs, totalSteps: spec.training.epochs, loss,
-      lr: opt.type === 'lbfgs' ? opt.lr : 1, gradNorm: Math.sqrt(gn), updateRatio: Number(diag?.stepNorm ?? NaN),
+      lr: opt.type === 'lbfgs' ? opt.lr : 1, gradNorm, updateRatio: Number(diag?.stepNorm ?? NaN),
     });
     const ev = evaluate(model, split, spec);
-    const trainLoss = f(toTensor(x)).item();
+    // The loss after the step when the optimizer evaluated it (line search), else one evaluation.
+    const trainLoss = Number.isFinite(after) ? after : f(toTensor(x)).item();
     emit({ type: 'epoch', epoch: epoch + 1, loss: trainLoss, valLoss: ev.valLoss, metrics: ev.metrics, newton: diag });
     lastResult = { loss: trainLoss, valLoss: ev.valLoss, metrics: ev.metrics, parameters, durationMs: 0, steps: step, epochs: epoch + 1 };
 
