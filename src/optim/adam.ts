@@ -16,6 +16,7 @@
  */
 import { checkBetas, checkBoolean, checkLr, checkAligned, nonNegative, zerosLike } from './util.js';
 import type { FloatArray, Grads, Optimizer, StepContext } from './types.js';
+import { kernels, type OptimizerKernels } from '../tensor/index.js';
 
 export interface AdamHyper {
   /** Learning rate γ (default 1e-3). */
@@ -101,6 +102,7 @@ export function adamUpdate(
   const { eps, weightDecay: wd, amsgrad, maximize } = hp;
   const l2 = decoupled ? 0 : wd;
   const decay = decoupled ? 1 - lr * wd : 1;
+  const kern = kernels() as Partial<OptimizerKernels>;
   for (let i = 0; i < params.length; i++) {
     const g = grads[i];
     if (!g) continue;
@@ -114,6 +116,13 @@ export function adamUpdate(
     const bc2 = 1 - beta2 ** t;
     const stepSize = lr / bc1;
     const bc2Sqrt = Math.sqrt(bc2);
+    // The backend's kernel (native/wasm) gives the same bits as the loop below, or declines.
+    if (
+      kern.adamUpdate?.(p, g, m, v, vmax ?? null, {
+        beta1, beta2, eps, l2, decay, applyDecay: decoupled && wd !== 0, stepSize, bc2Sqrt, amsgrad, maximize,
+      })
+    )
+      continue;
     for (let j = 0; j < p.length; j++) {
       if (decoupled && wd !== 0) p[j] = p[j] * decay;
       let d = maximize ? -g[j] : g[j];

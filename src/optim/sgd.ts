@@ -17,6 +17,7 @@
  */
 import { checkBoolean, checkLr, checkAligned, nonNegative, zerosLike } from './util.js';
 import { OptimConfigError, type FloatArray, type Grads, type Optimizer, type StepContext } from './types.js';
+import { kernels, type OptimizerKernels } from '../tensor/index.js';
 
 export interface SgdHyper {
   /** Learning rate γ. torch requires it; the API default is 0.01. */
@@ -87,12 +88,14 @@ export function stepSgd(
   const lr = ctx.lr;
   const mu = ctx.momentum ?? hp.momentum;
   const { dampening, nesterov, weightDecay: wd, maximize } = hp;
+  const kern = kernels() as Partial<OptimizerKernels>;
   for (let i = 0; i < params.length; i++) {
     const g = grads[i];
     if (!g) continue;
     const p = params[i];
     state.step[i]++;
     if (mu === 0) {
+      if (kern.sgdUpdate?.(p, g, null, { lr, momentum: 0, dampening, weightDecay: wd, nesterov, maximize, first: false })) continue;
       for (let j = 0; j < p.length; j++) {
         let d = maximize ? -g[j] : g[j];
         if (wd !== 0) d = d + wd * p[j];
@@ -103,6 +106,8 @@ export function stepSgd(
     let buf = state.momentumBuffer[i];
     const first = buf === null;
     if (buf === null) buf = state.momentumBuffer[i] = zerosLike(p);
+    // The backend's kernel (native/wasm) gives the same bits as the loop below, or declines.
+    if (kern.sgdUpdate?.(p, g, buf, { lr, momentum: mu, dampening, weightDecay: wd, nesterov, maximize, first })) continue;
     for (let j = 0; j < p.length; j++) {
       let d = maximize ? -g[j] : g[j];
       if (wd !== 0) d = d + wd * p[j];

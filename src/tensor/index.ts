@@ -24,3 +24,4 @@ export type { GradOptions } from './autodiff.js';
 export { kernels, setKernels } from './kernels/active.js';
 export type { Kernels } from './kernels/types.js';
 export { referenceKernels } from './kernels/reference.js';
+export type { AdamKernelArgs, LossKernels, OptimizerKernels, SgdKernelArgs } from './kernels/wasm/optim-types.js';
