@@ -11,7 +11,7 @@
 import type { Activation, ModelConfig } from '../models/dense.js';
 import type { LossName } from '../models/losses.js';
 import type { Rng } from '../rng/rng.js';
-import { allocate, kernels, type DType, type FloatArray } from '../tensor/index.js';
+import { allocate, kernels, type DType, type FloatArray, type LossKernels } from '../tensor/index.js';
 import { erfScalar } from '../tensor/ops/elementwise.js';
 
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
@@ -267,6 +267,9 @@ function lossAndGrad(loss: LossName, out: FloatArray, t: FlatTargets, rows: numb
       return s / n;
     }
     case 'bce': {
+      // The backend's kernel when it has one (SIMD exp/log1p; within ~1e-15 of the loop below).
+      const r = (kernels() as Partial<LossKernels>).bceWithLogits?.(out, t as FloatArray, d, 1 / n);
+      if (r !== undefined && r !== null) return r / n;
       // torch's stable value (1 − y)x + max(−x, 0) + log(1 + e^(−|x|)), written with one exp and
       // one log1p per element (the same quantity as torch's form); gradient σ(x) − y.
       const inv = 1 / n;
