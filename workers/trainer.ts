@@ -11,15 +11,42 @@ let selected: string | null = null;
 function toWriterEvent(e: TaskEvent): TrainEventLike {
   if (e.type === 'episode') {
     return {
-      type: 'progress', step: e.episode, epoch: e.episode, loss: NaN, lr: NaN, gradNorm: NaN,
-      extra: { episode: e.episode, return: e.return, length: e.length, entropy: e.entropy, meanReturn100: e.meanReturn100 },
+      type: 'progress',
+      step: e.episode,
+      epoch: e.episode,
+      loss: NaN,
+      lr: NaN,
+      gradNorm: NaN,
+      extra: {
+        episode: e.episode,
+        return: e.return,
+        length: e.length,
+        entropy: e.entropy,
+        meanReturn100: e.meanReturn100,
+      },
     };
   }
   if (e.type === 'progress' && 'point' in e) {
-    return { type: 'progress', step: e.step, epoch: e.epoch, loss: e.loss, lr: e.lr ?? NaN, gradNorm: e.gradNorm, extra: { point: e.point, value: e.value } };
+    return {
+      type: 'progress',
+      step: e.step,
+      epoch: e.epoch,
+      loss: e.loss,
+      lr: e.lr ?? NaN,
+      gradNorm: e.gradNorm,
+      extra: { point: e.point, value: e.value },
+    };
   }
   if (e.type === 'progress') {
-    return { type: 'progress', step: e.step, epoch: e.epoch, loss: e.loss, lr: e.lr, gradNorm: e.gradNorm, extra: { updateRatio: e.updateRatio } };
+    return {
+      type: 'progress',
+      step: e.step,
+      epoch: e.epoch,
+      loss: e.loss,
+      lr: e.lr,
+      gradNorm: e.gradNorm,
+      extra: { updateRatio: e.updateRatio },
+    };
   }
   if (e.type === 'epoch') {
     const { newton, ...rest } = e;
@@ -49,7 +76,8 @@ export const realTrainer: Trainer = {
   encodeResumeState: (s) => s,
   decodeResumeState: (o) => {
     const c = o as Partial<TaskCheckpoint> | null;
-    if (!c || typeof c.task !== 'string' || typeof c.step !== 'number' || c.state === undefined) throw new Error('not a checkpoint');
+    if (!c || typeof c.task !== 'string' || typeof c.step !== 'number' || c.state === undefined)
+      throw new Error('not a checkpoint');
     return c;
   },
   backend: () => selected ?? selectKernels().name,

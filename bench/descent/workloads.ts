@@ -185,7 +185,13 @@ function viaLoop(w: string): Rate {
 
 async function main(): Promise<void> {
   const variant = (kern as { variant?: string }).variant;
-  const base = { workload: name, system: `descent-${kern.name}`, mode, threads: 1, ...(variant ? { variant } : {}) };
+  const base = {
+    workload: name,
+    system: `descent-${kern.name}`,
+    mode,
+    threads: 1,
+    ...(variant ? { variant } : {}),
+  };
   if (name === 'sgemm' || name === 'dgemm') {
     const N = SPEC.gemm.n;
     const g = gaussian(9);

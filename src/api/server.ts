@@ -10,7 +10,8 @@ import { startupWarnings } from '../queue/redis.js';
  * src/models' predict for any job with a model: a supervised model's outputs, or a reinforce
  * job's policy (action probabilities).
  */
-export const predictWithModels: PredictFn = (spec, weights, inputs) => predictForJob(spec as never, weights, inputs);
+export const predictWithModels: PredictFn = (spec, weights, inputs) =>
+  predictForJob(spec as never, weights, inputs);
 
 /** ∂outputs/∂inputs per sample of a supervised model (what /gradients returns). */
 export const gradientsWithModels: GradientsFn = (spec, weights, inputs) =>

@@ -68,7 +68,9 @@ function checkObjective(spec: MinimizeJobSpec): void {
   } catch (err) {
     if (!(err instanceof ExprError)) throw err;
     const path = typeof spec.objective === 'string' ? '/objective' : '/objective/builtin';
-    throw new ApiError('VALIDATION_ERROR', `The body is invalid: objective: ${err.message}`, [{ path, message: err.message }]);
+    throw new ApiError('VALIDATION_ERROR', `The body is invalid: objective: ${err.message}`, [
+      { path, message: err.message },
+    ]);
   }
 }
 
@@ -77,10 +79,18 @@ function checkInitWeights(spec: SupervisedJobSpec, shape: DataShape): void {
   if (!spec.init.weights) return;
   const model = spec.model.type === 'mlp' ? spec.model : { type: 'linear' as const };
   try {
-    initialValues(model, shape.features, outputWidth(spec.loss, shape, spec.model.classes), spec.training.dtype, spec.init.weights);
+    initialValues(
+      model,
+      shape.features,
+      outputWidth(spec.loss, shape, spec.model.classes),
+      spec.training.dtype,
+      spec.init.weights,
+    );
   } catch (err) {
     if (!(err instanceof SpecError)) throw err;
-    throw new ApiError('VALIDATION_ERROR', `The body is invalid: ${err.message}`, [{ path: err.path, message: err.message }]);
+    throw new ApiError('VALIDATION_ERROR', `The body is invalid: ${err.message}`, [
+      { path: err.path, message: err.message },
+    ]);
   }
 }
 

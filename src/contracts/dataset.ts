@@ -114,13 +114,19 @@ function buildDatasetSchemas(L: Readonly<Limits>) {
       target: z
         .string()
         .min(1)
-        .max(L.maxStringLength, { error: (iss) => limitMessage('target has', `${(iss.input as string).length} characters`, L.maxStringLength) })
+        .max(L.maxStringLength, {
+          error: (iss) =>
+            limitMessage('target has', `${(iss.input as string).length} characters`, L.maxStringLength),
+        })
         .optional()
         .describe('Target column name (comma-separated for several); default: the last column.'),
       name: z
         .string()
         .min(1)
-        .max(L.maxStringLength, { error: (iss) => limitMessage('name has', `${(iss.input as string).length} characters`, L.maxStringLength) })
+        .max(L.maxStringLength, {
+          error: (iss) =>
+            limitMessage('name has', `${(iss.input as string).length} characters`, L.maxStringLength),
+        })
         .optional()
         .describe('A name to remember the dataset by.'),
     })

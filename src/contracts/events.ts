@@ -46,7 +46,9 @@ export const EpochEventSchema = z.object({
   newton: z
     .record(z.string(), z.union([z.number(), z.boolean(), z.string(), z.null()]))
     .optional()
-    .describe("Newton's method: the iteration's damping, Newton decrement, step size, whether the step was accepted, CG iterations."),
+    .describe(
+      "Newton's method: the iteration's damping, Newton decrement, step size, whether the step was accepted, CG iterations.",
+    ),
 });
 
 export const CheckpointEventSchema = z.object({

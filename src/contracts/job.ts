@@ -202,7 +202,9 @@ export const PredictResponseSchema = z
 
 export const GradientsResponseSchema = z
   .object({
-    outputs: z.array(z.array(z.number())).describe('What /predict returns for these inputs (probabilities for classification).'),
+    outputs: z
+      .array(z.array(z.number()))
+      .describe('What /predict returns for these inputs (probabilities for classification).'),
     jacobian: z
       .array(z.array(z.array(z.number())))
       .describe('Per input row i: jacobian[i][k][j] = ∂outputs[i][k] / ∂inputs[i][j].'),

@@ -32,12 +32,10 @@ export const ProblemIssueSchema = z
 /** RFC 9457 problem details, as every error response of the API. */
 export const ProblemSchema = z
   .object({
-    type: z
-      .string()
-      .meta({
-        description: 'URI naming the problem type',
-        example: 'https://descent.dev/problems/validation-error',
-      }),
+    type: z.string().meta({
+      description: 'URI naming the problem type',
+      example: 'https://descent.dev/problems/validation-error',
+    }),
     title: z.string(),
     status: z.number().int(),
     code: ErrorCodeSchema,

@@ -8,15 +8,27 @@
  */
 import type { Rng } from '../rng/rng.js';
 import {
-  allocate, dropout, elu, gelu, leakyRelu, linear, relu, sigmoid, softplus, tanh,
-  Tensor, type DType, type FloatArray,
+  allocate,
+  dropout,
+  elu,
+  gelu,
+  leakyRelu,
+  linear,
+  relu,
+  sigmoid,
+  softplus,
+  tanh,
+  Tensor,
+  type DType,
+  type FloatArray,
 } from '../tensor/index.js';
 import { initDense, type InitScheme } from './init.js';
 
 export type Activation = 'relu' | 'tanh' | 'sigmoid' | 'leaky_relu' | 'elu' | 'gelu' | 'softplus';
 
 /** What the model builder needs of a model spec. */
-export type ModelConfig = { type: 'linear' } | { type: 'mlp'; hidden: readonly number[]; activation: Activation; dropout: number };
+export type ModelConfig =
+  { type: 'linear' } | { type: 'mlp'; hidden: readonly number[]; activation: Activation; dropout: number };
 
 /** A parameter: its state_dict name and its tensor (a leaf that requires a gradient). */
 export interface NamedParam {
@@ -37,7 +49,11 @@ export interface Model {
 }
 
 /** Names and shapes of the parameters, in state_dict order. */
-export function parameterLayout(model: ModelConfig, inFeatures: number, outWidth: number): { name: string; shape: [number, number] | [number]; isWeight: boolean }[] {
+export function parameterLayout(
+  model: ModelConfig,
+  inFeatures: number,
+  outWidth: number,
+): { name: string; shape: [number, number] | [number]; isWeight: boolean }[] {
   const sizes = model.type === 'linear' ? [inFeatures, outWidth] : [inFeatures, ...model.hidden, outWidth];
   const perBlock = model.type === 'mlp' && model.dropout > 0 ? 3 : 2; // Linear, Act[, Dropout]
   const out: { name: string; shape: [number, number] | [number]; isWeight: boolean }[] = [];
@@ -102,7 +118,12 @@ export function buildModel(
     inFeatures,
     outWidth,
     forward(x: Tensor, opts: { training?: boolean; rng?: Rng } = {}): Tensor {
-      return forwardDense(config, params.map((p) => p.tensor), x, opts);
+      return forwardDense(
+        config,
+        params.map((p) => p.tensor),
+        x,
+        opts,
+      );
     },
   };
 }
@@ -111,7 +132,12 @@ export function buildModel(
  * The forward pass with explicit parameter tensors [W0, b0, W1, b1, …] — what second-order methods
  * differentiate twice, with the parameters cut from one flat vector.
  */
-export function forwardDense(config: ModelConfig, params: readonly Tensor[], x: Tensor, opts: { training?: boolean; rng?: Rng } = {}): Tensor {
+export function forwardDense(
+  config: ModelConfig,
+  params: readonly Tensor[],
+  x: Tensor,
+  opts: { training?: boolean; rng?: Rng } = {},
+): Tensor {
   let h = x;
   const layers = params.length / 2;
   for (let l = 0; l < layers; l++) {

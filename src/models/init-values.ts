@@ -47,7 +47,10 @@ export function initialValues(
     }
     const s = shapeOf(value);
     if (s.join() !== p.shape.join()) {
-      throw new SpecError(`init.weights.${name} has shape [${s.join(', ')}]; the model needs [${p.shape.join(', ')}]`, `/init/weights/${name}`);
+      throw new SpecError(
+        `init.weights.${name} has shape [${s.join(', ')}]; the model needs [${p.shape.join(', ')}]`,
+        `/init/weights/${name}`,
+      );
     }
     const flat = (value as unknown[]).flat(4) as number[];
     const arr = allocate(dtype, flat.length);

@@ -5,7 +5,8 @@
  */
 import type { Rng } from '../rng/rng.js';
 
-export type InitScheme = 'default' | 'zeros' | 'xavier_uniform' | 'xavier_normal' | 'kaiming_uniform' | 'kaiming_normal';
+export type InitScheme =
+  'default' | 'zeros' | 'xavier_uniform' | 'xavier_normal' | 'kaiming_uniform' | 'kaiming_normal';
 
 /**
  * Fill a dense layer's weight [out, in] and bias [out] in place.

@@ -3,7 +3,20 @@
  * engine ops so their gradients (and second derivatives) come from autodiff.
  */
 import {
-  abs, add, clamp, exp, gather, log, logSoftmax, mean, mul, neg, sub, sum, Tensor, where,
+  abs,
+  add,
+  clamp,
+  exp,
+  gather,
+  log,
+  logSoftmax,
+  mean,
+  mul,
+  neg,
+  sub,
+  sum,
+  Tensor,
+  where,
 } from '../tensor/index.js';
 import type { NamedParam } from './dense.js';
 
@@ -76,7 +89,10 @@ export function penalty(params: readonly NamedParam[], l1: number, l2: number): 
   for (const p of params) {
     if (!p.isWeight) continue;
     if (l1 > 0) total = total ? add(total, mul(sum(abs(p.tensor)), l1)) : mul(sum(abs(p.tensor)), l1);
-    if (l2 > 0) total = total ? add(total, mul(sum(mul(p.tensor, p.tensor)), l2)) : mul(sum(mul(p.tensor, p.tensor)), l2);
+    if (l2 > 0)
+      total = total
+        ? add(total, mul(sum(mul(p.tensor, p.tensor)), l2))
+        : mul(sum(mul(p.tensor, p.tensor)), l2);
   }
   return total;
 }

@@ -8,7 +8,10 @@ export type NamedWeights = Record<string, { shape: number[]; data: FloatArray }>
 
 /** Inputs that do not fit the model (wrong width, non-finite values): a 400 for the caller. */
 export class PredictInputError extends Error {
-  constructor(message: string, readonly path: string) {
+  constructor(
+    message: string,
+    readonly path: string,
+  ) {
     super(message);
     this.name = 'PredictInputError';
   }
@@ -31,13 +34,18 @@ export interface Prediction {
  * Run the trained model on `inputs` (rows of features). Classification returns probabilities and
  * the arg-max class (bce: class 1 when p > 0.5); regression returns the raw outputs.
  */
-export function predict(spec: PredictSpec, weights: NamedWeights, inputs: readonly (readonly number[])[]): Prediction {
+export function predict(
+  spec: PredictSpec,
+  weights: NamedWeights,
+  inputs: readonly (readonly number[])[],
+): Prediction {
   const { params, x, n, inFeatures, outWidth } = prepare(spec, weights, inputs);
   return noGrad(() => {
     const logits = forwardDense(spec.model, params, new Tensor(x, [n, inFeatures]));
     const probs = outputsOf(spec, logits);
     const outputs: number[][] = [];
-    for (let i = 0; i < n; i++) outputs.push(Array.from(probs.data.subarray(i * outWidth, (i + 1) * outWidth)));
+    for (let i = 0; i < n; i++)
+      outputs.push(Array.from(probs.data.subarray(i * outWidth, (i + 1) * outWidth)));
     if (spec.loss === 'cross_entropy' || spec.loss === 'bce') {
       const classes = Array.from({ length: n }, (_, i) => predictedClass(logits.data, outWidth, i));
       return { outputs, classes };
@@ -63,7 +71,11 @@ export interface InputGradients {
  * classification). Rows are independent, so one backward pass per output column gives every
  * row's Jacobian row at once.
  */
-export function inputGradients(spec: PredictSpec, weights: NamedWeights, inputs: readonly (readonly number[])[]): InputGradients {
+export function inputGradients(
+  spec: PredictSpec,
+  weights: NamedWeights,
+  inputs: readonly (readonly number[])[],
+): InputGradients {
   const { params, x, n, inFeatures, outWidth } = prepare(spec, weights, inputs);
   const xt = new Tensor(x, [n, inFeatures], true);
   const y = outputsOf(spec, forwardDense(spec.model, params, xt));
@@ -72,7 +84,8 @@ export function inputGradients(spec: PredictSpec, weights: NamedWeights, inputs:
     const e = new Tensor(allocate(y.dtype, n * outWidth), [n, outWidth]);
     for (let i = 0; i < n; i++) e.data[i * outWidth + k] = 1;
     const [g] = grad(y, [xt], { gradOutput: e });
-    for (let i = 0; i < n; i++) jacobian[i].push(Array.from(g.data.subarray(i * inFeatures, (i + 1) * inFeatures)));
+    for (let i = 0; i < n; i++)
+      jacobian[i].push(Array.from(g.data.subarray(i * inFeatures, (i + 1) * inFeatures)));
   }
   const outputs: number[][] = [];
   for (let i = 0; i < n; i++) outputs.push(Array.from(y.data.subarray(i * outWidth, (i + 1) * outWidth)));
@@ -98,10 +111,14 @@ function prepare(spec: PredictSpec, weights: NamedWeights, inputs: readonly (rea
   for (let i = 0; i < n; i++) {
     const row = inputs[i];
     if (row.length !== inFeatures) {
-      throw new PredictInputError(`inputs[${i}] has ${row.length} features; the model takes ${inFeatures}`, `/inputs/${i}`);
+      throw new PredictInputError(
+        `inputs[${i}] has ${row.length} features; the model takes ${inFeatures}`,
+        `/inputs/${i}`,
+      );
     }
     for (let j = 0; j < inFeatures; j++) {
-      if (!Number.isFinite(row[j])) throw new PredictInputError(`inputs[${i}][${j}] is not a finite number`, `/inputs/${i}/${j}`);
+      if (!Number.isFinite(row[j]))
+        throw new PredictInputError(`inputs[${i}][${j}] is not a finite number`, `/inputs/${i}/${j}`);
       x[i * inFeatures + j] = row[j];
     }
   }
@@ -111,7 +128,10 @@ function prepare(spec: PredictSpec, weights: NamedWeights, inputs: readonly (rea
 /** The parts of a JobSpec that say how to predict with its weights. */
 export type JobLike =
   | { task: 'supervised'; model: ModelConfig; loss: PredictSpec['loss'] }
-  | { task: 'reinforce'; policy: { hidden: number[]; activation: ModelConfig extends { activation: infer A } ? A : never } }
+  | {
+      task: 'reinforce';
+      policy: { hidden: number[]; activation: ModelConfig extends { activation: infer A } ? A : never };
+    }
   | { task: 'minimize' };
 
 /**
@@ -119,13 +139,26 @@ export type JobLike =
  * policy network's action probabilities (weights `policy.*`, softmax over actions) for reinforce.
  * A minimize job has no model: PredictInputError.
  */
-export function predictForJob(job: JobLike, weights: NamedWeights, inputs: readonly (readonly number[])[]): Prediction {
+export function predictForJob(
+  job: JobLike,
+  weights: NamedWeights,
+  inputs: readonly (readonly number[])[],
+): Prediction {
   if (job.task === 'supervised') return predict({ model: job.model, loss: job.loss }, weights, inputs);
   if (job.task === 'reinforce') {
     const policy: NamedWeights = {};
-    for (const [name, w] of Object.entries(weights)) if (name.startsWith('policy.')) policy[name.slice('policy.'.length)] = w;
-    const model: ModelConfig = { type: 'mlp', hidden: job.policy.hidden, activation: job.policy.activation, dropout: 0 };
+    for (const [name, w] of Object.entries(weights))
+      if (name.startsWith('policy.')) policy[name.slice('policy.'.length)] = w;
+    const model: ModelConfig = {
+      type: 'mlp',
+      hidden: job.policy.hidden,
+      activation: job.policy.activation,
+      dropout: 0,
+    };
     return predict({ model, loss: 'cross_entropy' }, policy, inputs);
   }
-  throw new PredictInputError('a minimize job has no model to predict with; its result holds the point found', '/');
+  throw new PredictInputError(
+    'a minimize job has no model to predict with; its result holds the point found',
+    '/',
+  );
 }

@@ -119,7 +119,16 @@ export function adamUpdate(
     // The backend's kernel (native/wasm) gives the same bits as the loop below, or declines.
     if (
       kern.adamUpdate?.(p, g, m, v, vmax ?? null, {
-        beta1, beta2, eps, l2, decay, applyDecay: decoupled && wd !== 0, stepSize, bc2Sqrt, amsgrad, maximize,
+        beta1,
+        beta2,
+        eps,
+        l2,
+        decay,
+        applyDecay: decoupled && wd !== 0,
+        stepSize,
+        bc2Sqrt,
+        amsgrad,
+        maximize,
       })
     )
       continue;

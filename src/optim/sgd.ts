@@ -95,7 +95,18 @@ export function stepSgd(
     const p = params[i];
     state.step[i]++;
     if (mu === 0) {
-      if (kern.sgdUpdate?.(p, g, null, { lr, momentum: 0, dampening, weightDecay: wd, nesterov, maximize, first: false })) continue;
+      if (
+        kern.sgdUpdate?.(p, g, null, {
+          lr,
+          momentum: 0,
+          dampening,
+          weightDecay: wd,
+          nesterov,
+          maximize,
+          first: false,
+        })
+      )
+        continue;
       for (let j = 0; j < p.length; j++) {
         let d = maximize ? -g[j] : g[j];
         if (wd !== 0) d = d + wd * p[j];
@@ -107,7 +118,10 @@ export function stepSgd(
     const first = buf === null;
     if (buf === null) buf = state.momentumBuffer[i] = zerosLike(p);
     // The backend's kernel (native/wasm) gives the same bits as the loop below, or declines.
-    if (kern.sgdUpdate?.(p, g, buf, { lr, momentum: mu, dampening, weightDecay: wd, nesterov, maximize, first })) continue;
+    if (
+      kern.sgdUpdate?.(p, g, buf, { lr, momentum: mu, dampening, weightDecay: wd, nesterov, maximize, first })
+    )
+      continue;
     for (let j = 0; j < p.length; j++) {
       let d = maximize ? -g[j] : g[j];
       if (wd !== 0) d = d + wd * p[j];

@@ -59,10 +59,14 @@ export function grad(output: Tensor, inputs: readonly Tensor[], opts: GradOption
     }
     seed = ones(output.shape, output.dtype);
   } else if (!sameShape(seed.shape, output.shape)) {
-    throw new RangeError(`gradOutput shape [${seed.shape.join(', ')}] differs from output shape [${output.shape.join(', ')}]`);
+    throw new RangeError(
+      `gradOutput shape [${seed.shape.join(', ')}] differs from output shape [${output.shape.join(', ')}]`,
+    );
   }
   if (!output.requiresGrad) {
-    throw new RangeError('grad: the output does not depend on any tensor that requires a gradient (was it built under noGrad?)');
+    throw new RangeError(
+      'grad: the output does not depend on any tensor that requires a gradient (was it built under noGrad?)',
+    );
   }
   const createGraph = opts.createGraph ?? false;
   const grads = accumulate(output, seed, new Set(inputs), createGraph);
@@ -101,7 +105,9 @@ export function backward(loss: Tensor, gradOutput?: Tensor): void {
     throw new RangeError(`backward of a non-scalar output [${loss.shape.join(', ')}] needs gradOutput`);
   }
   if (!loss.requiresGrad) {
-    throw new RangeError('backward: the output does not depend on any tensor that requires a gradient (was it built under noGrad?)');
+    throw new RangeError(
+      'backward: the output does not depend on any tensor that requires a gradient (was it built under noGrad?)',
+    );
   }
   const seed = gradOutput ?? ones(loss.shape, loss.dtype);
   const grads = accumulate(loss, seed, leaves, false);
@@ -114,7 +120,12 @@ export function backward(loss: Tensor, gradOutput?: Tensor): void {
 }
 
 /** The backward sweep shared by `grad` and `backward`. */
-function accumulate(output: Tensor, seed: Tensor, targets: Set<Tensor>, createGraph: boolean): Map<Tensor, Tensor> {
+function accumulate(
+  output: Tensor,
+  seed: Tensor,
+  targets: Set<Tensor>,
+  createGraph: boolean,
+): Map<Tensor, Tensor> {
   const order = topoSort(output);
   // Only nodes on a path to a target need a gradient: mark them in topological order.
   const needed = new Set<Tensor>();
@@ -193,7 +204,9 @@ function rowsOf(y: Tensor, xx: Tensor, x: Tensor): Tensor {
   for (let i = 0; i < n; i++) {
     e.data.fill(0);
     e.data[i] = 1;
-    const [gi] = y.requiresGrad ? grad(y, [xx], { gradOutput: e }) : [new Tensor(allocate(x.dtype, x.size), x.shape)];
+    const [gi] = y.requiresGrad
+      ? grad(y, [xx], { gradOutput: e })
+      : [new Tensor(allocate(x.dtype, x.size), x.shape)];
     out.set(gi.data, i * x.size);
   }
   return reshape(new Tensor(out, [n * x.size]), [...y.shape, ...x.shape]);

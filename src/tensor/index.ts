@@ -14,7 +14,27 @@ export { Tensor, tensor, zeros, ones, full, scalar, noGrad, isGradEnabled, withG
 export type { GradNode, NestedNumbers, TensorOptions } from './tensor.js';
 export type { DType, FloatArray } from './dtype.js';
 export { allocate } from './dtype.js';
-export { add, sub, mul, div, neg, pow, exp, log, sqrt, abs, sin, cos, erf, maximum, minimum, where, clamp, dropout, cast } from './ops/elementwise.js';
+export {
+  add,
+  sub,
+  mul,
+  div,
+  neg,
+  pow,
+  exp,
+  log,
+  sqrt,
+  abs,
+  sin,
+  cos,
+  erf,
+  maximum,
+  minimum,
+  where,
+  clamp,
+  dropout,
+  cast,
+} from './ops/elementwise.js';
 export { tanh, sigmoid, relu, leakyRelu, elu, gelu, softplus } from './ops/activations.js';
 export { matmul, linear } from './ops/matmul.js';
 export { reshape, transpose, slice, concat, gather } from './ops/movement.js';
@@ -24,4 +44,9 @@ export type { GradOptions } from './autodiff.js';
 export { kernels, setKernels } from './kernels/active.js';
 export type { Kernels } from './kernels/types.js';
 export { referenceKernels } from './kernels/reference.js';
-export type { AdamKernelArgs, LossKernels, OptimizerKernels, SgdKernelArgs } from './kernels/wasm/optim-types.js';
+export type {
+  AdamKernelArgs,
+  LossKernels,
+  OptimizerKernels,
+  SgdKernelArgs,
+} from './kernels/wasm/optim-types.js';

@@ -43,28 +43,78 @@ declare module './tensor.js' {
 }
 
 const P = Tensor.prototype;
-P.add = function (b) { return el.add(this, b); };
-P.sub = function (b) { return el.sub(this, b); };
-P.mul = function (b) { return el.mul(this, b); };
-P.div = function (b) { return el.div(this, b); };
-P.neg = function () { return el.neg(this); };
-P.pow = function (p) { return el.pow(this, p); };
-P.exp = function () { return el.exp(this); };
-P.log = function () { return el.log(this); };
-P.sqrt = function () { return el.sqrt(this); };
-P.abs = function () { return el.abs(this); };
-P.sin = function () { return el.sin(this); };
-P.cos = function () { return el.cos(this); };
-P.tanh = function () { return act.tanh(this); };
-P.sigmoid = function () { return act.sigmoid(this); };
-P.relu = function () { return act.relu(this); };
-P.matmul = function (b) { return matmul(this, b); };
-P.transpose = function (d0, d1) { return mv.transpose(this, d0, d1); };
-P.reshape = function (shape) { return mv.reshape(this, shape); };
-P.sum = function (axis, keepdim) { return rd.sum(this, axis, keepdim); };
-P.mean = function (axis, keepdim) { return rd.mean(this, axis, keepdim); };
-P.max = function (axis, keepdim) { return rd.max(this, axis, keepdim); };
-P.min = function (axis, keepdim) { return rd.min(this, axis, keepdim); };
-P.softmax = function (axis) { return rd.softmax(this, axis); };
-P.logSoftmax = function (axis) { return rd.logSoftmax(this, axis); };
-P.clamp = function (lo, hi) { return el.clamp(this, lo, hi); };
+P.add = function (b) {
+  return el.add(this, b);
+};
+P.sub = function (b) {
+  return el.sub(this, b);
+};
+P.mul = function (b) {
+  return el.mul(this, b);
+};
+P.div = function (b) {
+  return el.div(this, b);
+};
+P.neg = function () {
+  return el.neg(this);
+};
+P.pow = function (p) {
+  return el.pow(this, p);
+};
+P.exp = function () {
+  return el.exp(this);
+};
+P.log = function () {
+  return el.log(this);
+};
+P.sqrt = function () {
+  return el.sqrt(this);
+};
+P.abs = function () {
+  return el.abs(this);
+};
+P.sin = function () {
+  return el.sin(this);
+};
+P.cos = function () {
+  return el.cos(this);
+};
+P.tanh = function () {
+  return act.tanh(this);
+};
+P.sigmoid = function () {
+  return act.sigmoid(this);
+};
+P.relu = function () {
+  return act.relu(this);
+};
+P.matmul = function (b) {
+  return matmul(this, b);
+};
+P.transpose = function (d0, d1) {
+  return mv.transpose(this, d0, d1);
+};
+P.reshape = function (shape) {
+  return mv.reshape(this, shape);
+};
+P.sum = function (axis, keepdim) {
+  return rd.sum(this, axis, keepdim);
+};
+P.mean = function (axis, keepdim) {
+  return rd.mean(this, axis, keepdim);
+};
+P.max = function (axis, keepdim) {
+  return rd.max(this, axis, keepdim);
+};
+P.min = function (axis, keepdim) {
+  return rd.min(this, axis, keepdim);
+};
+P.softmax = function (axis) {
+  return rd.softmax(this, axis);
+};
+P.logSoftmax = function (axis) {
+  return rd.logSoftmax(this, axis);
+};
+P.clamp = function (lo, hi) {
+  return el.clamp(this, lo, hi);
+};

@@ -71,7 +71,8 @@ export function normAxes(axis: number | readonly number[] | undefined, ndim: num
   const list = typeof axis === 'number' ? [axis] : axis;
   if (ndim === 0) {
     // As torch: a 0-d tensor accepts dim 0 or −1, and reducing over it changes nothing.
-    for (const a of list) if (a !== 0 && a !== -1) throw new RangeError(`axis ${a} is out of range for a tensor of rank 0`);
+    for (const a of list)
+      if (a !== 0 && a !== -1) throw new RangeError(`axis ${a} is out of range for a tensor of rank 0`);
     return [];
   }
   const set = new Set(list.map((a) => normAxis(a, ndim)));

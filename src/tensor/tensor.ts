@@ -56,7 +56,9 @@ export class Tensor {
 
   constructor(data: FloatArray, shape: Shape, requiresGrad = false) {
     if (data.length !== sizeOf(shape)) {
-      throw new RangeError(`data has ${data.length} elements but shape [${shape.join(', ')}] needs ${sizeOf(shape)}`);
+      throw new RangeError(
+        `data has ${data.length} elements but shape [${shape.join(', ')}] needs ${sizeOf(shape)}`,
+      );
     }
     this.data = data;
     this.shape = Object.freeze([...shape]);
@@ -74,7 +76,8 @@ export class Tensor {
 
   /** The value of a one-element tensor. */
   item(): number {
-    if (this.data.length !== 1) throw new RangeError(`item() needs one element; this tensor has ${this.data.length}`);
+    if (this.data.length !== 1)
+      throw new RangeError(`item() needs one element; this tensor has ${this.data.length}`);
     return this.data[0];
   }
 
@@ -130,7 +133,13 @@ function inferShape(v: NestedNumbers): number[] {
   return shape;
 }
 
-function flattenInto(v: NestedNumbers, shape: number[], dim: number, out: FloatArray, pos: { i: number }): void {
+function flattenInto(
+  v: NestedNumbers,
+  shape: number[],
+  dim: number,
+  out: FloatArray,
+  pos: { i: number },
+): void {
   if (dim === shape.length) {
     if (typeof v !== 'number') throw new TypeError('ragged nested array: expected a number');
     out[pos.i++] = v;
@@ -149,7 +158,12 @@ function flattenInto(v: NestedNumbers, shape: number[], dim: number, out: FloatA
 export function tensor(values: NestedNumbers | FloatArray, opts: TensorOptions = {}): Tensor {
   if (values instanceof Float32Array || values instanceof Float64Array) {
     const dtype = opts.dtype ?? dtypeOf(values);
-    const data = dtypeOf(values) === dtype ? values : dtype === 'float64' ? Float64Array.from(values) : Float32Array.from(values);
+    const data =
+      dtypeOf(values) === dtype
+        ? values
+        : dtype === 'float64'
+          ? Float64Array.from(values)
+          : Float32Array.from(values);
     return new Tensor(data, opts.shape ?? [values.length], opts.requiresGrad ?? false);
   }
   const shape = inferShape(values);

@@ -59,7 +59,14 @@ export function inputsOf(ds: Dataset, idx: ArrayLike<number>, dtype: DType): Ten
 }
 
 /** The batch of rows order[start..end). */
-export function gatherBatch(ds: Dataset, order: Int32Array, start: number, end: number, dtype: DType, loss: LossName): { x: Tensor; targets: Targets } {
+export function gatherBatch(
+  ds: Dataset,
+  order: Int32Array,
+  start: number,
+  end: number,
+  dtype: DType,
+  loss: LossName,
+): { x: Tensor; targets: Targets } {
   const idx = order.subarray(start, end);
   return { x: inputsOf(ds, idx, dtype), targets: makeTargets(ds, idx, dtype, loss) };
 }
@@ -74,7 +81,11 @@ function allRows(n: number): Int32Array {
  * Loss and metrics of the model on a dataset, without dropout and without recording a graph.
  * Classification (bce, cross_entropy) → accuracy; regression → r2 and mae.
  */
-export function scoreOn(model: Model, ds: Dataset, spec: SupervisedJobSpec): { loss: number; metrics: Record<string, number> } {
+export function scoreOn(
+  model: Model,
+  ds: Dataset,
+  spec: SupervisedJobSpec,
+): { loss: number; metrics: Record<string, number> } {
   return noGrad(() => {
     const idx = allRows(ds.rows);
     const dtype = spec.training.dtype;
@@ -94,7 +105,11 @@ export function scoreOn(model: Model, ds: Dataset, spec: SupervisedJobSpec): { l
 }
 
 /** End-of-epoch evaluation: validation loss (when there is a validation split) and metrics. */
-export function evaluate(model: Model, split: Split, spec: SupervisedJobSpec): { valLoss: number | null; metrics: Record<string, number> } {
+export function evaluate(
+  model: Model,
+  split: Split,
+  spec: SupervisedJobSpec,
+): { valLoss: number | null; metrics: Record<string, number> } {
   if (split.val && split.val.rows > 0) {
     const v = scoreOn(model, split.val, spec);
     return { valLoss: v.loss, metrics: v.metrics };
@@ -106,7 +121,15 @@ export function evaluate(model: Model, split: Split, spec: SupervisedJobSpec): {
  * Copy rows order[start..end) of `ds` into preallocated buffers: inputs into `x`, targets into `y`
  * (class indices when `classes`). Converts float64 data to the buffers' dtype as it copies.
  */
-export function gatherRows(ds: Dataset, order: Int32Array, start: number, end: number, x: FloatArray, y: FloatArray | Int32Array, classes: boolean): void {
+export function gatherRows(
+  ds: Dataset,
+  order: Int32Array,
+  start: number,
+  end: number,
+  x: FloatArray,
+  y: FloatArray | Int32Array,
+  classes: boolean,
+): void {
   const f = ds.features;
   const t = ds.targets;
   for (let i = 0; i < end - start; i++) {

@@ -31,7 +31,12 @@ export interface Sensitivity {
  * One backward pass per output column: samples are independent, so the gradient of column k
  * summed over samples holds every sample's ∂y_ik/∂x_i.
  */
-export function inputSensitivity(model: Model, ds: Dataset, spec: SupervisedJobSpec, maxRows = 4096): Sensitivity {
+export function inputSensitivity(
+  model: Model,
+  ds: Dataset,
+  spec: SupervisedJobSpec,
+  maxRows = 4096,
+): Sensitivity {
   const rows = Math.min(ds.rows, maxRows);
   const idx = Int32Array.from({ length: rows }, (_, i) => i);
   const dtype = spec.training.dtype;
@@ -41,18 +46,32 @@ export function inputSensitivity(model: Model, ds: Dataset, spec: SupervisedJobS
   const f = ds.features;
   const output = new Array<number>(f).fill(0);
   for (let k = 0; k < width; k++) {
-    const e = new Tensor(new (dtype === 'float64' ? Float64Array : Float32Array)(rows * width), [rows, width]);
+    const e = new Tensor(new (dtype === 'float64' ? Float64Array : Float32Array)(rows * width), [
+      rows,
+      width,
+    ]);
     for (let i = 0; i < rows; i++) e.data[i * width + k] = 1;
     const [g] = grad(out, [x], { gradOutput: e });
     const colMeans = mean(abs(g), 0).data;
     for (let j = 0; j < f; j++) output[j] += colMeans[j] / width;
   }
   // ∂L/∂xᵢ = (1/N)·∂ℓᵢ/∂xᵢ for the mean loss, so scale by N.
-  const loss = computeLoss(spec.loss, model.forward(x, { training: false }), makeTargets(ds, idx, dtype, spec.loss), spec.huberDelta);
+  const loss = computeLoss(
+    spec.loss,
+    model.forward(x, { training: false }),
+    makeTargets(ds, idx, dtype, spec.loss),
+    spec.huberDelta,
+  );
   const [gl] = grad(loss, [x]);
   const lossSens = Array.from(mean(abs(mul(gl, rows)), 0).data);
   const ranking = output.map((_, j) => j).sort((a, b) => output[b] - output[a] || a - b);
-  return { features: ds.featureNames ?? output.map((_, j) => `x${j}`), output, loss: lossSens, ranking, rows };
+  return {
+    features: ds.featureNames ?? output.map((_, j) => `x${j}`),
+    output,
+    loss: lossSens,
+    ranking,
+    rows,
+  };
 }
 
 /** Curvature of the training loss at the trained weights. */
@@ -81,7 +100,15 @@ export function lossCurvature(
   opts: { maxRows?: number; fullSpectrumMax?: number; maxIterations?: number; tol?: number } = {},
 ): Curvature {
   const maxRows = opts.maxRows ?? 4096;
-  const ds = train.rows > maxRows ? { ...train, rows: maxRows, x: train.x.subarray(0, maxRows * train.features), y: train.y.subarray(0, maxRows * train.targets) } : train;
+  const ds =
+    train.rows > maxRows
+      ? {
+          ...train,
+          rows: maxRows,
+          x: train.x.subarray(0, maxRows * train.features),
+          y: train.y.subarray(0, maxRows * train.targets),
+        }
+      : train;
   // In float64 whatever the job's dtype: power iteration and the eigen-solver need the precision.
   const spec64 = { ...spec, training: { ...spec.training, dtype: 'float64' as const } };
   const f = flatObjective(spec64, model, { train: ds, val: null });
@@ -93,7 +120,10 @@ export function lossCurvature(
     off += p.tensor.size;
   }
   // Power iteration: v ← Hv/‖Hv‖ until the Rayleigh quotient settles.
-  let v = new Tensor(x0.data.map(() => rng.normal()), [n]);
+  let v = new Tensor(
+    x0.data.map(() => rng.normal()),
+    [n],
+  );
   v = mul(v, 1 / Math.sqrt(sum(mul(v, v)).item()));
   let lambda = 0;
   let it = 0;
@@ -125,7 +155,14 @@ export function lossCurvature(
     conditionNumber = absMin === 0 ? Infinity : Math.max(Math.abs(lo), Math.abs(hi)) / absMin;
     locallyConvex = lo >= -1e-8 * Math.max(1, Math.abs(hi));
   }
-  return { maxEigenvalue: lambda, powerIterations: it + 1, minEigenvalue, conditionNumber, locallyConvex, parameters: n };
+  return {
+    maxEigenvalue: lambda,
+    powerIterations: it + 1,
+    minEigenvalue,
+    conditionNumber,
+    locallyConvex,
+    parameters: n,
+  };
 }
 
 /** Work budget for the curvature estimate: parameters × rows × HVP iterations. */

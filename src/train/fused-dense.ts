@@ -82,7 +82,14 @@ export class FusedDense {
    * One forward and backward pass on `rows` rows of `x` (row-major [rows × inFeatures]). Fills
    * `this.grads` (aligned with the parameters) and returns the data loss and the penalty.
    */
-  step(params: readonly FloatArray[], x: FloatArray, targets: FlatTargets, rows: number, training: boolean, rng: Rng | null): { dataLoss: number; penalty: number } {
+  step(
+    params: readonly FloatArray[],
+    x: FloatArray,
+    targets: FlatTargets,
+    rows: number,
+    training: boolean,
+    rng: Rng | null,
+  ): { dataLoss: number; penalty: number } {
     this.ensure(rows);
     const k = kernels();
     const L = this.sizes.length - 1;
@@ -135,7 +142,14 @@ export class FusedDense {
           const m = prev.mask;
           for (let i = 0; i < dh.length; i++) dh[i] *= m[i];
         }
-        activationBackward(this.activation!, prev.z.subarray(0, rows * inW), prev.a, prev.mask && training ? prev.mask : null, dh, prev.dz.subarray(0, rows * inW));
+        activationBackward(
+          this.activation!,
+          prev.z.subarray(0, rows * inW),
+          prev.a,
+          prev.mask && training ? prev.mask : null,
+          dh,
+          prev.dz.subarray(0, rows * inW),
+        );
       }
     }
     // Penalty on weights: l1·Σ|w| + l2·Σw²; gradient l1·sign(w) + 2·l2·w.
@@ -190,7 +204,14 @@ function activate(act: Activation, z: FloatArray, a: FloatArray): void {
  * dZ = dA ⊙ act'(Z). For tanh and sigmoid the derivative is taken from the activation value,
  * which with dropout has been scaled by the mask: divide it back out (mask 0 rows get dA = 0 anyway).
  */
-function activationBackward(act: Activation, z: FloatArray, aBuf: FloatArray, mask: FloatArray | null, da: FloatArray, dz: FloatArray): void {
+function activationBackward(
+  act: Activation,
+  z: FloatArray,
+  aBuf: FloatArray,
+  mask: FloatArray | null,
+  da: FloatArray,
+  dz: FloatArray,
+): void {
   const n = dz.length;
   switch (act) {
     case 'relu':
@@ -229,7 +250,15 @@ function activationBackward(act: Activation, z: FloatArray, aBuf: FloatArray, ma
 }
 
 /** The mean-reduced loss of `out` [rows × width] and its gradient, written into `d`. */
-function lossAndGrad(loss: LossName, out: FloatArray, t: FlatTargets, rows: number, width: number, delta: number, d: FloatArray): number {
+function lossAndGrad(
+  loss: LossName,
+  out: FloatArray,
+  t: FlatTargets,
+  rows: number,
+  width: number,
+  delta: number,
+  d: FloatArray,
+): number {
   const n = out.length;
   let s = 0;
   switch (loss) {

@@ -5,4 +5,10 @@ export { encodeResumeState, decodeResumeState } from './state.js';
 export { scoreOn, evaluate, inputsOf, makeTargets, outputWidthFor } from './batches.js';
 export { SpecError, initialValues } from './init-values.js';
 export type * from './types.js';
-export { runTask, type TaskCheckpoint, type TaskEvent, type TaskOptions, type TaskOutcome } from './run-task.js';
+export {
+  runTask,
+  type TaskCheckpoint,
+  type TaskEvent,
+  type TaskOptions,
+  type TaskOutcome,
+} from './run-task.js';

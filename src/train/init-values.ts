@@ -5,7 +5,11 @@ import type { FloatArray } from '../tensor/index.js';
 
 export { SpecError };
 
-export function initialValues(spec: SupervisedJobSpec, features: number, outWidth: number): Record<string, FloatArray> | undefined {
+export function initialValues(
+  spec: SupervisedJobSpec,
+  features: number,
+  outWidth: number,
+): Record<string, FloatArray> | undefined {
   const model = spec.model.type === 'mlp' ? spec.model : { type: 'linear' as const };
   return check(model, features, outWidth, spec.training.dtype, spec.init.weights);
 }

@@ -71,7 +71,7 @@ export function linearHessian(p: LinearProblem, theta: ArrayLike<number>): Float
         let m = -Infinity;
         for (let k = 0; k < K; k++) m = Math.max(m, z[i * K + k]);
         let sum = 0;
-        for (let k = 0; k < K; k++) sum += (pr[k] = Math.exp(z[i * K + k] - m));
+        for (let k = 0; k < K; k++) sum += pr[k] = Math.exp(z[i * K + k] - m);
         for (let k = 0; k < K; k++) pr[k] /= sum;
         for (let k = 0; k < K; k++) {
           for (let l = 0; l < K; l++) c[(i * K + k) * K + l] = (pr[k] * ((k === l ? 1 : 0) - pr[l])) / N;

@@ -27,7 +27,12 @@ import type { NamedWeights, ResumeState, TrainOptions, TrainOutcome, TrainResult
 export function deriveRngs(seed: number): { init: Rng; split: Rng; shuffle: Rng; dropout: Rng } {
   const master = createRng(seed);
   const sub = () => master.int(4294967296) + 4294967296 * master.int(2097152);
-  return { init: createRng(sub()), split: createRng(sub()), shuffle: createRng(sub()), dropout: createRng(sub()) };
+  return {
+    init: createRng(sub()),
+    split: createRng(sub()),
+    shuffle: createRng(sub()),
+    dropout: createRng(sub()),
+  };
 }
 
 const yieldNow = () => new Promise<void>((r) => setImmediate(r));
@@ -37,7 +42,11 @@ const yieldNow = () => new Promise<void>((r) => setImmediate(r));
  * weights, timeout): those end as `failed` with a coded error. Cancellation through `signal` ends
  * as `cancelled` after a final checkpoint.
  */
-export async function train(spec: SupervisedJobSpec, data: Dataset, opts: TrainOptions = {}): Promise<TrainOutcome> {
+export async function train(
+  spec: SupervisedJobSpec,
+  data: Dataset,
+  opts: TrainOptions = {},
+): Promise<TrainOutcome> {
   const now = opts.now ?? (() => performance.now());
   const t0 = now();
   const tr = spec.training;
@@ -55,7 +64,11 @@ export async function train(spec: SupervisedJobSpec, data: Dataset, opts: TrainO
     if (e instanceof SpecError) return failedBeforeStart(e.message);
     throw e;
   }
-  const model = buildModel(modelConfig, data.features, outWidth, dtype, { scheme: spec.init.scheme, rng: rngs.init, values });
+  const model = buildModel(modelConfig, data.features, outWidth, dtype, {
+    scheme: spec.init.scheme,
+    rng: rngs.init,
+    values,
+  });
   const names = model.params.map((p) => p.name);
   const params = model.params.map((p) => p.tensor.data);
   const parameters = params.reduce((n, p) => n + p.length, 0);
@@ -83,13 +96,17 @@ export async function train(spec: SupervisedJobSpec, data: Dataset, opts: TrainO
   const scheduleLength = per === 'step' ? totalSteps : tr.epochs;
 
   // Mutable run state, restored from the checkpoint when resuming.
-  const optState: OptimState = opts.resume ? (structuredClone(opts.resume.optimizer) as OptimState) : opt.init(params);
+  const optState: OptimState = opts.resume
+    ? (structuredClone(opts.resume.optimizer) as OptimState)
+    : opt.init(params);
   let step = opts.resume?.step ?? 0;
   let epoch = opts.resume?.epoch ?? 0;
   let batchInEpoch = opts.resume?.batchInEpoch ?? 0;
   let epochLossSum = opts.resume?.epochLossSum ?? 0;
   let epochRows = opts.resume?.epochRows ?? 0;
-  let best = opts.resume ? structuredClone(opts.resume.best) : { value: Infinity, epoch: -1, since: 0, params: null as FloatArray[] | null };
+  let best = opts.resume
+    ? structuredClone(opts.resume.best)
+    : { value: Infinity, epoch: -1, since: 0, params: null as FloatArray[] | null };
   const elapsedBefore = opts.resume?.elapsedMs ?? 0;
   const shuffleRng = createRng(0, opts.resume?.shuffleRngAtEpochStart ?? rngs.shuffle.state());
   const dropoutRng = opts.resume ? createRng(0, opts.resume.dropoutRng) : rngs.dropout;
@@ -125,14 +142,24 @@ export async function train(spec: SupervisedJobSpec, data: Dataset, opts: TrainO
 
   const l1 = spec.regularization.l1;
   const l2 = spec.regularization.l2;
-  const fused = opts.engine === 'autodiff' ? null : new FusedDense(modelConfig, data.features, outWidth, dtype, spec.loss, spec.huberDelta, l1, l2);
+  const fused =
+    opts.engine === 'autodiff'
+      ? null
+      : new FusedDense(modelConfig, data.features, outWidth, dtype, spec.loss, spec.huberDelta, l1, l2);
   const maxRows = ranges.reduce((m, [a, b]) => Math.max(m, b - a), 0);
   const fusedX = allocate(dtype, maxRows * data.features);
-  const fusedY = spec.loss === 'cross_entropy' ? new Int32Array(maxRows) : allocate(dtype, maxRows * data.targets);
+  const fusedY =
+    spec.loss === 'cross_entropy' ? new Int32Array(maxRows) : allocate(dtype, maxRows * data.targets);
   const classification = spec.loss === 'cross_entropy' || spec.loss === 'bce';
   const running = new RunningMetrics(classification, classification ? outWidth : data.targets);
   if (opts.resume?.epochMetrics) running.restore(opts.resume.epochMetrics);
-  const monitorKey = tr.earlyStopping ? (tr.earlyStopping.monitor === 'auto' ? (split.val ? 'valLoss' : 'loss') : tr.earlyStopping.monitor) : null;
+  const monitorKey = tr.earlyStopping
+    ? tr.earlyStopping.monitor === 'auto'
+      ? split.val
+        ? 'valLoss'
+        : 'loss'
+      : tr.earlyStopping.monitor
+    : null;
 
   for (; epoch < tr.epochs; epoch++) {
     // Mid-epoch resume: the generator was restored at this epoch's start, so the order is redrawn.
@@ -151,7 +178,8 @@ export async function train(spec: SupervisedJobSpec, data: Dataset, opts: TrainO
       let grads: FloatArray[];
       if (fused) {
         // The fused step: rows gathered into reused buffers, no graph, no allocation.
-        if (!(fullBatch && gathered)) gatherRows(train, order, s, e, fusedX, fusedY, spec.loss === 'cross_entropy');
+        if (!(fullBatch && gathered))
+          gatherRows(train, order, s, e, fusedX, fusedY, spec.loss === 'cross_entropy');
         gathered = true;
         const r = fused.step(params, fusedX, fusedY, rows, true, dropoutRng);
         if (!split.val) running.add(fused.output(rows), fusedY, rows);
@@ -167,7 +195,12 @@ export async function train(spec: SupervisedJobSpec, data: Dataset, opts: TrainO
         const loss = pen ? add(dataLoss, pen) : dataLoss;
         lossValue = loss.item();
         dataLossValue = dataLoss.item();
-        grads = Number.isFinite(lossValue) ? grad(loss, model.params.map((p) => p.tensor)).map((g) => g.data) : [];
+        grads = Number.isFinite(lossValue)
+          ? grad(
+              loss,
+              model.params.map((p) => p.tensor),
+            ).map((g) => g.data)
+          : [];
       }
       if (!Number.isFinite(lossValue)) {
         return diverged(lossValue, step + 1, lrv.lr);
@@ -179,14 +212,26 @@ export async function train(spec: SupervisedJobSpec, data: Dataset, opts: TrainO
       const lastOfEpoch = batchInEpoch === stepsPerEpoch - 1;
       const report = lastOfEpoch || t - lastProgress >= progressEvery;
       if (report) params.forEach((p, i) => prevParams[i].set(p));
-      opt.step(params, grads, optState, lrv.momentum === undefined ? { lr: lrv.lr } : { lr: lrv.lr, momentum: lrv.momentum });
+      opt.step(
+        params,
+        grads,
+        optState,
+        lrv.momentum === undefined ? { lr: lrv.lr } : { lr: lrv.lr, momentum: lrv.momentum },
+      );
       step++;
       epochLossSum += dataLossValue * rows;
       epochRows += rows;
       if (report) {
         lastProgress = t;
         emit({
-          type: 'progress', step, epoch: epoch + 1, epochs: tr.epochs, totalSteps, loss: lossValue, lr: lrv.lr, gradNorm,
+          type: 'progress',
+          step,
+          epoch: epoch + 1,
+          epochs: tr.epochs,
+          totalSteps,
+          loss: lossValue,
+          lr: lrv.lr,
+          gradNorm,
           updateRatio: updateRatio(params, prevParams),
         });
       }
@@ -216,9 +261,21 @@ export async function train(spec: SupervisedJobSpec, data: Dataset, opts: TrainO
     const trainLoss = epochLossSum / epochRows;
     const evalRes = split.val ? evaluate(model, split, spec) : { valLoss: null, metrics: running.result() };
     running.reset();
-    emit({ type: 'epoch', epoch: epoch + 1, loss: trainLoss, valLoss: evalRes.valLoss, metrics: evalRes.metrics });
+    emit({
+      type: 'epoch',
+      epoch: epoch + 1,
+      loss: trainLoss,
+      valLoss: evalRes.valLoss,
+      metrics: evalRes.metrics,
+    });
     lastResult = {
-      loss: trainLoss, valLoss: evalRes.valLoss, metrics: evalRes.metrics, parameters, durationMs: 0, steps: step, epochs: epoch + 1,
+      loss: trainLoss,
+      valLoss: evalRes.valLoss,
+      metrics: evalRes.metrics,
+      parameters,
+      durationMs: 0,
+      steps: step,
+      epochs: epoch + 1,
     };
     batchInEpoch = 0;
     epochLossSum = 0;
@@ -226,7 +283,12 @@ export async function train(spec: SupervisedJobSpec, data: Dataset, opts: TrainO
     if (tr.earlyStopping && monitorKey) {
       const v = monitorKey === 'valLoss' ? (evalRes.valLoss ?? trainLoss) : trainLoss;
       if (v < best.value - tr.earlyStopping.minDelta) {
-        best = { value: v, epoch: epoch + 1, since: 0, params: tr.earlyStopping.restoreBest ? params.map((p) => p.slice()) : null };
+        best = {
+          value: v,
+          epoch: epoch + 1,
+          since: 0,
+          params: tr.earlyStopping.restoreBest ? params.map((p) => p.slice()) : null,
+        };
       } else if (++best.since >= tr.earlyStopping.patience) {
         const why = `early stopping: ${monitorKey} did not improve by more than ${tr.earlyStopping.minDelta} for ${best.since} epochs (best ${best.value} at epoch ${best.epoch})`;
         emit({ type: 'log', level: 'info', message: why });
@@ -241,8 +303,13 @@ export async function train(spec: SupervisedJobSpec, data: Dataset, opts: TrainO
   function succeeded(stoppedEarly?: string): TrainOutcome {
     const evalRes = lastResult ?? { loss: NaN, valLoss: null, metrics: {} };
     const result: TrainResult = {
-      loss: evalRes.loss, valLoss: evalRes.valLoss, metrics: evalRes.metrics, parameters,
-      durationMs: Math.round(elapsedBefore + (now() - t0)), steps: step, epochs: epoch,
+      loss: evalRes.loss,
+      valLoss: evalRes.valLoss,
+      metrics: evalRes.metrics,
+      parameters,
+      durationMs: Math.round(elapsedBefore + (now() - t0)),
+      steps: step,
+      epochs: epoch,
       ...(stoppedEarly ? { stoppedEarly } : {}),
       ...finalDiagnostics(opts, spec, model, split, rngs.init),
     };
@@ -257,15 +324,30 @@ export async function train(spec: SupervisedJobSpec, data: Dataset, opts: TrainO
     const what = Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity';
     const message = `loss became ${what} at step ${atStep}; lower optimizer.lr (now ${lr})`;
     emit({ type: 'log', level: 'error', message });
-    return { status: 'failed', result: null, error: { code: 'DIVERGED', message }, weights: weights(), state: snapshot() };
+    return {
+      status: 'failed',
+      result: null,
+      error: { code: 'DIVERGED', message },
+      weights: weights(),
+      state: snapshot(),
+    };
   }
   function timedOut(): TrainOutcome {
     const message = `training ran past its wall-time limit of ${wallLimit / 1000} s at step ${step}`;
-    return { status: 'failed', result: null, error: { code: 'TIMEOUT', message }, weights: weights(), state: snapshot() };
+    return {
+      status: 'failed',
+      result: null,
+      error: { code: 'TIMEOUT', message },
+      weights: weights(),
+      state: snapshot(),
+    };
   }
   function failedBeforeStart(message: string): TrainOutcome {
     return {
-      status: 'failed', result: null, error: { code: 'INVALID_SPEC', message }, weights: {},
+      status: 'failed',
+      result: null,
+      error: { code: 'INVALID_SPEC', message },
+      weights: {},
       state: null as unknown as ResumeState,
     };
   }
@@ -308,4 +390,3 @@ export function namedWeights(model: Model, params: readonly FloatArray[]): Named
   });
   return out;
 }
-

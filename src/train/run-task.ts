@@ -18,8 +18,24 @@ import type { ResumeState, TrainOptions } from './types.js';
 /** Events of any task: the supervised ones, a minimize trajectory point, an RL episode. */
 export type TaskEvent =
   | Parameters<NonNullable<TrainOptions['onEvent']>>[0]
-  | { type: 'progress'; step: number; epoch: number; loss: number; lr: number | null; gradNorm: number; point: Record<string, number>; value: number }
-  | { type: 'episode'; episode: number; return: number; length: number; entropy: number; meanReturn100: number };
+  | {
+      type: 'progress';
+      step: number;
+      epoch: number;
+      loss: number;
+      lr: number | null;
+      gradNorm: number;
+      point: Record<string, number>;
+      value: number;
+    }
+  | {
+      type: 'episode';
+      episode: number;
+      return: number;
+      length: number;
+      entropy: number;
+      meanReturn100: number;
+    };
 
 /** A checkpoint of any task: where it stands, and its JSON-safe resume state. */
 export interface TaskCheckpoint {
@@ -52,13 +68,25 @@ export interface TaskOutcome {
    * task's own fields (supervised: sensitivity, curvature; minimize: point, value, gradient,
    * hessian, eigenvalues, classification; reinforce: meanReturn100, solved, solvedAtEpisode).
    */
-  result: ({ loss: number | null; valLoss: number | null; metrics: Record<string, number>; parameters: number; durationMs: number } & Record<string, unknown>) | null;
+  result:
+    | ({
+        loss: number | null;
+        valLoss: number | null;
+        metrics: Record<string, number>;
+        parameters: number;
+        durationMs: number;
+      } & Record<string, unknown>)
+    | null;
   error: { code: string; message: string } | null;
   weights: NamedWeights;
 }
 
 /** Run the job's task. Problems of the run end as `failed` with a code; nothing of the run throws. */
-export async function runTask(spec: JobSpec, data: Dataset | null, opts: TaskOptions = {}): Promise<TaskOutcome> {
+export async function runTask(
+  spec: JobSpec,
+  data: Dataset | null,
+  opts: TaskOptions = {},
+): Promise<TaskOutcome> {
   switch (spec.task) {
     case 'supervised': {
       if (!data) throw new Error('a supervised job needs its dataset');
@@ -68,10 +96,21 @@ export async function runTask(spec: JobSpec, data: Dataset | null, opts: TaskOpt
         onEvent: opts.onEvent,
         resume: resume ? decodeResumeState(resume) : undefined,
         onCheckpoint: opts.onCheckpoint
-          ? (s: ResumeState) => opts.onCheckpoint!({ task: 'supervised', step: s.step, epoch: s.epoch, state: encodeResumeState(s) })
+          ? (s: ResumeState) =>
+              opts.onCheckpoint!({
+                task: 'supervised',
+                step: s.step,
+                epoch: s.epoch,
+                state: encodeResumeState(s),
+              })
           : undefined,
       });
-      return { status: out.status, result: out.result as TaskOutcome['result'], error: out.error, weights: out.weights };
+      return {
+        status: out.status,
+        result: out.result as TaskOutcome['result'],
+        error: out.error,
+        weights: out.weights,
+      };
     }
     case 'minimize': {
       let out;
@@ -82,13 +121,34 @@ export async function runTask(spec: JobSpec, data: Dataset | null, opts: TaskOpt
           checkpointEveryMs: opts.checkpointEveryMs,
           resume: resume ? decodeOptimState<MinimizeCheckpoint>(resume) : undefined,
           onCheckpoint: opts.onCheckpoint
-            ? (c) => opts.onCheckpoint!({ task: 'minimize', step: c.step, epoch: c.step, state: encodeOptimState(c) })
+            ? (c) =>
+                opts.onCheckpoint!({
+                  task: 'minimize',
+                  step: c.step,
+                  epoch: c.step,
+                  state: encodeOptimState(c),
+                })
             : undefined,
           onEvent: (e) =>
-            opts.onEvent?.({ type: 'progress', step: e.step, epoch: 1, loss: e.value, lr: e.lr, gradNorm: e.gradNorm, point: e.point, value: e.value }),
+            opts.onEvent?.({
+              type: 'progress',
+              step: e.step,
+              epoch: 1,
+              loss: e.value,
+              lr: e.lr,
+              gradNorm: e.gradNorm,
+              point: e.point,
+              value: e.value,
+            }),
         });
       } catch (e) {
-        if (e instanceof ExprError) return { status: 'failed', result: null, error: { code: 'INVALID_OBJECTIVE', message: e.message }, weights: {} };
+        if (e instanceof ExprError)
+          return {
+            status: 'failed',
+            result: null,
+            error: { code: 'INVALID_OBJECTIVE', message: e.message },
+            weights: {},
+          };
         throw e;
       }
       const r = out.result;
@@ -101,7 +161,15 @@ export async function runTask(spec: JobSpec, data: Dataset | null, opts: TaskOpt
         error: out.error,
         weights,
         result: r
-          ? { ...r, loss: r.value, valLoss: null, metrics: { value: r.value, gradNorm: r.gradNorm }, parameters: r.variables.length, durationMs: r.durationMs, steps: r.steps }
+          ? {
+              ...r,
+              loss: r.value,
+              valLoss: null,
+              metrics: { value: r.value, gradNorm: r.gradNorm },
+              parameters: r.variables.length,
+              durationMs: r.durationMs,
+              steps: r.steps,
+            }
           : null,
       };
     }
@@ -112,7 +180,13 @@ export async function runTask(spec: JobSpec, data: Dataset | null, opts: TaskOpt
         checkpointEveryMs: opts.checkpointEveryMs,
         resume: resume ? decodeOptimState<ReinforceCheckpoint>(resume) : undefined,
         onCheckpoint: opts.onCheckpoint
-          ? (c) => opts.onCheckpoint!({ task: 'reinforce', step: c.episode, epoch: c.episode, state: encodeOptimState(c) })
+          ? (c) =>
+              opts.onCheckpoint!({
+                task: 'reinforce',
+                step: c.episode,
+                epoch: c.episode,
+                state: encodeOptimState(c),
+              })
           : undefined,
         onEvent: (e) => opts.onEvent?.(e),
       });
@@ -123,7 +197,13 @@ export async function runTask(spec: JobSpec, data: Dataset | null, opts: TaskOpt
         error: null,
         weights: out.weights,
         result: {
-          ...r, loss: null, valLoss: null, metrics: { meanReturn100: r.meanReturn100 }, parameters, durationMs: r.durationMs, steps: r.episodes,
+          ...r,
+          loss: null,
+          valLoss: null,
+          metrics: { meanReturn100: r.meanReturn100 },
+          parameters,
+          durationMs: r.durationMs,
+          steps: r.episodes,
         },
       };
     }

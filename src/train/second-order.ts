@@ -50,7 +50,11 @@ export function flatObjective(spec: SupervisedJobSpec, model: Model, split: Spli
     });
     const out = forwardDense(model.config, ps, X, { training: false });
     const loss = computeLoss(spec.loss, out, targets, spec.huberDelta);
-    const pen = penalty(model.params.map((p, i) => ({ ...p, tensor: ps[i] })), spec.regularization.l1, spec.regularization.l2);
+    const pen = penalty(
+      model.params.map((p, i) => ({ ...p, tensor: ps[i] })),
+      spec.regularization.l1,
+      spec.regularization.l2,
+    );
     return pen ? add(loss, pen) : loss;
   };
 }
@@ -60,8 +64,14 @@ function linearProblem(spec: SupervisedJobSpec, split: Split, outputs: number): 
   const ds = split.train;
   const y = spec.loss === 'cross_entropy' ? Int32Array.from(ds.y) : ds.y;
   return {
-    x: ds.x.subarray(0, ds.rows * ds.features), rows: ds.rows, features: ds.features, outputs, loss: spec.loss, y,
-    huberDelta: spec.huberDelta, l2: spec.regularization.l2,
+    x: ds.x.subarray(0, ds.rows * ds.features),
+    rows: ds.rows,
+    features: ds.features,
+    outputs,
+    loss: spec.loss,
+    y,
+    huberDelta: spec.huberDelta,
+    l2: spec.regularization.l2,
   };
 }
 
@@ -86,11 +96,16 @@ function unflatten(x: Float64Array, params: FloatArray[]): void {
 
 const yieldNow = () => new Promise<void>((r) => setImmediate(r));
 
-export async function runSecondOrder(spec: SupervisedJobSpec, ctx: SecondOrderContext, opts: TrainOptions): Promise<TrainOutcome> {
+export async function runSecondOrder(
+  spec: SupervisedJobSpec,
+  ctx: SecondOrderContext,
+  opts: TrainOptions,
+): Promise<TrainOutcome> {
   const { model, split, params, names, parameters, t0, now } = ctx;
   const dtype = spec.training.dtype;
   const f = flatObjective(spec, model, split);
-  const toTensor = (x: Float64Array) => new Tensor(dtype === 'float64' ? x : Float32Array.from(x), [x.length]);
+  const toTensor = (x: Float64Array) =>
+    new Tensor(dtype === 'float64' ? x : Float32Array.from(x), [x.length]);
   const lossAndGrad = (x: Float64Array) => {
     const xt = toTensor(x).requireGrad();
     const loss = f(xt);
@@ -102,22 +117,38 @@ export async function runSecondOrder(spec: SupervisedJobSpec, ctx: SecondOrderCo
   const hess = linear
     ? (x: Float64Array) => linearHessian(linear, x)
     : (x: Float64Array) => Float64Array.from(hessian(f, toTensor(x)).data);
-  const hvpAt = (x: Float64Array, v: Float64Array) => Float64Array.from(hvp(f, toTensor(x), toTensor(v)).data);
+  const hvpAt = (x: Float64Array, v: Float64Array) =>
+    Float64Array.from(hvp(f, toTensor(x), toTensor(v)).data);
 
   const opt = spec.optimizer;
-  const state: unknown = opts.resume ? structuredClone(opts.resume.optimizer) : opt.type === 'newton' ? newtonInit() : lbfgsInit();
+  const state: unknown = opts.resume
+    ? structuredClone(opts.resume.optimizer)
+    : opt.type === 'newton'
+      ? newtonInit()
+      : lbfgsInit();
   let epoch = opts.resume?.epoch ?? 0;
   let step = opts.resume?.step ?? 0;
   const elapsedBefore = opts.resume?.elapsedMs ?? 0;
   const emit = opts.onEvent ?? (() => {});
   const x = flatten(params);
   let lastResult: TrainResult | null = null;
-  const wallLimit = Math.min(spec.training.maxWallSeconds ?? Infinity, opts.maxWallSeconds ?? Infinity) * 1000;
+  const wallLimit =
+    Math.min(spec.training.maxWallSeconds ?? Infinity, opts.maxWallSeconds ?? Infinity) * 1000;
 
   const snapshot = (): ResumeState => ({
-    version: 1, step, epoch, batchInEpoch: 0, names, params: params.map((p) => p.slice()),
-    optimizer: structuredClone(state), shuffleRngAtEpochStart: ctx.rngs.shuffle.state(), dropoutRng: ctx.rngs.dropout.state(),
-    epochLossSum: 0, epochRows: 0, best: { value: Infinity, epoch: -1, since: 0, params: null }, elapsedMs: elapsedBefore + (now() - t0),
+    version: 1,
+    step,
+    epoch,
+    batchInEpoch: 0,
+    names,
+    params: params.map((p) => p.slice()),
+    optimizer: structuredClone(state),
+    shuffleRngAtEpochStart: ctx.rngs.shuffle.state(),
+    dropoutRng: ctx.rngs.dropout.state(),
+    epochLossSum: 0,
+    epochRows: 0,
+    best: { value: Infinity, epoch: -1, since: 0, params: null },
+    elapsedMs: elapsedBefore + (now() - t0),
   });
 
   for (; epoch < spec.training.epochs; epoch++) {
@@ -127,14 +158,21 @@ export async function runSecondOrder(spec: SupervisedJobSpec, ctx: SecondOrderCo
     let diag: Record<string, number | boolean> | undefined;
     if (opt.type === 'newton') {
       const r = newtonStep(x, { lossAndGrad, hessian: hess, hvp: hvpAt }, state as NewtonState, {
-        damping: opt.damping, lineSearch: opt.lineSearch, cgThreshold: opt.cgThreshold,
+        damping: opt.damping,
+        lineSearch: opt.lineSearch,
+        cgThreshold: opt.cgThreshold,
       });
       loss = r.loss;
       after = r.newLoss ?? NaN;
       gradNorm = r.gradNorm;
       diag = {
-        damping: r.damping, decrement: r.decrement, stepSize: r.stepSize, accepted: r.accepted, backtracks: r.backtracks,
-        cgIterations: r.cgIterations, steepestDescent: r.steepestDescent,
+        damping: r.damping,
+        decrement: r.decrement,
+        stepSize: r.stepSize,
+        accepted: r.accepted,
+        backtracks: r.backtracks,
+        cgIterations: r.cgIterations,
+        steepestDescent: r.steepestDescent,
       };
     } else if (opt.type === 'lbfgs') {
       const r = lbfgsStep(x, lossAndGrad, state as LbfgsState, opt);
@@ -148,7 +186,13 @@ export async function runSecondOrder(spec: SupervisedJobSpec, ctx: SecondOrderCo
     if (!Number.isFinite(loss)) {
       const message = `loss became ${loss} at step ${step}; ${opt.type === 'newton' ? 'raise optimizer.damping' : 'lower optimizer.lr'}`;
       emit({ type: 'log', level: 'error', message });
-      return { status: 'failed', result: null, error: { code: 'DIVERGED', message }, weights: namedWeights(model, params), state: snapshot() };
+      return {
+        status: 'failed',
+        result: null,
+        error: { code: 'DIVERGED', message },
+        weights: namedWeights(model, params),
+        state: snapshot(),
+      };
     }
     unflatten(x, params);
     // Newton reports the gradient norm at the iterate it started from; L-BFGS's is evaluated here.
@@ -159,26 +203,60 @@ export async function runSecondOrder(spec: SupervisedJobSpec, ctx: SecondOrderCo
       gradNorm = Math.sqrt(gn);
     }
     emit({
-      type: 'progress', step, epoch: epoch + 1, epochs: spec.training.epochs, totalSteps: spec.training.epochs, loss,
-      lr: opt.type === 'lbfgs' ? opt.lr : 1, gradNorm, updateRatio: Number(diag?.stepNorm ?? NaN),
+      type: 'progress',
+      step,
+      epoch: epoch + 1,
+      epochs: spec.training.epochs,
+      totalSteps: spec.training.epochs,
+      loss,
+      lr: opt.type === 'lbfgs' ? opt.lr : 1,
+      gradNorm,
+      updateRatio: Number(diag?.stepNorm ?? NaN),
     });
     const ev = evaluate(model, split, spec);
     // The loss after the step when the optimizer evaluated it (line search), else one evaluation.
     const trainLoss = Number.isFinite(after) ? after : f(toTensor(x)).item();
-    emit({ type: 'epoch', epoch: epoch + 1, loss: trainLoss, valLoss: ev.valLoss, metrics: ev.metrics, newton: diag });
-    lastResult = { loss: trainLoss, valLoss: ev.valLoss, metrics: ev.metrics, parameters, durationMs: 0, steps: step, epochs: epoch + 1 };
+    emit({
+      type: 'epoch',
+      epoch: epoch + 1,
+      loss: trainLoss,
+      valLoss: ev.valLoss,
+      metrics: ev.metrics,
+      newton: diag,
+    });
+    lastResult = {
+      loss: trainLoss,
+      valLoss: ev.valLoss,
+      metrics: ev.metrics,
+      parameters,
+      durationMs: 0,
+      steps: step,
+      epochs: epoch + 1,
+    };
 
     await yieldNow();
     if (opts.signal?.aborted) {
       epoch++;
       const s = snapshot();
       if (opts.onCheckpoint) await opts.onCheckpoint(s);
-      return { status: 'cancelled', result: null, error: null, weights: namedWeights(model, params), state: s };
+      return {
+        status: 'cancelled',
+        result: null,
+        error: null,
+        weights: namedWeights(model, params),
+        state: s,
+      };
     }
     if (elapsedBefore + (now() - t0) > wallLimit) {
       epoch++;
       const message = `training ran past its wall-time limit of ${wallLimit / 1000} s at step ${step}`;
-      return { status: 'failed', result: null, error: { code: 'TIMEOUT', message }, weights: namedWeights(model, params), state: snapshot() };
+      return {
+        status: 'failed',
+        result: null,
+        error: { code: 'TIMEOUT', message },
+        weights: namedWeights(model, params),
+        state: snapshot(),
+      };
     }
     if (opts.checkpointEveryMs && opts.onCheckpoint) {
       epoch++;
@@ -191,5 +269,11 @@ export async function runSecondOrder(spec: SupervisedJobSpec, ctx: SecondOrderCo
     durationMs: Math.round(elapsedBefore + (now() - t0)),
     ...finalDiagnostics(opts, spec, model, split, ctx.rngs.shuffle),
   };
-  return { status: 'succeeded', result, error: null, weights: namedWeights(model, params), state: snapshot() };
+  return {
+    status: 'succeeded',
+    result,
+    error: null,
+    weights: namedWeights(model, params),
+    state: snapshot(),
+  };
 }

@@ -21,7 +21,11 @@ afterAll(async () => {
 });
 
 const minimize = (objective: string, start: Record<string, number> = { x: 0, y: 0 }) =>
-  t.app.inject({ method: 'POST', url: '/v1/jobs', payload: { task: 'minimize', objective, start, optimizer: { type: 'sgd', lr: 0.01 }, steps: 10 } });
+  t.app.inject({
+    method: 'POST',
+    url: '/v1/jobs',
+    payload: { task: 'minimize', objective, start, optimizer: { type: 'sgd', lr: 0.01 }, steps: 10 },
+  });
 
 describe('objective expressions are parsed at submission', () => {
   test('a valid expression is accepted', async () => {
@@ -66,35 +70,83 @@ describe('objective expressions are parsed at submission', () => {
 
 test('init.weights of the wrong shape is a 400 at submission, naming both shapes', async () => {
   const res = await t.app.inject({
-    method: 'POST', url: '/v1/jobs',
-    payload: { model: { type: 'linear' }, data: { builtin: 'iris' }, loss: 'cross_entropy', optimizer: { type: 'sgd', lr: 0.1 }, init: { weights: { weight: [[1, 2]] } } },
+    method: 'POST',
+    url: '/v1/jobs',
+    payload: {
+      model: { type: 'linear' },
+      data: { builtin: 'iris' },
+      loss: 'cross_entropy',
+      optimizer: { type: 'sgd', lr: 0.1 },
+      init: { weights: { weight: [[1, 2]] } },
+    },
   });
   expect(res.statusCode).toBe(400);
-  expect(res.json().errors[0]).toEqual({ path: '/init/weights/weight', message: 'init.weights.weight has shape [1, 2]; the model needs [3, 4]' });
+  expect(res.json().errors[0]).toEqual({
+    path: '/init/weights/weight',
+    message: 'init.weights.weight has shape [1, 2]; the model needs [3, 4]',
+  });
 });
 
 describe('POST /v1/jobs/{id}/gradients', () => {
-  const spec = { model: { type: 'linear' }, data: { inline: { x: [[1, 2], [3, 4], [5, 7]], y: [1, 2, 3] } }, loss: 'mse', optimizer: { type: 'sgd', lr: 0.1 } };
+  const spec = {
+    model: { type: 'linear' },
+    data: {
+      inline: {
+        x: [
+          [1, 2],
+          [3, 4],
+          [5, 7],
+        ],
+        y: [1, 2, 3],
+      },
+    },
+    loss: 'mse',
+    optimizer: { type: 'sgd', lr: 0.1 },
+  };
 
   test('409 before success, then the Jacobian of a linear model is its weight matrix for every row', async () => {
     const id = (await t.app.inject({ method: 'POST', url: '/v1/jobs', payload: spec })).json().id as string;
-    const before = await t.app.inject({ method: 'POST', url: `/v1/jobs/${id}/gradients`, payload: { inputs: [[1, 1]] } });
+    const before = await t.app.inject({
+      method: 'POST',
+      url: `/v1/jobs/${id}/gradients`,
+      payload: { inputs: [[1, 1]] },
+    });
     expect(before.statusCode).toBe(409);
     await simulateRun(t.deps, id, {
-      weights: { weight: { shape: [1, 2], data: new Float32Array([0.5, -0.25]) }, bias: { shape: [1], data: new Float32Array([0.125]) } },
+      weights: {
+        weight: { shape: [1, 2], data: new Float32Array([0.5, -0.25]) },
+        bias: { shape: [1], data: new Float32Array([0.125]) },
+      },
     });
-    const res = await t.app.inject({ method: 'POST', url: `/v1/jobs/${id}/gradients`, payload: { inputs: [[1, 1], [2, -3]] } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/v1/jobs/${id}/gradients`,
+      payload: {
+        inputs: [
+          [1, 1],
+          [2, -3],
+        ],
+      },
+    });
     expect(res.statusCode, res.body).toBe(200);
     const body = res.json();
     expect(body.jacobian).toEqual([[[0.5, -0.25]], [[0.5, -0.25]]]);
     expect(body.outputs).toEqual([[0.375], [1.875]]);
-    const bad = await t.app.inject({ method: 'POST', url: `/v1/jobs/${id}/gradients`, payload: { inputs: [[1, 1, 1]] } });
+    const bad = await t.app.inject({
+      method: 'POST',
+      url: `/v1/jobs/${id}/gradients`,
+      payload: { inputs: [[1, 1, 1]] },
+    });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().errors[0].path).toBe('/inputs/0');
   });
 
   test('404 for an unknown job', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/v1/jobs/job_0000000000000000000000/gradients', payload: { inputs: [[1]] } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/jobs/job_0000000000000000000000/gradients',
+      payload: { inputs: [[1]] },
+    });
     expect(res.statusCode).toBe(404);
   });
 });

@@ -191,7 +191,12 @@ describe('each limit refusal names the limit and the value', () => {
       '/header/1',
     );
     // The upload query is checked against this app's limits (maxStringLength 64), naming the limit and the value.
-    refused(await postCsv('a,y\n1,2\n', `?name=${'n'.repeat(257)}`), 400, '/querystring/name', 'name has 257 characters; the limit is 64');
+    refused(
+      await postCsv('a,y\n1,2\n', `?name=${'n'.repeat(257)}`),
+      400,
+      '/querystring/name',
+      'name has 257 characters; the limit is 64',
+    );
   });
 
   test('array depth: init.weights and the body as a whole', async () => {

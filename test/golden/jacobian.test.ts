@@ -15,7 +15,9 @@ interface Case {
   outputs: number[][];
   jacobian: number[][][];
 }
-const fixtures = JSON.parse(readFileSync(new URL('./fixtures/jacobian.json', import.meta.url), 'utf8')) as Record<string, Case>;
+const fixtures = JSON.parse(
+  readFileSync(new URL('./fixtures/jacobian.json', import.meta.url), 'utf8'),
+) as Record<string, Case>;
 
 function weightsOf(c: Case): NamedWeights {
   const out: NamedWeights = {};
@@ -26,15 +28,22 @@ function weightsOf(c: Case): NamedWeights {
   return out;
 }
 
-const close = (a: number, b: number, rel: number) => Math.abs(a - b) <= rel * Math.max(Math.abs(a), Math.abs(b)) + 1e-14;
+const close = (a: number, b: number, rel: number) =>
+  Math.abs(a - b) <= rel * Math.max(Math.abs(a), Math.abs(b)) + 1e-14;
 
 describe('input Jacobians', () => {
   for (const [name, c] of Object.entries(fixtures)) {
     const spec: PredictSpec = { loss: c.loss, model: c.model };
     it(`${name}: equal PyTorch's (≤ 1e-12 relative)`, () => {
       const g = inputGradients(spec, weightsOf(c), c.inputs);
-      g.outputs.forEach((row, i) => row.forEach((v, k) => expect(close(v, c.outputs[i][k], 1e-12)).toBe(true)));
-      g.jacobian.forEach((m, i) => m.forEach((row, k) => row.forEach((v, j) => expect(close(v, c.jacobian[i][k][j], 1e-12), `${i},${k},${j}`).toBe(true))));
+      g.outputs.forEach((row, i) =>
+        row.forEach((v, k) => expect(close(v, c.outputs[i][k], 1e-12)).toBe(true)),
+      );
+      g.jacobian.forEach((m, i) =>
+        m.forEach((row, k) =>
+          row.forEach((v, j) => expect(close(v, c.jacobian[i][k][j], 1e-12), `${i},${k},${j}`).toBe(true)),
+        ),
+      );
     });
     it(`${name}: equal central finite differences (≤ 1e-6)`, () => {
       const w = weightsOf(c);
@@ -48,7 +57,9 @@ describe('input Jacobians', () => {
           minus[j] -= h;
           const yp = predict(spec, w, [plus]).outputs[0];
           const ym = predict(spec, w, [minus]).outputs[0];
-          yp.forEach((_, k) => expect(Math.abs((yp[k] - ym[k]) / (2 * h) - g.jacobian[i][k][j])).toBeLessThan(1e-6));
+          yp.forEach((_, k) =>
+            expect(Math.abs((yp[k] - ym[k]) / (2 * h) - g.jacobian[i][k][j])).toBeLessThan(1e-6),
+          );
         });
       });
     });

@@ -74,7 +74,11 @@ test('reinforce: a bandit policy trains and its network is the weights', async (
   expect(progress.length).toBeGreaterThan(0);
   expect(typeof progress[0].return).toBe('number');
   // /predict on a policy returns its action probabilities for an observation
-  const p = await t.app.inject({ method: 'POST', url: `/v1/jobs/${job.id}/predict`, payload: { inputs: [[0]] } });
+  const p = await t.app.inject({
+    method: 'POST',
+    url: `/v1/jobs/${job.id}/predict`,
+    payload: { inputs: [[0]] },
+  });
   expect(p.statusCode, p.body).toBe(200);
   const probs = p.json().outputs[0] as number[];
   expect(probs).toHaveLength(3);

@@ -165,7 +165,12 @@ export const resultRoutes = (deps: AppDeps): FastifyPluginAsyncZod =>
             '`{ "inputs": number[][] }` → `{ "outputs", "jacobian" }` with `jacobian[i][k][j] = ∂outputs[i][k]/∂inputs[i][j]` for the outputs /predict returns (probabilities for classification). Supervised jobs only.',
           params: JobParamsSchema,
           body: PredictRequestSchema,
-          response: { 200: GradientsResponseSchema, 400: ProblemSchema, 404: ProblemSchema, 409: ProblemSchema },
+          response: {
+            200: GradientsResponseSchema,
+            400: ProblemSchema,
+            404: ProblemSchema,
+            409: ProblemSchema,
+          },
         },
       },
       async (req) => {
@@ -173,17 +178,24 @@ export const resultRoutes = (deps: AppDeps): FastifyPluginAsyncZod =>
         const w = await weightsOf(job);
         const spec = job.spec as unknown as JobSpec;
         if (spec.task !== 'supervised')
-          throw new ApiError('CONFLICT', `gradients serve supervised models; job ${job.id} is a ${spec.task} job`);
+          throw new ApiError(
+            'CONFLICT',
+            `gradients serve supervised models; job ${job.id} is a ${spec.task} job`,
+          );
         if (req.body.inputs.length > 10_000)
-          throw new ApiError('VALIDATION_ERROR', `inputs has ${req.body.inputs.length} rows; the limit for gradients is 10000`, [
-            { path: '/inputs', message: 'at most 10000 rows' },
-          ]);
+          throw new ApiError(
+            'VALIDATION_ERROR',
+            `inputs has ${req.body.inputs.length} rows; the limit for gradients is 10000`,
+            [{ path: '/inputs', message: 'at most 10000 rows' }],
+          );
         try {
           return deps.gradients(spec, w.weights, req.body.inputs);
         } catch (err) {
           const e = err as Error & { path?: string };
           if (e.name === 'PredictInputError')
-            throw new ApiError('VALIDATION_ERROR', e.message, [{ path: e.path ?? '/inputs', message: e.message }]);
+            throw new ApiError('VALIDATION_ERROR', e.message, [
+              { path: e.path ?? '/inputs', message: e.message },
+            ]);
           throw new ApiError('CONFLICT', `the stored weights do not fit the job's model: ${e.message}`);
         }
       },

@@ -28,7 +28,10 @@ export function add(a: Operand, b: Operand): Tensor {
 export function sub(a: Operand, b: Operand): Tensor {
   const [x, y] = operands(a, b);
   const f = binaryForward('sub', x, y);
-  return result('sub', f.data, f.shape, [x, y], (g) => [sumTo(g, x.shape), y.requiresGrad ? sumTo(neg(g), y.shape) : null]);
+  return result('sub', f.data, f.shape, [x, y], (g) => [
+    sumTo(g, x.shape),
+    y.requiresGrad ? sumTo(neg(g), y.shape) : null,
+  ]);
 }
 
 /** a · b; ∂/∂a = b, ∂/∂b = a */
@@ -115,7 +118,9 @@ export function pow(x: Tensor, p: number): Tensor {
   const out = allocate(x.dtype, d.length);
   if (p === 2) for (let i = 0; i < d.length; i++) out[i] = d[i] * d[i];
   else for (let i = 0; i < d.length; i++) out[i] = Math.pow(d[i], p);
-  return result('pow', out, x.shape, [x], (g) => [p === 0 ? mul(g, 0) : mul(g, p === 2 ? mul(x, 2) : mul(pow(x, p - 1), p))]);
+  return result('pow', out, x.shape, [x], (g) => [
+    p === 0 ? mul(g, 0) : mul(g, p === 2 ? mul(x, 2) : mul(pow(x, p - 1), p)),
+  ]);
 }
 
 /** eˣ; d/dx = eˣ (the output itself) */

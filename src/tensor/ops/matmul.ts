@@ -19,9 +19,16 @@ function cast(d: FloatArray, dtype: 'float32' | 'float64'): FloatArray {
  * op(A)·op(B) over (broadcast) batch dims, where op transposes the last two dims when asked.
  * Returns the data and shape of the product.
  */
-function batchedProduct(a: Tensor, b: Tensor, transA: boolean, transB: boolean): { data: FloatArray; shape: number[] } {
+function batchedProduct(
+  a: Tensor,
+  b: Tensor,
+  transA: boolean,
+  transB: boolean,
+): { data: FloatArray; shape: number[] } {
   if (a.ndim < 2 || b.ndim < 2) {
-    throw new RangeError(`matmul needs tensors of rank ≥ 2; got [${a.shape.join(', ')}] and [${b.shape.join(', ')}]`);
+    throw new RangeError(
+      `matmul needs tensors of rank ≥ 2; got [${a.shape.join(', ')}] and [${b.shape.join(', ')}]`,
+    );
   }
   const ar = a.shape[a.ndim - 2];
   const ac = a.shape[a.ndim - 1];
@@ -32,7 +39,9 @@ function batchedProduct(a: Tensor, b: Tensor, transA: boolean, transB: boolean):
   const kb = transB ? bc : br;
   const n = transB ? br : bc;
   if (k !== kb) {
-    throw new RangeError(`matmul: inner dimensions differ: [${a.shape.join(', ')}] · [${b.shape.join(', ')}]`);
+    throw new RangeError(
+      `matmul: inner dimensions differ: [${a.shape.join(', ')}] · [${b.shape.join(', ')}]`,
+    );
   }
   const dtype = promote(a.dtype, b.dtype);
   const ad = cast(a.data, dtype);
@@ -60,7 +69,12 @@ function batchedProduct(a: Tensor, b: Tensor, transA: boolean, transB: boolean):
         ad.subarray(oa * ar * ac, (oa + 1) * ar * ac),
         bd.subarray(ob * br * bc, (ob + 1) * br * bc),
         out.subarray(t * m * n, (t + 1) * m * n),
-        m, n, k, transA, transB, false,
+        m,
+        n,
+        k,
+        transA,
+        transB,
+        false,
       );
       for (let q = batch.length - 1; q >= 0; q--) {
         if (++idx[q] < batch[q]) break;
@@ -81,8 +95,12 @@ function product(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor
   const f = batchedProduct(a, b, transA, transB);
   return result('matmul', f.data, f.shape, [a, b], (g) => [
     // C = op(A)·op(B).  dL/dop(A) = G·op(B)ᵀ, dL/dop(B) = op(A)ᵀ·G, then undo op.
-    a.requiresGrad ? sumTo(transA ? product(b, g, transB, true) : product(g, b, false, !transB), a.shape) : null,
-    b.requiresGrad ? sumTo(transB ? product(g, a, true, transA) : product(a, g, !transA, false), b.shape) : null,
+    a.requiresGrad
+      ? sumTo(transA ? product(b, g, transB, true) : product(g, b, false, !transB), a.shape)
+      : null,
+    b.requiresGrad
+      ? sumTo(transB ? product(g, a, true, transA) : product(a, g, !transA, false), b.shape)
+      : null,
   ]);
 }
 

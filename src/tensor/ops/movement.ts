@@ -15,7 +15,9 @@ export function reshape(x: Tensor, shape: Shape): Tensor {
     s[free] = known === 0 ? 0 : x.size / known;
   }
   if (sizeOf(s) !== x.size) {
-    throw new RangeError(`cannot reshape [${x.shape.join(', ')}] (${x.size} elements) to [${shape.join(', ')}]`);
+    throw new RangeError(
+      `cannot reshape [${x.shape.join(', ')}] (${x.size} elements) to [${shape.join(', ')}]`,
+    );
   }
   return result('reshape', x.data, s, [x], (g) => [reshape(g, x.shape)]);
 }
@@ -101,7 +103,9 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
   let total = 0;
   for (const t of xs) {
     if (t.ndim !== shape.length || t.shape.some((d, i) => i !== ax && d !== shape[i])) {
-      throw new RangeError(`concat: shape [${t.shape.join(', ')}] does not match [${shape.join(', ')}] off axis ${ax}`);
+      throw new RangeError(
+        `concat: shape [${t.shape.join(', ')}] does not match [${shape.join(', ')}] off axis ${ax}`,
+      );
     }
     total += t.shape[ax];
   }
@@ -119,7 +123,9 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
     }
     offset += len;
   }
-  return result('concat', out, shape, xs, (g) => xs.map((t, i) => (t.requiresGrad ? slice(g, ax, offsets[i], offsets[i] + t.shape[ax]) : null)));
+  return result('concat', out, shape, xs, (g) =>
+    xs.map((t, i) => (t.requiresGrad ? slice(g, ax, offsets[i], offsets[i] + t.shape[ax]) : null)),
+  );
 }
 
 /**
@@ -131,10 +137,13 @@ export function gather(x: Tensor, index: Int32Array | readonly number[], axis = 
   const { outer, n, inner } = geometry(x.shape, ax);
   const idx = index instanceof Int32Array ? index : Int32Array.from(index);
   if (idx.length !== outer * inner) {
-    throw new RangeError(`gather: ${idx.length} indices for ${outer * inner} positions of [${x.shape.join(', ')}] off axis ${ax}`);
+    throw new RangeError(
+      `gather: ${idx.length} indices for ${outer * inner} positions of [${x.shape.join(', ')}] off axis ${ax}`,
+    );
   }
   for (let i = 0; i < idx.length; i++) {
-    if (!(idx[i] >= 0 && idx[i] < n)) throw new RangeError(`gather: index ${idx[i]} at position ${i} is outside [0, ${n})`);
+    if (!(idx[i] >= 0 && idx[i] < n))
+      throw new RangeError(`gather: index ${idx[i]} at position ${i} is outside [0, ${n})`);
   }
   const shape = x.shape.filter((_, i) => i !== ax);
   const out = allocate(x.dtype, idx.length);

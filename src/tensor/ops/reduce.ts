@@ -45,7 +45,11 @@ function reduceAxis(d: FloatArray, shape: Shape, axis: number, kind: 'sum' | 'ma
 }
 
 /** Reduce `axes` (sorted), keeping them as size-1 dims. */
-function reduceData(x: Tensor, axes: number[], kind: 'sum' | 'max' | 'min'): { data: FloatArray; keepShape: number[] } {
+function reduceData(
+  x: Tensor,
+  axes: number[],
+  kind: 'sum' | 'max' | 'min',
+): { data: FloatArray; keepShape: number[] } {
   let data: FloatArray = x.data;
   const shape = [...x.shape];
   if (kind === 'sum' && axes.length === shape.length && axes.length > 0) {
@@ -110,7 +114,12 @@ export function min(x: Tensor, axis?: number | readonly number[], keepdim = fals
   return extreme(x, axis, keepdim, 'min');
 }
 
-function extreme(x: Tensor, axis: number | readonly number[] | undefined, keepdim: boolean, kind: 'max' | 'min'): Tensor {
+function extreme(
+  x: Tensor,
+  axis: number | readonly number[] | undefined,
+  keepdim: boolean,
+  kind: 'max' | 'min',
+): Tensor {
   if (x.size === 0) throw new RangeError(`${kind}() of an empty tensor`);
   const axes = normAxes(axis, x.ndim);
   const { data, keepShape } = reduceData(x, axes, kind);
@@ -122,7 +131,13 @@ function extreme(x: Tensor, axis: number | readonly number[] | undefined, keepdi
 }
 
 /** 1 at the selected extreme positions (first one per group, or split evenly among ties). */
-function extremeMask(x: Tensor, ext: FloatArray, keepShape: number[], axes: number[], firstOnly: boolean): FloatArray {
+function extremeMask(
+  x: Tensor,
+  ext: FloatArray,
+  keepShape: number[],
+  axes: number[],
+  firstOnly: boolean,
+): FloatArray {
   const e = expandData(ext, keepShape, x.shape);
   const hit = allocate(x.dtype, x.size);
   for (let i = 0; i < hit.length; i++) hit[i] = x.data[i] === e[i] ? 1 : 0;

@@ -102,7 +102,13 @@ describe('one-column shapes (a single-output layer: bias add and bias gradient)'
           ref.sumRows(a, ws, rows, 1);
           const gs = fill(4, 1, dtype);
           wasm.sumRows(a, gs, rows, 1);
-          expectClose(gs, ws, Float64Array.of(Array.from(a).reduce((s, v) => s + Math.abs(v), 0)), dtype, rows);
+          expectClose(
+            gs,
+            ws,
+            Float64Array.of(Array.from(a).reduce((s, v) => s + Math.abs(v), 0)),
+            dtype,
+            rows,
+          );
         }
   });
 });

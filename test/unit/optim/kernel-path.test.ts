@@ -19,12 +19,15 @@ const specs: OptimizerSpec[] = [
 
 function trajectory(spec: OptimizerSpec, f64: boolean): number[] {
   const rng = createRng(5);
-  const F = f64 ? Float64Array : Float32Array;
-  const p = [F.from({ length: 5000 }, () => rng.normal()), F.from({ length: 7 }, () => rng.normal())];
+  const make = (values: ArrayLike<number>) => (f64 ? Float64Array.from(values) : Float32Array.from(values));
+  const p = [
+    make(Array.from({ length: 5000 }, () => rng.normal())),
+    make(Array.from({ length: 7 }, () => rng.normal())),
+  ];
   const opt = createOptimizer(spec);
   const state = opt.init(p);
   for (let s = 0; s < 6; s++) {
-    const g = p.map((a) => F.from(a, (v) => Math.sin(v * (s + 1)) + 0.1 * rng.normal()));
+    const g = p.map((a) => make(Array.from(a, (v) => Math.sin(v * (s + 1)) + 0.1 * rng.normal())));
     opt.step(p, g, state, { lr: opt.hp.lr * (1 - s / 10) });
   }
   return [...p[0], ...p[1]];

@@ -4,31 +4,54 @@
  */
 import { describe, expect, it } from 'vitest';
 import { loadBuiltin } from '../../../src/data/index.js';
-import { decodeResumeState, encodeResumeState, train, type ResumeState, type TrainOutcome } from '../../../src/train/index.js';
+import {
+  decodeResumeState,
+  encodeResumeState,
+  train,
+  type ResumeState,
+  type TrainOutcome,
+} from '../../../src/train/index.js';
 import { bitEqual, spec } from './helpers.js';
 
 const cases: Record<string, Record<string, unknown>> = {
   'mlp+dropout, adam, shuffled mini-batches, validation split, step schedule': {
-    model: { type: 'mlp', hidden: [8, 8], activation: 'tanh', dropout: 0.2 }, data: { builtin: 'iris' }, loss: 'cross_entropy',
-    optimizer: { type: 'adam', lr: 0.01, amsgrad: true }, schedule: { type: 'step', stepSize: 3, gamma: 0.5 },
-    regularization: { l1: 1e-4, l2: 1e-3 }, training: { epochs: 8, batchSize: 32, validationSplit: 0.2, seed: 11 },
+    model: { type: 'mlp', hidden: [8, 8], activation: 'tanh', dropout: 0.2 },
+    data: { builtin: 'iris' },
+    loss: 'cross_entropy',
+    optimizer: { type: 'adam', lr: 0.01, amsgrad: true },
+    schedule: { type: 'step', stepSize: 3, gamma: 0.5 },
+    regularization: { l1: 1e-4, l2: 1e-3 },
+    training: { epochs: 8, batchSize: 32, validationSplit: 0.2, seed: 11 },
   },
   'sgd nesterov, per-step onecycle, float64, clipping': {
-    model: { type: 'mlp', hidden: [6], activation: 'gelu' }, data: { builtin: 'two_moons' }, loss: 'bce',
-    optimizer: { type: 'sgd', lr: 0.1, momentum: 0.9, nesterov: true }, schedule: { type: 'onecycle', maxLr: 0.5, per: 'step' },
+    model: { type: 'mlp', hidden: [6], activation: 'gelu' },
+    data: { builtin: 'two_moons' },
+    loss: 'bce',
+    optimizer: { type: 'sgd', lr: 0.1, momentum: 0.9, nesterov: true },
+    schedule: { type: 'onecycle', maxLr: 0.5, per: 'step' },
     training: { epochs: 4, batchSize: 24, dtype: 'float64', gradClipNorm: 1, seed: 5 },
   },
   'rmsprop centered, regression, huber': {
-    model: { type: 'mlp', hidden: [5], activation: 'elu' }, data: { builtin: 'linear_regression' }, loss: 'huber',
-    optimizer: { type: 'rmsprop', lr: 0.01, centered: true, momentum: 0.5 }, training: { epochs: 3, batchSize: 50, seed: 9 },
+    model: { type: 'mlp', hidden: [5], activation: 'elu' },
+    data: { builtin: 'linear_regression' },
+    loss: 'huber',
+    optimizer: { type: 'rmsprop', lr: 0.01, centered: true, momentum: 0.5 },
+    training: { epochs: 3, batchSize: 50, seed: 9 },
   },
   'newton (full batch, float64)': {
-    model: { type: 'linear' }, data: { builtin: 'iris' }, loss: 'cross_entropy', optimizer: { type: 'newton' },
-    regularization: { l2: 1e-3 }, training: { epochs: 6, batchSize: 'full', dtype: 'float64' },
+    model: { type: 'linear' },
+    data: { builtin: 'iris' },
+    loss: 'cross_entropy',
+    optimizer: { type: 'newton' },
+    regularization: { l2: 1e-3 },
+    training: { epochs: 6, batchSize: 'full', dtype: 'float64' },
   },
   'lbfgs strong wolfe (full batch)': {
-    model: { type: 'mlp', hidden: [4], activation: 'tanh' }, data: { builtin: 'xor' }, loss: 'cross_entropy',
-    optimizer: { type: 'lbfgs', lineSearchFn: 'strong_wolfe', maxIter: 5 }, training: { epochs: 5, batchSize: 'full', dtype: 'float64' },
+    model: { type: 'mlp', hidden: [4], activation: 'tanh' },
+    data: { builtin: 'xor' },
+    loss: 'cross_entropy',
+    optimizer: { type: 'lbfgs', lineSearchFn: 'strong_wolfe', maxIter: 5 },
+    training: { epochs: 5, batchSize: 'full', dtype: 'float64' },
   },
 };
 
@@ -57,9 +80,14 @@ describe('determinism and exact resume', () => {
         const ctrl = new AbortController();
         let saved: ResumeState | null = null;
         const part = await train(s, data, {
-          signal: ctrl.signal, progressEveryMs: 0,
-          onEvent: (e) => { if (e.type === 'progress' && e.step >= k) ctrl.abort(); },
-          onCheckpoint: (st) => { saved = st; },
+          signal: ctrl.signal,
+          progressEveryMs: 0,
+          onEvent: (e) => {
+            if (e.type === 'progress' && e.step >= k) ctrl.abort();
+          },
+          onCheckpoint: (st) => {
+            saved = st;
+          },
         });
         expect(part.status).toBe('cancelled');
         expect(saved).not.toBeNull();
@@ -68,14 +96,25 @@ describe('determinism and exact resume', () => {
         const resumed = await train(s, data, { resume: restored });
         expect(resumed.status).toBe('succeeded');
         expect(resumed.result!.steps).toBe(total);
-        weightsOf(resumed).forEach((w, i) => expect(bitEqual(w, weightsOf(full)[i]), `stop at ${k}, tensor ${i}`).toBe(true));
+        weightsOf(resumed).forEach((w, i) =>
+          expect(bitEqual(w, weightsOf(full)[i]), `stop at ${k}, tensor ${i}`).toBe(true),
+        );
       }
     });
   }
 
   it('a different seed gives different weights', async () => {
-    const a = await train(spec({ ...cases['rmsprop centered, regression, huber'] }), loadBuiltin('linear_regression'));
-    const b = await train(spec({ ...cases['rmsprop centered, regression, huber'], training: { epochs: 3, batchSize: 50, seed: 10 } }), loadBuiltin('linear_regression'));
+    const a = await train(
+      spec({ ...cases['rmsprop centered, regression, huber'] }),
+      loadBuiltin('linear_regression'),
+    );
+    const b = await train(
+      spec({
+        ...cases['rmsprop centered, regression, huber'],
+        training: { epochs: 3, batchSize: 50, seed: 10 },
+      }),
+      loadBuiltin('linear_regression'),
+    );
     expect(bitEqual(weightsOf(a)[0], weightsOf(b)[0])).toBe(false);
   });
 });

@@ -14,8 +14,11 @@ function epochs(events: TrainEvent[]) {
 describe('learning', () => {
   it('an MLP with Adam reaches ≥ 0.95 validation accuracy on iris', async () => {
     const s = spec({
-      model: { type: 'mlp', hidden: [16], activation: 'relu' }, data: { builtin: 'iris' }, loss: 'cross_entropy',
-      optimizer: { type: 'adam', lr: 0.01 }, training: { epochs: 150, batchSize: 16, validationSplit: 0.2, seed: 1 },
+      model: { type: 'mlp', hidden: [16], activation: 'relu' },
+      data: { builtin: 'iris' },
+      loss: 'cross_entropy',
+      optimizer: { type: 'adam', lr: 0.01 },
+      training: { epochs: 150, batchSize: 16, validationSplit: 0.2, seed: 1 },
     });
     const out = await train(s, loadBuiltin('iris'));
     expect(out.status).toBe('succeeded');
@@ -25,8 +28,11 @@ describe('learning', () => {
 
   it('an MLP learns XOR (all four points right)', async () => {
     const s = spec({
-      model: { type: 'mlp', hidden: [8], activation: 'tanh' }, data: { builtin: 'xor' }, loss: 'cross_entropy',
-      optimizer: { type: 'adam', lr: 0.05 }, training: { epochs: 300, batchSize: 'full', seed: 3 },
+      model: { type: 'mlp', hidden: [8], activation: 'tanh' },
+      data: { builtin: 'xor' },
+      loss: 'cross_entropy',
+      optimizer: { type: 'adam', lr: 0.05 },
+      training: { epochs: 300, batchSize: 'full', seed: 3 },
     });
     const out = await train(s, loadBuiltin('xor'));
     expect(out.result!.metrics.accuracy).toBe(1);
@@ -35,8 +41,11 @@ describe('learning', () => {
 
   it('linear regression recovers the known coefficients', async () => {
     const s = spec({
-      model: { type: 'linear' }, data: { builtin: 'linear_regression' }, loss: 'mse',
-      optimizer: { type: 'sgd', lr: 0.05, momentum: 0.9 }, training: { epochs: 60, batchSize: 32, seed: 0, dtype: 'float64' },
+      model: { type: 'linear' },
+      data: { builtin: 'linear_regression' },
+      loss: 'mse',
+      optimizer: { type: 'sgd', lr: 0.05, momentum: 0.9 },
+      training: { epochs: 60, batchSize: 32, seed: 0, dtype: 'float64' },
     });
     const out = await train(s, loadBuiltin('linear_regression'));
     const w = Array.from(out.weights.weight.data);
@@ -49,8 +58,11 @@ describe('learning', () => {
     it(`${batchSize === 'full' ? 'batch' : batchSize === 1 ? 'stochastic' : 'mini-batch'} gradient descent lowers the loss`, async () => {
       const events: TrainEvent[] = [];
       const s = spec({
-        model: { type: 'linear' }, data: { builtin: 'linear_regression' }, loss: 'mse',
-        optimizer: { type: 'sgd', lr: batchSize === 1 ? 0.005 : 0.05 }, training: { epochs: 5, batchSize, seed: 2 },
+        model: { type: 'linear' },
+        data: { builtin: 'linear_regression' },
+        loss: 'mse',
+        optimizer: { type: 'sgd', lr: batchSize === 1 ? 0.005 : 0.05 },
+        training: { epochs: 5, batchSize, seed: 2 },
       });
       const out = await train(s, loadBuiltin('linear_regression'), { onEvent: (e) => events.push(e) });
       const ep = epochs(events);
@@ -65,8 +77,17 @@ describe('learning', () => {
   it('early stopping ends the run once the monitored loss stops improving', async () => {
     const events: TrainEvent[] = [];
     const s = spec({
-      model: { type: 'mlp', hidden: [32], activation: 'relu' }, data: { builtin: 'iris' }, loss: 'cross_entropy',
-      optimizer: { type: 'adam', lr: 0.05 }, training: { epochs: 500, batchSize: 8, validationSplit: 0.3, seed: 4, earlyStopping: { patience: 5, restoreBest: true } },
+      model: { type: 'mlp', hidden: [32], activation: 'relu' },
+      data: { builtin: 'iris' },
+      loss: 'cross_entropy',
+      optimizer: { type: 'adam', lr: 0.05 },
+      training: {
+        epochs: 500,
+        batchSize: 8,
+        validationSplit: 0.3,
+        seed: 4,
+        earlyStopping: { patience: 5, restoreBest: true },
+      },
     });
     const out = await train(s, loadBuiltin('iris'), { onEvent: (e) => events.push(e) });
     expect(out.status).toBe('succeeded');
@@ -82,11 +103,17 @@ describe('learning', () => {
 
   it('gradient clipping bounds the step: ‖Δθ‖ ≤ lr · maxNorm for plain SGD', async () => {
     const base = {
-      model: { type: 'linear' }, data: { builtin: 'linear_regression' }, loss: 'mse',
-      optimizer: { type: 'sgd', lr: 1 }, init: { weights: { weight: [[0, 0, 0, 0, 0]], bias: [0] } },
+      model: { type: 'linear' },
+      data: { builtin: 'linear_regression' },
+      loss: 'mse',
+      optimizer: { type: 'sgd', lr: 1 },
+      init: { weights: { weight: [[0, 0, 0, 0, 0]], bias: [0] } },
       training: { epochs: 1, batchSize: 'full', dtype: 'float64', shuffle: false },
     };
-    const clipped = await train(spec({ ...base, training: { ...base.training, gradClipNorm: 0.01 } }), loadBuiltin('linear_regression'));
+    const clipped = await train(
+      spec({ ...base, training: { ...base.training, gradClipNorm: 0.01 } }),
+      loadBuiltin('linear_regression'),
+    );
     const free = await train(spec(base), loadBuiltin('linear_regression'));
     const norm = (o: typeof free) => Math.hypot(...o.weights.weight.data, ...o.weights.bias.data);
     expect(norm(free)).toBeGreaterThan(1);
@@ -94,29 +121,41 @@ describe('learning', () => {
     expect(norm(clipped)).toBeGreaterThan(0.0099);
     // same direction
     const fw = Array.from(free.weights.weight.data);
-    const cos = fw.reduce((a, v, i) => a + v * clipped.weights.weight.data[i], 0) /
+    const cos =
+      fw.reduce((a, v, i) => a + v * clipped.weights.weight.data[i], 0) /
       (Math.hypot(...free.weights.weight.data) * Math.hypot(...clipped.weights.weight.data));
     expect(cos).toBeGreaterThan(0.999);
   });
 
   it('a diverging run fails with DIVERGED naming the step and the lr', async () => {
     const s = spec({
-      model: { type: 'linear' }, data: { builtin: 'linear_regression' }, loss: 'mse',
-      optimizer: { type: 'sgd', lr: 10 }, training: { epochs: 50, batchSize: 'full' },
+      model: { type: 'linear' },
+      data: { builtin: 'linear_regression' },
+      loss: 'mse',
+      optimizer: { type: 'sgd', lr: 10 },
+      training: { epochs: 50, batchSize: 'full' },
     });
     const out = await train(s, loadBuiltin('linear_regression'));
     expect(out.status).toBe('failed');
     expect(out.error!.code).toBe('DIVERGED');
-    expect(out.error!.message).toMatch(/^loss became (NaN|Infinity) at step \d+; lower optimizer.lr \(now 10\)$/);
+    expect(out.error!.message).toMatch(
+      /^loss became (NaN|Infinity) at step \d+; lower optimizer.lr \(now 10\)$/,
+    );
   });
 
   it('a wrong init.weights shape fails before training with a message naming both shapes', async () => {
     const s = spec({
-      model: { type: 'linear' }, data: { builtin: 'iris' }, loss: 'cross_entropy',
-      optimizer: { type: 'sgd', lr: 0.1 }, init: { weights: { weight: [[1, 2]] } },
+      model: { type: 'linear' },
+      data: { builtin: 'iris' },
+      loss: 'cross_entropy',
+      optimizer: { type: 'sgd', lr: 0.1 },
+      init: { weights: { weight: [[1, 2]] } },
     });
     const out = await train(s, loadBuiltin('iris'));
     expect(out.status).toBe('failed');
-    expect(out.error).toEqual({ code: 'INVALID_SPEC', message: 'init.weights.weight has shape [1, 2]; the model needs [3, 4]' });
+    expect(out.error).toEqual({
+      code: 'INVALID_SPEC',
+      message: 'init.weights.weight has shape [1, 2]; the model needs [3, 4]',
+    });
   });
 });

@@ -19,20 +19,48 @@ describe('linearHessian = autodiff Hessian', () => {
         loss === 'cross_entropy'
           ? Float64Array.from({ length: rows }, () => rng.int(outputs))
           : Float64Array.from({ length: rows * outputs }, () => (loss === 'bce' ? rng.int(2) : rng.normal()));
-      const ds = { name: 't', x, y, rows, features, targets: loss === 'cross_entropy' || loss === 'bce' ? 1 : outputs };
+      const ds = {
+        name: 't',
+        x,
+        y,
+        rows,
+        features,
+        targets: loss === 'cross_entropy' || loss === 'bce' ? 1 : outputs,
+      };
       const s = spec({
-        model: { type: 'linear' }, data: { builtin: 'xor' }, loss, huberDelta: 0.7, regularization: { l2: 0.03, l1: 0.01 },
-        optimizer: { type: 'newton' }, training: { batchSize: 'full', dtype: 'float64' },
+        model: { type: 'linear' },
+        data: { builtin: 'xor' },
+        loss,
+        huberDelta: 0.7,
+        regularization: { l2: 0.03, l1: 0.01 },
+        optimizer: { type: 'newton' },
+        training: { batchSize: 'full', dtype: 'float64' },
       });
       const model = buildModel({ type: 'linear' }, features, outputs, 'float64', { scheme: 'default', rng });
       const theta = Float64Array.from(model.params.flatMap((p) => Array.from(p.tensor.data)));
-      const auto = hessian(flatObjective(s, model, { train: ds, val: null }), new Tensor(theta, [theta.length])).data;
+      const auto = hessian(
+        flatObjective(s, model, { train: ds, val: null }),
+        new Tensor(theta, [theta.length]),
+      ).data;
       const closed = linearHessian(
-        { x, rows, features, outputs, loss, y: loss === 'cross_entropy' ? Int32Array.from(y) : y, huberDelta: 0.7, l2: 0.03 },
+        {
+          x,
+          rows,
+          features,
+          outputs,
+          loss,
+          y: loss === 'cross_entropy' ? Int32Array.from(y) : y,
+          huberDelta: 0.7,
+          l2: 0.03,
+        },
         theta,
       );
       expect(closed.length).toBe(auto.length);
-      closed.forEach((v, i) => expect(Math.abs(v - auto[i]), `entry ${i}`).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(auto[i]))));
+      closed.forEach((v, i) =>
+        expect(Math.abs(v - auto[i]), `entry ${i}`).toBeLessThanOrEqual(
+          1e-12 * Math.max(1, Math.abs(auto[i])),
+        ),
+      );
     });
   }
 });

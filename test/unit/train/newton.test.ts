@@ -35,49 +35,80 @@ describe("Newton's method in the training loop", () => {
   it('one undamped step on least squares lands on the least-squares solution (≤ 1e-10)', async () => {
     const data = loadBuiltin('linear_regression');
     const s = spec({
-      model: { type: 'linear' }, data: { builtin: 'linear_regression' }, loss: 'mse',
-      optimizer: { type: 'newton', damping: 0, lineSearch: false }, training: { epochs: 1, batchSize: 'full', dtype: 'float64' },
+      model: { type: 'linear' },
+      data: { builtin: 'linear_regression' },
+      loss: 'mse',
+      optimizer: { type: 'newton', damping: 0, lineSearch: false },
+      training: { epochs: 1, batchSize: 'full', dtype: 'float64' },
     });
     const out = await train(s, data);
     const beta = leastSquares(data.x, data.y, data.rows, data.features);
     const got = [...out.weights.weight.data, out.weights.bias.data[0]];
-    got.forEach((v, i) => expect(Math.abs(v - beta[i])).toBeLessThanOrEqual(1e-10 * Math.max(1, Math.abs(beta[i]))));
+    got.forEach((v, i) =>
+      expect(Math.abs(v - beta[i])).toBeLessThanOrEqual(1e-10 * Math.max(1, Math.abs(beta[i]))),
+    );
   });
 
   it('L2-regularized logistic regression: Newton converges in ≤ 15 iterations where gradient descent has not after 300', async () => {
     const base = {
-      model: { type: 'linear' }, data: { builtin: 'two_moons' }, loss: 'bce', regularization: { l2: 0.01 },
+      model: { type: 'linear' },
+      data: { builtin: 'two_moons' },
+      loss: 'bce',
+      regularization: { l2: 0.01 },
       training: { batchSize: 'full', dtype: 'float64', shuffle: false },
     };
     const nEvents: TrainEvent[] = [];
-    await train(spec({ ...base, optimizer: { type: 'newton' }, training: { ...base.training, epochs: 15 } }), loadBuiltin('two_moons'), {
-      onEvent: (e) => nEvents.push(e),
-    });
-    const nGrad = nEvents.filter((e) => e.type === 'progress').map((e) => (e as { gradNorm: number }).gradNorm);
+    await train(
+      spec({ ...base, optimizer: { type: 'newton' }, training: { ...base.training, epochs: 15 } }),
+      loadBuiltin('two_moons'),
+      {
+        onEvent: (e) => nEvents.push(e),
+      },
+    );
+    const nGrad = nEvents
+      .filter((e) => e.type === 'progress')
+      .map((e) => (e as { gradNorm: number }).gradNorm);
     expect(nGrad.at(-1)!).toBeLessThan(1e-10);
     const firstConverged = nGrad.findIndex((g) => g < 1e-8) + 1;
     expect(firstConverged).toBeGreaterThan(0);
     expect(firstConverged).toBeLessThanOrEqual(15);
 
     const gEvents: TrainEvent[] = [];
-    await train(spec({ ...base, optimizer: { type: 'sgd', lr: 1 }, training: { ...base.training, epochs: 300 } }), loadBuiltin('two_moons'), {
-      onEvent: (e) => gEvents.push(e),
-    });
-    const gGrad = gEvents.filter((e) => e.type === 'progress').map((e) => (e as { gradNorm: number }).gradNorm);
+    await train(
+      spec({ ...base, optimizer: { type: 'sgd', lr: 1 }, training: { ...base.training, epochs: 300 } }),
+      loadBuiltin('two_moons'),
+      {
+        onEvent: (e) => gEvents.push(e),
+      },
+    );
+    const gGrad = gEvents
+      .filter((e) => e.type === 'progress')
+      .map((e) => (e as { gradNorm: number }).gradNorm);
     // gradient descent is still two orders of magnitude from Newton's tolerance after 300 iterations
     expect(gGrad.at(-1)!).toBeGreaterThan(1e-7);
   });
 
   it('Newton-CG (Hessian-vector products only) matches full Newton on a problem above the threshold (6 parameters, threshold 4)', async () => {
     const base = {
-      model: { type: 'linear' }, data: { builtin: 'linear_regression' }, loss: 'huber', huberDelta: 0.05,
-      regularization: { l2: 0.01 }, training: { epochs: 15, batchSize: 'full', dtype: 'float64' },
+      model: { type: 'linear' },
+      data: { builtin: 'linear_regression' },
+      loss: 'huber',
+      huberDelta: 0.05,
+      regularization: { l2: 0.01 },
+      training: { epochs: 15, batchSize: 'full', dtype: 'float64' },
     };
-    const full = await train(spec({ ...base, optimizer: { type: 'newton' } }), loadBuiltin('linear_regression'));
+    const full = await train(
+      spec({ ...base, optimizer: { type: 'newton' } }),
+      loadBuiltin('linear_regression'),
+    );
     const events: TrainEvent[] = [];
-    const cg = await train(spec({ ...base, optimizer: { type: 'newton', cgThreshold: 4 } }), loadBuiltin('linear_regression'), {
-      onEvent: (e) => events.push(e),
-    });
+    const cg = await train(
+      spec({ ...base, optimizer: { type: 'newton', cgThreshold: 4 } }),
+      loadBuiltin('linear_regression'),
+      {
+        onEvent: (e) => events.push(e),
+      },
+    );
     expect(events.some((e) => e.type === 'epoch' && Number(e.newton?.cgIterations) > 0)).toBe(true);
     expect(Math.abs(cg.result!.loss - full.result!.loss)).toBeLessThan(1e-12);
     const a = [...full.weights.weight.data, ...full.weights.bias.data];

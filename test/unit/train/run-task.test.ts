@@ -11,22 +11,38 @@ import { runTask, type TaskCheckpoint, type TaskEvent } from '../../../src/train
 describe('runTask', () => {
   it('supervised: trains and resumes through JSON states', async () => {
     const spec = JobSpecSchema.parse({
-      model: { type: 'linear' }, data: { builtin: 'iris' }, loss: 'cross_entropy', optimizer: { type: 'adam', lr: 0.05 }, training: { epochs: 4, batchSize: 50 },
+      model: { type: 'linear' },
+      data: { builtin: 'iris' },
+      loss: 'cross_entropy',
+      optimizer: { type: 'adam', lr: 0.05 },
+      training: { epochs: 4, batchSize: 50 },
     });
     const full = await runTask(spec, loadBuiltin('iris'), { diagnostics: false });
     const ctrl = new AbortController();
     let saved: TaskCheckpoint | undefined;
     await runTask(spec, loadBuiltin('iris'), {
-      signal: ctrl.signal, progressEveryMs: 0, diagnostics: false,
-      onEvent: (e) => { if (e.type === 'progress' && e.step === 5) ctrl.abort(); },
-      onCheckpoint: (s) => { saved = JSON.parse(JSON.stringify(s)); },
+      signal: ctrl.signal,
+      progressEveryMs: 0,
+      diagnostics: false,
+      onEvent: (e) => {
+        if (e.type === 'progress' && e.step === 5) ctrl.abort();
+      },
+      onCheckpoint: (s) => {
+        saved = JSON.parse(JSON.stringify(s));
+      },
     });
     const resumed = await runTask(spec, loadBuiltin('iris'), { resume: saved, diagnostics: false });
     expect(Array.from(resumed.weights.weight.data)).toEqual(Array.from(full.weights.weight.data));
   });
 
-  it('minimize: Newton finds Rosenbrock\'s minimum; weights hold the point; predict refuses', async () => {
-    const spec = JobSpecSchema.parse({ task: 'minimize', objective: '(1-x)^2 + 100*(y-x^2)^2', start: { x: -1.5, y: 2 }, optimizer: { type: 'newton' }, steps: 50 });
+  it("minimize: Newton finds Rosenbrock's minimum; weights hold the point; predict refuses", async () => {
+    const spec = JobSpecSchema.parse({
+      task: 'minimize',
+      objective: '(1-x)^2 + 100*(y-x^2)^2',
+      start: { x: -1.5, y: 2 },
+      optimizer: { type: 'newton' },
+      steps: 50,
+    });
     const events: TaskEvent[] = [];
     const out = await runTask(spec, null, { onEvent: (e) => events.push(e) });
     expect(out.status).toBe('succeeded');
@@ -42,7 +58,13 @@ describe('runTask', () => {
   });
 
   it('minimize: an expression the parser refuses fails with INVALID_OBJECTIVE naming the position', async () => {
-    const spec = JobSpecSchema.parse({ task: 'minimize', objective: 'x + process.exit()', start: { x: 0 }, optimizer: { type: 'sgd', lr: 0.1 }, steps: 5 });
+    const spec = JobSpecSchema.parse({
+      task: 'minimize',
+      objective: 'x + process.exit()',
+      start: { x: 0 },
+      optimizer: { type: 'sgd', lr: 0.1 },
+      steps: 5,
+    });
     const out = await runTask(spec, null);
     expect(out.status).toBe('failed');
     expect(out.error!.code).toBe('INVALID_OBJECTIVE');
@@ -50,7 +72,13 @@ describe('runTask', () => {
   });
 
   it('reinforce: bandit episodes stream, and predict returns action probabilities', async () => {
-    const spec = JobSpecSchema.parse({ task: 'reinforce', env: { type: 'bandit', arms: 4 }, episodes: 30, policy: { hidden: [8], activation: 'tanh' }, seed: 3 });
+    const spec = JobSpecSchema.parse({
+      task: 'reinforce',
+      env: { type: 'bandit', arms: 4 },
+      episodes: 30,
+      policy: { hidden: [8], activation: 'tanh' },
+      seed: 3,
+    });
     const events: TaskEvent[] = [];
     const out = await runTask(spec, null, { onEvent: (e) => events.push(e) });
     expect(out.status).toBe('succeeded');
