@@ -75,6 +75,17 @@ function linearProblem(spec: SupervisedJobSpec, split: Split, outputs: number): 
   };
 }
 
+/** ‖x − before‖ / ‖before‖: the relative size of one iteration's update. */
+function ratio(x: Float64Array, before: Float64Array): number {
+  let du = 0;
+  let pp = 0;
+  for (let i = 0; i < x.length; i++) {
+    du += (x[i] - before[i]) ** 2;
+    pp += before[i] ** 2;
+  }
+  return pp === 0 ? (du === 0 ? 0 : Infinity) : Math.sqrt(du / pp);
+}
+
 function flatten(params: readonly FloatArray[]): Float64Array {
   const n = params.reduce((a, p) => a + p.length, 0);
   const x = new Float64Array(n);
@@ -151,7 +162,9 @@ export async function runSecondOrder(
     elapsedMs: elapsedBefore + (now() - t0),
   });
 
+  const before = new Float64Array(x.length);
   for (; epoch < spec.training.epochs; epoch++) {
+    before.set(x);
     let loss: number;
     let after: number;
     let gradNorm: number | null = null;
@@ -211,7 +224,7 @@ export async function runSecondOrder(
       loss,
       lr: opt.type === 'lbfgs' ? opt.lr : 1,
       gradNorm,
-      updateRatio: Number(diag?.stepNorm ?? NaN),
+      updateRatio: ratio(x, before),
     });
     const ev = evaluate(model, split, spec);
     // The loss after the step when the optimizer evaluated it (line search), else one evaluation.

@@ -69,6 +69,13 @@ describe("Newton's method in the training loop", () => {
       .filter((e) => e.type === 'progress')
       .map((e) => (e as { gradNorm: number }).gradNorm);
     expect(nGrad.at(-1)!).toBeLessThan(1e-10);
+    // each iteration reports the relative size of its update, shrinking as Newton converges
+    const ratios = nEvents
+      .filter((e) => e.type === 'progress')
+      .map((e) => (e as { updateRatio: number }).updateRatio);
+    expect(ratios[0]).toBeGreaterThan(0);
+    expect(ratios.every(Number.isFinite)).toBe(true);
+    expect(ratios.at(-1)!).toBeLessThan(1e-6);
     const firstConverged = nGrad.findIndex((g) => g < 1e-8) + 1;
     expect(firstConverged).toBeGreaterThan(0);
     expect(firstConverged).toBeLessThanOrEqual(15);
