@@ -6,9 +6,7 @@
 import { z } from 'zod';
 import { BUILTIN_DATASET_NAMES } from './job-spec.js';
 import { DEFAULT_LIMITS, countOf, limitMessage, type Limits } from './limits.js';
-
-/** Run a refinement only when everything below it parsed cleanly, so cross-field checks see valid values. */
-const ONLY_CLEAN = { when: (payload: { issues: readonly unknown[] }) => payload.issues.length === 0 };
+import { checkXYShape, ONLY_CLEAN } from './xy-shape.js';
 
 function buildDatasetSchemas(L: Readonly<Limits>) {
   const row = z.array(z.number());
@@ -42,56 +40,9 @@ function buildDatasetSchemas(L: Readonly<Limits>) {
       targetNames: names('target').describe('Optional names of the target columns.'),
     })
     .superRefine((d, ctx) => {
-      const features = d.x[0]?.length ?? 0;
-      if (features === 0)
-        ctx.addIssue({ code: 'custom', path: ['x', 0], message: 'rows of x need at least one feature' });
-      if (features > L.maxFeatures) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['x', 0],
-          message: limitMessage('x has', `${features} features`, L.maxFeatures),
-        });
-        return;
-      }
-      const bad = d.x.findIndex((r) => r.length !== features);
-      if (bad >= 0) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['x', bad],
-          message: `x is not rectangular: row ${bad} has ${countOf(d.x[bad].length, 'value')}, row 0 has ${features}`,
-        });
-        return;
-      }
-      if (d.y.length !== d.x.length) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['y'],
-          message: `y has ${countOf(d.y.length, 'row')} but x has ${d.x.length}`,
-        });
-        return;
-      }
-      const flat = typeof d.y[0] === 'number';
-      const targets = flat ? 1 : (d.y[0] as number[]).length;
-      if (targets === 0)
-        ctx.addIssue({ code: 'custom', path: ['y', 0], message: 'rows of y need at least one target' });
-      if (targets > L.maxTargets) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['y', 0],
-          message: limitMessage('y has', `${targets} target columns`, L.maxTargets),
-        });
-        return;
-      }
-      const badY = d.y.findIndex((r) =>
-        flat ? typeof r !== 'number' : typeof r === 'number' || r.length !== targets,
-      );
-      if (badY >= 0) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['y', badY],
-          message: `y is not rectangular or mixes numbers and arrays at row ${badY}`,
-        });
-      }
+      const shape = checkXYShape(d, L, ctx);
+      if (!shape) return;
+      const { features, targets } = shape;
       if (d.featureNames && d.featureNames.length !== features) {
         ctx.addIssue({
           code: 'custom',

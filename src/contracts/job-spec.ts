@@ -15,10 +15,8 @@
  * A deployment with other limits builds its own schema with {@link createJobSpecSchema}.
  */
 import { z } from 'zod';
-import { DEFAULT_LIMITS, countOf, limitMessage, type Limits } from './limits.js';
-
-/** Run a refinement only when everything below it parsed cleanly, so cross-field checks see valid values. */
-const ONLY_CLEAN = { when: (payload: { issues: readonly unknown[] }) => payload.issues.length === 0 };
+import { DEFAULT_LIMITS, limitMessage, type Limits } from './limits.js';
+import { checkXYShape, ONLY_CLEAN } from './xy-shape.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Built-in datasets: names and shapes (the data layer must match; a unit test checks it).
@@ -619,60 +617,7 @@ function buildSchemas(L: Readonly<Limits>) {
         .describe('Targets: one number per row, or one array per row for several target columns.'),
     })
     .superRefine((d, ctx) => {
-      const features = d.x[0]?.length ?? 0;
-      if (features === 0)
-        ctx.addIssue({ code: 'custom', path: ['x', 0], message: 'rows of x need at least one feature' });
-      if (features > L.maxFeatures) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['x', 0],
-          message: limitMessage('x has', `${features} features`, L.maxFeatures),
-        });
-        return;
-      }
-      for (let i = 1; i < d.x.length; i++) {
-        if (d.x[i].length !== features) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['x', i],
-            message: `x is not rectangular: row ${i} has ${countOf(d.x[i].length, 'value')}, row 0 has ${features}`,
-          });
-          return;
-        }
-      }
-      if (d.y.length !== d.x.length) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['y'],
-          message: `y has ${countOf(d.y.length, 'row')} but x has ${d.x.length}`,
-        });
-        return;
-      }
-      const flat = typeof d.y[0] === 'number';
-      const targets = flat ? 1 : (d.y[0] as number[]).length;
-      if (!flat && targets === 0)
-        ctx.addIssue({ code: 'custom', path: ['y', 0], message: 'rows of y need at least one target' });
-      if (targets > L.maxTargets) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['y', 0],
-          message: limitMessage('y has', `${targets} target columns`, L.maxTargets),
-        });
-        return;
-      }
-      for (let i = 0; i < d.y.length; i++) {
-        const r = d.y[i];
-        if (flat ? typeof r !== 'number' : typeof r === 'number' || r.length !== targets) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['y', i],
-            message: flat
-              ? `y mixes numbers and arrays: row ${i} is an array, row 0 a number`
-              : `y is not rectangular: row ${i} has ${typeof r === 'number' ? 'a number' : countOf(r.length, 'value')}, row 0 has ${targets}`,
-          });
-          return;
-        }
-      }
+      checkXYShape(d, L, ctx);
     }, ONLY_CLEAN)
     .describe('A small dataset inside the spec.');
 
