@@ -34,7 +34,7 @@ export function gatherRows(
   order: ArrayLike<number>,
   start: number,
   end: number,
-  out: Float32Array | Float64Array,
+  out: Float32Array | Float64Array | Int32Array,
 ): number {
   const n = (end - start) * width;
   if (out.length < n) throw new RangeError(`gatherRows: output holds ${out.length} values, needs ${n}`);

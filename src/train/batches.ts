@@ -1,11 +1,12 @@
 /** Turning dataset rows into batch tensors and targets, and evaluating a model on a split. */
 import type { SupervisedJobSpec } from '../contracts/job-spec.js';
 import { outputWidth } from '../contracts/job-spec.js';
+import { gatherRows } from '../data/batching.js';
 import type { Dataset } from '../data/types.js';
 import type { Model } from '../models/dense.js';
 import { computeLoss, type LossName, type Targets } from '../models/losses.js';
 import { accuracy, meanAbsoluteError, r2 } from '../models/metrics.js';
-import { allocate, noGrad, Tensor, type DType, type FloatArray } from '../tensor/index.js';
+import { allocate, noGrad, Tensor, type DType } from '../tensor/index.js';
 
 export interface Split {
   train: Dataset;
@@ -37,25 +38,20 @@ export function makeTargets(ds: Dataset, idx: ArrayLike<number>, dtype: DType, l
   const n = idx.length;
   if (loss === 'cross_entropy') {
     const y = new Int32Array(n);
-    for (let i = 0; i < n; i++) y[i] = ds.y[idx[i] * ds.targets];
+    gatherRows(ds.y, ds.targets, idx, 0, n, y);
     return { kind: 'classes', y };
   }
-  const t = ds.targets;
-  const y = allocate(dtype, n * t);
-  for (let i = 0; i < n; i++) for (let c = 0; c < t; c++) y[i * t + c] = ds.y[idx[i] * t + c];
-  return { kind: 'values', y: new Tensor(y, [n, t]) };
+  const y = allocate(dtype, n * ds.targets);
+  gatherRows(ds.y, ds.targets, idx, 0, n, y);
+  return { kind: 'values', y: new Tensor(y, [n, ds.targets]) };
 }
 
 /** Inputs [rows, features] of the given rows. */
 export function inputsOf(ds: Dataset, idx: ArrayLike<number>, dtype: DType): Tensor {
   const n = idx.length;
-  const f = ds.features;
-  const x = allocate(dtype, n * f);
-  for (let i = 0; i < n; i++) {
-    const src = idx[i] * f;
-    for (let c = 0; c < f; c++) x[i * f + c] = ds.x[src + c];
-  }
-  return new Tensor(x, [n, f]);
+  const x = allocate(dtype, n * ds.features);
+  gatherRows(ds.x, ds.features, idx, 0, n, x);
+  return new Tensor(x, [n, ds.features]);
 }
 
 /** The batch of rows order[start..end). */
@@ -115,29 +111,4 @@ export function evaluate(
     return { valLoss: v.loss, metrics: v.metrics };
   }
   return { valLoss: null, metrics: scoreOn(model, split.train, spec).metrics };
-}
-
-/**
- * Copy rows order[start..end) of `ds` into preallocated buffers: inputs into `x`, targets into `y`
- * (class indices when `classes`). Converts float64 data to the buffers' dtype as it copies.
- */
-export function gatherRows(
-  ds: Dataset,
-  order: Int32Array,
-  start: number,
-  end: number,
-  x: FloatArray,
-  y: FloatArray | Int32Array,
-  classes: boolean,
-): void {
-  const f = ds.features;
-  const t = ds.targets;
-  for (let i = 0; i < end - start; i++) {
-    const r = order[start + i];
-    const src = r * f;
-    const dst = i * f;
-    for (let c = 0; c < f; c++) x[dst + c] = ds.x[src + c];
-    if (classes) y[i] = ds.y[r * t];
-    else for (let c = 0; c < t; c++) y[i * t + c] = ds.y[r * t + c];
-  }
 }

@@ -9,13 +9,13 @@
  * with the same weights, bit for bit.
  */
 import type { SupervisedJobSpec } from '../contracts/job-spec.js';
-import { batchRanges, epochOrder, splitValidation, type Dataset } from '../data/index.js';
+import { batchRanges, epochOrder, gatherRows, splitValidation, type Dataset } from '../data/index.js';
 import { buildModel, type Model } from '../models/dense.js';
 import { computeLoss, penalty } from '../models/losses.js';
 import { assertScheduleCompatible, createOptimizer, scheduleAt, type OptimState } from '../optim/index.js';
 import { createRng, type Rng } from '../rng/rng.js';
 import { add, allocate, grad, type FloatArray } from '../tensor/index.js';
-import { evaluate, gatherBatch, gatherRows, outputWidthFor, type Split } from './batches.js';
+import { evaluate, gatherBatch, outputWidthFor, type Split } from './batches.js';
 import { FusedDense } from './fused-dense.js';
 import { RunningMetrics } from './running-metrics.js';
 import { initialValues, SpecError } from './init-values.js';
@@ -178,8 +178,8 @@ export async function train(
       let grads: FloatArray[];
       if (fused) {
         // The fused step: rows gathered into reused buffers, no graph, no allocation.
-        if (!(fullBatch && gathered))
-          gatherRows(train, order, s, e, fusedX, fusedY, spec.loss === 'cross_entropy');
+        if (!(fullBatch && gathered)) gatherRows(train.x, train.features, order, s, e, fusedX);
+        gatherRows(train.y, train.targets, order, s, e, fusedY);
         gathered = true;
         const r = fused.step(params, fusedX, fusedY, rows, true, dropoutRng);
         if (!split.val) running.add(fused.output(rows), fusedY, rows);
@@ -205,12 +205,13 @@ export async function train(
       if (!Number.isFinite(lossValue)) {
         return diverged(lossValue, step + 1, lrv.lr);
       }
-      const gradNorm = globalNorm(grads);
-      if (tr.gradClipNorm !== null) clipInPlace(grads, gradNorm, tr.gradClipNorm);
-
       const t = now();
       const lastOfEpoch = batchInEpoch === stepsPerEpoch - 1;
       const report = lastOfEpoch || t - lastProgress >= progressEvery;
+      // The norm is needed only to clip or to report: not a pass over every gradient each step.
+      const gradNorm = report || tr.gradClipNorm !== null ? globalNorm(grads) : NaN;
+      if (tr.gradClipNorm !== null) clipInPlace(grads, gradNorm, tr.gradClipNorm);
+
       if (report) params.forEach((p, i) => prevParams[i].set(p));
       opt.step(
         params,
