@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { StoredEvent } from '../contracts/events.js';
 import type { AppDeps } from './deps.js';
+import { isTerminal } from '../contracts/job.js';
 import { compareIds } from '../queue/tailer.js';
 
 /**
@@ -32,6 +33,11 @@ const MAX_BUFFERED = 8 * 1024 * 1024;
  * Order of work, so nothing is lost and nothing repeats: subscribe to the live tail first
  * (buffering), replay history after `Last-Event-ID` with XRANGE, then drain the buffer; every event
  * goes through one `send` that drops ids at or below the last one sent. After `end`, close.
+ *
+ * A job that is finished once the replay is done has its whole stream in Redis: whatever the
+ * replay did not send is read once more and the stream closes, whether or not `end` was among it
+ * (a job that finished between the route's check and the subscription must not ping for ever).
+ * A job deleted meanwhile (`tailer.drop`) ends the stream with a comment saying so.
  */
 export async function streamEvents(
   deps: AppDeps,
@@ -93,25 +99,43 @@ export async function streamEvents(
   raw.on('close', cleanup);
   raw.on('error', cleanup);
 
+  /** Send the stored events after the cursor, in pages. */
+  async function replay() {
+    for (;;) {
+      if (closed) return;
+      const page = await deps.jobs.events(jobId, { after: cursor, limit: 500 });
+      for (const ev of page.data) send(ev);
+      if (!page.hasMore) return;
+    }
+  }
+
   try {
-    const unsub = await deps.tailer.subscribe(deps.keys.events(jobId), (ev) => {
-      if (replaying) buffered.push(ev);
-      else send(ev);
-    });
+    const unsub = await deps.tailer.subscribe(
+      deps.keys.events(jobId),
+      (ev) => {
+        if (replaying) buffered.push(ev);
+        else send(ev);
+      },
+      () => {
+        write(`: job ${jobId} was deleted\n\n`);
+        finish();
+      },
+    );
     if (closed) {
       unsub();
       return;
     }
     unsubscribe = unsub;
-    // Replay history in pages.
-    for (;;) {
-      if (closed) return;
-      const page = await deps.jobs.events(jobId, { after: cursor, limit: 500 });
-      for (const ev of page.data) send(ev);
-      if (!page.hasMore || closed) break;
-    }
+    await replay();
     replaying = false;
     for (const ev of buffered.splice(0)) send(ev);
+    if (closed) return;
+    // Finished (or gone: expired, deleted): no event will come after the stored ones.
+    const status = await deps.jobs.status(jobId);
+    if (status === null || isTerminal(status)) {
+      await replay();
+      finish();
+    }
   } catch (err) {
     req.log.warn({ err, jobId }, 'SSE stream failed');
     finish();

@@ -277,6 +277,12 @@ export function createJobStore(
       return { data, hasMore, nextCursor };
     },
 
+    /** Id of the newest event of the job's stream, or null when the stream is empty or gone. */
+    async lastEventId(id: string): Promise<string | null> {
+      const last = (await redis.xrevrange(keys.events(id), '+', '-', 'COUNT', 1)) as StreamEntry[];
+      return last.length ? last[0][0] : null;
+    },
+
     /** Every event of the stream, oldest first (metrics history). */
     async allEvents(id: string): Promise<StoredEvent[]> {
       const out: StoredEvent[] = [];

@@ -4,6 +4,9 @@ import { entryToEvent } from './job-store.js';
 
 export type EventListener = (ev: StoredEvent) => void;
 
+/** Called when a stream is dropped by this process (its job was deleted): no event will follow. */
+export type DropListener = () => void;
+
 /** Compare two stream ids (`ms-seq`) numerically. */
 export function compareIds(a: string, b: string): number {
   const [am, as] = a.split('-');
@@ -31,6 +34,7 @@ export function createTailer(opts: {
   const { blocking, command } = opts;
   const blockMs = opts.blockMs ?? 5000;
   const listeners = new Map<string, Set<EventListener>>();
+  const dropListeners = new Map<EventListener, DropListener>();
   const positions = new Map<string, string>();
   const pending = new Map<string, Promise<void>>();
   let clientId: number | null = null;
@@ -126,9 +130,10 @@ export function createTailer(opts: {
 
     /**
      * Register a listener on a stream. Resolves once the tail position is fixed: every entry added
-     * after that point reaches the listener. Returns the unsubscribe function.
+     * after that point reaches the listener. `onDrop` is called if the stream is dropped (see
+     * `drop`). Returns the unsubscribe function.
      */
-    async subscribe(key: string, listener: EventListener): Promise<() => void> {
+    async subscribe(key: string, listener: EventListener, onDrop?: DropListener): Promise<() => void> {
       let set = listeners.get(key);
       const isNew = !set;
       if (!set) {
@@ -146,6 +151,7 @@ export function createTailer(opts: {
         try {
           await fix;
         } catch (err) {
+          dropListeners.delete(listener);
           set.delete(listener);
           if (set.size === 0 && listeners.get(key) === set) listeners.delete(key);
           throw err;
@@ -156,11 +162,13 @@ export function createTailer(opts: {
         // A concurrent first subscriber is still fixing the position: wait for it.
         await pending.get(key);
       }
+      if (onDrop) dropListeners.set(listener, onDrop);
       this.start();
       let done = false;
       return () => {
         if (done) return;
         done = true;
+        dropListeners.delete(listener);
         const s = listeners.get(key);
         if (!s) return;
         s.delete(listener);
@@ -169,6 +177,26 @@ export function createTailer(opts: {
           positions.delete(key);
         }
       };
+    },
+
+    /**
+     * The stream is gone for good (its job was deleted): stop following it and tell every
+     * subscriber of this process, so an open SSE response ends now rather than pinging for ever.
+     */
+    drop(key: string): void {
+      const set = listeners.get(key);
+      if (!set) return;
+      listeners.delete(key);
+      positions.delete(key);
+      for (const l of set) {
+        const onDrop = dropListeners.get(l);
+        dropListeners.delete(l);
+        try {
+          onDrop?.();
+        } catch (err) {
+          opts.onError?.(err);
+        }
+      }
     },
 
     /** Number of streams and listeners (metrics, leak tests). */
