@@ -133,7 +133,12 @@ const intFromQuery = (min: number, max: number, dflt: number) =>
 export const ListJobsQuerySchema = z.object({
   status: JobStatusSchema.optional(),
   limit: intFromQuery(1, 100, 20),
-  after: z.string().max(64).optional().meta({ description: 'nextCursor of the previous page' }),
+  after: z
+    .string()
+    .max(64)
+    .regex(/^job_[0-9a-z]{8,40}$/, 'expected the nextCursor of a previous page (a job id)')
+    .optional()
+    .meta({ description: 'nextCursor of the previous page' }),
 });
 
 export const JobParamsSchema = z.object({ id: z.string().min(1).max(64) });

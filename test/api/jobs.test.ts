@@ -359,3 +359,10 @@ describe('GET /v1/jobs/{id}/metrics', () => {
     );
   });
 });
+
+test('GET /v1/jobs?after=garbage (a malformed cursor) is a 400 naming the parameter (issue 10.7)', async () => {
+  const res = await t.app.inject({ url: '/v1/jobs?after=garbage' });
+  expect(res.statusCode, res.body).toBe(400);
+  expect(String(res.headers['content-type'])).toMatch(/^application\/problem\+json/);
+  expect(JSON.stringify(res.json().errors)).toContain('after');
+});
