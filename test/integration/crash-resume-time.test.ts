@@ -47,7 +47,6 @@ beforeAll(async () => {
   const ws = await Promise.all([startWorkerProcess(env), startWorkerProcess(env)]);
   for (const w of ws) workers.set(w.workerId, w);
   kernels = (await ws[0].waitFor(/kernels (\S+)\)/))[1];
-
 });
 afterAll(async () => {
   probe?.disconnect();
@@ -94,7 +93,7 @@ test('kill -9 of the worker holding a W2 job: the other resumes it within 10 s, 
   let minTtl = Infinity;
   let maxSampleGap = 0;
   let samples = 0;
-  for (let last = Date.now(), end = last + SAMPLE_MS; Date.now() < end; ) {
+  for (let last = Date.now(), end = last + SAMPLE_MS; Date.now() < end;) {
     const ttl = await probe.pttl(lockKey);
     const now = Date.now();
     expect(ttl, 'the lock vanished while the job trained').toBeGreaterThan(0);
@@ -138,6 +137,8 @@ test('kill -9 of the worker holding a W2 job: the other resumes it within 10 s, 
   expect(job.status, JSON.stringify(job.error)).toBe('succeeded');
   expect(job.attempt).toBe(2);
   const events = await t.deps.jobs.allEvents(id);
-  const resumed = events.filter((e) => e.attempt === 2 && e.type === 'log' && /resumes from the checkpoint/.test(e.message));
+  const resumed = events.filter(
+    (e) => e.attempt === 2 && e.type === 'log' && /resumes from the checkpoint/.test(e.message),
+  );
   expect(resumed, 'attempt 2 resumed from a checkpoint').toHaveLength(1);
 }, 240_000);
