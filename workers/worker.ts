@@ -54,6 +54,7 @@ export async function startWorker(cfg: ServiceConfig, opts: StartWorkerOptions =
     prefix: cfg.prefix,
     concurrency: opts.concurrency ?? 1,
     lockDuration: cfg.lockDurationMs,
+    lockRenewTime: cfg.lockRenewMs,
     stalledInterval: cfg.stalledIntervalMs,
     // Stalls re-run the job from its checkpoint; the job's own start count (DESCENT_MAX_STARTS,
     // checked when a run starts) gives it up, with a terminal record, before BullMQ would fail it

@@ -28,8 +28,18 @@ export interface ServiceConfig {
    * process (a step that never yields) and ends the job `cancelled` itself (ms).
    */
   cancelGraceMs: number;
-  /** BullMQ lock duration and stalled-job check interval (ms). Short in tests. */
+  /**
+   * BullMQ job lock (ms). A killed worker's job is taken over once its lock has expired and a
+   * stalled check has seen it: at most `lockDurationMs + stalledIntervalMs` after the kill.
+   */
   lockDurationMs: number;
+  /**
+   * BullMQ `lockRenewTime` (ms): the worker looks every half of it and renews locks older than
+   * half of it, so a lock is renewed every ½–1× this. Must be below `lockDurationMs`; the margin
+   * is how long the worker's event loop or its Redis link may stall before the job is re-run.
+   */
+  lockRenewMs: number;
+  /** BullMQ stalled-job check interval (ms). */
   stalledIntervalMs: number;
   /** Worker heartbeat period (ms); `/readyz` wants one newer than 3 periods. */
   heartbeatMs: number;
@@ -71,6 +81,14 @@ export function parseApiKeys(raw: string | undefined): Map<string, string> {
 
 /** Read the configuration from an environment (defaults are production-sane). */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig {
+  // Crash recovery within ~10 s (lock 5 s + stalled check 1 s + a new attempt's start); a
+  // renewal every ≤ 1 s leaves 4 s of slack before a busy worker would lose a lock it holds.
+  const lockDurationMs = num(env, 'DESCENT_LOCK_MS', 5000);
+  const lockRenewMs = num(env, 'DESCENT_LOCK_RENEW_MS', lockDurationMs / 5);
+  if (lockRenewMs <= 0 || lockRenewMs >= lockDurationMs)
+    throw new Error(
+      `DESCENT_LOCK_RENEW_MS must be above 0 and below DESCENT_LOCK_MS (${lockDurationMs}), got ${lockRenewMs}`,
+    );
   return {
     redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
     prefix: env.DESCENT_PREFIX || '{descent}',
@@ -82,8 +100,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
     checkpointKeep: Math.max(1, num(env, 'DESCENT_CHECKPOINT_KEEP', 20)),
     maxStarts: num(env, 'DESCENT_MAX_STARTS', 10),
     cancelGraceMs: num(env, 'DESCENT_CANCEL_GRACE_MS', 5000),
-    lockDurationMs: num(env, 'DESCENT_LOCK_MS', 30_000),
-    stalledIntervalMs: num(env, 'DESCENT_STALLED_MS', 30_000),
+    lockDurationMs,
+    lockRenewMs,
+    stalledIntervalMs: num(env, 'DESCENT_STALLED_MS', 1000),
     heartbeatMs: num(env, 'DESCENT_HEARTBEAT_MS', 5000),
     attempts: Math.max(1, num(env, 'DESCENT_ATTEMPTS', 3)),
     idempotencyTtlMs: num(env, 'DESCENT_IDEMPOTENCY_TTL_SECONDS', 24 * 3600) * 1000,
