@@ -49,6 +49,10 @@ function exitWithParent(): void {
  */
 export function createProcessor(loadTrainer: () => Promise<Trainer>) {
   exitWithParent();
+  // Ctrl-C in a terminal sends SIGINT to every process of the foreground group, this child too.
+  // Dying here would lose the step in flight and its checkpoint; the worker that forked us is
+  // signalled as well and stops the job cleanly (cancel → checkpoint → back to the queue).
+  process.on('SIGINT', () => {});
   let ready: Promise<RunJobDeps> | null = null;
   async function init(): Promise<RunJobDeps> {
     const cfg = configFromEnv();

@@ -63,7 +63,11 @@ export async function ensureRedis(url: string, dataDir = resolve('data/redis')):
     '',
   ];
   if (u.password) args.push('--requirepass', decodeURIComponent(u.password));
-  const proc = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'inherit'], detached: false });
+  // Its own process group: Ctrl-C in the terminal signals the whole foreground group, and Redis
+  // must outlive the workers' last checkpoint writes. We stop it ourselves, last.
+  // (If this process is SIGKILLed, Redis stays up; the next `npm start` finds it answering and
+  // uses it, so nothing is lost.)
+  const proc = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'inherit'], detached: true });
   let exited = false;
   proc.on('exit', () => {
     exited = true;
@@ -72,7 +76,7 @@ export async function ensureRedis(url: string, dataDir = resolve('data/redis')):
   while (Date.now() < deadline && !exited) {
     if (await pingRedis(url, 500)) {
       console.log(
-        `started redis-server on ${bind}:${port} (append-only, data in ${dataDir}); it stops with this process`,
+        `started redis-server on ${bind}:${port} (pid ${proc.pid}, append-only, data in ${dataDir}); it stops with this process`,
       );
       return {
         started: proc,

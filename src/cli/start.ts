@@ -58,15 +58,38 @@ async function main() {
     process.exit(1);
   }
 
+  // First signal: workers checkpoint their jobs and hand them back to the queue, then Redis stops.
+  // A second SIGINT/SIGTERM exits at once (workers SIGKILLed; their jobs resume from the last
+  // checkpoint on the next start), with 130 as a shell reports an interrupted command.
+  // One Ctrl-C under `npm start` arrives twice: from the terminal (to the whole process group) and
+  // forwarded by npm a moment later; signals within ECHO_MS of the first are that one press.
+  // (package.json's start script `exec`s node, so no shell sits between npm and us: a shell would
+  // die of the SIGINT at once, and npm would report the interrupt while we are still stopping.)
+  const ECHO_MS = 300;
+  let firstSignalAt = 0;
   const shutdown = async (signal: string) => {
+    const now = Date.now();
+    if (firstSignalAt === 0) firstSignalAt = now;
+    else if (now - firstSignalAt < ECHO_MS) return;
+    else {
+      console.log(
+        `${signal} again: stopping now; running jobs resume from their last checkpoint on the next start`,
+      );
+      for (const w of workers) w.kill('SIGKILL');
+      await redis.stop();
+      process.exit(130);
+    }
     if (stopping) return;
     stopping = true;
-    console.log(`${signal}: shutting down`);
+    console.log(
+      `${signal}: shutting down (workers checkpoint their jobs; press Ctrl-C again to stop at once)`,
+    );
     const exits = [...workers].map(
       (w) => new Promise((r) => (w.exitCode !== null || w.signalCode !== null ? r(null) : w.once('exit', r))),
     );
     for (const w of workers) w.kill('SIGTERM');
-    await api.close().catch(() => {});
+    // Bounded: an SSE client that never reads must not hold the process.
+    await Promise.race([api.close().catch(() => {}), new Promise((r) => setTimeout(r, 3000))]);
     const grace = Number(env.DESCENT_SHUTDOWN_GRACE_MS ?? 10_000) + 2000;
     await Promise.race([Promise.all(exits), new Promise((r) => setTimeout(r, grace))]);
     for (const w of workers) w.kill('SIGKILL');

@@ -7,6 +7,8 @@ export interface ServiceProcess {
   proc: ChildProcess;
   url: string | null;
   output(): string;
+  /** Resolves when the process exits, with its code or the signal that ended it. */
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** SIGTERM, then wait for the exit code (SIGKILL after `timeoutMs`). */
   stop(timeoutMs?: number): Promise<number | null>;
 }
@@ -15,14 +17,29 @@ export interface ServiceProcess {
  * Start the service the way a user does (`node --import tsx src/cli/start.ts`, which is what
  * `npm start` runs) and wait for its `listening on http://HOST:PORT` line.
  */
-const started = new Set<ChildProcess>();
+const started = new Map<ChildProcess, () => string>();
+
+/** The pid of the redis-server a service started itself, read off its output; null if none. */
+export function startedRedisPid(output: string): number | null {
+  const m = /started redis-server on \S+ \(pid (\d+)/.exec(output);
+  return m ? Number(m[1]) : null;
+}
 
 /**
  * Kill whatever a test left running (a failed or timed-out test never reaches its own stop):
- * each service runs in its own process group, so its workers and Redis go with it.
+ * each service runs in its own process group, so its workers go with it. A redis-server it
+ * started runs in a group of its own (so that Ctrl-C does not reach it) and is killed by pid.
  */
 export async function stopAllServices(): Promise<void> {
-  for (const proc of started) {
+  for (const [proc, output] of started) {
+    const redisPid = startedRedisPid(output());
+    if (redisPid !== null) {
+      try {
+        process.kill(redisPid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
     if (proc.exitCode !== null || proc.signalCode !== null) continue;
     try {
       process.kill(-proc.pid!, 'SIGTERM');
@@ -41,19 +58,26 @@ export async function stopAllServices(): Promise<void> {
 
 export async function startService(
   env: Record<string, string>,
-  opts: { waitForListen?: boolean; timeoutMs?: number } = {},
+  opts: { waitForListen?: boolean; timeoutMs?: number; viaNpm?: boolean } = {},
 ): Promise<ServiceProcess> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli/start.ts'], {
+  // viaNpm: run `npm start` itself (npm, its shell and node), as a user's terminal does.
+  const [cmd, args] = opts.viaNpm
+    ? ['npm', ['start', '--silent']]
+    : [process.execPath, ['--import', 'tsx', 'src/cli/start.ts']];
+  const proc = spawn(cmd, args, {
     cwd: REPO,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
-  started.add(proc);
   let out = '';
+  started.set(proc, () => out);
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    proc.on('exit', (code, signal) => resolve({ code, signal })),
+  );
   let url: string | null = null;
   if (opts.waitForListen !== false) {
     const deadline = Date.now() + (opts.timeoutMs ?? 45_000);
@@ -71,6 +95,7 @@ export async function startService(
     proc,
     url,
     output: () => out,
+    exit,
     async stop(timeoutMs = 20_000) {
       if (proc.exitCode !== null) return proc.exitCode;
       proc.kill('SIGTERM');
