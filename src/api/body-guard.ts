@@ -60,14 +60,14 @@ export function jsonOffence(
       if (v.length > L.maxJsonStringLength)
         return refuse(
           pathOf(at),
-          limitMessage('is a string of', `${v.length} characters`, L.maxJsonStringLength) +
+          limitMessage('is a string of', `${v.length} characters`, L, 'maxJsonStringLength') +
             ' (DESCENT_LIMIT_MAX_JSON_STRING_LENGTH)',
         );
     } else if (v !== null && typeof v === 'object') {
       if (depth + 1 > L.maxJsonDepth)
         return refuse(
           pathOf(at),
-          limitMessage('nests deeper than the body nesting limit: depth', depth + 1, L.maxJsonDepth) +
+          limitMessage('nests deeper than the body nesting limit: depth', depth + 1, L, 'maxJsonDepth') +
             ' (DESCENT_LIMIT_MAX_JSON_DEPTH)',
         );
       if (Array.isArray(v)) {
@@ -80,7 +80,7 @@ export function jsonOffence(
           if (k.length > L.maxJsonStringLength)
             return refuse(
               pathOf(at),
-              limitMessage('has a key of', `${k.length} characters`, L.maxJsonStringLength),
+              limitMessage('has a key of', `${k.length} characters`, L, 'maxJsonStringLength'),
             );
         }
         for (let i = keys.length - 1; i >= 0; i--)
@@ -210,11 +210,11 @@ export function parseCsvBody(
     const n = names[long].trim().length;
     throw new ApiError(
       'VALIDATION_ERROR',
-      `The CSV header is invalid: ${limitMessage(`column ${long + 1}'s name has`, `${n} characters`, L.maxStringLength)}`,
+      `The CSV header is invalid: ${limitMessage(`column ${long + 1}'s name has`, `${n} characters`, L, 'maxStringLength')}`,
       [
         {
           path: `/header/${long}`,
-          message: limitMessage('the name has', `${n} characters`, L.maxStringLength),
+          message: limitMessage('the name has', `${n} characters`, L, 'maxStringLength'),
         },
       ],
     );

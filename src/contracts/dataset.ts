@@ -18,7 +18,8 @@ function buildDatasetSchemas(L: Readonly<Limits>) {
             limitMessage(
               `a ${what} name has`,
               `${(iss.input as string).length} characters`,
-              L.maxStringLength,
+              L,
+              'maxStringLength',
             ),
         }),
       )
@@ -30,7 +31,8 @@ function buildDatasetSchemas(L: Readonly<Limits>) {
         .array(row)
         .min(1, { error: 'x needs at least one row' })
         .max(L.maxDatasetRows, {
-          error: (iss) => limitMessage('x has', `${(iss.input as unknown[]).length} rows`, L.maxDatasetRows),
+          error: (iss) =>
+            limitMessage('x has', `${(iss.input as unknown[]).length} rows`, L, 'maxDatasetRows'),
         })
         .describe('Features, one array per row (all rows the same length).'),
       y: z
@@ -67,7 +69,7 @@ function buildDatasetSchemas(L: Readonly<Limits>) {
         .min(1)
         .max(L.maxStringLength, {
           error: (iss) =>
-            limitMessage('target has', `${(iss.input as string).length} characters`, L.maxStringLength),
+            limitMessage('target has', `${(iss.input as string).length} characters`, L, 'maxStringLength'),
         })
         .optional()
         .describe('Target column name (comma-separated for several); default: the last column.'),
@@ -76,7 +78,7 @@ function buildDatasetSchemas(L: Readonly<Limits>) {
         .min(1)
         .max(L.maxStringLength, {
           error: (iss) =>
-            limitMessage('name has', `${(iss.input as string).length} characters`, L.maxStringLength),
+            limitMessage('name has', `${(iss.input as string).length} characters`, L, 'maxStringLength'),
         })
         .optional()
         .describe('A name to remember the dataset by.'),

@@ -521,7 +521,7 @@ function checkNested(
     ctx.addIssue({
       code: 'custom',
       path,
-      message: limitMessage('array nesting depth is', shape.length, L.maxArrayDepth),
+      message: limitMessage('array nesting depth is', shape.length, L, 'maxArrayDepth'),
     });
     return;
   }
@@ -555,13 +555,13 @@ function buildSchemas(L: Readonly<Limits>) {
   const name = (what: string) =>
     z.string().max(L.maxStringLength, {
       error: (iss) =>
-        limitMessage(`${what} has`, `${(iss.input as string).length} characters`, L.maxStringLength),
+        limitMessage(`${what} has`, `${(iss.input as string).length} characters`, L, 'maxStringLength'),
     });
 
   const classes = z
     .int()
     .min(2, { error: 'classes must be an integer ≥ 2' })
-    .max(L.maxClasses, { error: (iss) => limitMessage('classes is', iss.input as number, L.maxClasses) })
+    .max(L.maxClasses, { error: (iss) => limitMessage('classes is', iss.input as number, L, 'maxClasses') })
     .optional()
     .describe('Number of classes for cross_entropy (default: largest label + 1).');
 
@@ -569,14 +569,14 @@ function buildSchemas(L: Readonly<Limits>) {
     .int()
     .min(1, { error: 'hidden layer widths must be integers ≥ 1' })
     .max(L.maxHiddenWidth, {
-      error: (iss) => limitMessage('hidden layer width is', iss.input as number, L.maxHiddenWidth),
+      error: (iss) => limitMessage('hidden layer width is', iss.input as number, L, 'maxHiddenWidth'),
     });
   const hidden = z
     .array(hiddenWidth)
     .min(1, { error: 'hidden needs at least one layer (use model type "linear" for none)' })
     .max(L.maxHiddenLayers, {
       error: (iss) =>
-        limitMessage('hidden has', `${(iss.input as unknown[]).length} layers`, L.maxHiddenLayers),
+        limitMessage('hidden has', `${(iss.input as unknown[]).length} layers`, L, 'maxHiddenLayers'),
     })
     .describe('Hidden layer widths, input side first.');
 
@@ -609,7 +609,8 @@ function buildSchemas(L: Readonly<Limits>) {
         .array(row)
         .min(1, { error: 'x needs at least one row' })
         .max(L.maxInlineRows, {
-          error: (iss) => limitMessage('x has', `${(iss.input as unknown[]).length} rows`, L.maxInlineRows),
+          error: (iss) =>
+            limitMessage('x has', `${(iss.input as unknown[]).length} rows`, L, 'maxInlineRows'),
         })
         .describe('Features, one array per row.'),
       y: z
@@ -663,19 +664,19 @@ function buildSchemas(L: Readonly<Limits>) {
     .describe('Stop when the monitored loss has not improved by minDelta for patience epochs.');
 
   const wallSeconds = positive('maxWallSeconds').max(L.maxWallSeconds, {
-    error: (iss) => limitMessage('maxWallSeconds is', iss.input as number, L.maxWallSeconds),
+    error: (iss) => limitMessage('maxWallSeconds is', iss.input as number, L, 'maxWallSeconds'),
   });
 
   const TrainingSpecSchema = z
     .strictObject({
       epochs: posInt('epochs')
-        .max(L.maxEpochs, { error: (iss) => limitMessage('epochs is', iss.input as number, L.maxEpochs) })
+        .max(L.maxEpochs, { error: (iss) => limitMessage('epochs is', iss.input as number, L, 'maxEpochs') })
         .default(100)
         .describe('Passes over the training rows.'),
       batchSize: z
         .union([
           posInt('batchSize').max(L.maxBatchSize, {
-            error: (iss) => limitMessage('batchSize is', iss.input as number, L.maxBatchSize),
+            error: (iss) => limitMessage('batchSize is', iss.input as number, L, 'maxBatchSize'),
           }),
           z.literal('full'),
         ])
@@ -725,7 +726,7 @@ function buildSchemas(L: Readonly<Limits>) {
         ctx.addIssue({
           code: 'custom',
           path: [],
-          message: limitMessage('init.weights has', `${n} entries`, L.maxInitWeightTensors),
+          message: limitMessage('init.weights has', `${n} entries`, L, 'maxInitWeightTensors'),
         });
       }
     }, ONLY_CLEAN) as unknown as z.ZodType<Record<string, NestedNumberArray>>;
@@ -748,7 +749,8 @@ function buildSchemas(L: Readonly<Limits>) {
           limitMessage(
             'metadata key has',
             `${(iss.input as string).length} characters`,
-            L.maxMetadataKeyLength,
+            L,
+            'maxMetadataKeyLength',
           ),
       }),
       z.string().max(L.maxMetadataValueLength, {
@@ -756,7 +758,8 @@ function buildSchemas(L: Readonly<Limits>) {
           limitMessage(
             'metadata value has',
             `${(iss.input as string).length} characters`,
-            L.maxMetadataValueLength,
+            L,
+            'maxMetadataValueLength',
           ),
       }),
     )
@@ -766,7 +769,7 @@ function buildSchemas(L: Readonly<Limits>) {
         ctx.addIssue({
           code: 'custom',
           path: [],
-          message: limitMessage('metadata has', `${n} keys`, L.maxMetadataKeys),
+          message: limitMessage('metadata has', `${n} keys`, L, 'maxMetadataKeys'),
         });
     }, ONLY_CLEAN)
     .describe('Free-form string labels stored with the job.');
@@ -808,7 +811,8 @@ function buildSchemas(L: Readonly<Limits>) {
             limitMessage(
               'objective has',
               `${(iss.input as string).length} characters`,
-              L.maxExpressionLength,
+              L,
+              'maxExpressionLength',
             ),
         })
         .describe('An expression in the variables of start, e.g. "(1 - x)^2 + 100*(y - x^2)^2".'),
@@ -825,7 +829,7 @@ function buildSchemas(L: Readonly<Limits>) {
         .describe('Starting point: a value for every variable of the objective.'),
       steps: posInt('steps')
         .max(L.maxMinimizeSteps, {
-          error: (iss) => limitMessage('steps is', iss.input as number, L.maxMinimizeSteps),
+          error: (iss) => limitMessage('steps is', iss.input as number, L, 'maxMinimizeSteps'),
         })
         .default(100)
         .describe('Optimizer steps.'),
@@ -845,7 +849,7 @@ function buildSchemas(L: Readonly<Limits>) {
   const maxSteps = (d: number) =>
     posInt('maxSteps')
       .max(L.maxEpisodeSteps, {
-        error: (iss) => limitMessage('maxSteps is', iss.input as number, L.maxEpisodeSteps),
+        error: (iss) => limitMessage('maxSteps is', iss.input as number, L, 'maxEpisodeSteps'),
       })
       .default(d)
       .describe('Steps after which an episode is cut off.');
@@ -888,7 +892,7 @@ function buildSchemas(L: Readonly<Limits>) {
       env: EnvSpecSchema,
       episodes: posInt('episodes')
         .max(L.maxEpisodes, {
-          error: (iss) => limitMessage('episodes is', iss.input as number, L.maxEpisodes),
+          error: (iss) => limitMessage('episodes is', iss.input as number, L, 'maxEpisodes'),
         })
         .default(500)
         .describe('Episodes to run (one policy update per episode).'),
@@ -1139,7 +1143,7 @@ export function dataIssues(
       } else if (spec.model.classes === undefined && classes > limits.maxClasses) {
         out.push({
           path: yPath,
-          message: limitMessage(`${where} has`, `${classes} classes`, limits.maxClasses),
+          message: limitMessage(`${where} has`, `${classes} classes`, limits, 'maxClasses'),
         });
       }
     }
@@ -1152,7 +1156,8 @@ export function dataIssues(
       message: limitMessage(
         `${spec.data.builtin ? `dataset ${spec.data.builtin}` : 'the dataset'} has`,
         `${shape.features} features`,
-        limits.maxFeatures,
+        limits,
+        'maxFeatures',
       ),
     });
   }
@@ -1162,7 +1167,7 @@ export function dataIssues(
     if (parameters > limits.maxParameters) {
       out.push({
         path: ['model'],
-        message: limitMessage('the model has', `${parameters} parameters`, limits.maxParameters),
+        message: limitMessage('the model has', `${parameters} parameters`, limits, 'maxParameters'),
       });
     }
   }
@@ -1173,7 +1178,8 @@ export function dataIssues(
       message: limitMessage(
         `rows × epochs is ${shape.rows} × ${spec.training.epochs} =`,
         rowsEpochs,
-        limits.maxRowsTimesEpochs,
+        limits,
+        'maxRowsTimesEpochs',
       ),
     });
   }
@@ -1247,7 +1253,7 @@ function minimizeIssues(s: MinimizeJobSpec, L: Readonly<Limits>): SpecIssue[] {
   if (names.length > L.maxMinimizeVariables) {
     out.push({
       path: ['start'],
-      message: limitMessage('start has', `${names.length} variables`, L.maxMinimizeVariables),
+      message: limitMessage('start has', `${names.length} variables`, L, 'maxMinimizeVariables'),
     });
   }
   if (typeof s.objective !== 'string') {
@@ -1278,7 +1284,7 @@ function reinforceIssues(s: ReinforceJobSpec, L: Readonly<Limits>): SpecIssue[] 
   if (parameters > L.maxParameters) {
     out.push({
       path: ['policy', 'hidden'],
-      message: limitMessage('the policy has', `${parameters} parameters`, L.maxParameters),
+      message: limitMessage('the policy has', `${parameters} parameters`, L, 'maxParameters'),
     });
   }
   return out;

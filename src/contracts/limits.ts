@@ -124,9 +124,27 @@ export function limitsFromEnv(
   return out;
 }
 
-/** The message every limit refusal uses: "`what` is `value`; the limit is `limit`". */
-export function limitMessage(what: string, value: number | string, limit: number): string {
-  return `${what} ${value}; the limit is ${limit}`;
+/**
+ * The message every limit refusal uses: "`what` `value`; the limit is `limit`". Given the limits and
+ * the key of a configurable limit, it also names the variable that raises it:
+ * `limitMessage('epochs is', 200000, L, 'maxEpochs')` → "epochs is 200000; the limit is 100000
+ * (DESCENT_LIMIT_MAX_EPOCHS raises it)". A bare number is a fixed limit of the service.
+ */
+export function limitMessage(what: string, value: number | string, limit: number): string;
+export function limitMessage<K extends keyof Limits>(
+  what: string,
+  value: number | string,
+  limits: Readonly<Pick<Limits, K>>,
+  key: K,
+): string;
+export function limitMessage<K extends keyof Limits>(
+  what: string,
+  value: number | string,
+  limit: number | Readonly<Pick<Limits, K>>,
+  key?: K,
+): string {
+  if (typeof limit === 'number') return `${what} ${value}; the limit is ${limit}`;
+  return `${what} ${value}; the limit is ${limit[key!]} (${limitEnvName(key!)} raises it)`;
 }
 
 /** "1 row", "2 rows": a count with its noun, for messages. */

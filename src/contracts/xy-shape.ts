@@ -22,7 +22,7 @@ export function checkXYShape(
     ctx.addIssue({
       code: 'custom',
       path: ['x', 0],
-      message: limitMessage('x has', `${features} features`, L.maxFeatures),
+      message: limitMessage('x has', `${features} features`, L, 'maxFeatures'),
     });
     return null;
   }
@@ -51,7 +51,7 @@ export function checkXYShape(
     ctx.addIssue({
       code: 'custom',
       path: ['y', 0],
-      message: limitMessage('y has', `${targets} target columns`, L.maxTargets),
+      message: limitMessage('y has', `${targets} target columns`, L, 'maxTargets'),
     });
     return null;
   }

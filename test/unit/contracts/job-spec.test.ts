@@ -561,7 +561,7 @@ describe('refusals name the path and what to change', () => {
       ['/init/weights/bias/1', 'element [1] is not a finite number'],
     ]);
     expect(issues({ ...base, init: { weights: { w: [[[[[1]]]]] } } })).toEqual([
-      ['/init/weights/w', 'array nesting depth is 5; the limit is 4'],
+      ['/init/weights/w', 'array nesting depth is 5; the limit is 4 (DESCENT_LIMIT_MAX_ARRAY_DEPTH raises it)'],
     ]);
     // Wrong shapes for the model pass here on purpose.
     expect(issues({ ...base, init: { weights: { weight: [[1, 2]], nonsense: [1] } } })).toEqual([]);
@@ -608,26 +608,26 @@ describe('refusals name the path and what to change', () => {
 describe('limits name the limit and the value', () => {
   it('refuses too many hidden layers, too wide a layer, too many epochs', () => {
     expect(issues({ ...base, model: { type: 'mlp', hidden: Array(40).fill(4) } })).toEqual([
-      ['/model/hidden', 'hidden has 40 layers; the limit is 16'],
+      ['/model/hidden', 'hidden has 40 layers; the limit is 16 (DESCENT_LIMIT_MAX_HIDDEN_LAYERS raises it)'],
     ]);
     expect(issues({ ...base, model: { type: 'mlp', hidden: [8, 100000] } })).toEqual([
-      ['/model/hidden/1', 'hidden layer width is 100000; the limit is 8192'],
+      ['/model/hidden/1', 'hidden layer width is 100000; the limit is 8192 (DESCENT_LIMIT_MAX_HIDDEN_WIDTH raises it)'],
     ]);
     expect(issues({ ...base, training: { epochs: 1e6 } })).toEqual([
-      ['/training/epochs', 'epochs is 1000000; the limit is 100000'],
+      ['/training/epochs', 'epochs is 1000000; the limit is 100000 (DESCENT_LIMIT_MAX_EPOCHS raises it)'],
     ]);
   });
 
   it('refuses too many parameters for a known dataset', () => {
     expect(issues({ ...base, model: { type: 'mlp', hidden: [4096, 4096] } })).toEqual([
-      ['/model', 'the model has 16814083 parameters; the limit is 5000000'],
+      ['/model', 'the model has 16814083 parameters; the limit is 5000000 (DESCENT_LIMIT_MAX_PARAMETERS raises it)'],
     ]);
   });
 
   it('refuses rows × epochs over the limit', () => {
     const small = createJobSpecSchema({ ...DEFAULT_LIMITS, maxRowsTimesEpochs: 10_000 });
     expect(issues({ ...base, training: { epochs: 100 } }, small)).toEqual([
-      ['/training/epochs', 'rows × epochs is 150 × 100 = 15000; the limit is 10000'],
+      ['/training/epochs', 'rows × epochs is 150 × 100 = 15000; the limit is 10000 (DESCENT_LIMIT_MAX_ROWS_TIMES_EPOCHS raises it)'],
     ]);
   });
 
@@ -635,27 +635,27 @@ describe('limits name the limit and the value', () => {
     const small = createJobSpecSchema({ ...DEFAULT_LIMITS, maxInlineRows: 2, maxFeatures: 2 });
     expect(
       issues({ ...base, loss: 'mse', data: { inline: { x: [[1], [2], [3]], y: [1, 2, 3] } } }, small),
-    ).toEqual([['/data/inline/x', 'x has 3 rows; the limit is 2']]);
+    ).toEqual([['/data/inline/x', 'x has 3 rows; the limit is 2 (DESCENT_LIMIT_MAX_INLINE_ROWS raises it)']]);
     expect(issues({ ...base, loss: 'mse', data: { inline: { x: [[1, 2, 3]], y: [1] } } }, small)).toEqual([
-      ['/data/inline/x/0', 'x has 3 features; the limit is 2'],
+      ['/data/inline/x/0', 'x has 3 features; the limit is 2 (DESCENT_LIMIT_MAX_FEATURES raises it)'],
     ]);
     const many = Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`k${i}`, 'v']));
     expect(issues({ ...base, metadata: many })).toEqual([
-      ['/metadata', 'metadata has 33 keys; the limit is 32'],
+      ['/metadata', 'metadata has 33 keys; the limit is 32 (DESCENT_LIMIT_MAX_METADATA_KEYS raises it)'],
     ]);
     expect(issues({ ...base, metadata: { k: 'v'.repeat(2000) } })).toEqual([
-      ['/metadata/k', 'metadata value has 2000 characters; the limit is 1024'],
+      ['/metadata/k', 'metadata value has 2000 characters; the limit is 1024 (DESCENT_LIMIT_MAX_METADATA_VALUE_LENGTH raises it)'],
     ]);
     expect(issues({ ...base, data: { datasetId: 'ds_' + 'a'.repeat(300) } })[0]).toEqual([
       '/data/datasetId',
-      'datasetId has 303 characters; the limit is 256',
+      'datasetId has 303 characters; the limit is 256 (DESCENT_LIMIT_MAX_STRING_LENGTH raises it)',
     ]);
   });
 
   it('refuses a policy that is too big', () => {
     const small = createJobSpecSchema({ ...DEFAULT_LIMITS, maxParameters: 100 });
     expect(issues({ task: 'reinforce', env: { type: 'cartpole' }, policy: { hidden: [32] } }, small)).toEqual(
-      [['/policy/hidden', 'the policy has 226 parameters; the limit is 100']],
+      [['/policy/hidden', 'the policy has 226 parameters; the limit is 100 (DESCENT_LIMIT_MAX_PARAMETERS raises it)']],
     );
   });
 
@@ -671,7 +671,7 @@ describe('limits name the limit and the value', () => {
         targets: 1,
         labels: { integer: true, min: 0, max: 9 },
       }).map((i) => i.message),
-    ).toEqual(['the dataset has 100000 features; the limit is 10000']);
+    ).toEqual(['the dataset has 100000 features; the limit is 10000 (DESCENT_LIMIT_MAX_FEATURES raises it)']);
     expect(
       dataIssues(s, { rows: 10, features: 3, targets: 1, labels: { integer: false, min: 0, max: 1 } })[0]
         .path,
