@@ -1,3 +1,4 @@
+import { registerContentTypeChecks } from './content-type.js';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -67,6 +68,7 @@ export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promi
   // JSON bodies: depth, string length, non-finite numbers and prototype keys checked before any
   // schema. CSV uploads arrive as checked UTF-8 text; the dataset route parses them with src/data.
   registerBodyParsers(app, deps.limits, deps.cfg.datasetBodyLimit);
+  registerContentTypeChecks(app);
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_req, body, done) =>
     done(null, body),
   );

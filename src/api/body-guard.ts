@@ -244,7 +244,7 @@ export function registerBodyParsers(
     },
   );
   app.addContentTypeParser(
-    ['text/csv', 'text/plain'],
+    'text/csv',
     { parseAs: 'buffer', bodyLimit: datasetBodyLimit },
     (_req: FastifyRequest, body: string | Buffer, done: (err: Error | null, body?: unknown) => void) => {
       try {

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Limits } from '../contracts/limits.js';
 import type { JobSpec } from '../contracts/job-spec.js';
+import type { StepSpeed } from '../contracts/speed.js';
 import type { ServiceConfig } from '../queue/config.js';
 import { createKeys, type Keys } from '../queue/keys.js';
 import { createRedis, waitReady } from '../queue/redis.js';
@@ -45,8 +46,16 @@ export interface AppDeps {
   publishCancel(jobId: string): Promise<void>;
   predict: PredictFn;
   gradients: GradientsFn;
+  /**
+   * This server's measured training speed (memoized), used to refuse jobs that cannot finish in
+   * their wall-time limit; absent, that check is skipped.
+   */
+  speed?: SpeedFn;
   close(): Promise<void>;
 }
+
+/** Resolves to the measured training speed of this build and machine (null: unknown). */
+export type SpeedFn = () => Promise<StepSpeed | null>;
 
 /**
  * Open the API process's connections: one for commands, one for the SSE tailer's blocking read,
@@ -55,7 +64,7 @@ export interface AppDeps {
 export async function createDeps(
   cfg: ServiceConfig,
   limits: Readonly<Limits>,
-  fns: { predict: PredictFn; gradients: GradientsFn },
+  fns: { predict: PredictFn; gradients: GradientsFn; speed?: SpeedFn },
   readyTimeoutMs = 10_000,
 ): Promise<AppDeps> {
   const keys = createKeys(cfg.prefix);
@@ -93,6 +102,7 @@ export async function createDeps(
     },
     predict: fns.predict,
     gradients: fns.gradients,
+    speed: fns.speed,
     async close() {
       await tailer.stop();
       await queue.close().catch(() => {});

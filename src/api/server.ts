@@ -1,3 +1,5 @@
+import type { StepSpeed } from '../contracts/speed.js';
+import { measureStepSpeed } from '../train/speed.js';
 import type { FastifyInstance } from 'fastify';
 import { limitsFromEnv } from '../contracts/limits.js';
 import { inputGradients, predictForJob } from '../models/index.js';
@@ -17,6 +19,16 @@ export const predictWithModels: PredictFn = (spec, weights, inputs) =>
 export const gradientsWithModels: GradientsFn = (spec, weights, inputs) =>
   inputGradients(spec as never, weights, inputs);
 
+let speed: Promise<StepSpeed | null> | null = null;
+
+/**
+ * This build's training speed on this machine, measured on first use (about half a second) and
+ * kept: validation refuses jobs that cannot finish in their wall-time limit at it.
+ */
+export const measuredSpeed = (): Promise<StepSpeed | null> =>
+  // A failed measurement (it should not fail) turns the check off rather than failing every POST.
+  (speed ??= measureStepSpeed().catch(() => null));
+
 export interface RunningApi {
   app: FastifyInstance;
   deps: AppDeps;
@@ -35,6 +47,7 @@ export async function startApi(
   const deps = await createDeps(cfg, limitsFromEnv(process.env), {
     predict: predictWithModels,
     gradients: gradientsWithModels,
+    speed: measuredSpeed,
   });
   // Loudly: a Redis that evicts keys or keeps nothing across a restart loses jobs.
   for (const warning of await startupWarnings(deps.redis)) console.warn(`WARNING: ${warning}`);
@@ -42,6 +55,8 @@ export async function startApi(
     logger: opts.logger ? { level: process.env.LOG_LEVEL ?? 'warn' } : false,
   });
   await app.listen({ host: opts.host, port: opts.port });
+  // Measure the training speed now rather than on the first POST /v1/jobs (half a second).
+  setImmediate(() => void measuredSpeed());
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : opts.port;
   const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;

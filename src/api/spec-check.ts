@@ -11,6 +11,8 @@ import {
   type MinimizeJobSpec,
   type SupervisedJobSpec,
 } from '../contracts/job-spec.js';
+import { limitEnvName } from '../contracts/limits.js';
+import { estimateSeconds, formatDuration, type StepSpeed } from '../contracts/speed.js';
 import { compileObjective } from '../expr/compile.js';
 import { ExprError } from '../expr/errors.js';
 import { initialValues, SpecError } from '../models/index.js';
@@ -52,9 +54,49 @@ export async function checkSpec(deps: AppDeps, spec: JobSpec, tenant: string): P
       );
   }
   if (spec.task === 'supervised' && shape) {
-    return estimateJob(spec, shape.rows, shape.features, outputWidth(spec.loss, shape, spec.model.classes));
+    const estimate = estimateJob(
+      spec,
+      shape.rows,
+      shape.features,
+      outputWidth(spec.loss, shape, spec.model.classes),
+    );
+    const speed = deps.speed ? await deps.speed() : null;
+    if (speed) checkWallTime(deps, spec, estimate, speed);
+    return estimate;
   }
   return estimateJob(spec);
+}
+
+/**
+ * Refuse a supervised job that cannot finish within its wall-time limit (its own
+ * `training.maxWallSeconds`, else the server's) at this server's measured speed, rather than
+ * accept it and fail it with TIMEOUT hours later. The speed is a best case, so only jobs that
+ * could not finish even then are refused. Sets `estimate.seconds`.
+ */
+function checkWallTime(
+  deps: AppDeps,
+  spec: SupervisedJobSpec,
+  estimate: JobEstimate,
+  speed: StepSpeed,
+): void {
+  const seconds = estimateSeconds(estimate.totalSteps, estimate.flopsPerStep ?? 0, speed);
+  estimate.seconds = Math.round(seconds * 10) / 10;
+  const own = spec.training.maxWallSeconds;
+  const limit = Math.min(own ?? Infinity, deps.limits.maxWallSeconds);
+  if (seconds <= limit) return;
+  const which =
+    own !== undefined && own <= deps.limits.maxWallSeconds
+      ? 'training.maxWallSeconds'
+      : `the server's (${limitEnvName('maxWallSeconds')})`;
+  const message =
+    `the job needs about ${estimate.totalSteps} steps of a ${estimate.parameters}-parameter model, ` +
+    `at least ${formatDuration(seconds)} at this server's measured speed ` +
+    `(${speed.kernels} kernels: ${(speed.flopsPerSecond / 1e9).toFixed(1)} GFLOP/s, ` +
+    `${Math.round(speed.overheadSeconds * 1e6)} µs per step); the wall-time limit is ${formatDuration(limit)}, ` +
+    `${which}. Fewer epochs, a larger batchSize or a smaller model fit`;
+  throw new ApiError('VALIDATION_ERROR', `The body is invalid: ${message}`, [
+    { path: own !== undefined ? '/training/maxWallSeconds' : '/training/epochs', message },
+  ]);
 }
 
 /**

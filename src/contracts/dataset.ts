@@ -3,6 +3,8 @@
  * returned by `POST /v1/datasets` and `GET /v1/datasets/{id}`, and the built-in list of
  * `GET /v1/datasets/builtin`.
  */
+// Installs the contracts' validation messages (did-you-mean, Required, union variants).
+import './messages.js';
 import { z } from 'zod';
 import { BUILTIN_DATASET_NAMES } from './job-spec.js';
 import { DEFAULT_LIMITS, countOf, limitMessage, type Limits } from './limits.js';

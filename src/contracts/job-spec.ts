@@ -14,6 +14,8 @@
  *
  * A deployment with other limits builds its own schema with {@link createJobSpecSchema}.
  */
+// Installs the contracts' validation messages (did-you-mean, Required, union variants).
+import './messages.js';
 import { z } from 'zod';
 import { DEFAULT_LIMITS, limitMessage, type Limits } from './limits.js';
 import { checkXYShape, ONLY_CLEAN } from './xy-shape.js';
@@ -1310,6 +1312,10 @@ export interface JobEstimate {
   totalSteps: number;
   /** Rough peak memory of the trainer in bytes: data, parameters, gradients, optimizer state, activations. */
   bytes: number;
+  /** Supervised jobs: floating-point operations of one step, 6 · batch · parameters (forward 2, backward 4). */
+  flopsPerStep?: number;
+  /** Seconds the job needs at this server's measured speed (set by the API when it knows the speed). */
+  seconds?: number;
 }
 
 function optimizerStateCopies(opt: OptimizerSpec, n: number): number {
@@ -1381,5 +1387,6 @@ export function estimateJob(spec: JobSpec, rows = 0, features = 0, targets = 1):
     stepsPerEpoch: perEpoch,
     totalSteps: perEpoch * spec.training.epochs,
     bytes: dataBytes + bytesPer * (n * (2 + optimizerStateCopies(spec.optimizer, n)) + activations),
+    flopsPerStep: 6 * batch * n,
   };
 }

@@ -1,3 +1,5 @@
+// Installs the contracts' validation messages (did-you-mean, Required, union variants).
+import './messages.js';
 import { z } from 'zod';
 
 /** Every state a job can be in. `succeeded`, `failed` and `cancelled` are terminal. */
@@ -244,6 +246,14 @@ export const ValidateResponseSchema = z
       stepsPerEpoch: z.number(),
       totalSteps: z.number(),
       bytes: z.number().meta({ description: 'Rough peak memory of the trainer' }),
+      flopsPerStep: z
+        .number()
+        .optional()
+        .meta({ description: 'Supervised jobs: operations per optimizer step, 6 · batch · parameters' }),
+      seconds: z.number().optional().meta({
+        description:
+          "Supervised jobs: seconds the job needs at this server's measured speed (a best case); a job over its wall-time limit is refused",
+      }),
     }),
   })
   .meta({ id: 'ValidateResponse' });

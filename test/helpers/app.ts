@@ -2,7 +2,7 @@ import { gradientsWithModels } from '../../src/api/server.js';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type ServiceConfig } from '../../src/queue/config.js';
 import { DEFAULT_LIMITS, type Limits } from '../../src/contracts/limits.js';
-import { createDeps, type AppDeps, type PredictFn } from '../../src/api/deps.js';
+import { createDeps, type AppDeps, type PredictFn, type SpeedFn } from '../../src/api/deps.js';
 import { buildApp } from '../../src/api/app.js';
 import { uniquePrefix } from './redis.js';
 
@@ -48,12 +48,14 @@ export interface TestApp {
 export async function makeTestApp(
   redisUrl: string,
   name: string,
-  opts: { cfg?: Partial<ServiceConfig>; limits?: Limits; predict?: PredictFn } = {},
+  opts: { cfg?: Partial<ServiceConfig>; limits?: Limits; predict?: PredictFn; speed?: SpeedFn } = {},
 ): Promise<TestApp> {
   const cfg = testConfig(redisUrl, name, opts.cfg);
   const deps = await createDeps(cfg, opts.limits ?? DEFAULT_LIMITS, {
     predict: opts.predict ?? linearPredict,
     gradients: gradientsWithModels,
+    // The wall-time check is off unless a test asks for it (measuring takes half a second).
+    speed: opts.speed,
   });
   const app = await buildApp(deps);
   await app.ready();

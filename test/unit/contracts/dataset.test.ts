@@ -48,7 +48,9 @@ describe('dataset schemas', () => {
     ]);
     expect(issues(DatasetUploadJsonSchema, { x: [[1]], y: [1], extra: 1 })[0][1]).toContain('extra');
     const small = createDatasetSchemas({ ...DEFAULT_LIMITS, maxDatasetRows: 1 }).DatasetUploadJsonSchema;
-    expect(issues(small, { x: [[1], [2]], y: [1, 2] })).toEqual([['/x', 'x has 2 rows; the limit is 1 (DESCENT_LIMIT_MAX_DATASET_ROWS raises it)']]);
+    expect(issues(small, { x: [[1], [2]], y: [1, 2] })).toEqual([
+      ['/x', 'x has 2 rows; the limit is 1 (DESCENT_LIMIT_MAX_DATASET_ROWS raises it)'],
+    ]);
   });
 
   it('describes an uploaded dataset', () => {
