@@ -6,10 +6,10 @@ import { createKeys } from '../src/queue/keys.js';
 import { createRedis, startupWarnings, waitReadyForever } from '../src/queue/redis.js';
 import { createHeartbeats } from '../src/queue/heartbeats.js';
 import { newId } from '../src/queue/ids.js';
-import { createJobStore } from '../src/queue/job-store.js';
+import { createJobStore, type JobStore } from '../src/queue/job-store.js';
 import type { TrainJobData } from '../src/queue/training-queue.js';
 import { CHILD_CONFIG_ENV, WORKER_ID_ENV, configToEnv } from './processor-core.js';
-import { LOCK_LOST_REASON, SHUTDOWN_REASON } from './run-job.js';
+import { LOCK_LOST_REASON, SHUTDOWN_REASON, type RunJobResult } from './run-job.js';
 
 /** The default sandboxed processor file (a tiny ESM loader that brings up tsx, then the processor). */
 export const DEFAULT_PROCESSOR = fileURLToPath(new URL('./train.sandbox.mjs', import.meta.url));
@@ -89,6 +89,14 @@ export async function startWorker(cfg: ServiceConfig, opts: StartWorkerOptions =
     }
   });
 
+  // One line per job start and end in the terminal, so a user running `npm start` sees what trains.
+  worker.on('active', (job) =>
+    log(`job ${job.data.jobId} started on ${id} (attempt ${job.attemptsMade + 1})`),
+  );
+  worker.on('completed', (job, out: RunJobResult | undefined) => {
+    void jobLine(jobs, job.data.jobId, out).then(log, () => {});
+  });
+
   await sub.subscribe(keys.cancelChannel);
   sub.on('message', (_channel, jobId: string) => {
     // Only the worker holding the job has its lock; the others answer false and ignore it.
@@ -161,3 +169,28 @@ export async function startWorker(cfg: ServiceConfig, opts: StartWorkerOptions =
 }
 
 export type RunningWorker = Awaited<ReturnType<typeof startWorker>>;
+
+/**
+ * "job job_… succeeded in 2.1 s: loss 0.0412, accuracy 0.973" — or failed with its code and
+ * message, cancelled, or handed back to the queue by a worker that is stopping.
+ */
+async function jobLine(jobs: JobStore, jobId: string, out: RunJobResult | undefined): Promise<string> {
+  if (out?.status === 'requeued') return `job ${jobId} checkpointed and handed back to the queue`;
+  if (out?.status === 'skipped') return `job ${jobId} skipped (already finished or taken over)`;
+  const job = await jobs.get(jobId);
+  if (!job) return `job ${jobId} ended`;
+  const took =
+    job.startedAt && job.finishedAt
+      ? ` in ${((Date.parse(job.finishedAt) - Date.parse(job.startedAt)) / 1000).toFixed(1)} s`
+      : '';
+  if (job.status === 'failed') return `job ${jobId} failed${took}: ${job.error?.code} ${job.error?.message}`;
+  if (job.status !== 'succeeded') return `job ${jobId} ${job.status}${took}`;
+  const r = (job.result ?? {}) as { loss?: number | null; metrics?: Record<string, number | null> };
+  const figures = [
+    ...(typeof r.loss === 'number' ? [`loss ${r.loss.toPrecision(4)}`] : []),
+    ...Object.entries(r.metrics ?? {})
+      .filter(([, v]) => typeof v === 'number')
+      .map(([k, v]) => `${k} ${(v as number).toPrecision(4)}`),
+  ];
+  return `job ${jobId} succeeded${took}${figures.length ? `: ${figures.join(', ')}` : ''}`;
+}
