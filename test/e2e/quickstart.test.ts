@@ -72,7 +72,9 @@ test('the shell block runs as written: job, SSE to end, weights, safetensors, pr
   expect(readFileSync(join(dir, 'iris.safetensors')).length).toBeGreaterThan(8);
   // The terminal of npm start: a line when the job starts and one when it ends.
   const id = JSON.parse(readFileSync(join(dir, 'job.json'), 'utf8')).id as string;
-  await until(async () => svc.output().includes(`job ${id} succeeded`), 10_000).catch(() => console.log(svc.output()));
+  await until(async () => svc.output().includes(`job ${id} succeeded`), 10_000).catch(() =>
+    console.log(svc.output()),
+  );
   expect(svc.output()).toMatch(new RegExp(`job ${id} started on w_\\S+ \\(attempt 1\\)`));
   expect(svc.output()).toMatch(
     new RegExp(`job ${id} succeeded in \\d+\\.\\d s: loss [\\d.e-]+, accuracy [\\d.]+`),
