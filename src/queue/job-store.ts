@@ -5,6 +5,7 @@ import type { JobEvent, StoredEvent } from '../contracts/events.js';
 import type { ServiceConfig } from './config.js';
 import type { Keys } from './keys.js';
 import { defineScripts } from './scripts.js';
+import { sha256Hex } from './safetensors.js';
 
 /** What the store needs to create a job; the spec is already normalized by the JobSpec schema. */
 export interface NewJob {
@@ -13,7 +14,12 @@ export interface NewJob {
   spec: unknown;
   metadata: Record<string, unknown>;
   createdAt?: Date;
+  /** The request's `Idempotency-Key`, if any: recorded (hashed) so deleting the job drops its record. */
+  idempotencyKey?: string;
 }
+
+/** What `remove` did: the job is gone, was not there, or is not finished (its status). */
+export type RemoveOutcome = 'deleted' | 'missing' | JobStatus;
 
 export type StartVerdict = 'run' | 'cancel' | 'done' | 'missing' | 'exhausted';
 
@@ -103,6 +109,7 @@ export function createJobStore(
         metadata: JSON.stringify(j.metadata),
         attempt: '0',
       };
+      if (j.idempotencyKey) fields.idempotencyKey = sha256Hex(j.idempotencyKey);
       const ev: JobEvent = { type: 'status', jobId: j.id, attempt: 0, time: createdAt, status: 'queued' };
       await redis
         .multi()
@@ -254,6 +261,30 @@ export function createJobStore(
         id,
       );
       return (s as JobStatus | null) ?? null;
+    },
+
+    /**
+     * API side: delete a finished job of `tenant` and everything it owns in Redis — hash, events,
+     * weights, checkpoints, its Idempotency-Key record, its entries in the tenant's index and the
+     * job-cap set — in one script (DELETE_JOB). A job that is not finished is left alone and its
+     * status returned. The BullMQ job is the caller's to remove (BullMQ's own script does that).
+     */
+    async remove(id: string, tenant: string): Promise<RemoveOutcome> {
+      const idem = await redis.hget(keys.job(id), 'idempotencyKey');
+      const out = await redis.descentDeleteJob(
+        keys.job(id),
+        keys.events(id),
+        keys.weights(id),
+        keys.checkpoint(id),
+        keys.checkpoints(id),
+        keys.jobIndex(tenant),
+        keys.active(tenant),
+        idem ? keys.idempotency(tenant, idem) : keys.job(id),
+        id,
+        tenant,
+        idem ? '1' : '',
+      );
+      return out as RemoveOutcome;
     },
 
     /** Current status only (cheap; the worker polls it as a fallback to pub/sub). */

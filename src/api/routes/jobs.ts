@@ -11,6 +11,7 @@ import {
   isTerminal,
   type Job,
 } from '../../contracts/job.js';
+import { z } from 'zod';
 import { ApiError, ProblemSchema } from '../../contracts/problem.js';
 import type { JobSpec } from '../../contracts/job-spec.js';
 import { newId } from '../../queue/ids.js';
@@ -80,7 +81,7 @@ export const jobRoutes = (deps: AppDeps, metrics: Metrics): FastifyPluginAsyncZo
         }
         try {
           const metadata = (spec as { metadata?: Record<string, unknown> }).metadata ?? {};
-          const job = await deps.jobs.create({ id, tenant, spec, metadata });
+          const job = await deps.jobs.create({ id, tenant, spec, metadata, idempotencyKey: key });
           await deps.queue.enqueue({ jobId: id, tenant });
           metrics.jobsCreated.inc();
           return reply.code(201).header('location', `/v1/jobs/${id}`).send(job);
@@ -133,6 +134,56 @@ export const jobRoutes = (deps: AppDeps, metrics: Metrics): FastifyPluginAsyncZo
         },
       },
       async (req) => loadJob(deps, req.params.id, tenantOf(req)),
+    );
+
+    app.delete(
+      '/jobs/:id',
+      {
+        schema: {
+          operationId: 'deleteJob',
+          summary: 'Delete a finished job and everything it stored',
+          description:
+            'Removes a succeeded, failed or cancelled job: its record, events, metrics, weights, checkpoints, its Idempotency-Key record (the key can be used again) and its queue entry. Open SSE streams of it end. A queued, running or cancelling job answers 409: cancel it first.',
+          params: JobParamsSchema,
+          response: {
+            204: z.null().describe('Deleted'),
+            400: ProblemSchema,
+            404: ProblemSchema,
+            409: ProblemSchema,
+          },
+        },
+      },
+      async (req, reply) => {
+        const tenant = tenantOf(req);
+        const id = req.params.id;
+        const job = await loadJob(deps, id, tenant);
+        if (!isTerminal(job.status))
+          throw new ApiError(
+            'CONFLICT',
+            `Job ${id} is ${job.status}; only a finished job (succeeded, failed or cancelled) can be deleted. Cancel it first (POST /v1/jobs/${id}/cancel).`,
+          );
+        // BullMQ's copy first (its own script): usually already gone (removeOnComplete), or kept in
+        // the failed set. A worker that has just finished the job may hold its lock a moment longer.
+        let removed = await deps.queue.removeWaiting(id);
+        for (let i = 0; i < 20 && removed !== 1; i++) {
+          await new Promise((r) => setTimeout(r, 100));
+          removed = await deps.queue.removeWaiting(id);
+        }
+        if (removed !== 1) {
+          reply.header('retry-after', '1');
+          throw new ApiError(
+            'CONFLICT',
+            `Job ${id} has finished but its worker has not released it yet; retry in a moment.`,
+          );
+        }
+        const out = await deps.jobs.remove(id, tenant);
+        if (out === 'missing') throw new ApiError('NOT_FOUND', `Job ${id} does not exist (or has expired).`);
+        if (out !== 'deleted')
+          throw new ApiError('CONFLICT', `Job ${id} is ${out}; only a finished job can be deleted.`);
+        // SSE responses of this process following the stream end now (see streamEvents).
+        deps.tailer.drop(deps.keys.events(id));
+        return reply.code(204).send(null);
+      },
     );
 
     app.post(
