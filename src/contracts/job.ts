@@ -113,6 +113,14 @@ export const JobSchema = z
     error: JobErrorSchema.nullable(),
     attempt: z.number().int(),
     metadata: z.record(z.string(), z.unknown()),
+    queuePosition: z.number().int().min(1).nullable().optional().meta({
+      description:
+        'GET /v1/jobs/{id} only: while queued, the 1-based place in the queue (1 = next to start); null otherwise, and while waiting to be retried after a crash',
+    }),
+    etaSeconds: z.number().min(0).nullable().optional().meta({
+      description:
+        'GET /v1/jobs/{id} only: while running, estimated seconds left, elapsed × (totalSteps − step) / step; null before the first progress and when not running',
+    }),
   })
   .meta({ id: 'Job' });
 export type Job = z.infer<typeof JobSchema>;

@@ -20,6 +20,7 @@ import type { Metrics } from '../metrics.js';
 import { tenantOf } from '../auth.js';
 import { checkSpec, specSchemaFor } from '../spec-check.js';
 import { buildMetrics } from '../history.js';
+import { withLiveFields } from '../job-live.js';
 
 const problems = {
   400: ProblemSchema,
@@ -129,11 +130,14 @@ export const jobRoutes = (deps: AppDeps, metrics: Metrics): FastifyPluginAsyncZo
         schema: {
           operationId: 'getJob',
           summary: 'One job',
+          description:
+            'Adds `queuePosition` (while queued) and `etaSeconds` (while running) to the job; both are null otherwise.',
           params: JobParamsSchema,
           response: { 200: JobSchema, ...problems },
         },
       },
-      async (req) => loadJob(deps, req.params.id, tenantOf(req)),
+      async (req) =>
+        withLiveFields(deps.redis, deps.queue.waitKey, await loadJob(deps, req.params.id, tenantOf(req))),
     );
 
     app.delete(
