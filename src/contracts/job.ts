@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { TaskType } from './job-spec.js';
 
 /** Every state a job can be in. `succeeded`, `failed` and `cancelled` are terminal. */
 export const JobStatusSchema = z.enum([
@@ -138,16 +139,47 @@ export type JobList = z.infer<typeof JobListSchema>;
 const intFromQuery = (min: number, max: number, dflt: number) =>
   z.coerce.number().int().min(min).max(max).default(dflt);
 
-export const ListJobsQuerySchema = z.object({
-  status: JobStatusSchema.optional(),
-  limit: intFromQuery(1, 100, 20),
-  after: z
+/** The JobSpec tasks (`task`; a spec without one is supervised). */
+export const JOB_TASKS = ['supervised', 'minimize', 'reinforce'] as const;
+// Fails to compile when job-spec.ts gains or loses a task and this list does not follow.
+type SameTasks<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const tasksMatch: SameTasks<(typeof JOB_TASKS)[number], TaskType> = true;
+void tasksMatch;
+
+/** An ISO 8601 time in a query parameter (date, or date-time with `Z` or an offset). */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/;
+const isoTimeQuery = (name: string, description: string) =>
+  z
     .string()
-    .max(64)
-    .regex(/^job_[0-9a-z]{8,40}$/, 'expected the nextCursor of a previous page (a job id)')
+    .refine((s) => ISO_TIME.test(s) && Number.isFinite(Date.parse(s)), {
+      error: (iss) =>
+        `${name} must be an ISO 8601 time such as 2026-12-03T06:00:00Z or 2026-12-03, got ${JSON.stringify(iss.input)}`,
+    })
     .optional()
-    .meta({ description: 'nextCursor of the previous page' }),
-});
+    .meta({ description, example: '2026-12-03T06:00:00Z' });
+
+/** Query parameters `metadata.<key>=<value>` of `GET /v1/jobs` (exact match, ANDed). */
+export const METADATA_FILTER_PREFIX = 'metadata.';
+
+export const ListJobsQuerySchema = z
+  .object({
+    status: JobStatusSchema.optional(),
+    limit: intFromQuery(1, 100, 20),
+    after: z
+      .string()
+      .max(64)
+      .regex(/^job_[0-9a-z]{8,40}$/, 'expected the nextCursor of a previous page (a job id)')
+      .optional()
+      .meta({ description: 'nextCursor of the previous page' }),
+    task: z
+      .enum(JOB_TASKS)
+      .optional()
+      .meta({ description: "The spec's task (a spec without `task` is supervised)" }),
+    createdAfter: isoTimeQuery('createdAfter', 'Only jobs created strictly after this time'),
+    createdBefore: isoTimeQuery('createdBefore', 'Only jobs created strictly before this time'),
+  })
+  // `metadata.<key>=<value>` filters (read by the route); other unknown parameters stay ignored.
+  .catchall(z.unknown());
 
 export const JobParamsSchema = z.object({ id: z.string().min(1).max(64) });
 

@@ -7,6 +7,7 @@ import {
   JobParamsSchema,
   JobSchema,
   ListJobsQuerySchema,
+  METADATA_FILTER_PREFIX,
   MetricsQuerySchema,
   isTerminal,
   type Job,
@@ -35,6 +36,38 @@ export async function loadJob(deps: AppDeps, id: string, tenant: string): Promis
   const job = await deps.jobs.get(id, tenant);
   if (!job) throw new ApiError('NOT_FOUND', `Job ${id} does not exist (or has expired).`);
   return job;
+}
+
+/**
+ * The `metadata.<key>=<value>` parameters of a list query, as key → value. A key given twice, an
+ * empty key, or more keys than a job's metadata may hold is a 400 naming the parameter.
+ */
+export function metadataFilters(query: Record<string, unknown>, maxKeys: number): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [param, value] of Object.entries(query)) {
+    if (!param.startsWith(METADATA_FILTER_PREFIX)) continue;
+    const key = param.slice(METADATA_FILTER_PREFIX.length);
+    const path = `/query/${param}`;
+    if (key === '')
+      throw new ApiError('VALIDATION_ERROR', `${param} names no metadata key; use metadata.<key>=<value>`, [
+        { path, message: 'expected metadata.<key>=<value>' },
+      ]);
+    if (typeof value !== 'string')
+      throw new ApiError(
+        'VALIDATION_ERROR',
+        `${param} is given ${Array.isArray(value) ? value.length : 'several'} times; give each metadata key once`,
+        [{ path, message: 'expected a single value' }],
+      );
+    out[key] = value;
+  }
+  const n = Object.keys(out).length;
+  if (n > maxKeys)
+    throw new ApiError(
+      'VALIDATION_ERROR',
+      `${n} metadata filters; the limit is ${maxKeys} (a job's metadata holds at most that many keys; DESCENT_LIMIT_MAX_METADATA_KEYS)`,
+      [{ path: '/query', message: `at most ${maxKeys} metadata.<key> parameters, got ${n}` }],
+    );
+  return out;
 }
 
 export const jobRoutes = (deps: AppDeps, metrics: Metrics): FastifyPluginAsyncZod =>
@@ -117,11 +150,25 @@ export const jobRoutes = (deps: AppDeps, metrics: Metrics): FastifyPluginAsyncZo
         schema: {
           operationId: 'listJobs',
           summary: 'List jobs, newest first',
+          description:
+            'Cursor pages (`limit`, `after` = the previous `nextCursor`). Filters, ANDed: `status`, `task`, `createdAfter` / `createdBefore` (ISO 8601, exclusive), and any number of `metadata.<key>=<value>` (exact match on a metadata value, e.g. `?metadata.owner=ana`). A page is full whenever more matching jobs exist (`hasMore`).',
           querystring: ListJobsQuerySchema,
           response: { 200: JobListSchema, ...problems },
         },
       },
-      async (req) => deps.jobs.list(tenantOf(req), req.query),
+      async (req) => {
+        const { status, limit, after, task, createdAfter, createdBefore } = req.query;
+        const metadata = metadataFilters(req.query, deps.limits.maxMetadataKeys);
+        return deps.jobs.list(tenantOf(req), {
+          status,
+          limit,
+          after,
+          task,
+          createdAfter,
+          createdBefore,
+          metadata,
+        });
+      },
     );
 
     app.get(
