@@ -20,6 +20,8 @@ export interface Keys {
   dataset(id: string): string;
   /** Newest-first index of one tenant's datasets (sorted set, lexicographic ids, score 0). */
   datasetIndex(tenant: string): string;
+  /** Set once every dataset stored before the per-tenant index existed has been indexed. */
+  datasetIndexBuilt: string;
   /** Worker heartbeats: sorted set member = worker id, score = last beat (ms). */
   workers: string;
   workerInfo: string;
@@ -41,6 +43,7 @@ export function createKeys(prefix: string): Keys {
     active: (tenant) => `${p}:active:${tenant}`,
     dataset: (id) => `${p}:dataset:${id}`,
     datasetIndex: (tenant) => `${p}:datasets:${tenant}`,
+    datasetIndexBuilt: `${p}:datasets-indexed`,
     workers: `${p}:workers`,
     workerInfo: `${p}:workers:info`,
     cancelChannel: `${p}:cancel`,

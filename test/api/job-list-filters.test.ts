@@ -187,9 +187,9 @@ describe('GET /v1/jobs filters', () => {
     await bad('createdBefore=2026-13-45', 'createdBefore', /2026-13-45/);
     await bad('createdAfter=2026-01-01T10:00:00', 'createdAfter', /2026-01-01T10:00:00/); // no zone
     await bad('task=supervise', 'task', /supervise/);
-    await bad('metadata.owner=a&metadata.owner=b', '/query/metadata.owner', /once/);
-    await bad('metadata.=x', '/query/metadata.', /metadata\.<key>/);
+    await bad('metadata.owner=a&metadata.owner=b', '/querystring/metadata.owner', /once/);
+    await bad('metadata.=x', '/querystring/metadata.', /metadata\.<key>/);
     const many = Array.from({ length: 33 }, (_, i) => `metadata.k${i}=v`).join('&');
-    await bad(many, '/query', /limit is 32/);
+    await bad(many, '/querystring', /limit is 32/);
   });
 });

@@ -314,6 +314,7 @@ describe('401 without a valid key', () => {
     { method: 'DELETE', url: '/v1/jobs/job_x' },
     { method: 'POST', url: '/v1/datasets', payload: 'a,b\n1,2\n', headers: { 'content-type': 'text/csv' } },
     { url: '/v1/datasets/builtin' },
+    { url: '/v1/datasets' },
     { url: '/v1/datasets/ds_x' },
     { method: 'DELETE', url: '/v1/datasets/ds_x' },
     // The router percent-decodes paths: this reaches GET /v1/jobs and must not skip the key check.

@@ -47,7 +47,7 @@ export function metadataFilters(query: Record<string, unknown>, maxKeys: number)
   for (const [param, value] of Object.entries(query)) {
     if (!param.startsWith(METADATA_FILTER_PREFIX)) continue;
     const key = param.slice(METADATA_FILTER_PREFIX.length);
-    const path = `/query/${param}`;
+    const path = `/querystring/${param}`;
     if (key === '')
       throw new ApiError('VALIDATION_ERROR', `${param} names no metadata key; use metadata.<key>=<value>`, [
         { path, message: 'expected metadata.<key>=<value>' },
@@ -65,7 +65,7 @@ export function metadataFilters(query: Record<string, unknown>, maxKeys: number)
     throw new ApiError(
       'VALIDATION_ERROR',
       `${n} metadata filters; the limit is ${maxKeys} (a job's metadata holds at most that many keys; DESCENT_LIMIT_MAX_METADATA_KEYS)`,
-      [{ path: '/query', message: `at most ${maxKeys} metadata.<key> parameters, got ${n}` }],
+      [{ path: '/querystring', message: `at most ${maxKeys} metadata.<key> parameters, got ${n}` }],
     );
   return out;
 }
