@@ -12,6 +12,7 @@ import { parseApiKeys } from '../../src/queue/config.js';
 import { buildApp } from '../../src/api/app.js';
 import { createTrainingQueue } from '../../src/queue/training-queue.js';
 import { encodeSafetensors, sha256Hex } from '../../src/queue/safetensors.js';
+import { readSse } from '../helpers/sse-client.js';
 
 const KEY_A = 'ka-3f9a1c0d7e5b42a8b6c1d2e3f4a5b6c7';
 const KEY_B = 'kb-0a1b2c3d4e5f60718293a4b5c6d7e8f9';
@@ -227,5 +228,47 @@ describe('DELETE /v1/jobs/{id}', () => {
     expect(dropped).toBe(1);
     expect(t.deps.tailer.stats().streams).toBe(streams - 1);
     unsub();
+  });
+
+  test('an open SSE response of the job ends cleanly when it is deleted', async () => {
+    const id = await create();
+    const { attempt } = await t.deps.jobs.start(id);
+    const base = await app.listen({ port: 0, host: '127.0.0.1' });
+    const seen = new Map<string, () => void>();
+    const arrived = (event: string) => new Promise<void>((resolve) => seen.set(event, resolve));
+    const running = arrived('status');
+    const progress = arrived('progress');
+    const sse = readSse(`${base}/v1/jobs/${id}/events`, {
+      headers: A,
+      timeoutMs: 10_000,
+      onEvent: (m) => seen.get(m.event)?.(),
+    });
+    await running;
+    // An event appended now reaches the client through the live tail, after the route's check of
+    // a finished job (it asks Redis before writing anything more): the response now follows.
+    const time = new Date().toISOString();
+    await t.deps.jobs.appendEvent(id, attempt, {
+      type: 'progress',
+      jobId: id,
+      attempt,
+      time,
+      step: 1,
+      epoch: 1,
+      loss: 1,
+      lr: 0.1,
+      gradNorm: 1,
+    });
+    await progress;
+    // The job finished while this response followed it without seeing `end` (the race DELETE's
+    // drop exists for): mark it finished behind the stream's back, then delete it.
+    await t.deps.redis.hset(t.deps.keys.job(id), 'status', 'succeeded');
+    const started = Date.now();
+    expect((await del(id)).statusCode).toBe(204);
+    const res = await sse;
+    expect(res.status).toBe(200);
+    expect(res.closedByServer).toBe(true);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(res.comments).toContain(`job ${id} was deleted`);
+    expect(res.events.map((e) => e.event)).toEqual(['status', 'status', 'progress']);
   });
 });
