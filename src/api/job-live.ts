@@ -21,7 +21,8 @@ export async function queuePosition(redis: Redis, waitKey: string, jobId: string
 /**
  * Seconds left of a running job, extrapolated from the pace so far: elapsed × (total − done) / done,
  * elapsed counted from `startedAt` (the first start; time lost to a crash and resume counts as
- * slow progress). Null when not running or before the first progress report.
+ * slow progress). Null when not running, before the first progress report, and when the report
+ * does not fit (a step beyond `totalSteps`: nothing sound can be said).
  */
 export function etaSeconds(
   job: Pick<Job, 'status' | 'startedAt' | 'progress'>,
