@@ -4,6 +4,8 @@
  * are told; unfinished jobs answer 409, unknown or another tenant's 404. Real redis-server.
  */
 import type { FastifyInstance } from 'fastify';
+import { UnrecoverableError, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
@@ -155,6 +157,35 @@ describe('DELETE /v1/jobs/{id}', () => {
     });
     expect(again.statusCode).toBe(201);
     expect(again.json().id).not.toBe(id);
+  });
+
+  test('a job BullMQ keeps in its failed set (the sandbox died every attempt) goes from there too', async () => {
+    const id = await create();
+    const conn = new Redis(redis.url, { maxRetriesPerRequest: null });
+    const worker = new Worker(t.cfg.queueName, null, {
+      connection: conn,
+      prefix: t.cfg.prefix,
+      autorun: false,
+    });
+    const queue = createTrainingQueue(t.deps.redis.duplicate(), t.cfg);
+    try {
+      // What the worker does when its last attempt's sandbox dies: BullMQ fails the job (kept for
+      // the retention as removeOnFail says) and our record is ended WORKER_LOST.
+      let job = await worker.getNextJob('tok', { block: false });
+      while (job && job.id !== id) job = await worker.getNextJob('tok', { block: false }); // older tests' jobs
+      expect(job?.id).toBe(id);
+      await job!.moveToFailed(new UnrecoverableError('sandbox died'), 'tok', false);
+      await t.deps.jobs.finish(id, '*', 'failed', { error: { code: 'WORKER_LOST', message: 'died' } });
+      expect(await queue.queue.getJobState(id)).toBe('failed');
+      expect((await del(id)).statusCode).toBe(204);
+      expect((await allKeys()).filter((k) => k.includes(id))).toEqual([]);
+      expect(await queue.queue.getJob(id)).toBeUndefined();
+      expect(await t.deps.redis.zscore(`${t.cfg.prefix}:${t.cfg.queueName}:failed`, id)).toBeNull();
+    } finally {
+      await worker.close();
+      conn.disconnect();
+      await queue.close();
+    }
   });
 
   test('a second DELETE, an unknown id and another tenant’s job → 404 problem+json', async () => {
