@@ -148,10 +148,16 @@ void tasksMatch;
 
 /** An ISO 8601 time in a query parameter (date, or date-time with `Z` or an offset). */
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/;
+/** ISO 8601 and a real calendar day (Date.parse rolls 2026-02-30 over to March 2). */
+function isIsoTime(s: string): boolean {
+  if (!ISO_TIME.test(s) || !Number.isFinite(Date.parse(s))) return false;
+  const [y, m, d] = s.slice(0, 10).split('-').map(Number);
+  return new Date(Date.UTC(y, m - 1, d)).getUTCDate() === d;
+}
 const isoTimeQuery = (name: string, description: string) =>
   z
     .string()
-    .refine((s) => ISO_TIME.test(s) && Number.isFinite(Date.parse(s)), {
+    .refine(isIsoTime, {
       error: (iss) =>
         `${name} must be an ISO 8601 time such as 2026-12-03T06:00:00Z or 2026-12-03, got ${JSON.stringify(iss.input)}`,
     })

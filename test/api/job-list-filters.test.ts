@@ -185,6 +185,7 @@ describe('GET /v1/jobs filters', () => {
     };
     await bad('createdAfter=yesterday', 'createdAfter', /yesterday/);
     await bad('createdBefore=2026-13-45', 'createdBefore', /2026-13-45/);
+    await bad('createdBefore=2026-02-30', 'createdBefore', /2026-02-30/);
     await bad('createdAfter=2026-01-01T10:00:00', 'createdAfter', /2026-01-01T10:00:00/); // no zone
     await bad('task=supervise', 'task', /supervise/);
     await bad('metadata.owner=a&metadata.owner=b', '/querystring/metadata.owner', /once/);
