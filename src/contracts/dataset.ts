@@ -162,7 +162,10 @@ export const ListDatasetsQuerySchema = z.object({
   after: z
     .string()
     .max(64)
-    .regex(/^ds_[0-9A-Za-z_-]{8,60}$/, 'expected the nextCursor of a previous page (a dataset id)')
+    .regex(/^ds_[0-9A-Za-z_-]{8,60}$/, {
+      error: (iss) =>
+        `expected the nextCursor of a previous page (a dataset id such as ds_0mx76uarq0005uaii76t6l), got ${JSON.stringify(iss.input)}`,
+    })
     .optional()
     .describe('nextCursor of the previous page'),
 });

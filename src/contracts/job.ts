@@ -178,7 +178,9 @@ export const ListJobsQuerySchema = z
       .optional()
       .meta({ description: 'nextCursor of the previous page' }),
     task: z
-      .enum(JOB_TASKS)
+      .enum(JOB_TASKS, {
+        error: (iss) => `task must be one of ${JOB_TASKS.join(', ')}; got ${JSON.stringify(iss.input)}`,
+      })
       .optional()
       .meta({ description: "The spec's task (a spec without `task` is supervised)" }),
     createdAfter: isoTimeQuery('createdAfter', 'Only jobs created strictly after this time'),

@@ -103,6 +103,7 @@ describe('GET /v1/datasets', () => {
       const p = res.json();
       expect(p.code).toBe('VALIDATION_ERROR');
       expect(JSON.stringify(p.errors)).toContain(`/querystring/${param}`);
+      if (param === 'after') expect(p.detail).toContain(q.slice('after='.length));
     }
   });
 

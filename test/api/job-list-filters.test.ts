@@ -187,7 +187,7 @@ describe('GET /v1/jobs filters', () => {
     await bad('createdBefore=2026-13-45', 'createdBefore', /2026-13-45/);
     await bad('createdBefore=2026-02-30', 'createdBefore', /2026-02-30/);
     await bad('createdAfter=2026-01-01T10:00:00', 'createdAfter', /2026-01-01T10:00:00/); // no zone
-    await bad('task=supervise', 'task', /supervise/);
+    await bad('task=supervise', 'task', /one of supervised, minimize, reinforce; got \\"supervise\\"/);
     await bad('metadata.owner=a&metadata.owner=b', '/querystring/metadata.owner', /once/);
     await bad('metadata.=x', '/querystring/metadata.', /metadata\.<key>/);
     const many = Array.from({ length: 33 }, (_, i) => `metadata.k${i}=v`).join('&');
