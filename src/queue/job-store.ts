@@ -199,7 +199,9 @@ export function createJobStore(
           for (const id of hits) full.hgetall(keys.job(id));
           for (const [, h] of (await full.exec()) ?? []) {
             const hash = h as Record<string, string> | undefined;
-            if (hash?.id) out.push(hashToJob(hash)); // expired between the two reads: skipped
+            // Expired, or changed (status) between the two reads so that it no longer matches: skipped.
+            if (hash?.id && matches([...LIST_FIELDS, 'spec'].map((k) => hash[k] ?? null)))
+              out.push(hashToJob(hash));
           }
         }
         if (out.length > q.limit || (scanned === ids.length && ids.length < batch)) break;
