@@ -41,6 +41,8 @@ export interface AppDeps {
     enqueue(data: TrainJobData): Promise<void>;
     removeWaiting(jobId: string): Promise<number>;
     counts(): Promise<Record<string, number>>;
+    /** The Redis key of BullMQ's wait list (see `queuePosition`). */
+    waitKey: string;
   };
   tailer: Tailer;
   publishCancel(jobId: string): Promise<void>;

@@ -150,6 +150,30 @@ export const DatasetDescriptionSchema = z
   .describe('An uploaded dataset.');
 export type DatasetDescription = z.output<typeof DatasetDescriptionSchema>;
 
+/** Response of `GET /v1/datasets`: one page of the tenant's uploads, newest first. */
+export const DatasetListSchema = z
+  .strictObject({
+    data: z.array(DatasetDescriptionSchema),
+    hasMore: z.boolean(),
+    nextCursor: z.string().nullable().describe('Pass as `after` for the next page; null on the last.'),
+  })
+  .describe("A page of the tenant's datasets.");
+export type DatasetList = z.output<typeof DatasetListSchema>;
+
+/** Query of `GET /v1/datasets`. */
+export const ListDatasetsQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  after: z
+    .string()
+    .max(64)
+    .regex(/^ds_[0-9A-Za-z_-]{8,60}$/, {
+      error: (iss) =>
+        `expected the nextCursor of a previous page (a dataset id such as ds_0mx76uarq0005uaii76t6l), got ${JSON.stringify(iss.input)}`,
+    })
+    .optional()
+    .describe('nextCursor of the previous page'),
+});
+
 /** One entry of `GET /v1/datasets/builtin`. */
 export const BuiltinDatasetSchema = z
   .strictObject({

@@ -1,6 +1,7 @@
 // Installs the contracts' validation messages (did-you-mean, Required, union variants).
 import './messages.js';
 import { z } from 'zod';
+import type { TaskType } from './job-spec.js';
 
 /** Every state a job can be in. `succeeded`, `failed` and `cancelled` are terminal. */
 export const JobStatusSchema = z.enum([
@@ -115,6 +116,14 @@ export const JobSchema = z
     error: JobErrorSchema.nullable(),
     attempt: z.number().int(),
     metadata: z.record(z.string(), z.unknown()),
+    queuePosition: z.number().int().min(1).nullable().optional().meta({
+      description:
+        'GET /v1/jobs/{id} only: while queued, the 1-based place in the queue (1 = next to start); null otherwise, and while waiting to be retried after a crash',
+    }),
+    etaSeconds: z.number().min(0).nullable().optional().meta({
+      description:
+        'GET /v1/jobs/{id} only: while running, estimated seconds left, elapsed × (totalSteps − step) / step; null before the first progress and when not running',
+    }),
   })
   .meta({ id: 'Job' });
 export type Job = z.infer<typeof JobSchema>;
@@ -132,16 +141,55 @@ export type JobList = z.infer<typeof JobListSchema>;
 const intFromQuery = (min: number, max: number, dflt: number) =>
   z.coerce.number().int().min(min).max(max).default(dflt);
 
-export const ListJobsQuerySchema = z.object({
-  status: JobStatusSchema.optional(),
-  limit: intFromQuery(1, 100, 20),
-  after: z
+/** The JobSpec tasks (`task`; a spec without one is supervised). */
+export const JOB_TASKS = ['supervised', 'minimize', 'reinforce'] as const;
+// Fails to compile when job-spec.ts gains or loses a task and this list does not follow.
+type SameTasks<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const tasksMatch: SameTasks<(typeof JOB_TASKS)[number], TaskType> = true;
+void tasksMatch;
+
+/** An ISO 8601 time in a query parameter (date, or date-time with `Z` or an offset). */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/;
+/** ISO 8601 and a real calendar day (Date.parse rolls 2026-02-30 over to March 2). */
+function isIsoTime(s: string): boolean {
+  if (!ISO_TIME.test(s) || !Number.isFinite(Date.parse(s))) return false;
+  const [y, m, d] = s.slice(0, 10).split('-').map(Number);
+  return new Date(Date.UTC(y, m - 1, d)).getUTCDate() === d;
+}
+const isoTimeQuery = (name: string, description: string) =>
+  z
     .string()
-    .max(64)
-    .regex(/^job_[0-9a-z]{8,40}$/, 'expected the nextCursor of a previous page (a job id)')
+    .refine(isIsoTime, {
+      error: (iss) =>
+        `${name} must be an ISO 8601 time such as 2026-12-03T06:00:00Z or 2026-12-03, got ${JSON.stringify(iss.input)}`,
+    })
     .optional()
-    .meta({ description: 'nextCursor of the previous page' }),
-});
+    .meta({ description, example: '2026-12-03T06:00:00Z' });
+
+/** Query parameters `metadata.<key>=<value>` of `GET /v1/jobs` (exact match, ANDed). */
+export const METADATA_FILTER_PREFIX = 'metadata.';
+
+export const ListJobsQuerySchema = z
+  .object({
+    status: JobStatusSchema.optional(),
+    limit: intFromQuery(1, 100, 20),
+    after: z
+      .string()
+      .max(64)
+      .regex(/^job_[0-9a-z]{8,40}$/, 'expected the nextCursor of a previous page (a job id)')
+      .optional()
+      .meta({ description: 'nextCursor of the previous page' }),
+    task: z
+      .enum(JOB_TASKS, {
+        error: (iss) => `task must be one of ${JOB_TASKS.join(', ')}; got ${JSON.stringify(iss.input)}`,
+      })
+      .optional()
+      .meta({ description: "The spec's task (a spec without `task` is supervised)" }),
+    createdAfter: isoTimeQuery('createdAfter', 'Only jobs created strictly after this time'),
+    createdBefore: isoTimeQuery('createdBefore', 'Only jobs created strictly before this time'),
+  })
+  // `metadata.<key>=<value>` filters (read by the route); other unknown parameters stay ignored.
+  .catchall(z.unknown());
 
 export const JobParamsSchema = z.object({ id: z.string().min(1).max(64) });
 

@@ -39,7 +39,7 @@ export function createActiveJobs(redis: Redis, keys: Keys) {
   const r = redis as WithReserve;
   if (typeof r.descentReserveSlot !== 'function')
     redis.defineCommand('descentReserveSlot', { numberOfKeys: 1, lua: RESERVE });
-  const setKey = (tenant: string) => `${keys.prefix}:active:${tenant}`;
+  const setKey = (tenant: string) => keys.active(tenant);
 
   /** Drop members that no longer hold a slot; returns how many are left. */
   async function prune(tenant: string): Promise<number> {

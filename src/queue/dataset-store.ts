@@ -33,6 +33,23 @@ export interface DatasetInfo {
   createdAt: string;
 }
 
+/** The hash fields a description is made of (never the data blobs `x` and `y`). */
+const INFO_FIELDS = [
+  'id',
+  'name',
+  'format',
+  'rows',
+  'features',
+  'targets',
+  'classes',
+  'featureNames',
+  'targetNames',
+  'labels',
+  'sha256',
+  'bytes',
+  'createdAt',
+] as const;
+
 /** Label facts of a target column block, as JobSpec validation wants them. */
 export function labelFacts(y: Float64Array): { integer: boolean; min: number; max: number } {
   let integer = true;
@@ -77,6 +94,46 @@ export function createDatasetStore(redis: Redis, keys: Keys) {
     };
   }
 
+  function fromValues(vals: (string | null)[]): DatasetInfo {
+    const h: Record<string, string> = {};
+    INFO_FIELDS.forEach((f, i) => {
+      if (vals[i] !== null && vals[i] !== undefined) h[f] = vals[i]!;
+    });
+    return info(h);
+  }
+
+  let indexBuilt: Promise<void> | null = null;
+  /**
+   * Datasets stored before the per-tenant index existed are indexed once per deployment (a SCAN
+   * of their keys, then a marker key), the first time any process lists datasets.
+   */
+  function buildIndex(): Promise<void> {
+    indexBuilt ??= (async () => {
+      if (await redis.exists(keys.datasetIndexBuilt)) return;
+      const match = `${keys.dataset('').replace(/[*?[\]\\]/g, '\\$&')}*`;
+      let cursor = '0';
+      do {
+        const [next, found] = await redis.scan(cursor, 'MATCH', match, 'COUNT', 1000);
+        cursor = next;
+        if (found.length === 0) continue;
+        const pipe = redis.pipeline();
+        for (const k of found) pipe.hmget(k, 'id', 'tenant');
+        const rows = (await pipe.exec()) ?? [];
+        const add = redis.pipeline();
+        for (const [, v] of rows) {
+          const [id, tenant] = (v as (string | null)[] | undefined) ?? [];
+          if (id && tenant) add.zadd(keys.datasetIndex(tenant), 0, id);
+        }
+        await add.exec();
+      } while (cursor !== '0');
+      await redis.set(keys.datasetIndexBuilt, new Date().toISOString());
+    })().catch((err: unknown) => {
+      indexBuilt = null; // try again on the next list
+      throw err;
+    });
+    return indexBuilt;
+  }
+
   return {
     /** Store a parsed dataset; `upload` describes what was sent (format, size in bytes). */
     async save(
@@ -106,7 +163,11 @@ export function createDatasetStore(redis: Redis, keys: Keys) {
       if (ds.classes !== undefined) h.classes = String(ds.classes);
       if (ds.featureNames) h.featureNames = JSON.stringify(ds.featureNames);
       if (ds.targetNames) h.targetNames = JSON.stringify(ds.targetNames);
-      await redis.hset(keys.dataset(id), { ...h, x, y });
+      await redis
+        .multi()
+        .hset(keys.dataset(id), { ...h, x, y })
+        .zadd(keys.datasetIndex(tenant), 0, id)
+        .exec();
       return info(h);
     },
 
@@ -114,27 +175,40 @@ export function createDatasetStore(redis: Redis, keys: Keys) {
     async describe(id: string, tenant?: string): Promise<DatasetInfo | null> {
       const [idv, t] = await redis.hmget(keys.dataset(id), 'id', 'tenant');
       if (!idv || (tenant !== undefined && t !== tenant)) return null;
-      const fields = [
-        'id',
-        'name',
-        'format',
-        'rows',
-        'features',
-        'targets',
-        'classes',
-        'featureNames',
-        'targetNames',
-        'labels',
-        'sha256',
-        'bytes',
-        'createdAt',
-      ];
-      const vals = await redis.hmget(keys.dataset(id), ...fields);
-      const h: Record<string, string> = {};
-      fields.forEach((f, i) => {
-        if (vals[i] !== null) h[f] = vals[i]!;
-      });
-      return info(h);
+      return fromValues(await redis.hmget(keys.dataset(id), ...INFO_FIELDS));
+    },
+
+    /**
+     * One tenant's datasets, newest first (ids sort by creation); `after` is the last id of the
+     * previous page. Reads the descriptions only, never the data. Deleted ones leave the index here.
+     */
+    async list(
+      tenant: string,
+      q: { limit: number; after?: string },
+    ): Promise<{ data: DatasetInfo[]; hasMore: boolean; nextCursor: string | null }> {
+      await buildIndex();
+      const index = keys.datasetIndex(tenant);
+      const out: DatasetInfo[] = [];
+      let cursor = q.after ? `(${q.after}` : '+';
+      for (;;) {
+        const ids = await redis.zrevrangebylex(index, cursor, '-', 'LIMIT', 0, q.limit + 1 - out.length);
+        if (ids.length === 0) break;
+        const pipe = redis.pipeline();
+        for (const id of ids) pipe.hmget(keys.dataset(id), 'tenant', ...INFO_FIELDS);
+        const rows = (await pipe.exec()) ?? [];
+        const gone: string[] = [];
+        ids.forEach((id, i) => {
+          const [t, ...vals] = (rows[i]?.[1] as (string | null)[] | undefined) ?? [];
+          if (!vals[0] || t !== tenant) gone.push(id);
+          else out.push(fromValues(vals));
+        });
+        if (gone.length) await redis.zrem(index, ...gone);
+        if (out.length > q.limit || gone.length === 0) break;
+        cursor = `(${ids[ids.length - 1]}`;
+      }
+      const hasMore = out.length > q.limit;
+      const data = out.slice(0, q.limit);
+      return { data, hasMore, nextCursor: hasMore ? data[data.length - 1].id : null };
     },
 
     /** The data itself (worker side), or null. */
@@ -159,7 +233,8 @@ export function createDatasetStore(redis: Redis, keys: Keys) {
     async remove(id: string, tenant?: string): Promise<boolean> {
       const t = await redis.hget(keys.dataset(id), 'tenant');
       if (t === null || (tenant !== undefined && t !== tenant)) return false;
-      return (await redis.del(keys.dataset(id))) === 1;
+      const res = await redis.multi().del(keys.dataset(id)).zrem(keys.datasetIndex(t), id).exec();
+      return res?.[0]?.[1] === 1;
     },
   };
 }

@@ -5,6 +5,7 @@ import type { JobEvent, StoredEvent } from '../contracts/events.js';
 import type { ServiceConfig } from './config.js';
 import type { Keys } from './keys.js';
 import { defineScripts } from './scripts.js';
+import { sha256Hex } from './safetensors.js';
 
 /** What the store needs to create a job; the spec is already normalized by the JobSpec schema. */
 export interface NewJob {
@@ -13,7 +14,29 @@ export interface NewJob {
   spec: unknown;
   metadata: Record<string, unknown>;
   createdAt?: Date;
+  /** The request's `Idempotency-Key`, if any: recorded (hashed) so deleting the job drops its record. */
+  idempotencyKey?: string;
 }
+
+/** Fields of the job hash the list filters read (`id` first: a missing one means expired). */
+const LIST_FIELDS = ['id', 'status', 'createdAt', 'task', 'metadata'] as const;
+
+/** A list query: page, and filters that are ANDed. */
+export interface JobListQuery {
+  limit: number;
+  after?: string;
+  status?: JobStatus;
+  /** The spec's task (`supervised` for specs without one). */
+  task?: string;
+  /** Exclusive bounds on `createdAt`, ISO 8601. */
+  createdAfter?: string;
+  createdBefore?: string;
+  /** Exact matches on metadata values. */
+  metadata?: Record<string, string>;
+}
+
+/** What `remove` did: the job is gone, was not there, or is not finished (its status). */
+export type RemoveOutcome = 'deleted' | 'missing' | JobStatus;
 
 export type StartVerdict = 'run' | 'cancel' | 'done' | 'missing' | 'exhausted';
 
@@ -103,6 +126,9 @@ export function createJobStore(
         metadata: JSON.stringify(j.metadata),
         attempt: '0',
       };
+      const task = (j.spec as { task?: unknown } | null)?.task;
+      if (typeof task === 'string') fields.task = task;
+      if (j.idempotencyKey) fields.idempotencyKey = sha256Hex(j.idempotencyKey);
       const ev: JobEvent = { type: 'status', jobId: j.id, attempt: 0, time: createdAt, status: 'queued' };
       await redis
         .multi()
@@ -123,32 +149,63 @@ export function createJobStore(
     /** Raw fields (tenant, weightsSha256, …) for internal use. */
     getHash,
 
-    /** Newest first; `after` is the last id of the previous page. Expired jobs are dropped from the index here. */
-    async list(tenant: string, q: { status?: JobStatus; limit: number; after?: string }): Promise<JobList> {
+    /**
+     * Newest first; `after` is the last id of the previous page. Filters are ANDed: a page holds
+     * `limit` matching jobs whenever that many exist after the cursor (non-matching ones are skipped,
+     * reading only the fields the filters need). Expired jobs are dropped from the index here.
+     */
+    async list(tenant: string, q: JobListQuery): Promise<JobList> {
       const index = keys.jobIndex(tenant);
       const out: Job[] = [];
       let cursor = q.after ? `(${q.after}` : '+';
       const batch = Math.max(q.limit + 1, 50);
+      const after = q.createdAfter ? Date.parse(q.createdAfter) : null;
+      const before = q.createdBefore ? Date.parse(q.createdBefore) : null;
+      const meta = Object.entries(q.metadata ?? {});
+      const matches = (f: (string | null)[]): boolean => {
+        const [, status, createdAt, task, metadata, spec] = f;
+        if (q.status && status !== q.status) return false;
+        const t = createdAt ? Date.parse(createdAt) : NaN;
+        if (after !== null && !(t > after)) return false;
+        if (before !== null && !(t < before)) return false;
+        // Jobs stored before the task field existed: read it from the spec.
+        if (q.task && (task ?? parseJson<{ task?: string }>(spec ?? '', {}).task ?? 'supervised') !== q.task)
+          return false;
+        if (meta.length) {
+          const md = parseJson<Record<string, unknown>>(metadata ?? '', {});
+          for (const [k, v] of meta) if (md[k] !== v) return false;
+        }
+        return true;
+      };
       for (;;) {
         const ids = await redis.zrevrangebylex(index, cursor, '-', 'LIMIT', 0, batch);
         if (ids.length === 0) break;
         const pipe = redis.pipeline();
-        for (const id of ids) pipe.hgetall(keys.job(id));
+        for (const id of ids) pipe.hmget(keys.job(id), ...LIST_FIELDS, ...(q.task ? ['spec'] : []));
         const rows = (await pipe.exec()) ?? [];
         const gone: string[] = [];
-        for (let i = 0; i < ids.length; i++) {
-          const h = rows[i]?.[1] as Record<string, string> | undefined;
-          if (!h || !h.id) {
-            gone.push(ids[i]);
-            continue;
-          }
-          if (q.status && h.status !== q.status) continue;
-          out.push(hashToJob(h));
-          if (out.length > q.limit) break;
+        const hits: string[] = [];
+        // Stop once one match more than a page is in hand (it proves hasMore).
+        let scanned = 0;
+        while (scanned < ids.length && out.length + hits.length <= q.limit) {
+          const f = rows[scanned]?.[1] as (string | null)[] | undefined;
+          if (!f || !f[0]) gone.push(ids[scanned]);
+          else if (matches(f)) hits.push(ids[scanned]);
+          scanned++;
         }
         if (gone.length) await redis.zrem(index, ...gone);
-        if (out.length > q.limit || ids.length < batch) break;
-        cursor = `(${ids[ids.length - 1]}`;
+        if (hits.length) {
+          const full = redis.pipeline();
+          for (const id of hits) full.hgetall(keys.job(id));
+          for (const [, h] of (await full.exec()) ?? []) {
+            const hash = h as Record<string, string> | undefined;
+            // Expired, or changed (status) between the two reads so that it no longer matches: skipped.
+            if (hash?.id && matches([...LIST_FIELDS, 'spec'].map((k) => hash[k] ?? null)))
+              out.push(hashToJob(hash));
+          }
+        }
+        if (out.length > q.limit || (scanned === ids.length && ids.length < batch)) break;
+        cursor = `(${ids[scanned - 1]}`;
       }
       const hasMore = out.length > q.limit;
       const data = out.slice(0, q.limit);
@@ -254,6 +311,30 @@ export function createJobStore(
         id,
       );
       return (s as JobStatus | null) ?? null;
+    },
+
+    /**
+     * API side: delete a finished job of `tenant` and everything it owns in Redis — hash, events,
+     * weights, checkpoints, its Idempotency-Key record, its entries in the tenant's index and the
+     * job-cap set — in one script (DELETE_JOB). A job that is not finished is left alone and its
+     * status returned. The BullMQ job is the caller's to remove (BullMQ's own script does that).
+     */
+    async remove(id: string, tenant: string): Promise<RemoveOutcome> {
+      const idem = await redis.hget(keys.job(id), 'idempotencyKey');
+      const out = await redis.descentDeleteJob(
+        keys.job(id),
+        keys.events(id),
+        keys.weights(id),
+        keys.checkpoint(id),
+        keys.checkpoints(id),
+        keys.jobIndex(tenant),
+        keys.active(tenant),
+        idem ? keys.idempotency(tenant, idem) : keys.job(id),
+        id,
+        tenant,
+        idem ? '1' : '',
+      );
+      return out as RemoveOutcome;
     },
 
     /** Current status only (cheap; the worker polls it as a fallback to pub/sub). */

@@ -15,7 +15,13 @@ export interface Keys {
   /** Newest-first index of one tenant's jobs (sorted set, lexicographic ids, score 0). */
   jobIndex(tenant: string): string;
   idempotency(tenant: string, keyHash: string): string;
+  /** Ids of one tenant's jobs that may hold a slot of the job cap (sorted set, see active-jobs.ts). */
+  active(tenant: string): string;
   dataset(id: string): string;
+  /** Newest-first index of one tenant's datasets (sorted set, lexicographic ids, score 0). */
+  datasetIndex(tenant: string): string;
+  /** Set once every dataset stored before the per-tenant index existed has been indexed. */
+  datasetIndexBuilt: string;
   /** Worker heartbeats: sorted set member = worker id, score = last beat (ms). */
   workers: string;
   workerInfo: string;
@@ -34,7 +40,10 @@ export function createKeys(prefix: string): Keys {
     checkpoints: (id) => `${p}:job:${id}:checkpoints`,
     jobIndex: (tenant) => `${p}:jobs:${tenant}`,
     idempotency: (tenant, keyHash) => `${p}:idem:${tenant}:${keyHash}`,
+    active: (tenant) => `${p}:active:${tenant}`,
     dataset: (id) => `${p}:dataset:${id}`,
+    datasetIndex: (tenant) => `${p}:datasets:${tenant}`,
+    datasetIndexBuilt: `${p}:datasets-indexed`,
     workers: `${p}:workers`,
     workerInfo: `${p}:workers:info`,
     cancelChannel: `${p}:cancel`,

@@ -156,6 +156,32 @@ redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'type', 'status', 'data
 return 1
 `;
 
+/**
+ * KEYS job, stream, weights, checkpoint, checkpoints, jobIndex, active, idempotency · ARGV jobId,
+ * tenant, '1' when KEYS[8] is the job's Idempotency-Key record ('' when it had none) →
+ * 'deleted', 'missing' (unknown, or another tenant's), or the job's status when it is not finished
+ * (nothing is touched). Everything the job owns goes in one script, so no reader ever sees half a
+ * job; the Idempotency-Key record goes only while it still names this job.
+ */
+const DELETE_JOB =
+  STATUS_EVENT +
+  `
+if redis.call('HGET', KEYS[1], 'tenant') ~= ARGV[2] then return 'missing' end
+local st = redis.call('HGET', KEYS[1], 'status')
+if not terminal(st) then return st end
+if ARGV[3] == '1' then
+  local raw = redis.call('GET', KEYS[8])
+  if raw then
+    local ok, rec = pcall(cjson.decode, raw)
+    if ok and type(rec) == 'table' and rec.jobId == ARGV[1] then redis.call('DEL', KEYS[8]) end
+  end
+end
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5])
+redis.call('ZREM', KEYS[6], ARGV[1])
+redis.call('ZREM', KEYS[7], ARGV[1])
+return 'deleted'
+`;
+
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     descentStartJob(
@@ -217,6 +243,19 @@ declare module 'ioredis' {
       maxlen: number,
       jobId: string,
     ): Result<number, Context>;
+    descentDeleteJob(
+      job: string,
+      stream: string,
+      weights: string,
+      checkpoint: string,
+      checkpoints: string,
+      jobIndex: string,
+      active: string,
+      idempotency: string,
+      jobId: string,
+      tenant: string,
+      hasIdempotency: '1' | '',
+    ): Result<string, Context>;
     descentRequestCancel(
       job: string,
       stream: string,
@@ -236,5 +275,6 @@ export function defineScripts(r: Redis): Redis {
   r.defineCommand('descentFinishJob', { numberOfKeys: 5, lua: FINISH_JOB });
   r.defineCommand('descentRequestCancel', { numberOfKeys: 2, lua: REQUEST_CANCEL });
   r.defineCommand('descentRequeueJob', { numberOfKeys: 2, lua: REQUEUE_JOB });
+  r.defineCommand('descentDeleteJob', { numberOfKeys: 8, lua: DELETE_JOB });
   return r;
 }

@@ -37,6 +37,8 @@ export function createTrainingQueue(
     async removeWaiting(jobId: string): Promise<number> {
       return queue.remove(jobId);
     },
+    /** BullMQ's wait list (LPUSHed by `add`, taken from the right by workers: RPOPLPUSH). */
+    waitKey: queue.keys.wait,
     async counts(): Promise<Record<string, number>> {
       return queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized');
     },

@@ -186,7 +186,11 @@ describe('another tenant gets 404, the same answer as for an unknown id', () => 
     const withId = Object.entries(doc.paths)
       .filter(([p]) => p.includes('{id}'))
       .flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`));
-    const covered = new Set([...CASES.map((c) => c.route), 'DELETE /v1/datasets/{id}']);
+    const covered = new Set([
+      ...CASES.map((c) => c.route),
+      'DELETE /v1/datasets/{id}',
+      'DELETE /v1/jobs/{id}',
+    ]);
     expect(withId.length).toBeGreaterThanOrEqual(10);
     for (const r of withId) expect(covered, `${r} has no tenancy case`).toContain(r);
   });
@@ -221,6 +225,26 @@ describe('another tenant gets 404, the same answer as for an unknown id', () => 
       204,
     );
     expectProblem(await app.inject({ url: `/v1/datasets/${id}`, headers: A }), 404, 'NOT_FOUND');
+  });
+
+  test('job delete by another tenant is 404 like an unknown id and the job survives; the owner deletes it', async () => {
+    const created = await app.inject({ method: 'POST', url: '/v1/jobs', payload: linearSpec, headers: A });
+    const id = created.json().id as string;
+    await simulateRun(t.deps, id);
+    const other = expectProblem(
+      await app.inject({ method: 'DELETE', url: `/v1/jobs/${id}`, headers: B }),
+      404,
+      'NOT_FOUND',
+    );
+    const unknown = expectProblem(
+      await app.inject({ method: 'DELETE', url: `/v1/jobs/${UNKNOWN_JOB}`, headers: B }),
+      404,
+      'NOT_FOUND',
+    );
+    expect(other.detail.replace(id, 'ID')).toBe(unknown.detail.replace(UNKNOWN_JOB, 'ID'));
+    expect((await app.inject({ url: `/v1/jobs/${id}`, headers: A })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'DELETE', url: `/v1/jobs/${id}`, headers: A })).statusCode).toBe(204);
+    expectProblem(await app.inject({ url: `/v1/jobs/${id}`, headers: A }), 404, 'NOT_FOUND');
   });
 
   test("a job spec naming another tenant's datasetId is refused exactly as an unknown dataset", async () => {
@@ -287,8 +311,10 @@ describe('401 without a valid key', () => {
     { method: 'POST', url: '/v1/jobs/job_x/predict', payload: { inputs: [[1]] } },
     { method: 'POST', url: '/v1/jobs/job_x/gradients', payload: { inputs: [[1]] } },
     { method: 'POST', url: '/v1/jobs/job_x/cancel' },
+    { method: 'DELETE', url: '/v1/jobs/job_x' },
     { method: 'POST', url: '/v1/datasets', payload: 'a,b\n1,2\n', headers: { 'content-type': 'text/csv' } },
     { url: '/v1/datasets/builtin' },
+    { url: '/v1/datasets' },
     { url: '/v1/datasets/ds_x' },
     { method: 'DELETE', url: '/v1/datasets/ds_x' },
     // The router percent-decodes paths: this reaches GET /v1/jobs and must not skip the key check.

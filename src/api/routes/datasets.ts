@@ -4,6 +4,8 @@ import {
   BuiltinDatasetListSchema,
   DatasetDescriptionSchema,
   DatasetIdSchema,
+  DatasetListSchema,
+  ListDatasetsQuerySchema,
   createDatasetSchemas,
   type DatasetDescription,
 } from '../../contracts/dataset.js';
@@ -106,6 +108,23 @@ export const datasetRoutes = (deps: AppDeps): FastifyPluginAsyncZod =>
           bytes,
         });
         return reply.code(201).header('location', `/v1/datasets/${info.id}`).send(describe(info));
+      },
+    );
+
+    app.get(
+      '/datasets',
+      {
+        schema: {
+          operationId: 'listDatasets',
+          summary: "The tenant's uploaded datasets, newest first",
+          description: 'Cursor pages: `limit` (1–100, default 20) and `after` = the previous `nextCursor`.',
+          querystring: ListDatasetsQuerySchema,
+          response: { 200: DatasetListSchema, 400: ProblemSchema },
+        },
+      },
+      async (req) => {
+        const page = await deps.datasets.list(tenantOf(req), req.query);
+        return { ...page, data: page.data.map(describe) };
       },
     );
 

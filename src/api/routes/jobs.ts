@@ -7,10 +7,12 @@ import {
   JobParamsSchema,
   JobSchema,
   ListJobsQuerySchema,
+  METADATA_FILTER_PREFIX,
   MetricsQuerySchema,
   isTerminal,
   type Job,
 } from '../../contracts/job.js';
+import { z } from 'zod';
 import { ApiError, ProblemSchema } from '../../contracts/problem.js';
 import type { JobSpec } from '../../contracts/job-spec.js';
 import { newId } from '../../queue/ids.js';
@@ -19,6 +21,7 @@ import type { Metrics } from '../metrics.js';
 import { tenantOf } from '../auth.js';
 import { checkSpec, specSchemaFor } from '../spec-check.js';
 import { buildMetrics } from '../history.js';
+import { withLiveFields } from '../job-live.js';
 
 const problems = {
   400: ProblemSchema,
@@ -33,6 +36,38 @@ export async function loadJob(deps: AppDeps, id: string, tenant: string): Promis
   const job = await deps.jobs.get(id, tenant);
   if (!job) throw new ApiError('NOT_FOUND', `Job ${id} does not exist (or has expired).`);
   return job;
+}
+
+/**
+ * The `metadata.<key>=<value>` parameters of a list query, as key → value. A key given twice, an
+ * empty key, or more keys than a job's metadata may hold is a 400 naming the parameter.
+ */
+export function metadataFilters(query: Record<string, unknown>, maxKeys: number): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [param, value] of Object.entries(query)) {
+    if (!param.startsWith(METADATA_FILTER_PREFIX)) continue;
+    const key = param.slice(METADATA_FILTER_PREFIX.length);
+    const path = `/querystring/${param}`;
+    if (key === '')
+      throw new ApiError('VALIDATION_ERROR', `${param} names no metadata key; use metadata.<key>=<value>`, [
+        { path, message: 'expected metadata.<key>=<value>' },
+      ]);
+    if (typeof value !== 'string')
+      throw new ApiError(
+        'VALIDATION_ERROR',
+        `${param} is given ${Array.isArray(value) ? value.length : 'several'} times; give each metadata key once`,
+        [{ path, message: 'expected a single value' }],
+      );
+    out[key] = value;
+  }
+  const n = Object.keys(out).length;
+  if (n > maxKeys)
+    throw new ApiError(
+      'VALIDATION_ERROR',
+      `${n} metadata filters; the limit is ${maxKeys} (a job's metadata holds at most that many keys; DESCENT_LIMIT_MAX_METADATA_KEYS)`,
+      [{ path: '/querystring', message: `at most ${maxKeys} metadata.<key> parameters, got ${n}` }],
+    );
+  return out;
 }
 
 export const jobRoutes = (deps: AppDeps, metrics: Metrics): FastifyPluginAsyncZod =>
@@ -80,7 +115,7 @@ export const jobRoutes = (deps: AppDeps, metrics: Metrics): FastifyPluginAsyncZo
         }
         try {
           const metadata = (spec as { metadata?: Record<string, unknown> }).metadata ?? {};
-          const job = await deps.jobs.create({ id, tenant, spec, metadata });
+          const job = await deps.jobs.create({ id, tenant, spec, metadata, idempotencyKey: key });
           await deps.queue.enqueue({ jobId: id, tenant });
           metrics.jobsCreated.inc();
           return reply.code(201).header('location', `/v1/jobs/${id}`).send(job);
@@ -115,11 +150,25 @@ export const jobRoutes = (deps: AppDeps, metrics: Metrics): FastifyPluginAsyncZo
         schema: {
           operationId: 'listJobs',
           summary: 'List jobs, newest first',
+          description:
+            'Cursor pages (`limit`, `after` = the previous `nextCursor`). Filters, ANDed: `status`, `task`, `createdAfter` / `createdBefore` (ISO 8601, exclusive), and any number of `metadata.<key>=<value>` (exact match on a metadata value, e.g. `?metadata.owner=ana`). A page is full whenever more matching jobs exist (`hasMore`).',
           querystring: ListJobsQuerySchema,
           response: { 200: JobListSchema, ...problems },
         },
       },
-      async (req) => deps.jobs.list(tenantOf(req), req.query),
+      async (req) => {
+        const { status, limit, after, task, createdAfter, createdBefore } = req.query;
+        const metadata = metadataFilters(req.query, deps.limits.maxMetadataKeys);
+        return deps.jobs.list(tenantOf(req), {
+          status,
+          limit,
+          after,
+          task,
+          createdAfter,
+          createdBefore,
+          metadata,
+        });
+      },
     );
 
     app.get(
@@ -128,11 +177,64 @@ export const jobRoutes = (deps: AppDeps, metrics: Metrics): FastifyPluginAsyncZo
         schema: {
           operationId: 'getJob',
           summary: 'One job',
+          description:
+            'Adds `queuePosition` (while queued) and `etaSeconds` (while running) to the job; both are null otherwise.',
           params: JobParamsSchema,
           response: { 200: JobSchema, ...problems },
         },
       },
-      async (req) => loadJob(deps, req.params.id, tenantOf(req)),
+      async (req) =>
+        withLiveFields(deps.redis, deps.queue.waitKey, await loadJob(deps, req.params.id, tenantOf(req))),
+    );
+
+    app.delete(
+      '/jobs/:id',
+      {
+        schema: {
+          operationId: 'deleteJob',
+          summary: 'Delete a finished job and everything it stored',
+          description:
+            'Removes a succeeded, failed or cancelled job: its record, events, metrics, weights, checkpoints, its Idempotency-Key record (the key can be used again) and its queue entry. Open SSE streams of it end. A queued, running or cancelling job answers 409: cancel it first.',
+          params: JobParamsSchema,
+          response: {
+            204: z.null().describe('Deleted'),
+            400: ProblemSchema,
+            404: ProblemSchema,
+            409: ProblemSchema,
+          },
+        },
+      },
+      async (req, reply) => {
+        const tenant = tenantOf(req);
+        const id = req.params.id;
+        const job = await loadJob(deps, id, tenant);
+        if (!isTerminal(job.status))
+          throw new ApiError(
+            'CONFLICT',
+            `Job ${id} is ${job.status}; only a finished job (succeeded, failed or cancelled) can be deleted. Cancel it first (POST /v1/jobs/${id}/cancel).`,
+          );
+        // BullMQ's copy first (its own script): usually already gone (removeOnComplete), or kept in
+        // the failed set. A worker that has just finished the job may hold its lock a moment longer.
+        let removed = await deps.queue.removeWaiting(id);
+        for (let i = 0; i < 20 && removed !== 1; i++) {
+          await new Promise((r) => setTimeout(r, 100));
+          removed = await deps.queue.removeWaiting(id);
+        }
+        if (removed !== 1) {
+          reply.header('retry-after', '1');
+          throw new ApiError(
+            'CONFLICT',
+            `Job ${id} has finished but its worker has not released it yet; retry in a moment.`,
+          );
+        }
+        const out = await deps.jobs.remove(id, tenant);
+        if (out === 'missing') throw new ApiError('NOT_FOUND', `Job ${id} does not exist (or has expired).`);
+        if (out !== 'deleted')
+          throw new ApiError('CONFLICT', `Job ${id} is ${out}; only a finished job can be deleted.`);
+        // SSE responses of this process following the stream end now (see streamEvents).
+        deps.tailer.drop(deps.keys.events(id));
+        return reply.code(204).send(null);
+      },
     );
 
     app.post(
