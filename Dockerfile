@@ -6,8 +6,7 @@
 #   docker run -e REDIS_URL=redis://redis:6379 -p 8080:8080 descent
 ARG NODE_VERSION=20.20.2
 
-# --- 1. production dependencies only (tsx is one: the service runs its TypeScript directly),
-#        and the optional native kernel tier: npm's install script builds native/build/descent_blas.node
+# --- 1. production dependencies only, and the optional native kernel tier: npm's install script builds native/build/descent_blas.node
 #        against the system OpenBLAS when a compiler and libopenblas-dev are present (they are, here).
 FROM node:${NODE_VERSION}-bookworm-slim AS deps
 RUN apt-get update \
@@ -22,15 +21,16 @@ RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts \
  && node scripts/build-native.cjs --strict \
  && npm cache clean --force
 
-# --- 2. verify with the dev toolchain: the service and worker sources must typecheck ---
-FROM node:${NODE_VERSION}-bookworm-slim AS verify
+# --- 2. compile with the dev toolchain: the service and worker sources must typecheck, and the
+#        runtime runs the compiled JavaScript in dist/ (nothing is transpiled at run time) ---
+FROM node:${NODE_VERSION}-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY workers ./workers
-RUN npx tsc -p tsconfig.build.json --noEmit && touch /app/.verified
+RUN npx tsc -p tsconfig.build.json
 
 # --- 3. runtime: slim, non-root, no dev dependencies, no build tools; OpenBLAS's runtime library only ---
 FROM node:${NODE_VERSION}-bookworm-slim AS runtime
@@ -44,14 +44,11 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --from=deps --chown=node:node /app/node_modules ./node_modules
 COPY --from=deps --chown=node:node /app/native/build ./native/build
-# Pulling the marker makes the runtime depend on a successful typecheck.
-COPY --from=verify /app/.verified /app/.verified
-COPY --chown=node:node package.json tsconfig.json ./
-COPY --chown=node:node src ./src
-COPY --chown=node:node workers ./workers
+COPY --from=build --chown=node:node /app/dist ./dist
+COPY --chown=node:node package.json ./
 USER node
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:' + (process.env.PORT || 8080) + '/healthz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
 # SIGTERM reaches node directly (exec form), which drains SSE clients and closes cleanly.
-CMD ["node", "--import", "tsx", "src/cli/api.ts"]
+CMD ["node", "dist/src/cli/api.js"]

@@ -12,7 +12,11 @@ import { CHILD_CONFIG_ENV, WORKER_ID_ENV, configToEnv } from './processor-core.j
 import { LOCK_LOST_REASON, SHUTDOWN_REASON, type RunJobResult } from './run-job.js';
 
 /** The default sandboxed processor file (a tiny ESM loader that brings up tsx, then the processor). */
-export const DEFAULT_PROCESSOR = fileURLToPath(new URL('./train.sandbox.mjs', import.meta.url));
+// Compiled (dist/workers/worker.js): fork the compiled processor. From TypeScript sources (tests,
+// `node --import tsx`): the .mjs shim that registers tsx in the child first.
+export const DEFAULT_PROCESSOR = fileURLToPath(
+  new URL(import.meta.url.endsWith('.js') ? './train.processor.js' : './train.sandbox.mjs', import.meta.url),
+);
 
 export interface StartWorkerOptions {
   /** Processor file forked for each job (tests pass a stand-in). */

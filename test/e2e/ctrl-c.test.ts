@@ -63,7 +63,7 @@ async function postJob(base: string, slowSteps = false): Promise<string> {
   };
   if (slowSteps) {
     const rng = createRng(5);
-    const x = Array.from({ length: 512 }, () => Array.from({ length: 128 }, () => rng.normal()));
+    const x = Array.from({ length: 1024 }, () => Array.from({ length: 128 }, () => rng.normal()));
     const y = x.map((row) => (row[0] > 0 ? 1 : 0));
     const up = await fetch(`${base}/v1/datasets`, {
       method: 'POST',
@@ -73,11 +73,11 @@ async function postJob(base: string, slowSteps = false): Promise<string> {
     expect(up.status, await up.clone().text()).toBe(201);
     const datasetId = ((await up.json()) as { id: string }).id;
     spec = {
-      model: { type: 'mlp', hidden: [1536, 1536], activation: 'relu' },
+      model: { type: 'mlp', hidden: [2048, 2048], activation: 'relu' },
       data: { datasetId },
       loss: 'cross_entropy',
       optimizer: { type: 'sgd', lr: 0.01 },
-      training: { epochs: 12, batchSize: 512, seed: 3 },
+      training: { epochs: 8, batchSize: 1024, seed: 3 },
     };
   }
   const res = await fetch(`${base}/v1/jobs`, {
@@ -121,7 +121,7 @@ async function start(redisUrl: string, dir: string): Promise<ServiceProcess> {
   return svc;
 }
 
-/** Signal the group the way a terminal does, `times` times 0.6 s apart; time the exit. */
+/** Signal the group the way a terminal does, `times` times 0.4 s apart; time the exit. */
 async function ctrlC(svc: ServiceProcess, times: number) {
   const pgid = svc.proc.pid!;
   const members = groupMembers(pgid);
@@ -132,7 +132,7 @@ async function ctrlC(svc: ServiceProcess, times: number) {
   const t0 = Date.now();
   for (let i = 0; i < times; i++) {
     if (i > 0) {
-      await new Promise((r) => setTimeout(r, 600));
+      await new Promise((r) => setTimeout(r, 400));
       expect(groupMembers(pgid).length, 'the first Ctrl-C had already finished the shutdown').toBeGreaterThan(
         0,
       );
@@ -201,7 +201,7 @@ describe('Ctrl-C on npm start while a job trains', () => {
       const { exit, seconds, left, redisAlive } = await ctrlC(svc, 2);
       console.log(`two Ctrl-Cs: exited ${JSON.stringify(exit)} after ${seconds.toFixed(1)} s`);
       expect(exit, svc.output()).toEqual({ code: 130, signal: null });
-      // The second press comes 0.6 s after the first.
+      // The second press comes 0.4 s after the first.
       expect(seconds).toBeLessThanOrEqual(5);
       expect(left, 'processes of the group still alive').toEqual([]);
       expect(redisAlive, 'the redis-server it started is still alive').toBe(false);

@@ -80,7 +80,8 @@ export async function startService(
   );
   let url: string | null = null;
   if (opts.waitForListen !== false) {
-    const deadline = Date.now() + (opts.timeoutMs ?? 45_000);
+    // Through npm, start compiles dist/ first when the sources changed (about 30 s).
+    const deadline = Date.now() + (opts.timeoutMs ?? (opts.viaNpm ? 120_000 : 45_000));
     while (!url) {
       const m = /listening on (http:\/\/\S+)/.exec(out);
       if (m) url = m[1];
