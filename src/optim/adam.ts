@@ -14,7 +14,7 @@
  *
  * A OneCycle momentum override replaces β1 for the step.
  */
-import { checkBetas, checkBoolean, checkLr, checkAligned, nonNegative, zerosLike } from './util.js';
+import { checkAligned, checkBoolean, resolveAdamFamily, zerosLike } from './util.js';
 import type { FloatArray, Grads, Optimizer, StepContext } from './types.js';
 import { kernels, type OptimizerKernels } from '../tensor/index.js';
 
@@ -52,22 +52,10 @@ export const ADAM_DEFAULTS: AdamHyper = {
 
 /** Shared by Adam and AdamW (which differ only in the weightDecay default). */
 export function resolveAdamLike(hp: Partial<AdamHyper>, defaults: AdamHyper): AdamHyper {
-  const betas = hp.betas ?? defaults.betas;
-  checkBetas(betas);
-  const r: AdamHyper = {
-    lr: hp.lr ?? defaults.lr,
-    betas: [betas[0], betas[1]],
-    eps: hp.eps ?? defaults.eps,
-    weightDecay: hp.weightDecay ?? defaults.weightDecay,
-    amsgrad: hp.amsgrad ?? defaults.amsgrad,
-    maximize: hp.maximize ?? defaults.maximize,
-  };
-  checkLr(r.lr);
-  nonNegative('eps', r.eps, 'epsilon value');
-  nonNegative('weightDecay', r.weightDecay, 'weightDecay value');
-  checkBoolean('amsgrad', r.amsgrad);
-  checkBoolean('maximize', r.maximize);
-  return r;
+  const common = resolveAdamFamily(hp, defaults);
+  const amsgrad = hp.amsgrad ?? defaults.amsgrad;
+  checkBoolean('amsgrad', amsgrad);
+  return { ...common, amsgrad };
 }
 
 export function resolveAdam(hp: Partial<AdamHyper> = {}): AdamHyper {

@@ -20,7 +20,7 @@
  * from torch's by ~1.6e-9 relative in 12 steps (golden `nadam`), with it by ~1e-16.
  * `maximize` is an extension (torch 1.13 NAdam has none; torch ≥ 2.0 does).
  */
-import { checkBetas, checkBoolean, checkLr, checkAligned, nonNegative, zerosLike } from './util.js';
+import { checkAligned, nonNegative, resolveAdamFamily, zerosLike } from './util.js';
 import type { FloatArray, Grads, Optimizer, StepContext } from './types.js';
 
 export interface NadamHyper {
@@ -56,23 +56,10 @@ export const NADAM_DEFAULTS: NadamHyper = {
 };
 
 export function resolveNadam(hp: Partial<NadamHyper> = {}): NadamHyper {
-  const d = NADAM_DEFAULTS;
-  const betas = hp.betas ?? d.betas;
-  checkBetas(betas);
-  const r: NadamHyper = {
-    lr: hp.lr ?? d.lr,
-    betas: [betas[0], betas[1]],
-    eps: hp.eps ?? d.eps,
-    weightDecay: hp.weightDecay ?? d.weightDecay,
-    momentumDecay: hp.momentumDecay ?? d.momentumDecay,
-    maximize: hp.maximize ?? d.maximize,
-  };
-  checkLr(r.lr);
-  nonNegative('eps', r.eps, 'epsilon value');
-  nonNegative('weightDecay', r.weightDecay, 'weightDecay value');
-  nonNegative('momentumDecay', r.momentumDecay, 'momentumDecay value');
-  checkBoolean('maximize', r.maximize);
-  return r;
+  const common = resolveAdamFamily(hp, NADAM_DEFAULTS);
+  const momentumDecay = hp.momentumDecay ?? NADAM_DEFAULTS.momentumDecay;
+  nonNegative('momentumDecay', momentumDecay, 'momentumDecay value');
+  return { ...common, momentumDecay };
 }
 
 export function initNadam(params: readonly FloatArray[], _hp: NadamHyper): NadamState {

@@ -15,7 +15,7 @@
  * ε is added to the raw √v and then scaled by √bc2 (unlike Adam). The cut-off is 5: with β2 = 0.999
  * rectification starts at step 6. `maximize` is an extension (torch ≥ 2.0 has it, 1.13 does not).
  */
-import { checkBetas, checkBoolean, checkLr, checkAligned, nonNegative, zerosLike } from './util.js';
+import { checkAligned, resolveAdamFamily, zerosLike } from './util.js';
 import type { FloatArray, Grads, Optimizer, StepContext } from './types.js';
 
 export interface RadamHyper {
@@ -46,21 +46,7 @@ export const RADAM_DEFAULTS: RadamHyper = {
 };
 
 export function resolveRadam(hp: Partial<RadamHyper> = {}): RadamHyper {
-  const d = RADAM_DEFAULTS;
-  const betas = hp.betas ?? d.betas;
-  checkBetas(betas);
-  const r: RadamHyper = {
-    lr: hp.lr ?? d.lr,
-    betas: [betas[0], betas[1]],
-    eps: hp.eps ?? d.eps,
-    weightDecay: hp.weightDecay ?? d.weightDecay,
-    maximize: hp.maximize ?? d.maximize,
-  };
-  checkLr(r.lr);
-  nonNegative('eps', r.eps, 'epsilon value');
-  nonNegative('weightDecay', r.weightDecay, 'weightDecay value');
-  checkBoolean('maximize', r.maximize);
-  return r;
+  return resolveAdamFamily(hp, RADAM_DEFAULTS);
 }
 
 export function initRadam(params: readonly FloatArray[], _hp: RadamHyper): RadamState {

@@ -32,6 +32,36 @@ export function checkBoolean(param: string, value: unknown): void {
 }
 
 /** A zero buffer of the parameter's dtype. */
+/** The hyper-parameters Adam, NAdam and RAdam share. */
+export interface AdamFamilyHyper {
+  lr: number;
+  betas: [number, number];
+  eps: number;
+  weightDecay: number;
+  maximize: boolean;
+}
+
+/**
+ * Resolve and check the hyper-parameters the Adam family shares, against that optimizer's
+ * `defaults` (torch's messages: "Invalid beta parameter at index 0", "Invalid epsilon value").
+ */
+export function resolveAdamFamily(hp: Partial<AdamFamilyHyper>, defaults: AdamFamilyHyper): AdamFamilyHyper {
+  const betas = hp.betas ?? defaults.betas;
+  checkBetas(betas);
+  const r: AdamFamilyHyper = {
+    lr: hp.lr ?? defaults.lr,
+    betas: [betas[0], betas[1]],
+    eps: hp.eps ?? defaults.eps,
+    weightDecay: hp.weightDecay ?? defaults.weightDecay,
+    maximize: hp.maximize ?? defaults.maximize,
+  };
+  checkLr(r.lr);
+  nonNegative('eps', r.eps, 'epsilon value');
+  nonNegative('weightDecay', r.weightDecay, 'weightDecay value');
+  checkBoolean('maximize', r.maximize);
+  return r;
+}
+
 export function zerosLike(p: FloatArray): FloatArray {
   return p instanceof Float32Array ? new Float32Array(p.length) : new Float64Array(p.length);
 }
