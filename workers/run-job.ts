@@ -1,3 +1,4 @@
+import type { JobErrorCode } from '../src/contracts/problem.js';
 import {
   createJobSpecSchema,
   dataShapeOf,
@@ -43,7 +44,7 @@ export interface RunJobResult {
 
 class JobFailure extends Error {
   constructor(
-    readonly code: string,
+    readonly code: JobErrorCode,
     message: string,
   ) {
     super(message);
@@ -139,7 +140,7 @@ export async function runJob(
       .catch(() => {});
   }, deps.cancelPollMs ?? 1000);
 
-  const fail = async (code: string, message: string) => {
+  const fail = async (code: JobErrorCode, message: string) => {
     await jobs.finish(jobId, attempt, 'failed', { error: { code, message } });
     return { jobId, status: 'failed' as const, attempt };
   };

@@ -2,6 +2,7 @@
  * The shape of `train()` from src/train as the worker uses it (interfaces.md), restated
  * structurally so the worker path can be exercised with a stand-in trainer in tests.
  */
+import type { JobErrorCode } from '../src/contracts/problem.js';
 import type { JobSpec } from '../src/contracts/job-spec.js';
 import type { Dataset } from '../src/data/index.js';
 import type { NamedWeights } from '../src/queue/safetensors.js';
@@ -39,7 +40,7 @@ export interface TrainOutcomeLike {
     steps: number;
     [extra: string]: unknown;
   } | null;
-  error: { code: string; message: string } | null;
+  error: { code: JobErrorCode; message: string } | null;
   weights: NamedWeights;
   state?: unknown;
 }

@@ -1,6 +1,7 @@
 // Installs the contracts' validation messages (did-you-mean, Required, union variants).
 import './messages.js';
 import { z } from 'zod';
+import { JobErrorCodeSchema } from './problem.js';
 import type { TaskType } from './job-spec.js';
 
 /** Every state a job can be in. `succeeded`, `failed` and `cancelled` are terminal. */
@@ -89,7 +90,7 @@ export type JobResult = z.infer<typeof JobResultSchema>;
 
 export const JobErrorSchema = z
   .object({
-    code: z.string().meta({ example: 'DIVERGED' }),
+    code: JobErrorCodeSchema,
     message: z.string(),
   })
   .meta({ id: 'JobError' });

@@ -21,6 +21,33 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 
 export const ErrorCodeSchema = z.enum(Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]]);
 
+/**
+ * Why a job ended `failed` (its `error.code`; the HTTP codes above are for requests). Stable:
+ * clients match on these, never on messages.
+ */
+export const JOB_ERROR_CODES = {
+  DIVERGED: 'the loss or a parameter became NaN or infinite; the message names the step and the lr',
+  TIMEOUT: "training ran past its wall-time limit (training.maxWallSeconds, or the server's)",
+  INVALID_SPEC:
+    'the spec cannot be trained on its data (checked again by the worker: init.weights shapes, …)',
+  INVALID_OBJECTIVE: 'a minimize objective could not be evaluated (e.g. NaN at the start point)',
+  DATA_ERROR: 'the dataset could not be read (deleted since submission, or refused by the loader)',
+  WORKER_LOST:
+    'the training process died (crash, out of memory, kill) more often than DESCENT_MAX_STARTS allows',
+  INTERNAL: 'a bug in the trainer; the message says what crashed',
+  FAILED: 'a failure without a more specific code',
+} as const;
+
+export type JobErrorCode = keyof typeof JOB_ERROR_CODES;
+
+export const JobErrorCodeSchema = z
+  .enum(Object.keys(JOB_ERROR_CODES) as [JobErrorCode, ...JobErrorCode[]])
+  .meta({
+    description: Object.entries(JOB_ERROR_CODES)
+      .map(([code, what]) => `${code}: ${what}`)
+      .join('; '),
+  });
+
 /** One field-level issue; `path` is a JSON Pointer into the request part that failed (`/optimizer/lr`). */
 export const ProblemIssueSchema = z
   .object({
