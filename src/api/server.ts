@@ -1,11 +1,9 @@
-import type { StepSpeed } from '../contracts/speed.js';
-import { measureStepSpeed } from '../train/speed.js';
 import type { FastifyInstance } from 'fastify';
 import { limitsFromEnv } from '../contracts/limits.js';
 import { inputGradients, predictForJob } from '../models/index.js';
 import type { ServiceConfig } from '../queue/config.js';
 import { buildApp } from './app.js';
-import { createDeps, type AppDeps, type GradientsFn, type PredictFn } from './deps.js';
+import { createDeps, type AppDeps, type GradientsFn, type PredictFn, type SpeedFn } from './deps.js';
 import { startupWarnings } from '../queue/redis.js';
 
 /**
@@ -18,16 +16,6 @@ export const predictWithModels: PredictFn = (spec, weights, inputs) =>
 /** ∂outputs/∂inputs per sample of a supervised model (what /gradients returns). */
 export const gradientsWithModels: GradientsFn = (spec, weights, inputs) =>
   inputGradients(spec as never, weights, inputs);
-
-let speed: Promise<StepSpeed | null> | null = null;
-
-/**
- * This build's training speed on this machine, measured on first use (about half a second) and
- * kept: validation refuses jobs that cannot finish in their wall-time limit at it.
- */
-export const measuredSpeed = (): Promise<StepSpeed | null> =>
-  // A failed measurement (it should not fail) turns the check off rather than failing every POST.
-  (speed ??= measureStepSpeed().catch(() => null));
 
 export interface RunningApi {
   app: FastifyInstance;
@@ -42,12 +30,12 @@ export interface RunningApi {
  */
 export async function startApi(
   cfg: ServiceConfig,
-  opts: { host: string; port: number; logger?: boolean },
+  opts: { host: string; port: number; logger?: boolean; speed?: SpeedFn },
 ): Promise<RunningApi> {
   const deps = await createDeps(cfg, limitsFromEnv(process.env), {
     predict: predictWithModels,
     gradients: gradientsWithModels,
-    speed: measuredSpeed,
+    speed: opts.speed,
   });
   // Loudly: a Redis that evicts keys or keeps nothing across a restart loses jobs.
   for (const warning of await startupWarnings(deps.redis)) console.warn(`WARNING: ${warning}`);
@@ -56,7 +44,7 @@ export async function startApi(
   });
   await app.listen({ host: opts.host, port: opts.port });
   // Measure the training speed now rather than on the first POST /v1/jobs (half a second).
-  setImmediate(() => void measuredSpeed());
+  if (opts.speed) setImmediate(() => void opts.speed!());
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : opts.port;
   const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;

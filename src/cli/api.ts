@@ -1,6 +1,7 @@
 /** `npm run start:api`: the HTTP API alone (workers run elsewhere, e.g. docker-compose's worker service). */
 import { loadConfig } from '../queue/config.js';
 import { startApi } from '../api/server.js';
+import { measuredSpeed } from '../train/speed.js';
 
 async function main() {
   const cfg = loadConfig(process.env);
@@ -8,6 +9,7 @@ async function main() {
     host: process.env.HOST || '127.0.0.1',
     port: Number(process.env.PORT ?? 8080),
     logger: process.env.LOG_LEVEL !== undefined,
+    speed: measuredSpeed,
   });
   const stop = async (signal: string) => {
     console.log(`${signal}: shutting down`);

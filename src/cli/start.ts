@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../queue/config.js';
 import { startApi } from '../api/server.js';
+import { measuredSpeed } from '../train/speed.js';
 import { ensureRedis } from './redis-launcher.js';
 
 const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
@@ -49,7 +50,7 @@ async function main() {
 
   let api;
   try {
-    api = await startApi(cfg, { host, port, logger: env.LOG_LEVEL !== undefined });
+    api = await startApi(cfg, { host, port, logger: env.LOG_LEVEL !== undefined, speed: measuredSpeed });
   } catch (err) {
     console.error(`API failed to start: ${(err as Error).message}`);
     stopping = true;

@@ -77,3 +77,12 @@ export async function measureStepSpeed(): Promise<StepSpeed> {
     setKernels(prev);
   }
 }
+
+let measured: Promise<StepSpeed | null> | null = null;
+
+/**
+ * {@link measureStepSpeed}, once per process (the API's SpeedFn). A failed measurement (it should
+ * not fail) resolves null, which turns the wall-time check off rather than failing every POST.
+ */
+export const measuredSpeed = (): Promise<StepSpeed | null> =>
+  (measured ??= measureStepSpeed().catch(() => null));

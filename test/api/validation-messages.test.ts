@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
-import { measuredSpeed } from '../../src/api/server.js';
+import { measuredSpeed } from '../../src/train/speed.js';
 import type { StepSpeed } from '../../src/contracts/speed.js';
 import { DEFAULT_LIMITS } from '../../src/contracts/limits.js';
 
