@@ -8,12 +8,6 @@ export { evaluate } from './evaluate.js';
 export { BUILTIN_OBJECTIVES, findBuiltinObjective, type BuiltinObjective } from './builtins.js';
 export { compileObjective, type CompiledObjective, type CompileOptions } from './compile.js';
 export {
-  symmetricEigen,
-  classifyStationaryPoint,
-  type SymmetricEigen,
-  type StationaryKind,
-} from './eigen.js';
-export {
   runMinimize,
   HESSIAN_MAX_VARIABLES,
   objectiveLossAndGrad,

@@ -20,7 +20,7 @@ import { scheduleAt, type ScheduleSpec } from '../optim/schedules.js';
 import { grad, hessian, hvp, tensor, type Tensor } from '../tensor/index.js';
 import { compileObjective, type CompiledObjective } from './compile.js';
 import type { ExprLimits } from './limits.js';
-import { classifyStationaryPoint, symmetricEigen, type StationaryKind } from './eigen.js';
+import { classifyStationaryPoint, symmetricEigen, type StationaryKind } from '../optim/eigen.js';
 
 /** The parts of a minimize JobSpec the runner reads. */
 export type MinimizeSpec = Pick<MinimizeJobSpec, 'objective' | 'start' | 'steps' | 'optimizer'> & {

@@ -10,7 +10,7 @@
  */
 import type { SupervisedJobSpec } from '../contracts/job-spec.js';
 import { batchRanges, epochOrder, gatherRows, splitValidation, type Dataset } from '../data/index.js';
-import { buildModel, type Model } from '../models/dense.js';
+import { buildModel } from '../models/dense.js';
 import { computeLoss, penalty } from '../models/losses.js';
 import { assertScheduleCompatible, createOptimizer, scheduleAt, type OptimState } from '../optim/index.js';
 import { createRng, type Rng } from '../rng/rng.js';
@@ -20,6 +20,7 @@ import { FusedDense } from './fused-dense.js';
 import { RunningMetrics } from './running-metrics.js';
 import { initialValues, SpecError } from './init-values.js';
 import { finalDiagnostics } from './diagnostics.js';
+import { namedWeights } from './named-weights.js';
 import { runSecondOrder } from './second-order.js';
 import type { NamedWeights, ResumeState, TrainOptions, TrainOutcome, TrainResult } from './types.js';
 
@@ -381,13 +382,4 @@ function updateRatio(params: readonly FloatArray[], prev: readonly FloatArray[])
     }
   }
   return pp === 0 ? (du === 0 ? 0 : Infinity) : Math.sqrt(du / pp);
-}
-
-/** Copies of the parameters under their state_dict names. */
-export function namedWeights(model: Model, params: readonly FloatArray[]): NamedWeights {
-  const out: NamedWeights = {};
-  model.params.forEach((p, i) => {
-    out[p.name] = { shape: [...p.tensor.shape], data: params[i].slice() };
-  });
-  return out;
 }

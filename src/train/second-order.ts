@@ -4,21 +4,20 @@
  * over the whole training set (Newton: one damped step; L-BFGS: one `.step()` of up to maxIter
  * inner iterations, as torch). The objective is deterministic: dropout is off.
  *
- * The parameters are one flat vector x = [W0, b0, W1, b1, …] (state_dict order), cut into the
- * model's tensors with slice + reshape, so the loss is a function of x that autodiff can
- * differentiate twice.
+ * The parameters are one flat vector x (see flat-objective.ts), so the loss is a function of x
+ * that autodiff can differentiate twice.
  */
 import type { SupervisedJobSpec } from '../contracts/job-spec.js';
-import { forwardDense, type Model } from '../models/dense.js';
-import { computeLoss, penalty } from '../models/losses.js';
+import type { Model } from '../models/dense.js';
 import { lbfgsInit, lbfgsStep, type LbfgsState } from '../optim/lbfgs.js';
 import { newtonInit, newtonStep, type NewtonState } from '../optim/newton.js';
 import type { Rng } from '../rng/rng.js';
-import { add, grad, hessian, hvp, reshape, slice, Tensor, type FloatArray } from '../tensor/index.js';
-import { evaluate, inputsOf, makeTargets, type Split } from './batches.js';
+import { grad, hessian, hvp, Tensor, type FloatArray } from '../tensor/index.js';
+import { evaluate, type Split } from './batches.js';
 import { finalDiagnostics } from './diagnostics.js';
 import { linearHessian, type LinearProblem } from './linear-hessian.js';
-import { namedWeights } from './loop.js';
+import { flatObjective, flatten, unflatten } from './flat-objective.js';
+import { namedWeights } from './named-weights.js';
 import type { ResumeState, TrainOptions, TrainOutcome, TrainResult } from './types.js';
 
 export interface SecondOrderContext {
@@ -31,32 +30,6 @@ export interface SecondOrderContext {
   rngs: { shuffle: Rng; dropout: Rng };
   t0: number;
   now: () => number;
-}
-
-/** The training objective as a function of the flat parameter vector. */
-export function flatObjective(spec: SupervisedJobSpec, model: Model, split: Split): (x: Tensor) => Tensor {
-  const ds = split.train;
-  const idx = Int32Array.from({ length: ds.rows }, (_, i) => i);
-  const X = inputsOf(ds, idx, spec.training.dtype);
-  const targets = makeTargets(ds, idx, spec.training.dtype, spec.loss);
-  const shapes = model.params.map((p) => p.tensor.shape);
-  return (x: Tensor) => {
-    let off = 0;
-    const ps = shapes.map((shape) => {
-      const n = shape.reduce((a, b) => a * b, 1);
-      const t = reshape(slice(x, 0, off, off + n), shape);
-      off += n;
-      return t;
-    });
-    const out = forwardDense(model.config, ps, X, { training: false });
-    const loss = computeLoss(spec.loss, out, targets, spec.huberDelta);
-    const pen = penalty(
-      model.params.map((p, i) => ({ ...p, tensor: ps[i] })),
-      spec.regularization.l1,
-      spec.regularization.l2,
-    );
-    return pen ? add(loss, pen) : loss;
-  };
 }
 
 /** The training set of a linear model as linearHessian takes it. */
@@ -84,25 +57,6 @@ function ratio(x: Float64Array, before: Float64Array): number {
     pp += before[i] ** 2;
   }
   return pp === 0 ? (du === 0 ? 0 : Infinity) : Math.sqrt(du / pp);
-}
-
-function flatten(params: readonly FloatArray[]): Float64Array {
-  const n = params.reduce((a, p) => a + p.length, 0);
-  const x = new Float64Array(n);
-  let off = 0;
-  for (const p of params) {
-    x.set(p, off);
-    off += p.length;
-  }
-  return x;
-}
-
-function unflatten(x: Float64Array, params: FloatArray[]): void {
-  let off = 0;
-  for (const p of params) {
-    p.set(x.subarray(off, off + p.length));
-    off += p.length;
-  }
 }
 
 const yieldNow = () => new Promise<void>((r) => setImmediate(r));
