@@ -1,5 +1,8 @@
-/** The training layer: supervised training loop, second-order runners, resume-state codec. */
-export { train, deriveRngs, globalNorm, clipInPlace } from './loop.js';
+/**
+ * The training layer: the runner every task goes through (runner.ts), the tasks (tasks/: supervised,
+ * second-order, minimize, reinforce), `runTask` over them, and the resume-state codec.
+ */
+export { train, deriveRngs, globalNorm, clipInPlace } from './tasks/supervised.js';
 export { namedWeights } from './named-weights.js';
 export { flatObjective } from './flat-objective.js';
 export { encodeResumeState, decodeResumeState } from './state.js';

@@ -7,12 +7,12 @@
 import type { JobSpec } from '../contracts/job-spec.js';
 import type { Dataset } from '../data/types.js';
 import { ExprError } from '../expr/errors.js';
-import { runMinimize, type MinimizeCheckpoint } from '../expr/minimize.js';
 import type { NamedWeights } from '../models/predict.js';
 import { decodeOptimState, encodeOptimState, type JsonSafe } from '../optim/index.js';
-import { runReinforce, type ReinforceCheckpoint } from '../rl/reinforce.js';
-import { train } from './loop.js';
 import { decodeResumeState, encodeResumeState } from './state.js';
+import { runMinimize, type MinimizeCheckpoint } from './tasks/minimize.js';
+import { runReinforce, type ReinforceCheckpoint } from './tasks/reinforce.js';
+import { train } from './tasks/supervised.js';
 import type { ResumeState, TrainOptions } from './types.js';
 
 /** Events of any task: the supervised ones, a minimize trajectory point, an RL episode. */
@@ -119,6 +119,8 @@ export async function runTask(
         out = await runMinimize(spec, {
           signal: opts.signal,
           checkpointEveryMs: opts.checkpointEveryMs,
+          progressEveryMs: opts.progressEveryMs,
+          maxWallSeconds: opts.maxWallSeconds,
           resume: resume ? decodeOptimState<MinimizeCheckpoint>(resume) : undefined,
           onCheckpoint: opts.onCheckpoint
             ? (c) =>
@@ -178,6 +180,8 @@ export async function runTask(
       const out = await runReinforce(spec, {
         signal: opts.signal,
         checkpointEveryMs: opts.checkpointEveryMs,
+        progressEveryMs: opts.progressEveryMs,
+        maxWallSeconds: opts.maxWallSeconds,
         resume: resume ? decodeOptimState<ReinforceCheckpoint>(resume) : undefined,
         onCheckpoint: opts.onCheckpoint
           ? (c) =>
@@ -194,7 +198,7 @@ export async function runTask(
       const parameters = Object.values(out.weights).reduce((a, w) => a + w.data.length, 0);
       return {
         status: out.status,
-        error: null,
+        error: out.error,
         weights: out.weights,
         result: {
           ...r,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { JobSpecSchema, type ReinforceJobSpec } from '../../../src/contracts/job-spec.js';
-import { decodeOptimState, encodeOptimState, type JsonSafe } from '../../../src/optim/state-codec.js';
-import { Bandit, GridWorld } from '../../../src/rl/envs/index.js';
+import { JobSpecSchema, type ReinforceJobSpec } from '../../../../src/contracts/job-spec.js';
+import { decodeOptimState, encodeOptimState, type JsonSafe } from '../../../../src/optim/state-codec.js';
+import { Bandit, GridWorld } from '../../../../src/rl/envs/index.js';
 import {
   createMlp,
   mlpBackward,
@@ -10,18 +10,20 @@ import {
   zeroGrads,
   type MlpActivation,
   type MlpTrace,
-} from '../../../src/rl/mlp.js';
+} from '../../../../src/rl/mlp.js';
 import {
   discountedReturns,
   reinforceGradient,
   rollout,
-  runReinforce,
   sampleCategorical,
+} from '../../../../src/rl/policy-gradient.js';
+import {
+  runReinforce,
   type EpisodeEvent,
   type ReinforceCheckpoint,
   type ReinforceSpec,
-} from '../../../src/rl/reinforce.js';
-import { createRng } from '../../../src/rng/rng.js';
+} from '../../../../src/train/tasks/reinforce.js';
+import { createRng } from '../../../../src/rng/rng.js';
 
 /** Exact expected return of a bandit under the MLP's softmax policy: J = Σ π_i μ_i. */
 function expectedReturn(policy: ReturnType<typeof createMlp>, means: Float64Array): number {

@@ -8,16 +8,16 @@
  *   L-BFGS             strong Wolfe, 20 steps of ≤ 20 inner iterations
  */
 import { describe, expect, it } from 'vitest';
-import { JobSpecSchema, type MinimizeJobSpec } from '../../../src/contracts/job-spec.js';
-import { ExprError } from '../../../src/expr/errors.js';
-import { decodeOptimState, encodeOptimState, type JsonSafe } from '../../../src/optim/state-codec.js';
+import { JobSpecSchema, type MinimizeJobSpec } from '../../../../src/contracts/job-spec.js';
+import { ExprError } from '../../../../src/expr/errors.js';
+import { decodeOptimState, encodeOptimState, type JsonSafe } from '../../../../src/optim/state-codec.js';
 import {
   HESSIAN_MAX_VARIABLES,
   runMinimize,
   type MinimizeCheckpoint,
   type MinimizeEvent,
   type MinimizeSpec,
-} from '../../../src/expr/minimize.js';
+} from '../../../../src/train/tasks/minimize.js';
 
 const rosenbrock = (
   optimizer: MinimizeSpec['optimizer'],
