@@ -295,3 +295,40 @@ describe('minimize from a JobSpec', () => {
     expect(b.result!.point.y).toBeCloseTo(12 / 11, 6);
   });
 });
+
+describe('minimize through the runner', () => {
+  it('its own wall-time limit: failed / TIMEOUT, with a final checkpoint and the end point reported', async () => {
+    const checkpoints: MinimizeCheckpoint[] = [];
+    const events: MinimizeEvent[] = [];
+    const out = await runMinimize(
+      { ...rosenbrock(sgd(1e-3), 100_000_000), maxWallSeconds: 0.2 },
+      { onCheckpoint: (c) => void checkpoints.push(c), onEvent: (e) => events.push(e) },
+    );
+    expect(out.status).toBe('failed');
+    expect(out.error).toEqual({
+      code: 'TIMEOUT',
+      message: 'the job ran past its wall-time limit of 0.2 s; raise maxWallSeconds or make the job smaller',
+    });
+    expect(out.result!.steps).toBeLessThan(100_000_000);
+    expect(checkpoints.at(-1)!.step).toBe(out.result!.steps);
+    expect(events.at(-1)).toMatchObject({ step: out.result!.steps, lr: null });
+    // the server-wide cap applies the same way
+    const capped = await runMinimize(rosenbrock(sgd(1e-3), 100_000_000), { maxWallSeconds: 0.1 });
+    expect(capped.error!.message).toMatch(/limit of 0\.1 s/);
+  });
+
+  it('progressEveryMs throttles the trajectory; the end point is always reported', async () => {
+    const all: MinimizeEvent[] = [];
+    await runMinimize(rosenbrock(sgd(1e-3), 20_000), { onEvent: (e) => all.push(e) });
+    const few: MinimizeEvent[] = [];
+    const out = await runMinimize(rosenbrock(sgd(1e-3), 20_000), {
+      progressEveryMs: 50,
+      onEvent: (e) => few.push(e),
+    });
+    expect(all).toHaveLength(20_001);
+    expect(few.length).toBeLessThan(all.length / 10);
+    expect(few[0]).toEqual(all[0]);
+    expect(few.at(-1)).toEqual(all.at(-1));
+    expect(out.result!.steps).toBe(20_000);
+  });
+});

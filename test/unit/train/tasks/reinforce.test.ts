@@ -315,3 +315,21 @@ describe('REINFORCE from a JobSpec', () => {
     expect(out.result.meanReturn100).toBeGreaterThanOrEqual(195);
   }, 120_000);
 });
+
+describe('REINFORCE through the runner', () => {
+  it('its own wall-time limit: failed / TIMEOUT with the result so far and a final checkpoint', async () => {
+    const checkpoints: ReinforceCheckpoint[] = [];
+    const out = await runReinforce(cartpoleSpec({ episodes: 1_000_000, maxWallSeconds: 0.3 }), {
+      onCheckpoint: (c) => void checkpoints.push(c),
+    });
+    expect(out.status).toBe('failed');
+    expect(out.error).toEqual({
+      code: 'TIMEOUT',
+      message: 'the job ran past its wall-time limit of 0.3 s; raise maxWallSeconds or make the job smaller',
+    });
+    expect(out.result.episodes).toBeGreaterThan(0);
+    expect(out.result.episodes).toBeLessThan(1_000_000);
+    expect(checkpoints.at(-1)!.episode).toBe(out.result.episodes);
+    expect(Object.keys(out.weights)).toContain('policy.0.weight');
+  });
+});
