@@ -2,7 +2,8 @@
  * The training layer: the runner every task goes through (runner.ts), the tasks (tasks/: supervised,
  * second-order, minimize, reinforce), `runTask` over them, and the resume-state codec.
  */
-export { train, deriveRngs, globalNorm, clipInPlace } from './tasks/supervised.js';
+export { train, deriveRngs } from './tasks/supervised.js';
+export { globalNorm, clipInPlace } from './tasks/first-order.js';
 export { namedWeights } from './named-weights.js';
 export { flatObjective } from './flat-objective.js';
 export { encodeResumeState, decodeResumeState } from './state.js';

@@ -8,30 +8,17 @@
  * that autodiff can differentiate twice.
  */
 import type { SupervisedJobSpec } from '../../contracts/job-spec.js';
-import type { Model } from '../../models/dense.js';
 import { lbfgsInit, lbfgsStep, type LbfgsState } from '../../optim/lbfgs.js';
 import { newtonInit, newtonStep, type NewtonState } from '../../optim/newton.js';
-import type { Rng } from '../../rng/rng.js';
-import { grad, hessian, hvp, Tensor, type FloatArray } from '../../tensor/index.js';
+import { grad, hessian, hvp, Tensor } from '../../tensor/index.js';
 import { evaluate, type Split } from '../batches.js';
 import { finalDiagnostics } from '../diagnostics.js';
 import { flatObjective, flatten, unflatten } from '../flat-objective.js';
 import { linearHessian, type LinearProblem } from '../linear-hessian.js';
 import { namedWeights } from '../named-weights.js';
-import { DONE, outcomes, Run, wallLimitMs, type RunClock } from '../runner.js';
+import { DONE, outcomes, Run, wallLimitMs } from '../runner.js';
 import type { ResumeState, TrainEvent, TrainOptions, TrainOutcome, TrainResult } from '../types.js';
-
-export interface SecondOrderContext {
-  model: Model;
-  split: Split;
-  outWidth: number;
-  params: FloatArray[];
-  names: string[];
-  parameters: number;
-  rngs: { shuffle: Rng; dropout: Rng };
-  /** The run's clock, started by `train` (it counts the setup and earlier attempts). */
-  clock: RunClock;
-}
+import type { SupervisedContext } from './supervised-context.js';
 
 /** The training set of a linear model as linearHessian takes it. */
 function linearProblem(spec: SupervisedJobSpec, split: Split, outputs: number): LinearProblem {
@@ -62,7 +49,7 @@ function ratio(x: Float64Array, before: Float64Array): number {
 
 export async function runSecondOrder(
   spec: SupervisedJobSpec,
-  ctx: SecondOrderContext,
+  ctx: SupervisedContext,
   opts: TrainOptions,
 ): Promise<TrainOutcome> {
   const { model, split, params, names, parameters, clock } = ctx;
