@@ -87,6 +87,13 @@ export async function runTask(
   data: Dataset | null,
   opts: TaskOptions = {},
 ): Promise<TaskOutcome> {
+  // What the runner of every task takes as it is (supervised training takes all of opts).
+  const runner = {
+    signal: opts.signal,
+    checkpointEveryMs: opts.checkpointEveryMs,
+    progressEveryMs: opts.progressEveryMs,
+    maxWallSeconds: opts.maxWallSeconds,
+  };
   switch (spec.task) {
     case 'supervised': {
       if (!data) throw new Error('a supervised job needs its dataset');
@@ -117,10 +124,7 @@ export async function runTask(
       try {
         const resume = resumeOf('minimize', opts.resume);
         out = await runMinimize(spec, {
-          signal: opts.signal,
-          checkpointEveryMs: opts.checkpointEveryMs,
-          progressEveryMs: opts.progressEveryMs,
-          maxWallSeconds: opts.maxWallSeconds,
+          ...runner,
           resume: resume ? decodeOptimState<MinimizeCheckpoint>(resume) : undefined,
           onCheckpoint: opts.onCheckpoint
             ? (c) =>
@@ -178,10 +182,7 @@ export async function runTask(
     case 'reinforce': {
       const resume = resumeOf('reinforce', opts.resume);
       const out = await runReinforce(spec, {
-        signal: opts.signal,
-        checkpointEveryMs: opts.checkpointEveryMs,
-        progressEveryMs: opts.progressEveryMs,
-        maxWallSeconds: opts.maxWallSeconds,
+        ...runner,
         resume: resume ? decodeOptimState<ReinforceCheckpoint>(resume) : undefined,
         onCheckpoint: opts.onCheckpoint
           ? (c) =>
