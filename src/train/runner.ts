@@ -211,3 +211,14 @@ export const outcomes = {
     error: { code, message } as RunError<Code>,
   }),
 };
+
+/**
+ * The TIMEOUT messages. Supervised runs name the step they stopped at; minimize and reinforce, whose
+ * checkpoints keep no clock (each attempt has the whole limit), say what to change.
+ */
+export const timeoutMessage = {
+  atStep: (limitMs: number, step: number) =>
+    `training ran past its wall-time limit of ${limitMs / 1000} s at step ${step}`,
+  job: (limitMs: number) =>
+    `the job ran past its wall-time limit of ${limitMs / 1000} s; raise maxWallSeconds or make the job smaller`,
+};

@@ -14,7 +14,7 @@ import { evaluate, gatherBatch } from '../batches.js';
 import { finalDiagnostics } from '../diagnostics.js';
 import { FusedDense } from '../fused-dense.js';
 import { namedWeights } from '../named-weights.js';
-import { outcomes, Run, wallLimitMs } from '../runner.js';
+import { outcomes, Run, timeoutMessage, wallLimitMs } from '../runner.js';
 import { RunningMetrics } from '../running-metrics.js';
 import type {
   NamedWeights,
@@ -278,7 +278,7 @@ export async function runFirstOrder(
       if (reason === 'done') return succeeded();
       const state = snapshot();
       if (reason === 'timeout') {
-        const message = `training ran past its wall-time limit of ${run.wallLimitMs / 1000} s at step ${c.step}`;
+        const message = timeoutMessage.atStep(run.wallLimitMs, c.step);
         return { ...outcomes.failed('TIMEOUT', message), weights: weights(), state };
       }
       await run.checkpoint(state);

@@ -21,7 +21,7 @@ import { newtonInit, newtonStep } from '../../optim/newton.js';
 import { createOptimizer, type OptimizerSpec as FirstOrderSpec } from '../../optim/registry.js';
 import { scheduleAt, type ScheduleSpec } from '../../optim/schedules.js';
 import { grad, hessian, hvp, tensor, type Tensor } from '../../tensor/index.js';
-import { DONE, outcomes, Run, startClock, wallLimitMs, type StopReason } from '../runner.js';
+import { DONE, outcomes, Run, startClock, timeoutMessage, wallLimitMs, type StopReason } from '../runner.js';
 
 /** The parts of a minimize JobSpec the runner reads. */
 export type MinimizeSpec = Pick<MinimizeJobSpec, 'objective' | 'start' | 'steps' | 'optimizer'> & {
@@ -133,11 +133,6 @@ export function objectiveLossAndGrad(
  * eigen-solver is O(n³) per sweep (n = 200 takes ~0.7 s, n = 400 ~7 s on the dev machine).
  */
 export const HESSIAN_MAX_VARIABLES = 200;
-
-/** The TIMEOUT message of the tasks whose checkpoints keep no clock (minimize, reinforce). */
-export function jobWallTimeMessage(limitMs: number): string {
-  return `the job ran past its wall-time limit of ${limitMs / 1000} s; raise maxWallSeconds or make the job smaller`;
-}
 
 /**
  * Run the minimize task. Never throws for numerical trouble: a non-finite value fails with DIVERGED.
@@ -310,7 +305,7 @@ export async function runMinimize(spec: MinimizeSpec, opts: MinimizeOptions = {}
       evaluations,
       durationMs: clock.elapsed(),
     };
-    if (reason === 'timeout') return outcomes.failed('TIMEOUT', jobWallTimeMessage(run.wallLimitMs), result);
+    if (reason === 'timeout') return outcomes.failed('TIMEOUT', timeoutMessage.job(run.wallLimitMs), result);
     return reason === 'cancelled' ? outcomes.cancelled(result) : outcomes.succeeded(result);
   };
 

@@ -34,9 +34,8 @@ import {
   type MlpTrace,
 } from '../../rl/mlp.js';
 import { discountedReturns, reinforceGradient, rollout } from '../../rl/policy-gradient.js';
-import { outcomes, Run, startClock, wallLimitMs, type StopReason } from '../runner.js';
+import { outcomes, Run, startClock, timeoutMessage, wallLimitMs, type StopReason } from '../runner.js';
 import type { NamedWeights } from '../types.js';
-import { jobWallTimeMessage } from './minimize.js';
 
 /** The reinforce JobSpec (as normalized by src/contracts; repeated so this module stands alone). */
 export interface ReinforceSpec {
@@ -270,7 +269,7 @@ export async function runReinforce(
     };
     const out =
       reason === 'timeout'
-        ? outcomes.failed('TIMEOUT' as const, jobWallTimeMessage(run.wallLimitMs), result)
+        ? outcomes.failed('TIMEOUT' as const, timeoutMessage.job(run.wallLimitMs), result)
         : reason === 'cancelled'
           ? outcomes.cancelled(result)
           : outcomes.succeeded(result);

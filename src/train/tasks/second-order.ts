@@ -16,7 +16,7 @@ import { finalDiagnostics } from '../diagnostics.js';
 import { flatObjective, flatten, unflatten } from '../flat-objective.js';
 import { linearHessian, type LinearProblem } from '../linear-hessian.js';
 import { namedWeights } from '../named-weights.js';
-import { DONE, outcomes, Run, wallLimitMs } from '../runner.js';
+import { DONE, outcomes, Run, timeoutMessage, wallLimitMs } from '../runner.js';
 import type { ResumeState, TrainEvent, TrainOptions, TrainOutcome, TrainResult } from '../types.js';
 import type { SupervisedContext } from './supervised-context.js';
 
@@ -213,7 +213,7 @@ export async function runSecondOrder(
       }
       const state = snapshot();
       if (reason === 'timeout') {
-        const message = `training ran past its wall-time limit of ${run.wallLimitMs / 1000} s at step ${step}`;
+        const message = timeoutMessage.atStep(run.wallLimitMs, step);
         return { ...outcomes.failed('TIMEOUT', message), weights: weights(), state };
       }
       await run.checkpoint(state);
