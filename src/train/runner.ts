@@ -137,11 +137,6 @@ export class Run<E, C> {
     this.sink(e);
   }
 
-  /** Whether the run has a checkpoint sink at all. */
-  get checkpoints(): boolean {
-    return this.opts.onCheckpoint !== undefined;
-  }
-
   /** Save `state` as a checkpoint, after any held progress event. No-op without a sink. */
   async checkpoint(state: C): Promise<void> {
     if (!this.opts.onCheckpoint) return;
