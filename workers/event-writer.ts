@@ -5,16 +5,15 @@ import type { TrainEventLike } from './train-types.js';
 
 /**
  * Turns trainer callbacks into stream events of one attempt, in order, without ever blocking the
- * trainer: appends are chained on one promise. Progress is throttled to one event per
- * `progressEveryMs` (the contract: at most every 100 ms), keeping the newest; a pending one is
- * flushed before each epoch event, so every epoch has at least one. If Redis says the attempt is
- * stale (another worker took the job over), `onStale` fires so the run can stop.
+ * trainer: appends are chained on one promise. Progress arrives already throttled (the runner of
+ * src/train/runner.ts sends at most one per `progressEveryMs`, and every epoch's last step), so
+ * every event is written. If Redis says the attempt is stale (another worker took the job over),
+ * `onStale` fires so the run can stop.
  */
 export function createEventWriter(opts: {
   store: JobStore;
   jobId: string;
   attempt: number;
-  progressEveryMs: number;
   epochs: number;
   totalSteps: number;
   onStale(): void;
@@ -22,8 +21,6 @@ export function createEventWriter(opts: {
 }) {
   const { store, jobId, attempt } = opts;
   let chain: Promise<void> = Promise.resolve();
-  let lastProgressAt = -Infinity;
-  let pending: (JobEvent & { type: 'progress' }) | null = null;
   let stale = false;
   let lastLoss: number | null = null;
   // Write numbers: a write resent after a Redis reconnect is applied once (see SEQ_CHECK).
@@ -47,8 +44,6 @@ export function createEventWriter(opts: {
   }
 
   function sendProgress(ev: JobEvent & { type: 'progress' }) {
-    lastProgressAt = Date.now();
-    pending = null;
     append(ev, {
       epoch: ev.epoch,
       epochs: opts.epochs,
@@ -75,10 +70,8 @@ export function createEventWriter(opts: {
           gradNorm: finite(e.gradNorm),
           ...(e.extra ?? {}),
         };
-        if (Date.now() - lastProgressAt >= opts.progressEveryMs) sendProgress(ev);
-        else pending = ev;
+        sendProgress(ev);
       } else if (e.type === 'epoch') {
-        if (pending) sendProgress(pending);
         const metrics: Record<string, number | null> = {};
         for (const [k, v] of Object.entries(e.metrics ?? {})) metrics[k] = finite(v);
         append({
@@ -95,12 +88,11 @@ export function createEventWriter(opts: {
       }
     },
     /**
-     * Save a checkpoint in order with the events before it (a pending progress event goes first),
-     * fenced by this attempt: resolves true when stored, false when the attempt is stale (then
-     * `onStale` has fired and nothing was written).
+     * Save a checkpoint in order with the events before it, fenced by this attempt: resolves true
+     * when stored, false when the attempt is stale (then `onStale` has fired and nothing was
+     * written).
      */
     saveCheckpoint(state: unknown, step: number, epoch: number): Promise<boolean> {
-      if (pending) sendProgress(pending);
       const n = ++seq;
       const done = chain.then(async () => {
         if (stale) return false;
@@ -123,9 +115,8 @@ export function createEventWriter(opts: {
     log(level: 'debug' | 'info' | 'warn' | 'error', message: string) {
       append({ type: 'log', jobId, attempt, time: now(), level, message });
     },
-    /** Send any pending progress and wait for every append. */
+    /** Wait for every append. */
     async flush() {
-      if (pending) sendProgress(pending);
       await chain;
     },
     get stale() {

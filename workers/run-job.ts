@@ -127,10 +127,6 @@ export async function runJob(
   };
   if (signal?.aborted) onSignal();
   signal?.addEventListener('abort', onSignal, { once: true });
-  // Wall-time backstop (armed once the spec is known): minimize and reinforce runners have no clock
-  // of their own, and a supervised run checks its own (exactly, across attempts) before this fires.
-  let timedOut = false;
-  let wallTimer: NodeJS.Timeout | null = null;
   const poll = setInterval(() => {
     jobs
       .status(jobId)
@@ -174,7 +170,6 @@ export async function runJob(
       store: jobs,
       jobId,
       attempt,
-      progressEveryMs: deps.progressEveryMs,
       epochs:
         spec.task === 'supervised'
           ? spec.training.epochs
@@ -203,27 +198,13 @@ export async function runJob(
       }
     }
 
-    const wallSeconds = Math.min(
-      (spec.task === 'supervised' ? spec.training.maxWallSeconds : spec.maxWallSeconds) ?? Infinity,
-      deps.limits.maxWallSeconds,
-    );
-    if (Number.isFinite(wallSeconds)) {
-      const graceMs = spec.task === 'supervised' ? 2000 : 0;
-      wallTimer = setTimeout(
-        () => {
-          timedOut = true;
-          abort();
-        },
-        wallSeconds * 1000 + graceMs,
-      );
-      wallTimer.unref();
-    }
-
     let outcome;
     try {
       outcome = await deps.trainer.train(spec, dataset, {
         signal: controller.signal,
         onEvent: writer.onEvent,
+        // The trainer throttles progress and enforces the wall time (spec's limit or this cap), for
+        // every task: TIMEOUT comes back as the outcome's error.
         progressEveryMs: deps.progressEveryMs,
         maxWallSeconds: deps.limits.maxWallSeconds,
         checkpointEveryMs: deps.checkpointEveryMs,
@@ -259,15 +240,6 @@ export async function runJob(
       await jobs.requeue(jobId, attempt);
       return { jobId, status: 'requeued', attempt };
     }
-    if (timedOut && current === 'running' && outcome.status === 'cancelled') {
-      await jobs.finish(jobId, attempt, 'failed', {
-        error: {
-          code: 'TIMEOUT',
-          message: `the job ran past its wall-time limit of ${wallSeconds} s; raise maxWallSeconds or make the job smaller`,
-        },
-      });
-      return { jobId, status: 'failed', attempt };
-    }
     // A cancel request wins even if the last step finished: the user asked to stop.
     const userCancelled = (controller.signal.aborted && !shuttingDown) || current === 'cancelling';
     const status = userCancelled ? 'cancelled' : outcome.status;
@@ -288,7 +260,6 @@ export async function runJob(
     return { jobId, status, attempt };
   } finally {
     clearInterval(poll);
-    if (wallTimer) clearTimeout(wallTimer);
     signal?.removeEventListener('abort', onSignal);
   }
 }

@@ -1,4 +1,7 @@
-/** Objective expressions (parser, compiler to Tensor ops, built-in test functions) and the minimize task. */
+/**
+ * Objective expressions: parser, compiler to Tensor ops, built-in test functions. The minimize task
+ * that runs optimizers on them is src/train/tasks/minimize.ts.
+ */
 export { ExprError } from './errors.js';
 export { EXPR_LIMITS, type ExprLimits } from './limits.js';
 export { tokenize, type Token } from './tokens.js';
@@ -7,20 +10,3 @@ export { show, variablesOf, FUNCTIONS, CONSTANTS, type Node, type FunctionName }
 export { evaluate } from './evaluate.js';
 export { BUILTIN_OBJECTIVES, findBuiltinObjective, type BuiltinObjective } from './builtins.js';
 export { compileObjective, type CompiledObjective, type CompileOptions } from './compile.js';
-export {
-  symmetricEigen,
-  classifyStationaryPoint,
-  type SymmetricEigen,
-  type StationaryKind,
-} from './eigen.js';
-export {
-  runMinimize,
-  HESSIAN_MAX_VARIABLES,
-  objectiveLossAndGrad,
-  type MinimizeSpec,
-  type MinimizeEvent,
-  type MinimizeResult,
-  type MinimizeOutcome,
-  type MinimizeOptions,
-  type MinimizeCheckpoint,
-} from './minimize.js';

@@ -12,3 +12,4 @@ export * from './schedules.js';
 export * from './state-codec.js';
 export * from './newton.js';
 export * from './lbfgs.js';
+export * from './eigen.js';

@@ -1,4 +1,7 @@
-/** Reinforcement learning: seeded environments and REINFORCE. */
+/**
+ * Reinforcement learning: seeded environments, the policy MLP and the policy-gradient pieces. The
+ * reinforce task that trains with them is src/train/tasks/reinforce.ts.
+ */
 export type { Env, StepResult } from './env.js';
 export { Bandit, CartPole, GridWorld, createEnv, type EnvConfig } from './envs/index.js';
 export { CARTPOLE } from './envs/cartpole.js';
@@ -13,18 +16,10 @@ export {
   type MlpActivation,
 } from './mlp.js';
 export {
-  runReinforce,
   rollout,
   discountedReturns,
   reinforceGradient,
   sampleCategorical,
   entropyOf,
-  type ReinforceSpec,
-  type ReinforceCheckpoint,
-  type ReinforceOptions,
-  type ReinforceOutcome,
-  type ReinforceResult,
-  type EpisodeEvent,
   type Episode,
-  type NamedWeights,
-} from './reinforce.js';
+} from './policy-gradient.js';

@@ -4,26 +4,14 @@
  */
 import type { SupervisedJobSpec } from '../contracts/job-spec.js';
 import type { Dataset } from '../data/types.js';
-import { symmetricEigen } from '../expr/eigen.js';
+import { symmetricEigen } from '../optim/eigen.js';
 import type { Model } from '../models/dense.js';
 import { computeLoss } from '../models/losses.js';
 import type { Rng } from '../rng/rng.js';
 import { abs, grad, hessian, hvp, mean, mul, sum, Tensor } from '../tensor/index.js';
 import { inputsOf, makeTargets } from './batches.js';
-import { flatObjective } from './second-order.js';
-
-/** Per-feature sensitivities, in feature order, and the features ranked most important first. */
-export interface Sensitivity {
-  features: string[];
-  /** mean over samples and outputs of |∂output_k/∂x_j| */
-  output: number[];
-  /** mean over samples of |∂ℓᵢ/∂x_j|, ℓᵢ the sample's loss */
-  loss: number[];
-  /** Feature indices sorted by output sensitivity, largest first. */
-  ranking: number[];
-  /** Rows the means were taken over (validation rows when there are any). */
-  rows: number;
-}
+import { flatObjective } from './flat-objective.js';
+import type { Curvature, Sensitivity } from './types.js';
 
 /**
  * Input sensitivity: the mean absolute derivative of the model output, and of the per-sample
@@ -72,20 +60,6 @@ export function inputSensitivity(
     ranking,
     rows,
   };
-}
-
-/** Curvature of the training loss at the trained weights. */
-export interface Curvature {
-  /** Largest eigenvalue of the Hessian, by power iteration on Hessian-vector products. */
-  maxEigenvalue: number;
-  powerIterations: number;
-  /** From the full Hessian when the model is small enough (else null). */
-  minEigenvalue: number | null;
-  /** |λmax| / |λmin| over the full spectrum, or null. */
-  conditionNumber: number | null;
-  /** All eigenvalues ≥ −1e-8·|λmax|: locally convex. Null without the full spectrum. */
-  locallyConvex: boolean | null;
-  parameters: number;
 }
 
 /**

@@ -1,6 +1,11 @@
-/** The training layer: supervised training loop, second-order runners, resume-state codec. */
-export { train, deriveRngs, globalNorm, clipInPlace, namedWeights } from './loop.js';
-export { flatObjective } from './second-order.js';
+/**
+ * The training layer: the runner every task goes through (runner.ts), the tasks (tasks/: supervised,
+ * second-order, minimize, reinforce), `runTask` over them, and the resume-state codec.
+ */
+export { train, deriveRngs } from './tasks/supervised.js';
+export { globalNorm, clipInPlace } from './tasks/first-order.js';
+export { namedWeights } from './named-weights.js';
+export { flatObjective } from './flat-objective.js';
 export { encodeResumeState, decodeResumeState } from './state.js';
 export { scoreOn, evaluate, inputsOf, makeTargets, outputWidthFor } from './batches.js';
 export { SpecError, initialValues } from './init-values.js';

@@ -7,12 +7,12 @@
 import type { JobSpec } from '../contracts/job-spec.js';
 import type { Dataset } from '../data/types.js';
 import { ExprError } from '../expr/errors.js';
-import { runMinimize, type MinimizeCheckpoint } from '../expr/minimize.js';
 import type { NamedWeights } from '../models/predict.js';
 import { decodeOptimState, encodeOptimState, type JsonSafe } from '../optim/index.js';
-import { runReinforce, type ReinforceCheckpoint } from '../rl/reinforce.js';
-import { train } from './loop.js';
 import { decodeResumeState, encodeResumeState } from './state.js';
+import { runMinimize, type MinimizeCheckpoint } from './tasks/minimize.js';
+import { runReinforce, type ReinforceCheckpoint } from './tasks/reinforce.js';
+import { train } from './tasks/supervised.js';
 import type { ResumeState, TrainOptions } from './types.js';
 
 /** Events of any task: the supervised ones, a minimize trajectory point, an RL episode. */
@@ -87,6 +87,13 @@ export async function runTask(
   data: Dataset | null,
   opts: TaskOptions = {},
 ): Promise<TaskOutcome> {
+  // What the runner of every task takes as it is (supervised training takes all of opts).
+  const runner = {
+    signal: opts.signal,
+    checkpointEveryMs: opts.checkpointEveryMs,
+    progressEveryMs: opts.progressEveryMs,
+    maxWallSeconds: opts.maxWallSeconds,
+  };
   switch (spec.task) {
     case 'supervised': {
       if (!data) throw new Error('a supervised job needs its dataset');
@@ -117,8 +124,7 @@ export async function runTask(
       try {
         const resume = resumeOf('minimize', opts.resume);
         out = await runMinimize(spec, {
-          signal: opts.signal,
-          checkpointEveryMs: opts.checkpointEveryMs,
+          ...runner,
           resume: resume ? decodeOptimState<MinimizeCheckpoint>(resume) : undefined,
           onCheckpoint: opts.onCheckpoint
             ? (c) =>
@@ -176,8 +182,7 @@ export async function runTask(
     case 'reinforce': {
       const resume = resumeOf('reinforce', opts.resume);
       const out = await runReinforce(spec, {
-        signal: opts.signal,
-        checkpointEveryMs: opts.checkpointEveryMs,
+        ...runner,
         resume: resume ? decodeOptimState<ReinforceCheckpoint>(resume) : undefined,
         onCheckpoint: opts.onCheckpoint
           ? (c) =>
@@ -194,7 +199,7 @@ export async function runTask(
       const parameters = Object.values(out.weights).reduce((a, w) => a + w.data.length, 0);
       return {
         status: out.status,
-        error: null,
+        error: out.error,
         weights: out.weights,
         result: {
           ...r,

@@ -1,7 +1,6 @@
 /** What the training loop reports and what it can resume from. */
 import type { RngStateFull } from '../rng/rng.js';
 import type { FloatArray } from '../tensor/index.js';
-import type { Curvature, Sensitivity } from './diagnostics.js';
 
 /** A progress event: throttled in time, and always at the last step of an epoch. */
 export interface ProgressEvent {
@@ -136,4 +135,31 @@ export interface TrainOptions {
   engine?: 'fused' | 'autodiff';
   /** A clock, for tests. */
   now?: () => number;
+}
+
+/** Per-feature sensitivities, in feature order, and the features ranked most important first. */
+export interface Sensitivity {
+  features: string[];
+  /** mean over samples and outputs of |∂output_k/∂x_j| */
+  output: number[];
+  /** mean over samples of |∂ℓᵢ/∂x_j|, ℓᵢ the sample's loss */
+  loss: number[];
+  /** Feature indices sorted by output sensitivity, largest first. */
+  ranking: number[];
+  /** Rows the means were taken over (validation rows when there are any). */
+  rows: number;
+}
+
+/** Curvature of the training loss at the trained weights. */
+export interface Curvature {
+  /** Largest eigenvalue of the Hessian, by power iteration on Hessian-vector products. */
+  maxEigenvalue: number;
+  powerIterations: number;
+  /** From the full Hessian when the model is small enough (else null). */
+  minEigenvalue: number | null;
+  /** |λmax| / |λmin| over the full spectrum, or null. */
+  conditionNumber: number | null;
+  /** All eigenvalues ≥ −1e-8·|λmax|: locally convex. Null without the full spectrum. */
+  locallyConvex: boolean | null;
+  parameters: number;
 }

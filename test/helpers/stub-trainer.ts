@@ -1,9 +1,11 @@
-import type { Trainer, TrainOutcomeLike } from '../../workers/train-types.js';
+import { ProgressThrottle } from '../../src/train/runner.js';
+import type { Trainer, TrainEventLike, TrainOutcomeLike } from '../../workers/train-types.js';
 
 /**
  * A stand-in trainer for worker-path tests: `training.epochs` epochs of `metadata.stubSteps` steps
  * (default 5), each sleeping `metadata.stubStepMs` ms (default 10), with progress and epoch events,
- * honouring the abort signal between steps like the real loop. Returns a linear model's weights
+ * honouring the abort signal between steps like the real loop, and its progress throttled by the
+ * runner's own throttle (the event writer writes what it gets). Returns a linear model's weights
  * (`weight` [out, in] all 0.5, `bias` [out] all 0) sized from the data.
  */
 export const stubTrainer: Trainer = {
@@ -16,6 +18,11 @@ export const stubTrainer: Trainer = {
     const t0 = Date.now();
     const resume = opts.resume as { step: number; epoch: number } | undefined;
     let step = resume?.step ?? 0;
+    const progress = new ProgressThrottle<TrainEventLike>(
+      (e) => opts.onEvent?.(e),
+      opts.progressEveryMs ?? 0,
+      Date.now,
+    );
     if (md.stubThrow) throw new Error(md.stubThrow);
     // A CPU block that never yields, like a long synchronous training step.
     if (md.stubBlockMs) {
@@ -31,13 +38,15 @@ export const stubTrainer: Trainer = {
       for (let s = 0; s < steps; s++) {
         if (opts.signal?.aborted) {
           // Like the real loop: checkpoint where it stopped (the finished epochs).
+          progress.flush();
           if (opts.onCheckpoint) await opts.onCheckpoint({ step, epoch: epoch - 1 });
           return { ...outcome('cancelled', step, features, t0), state: { step, epoch: epoch - 1 } };
         }
         await new Promise((r) => setTimeout(r, stepMs));
         step++;
-        opts.onEvent?.({ type: 'progress', step, epoch, loss: 1 / step, lr: 0.1, gradNorm: 1 });
+        progress.offer({ type: 'progress', step, epoch, loss: 1 / step, lr: 0.1, gradNorm: 1 });
       }
+      progress.flush();
       opts.onEvent?.({
         type: 'epoch',
         epoch,

@@ -3,7 +3,7 @@
  * on HVPs finds the Hessian's largest eigenvalue, and the linear-regression Hessian is 2/N·AᵀA.
  */
 import { describe, expect, it } from 'vitest';
-import { symmetricEigen } from '../../../src/expr/eigen.js';
+import { symmetricEigen } from '../../../src/optim/eigen.js';
 import { loadBuiltin } from '../../../src/data/index.js';
 import { buildModel } from '../../../src/models/index.js';
 import { createRng } from '../../../src/rng/rng.js';

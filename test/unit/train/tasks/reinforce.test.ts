@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { JobSpecSchema, type ReinforceJobSpec } from '../../../src/contracts/job-spec.js';
-import { decodeOptimState, encodeOptimState, type JsonSafe } from '../../../src/optim/state-codec.js';
-import { Bandit, GridWorld } from '../../../src/rl/envs/index.js';
+import { JobSpecSchema, type ReinforceJobSpec } from '../../../../src/contracts/job-spec.js';
+import { decodeOptimState, encodeOptimState, type JsonSafe } from '../../../../src/optim/state-codec.js';
+import { Bandit, GridWorld } from '../../../../src/rl/envs/index.js';
 import {
   createMlp,
   mlpBackward,
@@ -10,18 +10,20 @@ import {
   zeroGrads,
   type MlpActivation,
   type MlpTrace,
-} from '../../../src/rl/mlp.js';
+} from '../../../../src/rl/mlp.js';
 import {
   discountedReturns,
   reinforceGradient,
   rollout,
-  runReinforce,
   sampleCategorical,
+} from '../../../../src/rl/policy-gradient.js';
+import {
+  runReinforce,
   type EpisodeEvent,
   type ReinforceCheckpoint,
   type ReinforceSpec,
-} from '../../../src/rl/reinforce.js';
-import { createRng } from '../../../src/rng/rng.js';
+} from '../../../../src/train/tasks/reinforce.js';
+import { createRng } from '../../../../src/rng/rng.js';
 
 /** Exact expected return of a bandit under the MLP's softmax policy: J = Σ π_i μ_i. */
 function expectedReturn(policy: ReturnType<typeof createMlp>, means: Float64Array): number {
@@ -312,4 +314,22 @@ describe('REINFORCE from a JobSpec', () => {
     expect(out.result.solvedAtEpisode).not.toBeNull();
     expect(out.result.meanReturn100).toBeGreaterThanOrEqual(195);
   }, 120_000);
+});
+
+describe('REINFORCE through the runner', () => {
+  it('its own wall-time limit: failed / TIMEOUT with the result so far and a final checkpoint', async () => {
+    const checkpoints: ReinforceCheckpoint[] = [];
+    const out = await runReinforce(cartpoleSpec({ episodes: 1_000_000, maxWallSeconds: 0.3 }), {
+      onCheckpoint: (c) => void checkpoints.push(c),
+    });
+    expect(out.status).toBe('failed');
+    expect(out.error).toEqual({
+      code: 'TIMEOUT',
+      message: 'the job ran past its wall-time limit of 0.3 s; raise maxWallSeconds or make the job smaller',
+    });
+    expect(out.result.episodes).toBeGreaterThan(0);
+    expect(out.result.episodes).toBeLessThan(1_000_000);
+    expect(checkpoints.at(-1)!.episode).toBe(out.result.episodes);
+    expect(Object.keys(out.weights)).toContain('policy.0.weight');
+  });
 });

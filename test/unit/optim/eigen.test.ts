@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { classifyStationaryPoint, symmetricEigen } from '../../../src/expr/eigen.js';
+import { classifyStationaryPoint, symmetricEigen } from '../../../src/optim/eigen.js';
 
 describe('symmetric Jacobi eigenvalues', () => {
   it('2×2 and diagonal cases', () => {

@@ -12,20 +12,22 @@
  * A schedule advances once per step (`per` does not matter here: there are no epochs), with
  * `steps` as OneCycle's total. Newton has no lr and ignores the schedule.
  */
-import type { MinimizeJobSpec } from '../contracts/job-spec.js';
-import { lbfgsInit, lbfgsStep } from '../optim/lbfgs.js';
-import { newtonInit, newtonStep } from '../optim/newton.js';
-import { createOptimizer, type OptimizerSpec as FirstOrderSpec } from '../optim/registry.js';
-import { scheduleAt, type ScheduleSpec } from '../optim/schedules.js';
-import { grad, hessian, hvp, tensor, type Tensor } from '../tensor/index.js';
-import { compileObjective, type CompiledObjective } from './compile.js';
-import type { ExprLimits } from './limits.js';
-import { classifyStationaryPoint, symmetricEigen, type StationaryKind } from './eigen.js';
+import type { MinimizeJobSpec } from '../../contracts/job-spec.js';
+import { compileObjective, type CompiledObjective } from '../../expr/compile.js';
+import type { ExprLimits } from '../../expr/limits.js';
+import { classifyStationaryPoint, symmetricEigen, type StationaryKind } from '../../optim/eigen.js';
+import { lbfgsInit, lbfgsStep } from '../../optim/lbfgs.js';
+import { newtonInit, newtonStep } from '../../optim/newton.js';
+import { createOptimizer, type OptimizerSpec as FirstOrderSpec } from '../../optim/registry.js';
+import { scheduleAt, type ScheduleSpec } from '../../optim/schedules.js';
+import { grad, hessian, hvp, tensor, type Tensor } from '../../tensor/index.js';
+import { DONE, outcomes, Run, startClock, timeoutMessage, wallLimitMs, type StopReason } from '../runner.js';
 
 /** The parts of a minimize JobSpec the runner reads. */
 export type MinimizeSpec = Pick<MinimizeJobSpec, 'objective' | 'start' | 'steps' | 'optimizer'> & {
   schedule?: MinimizeJobSpec['schedule'];
   dtype?: MinimizeJobSpec['dtype'];
+  maxWallSeconds?: MinimizeJobSpec['maxWallSeconds'];
 };
 
 /** One point of the trajectory: the iterate before step `step` (step = steps: the final point). */
@@ -63,8 +65,9 @@ export interface MinimizeResult {
 
 export interface MinimizeOutcome {
   status: 'succeeded' | 'cancelled' | 'failed';
+  /** Null when the run diverged; a timed-out run reports where it stopped. */
   result: MinimizeResult | null;
-  error: { code: 'DIVERGED' | 'INVALID_OBJECTIVE'; message: string } | null;
+  error: { code: 'DIVERGED' | 'INVALID_OBJECTIVE' | 'TIMEOUT'; message: string } | null;
 }
 
 /**
@@ -95,6 +98,10 @@ export interface MinimizeOptions {
   checkpointEveryMs?: number;
   /** Yield to the event loop after this much work (default 20 ms). */
   yieldEveryMs?: number;
+  /** Minimum time between progress events (default 0: every trajectory point). */
+  progressEveryMs?: number;
+  /** Server-wide wall-time cap in seconds (the spec's maxWallSeconds may be lower). */
+  maxWallSeconds?: number;
 }
 
 function norm2(a: ArrayLike<number>): number {
@@ -127,9 +134,13 @@ export function objectiveLossAndGrad(
  */
 export const HESSIAN_MAX_VARIABLES = 200;
 
-/** Run the minimize task. Never throws for numerical trouble: a non-finite value fails with DIVERGED. */
+/**
+ * Run the minimize task. Never throws for numerical trouble: a non-finite value fails with DIVERGED.
+ * Every way out (done, cancelled, timed out) evaluates the end point, saves a final checkpoint and
+ * reports the end point's curvature.
+ */
 export async function runMinimize(spec: MinimizeSpec, opts: MinimizeOptions = {}): Promise<MinimizeOutcome> {
-  const started = Date.now();
+  const clock = startClock(Date.now);
   const dtype = spec.dtype ?? 'float64';
   const variables = Object.keys(spec.start);
   // ExprError propagates: the API validates the objective up front and answers 400 with its position
@@ -179,42 +190,42 @@ export async function runMinimize(spec: MinimizeSpec, opts: MinimizeOptions = {}
       : null;
     Object.assign(optState, structuredClone(r.optState));
   }
-  const checkpoint = (step: number): MinimizeCheckpoint => ({
-    step,
+  const snapshot = (): MinimizeCheckpoint => ({
+    step: k,
     x: xs.slice(),
     optState: structuredClone(optState),
     evaluations,
     cache: cache ? { x: cache.x.slice(), loss: cache.loss, grad: cache.grad.slice() } : null,
   });
-  let lastYield = Date.now();
-  let lastCheckpoint = Date.now();
-  const yieldEvery = opts.yieldEveryMs ?? 20;
-  const checkpointEvery = opts.checkpointEveryMs ?? 5000;
-  let status: MinimizeOutcome['status'] = 'succeeded';
+  const run = new Run<MinimizeEvent, MinimizeCheckpoint>({
+    clock,
+    signal: opts.signal,
+    onEvent: opts.onEvent,
+    progressEveryMs: opts.progressEveryMs ?? 0,
+    onCheckpoint: opts.onCheckpoint,
+    checkpointEveryMs: opts.checkpointEveryMs ?? 5000,
+    yieldEveryMs: opts.yieldEveryMs ?? 20,
+    wallLimitMs: wallLimitMs(spec.maxWallSeconds, opts.maxWallSeconds),
+    checkBeforeFirst: true,
+    checkpointAfterUnit: true,
+  });
   let reportedEnd = false;
-  const diverged = (value: number, g: Float64Array): MinimizeOutcome | null =>
+  const diverged = (value: number, g: Float64Array): MinimizeOutcome | undefined =>
     Number.isFinite(value) && g.every(Number.isFinite)
-      ? null
-      : {
-          status: 'failed',
-          result: null,
-          error: {
-            code: 'DIVERGED',
-            message: `the objective or its gradient became non-finite (value ${value}) at step ${k}`,
-          },
-        };
+      ? undefined
+      : outcomes.failed(
+          'DIVERGED',
+          `the objective or its gradient became non-finite (value ${value}) at step ${k}`,
+        );
 
-  for (; k < spec.steps; k++) {
-    if (opts.signal?.aborted) {
-      status = 'cancelled';
-      break;
-    }
+  /** One optimizer step from the current point (its trajectory point reported first). */
+  const step = (): MinimizeOutcome | typeof DONE | undefined => {
     const { loss, grad: g } = lossAndGrad(xs);
     const bad = diverged(loss, g);
     if (bad) return bad;
     const sched = baseLr === null ? null : scheduleAt(schedule, baseLr, k, spec.steps);
     const gradNorm = norm2(g);
-    opts.onEvent?.({
+    run.progress.offer({
       type: 'progress',
       step: k,
       point: named(obj.variables, xs),
@@ -224,7 +235,7 @@ export async function runMinimize(spec: MinimizeSpec, opts: MinimizeOptions = {}
     });
     if (gradNorm === 0) {
       reportedEnd = true; // exactly stationary: no optimizer moves from here, and this event is the end point
-      break;
+      return DONE;
     }
     const before = Float64Array.from(xs);
     if (first) {
@@ -251,40 +262,37 @@ export async function runMinimize(spec: MinimizeSpec, opts: MinimizeOptions = {}
       if (xs !== x) xs.set(x);
     }
     if (xs !== x) x.set(xs);
-    if (!first && before.every((v, i) => v === xs[i])) {
-      k++;
-      break; // Newton / L-BFGS no longer move (converged to rounding, or every step rejected)
-    }
-    if (opts.onCheckpoint && Date.now() - lastCheckpoint >= checkpointEvery) {
-      await opts.onCheckpoint(checkpoint(k + 1));
-      lastCheckpoint = Date.now();
-    }
-    if (Date.now() - lastYield >= yieldEvery) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      lastYield = Date.now();
-    }
-  }
+    k++;
+    // Newton / L-BFGS no longer move (converged to rounding, or every step rejected)
+    return !first && before.every((v, i) => v === xs[i]) ? DONE : undefined;
+  };
 
-  const { loss: value, grad: g } = lossAndGrad(xs);
-  const bad = diverged(value, g);
-  if (bad) return bad;
-  const gradNorm = norm2(g);
-  if (opts.onCheckpoint) await opts.onCheckpoint(checkpoint(k));
-  if (!reportedEnd)
-    opts.onEvent?.({ type: 'progress', step: k, point: named(obj.variables, xs), value, gradNorm, lr: null });
+  const stop = async (reason: StopReason): Promise<MinimizeOutcome> => {
+    const { loss: value, grad: g } = lossAndGrad(xs);
+    const bad = diverged(value, g);
+    if (bad) return bad;
+    const gradNorm = norm2(g);
+    await run.checkpoint(snapshot());
+    if (!reportedEnd)
+      run.progress.offer({
+        type: 'progress',
+        step: k,
+        point: named(obj.variables, xs),
+        value,
+        gradNorm,
+        lr: null,
+      });
 
-  // curvature at the end point, always in float64
-  let H: number[][] | null = null;
-  let eigenvalues: number[] | null = null;
-  if (n <= HESSIAN_MAX_VARIABLES) {
-    const h = hessian(obj.f, f64(Float64Array.from(xs))).data;
-    H = [];
-    for (let i = 0; i < n; i++) H.push(Array.from(h.subarray(i * n, (i + 1) * n)));
-    eigenvalues = symmetricEigen(H).values;
-  }
-  return {
-    status,
-    result: {
+    // curvature at the end point, always in float64
+    let H: number[][] | null = null;
+    let eigenvalues: number[] | null = null;
+    if (n <= HESSIAN_MAX_VARIABLES) {
+      const h = hessian(obj.f, f64(Float64Array.from(xs))).data;
+      H = [];
+      for (let i = 0; i < n; i++) H.push(Array.from(h.subarray(i * n, (i + 1) * n)));
+      eigenvalues = symmetricEigen(H).values;
+    }
+    const result: MinimizeResult = {
       variables: obj.variables,
       point: named(obj.variables, xs),
       value,
@@ -295,8 +303,11 @@ export async function runMinimize(spec: MinimizeSpec, opts: MinimizeOptions = {}
       classification: eigenvalues ? classifyStationaryPoint(eigenvalues) : null,
       steps: k,
       evaluations,
-      durationMs: Date.now() - started,
-    },
-    error: null,
+      durationMs: clock.elapsed(),
+    };
+    if (reason === 'timeout') return outcomes.failed('TIMEOUT', timeoutMessage.job(run.wallLimitMs), result);
+    return reason === 'cancelled' ? outcomes.cancelled(result) : outcomes.succeeded(result);
   };
+
+  return run.loop<MinimizeOutcome>({ finished: () => k >= spec.steps, step, snapshot, stop });
 }

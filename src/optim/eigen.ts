@@ -6,7 +6,8 @@
  * so that (JᵀAJ)_pq = 0: with τ = (a_qq − a_pp) / (2a_pq), t = tan θ = sign(τ)/(|τ| + √(1 + τ²)),
  * c = 1/√(1 + t²), s = t·c. Each rotation lowers the off-diagonal Frobenius norm by 2a_pq², so
  * sweeps over all pairs converge (quadratically, eventually) to a diagonal matrix holding the
- * eigenvalues. Accurate to high relative precision, fine for the small Hessians of objectives.
+ * eigenvalues. Accurate to high relative precision, fine for the small Hessians it is used on: the
+ * minimize task's end point and the curvature diagnostics of supervised training.
  */
 
 export interface SymmetricEigen {

@@ -4,60 +4,21 @@
  * over the whole training set (Newton: one damped step; L-BFGS: one `.step()` of up to maxIter
  * inner iterations, as torch). The objective is deterministic: dropout is off.
  *
- * The parameters are one flat vector x = [W0, b0, W1, b1, …] (state_dict order), cut into the
- * model's tensors with slice + reshape, so the loss is a function of x that autodiff can
- * differentiate twice.
+ * The parameters are one flat vector x (see flat-objective.ts), so the loss is a function of x
+ * that autodiff can differentiate twice.
  */
-import type { SupervisedJobSpec } from '../contracts/job-spec.js';
-import { forwardDense, type Model } from '../models/dense.js';
-import { computeLoss, penalty } from '../models/losses.js';
-import { lbfgsInit, lbfgsStep, type LbfgsState } from '../optim/lbfgs.js';
-import { newtonInit, newtonStep, type NewtonState } from '../optim/newton.js';
-import type { Rng } from '../rng/rng.js';
-import { add, grad, hessian, hvp, reshape, slice, Tensor, type FloatArray } from '../tensor/index.js';
-import { evaluate, inputsOf, makeTargets, type Split } from './batches.js';
-import { finalDiagnostics } from './diagnostics.js';
-import { linearHessian, type LinearProblem } from './linear-hessian.js';
-import { namedWeights } from './loop.js';
-import type { ResumeState, TrainOptions, TrainOutcome, TrainResult } from './types.js';
-
-export interface SecondOrderContext {
-  model: Model;
-  split: Split;
-  outWidth: number;
-  params: FloatArray[];
-  names: string[];
-  parameters: number;
-  rngs: { shuffle: Rng; dropout: Rng };
-  t0: number;
-  now: () => number;
-}
-
-/** The training objective as a function of the flat parameter vector. */
-export function flatObjective(spec: SupervisedJobSpec, model: Model, split: Split): (x: Tensor) => Tensor {
-  const ds = split.train;
-  const idx = Int32Array.from({ length: ds.rows }, (_, i) => i);
-  const X = inputsOf(ds, idx, spec.training.dtype);
-  const targets = makeTargets(ds, idx, spec.training.dtype, spec.loss);
-  const shapes = model.params.map((p) => p.tensor.shape);
-  return (x: Tensor) => {
-    let off = 0;
-    const ps = shapes.map((shape) => {
-      const n = shape.reduce((a, b) => a * b, 1);
-      const t = reshape(slice(x, 0, off, off + n), shape);
-      off += n;
-      return t;
-    });
-    const out = forwardDense(model.config, ps, X, { training: false });
-    const loss = computeLoss(spec.loss, out, targets, spec.huberDelta);
-    const pen = penalty(
-      model.params.map((p, i) => ({ ...p, tensor: ps[i] })),
-      spec.regularization.l1,
-      spec.regularization.l2,
-    );
-    return pen ? add(loss, pen) : loss;
-  };
-}
+import type { SupervisedJobSpec } from '../../contracts/job-spec.js';
+import { lbfgsInit, lbfgsStep, type LbfgsState } from '../../optim/lbfgs.js';
+import { newtonInit, newtonStep, type NewtonState } from '../../optim/newton.js';
+import { grad, hessian, hvp, Tensor } from '../../tensor/index.js';
+import { evaluate, type Split } from '../batches.js';
+import { finalDiagnostics } from '../diagnostics.js';
+import { flatObjective, flatten, unflatten } from '../flat-objective.js';
+import { linearHessian, type LinearProblem } from '../linear-hessian.js';
+import { namedWeights } from '../named-weights.js';
+import { DONE, outcomes, Run, timeoutMessage, wallLimitMs } from '../runner.js';
+import type { ResumeState, TrainEvent, TrainOptions, TrainOutcome, TrainResult } from '../types.js';
+import type { SupervisedContext } from './supervised-context.js';
 
 /** The training set of a linear model as linearHessian takes it. */
 function linearProblem(spec: SupervisedJobSpec, split: Split, outputs: number): LinearProblem {
@@ -86,33 +47,12 @@ function ratio(x: Float64Array, before: Float64Array): number {
   return pp === 0 ? (du === 0 ? 0 : Infinity) : Math.sqrt(du / pp);
 }
 
-function flatten(params: readonly FloatArray[]): Float64Array {
-  const n = params.reduce((a, p) => a + p.length, 0);
-  const x = new Float64Array(n);
-  let off = 0;
-  for (const p of params) {
-    x.set(p, off);
-    off += p.length;
-  }
-  return x;
-}
-
-function unflatten(x: Float64Array, params: FloatArray[]): void {
-  let off = 0;
-  for (const p of params) {
-    p.set(x.subarray(off, off + p.length));
-    off += p.length;
-  }
-}
-
-const yieldNow = () => new Promise<void>((r) => setImmediate(r));
-
 export async function runSecondOrder(
   spec: SupervisedJobSpec,
-  ctx: SecondOrderContext,
+  ctx: SupervisedContext,
   opts: TrainOptions,
 ): Promise<TrainOutcome> {
-  const { model, split, params, names, parameters, t0, now } = ctx;
+  const { model, split, params, names, parameters, clock } = ctx;
   const dtype = spec.training.dtype;
   const f = flatObjective(spec, model, split);
   const toTensor = (x: Float64Array) =>
@@ -139,12 +79,21 @@ export async function runSecondOrder(
       : lbfgsInit();
   let epoch = opts.resume?.epoch ?? 0;
   let step = opts.resume?.step ?? 0;
-  const elapsedBefore = opts.resume?.elapsedMs ?? 0;
-  const emit = opts.onEvent ?? (() => {});
   const x = flatten(params);
   let lastResult: TrainResult | null = null;
-  const wallLimit =
-    Math.min(spec.training.maxWallSeconds ?? Infinity, opts.maxWallSeconds ?? Infinity) * 1000;
+  // Each iteration is expensive: yield after every one, and checkpoint after every one when
+  // periodic checkpoints are on at all.
+  const run = new Run<TrainEvent, ResumeState>({
+    clock,
+    signal: opts.signal,
+    onEvent: opts.onEvent,
+    progressEveryMs: 0,
+    onCheckpoint: opts.onCheckpoint,
+    checkpointEveryMs: opts.checkpointEveryMs ? 0 : null,
+    yieldEveryMs: 0,
+    wallLimitMs: wallLimitMs(spec.training.maxWallSeconds, opts.maxWallSeconds),
+  });
+  const weights = () => namedWeights(model, params);
 
   const snapshot = (): ResumeState => ({
     version: 1,
@@ -159,11 +108,13 @@ export async function runSecondOrder(
     epochLossSum: 0,
     epochRows: 0,
     best: { value: Infinity, epoch: -1, since: 0, params: null },
-    elapsedMs: elapsedBefore + (now() - t0),
+    elapsedMs: clock.elapsed(),
   });
 
   const before = new Float64Array(x.length);
-  for (; epoch < spec.training.epochs; epoch++) {
+  /** One optimizer iteration over the whole training set; an outcome when the loss is not finite. */
+  const iteration = (): TrainOutcome | typeof DONE | undefined => {
+    if (epoch >= spec.training.epochs) return DONE;
     before.set(x);
     let loss: number;
     let after: number;
@@ -198,14 +149,8 @@ export async function runSecondOrder(
     step++;
     if (!Number.isFinite(loss)) {
       const message = `loss became ${loss} at step ${step}; ${opt.type === 'newton' ? 'raise optimizer.damping' : 'lower optimizer.lr'}`;
-      emit({ type: 'log', level: 'error', message });
-      return {
-        status: 'failed',
-        result: null,
-        error: { code: 'DIVERGED', message },
-        weights: namedWeights(model, params),
-        state: snapshot(),
-      };
+      run.emit({ type: 'log', level: 'error', message });
+      return { ...outcomes.failed('DIVERGED', message), weights: weights(), state: snapshot() };
     }
     unflatten(x, params);
     // Newton reports the gradient norm at the iterate it started from; L-BFGS's is evaluated here.
@@ -215,7 +160,7 @@ export async function runSecondOrder(
       for (let i = 0; i < g.length; i++) gn += g[i] * g[i];
       gradNorm = Math.sqrt(gn);
     }
-    emit({
+    run.progress.send({
       type: 'progress',
       step,
       epoch: epoch + 1,
@@ -229,7 +174,7 @@ export async function runSecondOrder(
     const ev = evaluate(model, split, spec);
     // The loss after the step when the optimizer evaluated it (line search), else one evaluation.
     const trainLoss = Number.isFinite(after) ? after : f(toTensor(x)).item();
-    emit({
+    run.emit({
       type: 'epoch',
       epoch: epoch + 1,
       loss: trainLoss,
@@ -247,46 +192,32 @@ export async function runSecondOrder(
       epochs: epoch + 1,
     };
 
-    await yieldNow();
-    if (opts.signal?.aborted) {
-      epoch++;
-      const s = snapshot();
-      if (opts.onCheckpoint) await opts.onCheckpoint(s);
-      return {
-        status: 'cancelled',
-        result: null,
-        error: null,
-        weights: namedWeights(model, params),
-        state: s,
-      };
-    }
-    if (elapsedBefore + (now() - t0) > wallLimit) {
-      epoch++;
-      const message = `training ran past its wall-time limit of ${wallLimit / 1000} s at step ${step}`;
-      return {
-        status: 'failed',
-        result: null,
-        error: { code: 'TIMEOUT', message },
-        weights: namedWeights(model, params),
-        state: snapshot(),
-      };
-    }
-    if (opts.checkpointEveryMs && opts.onCheckpoint) {
-      epoch++;
-      await opts.onCheckpoint(snapshot());
-      epoch--;
-    }
-  }
-  const result = {
-    ...(lastResult as TrainResult),
-    durationMs: Math.round(elapsedBefore + (now() - t0)),
-    ...finalDiagnostics(opts, spec, model, split, ctx.rngs.shuffle),
+    epoch++;
+    return undefined;
   };
-  return {
-    status: 'succeeded',
-    result,
-    error: null,
-    weights: namedWeights(model, params),
-    state: snapshot(),
-  };
+
+  return run.loop<TrainOutcome>({
+    // The checks between units run after the last iteration too (a cancel there still stops the
+    // run, and a checkpoint is saved): the unit after the last one says DONE.
+    finished: () => false,
+    snapshot,
+    step: iteration,
+    async stop(reason) {
+      if (reason === 'done') {
+        const result = {
+          ...(lastResult as TrainResult),
+          durationMs: Math.round(clock.elapsed()),
+          ...finalDiagnostics(opts, spec, model, split, ctx.rngs.shuffle),
+        };
+        return { ...outcomes.succeeded(result), weights: weights(), state: snapshot() };
+      }
+      const state = snapshot();
+      if (reason === 'timeout') {
+        const message = timeoutMessage.atStep(run.wallLimitMs, step);
+        return { ...outcomes.failed('TIMEOUT', message), weights: weights(), state };
+      }
+      await run.checkpoint(state);
+      return { ...outcomes.cancelled(), weights: weights(), state };
+    },
+  });
 }

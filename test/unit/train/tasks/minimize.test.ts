@@ -8,16 +8,16 @@
  *   L-BFGS             strong Wolfe, 20 steps of ≤ 20 inner iterations
  */
 import { describe, expect, it } from 'vitest';
-import { JobSpecSchema, type MinimizeJobSpec } from '../../../src/contracts/job-spec.js';
-import { ExprError } from '../../../src/expr/errors.js';
-import { decodeOptimState, encodeOptimState, type JsonSafe } from '../../../src/optim/state-codec.js';
+import { JobSpecSchema, type MinimizeJobSpec } from '../../../../src/contracts/job-spec.js';
+import { ExprError } from '../../../../src/expr/errors.js';
+import { decodeOptimState, encodeOptimState, type JsonSafe } from '../../../../src/optim/state-codec.js';
 import {
   HESSIAN_MAX_VARIABLES,
   runMinimize,
   type MinimizeCheckpoint,
   type MinimizeEvent,
   type MinimizeSpec,
-} from '../../../src/expr/minimize.js';
+} from '../../../../src/train/tasks/minimize.js';
 
 const rosenbrock = (
   optimizer: MinimizeSpec['optimizer'],
@@ -293,5 +293,42 @@ describe('minimize from a JobSpec', () => {
     // ∇ = 0: 2x + y = 0, 6(y − 1) + x = 0 → y = 12/11, x = −6/11
     expect(b.result!.point.x).toBeCloseTo(-6 / 11, 6);
     expect(b.result!.point.y).toBeCloseTo(12 / 11, 6);
+  });
+});
+
+describe('minimize through the runner', () => {
+  it('its own wall-time limit: failed / TIMEOUT, with a final checkpoint and the end point reported', async () => {
+    const checkpoints: MinimizeCheckpoint[] = [];
+    const events: MinimizeEvent[] = [];
+    const out = await runMinimize(
+      { ...rosenbrock(sgd(1e-3), 100_000_000), maxWallSeconds: 0.2 },
+      { onCheckpoint: (c) => void checkpoints.push(c), onEvent: (e) => events.push(e) },
+    );
+    expect(out.status).toBe('failed');
+    expect(out.error).toEqual({
+      code: 'TIMEOUT',
+      message: 'the job ran past its wall-time limit of 0.2 s; raise maxWallSeconds or make the job smaller',
+    });
+    expect(out.result!.steps).toBeLessThan(100_000_000);
+    expect(checkpoints.at(-1)!.step).toBe(out.result!.steps);
+    expect(events.at(-1)).toMatchObject({ step: out.result!.steps, lr: null });
+    // the server-wide cap applies the same way
+    const capped = await runMinimize(rosenbrock(sgd(1e-3), 100_000_000), { maxWallSeconds: 0.1 });
+    expect(capped.error!.message).toMatch(/limit of 0\.1 s/);
+  });
+
+  it('progressEveryMs throttles the trajectory; the end point is always reported', async () => {
+    const all: MinimizeEvent[] = [];
+    await runMinimize(rosenbrock(sgd(1e-3), 20_000), { onEvent: (e) => all.push(e) });
+    const few: MinimizeEvent[] = [];
+    const out = await runMinimize(rosenbrock(sgd(1e-3), 20_000), {
+      progressEveryMs: 50,
+      onEvent: (e) => few.push(e),
+    });
+    expect(all).toHaveLength(20_001);
+    expect(few.length).toBeLessThan(all.length / 10);
+    expect(few[0]).toEqual(all[0]);
+    expect(few.at(-1)).toEqual(all.at(-1));
+    expect(out.result!.steps).toBe(20_000);
   });
 });

@@ -1,14 +1,11 @@
 /**
- * REINFORCE (Williams 1992): Monte-Carlo policy gradient with an optional baseline and an entropy
- * bonus, one update per episode, any first-order optimizer of src/optim on the policy MLP.
+ * The reinforce task, REINFORCE (Williams 1992): Monte-Carlo policy gradient with an optional
+ * baseline and an entropy bonus, one update per episode (one runner unit), any first-order
+ * optimizer of src/optim on the policy MLP. The policy-gradient math (rollout, returns, the loss
+ * gradient) is src/rl/policy-gradient.ts.
  *
  * For an episode s_0, a_0, r_1, …, s_{T−1}, a_{T−1}, r_T with discounted returns
- * G_t = Σ_{k≥t} γ^{k−t} r_{k+1}, the update minimizes
- *
- *   L(θ) = −(1/T) Σ_t [ A_t · log π_θ(a_t | s_t) + β · H(π_θ(· | s_t)) ],   A_t = G_t − b_t,
- *
- * whose negative gradient is the (per-step averaged) REINFORCE estimate of ∇J plus the entropy
- * bonus. With logits z = MLP(s) and p = softmax(z): ∂L/∂z_t = −(1/T)[A_t(e_{a_t} − p) − β p⊙(log p + H)].
+ * G_t = Σ_{k≥t} γ^{k−t} r_{k+1}, the update minimizes the REINFORCE loss with A_t = G_t − b_t.
  *
  * Baselines b_t (they lower the variance without biasing the gradient, since b_t does not depend on a_t):
  * - `none`: 0;
@@ -22,22 +19,23 @@ import {
   type BoundOptimizer,
   type OptimState,
   type OptimizerSpec,
-} from '../optim/registry.js';
-import { createRng, type Rng, type RngStateFull } from '../rng/rng.js';
-import type { Env } from './env.js';
-import { createEnv, type EnvConfig } from './envs/index.js';
+} from '../../optim/registry.js';
+import { createRng, type RngStateFull } from '../../rng/rng.js';
+import { createEnv, type EnvConfig } from '../../rl/envs/index.js';
 import {
   createMlp,
   mlpBackward,
   mlpForward,
   mlpParamNames,
-  softmaxOf,
   zeroGrads,
   type Mlp,
   type MlpActivation,
   type MlpArray,
   type MlpTrace,
-} from './mlp.js';
+} from '../../rl/mlp.js';
+import { discountedReturns, reinforceGradient, rollout } from '../../rl/policy-gradient.js';
+import { outcomes, Run, startClock, timeoutMessage, wallLimitMs, type StopReason } from '../runner.js';
+import type { NamedWeights } from '../types.js';
 
 /** The reinforce JobSpec (as normalized by src/contracts; repeated so this module stands alone). */
 export interface ReinforceSpec {
@@ -51,6 +49,7 @@ export interface ReinforceSpec {
   optimizer: OptimizerSpec | { type: string; [k: string]: unknown };
   seed: number;
   dtype?: 'float32' | 'float64';
+  maxWallSeconds?: number | null;
 }
 
 /** One event per episode. */
@@ -78,11 +77,13 @@ export interface ReinforceResult {
   durationMs: number;
 }
 
-export type NamedWeights = Record<string, { shape: number[]; data: Float32Array | Float64Array }>;
+export type { NamedWeights };
 
 export interface ReinforceOutcome {
-  status: 'succeeded' | 'cancelled';
+  /** `failed` only for the wall-time limit (TIMEOUT); the result says where the run stopped. */
+  status: 'succeeded' | 'cancelled' | 'failed';
   result: ReinforceResult;
+  error: { code: 'TIMEOUT'; message: string } | null;
   weights: NamedWeights;
 }
 
@@ -116,111 +117,13 @@ export interface ReinforceOptions {
   checkpointEveryMs?: number;
   /** Yield to the event loop after this much work (default 20 ms), so an abort can land. */
   yieldEveryMs?: number;
+  /** Minimum time between episode events (default 0: every episode). */
+  progressEveryMs?: number;
+  /** Server-wide wall-time cap in seconds (the spec's maxWallSeconds may be lower). */
+  maxWallSeconds?: number;
 }
 
-/** Everything one episode produced that the update needs. */
-export interface Episode {
-  observations: Float64Array[];
-  actions: number[];
-  rewards: number[];
-  /** Action probabilities at each step. */
-  probs: Float64Array[];
-  /** Forward traces of the policy at each step. */
-  traces: MlpTrace[];
-  terminated: boolean;
-}
-
-/** Sample an index from a probability vector with one uniform draw. */
-export function sampleCategorical(p: ArrayLike<number>, rng: Rng): number {
-  const u = rng.next();
-  let c = 0;
-  for (let i = 0; i < p.length; i++) {
-    c += p[i]!;
-    if (u < c) return i;
-  }
-  // rounding left u ≥ Σp: the last action with nonzero probability
-  for (let i = p.length - 1; i >= 0; i--) if (p[i]! > 0) return i;
-  return p.length - 1;
-}
-
-/** Run one episode with the current policy. */
-export function rollout(env: Env, policy: Mlp, rng: Rng): Episode {
-  const ep: Episode = {
-    observations: [],
-    actions: [],
-    rewards: [],
-    probs: [],
-    traces: [],
-    terminated: false,
-  };
-  let obs = env.reset(rng);
-  for (let t = 0; t < env.maxSteps; t++) {
-    const trace: MlpTrace = { inputs: [], pre: [] };
-    const p = softmaxOf(mlpForward(policy, obs, trace));
-    const a = sampleCategorical(p, rng);
-    const r = env.step(a, rng);
-    ep.observations.push(obs);
-    ep.actions.push(a);
-    ep.rewards.push(r.reward);
-    ep.probs.push(p);
-    ep.traces.push(trace);
-    obs = r.observation;
-    if (r.terminated || r.truncated) {
-      ep.terminated = r.terminated;
-      break;
-    }
-  }
-  return ep;
-}
-
-/** G_t = r_{t+1} + γ G_{t+1}, computed backwards. */
-export function discountedReturns(rewards: readonly number[], gamma: number): Float64Array {
-  const g = new Float64Array(rewards.length);
-  let acc = 0;
-  for (let t = rewards.length - 1; t >= 0; t--) {
-    acc = rewards[t]! + gamma * acc;
-    g[t] = acc;
-  }
-  return g;
-}
-
-/** Entropy −Σ p log p (0·log 0 = 0). */
-export function entropyOf(p: ArrayLike<number>): number {
-  let h = 0;
-  for (let i = 0; i < p.length; i++) if (p[i]! > 0) h -= p[i]! * Math.log(p[i]!);
-  return h;
-}
-
-/**
- * Add ∂L/∂θ of the REINFORCE loss L = −(1/T) Σ_t [A_t log π(a_t|s_t) + β H_t] into `grads`
- * (so −grads is the ascent direction). Returns the episode's mean entropy.
- */
-export function reinforceGradient(
-  policy: Mlp,
-  ep: Episode,
-  advantages: ArrayLike<number>,
-  entropyCoef: number,
-  grads: Float64Array[],
-): number {
-  const T = ep.actions.length;
-  let entropySum = 0;
-  for (let t = 0; t < T; t++) {
-    const p = ep.probs[t]!;
-    const h = entropyOf(p);
-    entropySum += h;
-    const dz = new Float64Array(p.length);
-    const A = advantages[t]!;
-    for (let j = 0; j < p.length; j++) {
-      const score = (j === ep.actions[t] ? 1 : 0) - p[j]!;
-      const ent = p[j]! > 0 ? p[j]! * (Math.log(p[j]!) + h) : 0;
-      dz[j] = -(A * score - entropyCoef * ent) / T;
-    }
-    mlpBackward(policy, ep.traces[t]!, dz, grads);
-  }
-  return T > 0 ? entropySum / T : 0;
-}
-
-function namedWeights(mlp: Mlp, prefix: string, out: NamedWeights): void {
+function mlpNamedWeights(mlp: Mlp, prefix: string, out: NamedWeights): void {
   const names = mlpParamNames(mlp, prefix);
   for (let l = 0; l + 1 < mlp.sizes.length; l++) {
     out[names[2 * l]!] = { shape: [mlp.sizes[l + 1]!, mlp.sizes[l]!], data: mlp.params[2 * l]!.slice() };
@@ -235,7 +138,7 @@ export async function runReinforce(
   spec: ReinforceSpec,
   opts: ReinforceOptions = {},
 ): Promise<ReinforceOutcome> {
-  const started = Date.now();
+  const clock = startClock(Date.now);
   const dtype = spec.dtype ?? 'float32';
   const rng = createRng(spec.seed);
   const env = createEnv(spec.env, rng);
@@ -288,17 +191,22 @@ export async function runReinforce(
     solvedAt,
     rng: rngNow.state(),
   });
-  let lastYield = Date.now();
-  let lastCheckpoint = Date.now();
-  const yieldEvery = opts.yieldEveryMs ?? 20;
-  const checkpointEvery = opts.checkpointEveryMs ?? 5000;
-  let status: ReinforceOutcome['status'] = 'succeeded';
+  const run = new Run<EpisodeEvent, ReinforceCheckpoint>({
+    clock,
+    signal: opts.signal,
+    onEvent: opts.onEvent,
+    progressEveryMs: opts.progressEveryMs ?? 0,
+    onCheckpoint: opts.onCheckpoint,
+    checkpointEveryMs: opts.checkpointEveryMs ?? 5000,
+    yieldEveryMs: opts.yieldEveryMs ?? 20,
+    wallLimitMs: wallLimitMs(spec.maxWallSeconds, opts.maxWallSeconds),
+    checkBeforeFirst: true,
+    checkpointAfterUnit: true,
+  });
 
-  for (let e = done + 1; e <= spec.episodes; e++) {
-    if (opts.signal?.aborted) {
-      status = 'cancelled';
-      break;
-    }
+  /** One episode and its update. */
+  const episode = (): undefined => {
+    const e = done + 1;
     const ep = rollout(env, policy, rngNow);
     const T = ep.actions.length;
     const G = discountedReturns(ep.rewards, spec.gamma);
@@ -341,32 +249,37 @@ export async function runReinforce(
       solvedAt = e;
     }
     done = e;
-    opts.onEvent?.({ type: 'episode', episode: e, return: ret, length: T, entropy, meanReturn100 });
+    run.progress.offer({ type: 'episode', episode: e, return: ret, length: T, entropy, meanReturn100 });
+    return undefined;
+  };
 
-    if (opts.onCheckpoint && Date.now() - lastCheckpoint >= checkpointEvery) {
-      await opts.onCheckpoint(checkpoint());
-      lastCheckpoint = Date.now();
-    }
-    if (Date.now() - lastYield >= yieldEvery) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      lastYield = Date.now();
-    }
-  }
-  if (opts.onCheckpoint) await opts.onCheckpoint(checkpoint());
-
-  const weights: NamedWeights = {};
-  namedWeights(policy, 'policy', weights);
-  if (value) namedWeights(value, 'value', weights);
-  const meanReturn100 = window.length ? window.reduce((a, b) => a + b, 0) / window.length : 0;
-  return {
-    status,
-    result: {
+  /** Every way out saves a final checkpoint and reports the policy as it is. */
+  const stop = async (reason: StopReason): Promise<ReinforceOutcome> => {
+    await run.checkpoint(checkpoint());
+    const weights: NamedWeights = {};
+    mlpNamedWeights(policy, 'policy', weights);
+    if (value) mlpNamedWeights(value, 'value', weights);
+    const meanReturn100 = window.length ? window.reduce((a, b) => a + b, 0) / window.length : 0;
+    const result: ReinforceResult = {
       meanReturn100,
       episodes: done,
       solved: env.solvedThreshold === null ? null : solvedAt !== null,
       solvedAtEpisode: solvedAt,
-      durationMs: Date.now() - started,
-    },
-    weights,
+      durationMs: clock.elapsed(),
+    };
+    const out =
+      reason === 'timeout'
+        ? outcomes.failed('TIMEOUT' as const, timeoutMessage.job(run.wallLimitMs), result)
+        : reason === 'cancelled'
+          ? outcomes.cancelled(result)
+          : outcomes.succeeded(result);
+    return { ...out, result, weights };
   };
+
+  return run.loop<ReinforceOutcome>({
+    finished: () => done >= spec.episodes,
+    step: episode,
+    snapshot: checkpoint,
+    stop,
+  });
 }
