@@ -14,7 +14,7 @@ import type { Dataset } from '../data/index.js';
 import { setKernels } from '../tensor/kernels/active.js';
 import { selectKernels } from '../tensor/kernels/select.js';
 import { createRng } from '../rng/rng.js';
-import { train } from './loop.js';
+import { train } from './tasks/supervised.js';
 
 /** A seeded regression dataset of `rows` × `features`. */
 function synthetic(rows: number, features: number): Dataset {
