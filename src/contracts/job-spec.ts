@@ -16,6 +16,7 @@
  */
 // Installs the contracts' validation messages (did-you-mean, Required, union variants).
 import './messages.js';
+import * as D from '../catalog/optimizers.js';
 import { z } from 'zod';
 import { DEFAULT_LIMITS, limitMessage, type Limits } from './limits.js';
 import { checkXYShape, ONLY_CLEAN } from './xy-shape.js';
@@ -141,7 +142,7 @@ const maximize = z
   .describe('Maximize the objective instead of minimizing (gradient negated first, as torch does).');
 const betas = z
   .tuple([unit('betas[0]'), unit('betas[1]')])
-  .default([0.9, 0.999])
+  .default([...D.ADAM.betas])
   .describe('Coefficients (β1, β2) of the running averages of the gradient and its square; each in [0, 1).');
 const eps = (d: number) =>
   nonNeg('eps').default(d).describe('Term added to the denominator for numerical stability.');
@@ -184,10 +185,13 @@ export const SgdSchema = z
   .strictObject({
     type: z.literal('sgd'),
     lr: nonNeg('lr').describe('Learning rate (required: torch.optim.SGD has no default).'),
-    momentum: nonNeg('momentum').default(0).describe('Momentum factor μ.'),
-    dampening: nonNeg('dampening').default(0).describe('Dampening τ for momentum.'),
-    nesterov: z.boolean().default(false).describe('Nesterov momentum; needs momentum > 0 and dampening 0.'),
-    weightDecay: weightDecay(0),
+    momentum: nonNeg('momentum').default(D.SGD.momentum).describe('Momentum factor μ.'),
+    dampening: nonNeg('dampening').default(D.SGD.dampening).describe('Dampening τ for momentum.'),
+    nesterov: z
+      .boolean()
+      .default(D.SGD.nesterov)
+      .describe('Nesterov momentum; needs momentum > 0 and dampening 0.'),
+    weightDecay: weightDecay(D.SGD.weightDecay),
     maximize,
   })
   .superRefine((o, ctx) => {
@@ -204,13 +208,15 @@ export const SgdSchema = z
 export const AdagradSchema = z
   .strictObject({
     type: z.literal('adagrad'),
-    lr: nonNeg('lr').default(0.01).describe('Learning rate.'),
-    lrDecay: nonNeg('lrDecay').default(0).describe('Learning-rate decay: lr / (1 + (t − 1)·lrDecay).'),
+    lr: nonNeg('lr').default(D.ADAGRAD.lr).describe('Learning rate.'),
+    lrDecay: nonNeg('lrDecay')
+      .default(D.ADAGRAD.lrDecay)
+      .describe('Learning-rate decay: lr / (1 + (t − 1)·lrDecay).'),
     initialAccumulatorValue: nonNeg('initialAccumulatorValue')
-      .default(0)
+      .default(D.ADAGRAD.initialAccumulatorValue)
       .describe('Initial value of the sum of squared gradients.'),
-    eps: eps(1e-10),
-    weightDecay: weightDecay(0),
+    eps: eps(D.ADAGRAD.eps),
+    weightDecay: weightDecay(D.ADAGRAD.weightDecay),
     maximize,
   })
   .describe('torch.optim.Adagrad.');
@@ -218,71 +224,81 @@ export const AdagradSchema = z
 export const RmspropSchema = z
   .strictObject({
     type: z.literal('rmsprop'),
-    lr: nonNeg('lr').default(0.01).describe('Learning rate.'),
-    alpha: nonNeg('alpha').default(0.99).describe('Smoothing constant of the squared-gradient average.'),
-    eps: eps(1e-8),
-    momentum: nonNeg('momentum').default(0).describe('Momentum factor.'),
-    centered: z.boolean().default(false).describe('Normalize by the estimated variance of the gradient.'),
-    weightDecay: weightDecay(0),
+    lr: nonNeg('lr').default(D.RMSPROP.lr).describe('Learning rate.'),
+    alpha: nonNeg('alpha')
+      .default(D.RMSPROP.alpha)
+      .describe('Smoothing constant of the squared-gradient average.'),
+    eps: eps(D.RMSPROP.eps),
+    momentum: nonNeg('momentum').default(D.RMSPROP.momentum).describe('Momentum factor.'),
+    centered: z
+      .boolean()
+      .default(D.RMSPROP.centered)
+      .describe('Normalize by the estimated variance of the gradient.'),
+    weightDecay: weightDecay(D.RMSPROP.weightDecay),
     maximize,
   })
   .describe('torch.optim.RMSprop (no bias correction).');
 
 const adamFields = (type: 'adam' | 'adamw', wd: number) => ({
   type: z.literal(type),
-  lr: nonNeg('lr').default(1e-3).describe('Learning rate.'),
+  lr: nonNeg('lr').default(D.ADAM.lr).describe('Learning rate.'),
   betas,
-  eps: eps(1e-8),
+  eps: eps(D.ADAM.eps),
   weightDecay:
     type === 'adamw'
       ? nonNeg('weightDecay')
           .default(wd)
           .describe('Decoupled weight decay: θ ← θ·(1 − lr·λ) before the Adam step.')
       : weightDecay(wd),
-  amsgrad: z.boolean().default(false).describe('Use the maximum of past raw second moments (AMSGrad).'),
+  amsgrad: z
+    .boolean()
+    .default(D.ADAM.amsgrad)
+    .describe('Use the maximum of past raw second moments (AMSGrad).'),
   maximize,
 });
 
 export const AdamSchema = z
-  .strictObject(adamFields('adam', 0))
+  .strictObject(adamFields('adam', D.ADAM.weightDecay))
   .describe('torch.optim.Adam (L2 weight decay coupled into the moments).');
 export const AdamwSchema = z
-  .strictObject(adamFields('adamw', 1e-2))
+  .strictObject(adamFields('adamw', D.ADAMW.weightDecay))
   .describe('torch.optim.AdamW (decoupled weight decay, default 0.01).');
 
 export const NadamSchema = z
   .strictObject({
     type: z.literal('nadam'),
-    lr: nonNeg('lr').default(2e-3).describe('Learning rate.'),
+    lr: nonNeg('lr').default(D.NADAM.lr).describe('Learning rate.'),
     betas,
-    eps: eps(1e-8),
-    weightDecay: weightDecay(0),
-    momentumDecay: nonNeg('momentumDecay').default(4e-3).describe('Momentum decay ψ.'),
+    eps: eps(D.NADAM.eps),
+    weightDecay: weightDecay(D.NADAM.weightDecay),
+    momentumDecay: nonNeg('momentumDecay').default(D.NADAM.momentumDecay).describe('Momentum decay ψ.'),
   })
   .describe('torch.optim.NAdam (torch ≥ 2.0 formula).');
 
 export const RadamSchema = z
   .strictObject({
     type: z.literal('radam'),
-    lr: nonNeg('lr').default(1e-3).describe('Learning rate.'),
+    lr: nonNeg('lr').default(D.RADAM.lr).describe('Learning rate.'),
     betas,
-    eps: eps(1e-8),
-    weightDecay: weightDecay(0),
+    eps: eps(D.RADAM.eps),
+    weightDecay: weightDecay(D.RADAM.weightDecay),
   })
   .describe('torch.optim.RAdam (rectification once ρ_t > 5).');
 
 export const NewtonSchema = z
   .strictObject({
     type: z.literal('newton'),
-    damping: nonNeg('damping').default(1e-4).describe('Levenberg-style damping λ: solve (H + λI)·d = −g.'),
+    damping: nonNeg('damping')
+      .default(D.NEWTON.damping)
+      .describe('Levenberg-style damping λ: solve (H + λI)·d = −g.'),
     lineSearch: z
       .boolean()
-      .default(true)
+      .default(D.NEWTON.lineSearch)
       .describe('Backtracking (Armijo) line search along the Newton direction.'),
     cgThreshold: z
       .int()
       .min(0, { error: 'cgThreshold must be an integer ≥ 0' })
-      .default(500)
+      .default(D.NEWTON.cgThreshold)
       .describe(
         'Up to this many parameters the dense Hessian is built and solved; above it, conjugate gradient on Hessian-vector products.',
       ),
@@ -295,22 +311,22 @@ export const NewtonSchema = z
 export const LbfgsSchema = z
   .strictObject({
     type: z.literal('lbfgs'),
-    lr: nonNeg('lr').default(1).describe('Learning rate (step length).'),
-    maxIter: posInt('maxIter').default(20).describe('Inner iterations per optimizer step.'),
+    lr: nonNeg('lr').default(D.LBFGS.lr).describe('Learning rate (step length).'),
+    maxIter: posInt('maxIter').default(D.LBFGS.maxIter).describe('Inner iterations per optimizer step.'),
     maxEval: posInt('maxEval')
       .optional()
       .describe('Most function evaluations per step (torch default: maxIter·5/4).'),
     toleranceGrad: nonNeg('toleranceGrad')
-      .default(1e-7)
+      .default(D.LBFGS.toleranceGrad)
       .describe('Stop when the gradient max-norm is at most this.'),
     toleranceChange: nonNeg('toleranceChange')
-      .default(1e-9)
+      .default(D.LBFGS.toleranceChange)
       .describe('Stop when the loss or step changes less than this.'),
-    historySize: posInt('historySize').default(100).describe('Update history kept.'),
+    historySize: posInt('historySize').default(D.LBFGS.historySize).describe('Update history kept.'),
     lineSearchFn: z
       .enum(['strong_wolfe'])
       .nullable()
-      .default(null)
+      .default(D.LBFGS.lineSearchFn)
       .describe('null: fixed step lr; "strong_wolfe": line search.'),
   })
   .describe('torch.optim.LBFGS on the full batch (needs training.batchSize "full").');

@@ -14,6 +14,7 @@
  */
 import { checkBoolean, checkLr, checkAligned, fullLike, nonNegative } from './util.js';
 import type { FloatArray, Grads, Optimizer, StepContext } from './types.js';
+import { ADAGRAD as TORCH_DEFAULTS } from '../catalog/optimizers.js';
 
 export interface AdagradHyper {
   /** Learning rate γ (default 1e-2). */
@@ -36,14 +37,7 @@ export interface AdagradState {
   sum: FloatArray[];
 }
 
-export const ADAGRAD_DEFAULTS: AdagradHyper = {
-  lr: 1e-2,
-  lrDecay: 0,
-  initialAccumulatorValue: 0,
-  eps: 1e-10,
-  weightDecay: 0,
-  maximize: false,
-};
+export const ADAGRAD_DEFAULTS: AdagradHyper = { ...TORCH_DEFAULTS };
 
 export function resolveAdagrad(hp: Partial<AdagradHyper> = {}): AdagradHyper {
   const d = ADAGRAD_DEFAULTS;

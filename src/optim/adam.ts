@@ -17,6 +17,7 @@
 import { checkAligned, checkBoolean, resolveAdamFamily, zerosLike } from './util.js';
 import type { FloatArray, Grads, Optimizer, StepContext } from './types.js';
 import { kernels, type OptimizerKernels } from '../tensor/index.js';
+import { ADAM as TORCH_DEFAULTS } from '../catalog/optimizers.js';
 
 export interface AdamHyper {
   /** Learning rate γ (default 1e-3). */
@@ -41,14 +42,7 @@ export interface AdamState {
   maxExpAvgSq: (FloatArray | null)[];
 }
 
-export const ADAM_DEFAULTS: AdamHyper = {
-  lr: 1e-3,
-  betas: [0.9, 0.999],
-  eps: 1e-8,
-  weightDecay: 0,
-  amsgrad: false,
-  maximize: false,
-};
+export const ADAM_DEFAULTS: AdamHyper = { ...TORCH_DEFAULTS, betas: [...TORCH_DEFAULTS.betas] };
 
 /** Shared by Adam and AdamW (which differ only in the weightDecay default). */
 export function resolveAdamLike(hp: Partial<AdamHyper>, defaults: AdamHyper): AdamHyper {

@@ -9,20 +9,14 @@
  * Note the decay is multiplied by the lr (torch), not by the schedule multiplier alone (the paper).
  * Default weightDecay is 1e-2 (Adam's is 0).
  */
-import {
-  ADAM_DEFAULTS,
-  adamUpdate,
-  initAdam,
-  resolveAdamLike,
-  type AdamHyper,
-  type AdamState,
-} from './adam.js';
+import { adamUpdate, initAdam, resolveAdamLike, type AdamHyper, type AdamState } from './adam.js';
 import type { FloatArray, Grads, Optimizer, StepContext } from './types.js';
+import { ADAMW } from '../catalog/optimizers.js';
 
 export type AdamwHyper = AdamHyper;
 export type AdamwState = AdamState;
 
-export const ADAMW_DEFAULTS: AdamwHyper = { ...ADAM_DEFAULTS, betas: [0.9, 0.999], weightDecay: 1e-2 };
+export const ADAMW_DEFAULTS: AdamwHyper = { ...ADAMW, betas: [...ADAMW.betas] };
 
 export function resolveAdamw(hp: Partial<AdamwHyper> = {}): AdamwHyper {
   return resolveAdamLike(hp, ADAMW_DEFAULTS);

@@ -17,6 +17,8 @@
  */
 
 /** Objective evaluated at a point: its value and gradient (the gradient array is not mutated). */
+import { LBFGS as TORCH_DEFAULTS } from '../catalog/optimizers.js';
+
 export type LbfgsClosure = (x: Float64Array) => { loss: number; grad: Float64Array };
 
 /** Hyper-parameters, named like torch's (camelCase). */
@@ -67,15 +69,16 @@ type Required_ = Required<LbfgsOptions>;
 
 /** Fill torch's defaults. */
 export function lbfgsDefaults(opts: LbfgsOptions = {}): Required_ {
-  const maxIter = opts.maxIter ?? 20;
+  const d = TORCH_DEFAULTS;
+  const maxIter = opts.maxIter ?? d.maxIter;
   return {
-    lr: opts.lr ?? 1,
+    lr: opts.lr ?? d.lr,
     maxIter,
     maxEval: opts.maxEval ?? Math.floor((maxIter * 5) / 4),
-    toleranceGrad: opts.toleranceGrad ?? 1e-7,
-    toleranceChange: opts.toleranceChange ?? 1e-9,
-    historySize: opts.historySize ?? 100,
-    lineSearchFn: opts.lineSearchFn ?? null,
+    toleranceGrad: opts.toleranceGrad ?? d.toleranceGrad,
+    toleranceChange: opts.toleranceChange ?? d.toleranceChange,
+    historySize: opts.historySize ?? d.historySize,
+    lineSearchFn: opts.lineSearchFn ?? d.lineSearchFn,
   };
 }
 

@@ -22,6 +22,7 @@
  */
 import { checkAligned, nonNegative, resolveAdamFamily, zerosLike } from './util.js';
 import type { FloatArray, Grads, Optimizer, StepContext } from './types.js';
+import { NADAM as TORCH_DEFAULTS } from '../catalog/optimizers.js';
 
 export interface NadamHyper {
   /** Learning rate γ (default 2e-3). */
@@ -46,14 +47,7 @@ export interface NadamState {
   expAvgSq: FloatArray[];
 }
 
-export const NADAM_DEFAULTS: NadamHyper = {
-  lr: 2e-3,
-  betas: [0.9, 0.999],
-  eps: 1e-8,
-  weightDecay: 0,
-  momentumDecay: 4e-3,
-  maximize: false,
-};
+export const NADAM_DEFAULTS: NadamHyper = { ...TORCH_DEFAULTS, betas: [...TORCH_DEFAULTS.betas] };
 
 export function resolveNadam(hp: Partial<NadamHyper> = {}): NadamHyper {
   const common = resolveAdamFamily(hp, NADAM_DEFAULTS);

@@ -27,6 +27,7 @@
  */
 import { choleskyShifted, choleskySolve, dot, norm1, norm2 } from './linalg.js';
 import { OptimConfigError } from './types.js';
+import { NEWTON as TORCH_DEFAULTS } from '../catalog/optimizers.js';
 
 /** The objective, as callbacks over the flat parameter vector (they must not keep or mutate x). */
 export interface NewtonProblem {
@@ -57,15 +58,7 @@ export interface NewtonHyper {
   cgMaxIter: number | null;
 }
 
-export const NEWTON_DEFAULTS: NewtonHyper = {
-  damping: 1e-4,
-  lineSearch: true,
-  cgThreshold: 500,
-  armijoC: 1e-4,
-  maxBacktracks: 30,
-  maxDampingIncreases: 40,
-  cgMaxIter: null,
-};
+export const NEWTON_DEFAULTS: NewtonHyper = { ...TORCH_DEFAULTS };
 
 /**
  * What {@link newtonStep} accepts: any subset of {@link NewtonHyper}; a JobSpec `newton` optimizer

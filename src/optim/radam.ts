@@ -17,6 +17,7 @@
  */
 import { checkAligned, resolveAdamFamily, zerosLike } from './util.js';
 import type { FloatArray, Grads, Optimizer, StepContext } from './types.js';
+import { RADAM as TORCH_DEFAULTS } from '../catalog/optimizers.js';
 
 export interface RadamHyper {
   /** Learning rate γ (default 1e-3). */
@@ -37,13 +38,7 @@ export interface RadamState {
   expAvgSq: FloatArray[];
 }
 
-export const RADAM_DEFAULTS: RadamHyper = {
-  lr: 1e-3,
-  betas: [0.9, 0.999],
-  eps: 1e-8,
-  weightDecay: 0,
-  maximize: false,
-};
+export const RADAM_DEFAULTS: RadamHyper = { ...TORCH_DEFAULTS, betas: [...TORCH_DEFAULTS.betas] };
 
 export function resolveRadam(hp: Partial<RadamHyper> = {}): RadamHyper {
   return resolveAdamFamily(hp, RADAM_DEFAULTS);

@@ -16,6 +16,7 @@
  */
 import { checkBoolean, checkLr, checkAligned, nonNegative, zerosLike } from './util.js';
 import type { FloatArray, Grads, Optimizer, StepContext } from './types.js';
+import { RMSPROP as TORCH_DEFAULTS } from '../catalog/optimizers.js';
 
 export interface RmspropHyper {
   /** Learning rate γ (default 1e-2). */
@@ -43,15 +44,7 @@ export interface RmspropState {
   momentumBuffer: (FloatArray | null)[];
 }
 
-export const RMSPROP_DEFAULTS: RmspropHyper = {
-  lr: 1e-2,
-  alpha: 0.99,
-  eps: 1e-8,
-  momentum: 0,
-  centered: false,
-  weightDecay: 0,
-  maximize: false,
-};
+export const RMSPROP_DEFAULTS: RmspropHyper = { ...TORCH_DEFAULTS };
 
 export function resolveRmsprop(hp: Partial<RmspropHyper> = {}): RmspropHyper {
   const d = RMSPROP_DEFAULTS;

@@ -18,6 +18,7 @@
 import { checkBoolean, checkLr, checkAligned, nonNegative, zerosLike } from './util.js';
 import { OptimConfigError, type FloatArray, type Grads, type Optimizer, type StepContext } from './types.js';
 import { kernels, type OptimizerKernels } from '../tensor/index.js';
+import { SGD as TORCH_DEFAULTS } from '../catalog/optimizers.js';
 
 export interface SgdHyper {
   /** Learning rate γ. torch requires it; the API default is 0.01. */
@@ -41,14 +42,7 @@ export interface SgdState {
   momentumBuffer: (FloatArray | null)[];
 }
 
-export const SGD_DEFAULTS: SgdHyper = {
-  lr: 0.01,
-  momentum: 0,
-  dampening: 0,
-  nesterov: false,
-  weightDecay: 0,
-  maximize: false,
-};
+export const SGD_DEFAULTS: SgdHyper = { ...TORCH_DEFAULTS };
 
 export function resolveSgd(hp: Partial<SgdHyper> = {}): SgdHyper {
   const r: SgdHyper = {
