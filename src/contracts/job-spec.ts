@@ -17,24 +17,20 @@
 // Installs the contracts' validation messages (did-you-mean, Required, union variants).
 import './messages.js';
 import * as D from '../catalog/optimizers.js';
+import {
+  BUILTIN_DATASET_NAMES,
+  BUILTIN_DATASETS as CATALOG,
+  type BuiltinDatasetName,
+} from '../catalog/datasets.js';
 import { z } from 'zod';
 import { DEFAULT_LIMITS, limitMessage, type Limits } from './limits.js';
 import { checkXYShape, ONLY_CLEAN } from './xy-shape.js';
 
 // ---------------------------------------------------------------------------------------------------
-// Built-in datasets: names and shapes (the data layer must match; a unit test checks it).
+// Built-in datasets: names and shapes, from src/catalog/datasets.ts (shared with src/data).
 // ---------------------------------------------------------------------------------------------------
 
-/** Names of the built-in datasets (`data.builtin`). */
-export const BUILTIN_DATASET_NAMES = [
-  'iris',
-  'xor',
-  'xor_noisy',
-  'two_moons',
-  'linear_regression',
-  'sensitivity',
-] as const;
-export type BuiltinDatasetName = (typeof BUILTIN_DATASET_NAMES)[number];
+export { BUILTIN_DATASET_NAMES, type BuiltinDatasetName } from '../catalog/datasets.js';
 
 /** What validation needs to know about a dataset's labels. */
 export interface LabelInfo {
@@ -54,69 +50,13 @@ export interface DataShape {
   labels: LabelInfo;
 }
 
-/** Shape and task of each built-in dataset. */
+/** Shape, task and description of each built-in dataset (src/catalog/datasets.ts). */
 export const BUILTIN_DATASETS: Readonly<
   Record<
     BuiltinDatasetName,
     DataShape & { task: 'classification' | 'regression'; classes?: number; description: string }
   >
-> = {
-  iris: {
-    rows: 150,
-    features: 4,
-    targets: 1,
-    task: 'classification',
-    classes: 3,
-    labels: { integer: true, min: 0, max: 2 },
-    description:
-      "Fisher's iris: sepal length, sepal width, petal length, petal width (cm); class 0 setosa, 1 versicolor, 2 virginica.",
-  },
-  xor: {
-    rows: 4,
-    features: 2,
-    targets: 1,
-    task: 'classification',
-    classes: 2,
-    labels: { integer: true, min: 0, max: 1 },
-    description: 'The four XOR points (0,0)→0, (0,1)→1, (1,0)→1, (1,1)→0.',
-  },
-  xor_noisy: {
-    rows: 200,
-    features: 2,
-    targets: 1,
-    task: 'classification',
-    classes: 2,
-    labels: { integer: true, min: 0, max: 1 },
-    description: 'XOR corners with seeded Gaussian jitter (σ 0.1), 50 points per corner, shuffled.',
-  },
-  two_moons: {
-    rows: 200,
-    features: 2,
-    targets: 1,
-    task: 'classification',
-    classes: 2,
-    labels: { integer: true, min: 0, max: 1 },
-    description:
-      'Two interleaving half circles (like sklearn.make_moons) with seeded Gaussian noise σ 0.1, shuffled.',
-  },
-  linear_regression: {
-    rows: 500,
-    features: 5,
-    targets: 1,
-    task: 'regression',
-    labels: { integer: false, min: -Infinity, max: Infinity },
-    description:
-      'y = x·w + b + ε with known w = [2, -3, 0.5, 1, -1.5], b = 0.7, x ~ N(0, 1), ε ~ N(0, 0.1²).',
-  },
-  sensitivity: {
-    rows: 500,
-    features: 5,
-    targets: 1,
-    task: 'regression',
-    labels: { integer: false, min: -Infinity, max: Infinity },
-    description: 'y = 3·x0 − 2·x2² + ε: only features 0 and 2 matter; x ~ U(−1, 1), ε ~ N(0, 0.05²).',
-  },
-};
+> = CATALOG;
 
 // ---------------------------------------------------------------------------------------------------
 // Small building blocks

@@ -3,12 +3,17 @@
  * built-in dataset sees the same rows on every machine; `training.seed` does not change them.
  */
 import { createRng, permutation, type Rng } from '../rng/rng.js';
-import { IRIS_CLASS_NAMES, IRIS_FEATURE_NAMES, IRIS_ROWS } from './iris.js';
+import {
+  BUILTIN_DATASET_NAMES,
+  BUILTIN_DATASETS,
+  type BuiltinDatasetName,
+} from '../catalog/datasets.js';
+import { IRIS_ROWS } from './iris.js';
 import type { Dataset } from './types.js';
 
-/** Names of the built-in datasets. */
-export const BUILTIN_NAMES = ['iris', 'xor', 'xor_noisy', 'two_moons', 'linear_regression', 'sensitivity'] as const;
-export type BuiltinName = (typeof BUILTIN_NAMES)[number];
+/** Names of the built-in datasets (src/catalog/datasets.ts). */
+export const BUILTIN_NAMES = BUILTIN_DATASET_NAMES;
+export type BuiltinName = BuiltinDatasetName;
 
 /** What `GET /v1/datasets/builtin` lists for each built-in dataset. */
 export interface BuiltinInfo {
@@ -56,78 +61,20 @@ export const SENSITIVITY_TRUTH = Object.freeze({
   f: (x: ArrayLike<number>): number => 3 * x[0] - 2 * x[2] * x[2],
 });
 
-const INFO: Record<BuiltinName, Omit<BuiltinInfo, 'name'>> = {
-  iris: {
-    rows: 150,
-    features: 4,
-    targets: 1,
-    task: 'classification',
-    classes: 3,
-    classNames: [...IRIS_CLASS_NAMES],
-    featureNames: [...IRIS_FEATURE_NAMES],
-    targetNames: ['species'],
-    description:
-      "Fisher's iris: sepal length, sepal width, petal length, petal width (cm); class 0 setosa, 1 versicolor, 2 virginica.",
-  },
-  xor: {
-    rows: 4,
-    features: 2,
-    targets: 1,
-    task: 'classification',
-    classes: 2,
-    featureNames: ['x1', 'x2'],
-    targetNames: ['label'],
-    description: 'The four XOR points (0,0)→0, (0,1)→1, (1,0)→1, (1,1)→0.',
-  },
-  xor_noisy: {
-    rows: 200,
-    features: 2,
-    targets: 1,
-    task: 'classification',
-    classes: 2,
-    featureNames: ['x1', 'x2'],
-    targetNames: ['label'],
-    description: 'XOR corners with seeded Gaussian jitter (σ 0.1), 50 points per corner, shuffled.',
-  },
-  two_moons: {
-    rows: 200,
-    features: 2,
-    targets: 1,
-    task: 'classification',
-    classes: 2,
-    featureNames: ['x1', 'x2'],
-    targetNames: ['label'],
-    description: 'Two interleaving half circles (like sklearn.make_moons) with seeded Gaussian noise σ 0.1, shuffled.',
-  },
-  linear_regression: {
-    rows: 500,
-    features: 5,
-    targets: 1,
-    task: 'regression',
-    featureNames: ['x0', 'x1', 'x2', 'x3', 'x4'],
-    targetNames: ['y'],
-    description: 'y = x·w + b + ε with known w = [2, -3, 0.5, 1, -1.5], b = 0.7, x ~ N(0, 1), ε ~ N(0, 0.1²).',
-  },
-  sensitivity: {
-    rows: 500,
-    features: 5,
-    targets: 1,
-    task: 'regression',
-    featureNames: ['x0', 'x1', 'x2', 'x3', 'x4'],
-    targetNames: ['y'],
-    description: 'y = 3·x0 − 2·x2² + ε: only features 0 and 2 matter; x ~ U(−1, 1), ε ~ N(0, 0.05²).',
-  },
-};
+const INFO = BUILTIN_DATASETS;
 
 /** The built-in datasets with their shapes and task. */
 export function listBuiltins(): BuiltinInfo[] {
-  return BUILTIN_NAMES.map((name) => ({
-    name,
-    ...INFO[name],
-    featureNames: [...INFO[name].featureNames],
-    targetNames: [...INFO[name].targetNames],
-    ...(INFO[name].classNames ? { classNames: [...INFO[name].classNames] } : {}),
-  }));
+  return BUILTIN_NAMES.map((name) => {
+    const { labels: _, featureNames, targetNames, classNames, ...rest } = INFO[name];
+    return {
+      name,
+      ...rest,
+      featureNames: [...featureNames],
+      targetNames: [...targetNames],
+      ...(classNames ? { classNames: [...classNames] } : {}),
+    };
+  });
 }
 
 /** True when `name` is a built-in dataset. */

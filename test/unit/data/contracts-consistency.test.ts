@@ -1,4 +1,4 @@
-/** The data layer may not import src/contracts, so what both must agree on is checked here. */
+/** src/data and src/contracts share src/catalog/datasets.ts; what is derived on each side (labels from the loaded rows, the list schema, the validation row count) is checked here. */
 import { describe, expect, it } from 'vitest';
 import { BuiltinDatasetListSchema } from '../../../src/contracts/dataset.js';
 import { BUILTIN_DATASETS, BUILTIN_DATASET_NAMES, JobSpecSchema, validationRows } from '../../../src/contracts/job-spec.js';
