@@ -1,0 +1,200 @@
+/** How training runs (epochs, batches, seed, early stopping, wall time), initial weights and metadata. */
+import { z } from 'zod';
+import { limitMessage, type Limits } from '../limits.js';
+import { ONLY_CLEAN } from '../xy-shape.js';
+import {
+  DTypeSchema,
+  InitSchemeSchema,
+  limitedString,
+  nonNeg,
+  posInt,
+  positive,
+  unit,
+  type NestedNumberArray,
+} from './common.js';
+
+function indexText(n: number): string {
+  return `[${n}]`;
+}
+
+/** Check a nested number array: rectangular, finite numbers, depth within the limit. */
+function checkNested(
+  value: unknown,
+  L: Readonly<Limits>,
+  ctx: z.RefinementCtx,
+  path: (string | number)[] = [],
+): void {
+  const shape: number[] = [];
+  let v: unknown = value;
+  while (Array.isArray(v)) {
+    shape.push(v.length);
+    if (v.length === 0) break;
+    v = v[0];
+  }
+  if (shape.length > L.maxArrayDepth) {
+    ctx.addIssue({
+      code: 'custom',
+      path,
+      message: limitMessage('array nesting depth is', shape.length, L, 'maxArrayDepth'),
+    });
+    return;
+  }
+  const walk = (node: unknown, depth: number, at: number[]): boolean => {
+    if (depth === shape.length) {
+      if (typeof node !== 'number' || !Number.isFinite(node)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [...path, ...at],
+          message: `element ${at.map(indexText).join('')} is not a finite number`,
+        });
+        return false;
+      }
+      return true;
+    }
+    if (!Array.isArray(node) || node.length !== shape[depth]) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [...path, ...at],
+        message: `array is not rectangular: ${at.map(indexText).join('') || 'top level'} should have ${shape[depth]} elements (shape ${JSON.stringify(shape)})`,
+      });
+      return false;
+    }
+    for (let i = 0; i < node.length; i++) if (!walk(node[i], depth + 1, [...at, i])) return false;
+    return true;
+  };
+  walk(value, 0, []);
+}
+
+/** The training, init and metadata schemas against a set of limits. */
+export function buildTrainingSchemas(L: Readonly<Limits>) {
+  const name = limitedString(L);
+  const EarlyStoppingSchema = z
+    .strictObject({
+      patience: posInt('patience').default(10).describe('Epochs without improvement before stopping.'),
+      minDelta: nonNeg('minDelta').default(0).describe('Smallest decrease that counts as an improvement.'),
+      monitor: z
+        .enum(['auto', 'valLoss', 'loss'])
+        .default('auto')
+        .describe(
+          'Quantity watched; "auto" is valLoss when validationSplit > 0, otherwise loss (see resolveMonitor).',
+        ),
+      restoreBest: z
+        .boolean()
+        .default(false)
+        .describe('Keep the weights of the best epoch rather than the last.'),
+    })
+    .describe('Stop when the monitored loss has not improved by minDelta for patience epochs.');
+
+  const wallSeconds = positive('maxWallSeconds').max(L.maxWallSeconds, {
+    error: (iss) => limitMessage('maxWallSeconds is', iss.input as number, L, 'maxWallSeconds'),
+  });
+
+  const TrainingSpecSchema = z
+    .strictObject({
+      epochs: posInt('epochs')
+        .max(L.maxEpochs, { error: (iss) => limitMessage('epochs is', iss.input as number, L, 'maxEpochs') })
+        .default(100)
+        .describe('Passes over the training rows.'),
+      batchSize: z
+        .union([
+          posInt('batchSize').max(L.maxBatchSize, {
+            error: (iss) => limitMessage('batchSize is', iss.input as number, L, 'maxBatchSize'),
+          }),
+          z.literal('full'),
+        ])
+        .default(32)
+        .describe(
+          '"full": batch gradient descent; 1: stochastic; n: mini-batches of n rows (the last may be smaller).',
+        ),
+      shuffle: z.boolean().default(true).describe('Reshuffle the training rows every epoch (seeded).'),
+      seed: z
+        .int()
+        .min(0, { error: 'seed must be an integer ≥ 0' })
+        .default(0)
+        .describe('Seed of every random draw: init, split, shuffling, dropout.'),
+      validationSplit: unit('validationSplit')
+        .default(0)
+        .describe('Fraction of rows held out (⌈rows·fraction⌉, after a seeded shuffle).'),
+      dtype: DTypeSchema.default('float32'),
+      earlyStopping: EarlyStoppingSchema.nullable().default(null),
+      gradClipNorm: positive('gradClipNorm')
+        .nullable()
+        .default(null)
+        .describe('Clip the global gradient L2 norm to this (torch clip_grad_norm_).'),
+      maxWallSeconds: wallSeconds
+        .optional()
+        .describe('Fail with TIMEOUT after this many seconds of training.'),
+    })
+    .superRefine((t, ctx) => {
+      if (t.earlyStopping?.monitor === 'valLoss' && t.validationSplit === 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['earlyStopping', 'monitor'],
+          message:
+            'earlyStopping.monitor "valLoss" needs validationSplit > 0 (it is 0); monitor "loss" or set validationSplit',
+        });
+      }
+    }, ONLY_CLEAN)
+    .describe('How training runs.');
+
+  const initWeights = z
+    .record(
+      name('init.weights key'),
+      z.array(z.any()).superRefine((v, ctx) => checkNested(v, L, ctx), ONLY_CLEAN),
+    )
+    .superRefine((w, ctx) => {
+      const n = Object.keys(w).length;
+      if (n > L.maxInitWeightTensors) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [],
+          message: limitMessage('init.weights has', `${n} entries`, L, 'maxInitWeightTensors'),
+        });
+      }
+    }, ONLY_CLEAN) as unknown as z.ZodType<Record<string, NestedNumberArray>>;
+
+  const InitSpecSchema = z
+    .strictObject({
+      scheme: InitSchemeSchema.default('default'),
+      weights: initWeights
+        .optional()
+        .describe(
+          'Initial values by state_dict name, e.g. { "weight": [[0.5, -0.3]], "bias": [0.1] }; any subset. Shapes are checked against the model when training starts.',
+        ),
+    })
+    .describe('Initial parameters.');
+
+  const MetadataSchema = z
+    .record(
+      z.string().max(L.maxMetadataKeyLength, {
+        error: (iss) =>
+          limitMessage(
+            'metadata key has',
+            `${(iss.input as string).length} characters`,
+            L,
+            'maxMetadataKeyLength',
+          ),
+      }),
+      z.string().max(L.maxMetadataValueLength, {
+        error: (iss) =>
+          limitMessage(
+            'metadata value has',
+            `${(iss.input as string).length} characters`,
+            L,
+            'maxMetadataValueLength',
+          ),
+      }),
+    )
+    .superRefine((m, ctx) => {
+      const n = Object.keys(m).length;
+      if (n > L.maxMetadataKeys)
+        ctx.addIssue({
+          code: 'custom',
+          path: [],
+          message: limitMessage('metadata has', `${n} keys`, L, 'maxMetadataKeys'),
+        });
+    }, ONLY_CLEAN)
+    .describe('Free-form string labels stored with the job.');
+
+  return { EarlyStoppingSchema, wallSeconds, TrainingSpecSchema, InitSpecSchema, MetadataSchema };
+}
