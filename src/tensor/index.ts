@@ -35,7 +35,18 @@ export {
   dropout,
   cast,
 } from './ops/elementwise.js';
-export { tanh, sigmoid, relu, leakyRelu, elu, gelu, softplus } from './ops/activations.js';
+export {
+  tanh,
+  sigmoid,
+  relu,
+  leakyRelu,
+  elu,
+  gelu,
+  softplus,
+  ACTIVATIONS,
+  type Activation,
+  type ActivationRule,
+} from './ops/activations.js';
 export { matmul, linear } from './ops/matmul.js';
 export { reshape, transpose, slice, concat, gather } from './ops/movement.js';
 export { sum, mean, max, min, logsumexp, softmax, logSoftmax, broadcastTo, sumTo } from './ops/reduce.js';
