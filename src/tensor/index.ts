@@ -12,7 +12,7 @@ import './methods.js';
 
 export { Tensor, tensor, zeros, ones, full, scalar, noGrad, isGradEnabled, withGradMode } from './tensor.js';
 export type { GradNode, NestedNumbers, TensorOptions } from './tensor.js';
-export type { DType, FloatArray } from './dtype.js';
+export type { DType, FloatArray, NamedWeights } from './dtype.js';
 export { allocate } from './dtype.js';
 export {
   add,

@@ -8,7 +8,7 @@ import type { JobSpec } from '../../contracts/job-spec.js';
 import type { JobErrorCode } from '../../contracts/problem.js';
 import type { Dataset } from '../../data/types.js';
 import { ExprError } from '../../expr/errors.js';
-import type { NamedWeights } from '../../models/predict.js';
+import type { NamedWeights } from '../../tensor/index.js';
 import { decodeOptimState, encodeOptimState, type JsonSafe } from '../../optim/index.js';
 import { decodeResumeState, encodeResumeState } from '../state.js';
 import { runMinimize, type MinimizeCheckpoint } from './minimize.js';
