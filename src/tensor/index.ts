@@ -45,7 +45,6 @@ export {
   softplus,
   ACTIVATIONS,
   type Activation,
-  type ActivationRule,
 } from './ops/activations.js';
 export { matmul, linear } from './ops/matmul.js';
 export { reshape, transpose, slice, concat, gather } from './ops/movement.js';

@@ -6,7 +6,7 @@ import type { JobEvent } from '../contracts/events.js';
 import type { TaskEvent } from './tasks/index.js';
 
 /** The fields the worker adds to every event of an attempt. */
-export type EventEnvelope = 'jobId' | 'attempt' | 'time';
+type EventEnvelope = 'jobId' | 'attempt' | 'time';
 
 type WithoutEnvelope<E> = E extends unknown ? Omit<E, EventEnvelope> : never;
 

@@ -12,34 +12,25 @@ import type { NamedWeights } from '../../tensor/index.js';
 import { decodeOptimState, encodeOptimState, type JsonSafe } from '../../optim/index.js';
 import { decodeResumeState, encodeResumeState } from '../state.js';
 import { runMinimize, type MinimizeCheckpoint } from './minimize.js';
-import { runReinforce, type ReinforceCheckpoint } from './reinforce.js';
+import { runReinforce, type EpisodeEvent, type ReinforceCheckpoint } from './reinforce.js';
 import { train } from './supervised.js';
-import type { ResumeState, TrainOptions } from '../types.js';
+import type { ResumeState, TrainEvent, TrainOptions } from '../types.js';
 import type { TaskCheckpoint } from '../task-checkpoint.js';
 
-export { parseTaskCheckpoint, type TaskCheckpoint } from '../task-checkpoint.js';
+/** A minimize trajectory point as a progress event (epoch 1, loss = value). */
+interface MinimizeProgressEvent {
+  type: 'progress';
+  step: number;
+  epoch: number;
+  loss: number;
+  lr: number | null;
+  gradNorm: number;
+  point: Record<string, number>;
+  value: number;
+}
 
 /** Events of any task: the supervised ones, a minimize trajectory point, an RL episode. */
-export type TaskEvent =
-  | Parameters<NonNullable<TrainOptions['onEvent']>>[0]
-  | {
-      type: 'progress';
-      step: number;
-      epoch: number;
-      loss: number;
-      lr: number | null;
-      gradNorm: number;
-      point: Record<string, number>;
-      value: number;
-    }
-  | {
-      type: 'episode';
-      episode: number;
-      return: number;
-      length: number;
-      entropy: number;
-      meanReturn100: number;
-    };
+export type TaskEvent = TrainEvent | MinimizeProgressEvent | EpisodeEvent;
 
 export interface TaskOptions extends Omit<TrainOptions, 'onEvent' | 'onCheckpoint' | 'resume'> {
   onEvent?(e: TaskEvent): void;
