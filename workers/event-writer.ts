@@ -1,10 +1,11 @@
 import type { JobEvent } from '../src/contracts/events.js';
 import type { JobProgress } from '../src/contracts/job.js';
 import type { JobStore } from '../src/queue/job-store.js';
-import type { TrainEventLike } from './train-types.js';
+import { storedEvent } from '../src/train/stream-event.js';
+import type { TaskEvent } from '../src/train/tasks/index.js';
 
 /**
- * Turns trainer callbacks into stream events of one attempt, in order, without ever blocking the
+ * Turns task events (src/train/stream-event.ts) into stream events of one attempt, in order, without ever blocking the
  * trainer: appends are chained on one promise. Progress arrives already throttled (the runner of
  * src/train/runner.ts sends at most one per `progressEveryMs`, and every epoch's last step), so
  * every event is written. If Redis says the attempt is stale (another worker took the job over),
@@ -53,39 +54,14 @@ export function createEventWriter(opts: {
     });
   }
 
-  const finite = (v: number | null | undefined) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-
   return {
-    onEvent(e: TrainEventLike) {
-      const base = { jobId, attempt, time: now() };
-      if (e.type === 'progress') {
-        if (Number.isFinite(e.loss)) lastLoss = e.loss;
-        const ev = {
-          type: 'progress' as const,
-          ...base,
-          step: e.step,
-          epoch: e.epoch,
-          loss: finite(e.loss),
-          lr: finite(e.lr),
-          gradNorm: finite(e.gradNorm),
-          ...(e.extra ?? {}),
-        };
+    /** Append a task event: its stream form in this attempt's envelope. */
+    onEvent(e: TaskEvent) {
+      const ev = storedEvent(e, { jobId, attempt, time: now() });
+      if (ev.type === 'progress') {
+        if (ev.loss !== null) lastLoss = ev.loss;
         sendProgress(ev);
-      } else if (e.type === 'epoch') {
-        const metrics: Record<string, number | null> = {};
-        for (const [k, v] of Object.entries(e.metrics ?? {})) metrics[k] = finite(v);
-        append({
-          type: 'epoch',
-          ...base,
-          epoch: e.epoch,
-          loss: finite(e.loss),
-          valLoss: finite(e.valLoss),
-          metrics,
-          ...(e.extra ?? {}),
-        });
-      } else if (e.type === 'log') {
-        append({ type: 'log', ...base, level: e.level, message: e.message });
-      }
+      } else append(ev);
     },
     /**
      * Save a checkpoint in order with the events before it, fenced by this attempt: resolves true

@@ -1,84 +1,26 @@
-import { useFastestKernels, selectKernels } from '../src/tensor/kernels/select.js';
-import { runTask, type TaskCheckpoint, type TaskEvent } from '../src/train/index.js';
-import type { Trainer, TrainEventLike, TrainOptionsLike } from './train-types.js';
+/**
+ * What a worker trains with: the trainer seam (`runTask` of src/train, or a stand-in in tests) and
+ * the real one. Type-only importers (the job attempt, the sandbox, the stub) load none of src/train.
+ */
+import type { JobSpec } from '../src/contracts/job-spec.js';
+import type { Dataset } from '../src/data/index.js';
+import { selectKernels, useFastestKernels } from '../src/tensor/kernels/select.js';
+import { runTask, type TaskOptions, type TaskOutcome } from '../src/train/index.js';
+
+/** The trainer injected into a job attempt: `runTask`'s own signature, and its kernel backend. */
+export interface Trainer {
+  run(spec: JobSpec, data: Dataset | null, opts: TaskOptions): Promise<TaskOutcome>;
+  /** Name of the kernel backend this process trains with (shown by /readyz). */
+  backend(): string;
+}
 
 let selected: string | null = null;
 
-/**
- * Task events as the event writer takes them: supervised events as they are; a minimize
- * trajectory point and an RL episode become progress events carrying their own fields.
- */
-function toWriterEvent(e: TaskEvent): TrainEventLike {
-  if (e.type === 'episode') {
-    return {
-      type: 'progress',
-      step: e.episode,
-      epoch: e.episode,
-      loss: NaN,
-      lr: NaN,
-      gradNorm: NaN,
-      extra: {
-        episode: e.episode,
-        return: e.return,
-        length: e.length,
-        entropy: e.entropy,
-        meanReturn100: e.meanReturn100,
-      },
-    };
-  }
-  if (e.type === 'progress' && 'point' in e) {
-    return {
-      type: 'progress',
-      step: e.step,
-      epoch: e.epoch,
-      loss: e.loss,
-      lr: e.lr ?? NaN,
-      gradNorm: e.gradNorm,
-      extra: { point: e.point, value: e.value },
-    };
-  }
-  if (e.type === 'progress') {
-    return {
-      type: 'progress',
-      step: e.step,
-      epoch: e.epoch,
-      loss: e.loss,
-      lr: e.lr,
-      gradNorm: e.gradNorm,
-      extra: { updateRatio: e.updateRatio },
-    };
-  }
-  if (e.type === 'epoch') {
-    const { newton, ...rest } = e;
-    return newton ? { ...rest, extra: { newton } } : rest;
-  }
-  return e;
-}
-
-/**
- * The real trainer: `runTask` from src/train (every task: supervised, minimize, reinforce) on the
- * fastest kernel backend available in this process. Checkpoints are JSON-safe TaskCheckpoints,
- * stored as they are.
- */
+/** `runTask` (every task: supervised, minimize, reinforce) on the fastest kernel backend available. */
 export const realTrainer: Trainer = {
-  async train(spec, dataset, opts: TrainOptionsLike) {
+  run(spec, data, opts) {
     if (selected === null) selected = useFastestKernels().name;
-    return runTask(spec, dataset, {
-      signal: opts.signal,
-      progressEveryMs: opts.progressEveryMs,
-      maxWallSeconds: opts.maxWallSeconds,
-      checkpointEveryMs: opts.checkpointEveryMs,
-      resume: opts.resume as TaskCheckpoint | undefined,
-      onEvent: opts.onEvent ? (e) => opts.onEvent!(toWriterEvent(e)) : undefined,
-      onCheckpoint: opts.onCheckpoint,
-    }) as never;
-  },
-  encodeResumeState: (s) => s,
-  decodeResumeState: (o) => {
-    const c = o as Partial<TaskCheckpoint> | null;
-    if (!c || typeof c.task !== 'string' || typeof c.step !== 'number' || c.state === undefined)
-      throw new Error('not a checkpoint');
-    return c;
+    return runTask(spec, data, opts);
   },
   backend: () => selected ?? selectKernels().name,
 };

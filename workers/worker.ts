@@ -8,14 +8,16 @@ import { createHeartbeats } from '../src/queue/heartbeats.js';
 import { newId } from '../src/queue/ids.js';
 import { createJobStore, type JobStore } from '../src/queue/job-store.js';
 import type { TrainJobData } from '../src/queue/training-queue.js';
-import { CHILD_CONFIG_ENV, WORKER_ID_ENV, configToEnv } from './processor-core.js';
-import { LOCK_LOST_REASON, SHUTDOWN_REASON, type RunJobResult } from './run-job.js';
+import { CHILD_CONFIG_ENV, WORKER_ID_ENV, configToEnv } from './sandbox.js';
+import { LOCK_LOST_REASON, SHUTDOWN_REASON, type AttemptResult } from './attempt.js';
 
-/** The default sandboxed processor file (a tiny ESM loader that brings up tsx, then the processor). */
-// Compiled (dist/workers/worker.js): fork the compiled processor. From TypeScript sources (tests,
-// `node --import tsx`): the .mjs shim that registers tsx in the child first.
+/**
+ * The default sandboxed processor file. Compiled (dist/workers/worker.js): the compiled
+ * sandbox-main.js. From TypeScript sources (tests, `node --import tsx`): the .mjs shim that
+ * registers tsx in the child first, then loads sandbox-main.ts.
+ */
 export const DEFAULT_PROCESSOR = fileURLToPath(
-  new URL(import.meta.url.endsWith('.js') ? './train.processor.js' : './train.sandbox.mjs', import.meta.url),
+  new URL(import.meta.url.endsWith('.js') ? './sandbox-main.js' : './sandbox-main-tsx.mjs', import.meta.url),
 );
 
 export interface StartWorkerOptions {
@@ -97,7 +99,7 @@ export async function startWorker(cfg: ServiceConfig, opts: StartWorkerOptions =
   worker.on('active', (job) =>
     log(`job ${job.data.jobId} started on ${id} (attempt ${job.attemptsMade + 1})`),
   );
-  worker.on('completed', (job, out: RunJobResult | undefined) => {
+  worker.on('completed', (job, out: AttemptResult | undefined) => {
     void jobLine(jobs, job.data.jobId, out).then(log, () => {});
   });
 
@@ -178,7 +180,7 @@ export type RunningWorker = Awaited<ReturnType<typeof startWorker>>;
  * "job job_… succeeded in 2.1 s: loss 0.0412, accuracy 0.973" — or failed with its code and
  * message, cancelled, or handed back to the queue by a worker that is stopping.
  */
-async function jobLine(jobs: JobStore, jobId: string, out: RunJobResult | undefined): Promise<string> {
+async function jobLine(jobs: JobStore, jobId: string, out: AttemptResult | undefined): Promise<string> {
   if (out?.status === 'requeued') return `job ${jobId} checkpointed and handed back to the queue`;
   if (out?.status === 'skipped') return `job ${jobId} skipped (already finished or taken over)`;
   const job = await jobs.get(jobId);

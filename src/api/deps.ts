@@ -11,7 +11,7 @@ import { createIdempotency } from '../queue/idempotency.js';
 import { createHeartbeats } from '../queue/heartbeats.js';
 import { createTrainingQueue, type TrainJobData } from '../queue/training-queue.js';
 import { createTailer, type Tailer } from '../queue/tailer.js';
-import type { NamedWeights } from '../queue/safetensors.js';
+import type { NamedWeights } from '../models/index.js';
 
 /** `predict` of src/models, injected so the API layer can be tested without the engine. */
 export type PredictFn = (

@@ -8,23 +8,18 @@
  */
 import type { Rng } from '../rng/rng.js';
 import {
+  ACTIVATIONS,
   allocate,
   dropout,
-  elu,
-  gelu,
-  leakyRelu,
   linear,
-  relu,
-  sigmoid,
-  softplus,
-  tanh,
   Tensor,
+  type Activation,
   type DType,
   type FloatArray,
 } from '../tensor/index.js';
 import { initDense, type InitScheme } from './init.js';
 
-export type Activation = 'relu' | 'tanh' | 'sigmoid' | 'leaky_relu' | 'elu' | 'gelu' | 'softplus';
+export type { Activation };
 
 /** What the model builder needs of a model spec. */
 export type ModelConfig =
@@ -63,25 +58,6 @@ export function parameterLayout(
     out.push({ name: `${prefix}bias`, shape: [sizes[l + 1]], isWeight: false });
   }
   return out;
-}
-
-function activate(x: Tensor, a: Activation): Tensor {
-  switch (a) {
-    case 'relu':
-      return relu(x);
-    case 'tanh':
-      return tanh(x);
-    case 'sigmoid':
-      return sigmoid(x);
-    case 'leaky_relu':
-      return leakyRelu(x, 0.01);
-    case 'elu':
-      return elu(x, 1);
-    case 'gelu':
-      return gelu(x);
-    case 'softplus':
-      return softplus(x, 1, 20);
-  }
 }
 
 /**
@@ -143,7 +119,7 @@ export function forwardDense(
   for (let l = 0; l < layers; l++) {
     h = linear(h, params[2 * l], params[2 * l + 1]); // y = x·Wᵀ + b, as nn.Linear
     if (config.type === 'mlp' && l < layers - 1) {
-      h = activate(h, config.activation);
+      h = ACTIVATIONS[config.activation].op(h);
       if (config.dropout > 0 && opts.training) {
         if (!opts.rng) throw new Error('dropout in training needs an rng');
         h = dropout(h, config.dropout, opts.rng, true);

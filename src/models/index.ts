@@ -14,5 +14,7 @@ export {
 export type { LossName, Targets } from './losses.js';
 export { accuracy, meanAbsoluteError, predictedClass, r2 } from './metrics.js';
 export { inputGradients, predict, predictForJob, PredictInputError } from './predict.js';
-export type { InputGradients, JobLike, NamedWeights, Prediction, PredictSpec } from './predict.js';
+export type { InputGradients, JobLike, Prediction, PredictSpec } from './predict.js';
+/** The weights predict reads and training returns (defined with the tensor types). */
+export type { NamedWeights } from '../tensor/index.js';
 export { initialValues, SpecError } from './init-values.js';

@@ -1,10 +1,7 @@
 /** Inference with trained weights: what `POST /v1/jobs/{id}/predict` runs. */
-import { allocate, grad, noGrad, sigmoid, softmax, Tensor, type FloatArray } from '../tensor/index.js';
+import { allocate, grad, noGrad, sigmoid, softmax, Tensor, type NamedWeights } from '../tensor/index.js';
 import { forwardDense, parameterLayout, type ModelConfig } from './dense.js';
 import { predictedClass } from './metrics.js';
-
-/** Named parameters in torch state_dict order, as training returns them. */
-export type NamedWeights = Record<string, { shape: number[]; data: FloatArray }>;
 
 /** Inputs that do not fit the model (wrong width, non-finite values): a 400 for the caller. */
 export class PredictInputError extends Error {

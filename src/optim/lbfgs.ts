@@ -15,6 +15,7 @@
  *
  * Full-batch only: the closure must be deterministic.
  */
+import { dot } from './linalg.js';
 
 /** Objective evaluated at a point: its value and gradient (the gradient array is not mutated). */
 import { LBFGS as TORCH_DEFAULTS } from '../catalog/optimizers.js';
@@ -102,12 +103,6 @@ export function lbfgsInit(): LbfgsState {
 // smaller/larger (so NaN propagates exactly as in torch's code, unlike Math.min/max).
 const pyMax = (a: number, b: number): number => (b > a ? b : a);
 const pyMin = (a: number, b: number): number => (b < a ? b : a);
-
-function dot(a: Float64Array, b: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-  return s;
-}
 
 function absMax(a: Float64Array): number {
   let m = 0;

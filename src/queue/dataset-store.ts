@@ -1,19 +1,7 @@
 import type { Redis } from 'ioredis';
+import type { Dataset } from '../data/types.js';
 import type { Keys } from './keys.js';
 import { sha256Hex } from './safetensors.js';
-
-/** A dataset as stored: the fields of src/data's `Dataset` (structurally compatible), plus ownership. */
-export interface StoredDataset {
-  name: string;
-  x: Float64Array;
-  y: Float64Array;
-  rows: number;
-  features: number;
-  targets: number;
-  featureNames?: string[];
-  targetNames?: string[];
-  classes?: number;
-}
 
 export interface DatasetInfo {
   id: string;
@@ -139,7 +127,7 @@ export function createDatasetStore(redis: Redis, keys: Keys) {
     async save(
       id: string,
       tenant: string,
-      ds: StoredDataset,
+      ds: Dataset,
       upload: { format?: 'csv' | 'json'; bytes?: number } = {},
     ): Promise<DatasetInfo> {
       const x = f64Bytes(ds.x);
@@ -212,7 +200,7 @@ export function createDatasetStore(redis: Redis, keys: Keys) {
     },
 
     /** The data itself (worker side), or null. */
-    async load(id: string, tenant?: string): Promise<StoredDataset | null> {
+    async load(id: string, tenant?: string): Promise<Dataset | null> {
       const d = await redis.hgetallBuffer(keys.dataset(id));
       if (!d || !d.id) return null;
       if (tenant !== undefined && d.tenant.toString() !== tenant) return null;

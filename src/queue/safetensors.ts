@@ -1,10 +1,5 @@
 import { createHash } from 'node:crypto';
-
-/**
- * Trained parameters by name, in torch `state_dict()` order (object insertion order), each a
- * row-major typed array with its shape. Same shape as `NamedWeights` of src/train.
- */
-export type NamedWeights = Record<string, { shape: number[]; data: Float32Array | Float64Array }>;
+import type { NamedWeights } from '../tensor/dtype.js';
 
 const DTYPES = { F32: 4, F64: 8 } as const;
 type StDtype = keyof typeof DTYPES;

@@ -10,9 +10,10 @@
  * Hidden layers apply the activation; the output layer is linear.
  */
 import type { Rng } from '../rng/rng.js';
-import { erfScalar } from '../tensor/ops/elementwise.js';
+import { ACTIVATIONS, type Activation } from '../tensor/ops/activations.js';
 
-export type MlpActivation = 'relu' | 'tanh' | 'sigmoid' | 'leaky_relu' | 'elu' | 'gelu' | 'softplus';
+/** The activations of the hidden layers: the models' own (one table, src/tensor/ops/activations.ts). */
+export type MlpActivation = Activation;
 export type MlpArray = Float32Array | Float64Array;
 
 export interface Mlp {
@@ -61,45 +62,6 @@ export function mlpParamNames(mlp: Mlp, prefix: string): string[] {
   return names;
 }
 
-function act(a: MlpActivation, v: number): number {
-  switch (a) {
-    case 'relu':
-      return v > 0 ? v : 0;
-    case 'tanh':
-      return Math.tanh(v);
-    case 'sigmoid':
-      return 1 / (1 + Math.exp(-v));
-    case 'leaky_relu':
-      return v > 0 ? v : 0.01 * v;
-    case 'elu':
-      return v > 0 ? v : Math.expm1(v);
-    case 'gelu':
-      return v * 0.5 * (1 + erfScalar(v * Math.SQRT1_2));
-    case 'softplus':
-      return v > 20 ? v : Math.log1p(Math.exp(v));
-  }
-}
-
-/** d act / d v, given the pre-activation v and the output y = act(v). */
-function actGrad(a: MlpActivation, v: number, y: number): number {
-  switch (a) {
-    case 'relu':
-      return v > 0 ? 1 : 0;
-    case 'tanh':
-      return 1 - y * y;
-    case 'sigmoid':
-      return y * (1 - y);
-    case 'leaky_relu':
-      return v > 0 ? 1 : 0.01;
-    case 'elu':
-      return v > 0 ? 1 : y + 1;
-    case 'gelu':
-      return 0.5 * (1 + erfScalar(v * Math.SQRT1_2)) + (v * Math.exp(-0.5 * v * v)) / Math.sqrt(2 * Math.PI);
-    case 'softplus':
-      return v > 20 ? 1 : 1 / (1 + Math.exp(-v));
-  }
-}
-
 /** Forward pass of one input vector; with `trace`, records what the backward pass needs. */
 export function mlpForward(mlp: Mlp, x: ArrayLike<number>, trace?: MlpTrace): Float64Array {
   let h = Float64Array.from(x);
@@ -120,7 +82,8 @@ export function mlpForward(mlp: Mlp, x: ArrayLike<number>, trace?: MlpTrace): Fl
     if (l < L - 1) {
       if (trace) trace.pre.push(z);
       const y = new Float64Array(nOut);
-      for (let o = 0; o < nOut; o++) y[o] = act(mlp.activation, z[o]!);
+      const { value } = ACTIVATIONS[mlp.activation];
+      for (let o = 0; o < nOut; o++) y[o] = value(z[o]!);
       h = y;
     } else h = z;
   }
@@ -161,7 +124,8 @@ export function mlpBackward(mlp: Mlp, trace: MlpTrace, dOut: ArrayLike<number>, 
       const row = o * nIn;
       for (let i = 0; i < nIn; i++) next[i]! += d * w[row + i]!;
     }
-    for (let i = 0; i < nIn; i++) next[i]! *= actGrad(mlp.activation, pre[i]!, input[i]!);
+    const { derivative } = ACTIVATIONS[mlp.activation];
+    for (let i = 0; i < nIn; i++) next[i]! *= derivative(pre[i]!, input[i]!);
     delta = next;
   }
 }

@@ -2,6 +2,12 @@
 export type DType = 'float32' | 'float64';
 export type FloatArray = Float32Array | Float64Array;
 
+/**
+ * Parameters by name, in torch `state_dict()` order (object insertion order), each a row-major
+ * typed array with its shape: what training returns, prediction reads and safetensors stores.
+ */
+export type NamedWeights = Record<string, { shape: number[]; data: FloatArray }>;
+
 export function allocate(dtype: DType, n: number): FloatArray {
   return dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
 }

@@ -12,7 +12,7 @@ import './methods.js';
 
 export { Tensor, tensor, zeros, ones, full, scalar, noGrad, isGradEnabled, withGradMode } from './tensor.js';
 export type { GradNode, NestedNumbers, TensorOptions } from './tensor.js';
-export type { DType, FloatArray } from './dtype.js';
+export type { DType, FloatArray, NamedWeights } from './dtype.js';
 export { allocate } from './dtype.js';
 export {
   add,
@@ -35,7 +35,17 @@ export {
   dropout,
   cast,
 } from './ops/elementwise.js';
-export { tanh, sigmoid, relu, leakyRelu, elu, gelu, softplus } from './ops/activations.js';
+export {
+  tanh,
+  sigmoid,
+  relu,
+  leakyRelu,
+  elu,
+  gelu,
+  softplus,
+  ACTIVATIONS,
+  type Activation,
+} from './ops/activations.js';
 export { matmul, linear } from './ops/matmul.js';
 export { reshape, transpose, slice, concat, gather } from './ops/movement.js';
 export { sum, mean, max, min, logsumexp, softmax, logSoftmax, broadcastTo, sumTo } from './ops/reduce.js';

@@ -8,13 +8,18 @@
  * Layer l: Z = H·Wᵀ + b, A = act(Z) (·mask/(1−p) with dropout), H₀ = X, the last layer has no activation.
  * Backward: dZ = dA ⊙ act'(Z); dW = dZᵀ·H; db = Σ_rows dZ; dH = dZ·W.
  */
-import type { Activation, ModelConfig } from '../models/dense.js';
+import type { ModelConfig } from '../models/dense.js';
 import type { LossName } from '../models/losses.js';
 import type { Rng } from '../rng/rng.js';
-import { allocate, kernels, type DType, type FloatArray, type LossKernels } from '../tensor/index.js';
-import { erfScalar } from '../tensor/ops/elementwise.js';
-
-const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+import {
+  ACTIVATIONS,
+  allocate,
+  kernels,
+  type Activation,
+  type DType,
+  type FloatArray,
+  type LossKernels,
+} from '../tensor/index.js';
 
 /** Batch targets: values [rows × targets] (regression, bce) or class indices (cross_entropy). */
 export type FlatTargets = FloatArray | Int32Array;
@@ -173,36 +178,43 @@ export class FusedDense {
   }
 }
 
+// One loop per activation below, each calling one table entry: V8 inlines a call that only ever
+// sees one function, while a single loop over `ACTIVATIONS[act]` would see all seven (measurably
+// slower on small layers).
+const { relu, tanh, sigmoid, leaky_relu: leaky, elu, gelu, softplus } = ACTIVATIONS;
+
+/** A = act(Z), values from the activation table. */
 function activate(act: Activation, z: FloatArray, a: FloatArray): void {
   const n = a.length;
   switch (act) {
     case 'relu':
-      for (let i = 0; i < n; i++) a[i] = !(z[i] <= 0) ? z[i] : 0;
+      for (let i = 0; i < n; i++) a[i] = relu.value(z[i]);
       return;
     case 'tanh':
-      for (let i = 0; i < n; i++) a[i] = Math.tanh(z[i]);
+      for (let i = 0; i < n; i++) a[i] = tanh.value(z[i]);
       return;
     case 'sigmoid':
-      for (let i = 0; i < n; i++) a[i] = 1 / (1 + Math.exp(-z[i]));
+      for (let i = 0; i < n; i++) a[i] = sigmoid.value(z[i]);
       return;
     case 'leaky_relu':
-      for (let i = 0; i < n; i++) a[i] = z[i] > 0 ? z[i] : z[i] * 0.01;
+      for (let i = 0; i < n; i++) a[i] = leaky.value(z[i]);
       return;
     case 'elu':
-      for (let i = 0; i < n; i++) a[i] = z[i] > 0 ? z[i] : Math.expm1(z[i]);
+      for (let i = 0; i < n; i++) a[i] = elu.value(z[i]);
       return;
     case 'gelu':
-      for (let i = 0; i < n; i++) a[i] = z[i] * 0.5 * (1 + erfScalar(z[i] * Math.SQRT1_2));
+      for (let i = 0; i < n; i++) a[i] = gelu.value(z[i]);
       return;
     case 'softplus':
-      for (let i = 0; i < n; i++) a[i] = z[i] > 20 ? z[i] : Math.log1p(Math.exp(z[i]));
+      for (let i = 0; i < n; i++) a[i] = softplus.value(z[i]);
       return;
   }
 }
 
 /**
- * dZ = dA ⊙ act'(Z). For tanh and sigmoid the derivative is taken from the activation value,
- * which with dropout has been scaled by the mask: divide it back out (mask 0 rows get dA = 0 anyway).
+ * dZ = dA ⊙ act'(Z), derivatives from the activation table. For tanh and sigmoid the derivative is
+ * taken from the activation value, which with dropout has been scaled by the mask: recompute it
+ * from Z then (mask 0 rows get dA = 0 anyway).
  */
 function activationBackward(
   act: Activation,
@@ -215,36 +227,26 @@ function activationBackward(
   const n = dz.length;
   switch (act) {
     case 'relu':
-      for (let i = 0; i < n; i++) dz[i] = z[i] > 0 ? da[i] : 0;
+      for (let i = 0; i < n; i++) dz[i] = da[i] * relu.derivative(z[i], 0);
       return;
     case 'leaky_relu':
-      for (let i = 0; i < n; i++) dz[i] = da[i] * (z[i] > 0 ? 1 : 0.01);
-      return;
-    case 'tanh':
-      for (let i = 0; i < n; i++) {
-        const y = mask ? Math.tanh(z[i]) : aBuf[i];
-        dz[i] = da[i] * (1 - y * y);
-      }
-      return;
-    case 'sigmoid':
-      for (let i = 0; i < n; i++) {
-        const y = mask ? 1 / (1 + Math.exp(-z[i])) : aBuf[i];
-        dz[i] = da[i] * (y * (1 - y));
-      }
+      for (let i = 0; i < n; i++) dz[i] = da[i] * leaky.derivative(z[i], 0);
       return;
     case 'elu':
-      for (let i = 0; i < n; i++) dz[i] = z[i] > 0 ? da[i] : da[i] * Math.exp(z[i]);
+      for (let i = 0; i < n; i++) dz[i] = da[i] * elu.derivative(z[i], 0);
       return;
     case 'gelu':
-      for (let i = 0; i < n; i++) {
-        const v = z[i];
-        const cdf = (erfScalar(v * Math.SQRT1_2) + 1) * 0.5;
-        const pdf = Math.exp(v * v * -0.5) * INV_SQRT_2PI;
-        dz[i] = da[i] * (cdf + v * pdf);
-      }
+      for (let i = 0; i < n; i++) dz[i] = da[i] * gelu.derivative(z[i], 0);
       return;
     case 'softplus':
-      for (let i = 0; i < n; i++) dz[i] = z[i] > 20 ? da[i] : da[i] * (1 / (Math.exp(-z[i]) + 1));
+      for (let i = 0; i < n; i++) dz[i] = da[i] * softplus.derivative(z[i], 0);
+      return;
+    case 'tanh':
+      for (let i = 0; i < n; i++) dz[i] = da[i] * tanh.derivative(z[i], mask ? tanh.value(z[i]) : aBuf[i]);
+      return;
+    case 'sigmoid':
+      for (let i = 0; i < n; i++)
+        dz[i] = da[i] * sigmoid.derivative(z[i], mask ? sigmoid.value(z[i]) : aBuf[i]);
       return;
   }
 }

@@ -10,10 +10,6 @@ export { encodeResumeState, decodeResumeState } from './state.js';
 export { scoreOn, evaluate, inputsOf, makeTargets, outputWidthFor } from './batches.js';
 export { SpecError, initialValues } from './init-values.js';
 export type * from './types.js';
-export {
-  runTask,
-  type TaskCheckpoint,
-  type TaskEvent,
-  type TaskOptions,
-  type TaskOutcome,
-} from './run-task.js';
+export { runTask, type TaskEvent, type TaskOptions, type TaskOutcome } from './tasks/index.js';
+export { parseTaskCheckpoint, type TaskCheckpoint } from './task-checkpoint.js';
+export { storedEvent, toStreamEvent, type StreamEvent } from './stream-event.js';

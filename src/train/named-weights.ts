@@ -1,7 +1,6 @@
 /** A trained model's parameters as the service hands them out: state_dict names, shapes, data. */
 import type { Model } from '../models/dense.js';
-import type { FloatArray } from '../tensor/index.js';
-import type { NamedWeights } from './types.js';
+import type { FloatArray, NamedWeights } from '../tensor/index.js';
 
 /** Copies of the parameters under their state_dict names. */
 export function namedWeights(model: Model, params: readonly FloatArray[]): NamedWeights {

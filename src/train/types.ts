@@ -1,6 +1,6 @@
 /** What the training loop reports and what it can resume from. */
 import type { RngStateFull } from '../rng/rng.js';
-import type { FloatArray } from '../tensor/index.js';
+import type { FloatArray, NamedWeights } from '../tensor/index.js';
 
 /** A progress event: throttled in time, and always at the last step of an epoch. */
 export interface ProgressEvent {
@@ -44,9 +44,6 @@ export interface LogEvent {
 }
 
 export type TrainEvent = ProgressEvent | EpochEvent | LogEvent;
-
-export type { NamedWeights } from '../models/predict.js';
-import type { NamedWeights } from '../models/predict.js';
 
 /**
  * Everything needed to continue a run exactly: parameters, optimizer state, generator states,

@@ -8,7 +8,7 @@ import { DEFAULT_LIMITS } from '../../src/contracts/limits.js';
 import { loadBuiltin } from '../../src/data/index.js';
 import { useFastestKernels } from '../../src/tensor/kernels/select.js';
 import { train } from '../../src/train/index.js';
-import type { NamedWeights } from '../../src/queue/safetensors.js';
+import type { NamedWeights } from '../../src/tensor/index.js';
 import { parseSafetensors } from './safetensors-parser.js';
 
 const firstOrder = (optimizer: Record<string, unknown>, epochs: number) => ({

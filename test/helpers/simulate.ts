@@ -1,5 +1,6 @@
 import type { AppDeps } from '../../src/api/deps.js';
-import { encodeSafetensors, sha256Hex, type NamedWeights } from '../../src/queue/safetensors.js';
+import { encodeSafetensors, sha256Hex } from '../../src/queue/safetensors.js';
+import type { NamedWeights } from '../../src/tensor/index.js';
 
 /**
  * Play a worker's part on a created job without a worker: take it, append `steps` progress events

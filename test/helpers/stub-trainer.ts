@@ -1,24 +1,32 @@
 import { ProgressThrottle } from '../../src/train/runner.js';
-import type { Trainer, TrainEventLike, TrainOutcomeLike } from '../../workers/train-types.js';
+import type { TaskCheckpoint, TaskEvent, TaskOutcome } from '../../src/train/index.js';
+import type { Trainer } from '../../workers/trainer.js';
 
 /**
  * A stand-in trainer for worker-path tests: `training.epochs` epochs of `metadata.stubSteps` steps
  * (default 5), each sleeping `metadata.stubStepMs` ms (default 10), with progress and epoch events,
  * honouring the abort signal between steps like the real loop, and its progress throttled by the
  * runner's own throttle (the event writer writes what it gets). Returns a linear model's weights
- * (`weight` [out, in] all 0.5, `bias` [out] all 0) sized from the data.
+ * (`weight` [out, in] all 0.5, `bias` [out] all 0) sized from the data. Its checkpoints are
+ * TaskCheckpoints whose state is `{ step, epoch }`.
  */
 export const stubTrainer: Trainer = {
-  async train(spec, dataset, opts) {
+  async run(spec, dataset, opts) {
     const md = (spec as { metadata?: Record<string, string> }).metadata ?? {};
     const steps = Number(md.stubSteps ?? 5);
     const stepMs = Number(md.stubStepMs ?? 10);
     const epochs = spec.task === 'supervised' ? spec.training.epochs : 1;
     const features = dataset?.features ?? 1;
     const t0 = Date.now();
-    const resume = opts.resume as { step: number; epoch: number } | undefined;
+    const resume = opts.resume;
+    const checkpoint = (step: number, epoch: number): TaskCheckpoint => ({
+      task: spec.task,
+      step,
+      epoch,
+      state: { step, epoch },
+    });
     let step = resume?.step ?? 0;
-    const progress = new ProgressThrottle<TrainEventLike>(
+    const progress = new ProgressThrottle<TaskEvent>(
       (e) => opts.onEvent?.(e),
       opts.progressEveryMs ?? 0,
       Date.now,
@@ -39,12 +47,22 @@ export const stubTrainer: Trainer = {
         if (opts.signal?.aborted) {
           // Like the real loop: checkpoint where it stopped (the finished epochs).
           progress.flush();
-          if (opts.onCheckpoint) await opts.onCheckpoint({ step, epoch: epoch - 1 });
-          return { ...outcome('cancelled', step, features, t0), state: { step, epoch: epoch - 1 } };
+          if (opts.onCheckpoint) await opts.onCheckpoint(checkpoint(step, epoch - 1));
+          return outcome('cancelled', step, features, t0);
         }
         await new Promise((r) => setTimeout(r, stepMs));
         step++;
-        progress.offer({ type: 'progress', step, epoch, loss: 1 / step, lr: 0.1, gradNorm: 1 });
+        progress.offer({
+          type: 'progress',
+          step,
+          epoch,
+          epochs,
+          totalSteps: epochs * steps,
+          loss: 1 / step,
+          lr: 0.1,
+          gradNorm: 1,
+          updateRatio: NaN,
+        });
       }
       progress.flush();
       opts.onEvent?.({
@@ -55,23 +73,16 @@ export const stubTrainer: Trainer = {
         metrics: { accuracy: epoch / epochs },
       });
       if (opts.onCheckpoint && epoch % Number(md.stubCheckpointEvery ?? 2) === 0)
-        await opts.onCheckpoint({ step, epoch });
+        await opts.onCheckpoint(checkpoint(step, epoch));
     }
     if (md.stubFail)
       return { ...outcome('failed', step, features, t0), error: { code: 'DIVERGED', message: md.stubFail } };
     return outcome('succeeded', step, features, t0);
   },
-  encodeResumeState: (s) => s,
-  decodeResumeState: (o) => o,
   backend: () => 'stub',
 };
 
-function outcome(
-  status: TrainOutcomeLike['status'],
-  steps: number,
-  features: number,
-  t0: number,
-): TrainOutcomeLike {
+function outcome(status: TaskOutcome['status'], steps: number, features: number, t0: number): TaskOutcome {
   const weight = new Float32Array(features).fill(0.5);
   return {
     status,

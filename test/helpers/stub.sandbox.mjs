@@ -1,4 +1,4 @@
-// Loader for the stub processor: registers tsx in the forked child, like workers/train.sandbox.mjs.
+// Loader for the stub processor: registers tsx in the forked child, like workers/sandbox-main-tsx.mjs.
 import { register } from 'tsx/esm/api';
 
 register();

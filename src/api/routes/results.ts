@@ -11,7 +11,8 @@ import {
 } from '../../contracts/job.js';
 import { ApiError, ProblemSchema } from '../../contracts/problem.js';
 import type { JobSpec } from '../../contracts/job-spec.js';
-import { decodeSafetensors, nest, sha256Hex, type NamedWeights } from '../../queue/safetensors.js';
+import type { NamedWeights } from '../../models/index.js';
+import { decodeSafetensors, nest, sha256Hex } from '../../queue/safetensors.js';
 import type { AppDeps } from '../deps.js';
 import { tenantOf } from '../auth.js';
 import { loadJob } from './jobs.js';

@@ -1,16 +1,49 @@
 /**
- * Activation functions, forward and derivative side by side. Kinks follow PyTorch:
- * relu'(0) = 0, leaky relu and elu take the negative branch at 0.
+ * Activation functions, forward and derivative side by side: the Tensor ops (autodiff, derivative
+ * rules written with ops) and {@link ACTIVATIONS}, the one table of scalar values and derivatives
+ * that the hand-written passes (the fused dense step, the RL policy MLP) and the ops' forward loops
+ * use. Kinks follow PyTorch: relu'(0) = 0, leaky relu and elu take the negative branch at 0. So
+ * does NaN (test/unit/tensor/activation-nan.test.ts, values from torch): every value at NaN is
+ * NaN, and the derivative at NaN is torch's: 1 for relu and elu (their backward tests x ≤ 0),
+ * 0.01 for leaky relu (it tests x > 0), NaN for the others.
  */
 import { allocate } from '../dtype.js';
 import { Tensor, result } from '../tensor.js';
 import { add, clamp, constLike, erf, erfScalar, exp, mul, sub, where } from './elementwise.js';
 
+/** The activations a model or policy spec can name. */
+export type Activation = 'relu' | 'tanh' | 'sigmoid' | 'leaky_relu' | 'elu' | 'gelu' | 'softplus';
+
+/** One activation: its scalar value, its derivative, and its Tensor op. */
+export interface ActivationRule {
+  /** act(v). */
+  value(v: number): number;
+  /** act'(v), given the pre-activation v and y = act(v) (only tanh and sigmoid read y). */
+  derivative(v: number, y: number): number;
+  /** The Tensor op (autodiff), same values as `value`. */
+  op(x: Tensor): Tensor;
+}
+
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+const LEAKY_SLOPE = 0.01;
+const ELU_ALPHA = 1;
+const SOFTPLUS_THRESHOLD = 20;
+
+// `!(v <= 0)` rather than `v > 0` where torch's kernel tests `x <= 0`: the two differ only at NaN,
+// which must come out as torch's (a NaN must not be hidden from the divergence check).
+const reluValue = (v: number) => (!(v <= 0) ? v : 0);
+const tanhValue = (v: number) => Math.tanh(v);
+const sigmoidValue = (v: number) => 1 / (1 + Math.exp(-v));
+const leakyValue = (v: number) => (v > 0 ? v : v * LEAKY_SLOPE);
+const eluValue = (v: number) => (v > 0 ? v : ELU_ALPHA * Math.expm1(v));
+const geluValue = (v: number) => v * 0.5 * (1 + erfScalar(v * Math.SQRT1_2));
+const softplusValue = (v: number) => (v > SOFTPLUS_THRESHOLD ? v : Math.log1p(Math.exp(v)));
+
 /** tanh x; d/dx = 1 − tanh²x */
 export function tanh(x: Tensor): Tensor {
   const d = x.data;
   const out = allocate(x.dtype, d.length);
-  for (let i = 0; i < d.length; i++) out[i] = Math.tanh(d[i]);
+  for (let i = 0; i < d.length; i++) out[i] = tanhValue(d[i]);
   const y: Tensor = result('tanh', out, x.shape, [x], (g) => [mul(g, sub(1, mul(y, y)))]);
   return y;
 }
@@ -19,7 +52,7 @@ export function tanh(x: Tensor): Tensor {
 export function sigmoid(x: Tensor): Tensor {
   const d = x.data;
   const out = allocate(x.dtype, d.length);
-  for (let i = 0; i < d.length; i++) out[i] = 1 / (1 + Math.exp(-d[i]));
+  for (let i = 0; i < d.length; i++) out[i] = sigmoidValue(d[i]);
   const y: Tensor = result('sigmoid', out, x.shape, [x], (g) => [mul(g, mul(y, sub(1, y)))]);
   return y;
 }
@@ -28,11 +61,10 @@ export function sigmoid(x: Tensor): Tensor {
 export function relu(x: Tensor): Tensor {
   const d = x.data;
   const out = allocate(x.dtype, d.length);
-  // `!(v <= 0)` keeps NaN as NaN, as torch does (a NaN must not be hidden from the divergence check).
-  for (let i = 0; i < d.length; i++) out[i] = !(d[i] <= 0) ? d[i] : 0;
+  for (let i = 0; i < d.length; i++) out[i] = reluValue(d[i]);
   return result('relu', out, x.shape, [x], (g) => {
     const m = allocate(x.dtype, d.length);
-    for (let i = 0; i < d.length; i++) m[i] = d[i] > 0 ? 1 : 0;
+    for (let i = 0; i < d.length; i++) m[i] = d[i] <= 0 ? 0 : 1;
     return [mul(g, constLike(x, m))];
   });
 }
@@ -56,7 +88,7 @@ export function elu(x: Tensor, alpha = 1): Tensor {
   for (let i = 0; i < d.length; i++) out[i] = d[i] > 0 ? d[i] : alpha * Math.expm1(d[i]);
   return result('elu', out, x.shape, [x], (g) => {
     const m = allocate(x.dtype, d.length);
-    for (let i = 0; i < d.length; i++) m[i] = d[i] > 0 ? 1 : 0;
+    for (let i = 0; i < d.length; i++) m[i] = d[i] <= 0 ? 0 : 1;
     // exp of min(x, 0): the positive side is never selected, and exp(large x) = ∞ there would turn
     // the zero gradient that `where` sends to the untaken branch into NaN (0·∞) in double backward.
     return [where(constLike(x, m), g, mul(g, mul(exp(clamp(x, null, 0)), alpha)))];
@@ -70,10 +102,10 @@ export function elu(x: Tensor, alpha = 1): Tensor {
 export function gelu(x: Tensor): Tensor {
   const d = x.data;
   const out = allocate(x.dtype, d.length);
-  for (let i = 0; i < d.length; i++) out[i] = d[i] * 0.5 * (1 + erfScalar(d[i] * Math.SQRT1_2));
+  for (let i = 0; i < d.length; i++) out[i] = geluValue(d[i]);
   return result('gelu', out, x.shape, [x], (g) => {
     const cdf = mul(add(erf(mul(x, Math.SQRT1_2)), 1), 0.5);
-    const pdf = mul(exp(mul(mul(x, x), -0.5)), 1 / Math.sqrt(2 * Math.PI));
+    const pdf = mul(exp(mul(mul(x, x), -0.5)), INV_SQRT_2PI);
     return [mul(g, add(cdf, mul(x, pdf)))];
   });
 }
@@ -96,3 +128,43 @@ export function softplus(x: Tensor, beta = 1, threshold = 20): Tensor {
     return [where(constLike(x, lin), g, mul(g, sigmoid(mul(x, beta))))];
   });
 }
+
+/**
+ * The activation table: value and derivative of each activation, as PyTorch computes them
+ * (gelu's derivative in torch's form Φ(v) + v·φ(v); elu's as α·eᵛ from the input, as torch's
+ * elu_backward with is_result = false).
+ */
+export const ACTIVATIONS: Readonly<Record<Activation, ActivationRule>> = {
+  relu: { value: reluValue, derivative: (v) => (v <= 0 ? 0 : 1), op: (x) => relu(x) },
+  tanh: { value: tanhValue, derivative: (_v, y) => 1 - y * y, op: (x) => tanh(x) },
+  sigmoid: {
+    value: sigmoidValue,
+    derivative: (_v, y) => y * (1 - y),
+
+    op: (x) => sigmoid(x),
+  },
+  leaky_relu: {
+    value: leakyValue,
+    derivative: (v) => (v > 0 ? 1 : LEAKY_SLOPE),
+
+    op: (x) => leakyRelu(x, LEAKY_SLOPE),
+  },
+  elu: {
+    value: eluValue,
+    derivative: (v) => (v <= 0 ? ELU_ALPHA * Math.exp(v) : 1),
+
+    op: (x) => elu(x, ELU_ALPHA),
+  },
+  gelu: {
+    value: geluValue,
+    derivative: (v) => (erfScalar(v * Math.SQRT1_2) + 1) * 0.5 + v * (Math.exp(v * v * -0.5) * INV_SQRT_2PI),
+
+    op: (x) => gelu(x),
+  },
+  softplus: {
+    value: softplusValue,
+    derivative: (v) => (v > SOFTPLUS_THRESHOLD ? 1 : 1 / (Math.exp(-v) + 1)),
+
+    op: (x) => softplus(x, 1, SOFTPLUS_THRESHOLD),
+  },
+};

@@ -16,14 +16,8 @@ import { FusedDense } from '../fused-dense.js';
 import { namedWeights } from '../named-weights.js';
 import { outcomes, Run, timeoutMessage, wallLimitMs } from '../runner.js';
 import { RunningMetrics } from '../running-metrics.js';
-import type {
-  NamedWeights,
-  ResumeState,
-  TrainEvent,
-  TrainOptions,
-  TrainOutcome,
-  TrainResult,
-} from '../types.js';
+import type { NamedWeights } from '../../tensor/index.js';
+import type { ResumeState, TrainEvent, TrainOptions, TrainOutcome, TrainResult } from '../types.js';
 import type { SupervisedContext } from './supervised-context.js';
 
 /** Where a first-order run stands: the data cursor and the running sums of the current epoch. */

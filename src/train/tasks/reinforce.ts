@@ -35,7 +35,7 @@ import {
 } from '../../rl/mlp.js';
 import { discountedReturns, reinforceGradient, rollout } from '../../rl/policy-gradient.js';
 import { outcomes, Run, startClock, timeoutMessage, wallLimitMs, type StopReason } from '../runner.js';
-import type { NamedWeights } from '../types.js';
+import type { NamedWeights } from '../../tensor/index.js';
 
 /** The reinforce JobSpec (as normalized by src/contracts; repeated so this module stands alone). */
 export interface ReinforceSpec {
@@ -76,8 +76,6 @@ export interface ReinforceResult {
   solvedAtEpisode: number | null;
   durationMs: number;
 }
-
-export type { NamedWeights };
 
 export interface ReinforceOutcome {
   /** `failed` only for the wall-time limit (TIMEOUT); the result says where the run stopped. */

@@ -3,5 +3,5 @@
 import { register } from 'tsx/esm/api';
 
 register();
-const { default: processor } = await import('./train.processor.ts');
+const { default: processor } = await import('./sandbox-main.ts');
 export default processor;

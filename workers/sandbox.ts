@@ -5,8 +5,8 @@ import { createKeys } from '../src/queue/keys.js';
 import { createRedis, waitReady } from '../src/queue/redis.js';
 import { createJobStore } from '../src/queue/job-store.js';
 import { createDatasetStore } from '../src/queue/dataset-store.js';
-import { runJob, type RunJobDeps, type RunJobResult } from './run-job.js';
-import type { Trainer } from './train-types.js';
+import { runAttempt, type AttemptDeps, type AttemptResult } from './attempt.js';
+import type { Trainer } from './trainer.js';
 
 /** Env var through which a worker hands its exact configuration to its sandbox children. */
 export const CHILD_CONFIG_ENV = 'DESCENT_CHILD_CONFIG';
@@ -53,8 +53,8 @@ export function createProcessor(loadTrainer: () => Promise<Trainer>) {
   // Dying here would lose the step in flight and its checkpoint; the worker that forked us is
   // signalled as well and stops the job cleanly (cancel → checkpoint → back to the queue).
   process.on('SIGINT', () => {});
-  let ready: Promise<RunJobDeps> | null = null;
-  async function init(): Promise<RunJobDeps> {
+  let ready: Promise<AttemptDeps> | null = null;
+  async function init(): Promise<AttemptDeps> {
     const cfg = configFromEnv();
     const redis = createRedis(cfg.redisUrl, 'blocking');
     await waitReady(redis, 30_000);
@@ -74,12 +74,12 @@ export function createProcessor(loadTrainer: () => Promise<Trainer>) {
     job: SandboxedJob,
     token?: string,
     signal?: AbortSignal,
-  ): Promise<RunJobResult> {
+  ): Promise<AttemptResult> {
     ready ??= init().catch((err) => {
       ready = null;
       throw err;
     });
-    const result = await runJob(job.data, signal, await ready);
+    const result = await runAttempt(job.data, signal, await ready);
     if (result.status === 'requeued') {
       // Back to the wait list without using up an attempt; WaitingError tells BullMQ we moved it.
       await (job as unknown as { moveToWait(token?: string): Promise<void> }).moveToWait(token);

@@ -4,48 +4,33 @@
  * reinforcement learning (`runReinforce`). Each returns weights, a result, and a resume state
  * that the same function continues from.
  */
-import type { JobSpec } from '../contracts/job-spec.js';
-import type { Dataset } from '../data/types.js';
-import { ExprError } from '../expr/errors.js';
-import type { NamedWeights } from '../models/predict.js';
-import { decodeOptimState, encodeOptimState, type JsonSafe } from '../optim/index.js';
-import { decodeResumeState, encodeResumeState } from './state.js';
-import { runMinimize, type MinimizeCheckpoint } from './tasks/minimize.js';
-import { runReinforce, type ReinforceCheckpoint } from './tasks/reinforce.js';
-import { train } from './tasks/supervised.js';
-import type { ResumeState, TrainOptions } from './types.js';
+import type { JobSpec } from '../../contracts/job-spec.js';
+import type { JobErrorCode } from '../../contracts/problem.js';
+import type { Dataset } from '../../data/types.js';
+import { ExprError } from '../../expr/errors.js';
+import type { NamedWeights } from '../../tensor/index.js';
+import { decodeOptimState, encodeOptimState, type JsonSafe } from '../../optim/index.js';
+import { decodeResumeState, encodeResumeState } from '../state.js';
+import { runMinimize, type MinimizeCheckpoint } from './minimize.js';
+import { runReinforce, type EpisodeEvent, type ReinforceCheckpoint } from './reinforce.js';
+import { train } from './supervised.js';
+import type { ResumeState, TrainEvent, TrainOptions } from '../types.js';
+import type { TaskCheckpoint } from '../task-checkpoint.js';
+
+/** A minimize trajectory point as a progress event (epoch 1, loss = value). */
+interface MinimizeProgressEvent {
+  type: 'progress';
+  step: number;
+  epoch: number;
+  loss: number;
+  lr: number | null;
+  gradNorm: number;
+  point: Record<string, number>;
+  value: number;
+}
 
 /** Events of any task: the supervised ones, a minimize trajectory point, an RL episode. */
-export type TaskEvent =
-  | Parameters<NonNullable<TrainOptions['onEvent']>>[0]
-  | {
-      type: 'progress';
-      step: number;
-      epoch: number;
-      loss: number;
-      lr: number | null;
-      gradNorm: number;
-      point: Record<string, number>;
-      value: number;
-    }
-  | {
-      type: 'episode';
-      episode: number;
-      return: number;
-      length: number;
-      entropy: number;
-      meanReturn100: number;
-    };
-
-/** A checkpoint of any task: where it stands, and its JSON-safe resume state. */
-export interface TaskCheckpoint {
-  task: JobSpec['task'];
-  /** Optimizer steps (supervised, minimize) or episodes (reinforce) done. */
-  step: number;
-  /** Completed epochs (supervised); equal to step for the other tasks. */
-  epoch: number;
-  state: JsonSafe;
-}
+export type TaskEvent = TrainEvent | MinimizeProgressEvent | EpisodeEvent;
 
 export interface TaskOptions extends Omit<TrainOptions, 'onEvent' | 'onCheckpoint' | 'resume'> {
   onEvent?(e: TaskEvent): void;
@@ -77,7 +62,7 @@ export interface TaskOutcome {
         durationMs: number;
       } & Record<string, unknown>)
     | null;
-  error: { code: string; message: string } | null;
+  error: { code: JobErrorCode; message: string } | null;
   weights: NamedWeights;
 }
 

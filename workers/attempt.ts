@@ -13,14 +13,15 @@ import type { JobStore } from '../src/queue/job-store.js';
 import { encodeSafetensors, sha256Hex } from '../src/queue/safetensors.js';
 import { TrainJobDataSchema } from '../src/contracts/job.js';
 import { createEventWriter } from './event-writer.js';
-import type { Trainer } from './train-types.js';
+import { parseTaskCheckpoint, type TaskCheckpoint } from '../src/train/task-checkpoint.js';
+import type { Trainer } from './trainer.js';
 
 /** Abort reason a stopping worker gives its running jobs (BullMQ `cancelAllJobs(reason)`). */
 export const SHUTDOWN_REASON = 'descent:worker-shutdown';
 /** Abort reason when the worker lost the job's lock: another worker has it, or will. */
 export const LOCK_LOST_REASON = 'descent:lock-lost';
 
-export interface RunJobDeps {
+export interface AttemptDeps {
   jobs: JobStore;
   datasets: DatasetStore;
   trainer: Trainer;
@@ -35,7 +36,7 @@ export interface RunJobDeps {
 }
 
 /** Terminal outcome of one run, also the BullMQ return value. */
-export interface RunJobResult {
+export interface AttemptResult {
   jobId: string;
   /** `requeued`: the worker is shutting down and handed the job back; the next attempt resumes it. */
   status: 'succeeded' | 'failed' | 'cancelled' | 'skipped' | 'requeued';
@@ -89,11 +90,11 @@ function totalSteps(spec: JobSpec, ds: Dataset | null): number {
  * Never throws for a job-level problem: those end the job `failed`; only infrastructure errors
  * (Redis gone) escape, so BullMQ retries the job later.
  */
-export async function runJob(
+export async function runAttempt(
   data: unknown,
   signal: AbortSignal | undefined,
-  deps: RunJobDeps,
-): Promise<RunJobResult> {
+  deps: AttemptDeps,
+): Promise<AttemptResult> {
   const parsed = TrainJobDataSchema.safeParse(data);
   if (!parsed.success) throw new Error(`bad queue payload: ${parsed.error.message}`);
   const { jobId, tenant } = parsed.data;
@@ -181,16 +182,15 @@ export async function runJob(
       onError: (err) => deps.log?.(`event append failed for ${jobId}: ${(err as Error).message}`),
     });
 
-    let resume: unknown;
+    let resume: TaskCheckpoint | undefined;
     if (attempt > 1) {
       const saved = await jobs.loadCheckpoint(jobId);
       if (saved) {
         try {
-          resume = deps.trainer.decodeResumeState(saved);
-          const step = (saved as { step?: unknown }).step;
+          resume = parseTaskCheckpoint(saved);
           writer.log(
             'info',
-            `attempt ${attempt} resumes from the checkpoint of an earlier attempt${typeof step === 'number' ? ` at step ${step}` : ''}`,
+            `attempt ${attempt} resumes from the checkpoint of an earlier attempt at step ${resume.step}`,
           );
         } catch {
           writer.log('warn', `attempt ${attempt}: the checkpoint could not be read; starting over`);
@@ -199,8 +199,10 @@ export async function runJob(
     }
 
     let outcome;
+    // Step of the last checkpoint this attempt stored (the one a requeued job resumes from).
+    let savedStep: number | undefined;
     try {
-      outcome = await deps.trainer.train(spec, dataset, {
+      outcome = await deps.trainer.run(spec, dataset, {
         signal: controller.signal,
         onEvent: writer.onEvent,
         // The trainer throttles progress and enforces the wall time (spec's limit or this cap), for
@@ -209,10 +211,9 @@ export async function runJob(
         maxWallSeconds: deps.limits.maxWallSeconds,
         checkpointEveryMs: deps.checkpointEveryMs,
         resume,
-        async onCheckpoint(state) {
-          const s = state as { step?: unknown; epoch?: unknown };
-          const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
-          await writer.saveCheckpoint(deps.trainer.encodeResumeState(state), num(s.step), num(s.epoch));
+        async onCheckpoint(c) {
+          // Stored as it is: a TaskCheckpoint is JSON-safe.
+          if (await writer.saveCheckpoint(c, c.step, c.epoch)) savedStep = c.step;
         },
       });
     } catch (err) {
@@ -231,10 +232,9 @@ export async function runJob(
     const current = await jobs.status(jobId);
     if (shuttingDown && current === 'running' && outcome.status === 'cancelled') {
       // The trainer saved a checkpoint when it stopped; hand the job back for another worker.
-      const step = (outcome.state as { step?: number } | undefined)?.step;
       writer.log(
         'info',
-        `worker shutting down${step !== undefined ? ` at step ${step}` : ''}; the job resumes from its checkpoint`,
+        `worker shutting down${savedStep !== undefined ? ` at step ${savedStep}` : ''}; the job resumes from its checkpoint`,
       );
       await writer.flush();
       await jobs.requeue(jobId, attempt);
