@@ -52,6 +52,9 @@ describe('layer check', () => {
       'src/rng/rng.ts': 'export class Rng {}\n',
       'src/data/split.ts': "import { Rng } from '../rng/rng.js';\nexport const r = new Rng();\n",
       'src/models/init.ts': "import type { Rng } from '../rng/rng.js';\nexport type R = Rng;\n",
+      'src/data/types.ts': 'export type Dataset = { rows: number };\n',
+      'src/queue/dataset-store.ts':
+        "import type { Dataset } from '../data/types.js';\nexport type D = Dataset;\n",
       'src/tensor/ops/elementwise.ts': "import { b } from './reduce.js';\nexport const a = () => b;\n",
       'src/tensor/ops/reduce.ts': "import { a } from './elementwise.js';\nexport const b = () => a;\n",
       // a circle through an `import type` never runs
@@ -76,6 +79,9 @@ describe('layer check', () => {
       'src/train/__violation.ts': "import { k } from '../queue/keys.js';\nexport const x = k;\n",
       // models may name the Rng type, never make one
       'src/models/__violation.ts': "import { Rng } from '../rng/rng.js';\nexport const r = new Rng();\n",
+      // queue names the types it stores, never runs src/data
+      'src/data/split.ts': 'export const split = 1;\n',
+      'src/queue/__violation.ts': "import { split } from '../data/split.js';\nexport const x = split;\n",
       // an engine layer importing an npm package
       'src/optim/__violation.ts': "import 'zod';\nexport const x = 1;\n",
       // a circle between two files
@@ -88,6 +94,9 @@ describe('layer check', () => {
     expect(r.out).toMatch(/error layer-rng: src\/rng\/__violation\.ts → src\/api\/app\.ts/);
     expect(r.out).toMatch(/error layer-train: src\/train\/__violation\.ts → src\/queue\/keys\.ts/);
     expect(r.out).toMatch(/error models-rng-type-only: src\/models\/__violation\.ts → src\/rng\/rng\.ts/);
+    expect(r.out).toMatch(
+      /error queue-stored-types-only: src\/queue\/__violation\.ts → src\/data\/split\.ts/,
+    );
     expect(r.out).toMatch(/error pure-layers-no-packages: src\/optim\/__violation\.ts → node_modules\/zod/);
     expect(r.out).toMatch(/error no-circular: src\/tensor\/__cycle-a\.ts →\s+src\/tensor\/__cycle-b\.ts/);
     expect(r.out).toMatch(
