@@ -86,16 +86,11 @@ export const JobEventSchema = z
 
 export type JobEvent = z.infer<typeof JobEventSchema>;
 export type JobEventType = JobEvent['type'];
-export const EVENT_TYPES: readonly JobEventType[] = [
-  'status',
-  'progress',
-  'epoch',
-  'checkpoint',
-  'log',
-  'end',
-];
-
-/** An event as a JSON page lists it: the payload plus its stream id. */
+/**
+ * An event as a JSON page lists it: the payload plus its stream id. No route names it: its `.meta`
+ * id puts it in the OpenAPI document's components, which EventPage's description points to.
+ * @public
+ */
 export const StoredEventSchema = z
   .object({ id: z.string().meta({ example: '1764139200000-0' }) })
   .and(JobEventSchema)

@@ -22,11 +22,6 @@ export function isTerminal(status: JobStatus): boolean {
   return TERMINAL_STATUSES.includes(status);
 }
 
-/** Ids are opaque, prefixed, never bare digits and never contain `:` (BullMQ and our keys rely on it). */
-export const JobIdSchema = z
-  .string()
-  .regex(/^job_[0-9a-z]{8,40}$/, 'expected a job id such as job_0mif3k2a1x7d9q2zk4');
-
 export const JobProgressSchema = z
   .object({
     epoch: z.number().int(),

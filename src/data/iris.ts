@@ -5,8 +5,6 @@
  * Rows 35 and 38 carry the corrections to the UCI file that match Fisher's article (as scikit-learn's
  * copy does): row 35 is 4.9, 3.1, 1.5, 0.2 and row 38 is 4.9, 3.6, 1.4, 0.1.
  */
-export { IRIS_CLASS_NAMES, IRIS_FEATURE_NAMES } from '../catalog/datasets.js';
-
 /** 150 rows of [sepal length, sepal width, petal length, petal width, class]. */
 export const IRIS_ROWS: readonly (readonly [number, number, number, number, number])[] = [
   [5.1, 3.5, 1.4, 0.2, 0],

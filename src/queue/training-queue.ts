@@ -3,7 +3,7 @@ import type { ServiceConfig } from './config.js';
 
 import type { TrainJobData } from '../contracts/job.js';
 
-export { TrainJobDataSchema, type TrainJobData } from '../contracts/job.js';
+export type { TrainJobData } from '../contracts/job.js';
 
 export const TRAIN_JOB_NAME = 'train';
 
@@ -47,5 +47,3 @@ export function createTrainingQueue(
     },
   };
 }
-
-export type TrainingQueue = ReturnType<typeof createTrainingQueue>;

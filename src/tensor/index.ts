@@ -10,8 +10,7 @@
  */
 import './methods.js';
 
-export { Tensor, tensor, zeros, ones, full, scalar, noGrad, isGradEnabled, withGradMode } from './tensor.js';
-export type { GradNode, NestedNumbers, TensorOptions } from './tensor.js';
+export { Tensor, tensor, zeros, ones, full, scalar, noGrad } from './tensor.js';
 export type { DType, FloatArray, NamedWeights } from './dtype.js';
 export { allocate } from './dtype.js';
 export {
@@ -50,13 +49,7 @@ export { matmul, linear } from './ops/matmul.js';
 export { reshape, transpose, slice, concat, gather } from './ops/movement.js';
 export { sum, mean, max, min, logsumexp, softmax, logSoftmax, broadcastTo, sumTo } from './ops/reduce.js';
 export { backward, grad, hvp, hessian, jacobian } from './autodiff.js';
-export type { GradOptions } from './autodiff.js';
 export { kernels, setKernels } from './kernels/active.js';
 export type { Kernels } from './kernels/types.js';
 export { referenceKernels } from './kernels/reference.js';
-export type {
-  AdamKernelArgs,
-  LossKernels,
-  OptimizerKernels,
-  SgdKernelArgs,
-} from './kernels/wasm/optim-types.js';
+export type { LossKernels, OptimizerKernels } from './kernels/wasm/optim-types.js';

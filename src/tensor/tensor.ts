@@ -17,11 +17,6 @@ export interface GradNode {
 
 let gradEnabled = true;
 
-/** Whether ops record the graph now. */
-export function isGradEnabled(): boolean {
-  return gradEnabled;
-}
-
 /** Run `fn` with graph recording switched to `on`, restoring the previous mode afterwards. */
 export function withGradMode<T>(on: boolean, fn: () => T): T {
   const prev = gradEnabled;

@@ -1,21 +1,20 @@
-/** Every JobSpec in examples/ is valid as shipped (the README's curl walk-through uses them). */
+/**
+ * Every JobSpec in examples/ is valid as shipped (the README's curl walk-through uses them).
+ * Validation only: the app runs on in-memory stores (test/helpers/fake-deps.ts), no Redis.
+ */
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { startRedis, type TestRedis } from '../helpers/redis.js';
-import { makeTestApp, type TestApp } from '../helpers/app.js';
+import { makeFakeApp, type FakeApp } from '../helpers/fake-deps.js';
 
 const dir = new URL('../../examples/', import.meta.url);
 const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
 
-let redis: TestRedis;
-let t: TestApp;
+let t: FakeApp;
 beforeAll(async () => {
-  redis = await startRedis();
-  t = await makeTestApp(redis.url, 'examples');
+  t = await makeFakeApp();
 });
 afterAll(async () => {
   await t?.close();
-  await redis?.stop();
 });
 
 test('examples cover every optimizer and batch, stochastic and mini-batch descent', () => {

@@ -4,24 +4,24 @@
  * union that nothing matched, a 415 that names the content types the route takes, limit messages
  * that name their DESCENT_LIMIT_* variable, a job refused when it cannot finish in its wall-time
  * limit at this build's measured speed — and an empty JSON body accepted where a route takes none.
+ *
+ * All of it is request handling, so it runs on the real app over in-memory stores
+ * (test/helpers/fake-deps.ts), with no Redis; the stores themselves are tested against a real one.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startRedis, type TestRedis } from '../helpers/redis.js';
-import { makeTestApp, type TestApp } from '../helpers/app.js';
+import { makeFakeApp, type FakeApp } from '../helpers/fake-deps.js';
 import { measuredSpeed } from '../../src/train/speed.js';
 import type { StepSpeed } from '../../src/contracts/speed.js';
 import { DEFAULT_LIMITS } from '../../src/contracts/limits.js';
 
-let redis: TestRedis;
-let t: TestApp;
-let timed: TestApp;
+let t: FakeApp;
+let timed: FakeApp;
 /** A fixed speed, so the wall-time refusal is exact: 100 µs a step and 1 GFLOP/s. */
 const SLOW: StepSpeed = { overheadSeconds: 1e-4, flopsPerSecond: 1e9, kernels: 'test' };
 
 beforeAll(async () => {
-  redis = await startRedis();
-  t = await makeTestApp(redis.url, 'messages');
-  timed = await makeTestApp(redis.url, 'messages-speed', {
+  t = await makeFakeApp();
+  timed = await makeFakeApp({
     speed: async () => SLOW,
     limits: { ...DEFAULT_LIMITS, maxWallSeconds: 3600 },
   });
@@ -29,7 +29,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.close();
   await timed?.close();
-  await redis?.stop();
 });
 
 const iris = {
@@ -40,7 +39,7 @@ const iris = {
   training: { epochs: 5 },
 };
 
-async function post(app: TestApp, body: unknown, url = '/v1/jobs', contentType = 'application/json') {
+async function post(app: FakeApp, body: unknown, url = '/v1/jobs', contentType = 'application/json') {
   const res = await app.app.inject({
     method: 'POST',
     url,
@@ -197,7 +196,7 @@ describe('work the service cannot finish is refused at validation', () => {
     expect(speed.overheadSeconds).toBeLessThan(0.05);
     expect(speed.flopsPerSecond).toBeGreaterThan(1e7);
     expect(speed.flopsPerSecond).toBeLessThan(1e13);
-    const real = await makeTestApp(redis.url, 'messages-real', { speed: measuredSpeed });
+    const real = await makeFakeApp({ speed: measuredSpeed });
     try {
       const r = await post(real, { ...big, training: { ...big.training, maxWallSeconds: 300 } });
       expect(r.status, JSON.stringify(r.body)).toBe(400);
@@ -220,6 +219,7 @@ describe('an empty body where the route takes none', () => {
     });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json().status).toBe('cancelled');
+    expect(t.deps.enqueued.map((d) => d.jobId)).not.toContain(created.body.id);
   });
   test('a route that takes a body still refuses an empty one', async () => {
     const res = await t.app.inject({

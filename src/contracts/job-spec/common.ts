@@ -87,9 +87,6 @@ export const LossSchema = z
     'Loss, mean-reduced: mse, mae, huber (huberDelta) for regression; bce on logits with 0/1 labels; cross_entropy on logits with class indices.',
   );
 export type Loss = z.output<typeof LossSchema>;
-/** Alias of {@link LossSchema} under the name the other sub-schemas follow. */
-export const LossSpecSchema = LossSchema;
-export type LossSpec = Loss;
 
 export const RegularizationSpecSchema = z
   .strictObject({

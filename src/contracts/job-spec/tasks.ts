@@ -211,14 +211,9 @@ export const MINIMIZE_BUILTINS = [
 export type MinimizeBuiltin = (typeof MINIMIZE_BUILTINS)[number];
 
 /**
- * Build every schema against a set of limits. `createJobSpecSchema(limitsFromEnv(process.env))` gives a
+ * The JobSpec schema for a set of limits. `createJobSpecSchema(limitsFromEnv(process.env))` gives a
  * service its own JobSpec schema; the exported `JobSpecSchema` uses {@link DEFAULT_LIMITS}.
  */
-export function createJobSpecSchemas(limits: Readonly<Limits> = DEFAULT_LIMITS) {
-  return buildSchemas(limits);
-}
-
-/** The JobSpec schema for a set of limits. */
 export function createJobSpecSchema(limits: Readonly<Limits> = DEFAULT_LIMITS) {
   return buildSchemas(limits).JobSpecSchema;
 }
@@ -261,11 +256,6 @@ export type JobSpec = z.output<typeof JobSpecSchema>;
 /** What a client may send: defaults optional. */
 export type JobSpecInput = z.input<typeof JobSpecSchema>;
 export type TaskType = JobSpec['task'];
-
-/** Narrow a JobSpec to the supervised task. */
-export function isSupervised(spec: JobSpec): spec is SupervisedJobSpec {
-  return spec.task === 'supervised';
-}
 
 /** The quantity early stopping watches, "auto" resolved. */
 export function resolveMonitor(training: TrainingSpec): 'valLoss' | 'loss' | null {

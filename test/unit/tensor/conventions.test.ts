@@ -1,5 +1,5 @@
 /**
- * Gradients at kinks and ties, as PyTorch 1.13 defines them (torch-optim.md §3, measured there and in
+ * Gradients at kinks and ties, as PyTorch 1.13 defines them (measured with it in
  * test/golden/fixtures/grad.json): relu'(0) = 0, |x|'(0) = 0, sqrt'(0) = +∞, full max/min split ties
  * evenly, max/min over an axis send the gradient to the first maximal index, maximum/minimum split a tie
  * 0.5/0.5, clamp passes gradient 1 at a bound. Plus the second-order anchor d²(x³)/dx² at 2 = 12.

@@ -1,6 +1,6 @@
 /**
  * hvp / hessian / jacobian: against finite differences, and against closed forms —
- * Rosenbrock at (1.5, 1.5): H = [[2102, −600], [−600, 200]], H·(1, −1) = (2702, −800) (torch-optim.md §4);
+ * Rosenbrock at (1.5, 1.5): H = [[2102, −600], [−600, 200]], H·(1, −1) = (2702, −800);
  * least squares f(w) = mean((A w − y)²): H = (2/N)·AᵀA.
  */
 import { describe, expect, it } from 'vitest';

@@ -1,6 +1,6 @@
 /**
- * Regression tests for engine edge cases the tester found (details in /work/notes/engine-bugs.md, B1–B6, B2b);
- * B1–B6 were fixed in 2fa1f82. Each test states torch's behaviour.
+ * Regression tests for engine edge cases the tester found (B1–B6, B2b; each test names
+ * its case); B1–B6 were fixed in 2fa1f82. Each test states torch's behaviour.
  */
 import { describe, expect, it } from 'vitest';
 import {

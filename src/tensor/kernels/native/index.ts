@@ -6,12 +6,7 @@ import type { BinaryOp, FloatArray, Kernels } from '../types.js';
 import type { WasmKernels } from '../wasm/index.js';
 import type { LossKernels, NativeOptimizerKernels } from '../wasm/optim-types.js';
 
-export type {
-  AdamKernelArgs,
-  NativeOptimizerKernels,
-  OptimizerKernels,
-  SgdKernelArgs,
-} from '../wasm/optim-types.js';
+export type { NativeOptimizerKernels } from '../wasm/optim-types.js';
 
 /** What native/descent_blas.c exports. */
 interface BlasAddon {

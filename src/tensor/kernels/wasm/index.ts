@@ -2,8 +2,8 @@ import type { BinaryOp, FloatArray, Kernels } from '../types.js';
 import type { AdamKernelArgs, LossKernels, OptimizerKernels, SgdKernelArgs } from './optim-types.js';
 import { wasmRuntime, type WasmRuntime, type WasmVariant } from './loader.js';
 
-export { WasmRuntime, wasmRuntime, preferredVariant, type WasmVariant } from './loader.js';
-export type { AdamKernelArgs, LossKernels, OptimizerKernels, SgdKernelArgs } from './optim-types.js';
+export { wasmRuntime, type WasmVariant } from './loader.js';
+export type { LossKernels, OptimizerKernels } from './optim-types.js';
 
 /** Below this many elements the copies and the call cost more than the TypeScript loss loop. */
 const LOSS_MIN_ELEMENTS = 256;

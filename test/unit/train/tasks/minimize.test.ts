@@ -7,7 +7,7 @@
  *   Newton             damping 1e-4, Armijo line search, ≤ 50 steps (takes 24)
  *   L-BFGS             strong Wolfe, 20 steps of ≤ 20 inner iterations
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { JobSpecSchema, type MinimizeJobSpec } from '../../../../src/contracts/job-spec.js';
 import { ExprError } from '../../../../src/expr/errors.js';
 import { decodeOptimState, encodeOptimState, type JsonSafe } from '../../../../src/optim/state-codec.js';
@@ -205,10 +205,9 @@ describe('minimize: curvature classification, errors and control', () => {
     expect(out.result!.steps).toBe(501);
   });
 
-  it('accepts a normalized minimize JobSpec as is', () => {
-    const spec = {} as MinimizeJobSpec;
-    const asRunner: MinimizeSpec = spec; // compile-time check: the runner reads the JobSpec's shape
-    expect(asRunner).toBeDefined();
+  it('accepts a normalized minimize JobSpec as is (a type-level test: `npm run typecheck` fails if not)', () => {
+    expectTypeOf<MinimizeJobSpec>().toExtend<MinimizeSpec>();
+    expectTypeOf(runMinimize).parameter(0).toEqualTypeOf<MinimizeSpec>();
   });
 });
 
