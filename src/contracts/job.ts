@@ -2,6 +2,7 @@
 import './messages.js';
 import { z } from 'zod';
 import { JobErrorCodeSchema } from './problem.js';
+import { DOCUMENTED_AS } from './documented-as.js';
 import type { TaskType } from './job-spec.js';
 
 /** Every state a job can be in. `succeeded`, `failed` and `cancelled` are terminal. */
@@ -111,7 +112,7 @@ export const JobSchema = z
     finishedAt: z.string().nullable(),
     spec: z
       .record(z.string(), z.unknown())
-      .meta({ description: 'The normalized JobSpec, defaults filled in' }),
+      .meta({ description: 'The normalized JobSpec, defaults filled in', [DOCUMENTED_AS]: 'JobSpec' }),
     progress: JobProgressSchema.nullable(),
     result: JobResultSchema.nullable(),
     error: JobErrorSchema.nullable(),
@@ -241,6 +242,13 @@ export const WeightsJsonSchema = z
       .meta({ description: 'parameter name → nested number arrays (torch state_dict names)' }),
   })
   .meta({ id: 'Weights' });
+
+/** `GET /v1/jobs/{id}/weights` as a safetensors file. */
+export const SafetensorsSchema = z.string().meta({
+  format: 'binary',
+  description:
+    'A safetensors file: 8-byte little-endian header length, JSON header (dtype, shape, data_offsets per tensor), raw little-endian data; names match the equivalent torch module.',
+});
 
 export const PredictRequestSchema = z
   .object({
