@@ -1,5 +1,20 @@
 import { STATUS_CODES } from 'node:http';
 import { DOCUMENTED_AS } from '../contracts/documented-as.js';
+import {
+  HEADER_EXAMPLES,
+  PATH_ID_EXAMPLES,
+  QUERY_EXAMPLES,
+  REQUEST_BODY_EXAMPLES,
+} from '../contracts/examples.js';
+
+/**
+ * A JSON response with a description of its own. (`Schema.describe()` would make a new,
+ * unregistered schema that the document inlines instead of referencing its component.)
+ */
+export const jsonResponse = <S>(schema: S, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- walks untyped JSON */
 type Json = any;
@@ -71,6 +86,26 @@ function fixSchema(s: Json): Json {
   return s;
 }
 
+/** The request examples of src/contracts/examples.ts, on the media and parameters Swagger UI reads. */
+function addExamples(path: string, op: Json): void {
+  for (const [media, example] of Object.entries(REQUEST_BODY_EXAMPLES[op.operationId] ?? {})) {
+    // A copy: @fastify/swagger gives every media type of a body one shared object.
+    const content = op.requestBody?.content?.[media];
+    if (content) op.requestBody.content[media] = { ...content, example };
+  }
+  for (const p of op.parameters ?? []) {
+    const example =
+      p.in === 'path' && p.name === 'id'
+        ? PATH_ID_EXAMPLES[path.startsWith('/v1/datasets') ? 'dataset' : 'job']
+        : p.in === 'query'
+          ? QUERY_EXAMPLES[op.operationId]?.[p.name]
+          : p.in === 'header'
+            ? HEADER_EXAMPLES[p.name.toLowerCase()]
+            : undefined;
+    if (example !== undefined) p.example = example;
+  }
+}
+
 const isProblemRef = (schema: Json) => schema?.$ref === `${REF}Problem`;
 
 /** Every component a node refers to, transitively through `schemas`. */
@@ -116,6 +151,7 @@ export function finishOpenApiDocument(doc: Json): Json {
   for (const [path, ops] of Object.entries<Json>(paths))
     for (const op of Object.values<Json>(ops)) {
       op.tags = op.tags?.length ? op.tags : [tagOf(path)];
+      addExamples(path, op);
       for (const [status, res] of Object.entries<Json>(op.responses ?? {})) {
         if (!res.description || res.description === 'Default Response')
           res.description = STATUS_TEXT[status] ?? STATUS_CODES[Number(status)] ?? status;

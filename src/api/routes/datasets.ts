@@ -15,6 +15,7 @@ import { newId } from '../../queue/ids.js';
 import type { DatasetInfo } from '../../queue/dataset-store.js';
 import type { AppDeps } from '../deps.js';
 import { tenantOf } from '../auth.js';
+import { jsonResponse } from '../openapi-document.js';
 
 const DatasetParamsSchema = z.object({ id: DatasetIdSchema });
 
@@ -69,7 +70,7 @@ export const datasetRoutes = (deps: AppDeps): FastifyPluginAsyncZod =>
           consumes: ['application/json', 'text/csv'],
           querystring: CsvUploadQuerySchema,
           body: z.union([z.string().describe('CSV text with a header row'), DatasetUploadJsonSchema]),
-          response: { 201: DatasetDescriptionSchema.describe('Stored') },
+          response: { 201: jsonResponse(DatasetDescriptionSchema, 'Stored') },
         },
       },
       async (req, reply) => {

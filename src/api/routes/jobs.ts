@@ -21,6 +21,7 @@ import { tenantOf } from '../auth.js';
 import { checkSpec, specSchemaFor } from '../spec-check.js';
 import { buildMetrics } from '../history.js';
 import { withLiveFields } from '../job-live.js';
+import { jsonResponse } from '../openapi-document.js';
 
 /** Routes of one job: it may not exist (400, 413, 415 and 503 come from src/api/security-docs.ts). */
 const ofOneJob = { 404: ProblemSchema };
@@ -79,8 +80,8 @@ export const jobRoutes = (deps: AppDeps, metrics: Metrics): FastifyPluginAsyncZo
           body: JobSpecBody,
           headers: CreateJobHeadersSchema,
           response: {
-            200: JobSchema.describe('The job an earlier request with this Idempotency-Key created'),
-            201: JobSchema.describe('Created and queued'),
+            200: jsonResponse(JobSchema, 'The job an earlier request with this Idempotency-Key created'),
+            201: jsonResponse(JobSchema, 'Created and queued'),
             409: ProblemSchema,
           },
         },
