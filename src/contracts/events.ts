@@ -127,10 +127,12 @@ export const EventPageSchema = z
 
 /** The body of `GET /v1/jobs/{id}/events` with `Accept: text/event-stream`. */
 export const SseStreamSchema = z.string().meta({
+  // OpenAPI 3.0 cannot describe an event stream's messages; this extension names their `data:`.
+  'x-event-data': { $ref: '#/components/schemas/JobEvent' },
   description:
-    'Server-sent events: `retry:`, then per event `id: <eventId>`, `event: <type>`, `data: <StoredEvent JSON>`; `: ping` comments while idle.',
+    'Server-sent events: `retry:`, then per event `id: <eventId>`, `event: <type>`, `data: <JobEvent JSON>` (the event id is the SSE `id:`); `: ping` comments while idle.',
   example:
-    'id: 1764139200000-0\nevent: status\ndata: {"id":"1764139200000-0","type":"status","jobId":"job_0mif3k2a1x7d9q2zk4","attempt":1,"time":"2026-11-26T06:40:00.000Z","status":"running"}\n\n',
+    'id: 1764139200000-0\nevent: status\ndata: {"type":"status","jobId":"job_0mif3k2a1x7d9q2zk4","attempt":1,"time":"2026-11-26T06:40:00.000Z","status":"running"}\n\n',
 });
 
 export const EventsQuerySchema = z.object({

@@ -181,7 +181,9 @@ export function createResponseValidator(doc: OpenApiDocument) {
       return [
         `${where}: Content-Type ${r.contentType ?? '(none)'} is not declared (declared: ${types.join(', ')})`,
       ];
-    const schema = content[key].schema;
+    const schema = content[key].schema as Record<string, unknown> | undefined;
+    if (media === 'text/event-stream' && schema?.['x-event-data'])
+      return checkEventStream(where, r.body, validatorFor(`${template} sse`, schema['x-event-data']));
     if (schema === undefined || !isJson(media)) return [];
     let body: unknown;
     try {
@@ -197,6 +199,34 @@ export function createResponseValidator(doc: OpenApiDocument) {
     return [
       `${where}: body does not match the ${key} schema: ${errs.join('; ')} — body: ${r.body.slice(0, 300)}`,
     ];
+  }
+
+  /** Each message's `data:` of an SSE body, as JSON, against the documented `x-event-data`. */
+  function checkEventStream(where: string, body: string, validate: ValidateFunction): string[] {
+    const out: string[] = [];
+    for (const message of body.split(/\n\n/)) {
+      const data = message
+        .split('\n')
+        .filter((l) => l.startsWith('data:'))
+        .map((l) => l.slice(5).replace(/^ /, ''))
+        .join('\n');
+      if (!data) continue;
+      let event: unknown;
+      try {
+        event = JSON.parse(data);
+      } catch {
+        out.push(`${where}: SSE data is not JSON: ${data.slice(0, 200)}`);
+        continue;
+      }
+      if (!validate(event))
+        out.push(
+          `${where}: SSE data does not match x-event-data: ${(validate.errors ?? [])
+            .slice(0, 4)
+            .map((e) => `${e.instancePath || '/'} ${e.message ?? ''}`)
+            .join('; ')} — ${data.slice(0, 200)}`,
+        );
+    }
+    return out;
   }
 
   return { check, compileAll };
