@@ -173,4 +173,17 @@ test('an SSE stream is checked message by message against JobEvent', async () =>
     });
   expect(sse(res.body)).toEqual([]);
   expect(sse('id: 1-0\nevent: status\ndata: {"type":"status","jobId":"j"}\n\n')[0]).toMatch(/x-event-data/);
+  // The JSON page of the same events: each item is a StoredEvent (the payload plus its id).
+  const page = await t.app.inject({ url: `/v1/jobs/${id}/events?limit=1000` });
+  expect(page.json().data.map((e: { type: string }) => e.type)).toContain('end');
+  const pageCheck = (data: unknown[]) =>
+    v.check({
+      method: 'GET',
+      url: `/v1/jobs/${id}/events`,
+      status: 200,
+      contentType: 'application/json',
+      body: JSON.stringify({ data, hasMore: false, nextCursor: null }),
+    });
+  expect(pageCheck(page.json().data)).toEqual([]);
+  expect(pageCheck([{ type: 'status', jobId: id }])[0]).toMatch(/does not match/);
 });
