@@ -25,6 +25,7 @@ import { datasetRoutes } from './routes/datasets.js';
 import { healthRoutes } from './routes/health.js';
 import { checkpointRoutes } from './routes/checkpoints.js';
 import { registerReliability } from './reliability.js';
+import { finishOpenApiDocument } from './openapi-document.js';
 
 export interface BuildAppOptions {
   logger?: FastifyServerOptions['logger'];
@@ -90,7 +91,7 @@ export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promi
         : {}),
     },
     transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
+    transformObject: (doc) => finishOpenApiDocument(jsonSchemaTransformObject(doc)),
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

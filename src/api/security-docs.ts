@@ -2,10 +2,13 @@ import type { FastifyInstance } from 'fastify';
 import { ProblemSchema } from '../contracts/problem.js';
 
 /**
- * Make the OpenAPI document say what the auth and limit hooks do, which route schemas cannot know:
- * with API keys every `/v1` operation may answer 401 and the open routes (health, readiness,
- * metrics) carry an empty `security`; with a rate limit every `/v1` operation may answer 429, and
- * with a job cap `POST /v1/jobs` may. Call before the routes are registered.
+ * Make the OpenAPI document say what the hooks do, which route schemas cannot know. Every route
+ * with a params, query, header or body schema may answer 400 (its validation); a route with a
+ * body 413 (body limit) and 415 (src/api/content-type.ts); every `/v1` route 503 (Redis down,
+ * shutting down). With API keys every `/v1` operation may answer 401 and the open routes
+ * (health, readiness, metrics) carry an empty `security`; with a rate limit every `/v1`
+ * operation may answer 429, and with a job cap `POST /v1/jobs` may. Call before the routes are
+ * registered.
  */
 export function documentSecurity(
   app: FastifyInstance,
@@ -15,15 +18,22 @@ export function documentSecurity(
     const schema = route.schema as
       (Record<string, unknown> & { response?: Record<string, unknown> }) | undefined;
     if (!schema || schema.hide) return;
+    const extra: Record<number, unknown> = {};
+    if (schema.params || schema.querystring || schema.headers || schema.body) extra[400] = ProblemSchema;
+    if (schema.body) {
+      extra[413] = ProblemSchema;
+      extra[415] = ProblemSchema;
+    }
     if (!route.url.startsWith('/v1')) {
       if (opts.keyed) route.schema = { ...schema, security: [] };
-      return;
+    } else {
+      const methods = Array.isArray(route.method) ? route.method : [route.method];
+      extra[503] = ProblemSchema;
+      if (opts.keyed) extra[401] = ProblemSchema;
+      if (opts.rateLimited || (opts.jobCap && route.url === '/v1/jobs' && methods.includes('POST')))
+        extra[429] = ProblemSchema;
     }
-    const methods = Array.isArray(route.method) ? route.method : [route.method];
-    const extra: Record<number, unknown> = {};
-    if (opts.keyed) extra[401] = ProblemSchema;
-    if (opts.rateLimited || (opts.jobCap && route.url === '/v1/jobs' && methods.includes('POST')))
-      extra[429] = ProblemSchema;
-    if (Object.keys(extra).length) route.schema = { ...schema, response: { ...extra, ...schema.response } };
+    if (Object.keys(extra).length)
+      route.schema = { ...(route.schema as object), response: { ...extra, ...schema.response } };
   });
 }

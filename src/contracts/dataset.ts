@@ -147,7 +147,7 @@ export const DatasetDescriptionSchema = z
     targetNames: z.array(z.string()).optional().describe('Target column names.'),
     labels: LabelSummarySchema.optional(),
   })
-  .describe('An uploaded dataset.');
+  .meta({ id: 'Dataset', description: 'An uploaded dataset.' });
 export type DatasetDescription = z.output<typeof DatasetDescriptionSchema>;
 
 /** Response of `GET /v1/datasets`: one page of the tenant's uploads, newest first. */
@@ -157,7 +157,7 @@ export const DatasetListSchema = z
     hasMore: z.boolean(),
     nextCursor: z.string().nullable().describe('Pass as `after` for the next page; null on the last.'),
   })
-  .describe("A page of the tenant's datasets.");
+  .meta({ id: 'DatasetList', description: "A page of the tenant's datasets." });
 export type DatasetList = z.output<typeof DatasetListSchema>;
 
 /** Query of `GET /v1/datasets`. */
@@ -188,11 +188,11 @@ export const BuiltinDatasetSchema = z
     targetNames: z.array(z.string()),
     description: z.string(),
   })
-  .describe('A built-in dataset.');
+  .meta({ id: 'BuiltinDataset', description: 'A built-in dataset.' });
 export type BuiltinDataset = z.output<typeof BuiltinDatasetSchema>;
 
 /** Response of `GET /v1/datasets/builtin`. */
 export const BuiltinDatasetListSchema = z
   .strictObject({ data: z.array(BuiltinDatasetSchema) })
-  .describe('The built-in datasets.');
+  .meta({ id: 'BuiltinDatasetList', description: 'The built-in datasets.' });
 export type BuiltinDatasetList = z.output<typeof BuiltinDatasetListSchema>;

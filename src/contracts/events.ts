@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { JobErrorSchema, JobResultSchema } from './job.js';
+import { DOCUMENTED_AS } from './documented-as.js';
 
 /**
  * Events of a job, stored once each in the job's own Redis stream. The stream entry id is the
@@ -87,25 +88,46 @@ export const JobEventSchema = z
 export type JobEvent = z.infer<typeof JobEventSchema>;
 export type JobEventType = JobEvent['type'];
 /**
- * An event as a JSON page lists it: the payload plus its stream id. No route names it: its `.meta`
- * id puts it in the OpenAPI document's components, which EventPage's description points to.
+ * An event as a JSON page lists it: the payload plus its stream id.
  * @public
  */
-export const StoredEventSchema = z
-  .object({ id: z.string().meta({ example: '1764139200000-0' }) })
-  .and(JobEventSchema)
-  .meta({ id: 'StoredEvent' });
+export const StoredEventSchema = (() => {
+  const id = {
+    id: z.string().meta({ example: '1764139200000-0', description: 'The event id (stream entry id)' }),
+  };
+  return z
+    .discriminatedUnion('type', [
+      StatusEventSchema.extend(id),
+      ProgressEventSchema.extend(id),
+      EpochEventSchema.extend(id),
+      CheckpointEventSchema.extend(id),
+      LogEventSchema.extend(id),
+      EndEventSchema.extend(id),
+    ])
+    .meta({ id: 'StoredEvent' });
+})();
 export type StoredEvent = { id: string } & JobEvent;
 
 export const EventPageSchema = z
   .object({
     data: z
       .array(z.record(z.string(), z.unknown()))
-      .meta({ description: 'StoredEvent objects: { id, type, jobId, attempt, time, … }' }),
+      // Served as stored; documented as what they are (see src/api/openapi-document.ts).
+      .meta({ description: 'The events, oldest first', [DOCUMENTED_AS]: 'StoredEvent' }),
     hasMore: z.boolean(),
     nextCursor: z.string().nullable(),
   })
   .meta({ id: 'EventPage' });
+
+/** The body of `GET /v1/jobs/{id}/events` with `Accept: text/event-stream`. */
+export const SseStreamSchema = z.string().meta({
+  // OpenAPI 3.0 cannot describe an event stream's messages; this extension names their `data:`.
+  'x-event-data': { $ref: '#/components/schemas/JobEvent' },
+  description:
+    'Server-sent events: `retry:`, then per event `id: <eventId>`, `event: <type>`, `data: <JobEvent JSON>` (the event id is the SSE `id:`); `: ping` comments while idle.',
+  example:
+    'id: 1764139200000-0\nevent: status\ndata: {"type":"status","jobId":"job_0mif3k2a1x7d9q2zk4","attempt":1,"time":"2026-11-26T06:40:00.000Z","status":"running"}\n\n',
+});
 
 export const EventsQuerySchema = z.object({
   after: z

@@ -2,6 +2,7 @@
 import './messages.js';
 import { z } from 'zod';
 import { JobErrorCodeSchema } from './problem.js';
+import { DOCUMENTED_AS } from './documented-as.js';
 import type { TaskType } from './job-spec.js';
 
 /** Every state a job can be in. `succeeded`, `failed` and `cancelled` are terminal. */
@@ -79,6 +80,42 @@ export const JobResultSchema = z
       .nullable()
       .optional()
       .describe('Curvature of the loss at the trained weights; full-spectrum fields only for small models.'),
+    // minimize (src/train/tasks/minimize.ts): the point found and the curvature there.
+    variables: z.array(z.string()).optional().describe('minimize: the variables, in objective order.'),
+    point: z.record(z.string(), z.number()).optional().describe('minimize: the point found, by variable.'),
+    value: z.number().optional().describe('minimize: the objective at `point` (also `loss`).'),
+    gradient: z.record(z.string(), z.number()).optional().describe('minimize: the gradient at `point`.'),
+    gradNorm: z.number().optional().describe('minimize: L2 norm of `gradient`.'),
+    hessian: z
+      .array(z.array(z.number()))
+      .nullable()
+      .optional()
+      .describe('minimize: the Hessian at `point`, rows in variable order (null for many variables).'),
+    eigenvalues: z
+      .array(z.number())
+      .nullable()
+      .optional()
+      .describe('minimize: the Hessian eigenvalues, ascending (null for many variables).'),
+    classification: z
+      .enum(['minimum', 'maximum', 'saddle', 'degenerate'])
+      .nullable()
+      .optional()
+      .describe("minimize: the curvature at `point` from the eigenvalues' signs."),
+    evaluations: z.number().int().optional().describe('minimize: objective + gradient evaluations.'),
+    // reinforce (src/train/tasks/reinforce.ts).
+    meanReturn100: z.number().optional().describe('reinforce: mean return of the last 100 episodes.'),
+    episodes: z.number().int().optional().describe('reinforce: episodes run (also `steps`).'),
+    solved: z
+      .boolean()
+      .nullable()
+      .optional()
+      .describe("reinforce: whether the environment's threshold was reached (null when it has none)."),
+    solvedAtEpisode: z
+      .number()
+      .int()
+      .nullable()
+      .optional()
+      .describe('reinforce: first episode at which the mean of the last 100 returns reached the threshold.'),
   })
   .meta({ id: 'JobResult' });
 export type JobResult = z.infer<typeof JobResultSchema>;
@@ -106,7 +143,7 @@ export const JobSchema = z
     finishedAt: z.string().nullable(),
     spec: z
       .record(z.string(), z.unknown())
-      .meta({ description: 'The normalized JobSpec, defaults filled in' }),
+      .meta({ description: 'The normalized JobSpec, defaults filled in', [DOCUMENTED_AS]: 'JobSpec' }),
     progress: JobProgressSchema.nullable(),
     result: JobResultSchema.nullable(),
     error: JobErrorSchema.nullable(),
@@ -236,6 +273,13 @@ export const WeightsJsonSchema = z
       .meta({ description: 'parameter name → nested number arrays (torch state_dict names)' }),
   })
   .meta({ id: 'Weights' });
+
+/** `GET /v1/jobs/{id}/weights` as a safetensors file. */
+export const SafetensorsSchema = z.string().meta({
+  format: 'binary',
+  description:
+    'A safetensors file: 8-byte little-endian header length, JSON header (dtype, shape, data_offsets per tensor), raw little-endian data; names match the equivalent torch module.',
+});
 
 export const PredictRequestSchema = z
   .object({

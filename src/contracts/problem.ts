@@ -71,6 +71,18 @@ export const ProblemSchema = z
   })
   .meta({ id: 'Problem' });
 
+/**
+ * A response without a body (204, 304). Documented with no content at all: the type provider
+ * emits `type: null`, which @fastify/swagger turns into a response without `content`.
+ */
+export const NoContent = z.undefined();
+
+/** An error response with a description of its own: problem+json, as src/api/errors.ts sends it. */
+export const problemResponse = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: ProblemSchema } },
+});
+
 export type ProblemIssue = z.infer<typeof ProblemIssueSchema>;
 export type Problem = z.infer<typeof ProblemSchema>;
 

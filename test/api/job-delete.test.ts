@@ -15,6 +15,7 @@ import { buildApp } from '../../src/api/app.js';
 import { createTrainingQueue } from '../../src/queue/training-queue.js';
 import { encodeSafetensors, sha256Hex } from '../../src/queue/safetensors.js';
 import { readSse } from '../helpers/sse-client.js';
+import { validateInjectedResponses } from '../helpers/openapi-validator.js';
 
 const KEY_A = 'ka-3f9a1c0d7e5b42a8b6c1d2e3f4a5b6c7';
 const KEY_B = 'kb-0a1b2c3d4e5f60718293a4b5c6d7e8f9';
@@ -51,6 +52,7 @@ beforeAll(async () => {
     security: { rateLimit: null, maxActiveJobs: 10, jobCapRetrySeconds: 1 },
   });
   await app.ready();
+  validateInjectedResponses(app);
 });
 afterAll(async () => {
   await app?.close();

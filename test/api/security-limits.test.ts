@@ -14,6 +14,7 @@ import {
   securityConfigFromEnv,
   type SecurityConfig,
 } from '../../src/api/security-config.js';
+import { validateInjectedResponses } from '../helpers/openapi-validator.js';
 
 const KEYS = 'alice:key-alice-0123456789abcdef,bob:key-bob-0123456789abcdef,carol:key-carol-0123456789abcdef';
 const auth = (tenant: string) => ({ authorization: `Bearer key-${tenant}-0123456789abcdef` });
@@ -32,6 +33,7 @@ const apps: FastifyInstance[] = [];
 async function appWith(security: SecurityConfig, deps = t.deps): Promise<FastifyInstance> {
   const a = await buildApp(deps, { security });
   await a.ready();
+  validateInjectedResponses(a);
   apps.push(a);
   return a;
 }

@@ -13,6 +13,7 @@ import { simulateRun } from '../helpers/simulate.js';
 import { parseApiKeys } from '../../src/queue/config.js';
 import { buildApp, type BuildAppOptions } from '../../src/api/app.js';
 import { createKeyRing } from '../../src/api/auth.js';
+import { validateInjectedResponses } from '../helpers/openapi-validator.js';
 
 const KEY_A = 'ka-3f9a1c0d7e5b42a8b6c1d2e3f4a5b6c7';
 const KEY_B = 'kb-0a1b2c3d4e5f60718293a4b5c6d7e8f9';
@@ -46,6 +47,7 @@ const linearSpec = {
 async function appWith(opts: BuildAppOptions): Promise<FastifyInstance> {
   const a = await buildApp(t.deps, opts);
   await a.ready();
+  validateInjectedResponses(a);
   return a;
 }
 

@@ -5,6 +5,7 @@ import { DEFAULT_LIMITS, type Limits } from '../../src/contracts/limits.js';
 import { createDeps, type AppDeps, type PredictFn, type SpeedFn } from '../../src/api/deps.js';
 import { buildApp } from '../../src/api/app.js';
 import { uniquePrefix } from './redis.js';
+import { validateInjectedResponses } from './openapi-validator.js';
 
 /** Config for tests: short intervals, a unique prefix, the given Redis. */
 export function testConfig(redisUrl: string, name: string, over: Partial<ServiceConfig> = {}): ServiceConfig {
@@ -59,6 +60,8 @@ export async function makeTestApp(
   });
   const app = await buildApp(deps);
   await app.ready();
+  // Every injected response must be one the OpenAPI document describes (issue 10).
+  validateInjectedResponses(app);
   return {
     app,
     deps,

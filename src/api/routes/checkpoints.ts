@@ -18,7 +18,7 @@ export const checkpointRoutes = (deps: AppDeps): FastifyPluginAsyncZod =>
           description:
             'Saved every DESCENT_CHECKPOINT_MS while the job trains, and when it stops (cancel, worker shutdown). A job whose worker dies resumes from the newest one on another worker.',
           params: JobParamsSchema,
-          response: { 200: CheckpointListSchema, 404: ProblemSchema, 503: ProblemSchema },
+          response: { 200: CheckpointListSchema, 404: ProblemSchema },
         },
       },
       async (req) => {

@@ -9,12 +9,13 @@ import {
   createDatasetSchemas,
   type DatasetDescription,
 } from '../../contracts/dataset.js';
-import { ApiError, ProblemSchema } from '../../contracts/problem.js';
+import { ApiError, NoContent, ProblemSchema } from '../../contracts/problem.js';
 import { DatasetError, listBuiltins, parseCsv, parseJsonDataset, type Dataset } from '../../data/index.js';
 import { newId } from '../../queue/ids.js';
 import type { DatasetInfo } from '../../queue/dataset-store.js';
 import type { AppDeps } from '../deps.js';
 import { tenantOf } from '../auth.js';
+import { jsonResponse } from '../openapi-document.js';
 
 const DatasetParamsSchema = z.object({ id: DatasetIdSchema });
 
@@ -69,12 +70,7 @@ export const datasetRoutes = (deps: AppDeps): FastifyPluginAsyncZod =>
           consumes: ['application/json', 'text/csv'],
           querystring: CsvUploadQuerySchema,
           body: z.union([z.string().describe('CSV text with a header row'), DatasetUploadJsonSchema]),
-          response: {
-            201: DatasetDescriptionSchema,
-            400: ProblemSchema,
-            413: ProblemSchema,
-            415: ProblemSchema,
-          },
+          response: { 201: jsonResponse(DatasetDescriptionSchema, 'Stored') },
         },
       },
       async (req, reply) => {
@@ -119,7 +115,7 @@ export const datasetRoutes = (deps: AppDeps): FastifyPluginAsyncZod =>
           summary: "The tenant's uploaded datasets, newest first",
           description: 'Cursor pages: `limit` (1–100, default 20) and `after` = the previous `nextCursor`.',
           querystring: ListDatasetsQuerySchema,
-          response: { 200: DatasetListSchema, 400: ProblemSchema },
+          response: { 200: DatasetListSchema },
         },
       },
       async (req) => {
@@ -147,7 +143,7 @@ export const datasetRoutes = (deps: AppDeps): FastifyPluginAsyncZod =>
           operationId: 'getDataset',
           summary: "One dataset's description",
           params: DatasetParamsSchema,
-          response: { 200: DatasetDescriptionSchema, 400: ProblemSchema, 404: ProblemSchema },
+          response: { 200: DatasetDescriptionSchema, 404: ProblemSchema },
         },
       },
       async (req) => {
@@ -165,13 +161,13 @@ export const datasetRoutes = (deps: AppDeps): FastifyPluginAsyncZod =>
           summary: 'Delete a dataset',
           description: 'Jobs already queued with it fail with DATA_ERROR when they start.',
           params: DatasetParamsSchema,
-          response: { 204: z.null().describe('Deleted'), 400: ProblemSchema, 404: ProblemSchema },
+          response: { 204: NoContent.describe('Deleted'), 404: ProblemSchema },
         },
       },
       async (req, reply) => {
         if (!(await deps.datasets.remove(req.params.id, tenantOf(req))))
           throw new ApiError('NOT_FOUND', `Dataset ${req.params.id} does not exist.`);
-        return reply.code(204).send(null);
+        return reply.code(204).send();
       },
     );
   };

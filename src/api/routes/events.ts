@@ -1,8 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
-import { EventPageSchema, EventsQuerySchema } from '../../contracts/events.js';
+import { EventPageSchema, EventsQuerySchema, SseStreamSchema } from '../../contracts/events.js';
 import { EventsHeadersSchema, JobParamsSchema, isTerminal, type Job } from '../../contracts/job.js';
-import { ApiError, ProblemSchema } from '../../contracts/problem.js';
+import { ApiError, NoContent, ProblemSchema } from '../../contracts/problem.js';
 import { compareIds } from '../../queue/tailer.js';
 import type { AppDeps } from '../deps.js';
 import type { Metrics } from '../metrics.js';
@@ -64,11 +63,17 @@ export const eventRoutes = (deps: AppDeps, metrics: Metrics): FastifyPluginAsync
           querystring: EventsQuerySchema,
           headers: EventsHeadersSchema,
           response: {
-            200: EventPageSchema.describe(
-              'JSON page; with Accept: text/event-stream the body is an SSE stream instead',
+            200: {
+              description:
+                'A JSON page of events; with `Accept: text/event-stream`, an SSE stream: each message has `id:` (the event id), `event:` (its type) and `data:` (the StoredEvent as JSON), and the stream closes after `end`.',
+              content: {
+                'application/json': { schema: EventPageSchema },
+                'text/event-stream': { schema: SseStreamSchema },
+              },
+            },
+            204: NoContent.describe(
+              'SSE resume of a finished job at its last event: nothing is left to send',
             ),
-            204: z.null().describe('SSE resume of a finished job at its last event: nothing is left to send'),
-            400: ProblemSchema,
             404: ProblemSchema,
           },
         },
@@ -84,7 +89,7 @@ export const eventRoutes = (deps: AppDeps, metrics: Metrics): FastifyPluginAsync
               : req.query.after !== undefined
                 ? { id: req.query.after, name: 'after', path: '/query/after' }
                 : null;
-          if (from && (await resumeVerdict(deps, job, from)) === 'done') return reply.code(204).send(null);
+          if (from && (await resumeVerdict(deps, job, from)) === 'done') return reply.code(204).send();
           await streamEvents(deps, req, reply, job.id, from?.id, metrics.sseClients);
           return reply;
         }

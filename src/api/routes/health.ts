@@ -1,5 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { HealthSchema, ReadySchema } from '../../contracts/job.js';
+
+const PrometheusTextSchema = z.string().meta({
+  example:
+    '# HELP descent_jobs_created_total Jobs created\n# TYPE descent_jobs_created_total counter\ndescent_jobs_created_total 3\n',
+});
 import type { AppDeps } from '../deps.js';
 import type { Metrics } from '../metrics.js';
 
@@ -51,8 +57,25 @@ export const healthRoutes = (deps: AppDeps, metrics: Metrics): FastifyPluginAsyn
       },
     );
 
-    app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
-      const text = await metrics.registry.metrics();
-      return reply.type(metrics.registry.contentType).send(text);
-    });
+    app.get(
+      '/metrics',
+      {
+        schema: {
+          operationId: 'metrics',
+          summary: 'Prometheus metrics of this API process',
+          description:
+            'Text exposition format: HTTP requests by route and status, request durations, jobs created, open SSE connections, queue jobs by state, and the process defaults (`descent_api_*`).',
+          response: {
+            200: {
+              description: 'Prometheus text exposition format 0.0.4',
+              content: { 'text/plain': { schema: PrometheusTextSchema } },
+            },
+          },
+        },
+      },
+      async (_req, reply) => {
+        const text = await metrics.registry.metrics();
+        return reply.type(metrics.registry.contentType).send(text);
+      },
+    );
   };

@@ -12,8 +12,7 @@ import {
   isTerminal,
   type Job,
 } from '../../contracts/job.js';
-import { z } from 'zod';
-import { ApiError, ProblemSchema } from '../../contracts/problem.js';
+import { ApiError, NoContent, ProblemSchema } from '../../contracts/problem.js';
 import type { JobSpec } from '../../contracts/job-spec.js';
 import { newId } from '../../queue/ids.js';
 import type { AppDeps } from '../deps.js';
@@ -22,14 +21,10 @@ import { tenantOf } from '../auth.js';
 import { checkSpec, specSchemaFor } from '../spec-check.js';
 import { buildMetrics } from '../history.js';
 import { withLiveFields } from '../job-live.js';
+import { jsonResponse } from '../openapi-document.js';
 
-const problems = {
-  400: ProblemSchema,
-  404: ProblemSchema,
-  409: ProblemSchema,
-  413: ProblemSchema,
-  503: ProblemSchema,
-};
+/** Routes of one job: it may not exist (400, 413, 415 and 503 come from src/api/security-docs.ts). */
+const ofOneJob = { 404: ProblemSchema };
 
 /** A job of this tenant, or 404. */
 export async function loadJob(deps: AppDeps, id: string, tenant: string): Promise<Job> {
@@ -84,7 +79,11 @@ export const jobRoutes = (deps: AppDeps, metrics: Metrics): FastifyPluginAsyncZo
             'Validates and normalizes the JobSpec, stores the job and queues it. Send `Idempotency-Key` to make retries safe.',
           body: JobSpecBody,
           headers: CreateJobHeadersSchema,
-          response: { 200: JobSchema, 201: JobSchema, ...problems },
+          response: {
+            200: jsonResponse(JobSchema, 'The job an earlier request with this Idempotency-Key created'),
+            201: jsonResponse(JobSchema, 'Created and queued'),
+            409: ProblemSchema,
+          },
         },
       },
       async (req, reply) => {
@@ -134,7 +133,7 @@ export const jobRoutes = (deps: AppDeps, metrics: Metrics): FastifyPluginAsyncZo
           summary: 'Validate a JobSpec (dry run)',
           description: 'Normalizes the spec and estimates its cost; no job is created.',
           body: JobSpecBody,
-          response: { 200: ValidateResponseSchema, ...problems },
+          response: { 200: ValidateResponseSchema },
         },
       },
       async (req) => {
@@ -153,7 +152,7 @@ export const jobRoutes = (deps: AppDeps, metrics: Metrics): FastifyPluginAsyncZo
           description:
             'Cursor pages (`limit`, `after` = the previous `nextCursor`). Filters, ANDed: `status`, `task`, `createdAfter` / `createdBefore` (ISO 8601, exclusive), and any number of `metadata.<key>=<value>` (exact match on a metadata value, e.g. `?metadata.owner=ana`). A page is full whenever more matching jobs exist (`hasMore`).',
           querystring: ListJobsQuerySchema,
-          response: { 200: JobListSchema, ...problems },
+          response: { 200: JobListSchema },
         },
       },
       async (req) => {
@@ -180,7 +179,7 @@ export const jobRoutes = (deps: AppDeps, metrics: Metrics): FastifyPluginAsyncZo
           description:
             'Adds `queuePosition` (while queued) and `etaSeconds` (while running) to the job; both are null otherwise.',
           params: JobParamsSchema,
-          response: { 200: JobSchema, ...problems },
+          response: { 200: JobSchema, ...ofOneJob },
         },
       },
       async (req) =>
@@ -197,9 +196,8 @@ export const jobRoutes = (deps: AppDeps, metrics: Metrics): FastifyPluginAsyncZo
             'Removes a succeeded, failed or cancelled job: its record, events, metrics, weights, checkpoints, its Idempotency-Key record (the key can be used again) and its queue entry. Open SSE streams of it end. A queued, running or cancelling job answers 409: cancel it first.',
           params: JobParamsSchema,
           response: {
-            204: z.null().describe('Deleted'),
-            400: ProblemSchema,
-            404: ProblemSchema,
+            204: NoContent.describe('Deleted'),
+            ...ofOneJob,
             409: ProblemSchema,
           },
         },
@@ -233,7 +231,7 @@ export const jobRoutes = (deps: AppDeps, metrics: Metrics): FastifyPluginAsyncZo
           throw new ApiError('CONFLICT', `Job ${id} is ${out}; only a finished job can be deleted.`);
         // SSE responses of this process following the stream end now (see streamEvents).
         deps.tailer.drop(deps.keys.events(id));
-        return reply.code(204).send(null);
+        return reply.code(204).send();
       },
     );
 
@@ -246,7 +244,7 @@ export const jobRoutes = (deps: AppDeps, metrics: Metrics): FastifyPluginAsyncZo
           description:
             'A queued job is removed at once and answers `cancelled`; a running job answers `cancelling` and its worker stops within about a second. Cancelling a finished job returns it unchanged.',
           params: JobParamsSchema,
-          response: { 200: JobSchema, ...problems },
+          response: { 200: JobSchema, ...ofOneJob },
         },
       },
       async (req) => {
@@ -276,7 +274,7 @@ export const jobRoutes = (deps: AppDeps, metrics: Metrics): FastifyPluginAsyncZo
             'One row per progress event of the latest attempt; `maxPoints` downsamples evenly, keeping the first and last row.',
           params: JobParamsSchema,
           querystring: MetricsQuerySchema,
-          response: { 200: JobMetricsSchema, ...problems },
+          response: { 200: JobMetricsSchema, ...ofOneJob },
         },
       },
       async (req) => {

@@ -1,15 +1,15 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import {
   JobParamsSchema,
   GradientsResponseSchema,
   PredictRequestSchema,
   PredictResponseSchema,
+  SafetensorsSchema,
   WeightsJsonSchema,
   WeightsQuerySchema,
   type Job,
 } from '../../contracts/job.js';
-import { ApiError, ProblemSchema } from '../../contracts/problem.js';
+import { ApiError, NoContent, ProblemSchema, problemResponse } from '../../contracts/problem.js';
 import type { JobSpec } from '../../contracts/job-spec.js';
 import type { NamedWeights } from '../../models/index.js';
 import { decodeSafetensors, nest, sha256Hex } from '../../queue/safetensors.js';
@@ -57,12 +57,17 @@ export const resultRoutes = (deps: AppDeps): FastifyPluginAsyncZod =>
           params: JobParamsSchema,
           querystring: WeightsQuerySchema,
           response: {
-            200: WeightsJsonSchema.describe(
-              'application/json; or application/octet-stream (safetensors bytes)',
-            ),
-            304: z.null().describe('Not modified (If-None-Match matched the ETag)'),
+            200: {
+              description:
+                'The weights: JSON by default, a safetensors file with `?format=safetensors` or `Accept: application/octet-stream`',
+              content: {
+                'application/json': { schema: WeightsJsonSchema },
+                'application/octet-stream': { schema: SafetensorsSchema },
+              },
+            },
+            304: NoContent.describe('Not modified (If-None-Match matched the ETag)'),
             404: ProblemSchema,
-            409: ProblemSchema,
+            409: problemResponse('The job has not succeeded, or its weights have expired'),
           },
         },
       },
@@ -93,7 +98,7 @@ export const resultRoutes = (deps: AppDeps): FastifyPluginAsyncZod =>
         }
         const etag = `"${wantsBinary ? w.sha : sha256Hex(body)}"`;
         reply.header('etag', etag).header('cache-control', 'private, max-age=0, must-revalidate');
-        if (req.headers['if-none-match'] === etag) return reply.code(304).send(null);
+        if (req.headers['if-none-match'] === etag) return reply.code(304).send();
         // A Buffer payload skips the serializer and gets an exact Content-Length.
         return reply.header('content-length', body.length).send(body as never);
       },
@@ -111,9 +116,8 @@ export const resultRoutes = (deps: AppDeps): FastifyPluginAsyncZod =>
           body: PredictRequestSchema,
           response: {
             200: PredictResponseSchema,
-            400: ProblemSchema,
             404: ProblemSchema,
-            409: ProblemSchema,
+            409: problemResponse('The job has not succeeded, or its model cannot answer this'),
           },
         },
       },
@@ -168,9 +172,8 @@ export const resultRoutes = (deps: AppDeps): FastifyPluginAsyncZod =>
           body: PredictRequestSchema,
           response: {
             200: GradientsResponseSchema,
-            400: ProblemSchema,
             404: ProblemSchema,
-            409: ProblemSchema,
+            409: problemResponse('The job has not succeeded, or its model cannot answer this'),
           },
         },
       },

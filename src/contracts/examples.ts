@@ -1,0 +1,83 @@
+/**
+ * Request examples of the OpenAPI document, one per request body and parameter: what Swagger
+ * UI's "Try it out" sends. Each is a request the service accepts (test/api/openapi-examples.test.ts
+ * sends every one; path ids are replaced by ones that exist there).
+ */
+
+/** `POST /v1/jobs` and `/v1/jobs/validate`: examples/iris-mlp-adam.json (a test keeps them equal). */
+export const IRIS_JOB_SPEC_EXAMPLE = {
+  model: { type: 'mlp', hidden: [16], activation: 'relu', dropout: 0 },
+  data: { builtin: 'iris' },
+  loss: 'cross_entropy',
+  optimizer: { type: 'adam', lr: 0.01 },
+  training: { epochs: 60, batchSize: 16, shuffle: true, seed: 0, validationSplit: 0.2 },
+  metadata: { example: 'iris MLP, Adam, mini-batch' },
+};
+
+/** `POST /v1/datasets` as JSON: six iris rows (sepal and petal lengths), two classes. */
+export const DATASET_JSON_EXAMPLE = {
+  x: [
+    [5.1, 3.5, 1.4, 0.2],
+    [4.9, 3.0, 1.4, 0.2],
+    [4.7, 3.2, 1.3, 0.2],
+    [7.0, 3.2, 4.7, 1.4],
+    [6.4, 3.2, 4.5, 1.5],
+    [6.9, 3.1, 4.9, 1.5],
+  ],
+  y: [0, 0, 0, 1, 1, 1],
+  featureNames: ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'],
+  targetNames: ['species'],
+};
+
+/** `POST /v1/datasets` as CSV: the same rows, the target in the last column. */
+export const DATASET_CSV_EXAMPLE =
+  'sepal_length,sepal_width,petal_length,petal_width,species\n' +
+  DATASET_JSON_EXAMPLE.x.map((row, i) => [...row, DATASET_JSON_EXAMPLE.y[i]].join(',')).join('\n') +
+  '\n';
+
+/** `POST /v1/jobs/{id}/predict` and `/gradients`: two iris flowers (four features each). */
+export const PREDICT_EXAMPLE = {
+  inputs: [
+    [5.1, 3.5, 1.4, 0.2],
+    [6.7, 3.0, 5.2, 2.3],
+  ],
+};
+
+/** Request body examples by operationId and media type. */
+export const REQUEST_BODY_EXAMPLES: Record<string, Record<string, unknown>> = {
+  createJob: { 'application/json': IRIS_JOB_SPEC_EXAMPLE },
+  validateJob: { 'application/json': IRIS_JOB_SPEC_EXAMPLE },
+  uploadDataset: { 'application/json': DATASET_JSON_EXAMPLE, 'text/csv': DATASET_CSV_EXAMPLE },
+  predict: { 'application/json': PREDICT_EXAMPLE },
+  inputGradients: { 'application/json': PREDICT_EXAMPLE },
+};
+
+/** Example ids of the path parameter `{id}`, by the resource the path names. */
+export const PATH_ID_EXAMPLES = { job: 'job_0mif3k2a1x7d9q2zk4', dataset: 'ds_0mx76uarq0005uaii76t6l' };
+
+/**
+ * Query parameter examples by operationId and name. Every one is valid on its own and together
+ * (a cursor that names no job just gives an empty page).
+ */
+export const QUERY_EXAMPLES: Record<string, Record<string, string | number>> = {
+  listJobs: {
+    status: 'succeeded',
+    limit: 20,
+    after: PATH_ID_EXAMPLES.job,
+    task: 'supervised',
+    createdAfter: '2026-01-01T00:00:00Z',
+    createdBefore: '2030-01-01T00:00:00Z',
+  },
+  getJobMetrics: { maxPoints: 200 },
+  getJobEvents: { after: '1764139200000-0', limit: 100 },
+  getJobWeights: { format: 'json' },
+  uploadDataset: { target: 'species', name: 'iris-sample' },
+  listDatasets: { limit: 20, after: PATH_ID_EXAMPLES.dataset },
+};
+
+/**
+ * Header parameter examples by name: none. Swagger UI fills examples in, and a prefilled
+ * `Idempotency-Key` would turn the next edited body into a 409, a prefilled `Last-Event-ID` an
+ * SSE resume from an id the stream never sent.
+ */
+export const HEADER_EXAMPLES: Record<string, string> = {};
