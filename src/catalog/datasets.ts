@@ -39,8 +39,26 @@ export interface BuiltinDatasetInfo {
   description: string;
 }
 
-const REAL = { integer: false, min: -Infinity, max: Infinity } as const;
-const BINARY = { integer: true, min: 0, max: 1 } as const;
+/** 500 rows of five real features and a real target: linear_regression, sensitivity. */
+const FIVE_REAL = {
+  rows: 500,
+  features: 5,
+  targets: 1,
+  task: 'regression',
+  labels: { integer: false, min: -Infinity, max: Infinity },
+  featureNames: ['x0', 'x1', 'x2', 'x3', 'x4'],
+  targetNames: ['y'],
+} as const;
+/** Two features in the plane, labels 0/1: xor, xor_noisy, two_moons. */
+const PLANE_BINARY = {
+  features: 2,
+  targets: 1,
+  task: 'classification',
+  classes: 2,
+  labels: { integer: true, min: 0, max: 1 },
+  featureNames: ['x1', 'x2'],
+  targetNames: ['label'],
+} as const;
 
 export const BUILTIN_DATASETS: Readonly<Record<BuiltinDatasetName, BuiltinDatasetInfo>> = {
   iris: {
@@ -57,58 +75,28 @@ export const BUILTIN_DATASETS: Readonly<Record<BuiltinDatasetName, BuiltinDatase
       "Fisher's iris: sepal length, sepal width, petal length, petal width (cm); class 0 setosa, 1 versicolor, 2 virginica.",
   },
   xor: {
+    ...PLANE_BINARY,
     rows: 4,
-    features: 2,
-    targets: 1,
-    task: 'classification',
-    classes: 2,
-    labels: BINARY,
-    featureNames: ['x1', 'x2'],
-    targetNames: ['label'],
     description: 'The four XOR points (0,0)→0, (0,1)→1, (1,0)→1, (1,1)→0.',
   },
   xor_noisy: {
+    ...PLANE_BINARY,
     rows: 200,
-    features: 2,
-    targets: 1,
-    task: 'classification',
-    classes: 2,
-    labels: BINARY,
-    featureNames: ['x1', 'x2'],
-    targetNames: ['label'],
     description: 'XOR corners with seeded Gaussian jitter (σ 0.1), 50 points per corner, shuffled.',
   },
   two_moons: {
+    ...PLANE_BINARY,
     rows: 200,
-    features: 2,
-    targets: 1,
-    task: 'classification',
-    classes: 2,
-    labels: BINARY,
-    featureNames: ['x1', 'x2'],
-    targetNames: ['label'],
     description:
       'Two interleaving half circles (like sklearn.make_moons) with seeded Gaussian noise σ 0.1, shuffled.',
   },
   linear_regression: {
-    rows: 500,
-    features: 5,
-    targets: 1,
-    task: 'regression',
-    labels: REAL,
-    featureNames: ['x0', 'x1', 'x2', 'x3', 'x4'],
-    targetNames: ['y'],
+    ...FIVE_REAL,
     description:
       'y = x·w + b + ε with known w = [2, -3, 0.5, 1, -1.5], b = 0.7, x ~ N(0, 1), ε ~ N(0, 0.1²).',
   },
   sensitivity: {
-    rows: 500,
-    features: 5,
-    targets: 1,
-    task: 'regression',
-    labels: REAL,
-    featureNames: ['x0', 'x1', 'x2', 'x3', 'x4'],
-    targetNames: ['y'],
+    ...FIVE_REAL,
     description: 'y = 3·x0 − 2·x2² + ε: only features 0 and 2 matter; x ~ U(−1, 1), ε ~ N(0, 0.05²).',
   },
 };

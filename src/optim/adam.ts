@@ -14,7 +14,7 @@
  *
  * A OneCycle momentum override replaces β1 for the step.
  */
-import { checkAligned, checkBoolean, resolveAdamFamily, zerosLike } from './util.js';
+import { adamFamilyStepContext, checkBoolean, resolveAdamFamily, zerosLike } from './util.js';
 import type { FloatArray, Grads, Optimizer, StepContext } from './types.js';
 import { kernels, type OptimizerKernels } from '../tensor/index.js';
 import { ADAM as TORCH_DEFAULTS } from '../catalog/optimizers.js';
@@ -77,10 +77,7 @@ export function adamUpdate(
   ctx: StepContext,
   decoupled: boolean,
 ): void {
-  checkAligned(params, grads, state.step.length);
-  const lr = ctx.lr;
-  const beta1 = ctx.momentum ?? hp.betas[0];
-  const beta2 = hp.betas[1];
+  const { lr, beta1, beta2 } = adamFamilyStepContext(params, grads, state.step.length, hp, ctx);
   const { eps, weightDecay: wd, amsgrad, maximize } = hp;
   const l2 = decoupled ? 0 : wd;
   const decay = decoupled ? 1 - lr * wd : 1;

@@ -20,7 +20,7 @@
  * from torch's by ~1.6e-9 relative in 12 steps (golden `nadam`), with it by ~1e-16.
  * `maximize` is an extension (torch 1.13 NAdam has none; torch ≥ 2.0 does).
  */
-import { checkAligned, nonNegative, resolveAdamFamily, zerosLike } from './util.js';
+import { adamFamilyStepContext, nonNegative, resolveAdamFamily, zerosLike } from './util.js';
 import type { FloatArray, Grads, Optimizer, StepContext } from './types.js';
 import { NADAM as TORCH_DEFAULTS } from '../catalog/optimizers.js';
 
@@ -72,10 +72,7 @@ export function stepNadam(
   hp: NadamHyper,
   ctx: StepContext,
 ): void {
-  checkAligned(params, grads, state.step.length);
-  const lr = ctx.lr;
-  const beta1 = ctx.momentum ?? hp.betas[0];
-  const beta2 = hp.betas[1];
+  const { lr, beta1, beta2 } = adamFamilyStepContext(params, grads, state.step.length, hp, ctx);
   const { eps, weightDecay: wd, momentumDecay: psi, maximize } = hp;
   for (let i = 0; i < params.length; i++) {
     const g = grads[i];

@@ -15,7 +15,7 @@
  * ε is added to the raw √v and then scaled by √bc2 (unlike Adam). The cut-off is 5: with β2 = 0.999
  * rectification starts at step 6. `maximize` is an extension (torch ≥ 2.0 has it, 1.13 does not).
  */
-import { checkAligned, resolveAdamFamily, zerosLike } from './util.js';
+import { adamFamilyStepContext, resolveAdamFamily, zerosLike } from './util.js';
 import type { FloatArray, Grads, Optimizer, StepContext } from './types.js';
 import { RADAM as TORCH_DEFAULTS } from '../catalog/optimizers.js';
 
@@ -55,10 +55,7 @@ export function stepRadam(
   hp: RadamHyper,
   ctx: StepContext,
 ): void {
-  checkAligned(params, grads, state.step.length);
-  const lr = ctx.lr;
-  const beta1 = ctx.momentum ?? hp.betas[0];
-  const beta2 = hp.betas[1];
+  const { lr, beta1, beta2 } = adamFamilyStepContext(params, grads, state.step.length, hp, ctx);
   const { eps, weightDecay: wd, maximize } = hp;
   const rhoInf = 2 / (1 - beta2) - 1;
   for (let i = 0; i < params.length; i++) {

@@ -62,6 +62,21 @@ export function resolveAdamFamily(hp: Partial<AdamFamilyHyper>, defaults: AdamFa
   return r;
 }
 
+/**
+ * The start of every Adam-family step: the arrays line up with the state, and this step's lr and
+ * β1 (a schedule may drive them: OneCycle cycles the momentum, i.e. β1) and β2.
+ */
+export function adamFamilyStepContext(
+  params: readonly FloatArray[],
+  grads: Grads,
+  stateLength: number,
+  hp: { betas: readonly [number, number] },
+  ctx: { lr: number; momentum?: number },
+): { lr: number; beta1: number; beta2: number } {
+  checkAligned(params, grads, stateLength);
+  return { lr: ctx.lr, beta1: ctx.momentum ?? hp.betas[0], beta2: hp.betas[1] };
+}
+
 export function zerosLike(p: FloatArray): FloatArray {
   return p instanceof Float32Array ? new Float32Array(p.length) : new Float64Array(p.length);
 }

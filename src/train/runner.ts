@@ -190,6 +190,42 @@ export function wallLimitMs(specSeconds: number | null | undefined, capSeconds: 
   return Math.min(specSeconds ?? Infinity, capSeconds ?? Infinity) * 1000;
 }
 
+/** What a task's caller passes to shape its run (each task's options extend this). */
+export interface TaskRunOptions<E, C> {
+  signal?: AbortSignal;
+  onEvent?(e: E): void;
+  onCheckpoint?(c: C): void | Promise<void>;
+  checkpointEveryMs?: number;
+  yieldEveryMs?: number;
+  progressEveryMs?: number;
+  /** Server-wide wall-time cap in seconds (the spec's maxWallSeconds may be lower). */
+  maxWallSeconds?: number;
+}
+
+/**
+ * The run options of a task that runs one unit per step and checkpoints after it (minimize: one
+ * optimizer step; reinforce: one episode): every progress event by default, a checkpoint every
+ * 5 s, a yield every 20 ms, the wall limit from the spec and the server cap.
+ */
+export function unitRunOptions<E, C>(
+  clock: RunClock,
+  opts: TaskRunOptions<E, C>,
+  specWallSeconds: number | null | undefined,
+): RunOptions<E, C> {
+  return {
+    clock,
+    signal: opts.signal,
+    onEvent: opts.onEvent,
+    progressEveryMs: opts.progressEveryMs ?? 0,
+    onCheckpoint: opts.onCheckpoint,
+    checkpointEveryMs: opts.checkpointEveryMs ?? 5000,
+    yieldEveryMs: opts.yieldEveryMs ?? 20,
+    wallLimitMs: wallLimitMs(specWallSeconds, opts.maxWallSeconds),
+    checkBeforeFirst: true,
+    checkpointAfterUnit: true,
+  };
+}
+
 /** A task's error: a code from the job error catalogue and a message that says what to change. */
 export interface RunError<Code extends string = string> {
   code: Code;

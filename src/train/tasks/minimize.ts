@@ -21,7 +21,15 @@ import { newtonInit, newtonStep } from '../../optim/newton.js';
 import { createOptimizer, type OptimizerSpec as FirstOrderSpec } from '../../optim/registry.js';
 import { scheduleAt, type ScheduleSpec } from '../../optim/schedules.js';
 import { grad, hessian, hvp, tensor, type Tensor } from '../../tensor/index.js';
-import { DONE, outcomes, Run, startClock, timeoutMessage, wallLimitMs, type StopReason } from '../runner.js';
+import {
+  DONE,
+  outcomes,
+  Run,
+  startClock,
+  timeoutMessage,
+  unitRunOptions,
+  type StopReason,
+} from '../runner.js';
 
 /** The parts of a minimize JobSpec the runner reads. */
 export type MinimizeSpec = Pick<MinimizeJobSpec, 'objective' | 'start' | 'steps' | 'optimizer'> & {
@@ -197,18 +205,7 @@ export async function runMinimize(spec: MinimizeSpec, opts: MinimizeOptions = {}
     evaluations,
     cache: cache ? { x: cache.x.slice(), loss: cache.loss, grad: cache.grad.slice() } : null,
   });
-  const run = new Run<MinimizeEvent, MinimizeCheckpoint>({
-    clock,
-    signal: opts.signal,
-    onEvent: opts.onEvent,
-    progressEveryMs: opts.progressEveryMs ?? 0,
-    onCheckpoint: opts.onCheckpoint,
-    checkpointEveryMs: opts.checkpointEveryMs ?? 5000,
-    yieldEveryMs: opts.yieldEveryMs ?? 20,
-    wallLimitMs: wallLimitMs(spec.maxWallSeconds, opts.maxWallSeconds),
-    checkBeforeFirst: true,
-    checkpointAfterUnit: true,
-  });
+  const run = new Run<MinimizeEvent, MinimizeCheckpoint>(unitRunOptions(clock, opts, spec.maxWallSeconds));
   let reportedEnd = false;
   const diverged = (value: number, g: Float64Array): MinimizeOutcome | undefined =>
     Number.isFinite(value) && g.every(Number.isFinite)

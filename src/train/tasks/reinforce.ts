@@ -34,7 +34,7 @@ import {
   type MlpTrace,
 } from '../../rl/mlp.js';
 import { discountedReturns, reinforceGradient, rollout } from '../../rl/policy-gradient.js';
-import { outcomes, Run, startClock, timeoutMessage, wallLimitMs, type StopReason } from '../runner.js';
+import { outcomes, Run, startClock, timeoutMessage, unitRunOptions, type StopReason } from '../runner.js';
 import type { NamedWeights } from '../../tensor/index.js';
 
 /** The reinforce JobSpec (as normalized by src/contracts; repeated so this module stands alone). */
@@ -189,18 +189,7 @@ export async function runReinforce(
     solvedAt,
     rng: rngNow.state(),
   });
-  const run = new Run<EpisodeEvent, ReinforceCheckpoint>({
-    clock,
-    signal: opts.signal,
-    onEvent: opts.onEvent,
-    progressEveryMs: opts.progressEveryMs ?? 0,
-    onCheckpoint: opts.onCheckpoint,
-    checkpointEveryMs: opts.checkpointEveryMs ?? 5000,
-    yieldEveryMs: opts.yieldEveryMs ?? 20,
-    wallLimitMs: wallLimitMs(spec.maxWallSeconds, opts.maxWallSeconds),
-    checkBeforeFirst: true,
-    checkpointAfterUnit: true,
-  });
+  const run = new Run<EpisodeEvent, ReinforceCheckpoint>(unitRunOptions(clock, opts, spec.maxWallSeconds));
 
   /** One episode and its update. */
   const episode = (): undefined => {
