@@ -25,5 +25,6 @@ export * from './job-spec/common.js';
 export * from './job-spec/optimizer.js';
 export * from './job-spec/schedule.js';
 export * from './job-spec/tasks.js';
+export * from './job-spec/schemas.js';
 export * from './job-spec/checks.js';
 export * from './job-spec/estimate.js';

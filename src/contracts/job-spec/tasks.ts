@@ -3,10 +3,10 @@
  * exported schemas (default limits), their types and {@link createJobSpecSchema} for other limits.
  */
 import { z } from 'zod';
-import { DEFAULT_LIMITS, limitMessage, type Limits } from '../limits.js';
+import { limitMessage, type Limits } from '../limits.js';
 import { ONLY_CLEAN } from '../xy-shape.js';
-import { minimizeIssues, reinforceIssues, supervisedIssues } from './checks.js';
 import {
+  type SpecIssue,
   ActivationSchema,
   DTypeSchema,
   LossSchema,
@@ -22,7 +22,18 @@ import { OptimizerSpecSchema } from './optimizer.js';
 import { ScheduleSpecSchema } from './schedule.js';
 import { buildTrainingSchemas } from './training.js';
 
-function buildSchemas(L: Readonly<Limits>) {
+/**
+ * The cross-field checks each task's schema runs (job-spec/checks.ts), passed in so that this file,
+ * which the checks take their types from, does not import them back.
+ */
+export interface TaskChecks {
+  supervisedIssues(s: never, L: Readonly<Limits>): SpecIssue[];
+  minimizeIssues(s: never, L: Readonly<Limits>): SpecIssue[];
+  reinforceIssues(s: never, L: Readonly<Limits>): SpecIssue[];
+}
+
+/** Every JobSpec schema against a set of limits (job-spec/schemas.ts builds the exported ones). */
+export function buildTaskSchemas(L: Readonly<Limits>, checks: TaskChecks) {
   const { hidden, LinearModelSchema, MlpModelSchema, ModelSpecSchema } = buildModelSchemas(L);
   const { InlineDataSchema, DataSpecSchema } = buildDataSchemas(L);
   const { EarlyStoppingSchema, wallSeconds, TrainingSpecSchema, InitSpecSchema, MetadataSchema } =
@@ -46,7 +57,7 @@ function buildSchemas(L: Readonly<Limits>) {
       metadata: MetadataSchema.default({}),
     })
     .superRefine((s, ctx) => {
-      for (const i of supervisedIssues(s as SupervisedJobSpec, L))
+      for (const i of checks.supervisedIssues(s as never, L))
         ctx.addIssue({ code: 'custom', path: i.path, message: i.message });
     }, ONLY_CLEAN)
     .describe('Train a model on a dataset.');
@@ -94,7 +105,7 @@ function buildSchemas(L: Readonly<Limits>) {
       metadata: MetadataSchema.default({}),
     })
     .superRefine((s, ctx) => {
-      for (const i of minimizeIssues(s as MinimizeJobSpec, L))
+      for (const i of checks.minimizeIssues(s as never, L))
         ctx.addIssue({ code: 'custom', path: i.path, message: i.message });
     }, ONLY_CLEAN)
     .describe('Minimize a function of a few variables (optimizer playground).');
@@ -172,7 +183,7 @@ function buildSchemas(L: Readonly<Limits>) {
       metadata: MetadataSchema.default({}),
     })
     .superRefine((s, ctx) => {
-      for (const i of reinforceIssues(s as ReinforceJobSpec, L))
+      for (const i of checks.reinforceIssues(s as never, L))
         ctx.addIssue({ code: 'custom', path: i.path, message: i.message });
     }, ONLY_CLEAN)
     .describe('REINFORCE policy gradient on a small environment.');
@@ -210,51 +221,26 @@ export const MINIMIZE_BUILTINS = [
 ] as const;
 export type MinimizeBuiltin = (typeof MINIMIZE_BUILTINS)[number];
 
-/**
- * The JobSpec schema for a set of limits. `createJobSpecSchema(limitsFromEnv(process.env))` gives a
- * service its own JobSpec schema; the exported `JobSpecSchema` uses {@link DEFAULT_LIMITS}.
- */
-export function createJobSpecSchema(limits: Readonly<Limits> = DEFAULT_LIMITS) {
-  return buildSchemas(limits).JobSpecSchema;
-}
+type Built = ReturnType<typeof buildTaskSchemas>;
 
-const defaults = buildSchemas(DEFAULT_LIMITS);
-
-export const ModelSpecSchema = defaults.ModelSpecSchema;
-export const LinearModelSchema = defaults.LinearModelSchema;
-export const MlpModelSchema = defaults.MlpModelSchema;
-export const InlineDataSchema = defaults.InlineDataSchema;
-export const DataSpecSchema = defaults.DataSpecSchema;
-export const EarlyStoppingSchema = defaults.EarlyStoppingSchema;
-export const TrainingSpecSchema = defaults.TrainingSpecSchema;
-export const InitSpecSchema = defaults.InitSpecSchema;
-export const MetadataSchema = defaults.MetadataSchema;
-export const SupervisedJobSpecSchema = defaults.SupervisedJobSpecSchema;
-export const MinimizeObjectiveSchema = defaults.MinimizeObjectiveSchema;
-export const MinimizeJobSpecSchema = defaults.MinimizeJobSpecSchema;
-export const EnvSpecSchema = defaults.EnvSpecSchema;
-export const ReinforceJobSpecSchema = defaults.ReinforceJobSpecSchema;
-/** The JobSpec (input) schema with the default limits. Parse with it to get a normalized {@link JobSpec}. */
-export const JobSpecSchema = defaults.JobSpecSchema;
-
-export type ModelSpec = z.output<typeof ModelSpecSchema>;
-export type LinearModelSpec = z.output<typeof LinearModelSchema>;
-export type MlpModelSpec = z.output<typeof MlpModelSchema>;
-export type InlineData = z.output<typeof InlineDataSchema>;
-export type DataSpec = z.output<typeof DataSpecSchema>;
-export type EarlyStoppingSpec = z.output<typeof EarlyStoppingSchema>;
-export type TrainingSpec = z.output<typeof TrainingSpecSchema>;
-export type InitSpec = z.output<typeof InitSpecSchema>;
-export type Metadata = z.output<typeof MetadataSchema>;
-export type SupervisedJobSpec = z.output<typeof SupervisedJobSpecSchema>;
-export type MinimizeObjective = z.output<typeof MinimizeObjectiveSchema>;
-export type MinimizeJobSpec = z.output<typeof MinimizeJobSpecSchema>;
-export type EnvSpec = z.output<typeof EnvSpecSchema>;
-export type ReinforceJobSpec = z.output<typeof ReinforceJobSpecSchema>;
+export type ModelSpec = z.output<Built['ModelSpecSchema']>;
+export type LinearModelSpec = z.output<Built['LinearModelSchema']>;
+export type MlpModelSpec = z.output<Built['MlpModelSchema']>;
+export type InlineData = z.output<Built['InlineDataSchema']>;
+export type DataSpec = z.output<Built['DataSpecSchema']>;
+export type EarlyStoppingSpec = z.output<Built['EarlyStoppingSchema']>;
+export type TrainingSpec = z.output<Built['TrainingSpecSchema']>;
+export type InitSpec = z.output<Built['InitSpecSchema']>;
+export type Metadata = z.output<Built['MetadataSchema']>;
+export type SupervisedJobSpec = z.output<Built['SupervisedJobSpecSchema']>;
+export type MinimizeObjective = z.output<Built['MinimizeObjectiveSchema']>;
+export type MinimizeJobSpec = z.output<Built['MinimizeJobSpecSchema']>;
+export type EnvSpec = z.output<Built['EnvSpecSchema']>;
+export type ReinforceJobSpec = z.output<Built['ReinforceJobSpecSchema']>;
 /** The normalized JobSpec: every default filled in. */
-export type JobSpec = z.output<typeof JobSpecSchema>;
+export type JobSpec = z.output<Built['JobSpecSchema']>;
 /** What a client may send: defaults optional. */
-export type JobSpecInput = z.input<typeof JobSpecSchema>;
+export type JobSpecInput = z.input<Built['JobSpecSchema']>;
 export type TaskType = JobSpec['task'];
 
 /** The quantity early stopping watches, "auto" resolved. */
