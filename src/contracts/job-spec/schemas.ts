@@ -19,19 +19,6 @@ export function createJobSpecSchema(limits: Readonly<Limits> = DEFAULT_LIMITS) {
 
 const defaults = buildSchemas(DEFAULT_LIMITS);
 
-export const ModelSpecSchema = defaults.ModelSpecSchema;
-export const LinearModelSchema = defaults.LinearModelSchema;
-export const MlpModelSchema = defaults.MlpModelSchema;
-export const InlineDataSchema = defaults.InlineDataSchema;
-export const DataSpecSchema = defaults.DataSpecSchema;
-export const EarlyStoppingSchema = defaults.EarlyStoppingSchema;
-export const TrainingSpecSchema = defaults.TrainingSpecSchema;
-export const InitSpecSchema = defaults.InitSpecSchema;
-export const MetadataSchema = defaults.MetadataSchema;
 export const SupervisedJobSpecSchema = defaults.SupervisedJobSpecSchema;
-export const MinimizeObjectiveSchema = defaults.MinimizeObjectiveSchema;
-export const MinimizeJobSpecSchema = defaults.MinimizeJobSpecSchema;
-export const EnvSpecSchema = defaults.EnvSpecSchema;
-export const ReinforceJobSpecSchema = defaults.ReinforceJobSpecSchema;
 /** The JobSpec (input) schema with the default limits. Parse with it to get a normalized {@link JobSpec}. */
 export const JobSpecSchema = defaults.JobSpecSchema;
