@@ -12,6 +12,7 @@ import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { simulateRun } from '../helpers/simulate.js';
 import { DEFAULT_LIMITS, limitEnvName, limitsFromEnv, type Limits } from '../../src/contracts/limits.js';
 import { firstBadUtf8, jsonOffence } from '../../src/api/body-guard.js';
+import { TINY_LINEAR_SPEC } from '../helpers/specs.js';
 
 const L: Limits = {
   ...DEFAULT_LIMITS,
@@ -37,21 +38,7 @@ const iris = {
   optimizer: { type: 'sgd', lr: 0.1 },
   training: { epochs: 10 },
 };
-const linear = {
-  model: { type: 'linear' },
-  data: {
-    inline: {
-      x: [
-        [1, 2],
-        [3, 4],
-        [5, 7],
-      ],
-      y: [1, 2, 3],
-    },
-  },
-  loss: 'mse',
-  optimizer: { type: 'sgd', lr: 0.1 },
-};
+const linear = TINY_LINEAR_SPEC;
 
 beforeAll(async () => {
   redis = await startRedis();

@@ -16,27 +16,14 @@ import { createTrainingQueue } from '../../src/queue/training-queue.js';
 import { encodeSafetensors, sha256Hex } from '../../src/queue/safetensors.js';
 import { readSse } from '../helpers/sse-client.js';
 import { validateInjectedResponses } from '../helpers/openapi-validator.js';
+import { TINY_LINEAR_SPEC } from '../helpers/specs.js';
 
 const KEY_A = 'ka-3f9a1c0d7e5b42a8b6c1d2e3f4a5b6c7';
 const KEY_B = 'kb-0a1b2c3d4e5f60718293a4b5c6d7e8f9';
 const A = { authorization: `Bearer ${KEY_A}` };
 const B = { authorization: `Bearer ${KEY_B}` };
 
-const spec = {
-  model: { type: 'linear' },
-  data: {
-    inline: {
-      x: [
-        [1, 2],
-        [3, 4],
-        [5, 7],
-      ],
-      y: [1, 2, 3],
-    },
-  },
-  loss: 'mse',
-  optimizer: { type: 'sgd', lr: 0.1 },
-};
+const spec = TINY_LINEAR_SPEC;
 
 let redis: TestRedis;
 let t: TestApp;

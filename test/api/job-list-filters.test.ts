@@ -7,22 +7,9 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
+import { TINY_LINEAR_SPEC } from '../helpers/specs.js';
 
-const linear = {
-  model: { type: 'linear' },
-  data: {
-    inline: {
-      x: [
-        [1, 2],
-        [3, 4],
-        [5, 7],
-      ],
-      y: [1, 2, 3],
-    },
-  },
-  loss: 'mse',
-  optimizer: { type: 'sgd', lr: 0.1 },
-};
+const linear = TINY_LINEAR_SPEC;
 const example = (name: string) =>
   JSON.parse(readFileSync(new URL(`../../examples/${name}`, import.meta.url), 'utf8')) as Record<
     string,

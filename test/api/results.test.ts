@@ -5,24 +5,11 @@ import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { simulateRun } from '../helpers/simulate.js';
 import { parseSafetensors } from '../helpers/safetensors-parser.js';
+import { TINY_LINEAR_SPEC } from '../helpers/specs.js';
 
 let redis: TestRedis;
 let t: TestApp;
-const spec = {
-  model: { type: 'linear' },
-  data: {
-    inline: {
-      x: [
-        [1, 2],
-        [3, 4],
-        [5, 7],
-      ],
-      y: [1, 2, 3],
-    },
-  },
-  loss: 'mse',
-  optimizer: { type: 'sgd', lr: 0.1 },
-};
+const spec = TINY_LINEAR_SPEC;
 
 beforeAll(async () => {
   redis = await startRedis();

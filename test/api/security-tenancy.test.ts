@@ -14,6 +14,7 @@ import { parseApiKeys } from '../../src/queue/config.js';
 import { buildApp, type BuildAppOptions } from '../../src/api/app.js';
 import { createKeyRing } from '../../src/api/auth.js';
 import { validateInjectedResponses } from '../helpers/openapi-validator.js';
+import { TINY_LINEAR_SPEC } from '../helpers/specs.js';
 
 const KEY_A = 'ka-3f9a1c0d7e5b42a8b6c1d2e3f4a5b6c7';
 const KEY_B = 'kb-0a1b2c3d4e5f60718293a4b5c6d7e8f9';
@@ -28,21 +29,7 @@ let jobA: string; // succeeded, with weights, events, metrics
 let queuedA: string; // still queued (cancel target)
 let dsA: string;
 
-const linearSpec = {
-  model: { type: 'linear' },
-  data: {
-    inline: {
-      x: [
-        [1, 2],
-        [3, 4],
-        [5, 7],
-      ],
-      y: [1, 2, 3],
-    },
-  },
-  loss: 'mse',
-  optimizer: { type: 'sgd', lr: 0.1 },
-};
+const linearSpec = TINY_LINEAR_SPEC;
 
 async function appWith(opts: BuildAppOptions): Promise<FastifyInstance> {
   const a = await buildApp(t.deps, opts);
