@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { simulateRun } from '../helpers/simulate.js';
+import { TINY_LINEAR_SPEC } from '../helpers/specs.js';
 
 let redis: TestRedis;
 let t: TestApp;
@@ -88,21 +89,7 @@ test('init.weights of the wrong shape is a 400 at submission, naming both shapes
 });
 
 describe('POST /v1/jobs/{id}/gradients', () => {
-  const spec = {
-    model: { type: 'linear' },
-    data: {
-      inline: {
-        x: [
-          [1, 2],
-          [3, 4],
-          [5, 7],
-        ],
-        y: [1, 2, 3],
-      },
-    },
-    loss: 'mse',
-    optimizer: { type: 'sgd', lr: 0.1 },
-  };
+  const spec = TINY_LINEAR_SPEC;
 
   test('409 before success, then the Jacobian of a linear model is its weight matrix for every row', async () => {
     const id = (await t.app.inject({ method: 'POST', url: '/v1/jobs', payload: spec })).json().id as string;

@@ -19,6 +19,7 @@ import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { simulateRun } from '../helpers/simulate.js';
 import { buildApp } from '../../src/api/app.js';
 import { DEFAULT_LIMITS, type Limits } from '../../src/contracts/limits.js';
+import { TINY_LINEAR_SPEC } from '../helpers/specs.js';
 
 const RUNS = 10_000;
 const HEAP_BOUND_MB = 24;
@@ -50,21 +51,7 @@ beforeAll(async () => {
   const res = await t.app.inject({
     method: 'POST',
     url: '/v1/jobs',
-    payload: {
-      model: { type: 'linear' },
-      data: {
-        inline: {
-          x: [
-            [1, 2],
-            [3, 4],
-            [5, 7],
-          ],
-          y: [1, 2, 3],
-        },
-      },
-      loss: 'mse',
-      optimizer: { type: 'sgd', lr: 0.1 },
-    },
+    payload: TINY_LINEAR_SPEC,
   });
   doneJob = res.json().id;
   await simulateRun(t.deps, doneJob);

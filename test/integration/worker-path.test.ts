@@ -8,6 +8,7 @@ import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { readSse } from '../helpers/sse-client.js';
 import { startWorker, type RunningWorker } from '../../workers/worker.js';
+import { quickLinearSpec } from '../helpers/specs.js';
 
 const STUB = fileURLToPath(new URL('../helpers/stub.sandbox.mjs', import.meta.url));
 
@@ -16,23 +17,7 @@ let t: TestApp;
 let base: string;
 let worker: RunningWorker;
 
-const spec = (md: Record<string, string> = {}, epochs = 2) => ({
-  model: { type: 'linear' },
-  data: {
-    inline: {
-      x: [
-        [1, 2],
-        [3, 4],
-        [5, 6],
-      ],
-      y: [1, 2, 3],
-    },
-  },
-  loss: 'mse',
-  optimizer: { type: 'sgd', lr: 0.1 },
-  training: { epochs, batchSize: 'full', shuffle: false },
-  metadata: md,
-});
+const spec = quickLinearSpec;
 
 async function create(body: unknown) {
   const res = await t.app.inject({ method: 'POST', url: '/v1/jobs', payload: body as object });
