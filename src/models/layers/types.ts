@@ -163,3 +163,12 @@ export type LayerSpec =
 
 /** Builds a layer of one type for the shape that reaches it. Throws LayerShapeError. */
 export type LayerBuilder<S extends LayerSpec = LayerSpec> = (spec: S, input: Shape) => BuiltLayer;
+
+/** The spec of one layer type, e.g. `SpecOf<'conv2d'>`. */
+export type SpecOf<T extends LayerSpec['type']> = Extract<LayerSpec, { type: T }>;
+
+/**
+ * The builders of a family of layer types, one per type: each family file (conv.ts, recurrent.ts, …)
+ * exports one, and the registry spreads them together.
+ */
+export type LayerFamily<T extends LayerSpec['type']> = { [K in T]: LayerBuilder<SpecOf<K>> };
