@@ -77,7 +77,7 @@ function stateOf(c: Case): LayerState {
 
 const ctxOf = (training: boolean) => ({ training, rng: createRng(1), dtype: 'float64' as const });
 
-describe.each(kernelBackends())('layers vs torch %s, kernels %s', (_name: string, k: Kernels) => {
+describe.each(kernelBackends())(`layers vs torch ${fixture.torch} (float64, ≤1e-12 relative), %s kernels`, (_name: string, k: Kernels) => {
   let prev: Kernels;
   beforeAll(() => {
     prev = setKernels(k);
