@@ -77,58 +77,63 @@ function stateOf(c: Case): LayerState {
 
 const ctxOf = (training: boolean) => ({ training, rng: createRng(1), dtype: 'float64' as const });
 
-describe.each(kernelBackends())(`layers vs torch ${fixture.torch} (float64, ≤1e-12 relative), %s kernels`, (_name: string, k: Kernels) => {
-  let prev: Kernels;
-  beforeAll(() => {
-    prev = setKernels(k);
-  });
-  afterAll(() => {
-    setKernels(prev);
-  });
-
-  it(`has fixtures from torch ${fixture.torch}`, () => {
-    expect(fixture.torch.startsWith('1.13')).toBe(true);
-    expect(fixture.cases.length).toBeGreaterThan(15);
-  });
-
-  for (const c of fixture.cases) {
-    it(c.name, () => {
-      const layer = build(c.spec, c.input);
-      const declared = [
-        ...layer.params.map((p) => [p.name, p.shape]),
-        ...layer.buffers.map((b) => [b.name, b.shape]),
-      ];
-      expect(declared).toEqual(c.stateDict);
-      expect(layer.outputShape).toEqual(c.steps[0].out.shape.slice(1));
-      const state = stateOf(c);
-      const names = Object.keys(state.params);
-      for (const [i, s] of c.steps.entries()) {
-        const withX = 'x' in s.grads;
-        const x = t64(s.x, withX);
-        const out = layer.forward(x, state, ctxOf(s.training));
-        expectClose(out, s.out, `step ${i} output`);
-        const wrt = [...(withX ? [x] : []), ...names.map((n) => state.params[n])];
-        const gs = grad(sum(mul(out, t64(s.w))), wrt);
-        const gNames = [...(withX ? ['x'] : []), ...names];
-        expect(gNames.sort()).toEqual(Object.keys(s.grads).sort());
-        [...(withX ? ['x'] : []), ...names].forEach((n, j) => expectClose(gs[j], s.grads[n], `step ${i} ∂/∂${n}`));
-        for (const [b, want] of Object.entries(s.buffers)) {
-          expectClose(state.buffers[b] as Float64Array, want, `step ${i} buffer ${b}`);
-        }
-      }
-      if (c.hvp) {
-        const s = c.steps[0];
-        const fresh = stateOf(c);
-        const x = t64(s.x, true);
-        const wrt = [x, ...names.map((n) => fresh.params[n])];
-        const order = ['x', ...names];
-        const out = layer.forward(x, fresh, ctxOf(s.training));
-        const g = grad(sum(mul(out, t64(s.w))), wrt, { createGraph: true });
-        let dot = sum(mul(g[0], t64(c.hvp.v.x)));
-        for (let j = 1; j < order.length; j++) dot = dot.add(sum(mul(g[j], t64(c.hvp.v[order[j]]))));
-        const hv = grad(dot, wrt);
-        order.forEach((n, j) => expectClose(hv[j], c.hvp!.hv[n], `H·v ∂/∂${n}`));
-      }
+describe.each(kernelBackends())(
+  `layers vs torch ${fixture.torch} (float64, ≤1e-12 relative), %s kernels`,
+  (_name: string, k: Kernels) => {
+    let prev: Kernels;
+    beforeAll(() => {
+      prev = setKernels(k);
     });
-  }
-});
+    afterAll(() => {
+      setKernels(prev);
+    });
+
+    it(`has fixtures from torch ${fixture.torch}`, () => {
+      expect(fixture.torch.startsWith('1.13')).toBe(true);
+      expect(fixture.cases.length).toBeGreaterThan(15);
+    });
+
+    for (const c of fixture.cases) {
+      it(c.name, () => {
+        const layer = build(c.spec, c.input);
+        const declared = [
+          ...layer.params.map((p) => [p.name, p.shape]),
+          ...layer.buffers.map((b) => [b.name, b.shape]),
+        ];
+        expect(declared).toEqual(c.stateDict);
+        expect(layer.outputShape).toEqual(c.steps[0].out.shape.slice(1));
+        const state = stateOf(c);
+        const names = Object.keys(state.params);
+        for (const [i, s] of c.steps.entries()) {
+          const withX = 'x' in s.grads;
+          const x = t64(s.x, withX);
+          const out = layer.forward(x, state, ctxOf(s.training));
+          expectClose(out, s.out, `step ${i} output`);
+          const wrt = [...(withX ? [x] : []), ...names.map((n) => state.params[n])];
+          const gs = grad(sum(mul(out, t64(s.w))), wrt);
+          const gNames = [...(withX ? ['x'] : []), ...names];
+          expect(gNames.sort()).toEqual(Object.keys(s.grads).sort());
+          [...(withX ? ['x'] : []), ...names].forEach((n, j) =>
+            expectClose(gs[j], s.grads[n], `step ${i} ∂/∂${n}`),
+          );
+          for (const [b, want] of Object.entries(s.buffers)) {
+            expectClose(state.buffers[b] as Float64Array, want, `step ${i} buffer ${b}`);
+          }
+        }
+        if (c.hvp) {
+          const s = c.steps[0];
+          const fresh = stateOf(c);
+          const x = t64(s.x, true);
+          const wrt = [x, ...names.map((n) => fresh.params[n])];
+          const order = ['x', ...names];
+          const out = layer.forward(x, fresh, ctxOf(s.training));
+          const g = grad(sum(mul(out, t64(s.w))), wrt, { createGraph: true });
+          let dot = sum(mul(g[0], t64(c.hvp.v.x)));
+          for (let j = 1; j < order.length; j++) dot = dot.add(sum(mul(g[j], t64(c.hvp.v[order[j]]))));
+          const hv = grad(dot, wrt);
+          order.forEach((n, j) => expectClose(hv[j], c.hvp!.hv[n], `H·v ∂/∂${n}`));
+        }
+      });
+    }
+  },
+);
