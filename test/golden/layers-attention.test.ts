@@ -53,7 +53,9 @@ const families = { ...normLayers, ...embeddingLayers, ...attentionLayers };
 
 /** Build through the family of the spec's type (the registry's job, done here by hand). */
 function build(spec: LayerSpec, input: number[]): BuiltLayer {
-  const builder = (families as Record<string, (s: LayerSpec, i: number[]) => BuiltLayer>)[spec.type];
+  const builder = (families as unknown as Record<string, (s: LayerSpec, i: number[]) => BuiltLayer>)[
+    spec.type
+  ];
   return builder(spec, input);
 }
 

@@ -37,7 +37,7 @@ export function indexSelect(x: Tensor, index: Int32Array | readonly number[], sk
  * Zeros [rows, ...rest] with each row g[i] added at row index[i] (rows equal to `skip` left at zero):
  * the adjoint of indexSelect. Derivative: indexSelect of the gradient, zero where index[i] = skip.
  */
-export function indexAdd(g: Tensor, index: Int32Array, rows: number, skip?: number): Tensor {
+function indexAdd(g: Tensor, index: Int32Array, rows: number, skip?: number): Tensor {
   const width = g.shape[0] === 0 ? 0 : g.size / g.shape[0];
   const out = allocate(g.dtype, rows * width);
   for (let i = 0; i < index.length; i++) {

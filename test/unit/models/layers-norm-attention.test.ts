@@ -20,7 +20,10 @@ import { gradcheck, gradgradcheck, randomTensor } from '../../helpers/gradcheck.
 
 const families = { ...normLayers, ...embeddingLayers, ...attentionLayers };
 function build(spec: LayerSpec, input: number[]): BuiltLayer {
-  return (families as Record<string, (s: LayerSpec, i: number[]) => BuiltLayer>)[spec.type](spec, input);
+  return (families as unknown as Record<string, (s: LayerSpec, i: number[]) => BuiltLayer>)[spec.type](
+    spec,
+    input,
+  );
 }
 
 /** Parameters from their torch init (perturbed so no bias is 0, no scale 1) and buffers from their fills. */
