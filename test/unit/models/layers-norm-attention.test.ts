@@ -5,7 +5,7 @@
  * torch's initial values, and which tensors count as weights.
  */
 import { describe, expect, it } from 'vitest';
-import { tensor, type Tensor } from '../../../src/tensor/index.js';
+import { indexSelect, mul, tensor, type Tensor } from '../../../src/tensor/index.js';
 import { createRng } from '../../../src/rng/rng.js';
 import { attentionLayers } from '../../../src/models/layers/attention.js';
 import { embeddingLayers } from '../../../src/models/layers/embedding.js';
@@ -114,6 +114,19 @@ describe('finite differences', () => {
       }
     });
   }
+
+  it('indexSelect: second order through its adjoint indexAdd, with and without a skipped row', () => {
+    const x = randomTensor(rng, [4, 2]);
+    for (const skip of [undefined, 1]) {
+      const f = (t: Tensor): Tensor => {
+        const r = indexSelect(t, [3, 1, 0, 3], skip);
+        return mul(r, r);
+      };
+      const h = gradgradcheck(f, [x]);
+      expect(h.ok, h.message).toBe(true);
+    }
+    expect(() => indexSelect(x, [4])).toThrow(/index 4 at position 0 is outside \[0, 4\)/);
+  });
 
   it('embedding: the weight gradient, none for the padding row', () => {
     const layer = build({ type: 'embedding', num: 4, dim: 2, paddingIdx: 2 }, [5]);
