@@ -76,10 +76,11 @@ function containsRun(seq: ArrayLike<number>, pattern: readonly number[]): boolea
  * rows and that was not drawn before, until ⌈rows/2⌉ have the pattern and ⌊rows/2⌋ do not. Distinct
  * sequences keep a validation split free of copies of training rows, so it measures
  * generalisation. Why this task: whether 1, 0, 1 appears is one local detector applied at every
- * step, which a recurrent net learns once (in PyTorch an LSTM(1→16) reaches 100 % validation in 10
- * epochs on 1,000 rows), while an MLP on the 16 flat bits must learn it at each of the 14 positions
- * separately and overfits (about 80 %). Parity, the classic alternative, is too slow for an LSTM
- * trained from scratch (still at chance after 60 epochs at length 12).
+ * step, which a recurrent net learns once, while an MLP on the 16 flat bits must learn it at each of
+ * the 14 positions separately and overfits. Measured in PyTorch on these rows (seed 0, 800 train /
+ * 200 validation, Adam 0.01, batch 32): LSTM(1→16) → linear 98 % validation after 10 epochs and
+ * 100 % after 15; MLP 16-64-64 (ReLU) 80–86 % over 40 epochs. Parity, the classic alternative, is too
+ * slow for an LSTM trained from scratch (still at chance after 60 epochs at length 12).
  */
 export function contains101(rows: number, rng: Rng): DatasetArrays {
   const { length: t, pattern } = CONTAINS_101;
@@ -115,7 +116,10 @@ function nonDecreasing(seq: ArrayLike<number>): boolean {
  * `sorted_tokens` rows, alternately label 1 and label 0 (rows/2 rounded up are sorted). Both start
  * from `length` ids drawn uniformly from 0…vocab−1: a label-1 row is that draw sorted, a label-0 row
  * is a draw redrawn until it is not non-decreasing (the redraw is rare: 1 in about 4,100). The two
- * classes then hold the same ids in distribution and differ only in their order.
+ * classes then hold the same ids in distribution and differ only in their order. It is an easy
+ * task (a random draw has many descents): in PyTorch an embedding(10, 16) + learned positions +
+ * one TransformerEncoderLayer(16, 2 heads) + mean pool reaches 96–97 % validation in 20 epochs, and
+ * an MLP on the raw ids 99 %; it checks that an attention stack trains, not that only it can.
  */
 export function sortedTokens(rows: number, rng: Rng): DatasetArrays {
   const { length: t, vocab } = SORTED_TOKENS;
