@@ -139,9 +139,25 @@ describe('GET/DELETE /v1/datasets/{id}, GET /v1/datasets/builtin', () => {
     const iris = res.json().data.find((d: { name: string }) => d.name === 'iris');
     expect(iris).toMatchObject({ rows: 150, features: 4, targets: 1, task: 'classification', classes: 3 });
     const byName = Object.fromEntries(res.json().data.map((d: { name: string }) => [d.name, d]));
-    expect(byName.digits).toMatchObject({ rows: 1797, features: 64, classes: 10, input: [1, 8, 8], license: 'CC BY 4.0' });
-    expect(byName.sine_forecast).toMatchObject({ rows: 1000, features: 20, task: 'regression', input: [20, 1] });
-    expect(byName.sunspots).toMatchObject({ rows: 289, features: 20, input: [20, 1], license: 'public domain' });
+    expect(byName.digits).toMatchObject({
+      rows: 1797,
+      features: 64,
+      classes: 10,
+      input: [1, 8, 8],
+      license: 'CC BY 4.0',
+    });
+    expect(byName.sine_forecast).toMatchObject({
+      rows: 1000,
+      features: 20,
+      task: 'regression',
+      input: [20, 1],
+    });
+    expect(byName.sunspots).toMatchObject({
+      rows: 289,
+      features: 20,
+      input: [20, 1],
+      license: 'public domain',
+    });
     expect(byName.contains_101).toMatchObject({ rows: 1000, features: 16, classes: 2, input: [16, 1] });
     expect(byName.sorted_tokens).toMatchObject({ rows: 1000, features: 8, classes: 2, input: [8] });
     for (const d of res.json().data) expect(d.license && d.source, d.name).toBeTruthy();
