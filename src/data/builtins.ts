@@ -129,7 +129,8 @@ export function loadBuiltin(name: string, opts: BuiltinOptions = {}): Dataset {
     case 'sine_forecast':
       return { ...base, ...sineForecast(rows, opts.noise ?? SINE_FORECAST_GENERATOR.noise, rng) };
     case 'sunspots':
-      // time order kept: a window's neighbours overlap it, and the seeded split shuffles anyway
+      // left in time order, so the rows read as the series does; the validation split draws rows at
+      // random, and overlapping windows then share years across it (a held-out tail is the strict test)
       return { ...base, ...slidingWindows(SUNSPOTS_YEARLY, SUNSPOTS_WINDOWS.window, SUNSPOTS_WINDOWS.scale) };
     case 'contains_101':
       return { ...base, ...shuffled(contains101(rows, rng), rng) };
