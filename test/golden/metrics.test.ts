@@ -112,7 +112,9 @@ describe.each(F.regression)('regression $name', (c) => {
 
 describe('edges', () => {
   it('refuses labels outside the classes, with the index', () => {
-    expect(() => confusionMatrix([0, 3], [0, 1], 3)).toThrow('yTrue[1] is 3; class indices are integers in [0, 3)');
+    expect(() => confusionMatrix([0, 3], [0, 1], 3)).toThrow(
+      'yTrue[1] is 3; class indices are integers in [0, 3)',
+    );
   });
   it('ROC AUC is NaN with a single class present', () => {
     expect(rocAucBinary([1, 1, 1], [0.2, 0.5, 0.9])).toBeNaN();

@@ -38,7 +38,11 @@ const F = JSON.parse(readFileSync(new URL('./fixtures/preprocess.json', import.m
 /** The fixture's JSON column as a typed column (null → NaN for numbers). */
 function toColumn(c: RawColumn): Column {
   if (c.type === 'categorical') return { name: c.name, type: c.type, values: c.values as (string | null)[] };
-  return { name: c.name, type: c.type, values: Float64Array.from(c.values, (v) => (v === null ? NaN : (v as number))) };
+  return {
+    name: c.name,
+    type: c.type,
+    values: Float64Array.from(c.values, (v) => (v === null ? NaN : (v as number))),
+  };
 }
 
 const TOL = 1e-12;

@@ -48,13 +48,19 @@ export function rocAuc(yTrue: ArrayLike<number>, proba: ArrayLike<number>, width
   if (width <= 2) {
     const s = new Float64Array(n);
     for (let i = 0; i < n; i++) s[i] = proba[i * width + width - 1];
-    return rocAucBinary(Array.from(yTrue, (y) => y === 1), s);
+    return rocAucBinary(
+      Array.from(yTrue, (y) => y === 1),
+      s,
+    );
   }
   let sum = 0;
   const s = new Float64Array(n);
   for (let c = 0; c < width; c++) {
     for (let i = 0; i < n; i++) s[i] = proba[i * width + c];
-    const auc = rocAucBinary(Array.from(yTrue, (y) => y === c), s);
+    const auc = rocAucBinary(
+      Array.from(yTrue, (y) => y === c),
+      s,
+    );
     if (Number.isNaN(auc)) return NaN;
     sum += auc;
   }

@@ -11,12 +11,9 @@ import { compareCodePoints } from '../../../src/data/preprocess/order.js';
 import { applyToRecords, recordsToColumns } from '../../../src/data/preprocess/records.js';
 import { PreprocessError, type Column } from '../../../src/data/preprocess/types.js';
 
-const num = (name: string, values: (number | null)[]): Column => ({
-  name,
-  type: 'numeric',
-  values: Float64Array.from(values, (v) => (v === null ? NaN : v)),
-});
-const bool = (name: string, values: (number | null)[]): Column => ({ ...num(name, values), type: 'boolean' });
+const floats = (values: (number | null)[]) => Float64Array.from(values, (v) => (v === null ? NaN : v));
+const num = (name: string, values: (number | null)[]): Column => ({ name, type: 'numeric', values: floats(values) });
+const bool = (name: string, values: (number | null)[]): Column => ({ name, type: 'boolean', values: floats(values) });
 const cat = (name: string, values: (string | null)[]): Column => ({ name, type: 'categorical', values });
 
 function table(tail: { age: (number | null)[]; plan: (string | null)[]; autopay: (number | null)[] }): Column[] {
