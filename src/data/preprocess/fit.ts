@@ -95,7 +95,16 @@ export function fitPreprocess(
   options: Partial<PreprocessOptions> = {},
 ): FittedPreprocess {
   const opts: PreprocessOptions = { ...DEFAULT_PREPROCESS, ...options, perColumn: options.perColumn ?? {} };
-  const names = new Set(columns.map((c) => c.name));
+  const names = new Set<string>();
+  for (const c of columns) {
+    if (names.has(c.name))
+      throw new PreprocessError('BAD_OPTION', `column ${JSON.stringify(c.name)} is given twice`, { column: c.name });
+    names.add(c.name);
+  }
+  const total = columns.length === 0 ? 0 : columns[0].values.length;
+  for (let i = 0; i < trainRows.length; i++)
+    if (!(Number.isInteger(trainRows[i]) && trainRows[i] >= 0 && trainRows[i] < total))
+      throw new RangeError(`training row ${trainRows[i]} is not in [0, ${total})`);
   for (const key of Object.keys(opts.perColumn))
     if (!names.has(key))
       throw new PreprocessError(

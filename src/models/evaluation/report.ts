@@ -2,6 +2,8 @@
  * The metrics of `POST /v1/jobs/{id}/evaluate` and of a job's validation / test split, from class
  * probabilities (classification) or outputs (regression): api-v1.1.md, section "Tables".
  */
+import type { FloatArray } from '../../tensor/index.js';
+import { predictedClass } from '../metrics.js';
 import { classificationReport, type ClassScores } from './classification.js';
 import { logLoss } from './log-loss.js';
 import { rocAuc } from './roc-auc.js';
@@ -23,18 +25,12 @@ export interface ClassificationMetrics {
  * The predicted class of each row of `proba` (n × width): arg-max (first on ties, numpy's argmax),
  * or p > ½ for width 1 (the bce output, same as logit > 0).
  */
-export function predictedClasses(proba: ArrayLike<number>, width: number): Int32Array {
+export function predictedClasses(proba: FloatArray, width: number): Int32Array {
   const n = proba.length / width;
   const out = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    if (width === 1) {
-      out[i] = proba[i] > 0.5 ? 1 : 0;
-      continue;
-    }
-    let best = 0;
-    for (let c = 1; c < width; c++) if (proba[i * width + c] > proba[i * width + best]) best = c;
-    out[i] = best;
-  }
+  // arg-max is the same on probabilities as on logits; one column is a probability here, not a logit
+  for (let i = 0; i < n; i++)
+    out[i] = width === 1 ? (proba[i] > 0.5 ? 1 : 0) : predictedClass(proba, width, i);
   return out;
 }
 
@@ -44,7 +40,7 @@ export function predictedClasses(proba: ArrayLike<number>, width: number): Int32
  */
 export function classificationMetrics(
   yTrue: ArrayLike<number>,
-  proba: ArrayLike<number>,
+  proba: FloatArray,
   width: number,
 ): ClassificationMetrics {
   const classes = Math.max(width, 2);
