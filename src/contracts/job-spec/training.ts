@@ -118,7 +118,7 @@ export function buildTrainingSchemas(L: Readonly<Limits>) {
       testSplit: unit('testSplit')
         .default(0)
         .describe(
-          'Fraction of rows held out of both training and validation; the result has metrics on them (`test`).',
+          'Fraction of rows held out of both training and validation (⌈rows·fraction⌉, from the same seeded shuffle); the result has metrics on them (`test`).',
         ),
       dtype: DTypeSchema.default('float32'),
       earlyStopping: EarlyStoppingSchema.nullable().default(null),

@@ -4,7 +4,7 @@
  * with the messages a client sees.
  */
 import { describe, expect, it } from 'vitest';
-import { JobSpecSchema, type JobSpecInput } from '../../../src/contracts/job-spec.js';
+import { JobSpecSchema, estimateJob, type JobSpecInput } from '../../../src/contracts/job-spec.js';
 
 const table = { model: { type: 'linear' }, data: { datasetId: 'ds_churn' }, loss: 'cross_entropy' } as const;
 
@@ -126,5 +126,34 @@ describe('training.testSplit', () => {
         'validationSplit (0.6) + testSplit (0.4) must be < 1, or no rows are left for training',
       ],
     ]);
+  });
+});
+
+describe('training.testSplit against the dataset', () => {
+  it('refuses splits that leave no training row, naming both counts', () => {
+    expect(
+      issues({
+        model: { type: 'linear' },
+        data: { inline: { x: [[1], [2], [3]], y: [0, 1, 0] } },
+        loss: 'cross_entropy',
+        training: { validationSplit: 0.4, testSplit: 0.4 },
+      }),
+    ).toEqual([
+      [
+        '/training/testSplit',
+        'validationSplit 0.4 and testSplit 0.4 leave no training rows out of 3 (2 validation and 2 test rows)',
+      ],
+    ]);
+  });
+  it('the estimate counts only training rows', () => {
+    const base = { model: { type: 'linear' }, data: { builtin: 'iris' }, loss: 'cross_entropy' } as const;
+    const a = estimateJob(JobSpecSchema.parse({ ...base, training: { batchSize: 10 } }), 150, 4, 1);
+    const b = estimateJob(
+      JobSpecSchema.parse({ ...base, training: { batchSize: 10, validationSplit: 0.2, testSplit: 0.2 } }),
+      150,
+      4,
+      1,
+    );
+    expect([a.stepsPerEpoch, b.stepsPerEpoch]).toEqual([15, 9]);
   });
 });
