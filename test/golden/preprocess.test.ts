@@ -45,6 +45,18 @@ function toColumn(c: RawColumn): Column {
   };
 }
 
+/** The same column coded as a typed upload stores it: categories in first-appearance order, −1 missing. */
+function toCoded(c: Column): Column {
+  if (c.type !== 'categorical' || !('values' in c)) return c;
+  const categories: string[] = [];
+  const codes = Int32Array.from(c.values, (v) => {
+    if (v === null) return -1;
+    if (!categories.includes(v)) categories.push(v);
+    return categories.indexOf(v);
+  });
+  return { name: c.name, type: 'categorical', codes, categories };
+}
+
 const TOL = 1e-12;
 function close(actual: number, expected: number, what: string): void {
   expect(Math.abs(actual - expected), `${what}: ${actual} vs ${expected}`).toBeLessThanOrEqual(
@@ -83,6 +95,16 @@ describe.each(F.cases)('$name', (c) => {
     c.x.forEach((row, i) =>
       row.forEach((v, k) => close(out.x[i * out.width + k], v, `x[${i}][${out.featureNames[k]}]`)),
     );
+  });
+});
+
+describe.each(F.cases)('$name, categorical columns coded as a typed upload stores them', (c) => {
+  it('fits and transforms the same', () => {
+    const strings = c.columns.map(toColumn);
+    const coded = strings.map(toCoded);
+    const fitted = fitPreprocess(coded, c.trainRows, c.options);
+    expect(fitted).toEqual(fitPreprocess(strings, c.trainRows, c.options));
+    expect(applyPreprocess(fitted, coded)).toEqual(applyPreprocess(fitted, strings));
   });
 });
 

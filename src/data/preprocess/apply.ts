@@ -3,10 +3,16 @@
  * /predict records): fill, scale, encode, in the fitted column order, into one dense row-major
  * float64 matrix. Only the fitted statistics are used; nothing is re-fitted.
  */
-import { isMissing } from './fit.js';
+import { categoryAt, isMissing, rowCount } from './access.js';
 import { missingValuesMessage, unknownCategoryMessage } from './messages.js';
 import { minMaxTransform } from './stats.js';
-import { PreprocessError, type Column, type FittedColumn, type FittedPreprocess } from './types.js';
+import {
+  PreprocessError,
+  type Column,
+  type FittedColumn,
+  type FittedPreprocess,
+  type NumericColumn,
+} from './types.js';
 
 /** The preprocessed rows. */
 export interface PreprocessedRows {
@@ -60,7 +66,7 @@ export function applyPreprocess(
   rows?: ArrayLike<number>,
 ): PreprocessedRows {
   const cols = match(fitted, columns);
-  const total = cols.length === 0 ? 0 : cols[0].values.length;
+  const total = cols.length === 0 ? 0 : rowCount(cols[0]);
   const source = rows === undefined ? Array.from({ length: total }, (_, i) => i) : Array.from(rows);
   const kept: number[] = [];
   const dropped: number[] = [];
@@ -86,14 +92,21 @@ export function applyPreprocess(
   fitted.columns.forEach((f, j) => {
     const c = cols[j];
     if (f.type === 'categorical') writeCategorical(f, c, kept, x, width, offset, fitted.unknownCategory === 'ignore');
-    else writeNumeric(f, c, kept, x, width, offset);
+    else writeNumeric(f, c as NumericColumn, kept, x, width, offset);
     offset += widthOf(f);
   });
   return { x, rows: n, width, featureNames: fitted.featureNames.slice(), kept, dropped };
 }
 
-function writeNumeric(f: FittedColumn & { type: 'numeric' | 'boolean' }, c: Column, rows: number[], x: Float64Array, width: number, at: number): void {
-  const values = c.values as Float64Array;
+function writeNumeric(
+  f: FittedColumn & { type: 'numeric' | 'boolean' },
+  c: NumericColumn,
+  rows: number[],
+  x: Float64Array,
+  width: number,
+  at: number,
+): void {
+  const values = c.values;
   // the formulas sklearn's transform uses: (x − mean)/scale, and x·scale + min_ for minmax
   const mm = f.scaling === 'minmax' ? minMaxTransform(f.min as number, f.max as number) : null;
   for (let i = 0; i < rows.length; i++) {
@@ -114,10 +127,10 @@ function writeCategorical(
   at: number,
   ignore: boolean,
 ): void {
-  const values = c.values as readonly (string | null)[];
+  const cc = c as Column & { type: 'categorical' };
   const index = new Map(f.categories.map((k, i) => [k, i]));
   for (let i = 0; i < rows.length; i++) {
-    const v = values[rows[i]] ?? (f.fill as string);
+    const v = categoryAt(cc, rows[i]) ?? (f.fill as string);
     const k = index.get(v);
     if (k === undefined && !ignore)
       throw new PreprocessError('UNKNOWN_CATEGORY', unknownCategoryMessage(f, v, rows[i]), {

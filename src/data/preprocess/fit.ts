@@ -5,6 +5,7 @@
  * encoder) fitted on those rows would. Validation and test rows are never read, so they cannot leak
  * into the statistics.
  */
+import { categoryAt, isMissing, rowCount } from './access.js';
 import { missingValuesMessage, perColumnPath } from './messages.js';
 import { compareCodePoints } from './order.js';
 import { mean, median, minMax, mostFrequentNumber, mostFrequentString, standardStats } from './stats.js';
@@ -19,11 +20,6 @@ import {
   type NumericScaling,
   type PreprocessOptions,
 } from './types.js';
-
-/** Whether row `r` of `col` is missing (NaN, or null for a categorical column). */
-export function isMissing(col: Column, r: number): boolean {
-  return col.type === 'categorical' ? col.values[r] === null : Number.isNaN(col.values[r]);
-}
 
 /** The options in force for one column. */
 interface Resolved {
@@ -101,7 +97,7 @@ export function fitPreprocess(
       throw new PreprocessError('BAD_OPTION', `column ${JSON.stringify(c.name)} is given twice`, { column: c.name });
     names.add(c.name);
   }
-  const total = columns.length === 0 ? 0 : columns[0].values.length;
+  const total = columns.length === 0 ? 0 : rowCount(columns[0]);
   for (let i = 0; i < trainRows.length; i++)
     if (!(Number.isInteger(trainRows[i]) && trainRows[i] >= 0 && trainRows[i] < total))
       throw new RangeError(`training row ${trainRows[i]} is not in [0, ${total})`);
@@ -154,7 +150,11 @@ function fitColumn(col: Column, o: Resolved, rows: readonly number[]): FittedCol
     );
   const fills = missingRows.length > 0; // "drop" and "error" leave no missing row here
   if (col.type === 'categorical') {
-    const present = rows.filter((r) => col.values[r] !== null).map((r) => col.values[r] as string);
+    const present: string[] = [];
+    for (const r of rows) {
+      const v = categoryAt(col, r);
+      if (v !== null) present.push(v);
+    }
     const fill = o.missing === 'most_frequent' ? mostFrequentString(present) : undefined;
     const all = fills && fill !== undefined ? [...present, fill] : present;
     const categories = [...new Set(all)].sort(compareCodePoints);

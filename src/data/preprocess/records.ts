@@ -4,7 +4,13 @@
  * the column and the value when one does not fit the column's type.
  */
 import { applyPreprocess, type PreprocessedRows } from './apply.js';
-import { PreprocessError, type Column, type ColumnType, type FittedPreprocess } from './types.js';
+import {
+  PreprocessError,
+  type CategoricalValuesColumn,
+  type ColumnType,
+  type FittedPreprocess,
+  type NumericColumn,
+} from './types.js';
 
 /** A record's raw values: numbers, strings, booleans, or null for missing. */
 export type RawRecord = Readonly<Record<string, unknown>>;
@@ -29,7 +35,7 @@ function wrongType(i: number, name: string, type: ColumnType, expected: string, 
 export function recordsToColumns(
   schema: readonly { name: string; type: ColumnType }[],
   records: readonly RawRecord[],
-): Column[] {
+): (NumericColumn | CategoricalValuesColumn)[] {
   return schema.map(({ name, type }) => {
     const get = (i: number): unknown => {
       const rec = records[i];

@@ -13,15 +13,29 @@ export interface NumericColumn {
 }
 
 /** A categorical column: one string per row, `null` where the value is missing. */
-export interface CategoricalColumn {
+export interface CategoricalValuesColumn {
   name: string;
   type: 'categorical';
   values: readonly (string | null)[];
 }
 
 /**
- * One typed column of a table, all rows. A typed upload (codes + category strings) is turned into
- * this by mapping each code to its string and the missing code to `null`.
+ * A categorical column as a typed upload stores it (src/data/table): one code per row into
+ * `categories` (in any order), −1 where the value is missing.
+ */
+export interface CodedCategoricalColumn {
+  name: string;
+  type: 'categorical';
+  codes: Int32Array;
+  categories: readonly string[];
+}
+
+/** A categorical column, as strings or as codes. */
+export type CategoricalColumn = CategoricalValuesColumn | CodedCategoricalColumn;
+
+/**
+ * One typed column of a table, all rows. The typed upload's columns (src/data/table) are of this
+ * shape as they are; extra fields such as their `missing` count are ignored.
  */
 export type Column = NumericColumn | CategoricalColumn;
 

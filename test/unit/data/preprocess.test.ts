@@ -9,7 +9,7 @@ import { fitPreprocess } from '../../../src/data/preprocess/fit.js';
 import { encodeLabels, fitLabels } from '../../../src/data/preprocess/labels.js';
 import { compareCodePoints } from '../../../src/data/preprocess/order.js';
 import { applyToRecords, recordsToColumns } from '../../../src/data/preprocess/records.js';
-import { PreprocessError, type Column } from '../../../src/data/preprocess/types.js';
+import { PreprocessError, type Column, type NumericColumn } from '../../../src/data/preprocess/types.js';
 
 const floats = (values: (number | null)[]) => Float64Array.from(values, (v) => (v === null ? NaN : v));
 const num = (name: string, values: (number | null)[]): Column => ({ name, type: 'numeric', values: floats(values) });
@@ -54,7 +54,7 @@ describe('leakage', () => {
   });
   it('but they do when a training row changes', () => {
     const c = table({ age: [1, 2, 3], plan: ['basic', 'basic', 'basic'], autopay: [0, 0, 0] });
-    (c[0].values as Float64Array)[0] = 31;
+    (c[0] as NumericColumn).values[0] = 31;
     expect(fitPreprocess(c, TRAIN, options)).not.toEqual(fitPreprocess(a, TRAIN, options));
   });
   it('a category seen only outside the training rows is unknown, not a column', () => {
@@ -207,6 +207,13 @@ describe('records', () => {
     expect(thrown(() => applyToRecords(f, [{ age: 1, plan: 'pro', autopay: 'maybe' }])).message).toBe(
       'records[0].autopay must be true, false, 0, 1, "yes", "no" or null ("autopay" is boolean); got "maybe"',
     );
+  });
+  it('a coded categorical column (the typed upload\'s form) works as a string one', () => {
+    const coded: Column = { name: 'plan', type: 'categorical', codes: Int32Array.from([1, 0, 0, -1, 1]), categories: ['pro', 'basic'] };
+    const o = { missing: 'most_frequent', categorical: 'ordinal' } as const;
+    const strings = fitPreprocess([cols[1]], TRAIN, o);
+    expect(fitPreprocess([coded], TRAIN, o)).toEqual(strings);
+    expect(applyPreprocess(strings, [coded]).x).toEqual(applyPreprocess(strings, [cols[1]]).x);
   });
   it('numbers are accepted as integer categories', () => {
     const [c] = recordsToColumns([{ name: 'zip', type: 'categorical' }], [{ zip: 10115 }, { zip: '10117' }]);
