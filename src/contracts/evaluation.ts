@@ -51,6 +51,10 @@ export const PreprocessingResultSchema = z
     fittedRows: z.number().int().describe('Training rows the statistics were fitted on.'),
     droppedRows: z.number().int().describe('Training rows left out by missing "drop".'),
     classes: z.array(z.string()).optional().describe('Class names of a categorical target, by class index.'),
+    targets: z
+      .array(z.string())
+      .optional()
+      .describe('The target column names: the keys /evaluate reads the true values of records from.'),
   })
   .meta({ id: 'Preprocessing' });
 export type PreprocessingResult = z.infer<typeof PreprocessingResultSchema>;

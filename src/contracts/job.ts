@@ -85,6 +85,9 @@ export const JobResultSchema = z
       'Tables: the statistics fitted on the training rows, which /predict, /evaluate and the exports apply.',
     ),
     test: EvaluationSchema.optional().describe('Metrics on the test split (training.testSplit > 0).'),
+    validation: EvaluationSchema.optional().describe(
+      'The same report on the validation split (training.validationSplit > 0).',
+    ),
     // minimize (src/train/tasks/minimize.ts): the point found and the curvature there.
     variables: z.array(z.string()).optional().describe('minimize: the variables, in objective order.'),
     point: z.record(z.string(), z.number()).optional().describe('minimize: the point found, by variable.'),

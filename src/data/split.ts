@@ -44,3 +44,22 @@ export function splitValidation(ds: Dataset, fraction: number, rng: Rng): { trai
   const cut = ds.rows - k;
   return { train: selectRows(ds, p.subarray(0, cut), `${ds.name}:train`), val: selectRows(ds, p.subarray(cut), `${ds.name}:val`) };
 }
+
+/**
+ * Split off the test rows (`training.testSplit`) before anything else sees the data: permute with
+ * `rng`, keep the first rows − k (in their original order, so the validation split that follows
+ * draws over the same rows whatever the permutation) and hold out the last k = ⌈rows·fraction⌉.
+ * The test rows never reach training, validation or the fitted preprocessing. With fraction 0 the
+ * dataset is returned as it is, `test` is null and `rng` is not advanced.
+ */
+export function splitTest(ds: Dataset, fraction: number, rng: Rng): { rest: Dataset; test: Dataset | null } {
+  if (!(fraction >= 0 && fraction < 1)) throw new RangeError(`test fraction must be in [0, 1) (got ${fraction})`);
+  const k = validationRowCount(ds.rows, fraction);
+  if (k === 0) return { rest: ds, test: null };
+  if (k >= ds.rows) throw new RangeError(`test fraction ${fraction} of ${ds.rows} rows leaves no training rows`);
+  const p = permutation(ds.rows, rng);
+  const cut = ds.rows - k;
+  const rest = Int32Array.from(p.subarray(0, cut)).sort();
+  const test = Int32Array.from(p.subarray(cut)).sort();
+  return { rest: selectRows(ds, rest, ds.name), test: selectRows(ds, test, `${ds.name}:test`) };
+}

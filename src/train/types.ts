@@ -1,6 +1,7 @@
 /** What the training loop reports and what it can resume from. */
 import type { RngStateFull } from '../rng/rng.js';
 import type { FloatArray, NamedWeights } from '../tensor/index.js';
+import type { Split } from './batches.js';
 
 /** A progress event: throttled in time, and always at the last step of an epoch. */
 export interface ProgressEvent {
@@ -132,6 +133,11 @@ export interface TrainOptions {
   engine?: 'fused' | 'autodiff';
   /** A clock, for tests. */
   now?: () => number;
+  /**
+   * The train / validation split, already drawn (src/train/tables.ts: after the test split and
+   * with preprocessed rows); absent, `train` draws it from the seed.
+   */
+  split?: Split;
 }
 
 /** Per-feature sensitivities, in feature order, and the features ranked most important first. */

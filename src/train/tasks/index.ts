@@ -4,7 +4,8 @@
  * reinforcement learning (`runReinforce`). Each returns weights, a result, and a resume state
  * that the same function continues from.
  */
-import type { JobSpec } from '../../contracts/job-spec.js';
+import type { JobSpec, SupervisedJobSpec } from '../../contracts/job-spec.js';
+import { PreprocessError } from '../../data/preprocess/types.js';
 import type { JobErrorCode } from '../../contracts/problem.js';
 import type { Dataset } from '../../data/types.js';
 import { ExprError } from '../../expr/errors.js';
@@ -14,6 +15,7 @@ import { decodeResumeState, encodeResumeState } from '../state.js';
 import { runMinimize, type MinimizeCheckpoint } from './minimize.js';
 import { runReinforce, type EpisodeEvent, type ReinforceCheckpoint } from './reinforce.js';
 import { train } from './supervised.js';
+import { prepareSupervised, tableResults, type PreparedData } from '../tables.js';
 import type { ResumeState, TrainEvent, TrainOptions } from '../types.js';
 import type { TaskCheckpoint } from '../task-checkpoint.js';
 
@@ -66,6 +68,17 @@ export interface TaskOutcome {
   weights: NamedWeights;
 }
 
+/** The tables work before training; a data problem (PreprocessError) ends the job as DATA_ERROR. */
+function prepareTables(spec: SupervisedJobSpec, data: Dataset): PreparedData | TaskOutcome {
+  try {
+    return prepareSupervised(spec, data);
+  } catch (e) {
+    if (e instanceof PreprocessError)
+      return { status: 'failed', result: null, error: { code: 'DATA_ERROR', message: e.message }, weights: {} };
+    throw e;
+  }
+}
+
 /** Run the job's task. Problems of the run end as `failed` with a code; nothing of the run throws. */
 export async function runTask(
   spec: JobSpec,
@@ -83,8 +96,11 @@ export async function runTask(
     case 'supervised': {
       if (!data) throw new Error('a supervised job needs its dataset');
       const resume = resumeOf('supervised', opts.resume);
-      const out = await train(spec, data, {
+      const prepared = prepareTables(spec, data);
+      if ('error' in prepared) return prepared;
+      const out = await train(spec, prepared.data, {
         ...opts,
+        split: prepared.split,
         onEvent: opts.onEvent,
         resume: resume ? decodeResumeState(resume) : undefined,
         onCheckpoint: opts.onCheckpoint
@@ -97,9 +113,12 @@ export async function runTask(
               })
           : undefined,
       });
+      const result = out.status === 'succeeded' && out.result
+        ? { ...out.result, ...tableResults(spec, prepared, out.weights) }
+        : out.result;
       return {
         status: out.status,
-        result: out.result as TaskOutcome['result'],
+        result: result as TaskOutcome['result'],
         error: out.error,
         weights: out.weights,
       };

@@ -49,7 +49,7 @@ export async function train(
   const tr = spec.training;
   const dtype = tr.dtype;
   const rngs = deriveRngs(tr.seed);
-  const split: Split = splitValidation(data, tr.validationSplit, rngs.split);
+  const split: Split = opts.split ?? splitValidation(data, tr.validationSplit, rngs.split);
   const outWidth = outputWidthFor(spec, data);
   const modelConfig = spec.model.type === 'mlp' ? spec.model : { type: 'linear' as const };
 
