@@ -104,13 +104,17 @@ export const EvaluateRequestSchema = z
   .union([
     z.strictObject({ datasetId: z.string().regex(/^ds_[A-Za-z0-9_-]+$/) }),
     z.strictObject({
-      records: z.array(z.record(z.string(), z.union([z.number(), z.string(), z.boolean(), z.null()]))).min(1),
+      records: z
+        .array(z.record(z.string(), z.union([z.number(), z.string(), z.boolean(), z.null()])))
+        .min(1)
+        .max(100_000),
     }),
     z.strictObject({
-      inputs: z.array(z.array(z.number())).min(1),
+      inputs: z.array(z.array(z.number())).min(1).max(100_000),
       targets: z.array(z.union([z.number(), z.string(), z.array(z.number())])),
     }),
   ])
   .describe(
     'Rows to evaluate the trained model on: an uploaded dataset, raw records (with the target), or inputs and targets.',
-  );
+  )
+  .meta({ id: 'EvaluateRequest' });

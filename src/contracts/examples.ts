@@ -43,6 +43,9 @@ export const PREDICT_EXAMPLE = {
   ],
 };
 
+/** `POST /v1/jobs/{id}/evaluate`: the two flowers of {@link PREDICT_EXAMPLE} and their true classes. */
+const EVALUATE_EXAMPLE = { ...PREDICT_EXAMPLE, targets: [0, 2] };
+
 /** Request body examples by operationId and media type. */
 export const REQUEST_BODY_EXAMPLES: Record<string, Record<string, unknown>> = {
   createJob: { 'application/json': IRIS_JOB_SPEC_EXAMPLE },
@@ -50,6 +53,7 @@ export const REQUEST_BODY_EXAMPLES: Record<string, Record<string, unknown>> = {
   uploadDataset: { 'application/json': DATASET_JSON_EXAMPLE, 'text/csv': DATASET_CSV_EXAMPLE },
   predict: { 'application/json': PREDICT_EXAMPLE },
   inputGradients: { 'application/json': PREDICT_EXAMPLE },
+  evaluate: { 'application/json': EVALUATE_EXAMPLE },
 };
 
 /** Example ids of the path parameter `{id}`, by the resource the path names. */

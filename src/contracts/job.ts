@@ -289,17 +289,32 @@ export const SafetensorsSchema = z.string().meta({
     'A safetensors file: 8-byte little-endian header length, JSON header (dtype, shape, data_offsets per tensor), raw little-endian data; names match the equivalent torch module.',
 });
 
+/** One row of a table by column name: numbers, strings, booleans, null for a missing value. */
+export const RecordSchema = z.record(z.string(), z.union([z.number(), z.string(), z.boolean(), z.null()]));
+
 export const PredictRequestSchema = z
-  .object({
-    inputs: z.array(z.array(z.number())).min(1).max(100_000),
-  })
-  .strict()
+  .union([
+    z.strictObject({ inputs: z.array(z.array(z.number())).min(1).max(100_000) }),
+    z.strictObject({
+      records: z
+        .array(RecordSchema)
+        .min(1)
+        .max(100_000)
+        .describe(
+          "Rows by column name, for a job trained on an uploaded table: the job's fitted preprocessing turns them into inputs.",
+        ),
+    }),
+  ])
   .meta({ id: 'PredictRequest' });
 
 export const PredictResponseSchema = z
   .object({
     outputs: z.array(z.array(z.number())),
     classes: z.array(z.number().int()).optional(),
+    labels: z
+      .array(z.string())
+      .optional()
+      .describe("The predicted classes' names, when the job's target classes have names."),
   })
   .meta({ id: 'PredictResponse' });
 

@@ -13,7 +13,8 @@ import type { Evaluation, PreprocessingResult } from '../contracts/evaluation.js
 import { splitTest, splitValidation, selectRows, type Dataset } from '../data/index.js';
 import { applyPreprocess } from '../data/preprocess/apply.js';
 import { fitPreprocess } from '../data/preprocess/fit.js';
-import type { FittedPreprocess, NumericColumn } from '../data/preprocess/types.js';
+import type { FittedPreprocess } from '../data/preprocess/types.js';
+import { featureColumns } from '../data/dataset-columns.js';
 import type { ModelConfig } from '../models/dense.js';
 import { evaluateModel } from '../models/evaluate.js';
 import { createRng, type Rng } from '../rng/rng.js';
@@ -51,18 +52,6 @@ function wantsPreprocessing(spec: SupervisedJobSpec): boolean {
   const p = spec.preprocess;
   const nonDefault = p.numeric !== 'none' || p.missing !== 'error' || Object.keys(p.perColumn).length > 0;
   return spec.data.datasetId !== undefined || nonDefault;
-}
-
-/**
- * The feature columns of a numeric dataset, named as uploaded (else x0, x1, …). NaN is a missing
- * value. A typed table (h-tables) brings its own categorical / boolean columns in this form.
- */
-function featureColumns(ds: Dataset): NumericColumn[] {
-  return Array.from({ length: ds.features }, (_, j) => {
-    const values = new Float64Array(ds.rows);
-    for (let r = 0; r < ds.rows; r++) values[r] = ds.x[r * ds.features + j];
-    return { name: ds.featureNames?.[j] ?? `x${j}`, type: 'numeric' as const, values };
-  });
 }
 
 /** `ds` through `fitted`: the preprocessed features, and the targets of the rows kept. */

@@ -12,39 +12,18 @@ import {
 import { ApiError, NoContent, ProblemSchema, problemResponse } from '../../contracts/problem.js';
 import type { JobSpec } from '../../contracts/job-spec.js';
 import type { NamedWeights } from '../../models/index.js';
-import { decodeSafetensors, nest, sha256Hex } from '../../queue/safetensors.js';
+import { nest, sha256Hex } from '../../queue/safetensors.js';
+import { createWeightsCache } from './weights-cache.js';
+import { evaluateRoutes } from './evaluate.js';
+import { bodyInputs, classNames } from '../table-inputs.js';
 import type { AppDeps } from '../deps.js';
 import { tenantOf } from '../auth.js';
 import { loadJob } from './jobs.js';
 
-function notYet(job: Job): ApiError {
-  return new ApiError(
-    'CONFLICT',
-    job.status === 'succeeded'
-      ? `Job ${job.id} succeeded but its weights have expired.`
-      : `Job ${job.id} is ${job.status}; weights exist only once it has succeeded.`,
-  );
-}
-
-/** Weights of a succeeded job as stored (safetensors bytes) and decoded, cached by sha256 in process. */
-function createWeightsCache(deps: AppDeps) {
-  const cache = new Map<string, { bytes: Buffer; weights: NamedWeights; sha: string }>();
-  return async (job: Job) => {
-    if (job.status !== 'succeeded') throw notYet(job);
-    const hit = cache.get(job.id);
-    if (hit) return hit;
-    const bytes = await deps.jobs.weights(job.id);
-    if (!bytes) throw notYet(job);
-    const entry = { bytes, weights: decodeSafetensors(bytes).weights, sha: sha256Hex(bytes) };
-    if (cache.size > 64) cache.delete(cache.keys().next().value!);
-    cache.set(job.id, entry);
-    return entry;
-  };
-}
-
 export const resultRoutes = (deps: AppDeps): FastifyPluginAsyncZod =>
   async function (app) {
     const weightsOf = createWeightsCache(deps);
+    await app.register(evaluateRoutes(deps, weightsOf));
 
     app.get(
       '/jobs/:id/weights',
@@ -111,7 +90,7 @@ export const resultRoutes = (deps: AppDeps): FastifyPluginAsyncZod =>
           operationId: 'predict',
           summary: 'Run the trained model on inputs',
           description:
-            '`{ "inputs": number[][] }` → `{ "outputs": number[][] }`; classification adds `classes` (argmax, or 0/1 for bce).',
+            '`{ "inputs": number[][] }` or, for a job trained on an uploaded table, `{ "records": [{ "<column>": value }] }` (the job\'s fitted preprocessing applied) → `{ "outputs": number[][] }`; classification adds `classes` (argmax, or 0/1 for bce) and `labels` when the classes have names.',
           params: JobParamsSchema,
           body: PredictRequestSchema,
           response: {
@@ -130,7 +109,7 @@ export const resultRoutes = (deps: AppDeps): FastifyPluginAsyncZod =>
             'CONFLICT',
             `job ${job.id} is a minimize job: it has no model to predict with (its result and weights hold the point found)`,
           );
-        const inputs = req.body.inputs;
+        const inputs = bodyInputs(job, req.body);
         const expected = w.weights[firstWeightName(w.weights)]?.shape[1];
         const bad = inputs.findIndex(
           (row) => row.length !== expected || row.some((v) => !Number.isFinite(v)),
@@ -148,7 +127,9 @@ export const resultRoutes = (deps: AppDeps): FastifyPluginAsyncZod =>
           );
         try {
           const out = deps.predict(spec, w.weights, inputs);
-          return out.classes ? { outputs: out.outputs, classes: out.classes } : { outputs: out.outputs };
+          if (!out.classes) return { outputs: out.outputs };
+          const names = classNames(job);
+          return { outputs: out.outputs, classes: out.classes, ...(names ? { labels: out.classes.map((c) => names[c]) } : {}) };
         } catch (err) {
           const e = err as Error & { path?: string };
           if (e.name === 'PredictInputError')
@@ -186,14 +167,17 @@ export const resultRoutes = (deps: AppDeps): FastifyPluginAsyncZod =>
             'CONFLICT',
             `gradients serve supervised models; job ${job.id} is a ${spec.task} job`,
           );
-        if (req.body.inputs.length > 10_000)
+        const field = 'inputs' in req.body ? 'inputs' : 'records';
+        const rows = 'inputs' in req.body ? req.body.inputs.length : req.body.records.length;
+        if (rows > 10_000)
           throw new ApiError(
             'VALIDATION_ERROR',
-            `inputs has ${req.body.inputs.length} rows; the limit for gradients is 10000`,
-            [{ path: '/inputs', message: 'at most 10000 rows' }],
+            `${field} has ${rows} rows; the limit for gradients is 10000`,
+            [{ path: `/${field}`, message: 'at most 10000 rows' }],
           );
+        const inputs = bodyInputs(job, req.body);
         try {
-          return deps.gradients(spec, w.weights, req.body.inputs);
+          return deps.gradients(spec, w.weights, inputs);
         } catch (err) {
           const e = err as Error & { path?: string };
           if (e.name === 'PredictInputError')
