@@ -113,18 +113,31 @@ export function targetValues(
           return encodeLabels('target', classes, [v])[0];
         } catch (e) {
           if (e instanceof PreprocessError)
-            throw bad(i, `target ${i} is ${JSON.stringify(v)}, not one of the classes ${classes.map((c) => JSON.stringify(c)).join(', ')}`);
+            throw bad(
+              i,
+              `target ${i} is ${JSON.stringify(v)}, not one of the classes ${classes.map((c) => JSON.stringify(c)).join(', ')}`,
+            );
           throw e;
         }
       }
-      throw bad(i, `target ${i} must be a class index${classes ? ' or a class name' : ''}; got ${JSON.stringify(v)}`);
+      throw bad(
+        i,
+        `target ${i} must be a class index${classes ? ' or a class name' : ''}; got ${JSON.stringify(v)}`,
+      );
     });
   }
   const out = new Float64Array(values.length * width);
   values.forEach((v, i) => {
     const row = typeof v === 'number' ? [v] : v;
-    if (!Array.isArray(row) || row.length !== width || row.some((x) => typeof x !== 'number' || !Number.isFinite(x)))
-      throw bad(i, `target ${i} must be ${width === 1 ? 'a finite number' : `${width} finite numbers`} (the model's outputs); got ${JSON.stringify(v)}`);
+    if (
+      !Array.isArray(row) ||
+      row.length !== width ||
+      row.some((x) => typeof x !== 'number' || !Number.isFinite(x))
+    )
+      throw bad(
+        i,
+        `target ${i} must be ${width === 1 ? 'a finite number' : `${width} finite numbers`} (the model's outputs); got ${JSON.stringify(v)}`,
+      );
     out.set(row as number[], i * width);
   });
   return out;

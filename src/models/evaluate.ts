@@ -52,7 +52,10 @@ export function evaluateOutputs(
   if (isClassification(spec.loss)) {
     const classes = Math.max(width, 2);
     if (y.length !== n)
-      throw new PredictInputError(`targets has ${y.length} values for ${n} rows; give one class per row`, '/targets');
+      throw new PredictInputError(
+        `targets has ${y.length} values for ${n} rows; give one class per row`,
+        '/targets',
+      );
     y.forEach((v, i) => {
       if (!Number.isInteger(v) || v < 0 || v >= classes)
         throw new PredictInputError(
@@ -73,7 +76,9 @@ export function evaluateOutputs(
         ...(m.rocAuc === undefined ? {} : { rocAuc: m.rocAuc }),
       },
       confusionMatrix: m.confusionMatrix,
-      perClass: m.perClass.map((s) => (labels?.[s.class] === undefined ? s : { ...s, label: labels[s.class] })),
+      perClass: m.perClass.map((s) =>
+        labels?.[s.class] === undefined ? s : { ...s, label: labels[s.class] },
+      ),
     };
   }
   if (y.length !== outputs.length)
@@ -83,7 +88,12 @@ export function evaluateOutputs(
     );
   const r = regressionReport(outputs, y, width);
   const loss = noGrad(() =>
-    computeLoss(spec.loss, new Tensor(outputs, [n, width]), { kind: 'values', y: new Tensor(y, [n, width]) }, spec.huberDelta).item(),
+    computeLoss(
+      spec.loss,
+      new Tensor(outputs, [n, width]),
+      { kind: 'values', y: new Tensor(y, [n, width]) },
+      spec.huberDelta,
+    ).item(),
   );
   return {
     rows: n,

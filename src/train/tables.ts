@@ -86,7 +86,11 @@ export function prepareSupervised(spec: SupervisedJobSpec, data: Dataset): Prepa
   const split = splitValidation(rest, tr.validationSplit, deriveRngs(tr.seed).split);
   if (!wantsPreprocessing(spec)) return { data, split, test, preprocessing: null };
 
-  const fitted = fitPreprocess(featureColumns(split.train), Array.from({ length: split.train.rows }, (_, i) => i), spec.preprocess);
+  const fitted = fitPreprocess(
+    featureColumns(split.train),
+    Array.from({ length: split.train.rows }, (_, i) => i),
+    spec.preprocess,
+  );
   const train = transform(fitted, split.train);
   const val = split.val && transform(fitted, split.val);
   const testRows = test && transform(fitted, test);
@@ -100,13 +104,26 @@ export function prepareSupervised(spec: SupervisedJobSpec, data: Dataset): Prepa
 
 /** A dataset's rows as the nested arrays predict takes. */
 function rowsOf(ds: Dataset): number[][] {
-  return Array.from({ length: ds.rows }, (_, i) => Array.from(ds.x.subarray(i * ds.features, (i + 1) * ds.features)));
+  return Array.from({ length: ds.rows }, (_, i) =>
+    Array.from(ds.x.subarray(i * ds.features, (i + 1) * ds.features)),
+  );
 }
 
 /** The evaluation of trained `weights` on `ds` (class names from the fitted target, if any). */
-export function evaluateSplit(spec: SupervisedJobSpec, weights: NamedWeights, ds: Dataset, classes?: string[]): Evaluation {
+export function evaluateSplit(
+  spec: SupervisedJobSpec,
+  weights: NamedWeights,
+  ds: Dataset,
+  classes?: string[],
+): Evaluation {
   const model = spec.model as unknown as ModelConfig;
-  return evaluateModel({ model, loss: spec.loss, huberDelta: spec.huberDelta }, weights, rowsOf(ds), ds.y, classes);
+  return evaluateModel(
+    { model, loss: spec.loss, huberDelta: spec.huberDelta },
+    weights,
+    rowsOf(ds),
+    ds.y,
+    classes,
+  );
 }
 
 /**

@@ -23,7 +23,11 @@ const ROWS = Array.from({ length: 60 }, (_, i) => {
 });
 const CSV = 'a,b,label\n' + ROWS.map((r) => `${r.a},${r.b},${r.label}`).join('\n') + '\n';
 
-const spec = (datasetId: string, training: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) => ({
+const spec = (
+  datasetId: string,
+  training: Record<string, unknown> = {},
+  extra: Record<string, unknown> = {},
+) => ({
   model: { type: 'linear' },
   data: { datasetId },
   loss: 'cross_entropy',
@@ -33,7 +37,8 @@ const spec = (datasetId: string, training: Record<string, unknown> = {}, extra: 
   ...extra,
 });
 
-const post = (url: string, payload: unknown) => t.app.inject({ method: 'POST', url, payload: payload as object });
+const post = (url: string, payload: unknown) =>
+  t.app.inject({ method: 'POST', url, payload: payload as object });
 
 async function upload(): Promise<string> {
   const res = await t.app.inject({
@@ -107,9 +112,11 @@ describe('/predict with records', () => {
     const byInputs = await post(`/v1/jobs/${job.id}/predict`, { inputs });
     expect(byRecords.statusCode, byRecords.body).toBe(200);
     expect(byRecords.json().classes).toEqual(byInputs.json().classes);
-    byRecords.json().outputs.forEach((row: number[], i: number) =>
-      row.forEach((v, k) => expect(v).toBeCloseTo(byInputs.json().outputs[i][k], 12)),
-    );
+    byRecords
+      .json()
+      .outputs.forEach((row: number[], i: number) =>
+        row.forEach((v, k) => expect(v).toBeCloseTo(byInputs.json().outputs[i][k], 12)),
+      );
     const grads = await post(`/v1/jobs/${job.id}/gradients`, { records });
     expect(grads.statusCode, grads.body).toBe(200);
   });
@@ -141,13 +148,15 @@ describe('/predict with records', () => {
 });
 
 describe('/evaluate', () => {
-  test('inputs + targets: the metrics module on /predict\'s probabilities', async () => {
+  test("inputs + targets: the metrics module on /predict's probabilities", async () => {
     const [ca, cb] = job.result.preprocessing.columns;
     const inputs = ROWS.map((r) => [(r.a - ca.mean) / ca.std, (r.b - cb.mean) / cb.std]);
     const targets = ROWS.map((r) => r.label);
     const res = await post(`/v1/jobs/${job.id}/evaluate`, { inputs, targets });
     expect(res.statusCode, res.body).toBe(200);
-    const proba = Float64Array.from((await post(`/v1/jobs/${job.id}/predict`, { inputs })).json().outputs.flat());
+    const proba = Float64Array.from(
+      (await post(`/v1/jobs/${job.id}/predict`, { inputs })).json().outputs.flat(),
+    );
     const m = classificationMetrics(targets, proba, 2);
     const body = res.json();
     expect(body.rows).toBe(60);
@@ -164,7 +173,9 @@ describe('/evaluate', () => {
   test('datasetId and records (with the target column) give the same numbers as inputs + targets', async () => {
     const [ca, cb] = job.result.preprocessing.columns;
     const inputs = ROWS.map((r) => [(r.a - ca.mean) / ca.std, (r.b - cb.mean) / cb.std]);
-    const byInputs = (await post(`/v1/jobs/${job.id}/evaluate`, { inputs, targets: ROWS.map((r) => r.label) })).json();
+    const byInputs = (
+      await post(`/v1/jobs/${job.id}/evaluate`, { inputs, targets: ROWS.map((r) => r.label) })
+    ).json();
     const byDataset = await post(`/v1/jobs/${job.id}/evaluate`, { datasetId });
     const byRecords = await post(`/v1/jobs/${job.id}/evaluate`, { records: ROWS });
     expect(byDataset.statusCode, byDataset.body).toBe(200);
@@ -196,7 +207,9 @@ describe('/evaluate', () => {
 
   test('a job that did not succeed is a 409 (as /predict); a job unknown is a 404', async () => {
     // perColumn naming no column: the worker's fit refuses it and the job fails (DATA_ERROR)
-    const failed = await run(spec(datasetId, {}, { preprocess: { perColumn: { nope: { numeric: 'minmax' } } } }));
+    const failed = await run(
+      spec(datasetId, {}, { preprocess: { perColumn: { nope: { numeric: 'minmax' } } } }),
+    );
     expect(failed.status).toBe('failed');
     expect(failed.error.code).toBe('DATA_ERROR');
     expect(failed.error.message).toContain('nope');

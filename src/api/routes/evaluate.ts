@@ -13,7 +13,14 @@ import { evaluateModel, isClassification } from '../../models/evaluate.js';
 import type { NamedWeights } from '../../models/index.js';
 import { tenantOf } from '../auth.js';
 import type { AppDeps } from '../deps.js';
-import { applyFitted, classNames, fittedOf, nestedRows, recordsToInputs, targetValues } from '../table-inputs.js';
+import {
+  applyFitted,
+  classNames,
+  fittedOf,
+  nestedRows,
+  recordsToInputs,
+  targetValues,
+} from '../table-inputs.js';
 import { loadJob } from './jobs.js';
 import type { WeightsOf } from './weights-cache.js';
 
@@ -26,7 +33,8 @@ function outputWidth(w: NamedWeights): number {
   return w[names[names.length - 1]].shape[0];
 }
 
-type Body = { datasetId: string } | { records: Record<string, unknown>[] } | { inputs: number[][]; targets: unknown[] };
+type Body =
+  { datasetId: string } | { records: Record<string, unknown>[] } | { inputs: number[][]; targets: unknown[] };
 
 /** Inputs and flat targets of the request, checked and, for tables, preprocessed. */
 async function rowsOf(
@@ -54,18 +62,27 @@ async function rowsOf(
     const targets = fittedOf(job)?.targets;
     const inputs = recordsToInputs(job, body.records);
     if (!targets || targets.length === 0)
-      throw new ApiError('VALIDATION_ERROR', `job ${job.id} does not name its target column; send inputs and targets`, [
-        { path: '/records', message: 'no target column to read' },
-      ]);
+      throw new ApiError(
+        'VALIDATION_ERROR',
+        `job ${job.id} does not name its target column; send inputs and targets`,
+        [{ path: '/records', message: 'no target column to read' }],
+      );
     const values = body.records.map((r, i) => {
       const missing = targets.find((t) => !(t in r) || r[t] === null);
       if (missing !== undefined)
-        throw new ApiError('VALIDATION_ERROR', `records[${i}] has no value for the target ${JSON.stringify(missing)}`, [
-          { path: `/records/${i}/${missing}`, message: 'the target is required to evaluate' },
-        ]);
+        throw new ApiError(
+          'VALIDATION_ERROR',
+          `records[${i}] has no value for the target ${JSON.stringify(missing)}`,
+          [{ path: `/records/${i}/${missing}`, message: 'the target is required to evaluate' }],
+        );
       return targets.length === 1 ? r[targets[0]] : targets.map((t) => r[t]);
     });
-    const y = targetValues(values, { classification, width, classes, at: (i) => `/records/${i}/${targets[0]}` });
+    const y = targetValues(values, {
+      classification,
+      width,
+      classes,
+      at: (i) => `/records/${i}/${targets[0]}`,
+    });
     return { inputs, y };
   }
   const ds = await deps.datasets.load(body.datasetId, tenant);
@@ -125,15 +142,26 @@ export const evaluateRoutes = (deps: AppDeps, weightsOf: WeightsOf): FastifyPlug
         const w = await weightsOf(job);
         const spec = job.spec as unknown as JobSpec;
         if (spec.task !== 'supervised')
-          throw new ApiError('CONFLICT', `evaluate scores supervised models; job ${job.id} is a ${spec.task} job`);
+          throw new ApiError(
+            'CONFLICT',
+            `evaluate scores supervised models; job ${job.id} is a ${spec.task} job`,
+          );
         const { inputs, y } = await rowsOf(deps, job, spec, w.weights, req.body as Body, tenant);
         try {
           const model = spec.model as Parameters<typeof evaluateModel>[0]['model'];
-          return evaluateModel({ model, loss: spec.loss, huberDelta: spec.huberDelta }, w.weights, inputs, y, classNames(job));
+          return evaluateModel(
+            { model, loss: spec.loss, huberDelta: spec.huberDelta },
+            w.weights,
+            inputs,
+            y,
+            classNames(job),
+          );
         } catch (err) {
           const e = err as Error & { path?: string };
           if (e.name === 'PredictInputError')
-            throw new ApiError('VALIDATION_ERROR', e.message, [{ path: e.path ?? '/inputs', message: e.message }]);
+            throw new ApiError('VALIDATION_ERROR', e.message, [
+              { path: e.path ?? '/inputs', message: e.message },
+            ]);
           throw new ApiError('CONFLICT', `the stored weights do not fit the job's model: ${e.message}`);
         }
       },

@@ -7,7 +7,6 @@ import {
   SafetensorsSchema,
   WeightsJsonSchema,
   WeightsQuerySchema,
-  type Job,
 } from '../../contracts/job.js';
 import { ApiError, NoContent, ProblemSchema, problemResponse } from '../../contracts/problem.js';
 import type { JobSpec } from '../../contracts/job-spec.js';
@@ -129,7 +128,11 @@ export const resultRoutes = (deps: AppDeps): FastifyPluginAsyncZod =>
           const out = deps.predict(spec, w.weights, inputs);
           if (!out.classes) return { outputs: out.outputs };
           const names = classNames(job);
-          return { outputs: out.outputs, classes: out.classes, ...(names ? { labels: out.classes.map((c) => names[c]) } : {}) };
+          return {
+            outputs: out.outputs,
+            classes: out.classes,
+            ...(names ? { labels: out.classes.map((c) => names[c]) } : {}),
+          };
         } catch (err) {
           const e = err as Error & { path?: string };
           if (e.name === 'PredictInputError')

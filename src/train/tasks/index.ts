@@ -74,7 +74,12 @@ function prepareTables(spec: SupervisedJobSpec, data: Dataset): PreparedData | T
     return prepareSupervised(spec, data);
   } catch (e) {
     if (e instanceof PreprocessError)
-      return { status: 'failed', result: null, error: { code: 'DATA_ERROR', message: e.message }, weights: {} };
+      return {
+        status: 'failed',
+        result: null,
+        error: { code: 'DATA_ERROR', message: e.message },
+        weights: {},
+      };
     throw e;
   }
 }
@@ -113,9 +118,10 @@ export async function runTask(
               })
           : undefined,
       });
-      const result = out.status === 'succeeded' && out.result
-        ? { ...out.result, ...tableResults(spec, prepared, out.weights) }
-        : out.result;
+      const result =
+        out.status === 'succeeded' && out.result
+          ? { ...out.result, ...tableResults(spec, prepared, out.weights) }
+          : out.result;
       return {
         status: out.status,
         result: result as TaskOutcome['result'],

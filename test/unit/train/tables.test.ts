@@ -101,7 +101,9 @@ describe('prepareSupervised', () => {
     const r = tableResults(s, p, weights);
     const t = p.test!;
     const inputs = Array.from({ length: t.rows }, (_, i) => [t.x[i * 2], t.x[i * 2 + 1]]);
-    const out = Float64Array.from(predict({ model: { type: 'linear' }, loss: 'mse' }, weights, inputs).outputs.flat());
+    const out = Float64Array.from(
+      predict({ model: { type: 'linear' }, loss: 'mse' }, weights, inputs).outputs.flat(),
+    );
     const rep = regressionReport(out, t.y, 1);
     expect(r.test!.rows).toBe(10);
     expect(r.test!.metrics).toEqual({ mae: rep.mae, rmse: rep.rmse, r2: rep.r2 });
