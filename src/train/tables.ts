@@ -128,7 +128,8 @@ export function evaluateSplit(
 
 /**
  * The result fields of the tables work, for a succeeded run: `preprocessing`, `test` (the test
- * rows) and `validation` (the validation rows), each only when there is one.
+ * rows) and `validation` (the validation rows, when the job has a test split or preprocessing),
+ * each only when there is one.
  */
 export function tableResults(
   spec: SupervisedJobSpec,
@@ -139,6 +140,9 @@ export function tableResults(
   return {
     ...(prepared.preprocessing ? { preprocessing: prepared.preprocessing } : {}),
     ...(prepared.test ? { test: evaluateSplit(spec, weights, prepared.test, classes) } : {}),
-    ...(prepared.split.val ? { validation: evaluateSplit(spec, weights, prepared.split.val, classes) } : {}),
+    // only with tables: a job without them keeps the result (and its pinned fingerprint) it had
+    ...(prepared.split.val && (prepared.test || prepared.preprocessing)
+      ? { validation: evaluateSplit(spec, weights, prepared.split.val, classes) }
+      : {}),
   };
 }

@@ -129,6 +129,16 @@ const CASES: Case[] = [
     ownerStatus: 200,
   },
   {
+    name: 'evaluate',
+    route: 'POST /v1/jobs/{id}/evaluate',
+    req: (id) => ({
+      method: 'POST',
+      url: `/v1/jobs/${id}/evaluate`,
+      payload: { inputs: [[1, 2]], targets: [1] },
+    }),
+    ownerStatus: 200,
+  },
+  {
     name: 'checkpoints',
     route: 'GET /v1/jobs/{id}/checkpoints',
     req: (id) => ({ url: `/v1/jobs/${id}/checkpoints` }),
@@ -299,6 +309,7 @@ describe('401 without a valid key', () => {
     { url: '/v1/jobs/job_x/checkpoints' },
     { method: 'POST', url: '/v1/jobs/job_x/predict', payload: { inputs: [[1]] } },
     { method: 'POST', url: '/v1/jobs/job_x/gradients', payload: { inputs: [[1]] } },
+    { method: 'POST', url: '/v1/jobs/job_x/evaluate', payload: { inputs: [[1]], targets: [1] } },
     { method: 'POST', url: '/v1/jobs/job_x/cancel' },
     { method: 'DELETE', url: '/v1/jobs/job_x' },
     { method: 'POST', url: '/v1/datasets', payload: 'a,b\n1,2\n', headers: { 'content-type': 'text/csv' } },
