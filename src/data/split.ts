@@ -35,10 +35,17 @@ export function selectRows(ds: Dataset, index: ArrayLike<number>, name = ds.name
  */
 export function splitValidation(ds: Dataset, fraction: number, rng: Rng): { train: Dataset; val: Dataset | null } {
   if (!(fraction >= 0 && fraction < 1)) throw new RangeError(`validation fraction must be in [0, 1) (got ${fraction})`);
-  const k = validationRowCount(ds.rows, fraction);
+  return splitValidationRows(ds, validationRowCount(ds.rows, fraction), rng);
+}
+
+/**
+ * {@link splitValidation} with the validation row count given: after a test split the count is
+ * still ⌈all rows·validationSplit⌉, as the JobSpec checks and the estimate count it.
+ */
+export function splitValidationRows(ds: Dataset, k: number, rng: Rng): { train: Dataset; val: Dataset | null } {
   if (k === 0) return { train: ds, val: null };
   if (k >= ds.rows) {
-    throw new RangeError(`validation fraction ${fraction} of ${ds.rows} rows leaves no training rows`);
+    throw new RangeError(`${k} validation rows of ${ds.rows} leave no training rows`);
   }
   const p = permutation(ds.rows, rng);
   const cut = ds.rows - k;

@@ -10,7 +10,7 @@
  */
 import type { SupervisedJobSpec } from '../contracts/job-spec.js';
 import type { Evaluation, PreprocessingResult } from '../contracts/evaluation.js';
-import { splitTest, splitValidation, selectRows, type Dataset } from '../data/index.js';
+import { selectRows, splitTest, splitValidationRows, validationRowCount, type Dataset } from '../data/index.js';
 import { applyPreprocess } from '../data/preprocess/apply.js';
 import { fitPreprocess } from '../data/preprocess/fit.js';
 import type { FittedPreprocess } from '../data/preprocess/types.js';
@@ -82,8 +82,10 @@ function concat(parts: readonly Dataset[], like: Dataset): Dataset {
 export function prepareSupervised(spec: SupervisedJobSpec, data: Dataset): PreparedData {
   const tr = spec.training;
   const { rest, test } = splitTest(data, tr.testSplit, testRng(tr.seed));
-  // the same generator state train() would split with: the same validation rows as before
-  const split = splitValidation(rest, tr.validationSplit, deriveRngs(tr.seed).split);
+  // The generator state train() would split with, and ⌈all rows·validationSplit⌉ rows as the
+  // JobSpec checks count them: without a test split, the very split train() draws itself.
+  const valRows = validationRowCount(data.rows, tr.validationSplit);
+  const split = splitValidationRows(rest, valRows, deriveRngs(tr.seed).split);
   if (!wantsPreprocessing(spec)) return { data, split, test, preprocessing: null };
 
   const fitted = fitPreprocess(

@@ -81,11 +81,11 @@ afterAll(async () => {
 });
 
 describe('test split and stored preprocessing', () => {
-  test('60 rows: 12 test, 12 validation, the statistics fitted on the 36 training rows', () => {
+  test('60 rows: ⌈60·0.2⌉ = 12 test, ⌈60·0.25⌉ = 15 validation, the statistics fitted on the 33 training rows', () => {
     expect(job.status, JSON.stringify(job.error)).toBe('succeeded');
     expect(job.result.test.rows).toBe(12);
-    expect(job.result.validation.rows).toBe(12);
-    expect(job.result.preprocessing.fittedRows).toBe(36);
+    expect(job.result.validation.rows).toBe(15);
+    expect(job.result.preprocessing.fittedRows).toBe(33);
     expect(job.result.preprocessing.featureNames).toEqual(['a', 'b']);
     expect(job.result.preprocessing.targets).toEqual(['label']);
     expect(Object.keys(job.result.test.metrics).sort()).toEqual(

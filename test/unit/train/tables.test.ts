@@ -38,13 +38,13 @@ function spec(training: Record<string, unknown>, extra: Record<string, unknown> 
 const ids = (ds: Dataset | null) => (ds ? Array.from(ds.y) : []);
 
 describe('prepareSupervised', () => {
-  test('test rows are held out of training and validation: ⌈50·0.2⌉ = 10 test, ⌈40·0.2⌉ = 8 validation, 32 training', () => {
+  test('test rows are held out of training and validation: ⌈50·0.2⌉ = 10 test, ⌈50·0.2⌉ = 10 validation, 30 training', () => {
     const p = prepareSupervised(spec({ testSplit: 0.2, validationSplit: 0.2, seed: 7 }), dataset());
     const [train, val, test] = [ids(p.split.train), ids(p.split.val), ids(p.test)];
-    expect([train.length, val.length, test.length]).toEqual([32, 8, 10]);
+    expect([train.length, val.length, test.length]).toEqual([30, 10, 10]);
     const all = [...train, ...val, ...test].sort((a, b) => a - b);
     expect(all).toEqual(Array.from({ length: 50 }, (_, i) => i));
-    expect(p.preprocessing?.fittedRows).toBe(32);
+    expect(p.preprocessing?.fittedRows).toBe(30);
     expect(p.data.rows).toBe(50);
   });
 
@@ -109,7 +109,7 @@ describe('prepareSupervised', () => {
     expect(r.test!.metrics).toEqual({ mae: rep.mae, rmse: rep.rmse, r2: rep.r2 });
     expect(r.test!.residualQuantiles).toEqual(rep.residualQuantiles);
     expect(r.test!.loss).toBeCloseTo(rep.rmse ** 2, 10);
-    expect(r.validation!.rows).toBe(8);
-    expect(r.preprocessing!.fittedRows).toBe(32);
+    expect(r.validation!.rows).toBe(10);
+    expect(r.preprocessing!.fittedRows).toBe(30);
   });
 });
