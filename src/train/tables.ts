@@ -10,7 +10,13 @@
  */
 import type { SupervisedJobSpec } from '../contracts/job-spec.js';
 import type { Evaluation, PreprocessingResult } from '../contracts/evaluation.js';
-import { selectRows, splitTest, splitValidationRows, validationRowCount, type Dataset } from '../data/index.js';
+import {
+  selectRows,
+  splitTest,
+  splitValidationRows,
+  validationRowCount,
+  type Dataset,
+} from '../data/index.js';
 import { applyPreprocess } from '../data/preprocess/apply.js';
 import { fitPreprocess } from '../data/preprocess/fit.js';
 import type { FittedPreprocess } from '../data/preprocess/types.js';
