@@ -74,7 +74,9 @@ function checkSpec(spec: RecurrentSpec, input: Shape): { T: number; F: number } 
   }
   const [T, F] = input;
   if (!(T >= 1 && F >= 1)) {
-    throw new LayerShapeError(`${kind} expects [T, F] with T ≥ 1 and F ≥ 1, the previous layer gives [${T}, ${F}]`);
+    throw new LayerShapeError(
+      `${kind} expects [T, F] with T ≥ 1 and F ≥ 1, the previous layer gives [${T}, ${F}]`,
+    );
   }
   if (!(Number.isInteger(spec.hidden) && spec.hidden >= 1)) {
     throw new LayerShapeError(`${kind} needs hidden ≥ 1 (an integer); got ${spec.hidden}`);
@@ -147,7 +149,9 @@ function buildRecurrent(spec: RecurrentSpec, input: Shape): BuiltLayer {
             const seq = dropout(stack(outs, N, T), spec.dropout, ctx.rng, true);
             steps = timeSteps(seq, N, T);
           } else {
-            steps = Array.from({ length: T }, (_, t) => (dirs === 1 ? outs[0][t] : concat([outs[0][t], outs[1][t]], 1)));
+            steps = Array.from({ length: T }, (_, t) =>
+              dirs === 1 ? outs[0][t] : concat([outs[0][t], outs[1][t]], 1),
+            );
           }
         }
       }
