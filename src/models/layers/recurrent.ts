@@ -22,6 +22,7 @@ import {
   concat,
   dropout,
   linear,
+  lstmSequence,
   mul,
   relu,
   reshape,
@@ -133,97 +134,63 @@ function buildRecurrent(spec: RecurrentSpec, input: Shape): BuiltLayer {
         throw new LayerShapeError(`${cell} expects [N, ${T}, ${F}], got [${x.shape.join(', ')}]`);
       }
       const N = x.shape[0];
-      let steps = timeSteps(x, N, T);
-      let outs: Tensor[][] = [];
+      // Layers pass the sequence time-major, [T·N, D] (row block t = step t): one step is a row range.
+      let seq = reshape(transpose(x, 0, 1), [T * N, F]);
       for (let l = 0; l < spec.layers; l++) {
-        outs = [];
+        const outs: Tensor[] = [];
         for (let d = 0; d < dirs; d++) {
           const [wih, whh, bih, bhh] = namesOf(l, d, spec.bias).map((n) => state.params[n]);
-          const p: DirParams = { wih, whh, bih, bhh };
-          outs.push(runDirection(cell, steps, p, d === 1, H, act));
+          outs.push(runDirection(cell, seq, { wih, whh, bih, bhh }, d === 1, N, H, act));
         }
-        if (l + 1 < spec.layers) {
-          if (ctx.training && spec.dropout > 0) {
-            // Dropout on the whole [N, T, D] output, as torch applies it between layers: the mask is
-            // drawn in that row-major order, so it does not depend on how the steps are computed.
-            const seq = dropout(stack(outs, N, T), spec.dropout, ctx.rng, true);
-            steps = timeSteps(seq, N, T);
-          } else {
-            steps = Array.from({ length: T }, (_, t) =>
-              dirs === 1 ? outs[0][t] : concat([outs[0][t], outs[1][t]], 1),
-            );
-          }
-        }
+        seq = dirs === 1 ? outs[0] : concat(outs, 1);
+        // Between layers only, as torch; the mask is drawn over the time-major [T, N, D] layout.
+        if (l + 1 < spec.layers && ctx.training && spec.dropout > 0) seq = dropout(seq, spec.dropout, ctx.rng, true);
       }
-      if (spec.output === 'sequence') return stack(outs, N, T);
+      const D = H * dirs;
+      if (spec.output === 'sequence') return transpose(reshape(seq, [T, N, D]), 0, 1);
       // torch's output[:, -1]: the forward direction's last step, the reverse direction's first processed one.
-      return dirs === 1 ? outs[0][T - 1] : concat([outs[0][T - 1], outs[1][T - 1]], 1);
+      return slice(seq, 0, (T - 1) * N, T * N);
     },
   };
 }
 
-/** x [N, T, F] as T tensors [N, F] (time-major rows, one transpose for all steps). */
-function timeSteps(x: Tensor, N: number, T: number): Tensor[] {
-  const F = x.shape[2];
-  if (T === 1) return [reshape(x, [N, F])];
-  const tm = reshape(transpose(x, 0, 1), [T * N, F]);
-  return Array.from({ length: T }, (_, t) => slice(tm, 0, t * N, (t + 1) * N));
-}
-
-/** Per-direction step outputs [dir][t] ([N, H] each) as torch's output [N, T, H·dirs]. */
-function stack(outs: Tensor[][], N: number, T: number): Tensor {
-  const parts: Tensor[] = [];
-  for (let t = 0; t < T; t++) for (const o of outs) parts.push(o[t]);
-  // Row n of the concatenation along features is h_0[n], h_1[n], …: exactly [N, T, D] row-major.
-  const D = outs.reduce((a, o) => a + o[0].shape[1], 0);
-  return reshape(concat(parts, 1), [N, T, D]);
-}
-
-/** One direction of one layer: the hidden state at every t (indexed by t, also when reversed). */
+/**
+ * One direction of one layer over the time-major input [T·N, F]: the hidden state of every step,
+ * time-major [T·N, H] (row block t = step t, also when reversed).
+ */
 function runDirection(
   cell: Cell,
-  xs: Tensor[],
+  seq: Tensor,
   p: DirParams,
   reverse: boolean,
+  N: number,
   H: number,
   act: (x: Tensor) => Tensor,
-): Tensor[] {
-  const T = xs.length;
-  const order = Array.from({ length: T }, (_, k) => (reverse ? T - 1 - k : k));
-  if (cell === 'gru') return gruDirection(xs, p, order, H);
+): Tensor {
+  const T = seq.shape[0] / N;
   // torch adds b_ih and b_hh to every step's gates: adding their sum once is the same to rounding.
-  const bias = p.bih && p.bhh ? add(p.bih, p.bhh) : undefined;
+  const bias = cell !== 'gru' && p.bih && p.bhh ? add(p.bih, p.bhh) : undefined;
+  // LSTM: the input gates of all steps in one product, then the fused recurrence (one op).
+  if (cell === 'lstm') return lstmSequence(linear(seq, p.wih, bias), p.whh, N, reverse);
+  const xs = Array.from({ length: T }, (_, t) => slice(seq, 0, t * N, (t + 1) * N));
+  const order = Array.from({ length: T }, (_, k) => (reverse ? T - 1 - k : k));
+  const out = cell === 'gru' ? gruDirection(xs, p, order, H) : rnnDirection(xs, p, bias, order, act);
+  return concat(out, 0);
+}
+
+/** Elman RNN with ops: h′ = act([x_t, h]·[W_ih, W_hh]ᵀ + b), one product per step. */
+function rnnDirection(
+  xs: Tensor[],
+  p: DirParams,
+  bias: Tensor | undefined,
+  order: number[],
+  act: (x: Tensor) => Tensor,
+): Tensor[] {
   const w = concat([p.wih, p.whh], 1);
-  if (cell === 'lstm') return lstmDirection(xs, p.wih, w, bias, order, H);
-  const out: Tensor[] = new Array<Tensor>(T);
+  const out: Tensor[] = new Array<Tensor>(xs.length);
   let h: Tensor | null = null;
   for (const t of order) {
     h = act(h === null ? linear(xs[t], p.wih, bias) : linear(concat([xs[t], h], 1), w, bias));
-    out[t] = h;
-  }
-  return out;
-}
-
-/** LSTM with ops: gates [i, f, g, o] from one product per step; c = 0 and h = 0 at the start. */
-function lstmDirection(
-  xs: Tensor[],
-  wih: Tensor,
-  w: Tensor,
-  bias: Tensor | undefined,
-  order: number[],
-  H: number,
-): Tensor[] {
-  const out: Tensor[] = new Array<Tensor>(xs.length);
-  let h: Tensor | null = null;
-  let c: Tensor | null = null;
-  for (const t of order) {
-    const a = h === null ? linear(xs[t], wih, bias) : linear(concat([xs[t], h], 1), w, bias);
-    const ifo = sigmoid(concat([slice(a, 1, 0, 2 * H), slice(a, 1, 3 * H, 4 * H)], 1));
-    const g = tanh(slice(a, 1, 2 * H, 3 * H));
-    const ig = mul(slice(ifo, 1, 0, H), g);
-    // torch's lstm_cell: c′ = f·c + i·g, h′ = o·tanh(c′)
-    c = c === null ? ig : add(mul(slice(ifo, 1, H, 2 * H), c), ig);
-    h = mul(slice(ifo, 1, 2 * H, 3 * H), tanh(c));
     out[t] = h;
   }
   return out;
