@@ -12,9 +12,11 @@
  * The reverse direction runs t = T−1 … 0 and writes its h at index t; layer l > 0 takes the
  * concatenation of both directions' outputs at each t (2H features).
  *
- * Everything is written with Tensor ops, so gradients and Hessian-vector products come from
- * autodiff. The per-step ops are kept few: the input and recurrent products are one matmul of
- * [x_t, h] by [W_ih, W_hh] (concatenated once per forward), with b_ih + b_hh added as one bias.
+ * Everything is differentiable by autodiff to any order. Layers pass the sequence time-major,
+ * [T·N, D]. LSTM, the benchmarked one, runs each direction as one fused op (`lstmSequence` in
+ * src/tensor/ops/recurrent-cell.ts: the input gates of all steps are one matmul, then T small matmuls
+ * and raw loops, with a fused backward pass). RNN and GRU are written with Tensor ops per step, kept
+ * few: the RNN's input and recurrent products are one matmul of [x_t, h] by [W_ih, W_hh].
  */
 import type { Rng } from '../../rng/rng.js';
 import {
@@ -144,7 +146,8 @@ function buildRecurrent(spec: RecurrentSpec, input: Shape): BuiltLayer {
         }
         seq = dirs === 1 ? outs[0] : concat(outs, 1);
         // Between layers only, as torch; the mask is drawn over the time-major [T, N, D] layout.
-        if (l + 1 < spec.layers && ctx.training && spec.dropout > 0) seq = dropout(seq, spec.dropout, ctx.rng, true);
+        if (l + 1 < spec.layers && ctx.training && spec.dropout > 0)
+          seq = dropout(seq, spec.dropout, ctx.rng, true);
       }
       const D = H * dirs;
       if (spec.output === 'sequence') return transpose(reshape(seq, [T, N, D]), 0, 1);

@@ -49,7 +49,8 @@ export function lstmSequence(xg: Tensor, whh: Tensor, n: number, reverse: boolea
   const { T, H } = check(xg, whh, n);
   const dtype = xg.dtype === 'float64' || whh.dtype === 'float64' ? 'float64' : 'float32';
   const xd = xg.data;
-  const wd = whh.data.constructor === xd.constructor ? whh.data : allocate(dtype, whh.size);
+  // One dtype for every array a kernel sees (backends may assume it).
+  const wd = whh.dtype === dtype ? whh.data : allocate(dtype, whh.size);
   if (wd !== whh.data) wd.set(whh.data);
   const G = 4 * H;
   const acts = allocate(dtype, T * n * G); // i, f, g, o after their activations
@@ -62,7 +63,8 @@ export function lstmSequence(xg: Tensor, whh: Tensor, n: number, reverse: boolea
   for (const t of order) {
     const a = acts.subarray(t * n * G, (t + 1) * n * G);
     a.set(xd.subarray(t * n * G, (t + 1) * n * G));
-    if (prev >= 0) kern.matmul(hs.subarray(prev * n * H, (prev + 1) * n * H), wd, a, n, G, H, false, true, true);
+    if (prev >= 0)
+      kern.matmul(hs.subarray(prev * n * H, (prev + 1) * n * H), wd, a, n, G, H, false, true, true);
     for (let r = 0; r < n; r++) {
       const ar = r * G;
       const hr = (t * n + r) * H;
@@ -94,10 +96,7 @@ export function lstmSequence(xg: Tensor, whh: Tensor, n: number, reverse: boolea
       return [xg.requiresGrad ? gs[0] : null, whh.requiresGrad ? gs[gs.length - 1] : null];
     }
     const { dxg, dwhh } = lstmBackward(gh.data, acts, cs, tcs, hs, wd, order, n, H, dtype, whh.requiresGrad);
-    return [
-      xg.requiresGrad ? new Tensor(dxg, xg.shape) : null,
-      dwhh ? new Tensor(dwhh, whh.shape) : null,
-    ];
+    return [xg.requiresGrad ? new Tensor(dxg, xg.shape) : null, dwhh ? new Tensor(dwhh, whh.shape) : null];
   });
 }
 
@@ -146,12 +145,14 @@ function lstmBackward(
       }
     }
     // The carried dh for the earlier step: ∂a_t · W_hh ([n, 4H] × [4H, H]).
-    if (prev >= 0) kern.matmul(dxg.subarray(t * n * G, (t + 1) * n * G), wd, dh, n, H, G, false, false, false);
+    if (prev >= 0)
+      kern.matmul(dxg.subarray(t * n * G, (t + 1) * n * G), wd, dh, n, H, G, false, false, false);
   }
   if (!wantW) return { dxg, dwhh: null };
   // ∂W_hh = Σ_t ∂a_tᵀ·h_prev(t): h_prev laid out by t (zeros at the first processed step), one matmul.
   const hprev = allocate(dtype, T * n * H);
-  for (let s = 1; s < T; s++) hprev.set(hs.subarray(order[s - 1] * n * H, (order[s - 1] + 1) * n * H), order[s] * n * H);
+  for (let s = 1; s < T; s++)
+    hprev.set(hs.subarray(order[s - 1] * n * H, (order[s - 1] + 1) * n * H), order[s] * n * H);
   const dwhh = allocate(dtype, G * H);
   kern.matmul(dxg, hprev, dwhh, G, H, T * n, true, false, false);
   return { dxg, dwhh };
