@@ -15,22 +15,21 @@
  * Everything is differentiable by autodiff to any order. Layers pass the sequence time-major,
  * [T·N, D]. LSTM, the benchmarked one, runs each direction as one fused op (`lstmSequence` in
  * src/tensor/ops/recurrent-cell.ts: the input gates of all steps are one matmul, then T small matmuls
- * and raw loops, with a fused backward pass). RNN and GRU are written with Tensor ops per step, kept
- * few: the RNN's input and recurrent products are one matmul of [x_t, h] by [W_ih, W_hh].
+ * and raw loops, with a fused backward pass); so does GRU (`gruSequence`). The Elman RNN is written
+ * with Tensor ops per step, kept few: its input and recurrent products are one matmul of [x_t, h]
+ * by [W_ih, W_hh].
  */
 import type { Rng } from '../../rng/rng.js';
 import {
   add,
   concat,
   dropout,
+  gruSequence,
   linear,
   lstmSequence,
-  mul,
   relu,
   reshape,
-  sigmoid,
   slice,
-  sub,
   tanh,
   transpose,
   type FloatArray,
@@ -175,10 +174,11 @@ function runDirection(
   const bias = cell !== 'gru' && p.bih && p.bhh ? add(p.bih, p.bhh) : undefined;
   // LSTM: the input gates of all steps in one product, then the fused recurrence (one op).
   if (cell === 'lstm') return lstmSequence(linear(seq, p.wih, bias), p.whh, N, reverse);
+  // GRU: r multiplies W_hn h + b_hn, so b_hh stays apart from b_ih, inside the fused op.
+  if (cell === 'gru') return gruSequence(linear(seq, p.wih, p.bih), p.whh, p.bhh ?? null, N, reverse);
   const xs = Array.from({ length: T }, (_, t) => slice(seq, 0, t * N, (t + 1) * N));
   const order = Array.from({ length: T }, (_, k) => (reverse ? T - 1 - k : k));
-  const out = cell === 'gru' ? gruDirection(xs, p, order, H) : rnnDirection(xs, p, bias, order, act);
-  return concat(out, 0);
+  return concat(rnnDirection(xs, p, bias, order, act), 0);
 }
 
 /** Elman RNN with ops: h′ = act([x_t, h]·[W_ih, W_hh]ᵀ + b), one product per step. */
@@ -194,29 +194,6 @@ function rnnDirection(
   let h: Tensor | null = null;
   for (const t of order) {
     h = act(h === null ? linear(xs[t], p.wih, bias) : linear(concat([xs[t], h], 1), w, bias));
-    out[t] = h;
-  }
-  return out;
-}
-
-/**
- * GRU: n needs W_hn h + b_hn apart from the input term, so the two products stay separate. At the
- * first step h = 0 and the recurrent term is b_hh alone (broadcast over the batch).
- */
-function gruDirection(xs: Tensor[], p: DirParams, order: number[], H: number): Tensor[] {
-  const out: Tensor[] = new Array<Tensor>(xs.length);
-  let h: Tensor | null = null;
-  for (const t of order) {
-    const gi = linear(xs[t], p.wih, p.bih);
-    const gh = h === null ? p.bhh : linear(h, p.whh, p.bhh);
-    const irz = slice(gi, -1, 0, 2 * H);
-    const rz = sigmoid(gh ? add(irz, slice(gh, -1, 0, 2 * H)) : irz);
-    const r = slice(rz, -1, 0, H);
-    const z = slice(rz, -1, H, 2 * H);
-    const inn = slice(gi, -1, 2 * H, 3 * H);
-    const n = tanh(gh ? add(inn, mul(r, slice(gh, -1, 2 * H, 3 * H))) : inn);
-    // torch's gru_cell: (h − n)·z + n; with h = 0 that is n − z·n, the same rounding.
-    h = h === null ? sub(n, mul(z, n)) : add(mul(sub(h, n), z), n);
     out[t] = h;
   }
   return out;

@@ -21,7 +21,7 @@ import { allocate, type FloatArray } from '../dtype.js';
 import { kernels } from '../kernels/active.js';
 import { Tensor, isGradEnabled, result } from '../tensor.js';
 import { tanh, sigmoid } from './activations.js';
-import { add, mul } from './elementwise.js';
+import { add, mul, sub } from './elementwise.js';
 import { linear } from './matmul.js';
 import { concat, slice } from './movement.js';
 
@@ -30,15 +30,52 @@ function orderOf(T: number, reverse: boolean): number[] {
   return Array.from({ length: T }, (_, k) => (reverse ? T - 1 - k : k));
 }
 
-function check(xg: Tensor, whh: Tensor, n: number): { T: number; H: number } {
+/** T and H of a fused op's inputs: xg [T·n, gates·H], whh [gates·H, H]. */
+function check(op: string, gates: number, xg: Tensor, whh: Tensor, n: number): { T: number; H: number } {
   const H = whh.shape[1];
-  if (whh.ndim !== 2 || whh.shape[0] !== 4 * H) {
-    throw new RangeError(`lstmSequence: W_hh must be [4H, H]; got [${whh.shape.join(', ')}]`);
+  if (whh.ndim !== 2 || whh.shape[0] !== gates * H) {
+    throw new RangeError(`${op}: W_hh must be [${gates}H, H]; got [${whh.shape.join(', ')}]`);
   }
-  if (xg.ndim !== 2 || xg.shape[1] !== 4 * H || n < 1 || xg.shape[0] % n !== 0) {
-    throw new RangeError(`lstmSequence: xg must be [T·${n}, ${4 * H}]; got [${xg.shape.join(', ')}]`);
+  if (xg.ndim !== 2 || xg.shape[1] !== gates * H || n < 1 || xg.shape[0] % n !== 0) {
+    throw new RangeError(`${op}: xg must be [T·${n}, ${gates * H}]; got [${xg.shape.join(', ')}]`);
   }
   return { T: xg.shape[0] / n, H };
+}
+
+/** `x` as an array of `dtype` (itself when it already is): every array a kernel sees has one dtype. */
+function asDtype(x: FloatArray, dtype: 'float32' | 'float64'): FloatArray {
+  if ((dtype === 'float64') === x instanceof Float64Array) return x;
+  const out = allocate(dtype, x.length);
+  out.set(x);
+  return out;
+}
+
+/**
+ * The result of a fused sequence op. Its derivative rule is the fused backward pass, except while
+ * the backward pass is itself recorded (double backward): then it is autodiff's vector-Jacobian
+ * product of `withOps`, the same function built from Tensor ops, so every order stays exact.
+ */
+function fusedResult(
+  op: string,
+  data: FloatArray,
+  shape: number[],
+  inputs: Tensor[],
+  withOps: () => Tensor,
+  fusedVjp: (g: FloatArray) => (FloatArray | null)[],
+): Tensor {
+  return result(op, data, shape, inputs, (g) => {
+    if (isGradEnabled() && (g.requiresGrad || inputs.some((x) => x.requiresGrad))) {
+      const wanted = inputs.filter((x) => x.requiresGrad);
+      const gs = grad(withOps(), wanted, { gradOutput: g, createGraph: true });
+      let k = 0;
+      return inputs.map((x) => (x.requiresGrad ? gs[k++] : null));
+    }
+    const gs = fusedVjp(g.data);
+    return inputs.map((x, i) => {
+      const gi = gs[i];
+      return x.requiresGrad && gi ? new Tensor(gi, x.shape) : null;
+    });
+  });
 }
 
 /**
@@ -46,12 +83,10 @@ function check(xg: Tensor, whh: Tensor, n: number): { T: number; H: number } {
  * xg [T·n, 4H] time-major input gates, whh [4H, H], n the batch size; returns [T·n, H] time-major.
  */
 export function lstmSequence(xg: Tensor, whh: Tensor, n: number, reverse: boolean): Tensor {
-  const { T, H } = check(xg, whh, n);
+  const { T, H } = check('lstmSequence', 4, xg, whh, n);
   const dtype = xg.dtype === 'float64' || whh.dtype === 'float64' ? 'float64' : 'float32';
   const xd = xg.data;
-  // One dtype for every array a kernel sees (backends may assume it).
-  const wd = whh.dtype === dtype ? whh.data : allocate(dtype, whh.size);
-  if (wd !== whh.data) wd.set(whh.data);
+  const wd = asDtype(whh.data, dtype);
   const G = 4 * H;
   const acts = allocate(dtype, T * n * G); // i, f, g, o after their activations
   const cs = allocate(dtype, T * n * H);
@@ -88,21 +123,34 @@ export function lstmSequence(xg: Tensor, whh: Tensor, n: number, reverse: boolea
     }
     prev = t;
   }
-  return result('lstmSequence', hs, [T * n, H], [xg, whh], (gh) => {
-    if (isGradEnabled() && (gh.requiresGrad || xg.requiresGrad || whh.requiresGrad)) {
-      // Recorded backward (double backward): the same recurrence with ops, differentiated by autodiff.
-      const wanted = [xg, whh].filter((x) => x.requiresGrad);
-      const gs = grad(lstmSequenceOps(xg, whh, n, reverse), wanted, { gradOutput: gh, createGraph: true });
-      return [xg.requiresGrad ? gs[0] : null, whh.requiresGrad ? gs[gs.length - 1] : null];
-    }
-    const { dxg, dwhh } = lstmBackward(gh.data, acts, cs, tcs, hs, wd, order, n, H, dtype, whh.requiresGrad);
-    return [xg.requiresGrad ? new Tensor(dxg, xg.shape) : null, dwhh ? new Tensor(dwhh, whh.shape) : null];
-  });
+  return fusedResult(
+    'lstmSequence',
+    hs,
+    [T * n, H],
+    [xg, whh],
+    () => lstmSequenceOps(xg, whh, n, reverse),
+    (g) => {
+      const { dxg, dwhh } = lstmBackward(
+        asDtype(g, dtype),
+        acts,
+        cs,
+        tcs,
+        hs,
+        wd,
+        order,
+        n,
+        H,
+        dtype,
+        whh.requiresGrad,
+      );
+      return [dxg, dwhh];
+    },
+  );
 }
 
 /** Backpropagation through time over the saved activations (the header's formulas). */
 function lstmBackward(
-  ghData: FloatArray,
+  gh: FloatArray,
   acts: FloatArray,
   cs: FloatArray,
   tcs: FloatArray,
@@ -116,8 +164,6 @@ function lstmBackward(
 ): { dxg: FloatArray; dwhh: FloatArray | null } {
   const G = 4 * H;
   const T = order.length;
-  const gh = ghData.constructor === hs.constructor ? ghData : allocate(dtype, ghData.length);
-  if (gh !== ghData) gh.set(ghData);
   const dxg = allocate(dtype, T * n * G);
   const dh = allocate(dtype, n * H); // carried ∂L/∂h from the later step
   const dc = allocate(dtype, n * H); // carried ∂L/∂c
@@ -163,7 +209,7 @@ function lstmBackward(
  * derivative rule of the fused op under double backward, and an independent oracle in tests.
  */
 export function lstmSequenceOps(xg: Tensor, whh: Tensor, n: number, reverse: boolean): Tensor {
-  const { T, H } = check(xg, whh, n);
+  const { T, H } = check('lstmSequence', 4, xg, whh, n);
   const out: Tensor[] = new Array<Tensor>(T);
   let h: Tensor | null = null;
   let c: Tensor | null = null;
@@ -175,6 +221,165 @@ export function lstmSequenceOps(xg: Tensor, whh: Tensor, n: number, reverse: boo
     const ig = mul(slice(ifo, 1, 0, H), g);
     c = c === null ? ig : add(mul(slice(ifo, 1, H, 2 * H), c), ig);
     h = mul(slice(ifo, 1, 2 * H, 3 * H), tanh(c));
+    out[t] = h;
+  }
+  return concat(out, 0);
+}
+
+/**
+ * Hidden states of one GRU direction over a whole sequence, as one op. xg [T·n, 3H] time-major
+ * holds x_t·W_ihᵀ + b_ih; whh [3H, H]; bhh [3H] or null (no bias). With h = 0 before the first
+ * processed step and gh = h·W_hhᵀ + b_hh (torch's gate order r, z, n):
+ *   r = σ(xg_r + gh_r),  z = σ(xg_z + gh_z),  n = tanh(xg_n + r ⊙ gh_n),  h′ = (h − n) ⊙ z + n.
+ * Backward, with dh = ∂L/∂h_t + (carried):
+ *   ∂a_n = dh ⊙ (1 − z) ⊙ (1 − n²),  ∂a_z = dh ⊙ (h − n) ⊙ z(1−z),  ∂a_r = ∂a_n ⊙ gh_n ⊙ r(1−r);
+ *   ∂xg_t = [∂a_r, ∂a_z, ∂a_n],  ∂gh_t = [∂a_r, ∂a_z, ∂a_n ⊙ r],  carried dh = dh ⊙ z + ∂gh_t·W_hh,
+ *   ∂W_hh = Σ_t ∂gh_tᵀ·h_{t−1},  ∂b_hh = Σ_t Σ_rows ∂gh_t.
+ */
+export function gruSequence(
+  xg: Tensor,
+  whh: Tensor,
+  bhh: Tensor | null,
+  n: number,
+  reverse: boolean,
+): Tensor {
+  const { T, H } = check('gruSequence', 3, xg, whh, n);
+  if (bhh && (bhh.ndim !== 1 || bhh.shape[0] !== 3 * H)) {
+    throw new RangeError(`gruSequence: b_hh must be [${3 * H}]; got [${bhh.shape.join(', ')}]`);
+  }
+  const dtype = [xg, whh, bhh].some((x) => x?.dtype === 'float64') ? 'float64' : 'float32';
+  const xd = xg.data;
+  const wd = asDtype(whh.data, dtype);
+  const G = 3 * H;
+  const gates = allocate(dtype, T * n * G); // r, z, n after their activations
+  const ghs = allocate(dtype, T * n * H); // gh_n = (h·W_hhᵀ + b_hh)_n, which r multiplies
+  const hs = allocate(dtype, T * n * H);
+  const gh = allocate(dtype, n * G);
+  const kern = kernels();
+  const order = orderOf(T, reverse);
+  let prev = -1;
+  for (const t of order) {
+    for (let r = 0; r < n; r++) {
+      if (bhh) gh.set(bhh.data, r * G);
+      else gh.fill(0, r * G, (r + 1) * G);
+    }
+    if (prev >= 0)
+      kern.matmul(hs.subarray(prev * n * H, (prev + 1) * n * H), wd, gh, n, G, H, false, true, true);
+    for (let r = 0; r < n; r++) {
+      const xr = (t * n + r) * G;
+      const gr = r * G;
+      const hr = (t * n + r) * H;
+      const pr = (prev * n + r) * H;
+      for (let j = 0; j < H; j++) {
+        const rg = 1 / (1 + Math.exp(-(xd[xr + j] + gh[gr + j])));
+        const zg = 1 / (1 + Math.exp(-(xd[xr + H + j] + gh[gr + H + j])));
+        const ghn = gh[gr + 2 * H + j];
+        const ng = Math.tanh(xd[xr + 2 * H + j] + rg * ghn);
+        gates[xr + j] = rg;
+        gates[xr + H + j] = zg;
+        gates[xr + 2 * H + j] = ng;
+        ghs[hr + j] = ghn;
+        // torch's gru_cell: (h − n)·z + n
+        hs[hr + j] = ((prev >= 0 ? hs[pr + j] : 0) - ng) * zg + ng;
+      }
+    }
+    prev = t;
+  }
+  const inputs = bhh ? [xg, whh, bhh] : [xg, whh];
+  return fusedResult(
+    'gruSequence',
+    hs,
+    [T * n, H],
+    inputs,
+    () => gruSequenceOps(xg, whh, bhh, n, reverse),
+    (g) => gruBackward(asDtype(g, dtype), gates, ghs, hs, wd, order, n, H, dtype, !!bhh),
+  );
+}
+
+/** The GRU's backpropagation through time (gruSequence's formulas): [∂xg, ∂W_hh, ∂b_hh]. */
+function gruBackward(
+  g: FloatArray,
+  gates: FloatArray,
+  ghs: FloatArray,
+  hs: FloatArray,
+  wd: FloatArray,
+  order: number[],
+  n: number,
+  H: number,
+  dtype: 'float32' | 'float64',
+  bias: boolean,
+): FloatArray[] {
+  const G = 3 * H;
+  const T = order.length;
+  const dxg = allocate(dtype, T * n * G);
+  const dgh = allocate(dtype, T * n * G); // ∂L/∂gh_t for every t, for ∂W_hh and ∂b_hh at the end
+  const dh = allocate(dtype, n * H);
+  const kern = kernels();
+  for (let s = T - 1; s >= 0; s--) {
+    const t = order[s];
+    const prev = s > 0 ? order[s - 1] : -1;
+    for (let r = 0; r < n; r++) {
+      const xr = (t * n + r) * G;
+      const hr = (t * n + r) * H;
+      const pr = (prev * n + r) * H;
+      for (let j = 0; j < H; j++) {
+        const rg = gates[xr + j];
+        const zg = gates[xr + H + j];
+        const ng = gates[xr + 2 * H + j];
+        const hp = prev >= 0 ? hs[pr + j] : 0;
+        const dhj = g[hr + j] + dh[r * H + j];
+        const dan = dhj * (1 - zg) * (1 - ng * ng);
+        const daz = dhj * (hp - ng) * zg * (1 - zg);
+        const dar = dan * ghs[hr + j] * rg * (1 - rg);
+        dxg[xr + j] = dar;
+        dxg[xr + H + j] = daz;
+        dxg[xr + 2 * H + j] = dan;
+        dgh[xr + j] = dar;
+        dgh[xr + H + j] = daz;
+        dgh[xr + 2 * H + j] = dan * rg;
+        dh[r * H + j] = dhj * zg;
+      }
+    }
+    // carried dh += ∂gh_t · W_hh ([n, 3H] × [3H, H])
+    if (prev >= 0) kern.matmul(dgh.subarray(t * n * G, (t + 1) * n * G), wd, dh, n, H, G, false, false, true);
+  }
+  const hprev = allocate(dtype, T * n * H);
+  for (let s = 1; s < T; s++)
+    hprev.set(hs.subarray(order[s - 1] * n * H, (order[s - 1] + 1) * n * H), order[s] * n * H);
+  const dwhh = allocate(dtype, G * H);
+  kern.matmul(dgh, hprev, dwhh, G, H, T * n, true, false, false);
+  if (!bias) return [dxg, dwhh];
+  const dbhh = allocate(dtype, G);
+  kern.sumRows(dgh, dbhh, T * n, G);
+  return [dxg, dwhh, dbhh];
+}
+
+/**
+ * The same function as {@link gruSequence} written with Tensor ops: its rule under double backward,
+ * and an oracle in tests. At the first step h = 0 and gh is b_hh alone (broadcast over the batch).
+ */
+export function gruSequenceOps(
+  xg: Tensor,
+  whh: Tensor,
+  bhh: Tensor | null,
+  n: number,
+  reverse: boolean,
+): Tensor {
+  const { T, H } = check('gruSequence', 3, xg, whh, n);
+  const b = bhh ?? undefined;
+  const out: Tensor[] = new Array<Tensor>(T);
+  let h: Tensor | null = null;
+  for (const t of orderOf(T, reverse)) {
+    const gi = slice(xg, 0, t * n, (t + 1) * n);
+    const gh = h === null ? b : linear(h, whh, b);
+    const irz = slice(gi, -1, 0, 2 * H);
+    const rz = sigmoid(gh ? add(irz, slice(gh, -1, 0, 2 * H)) : irz);
+    const r = slice(rz, -1, 0, H);
+    const z = slice(rz, -1, H, 2 * H);
+    const inn = slice(gi, -1, 2 * H, 3 * H);
+    const nn = tanh(gh ? add(inn, mul(r, slice(gh, -1, 2 * H, 3 * H))) : inn);
+    // torch's gru_cell: (h − n)·z + n; with h = 0 that is n − z·n, the same rounding.
+    h = h === null ? sub(nn, mul(z, nn)) : add(mul(sub(h, nn), z), nn);
     out[t] = h;
   }
   return concat(out, 0);

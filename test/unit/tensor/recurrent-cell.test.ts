@@ -1,6 +1,6 @@
 /**
- * The fused LSTM op (lstmSequence) against the same recurrence written with Tensor ops
- * (lstmSequenceOps): values, first-order gradients (the fused BPTT) and second order (the recorded
+ * The fused LSTM and GRU ops (lstmSequence, gruSequence) against the same recurrences written with
+ * Tensor ops (lstmSequenceOps, gruSequenceOps): values, first-order gradients (the fused BPTT) and second order (the recorded
  * rule), both directions, every kernel backend, and finite differences of the fused op itself.
  * The golden comparison with torch is test/golden/layers-recurrent.test.ts.
  */
@@ -8,6 +8,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createRng } from '../../../src/rng/rng.js';
 import {
   grad,
+  gruSequence,
+  gruSequenceOps,
   kernels,
   lstmSequence,
   lstmSequenceOps,
@@ -108,5 +110,73 @@ describe('lstmSequence against finite differences', () => {
     expect(m).toBeNull();
     expect(() => lstmSequence(xg, whh, 3, false)).toThrow(RangeError);
     expect(() => lstmSequence(xg, x32, 2, false)).toThrow(RangeError);
+  });
+});
+
+/** GRU: xg [T·n, 3H], W_hh [3H, H], b_hh [3H] (or none), and an output weighting. */
+function gruInputs(T: number, n: number, H: number, seed: number): [Tensor, Tensor, Tensor, Tensor] {
+  const rng = createRng(seed);
+  return [
+    randomTensor(rng, [T * n, 3 * H]),
+    randomTensor(rng, [3 * H, H], { scale: 0.5 }),
+    randomTensor(rng, [3 * H]),
+    randomTensor(rng, [T * n, H]),
+  ];
+}
+
+for (const [backend, k] of kernelBackends()) {
+  describe(`gruSequence (${backend} kernels)`, () => {
+    for (const [T, n, H, reverse, bias] of [
+      [5, 3, 4, false, true],
+      [5, 3, 4, true, true],
+      [4, 2, 3, true, false],
+      [1, 2, 3, false, true],
+    ] as const) {
+      it(`equals the ops recurrence: T=${T} n=${n} H=${H}${reverse ? ' reversed' : ''}${bias ? '' : ' no bias'}`, () => {
+        setKernels(k);
+        const [xg, whh, b, w] = gruInputs(T, n, H, 300 + T * 10 + n);
+        const bhh = bias ? b : null;
+        const ins = bias ? [xg, whh, b] : [xg, whh];
+        const fused = gruSequence(xg, whh, bhh, n, reverse);
+        const ops = gruSequenceOps(xg, whh, bhh, n, reverse);
+        expectSame(fused, ops);
+        const gf = grad(sum(mul(fused, w)), ins);
+        const go = grad(sum(mul(ops, w)), ins);
+        gf.forEach((g, i) => expectSame(g, go[i]));
+      });
+    }
+
+    it('double backward through the fused op equals the ops recurrence’s', () => {
+      setKernels(k);
+      const [xg, whh, b, w] = gruInputs(4, 2, 3, 9);
+      const rng = createRng(10);
+      const v = [xg, whh, b].map((x) => randomTensor(rng, x.shape, { requiresGrad: false }));
+      const hv = (f: typeof gruSequence) => {
+        const g = grad(sum(mul(f(xg, whh, b, 2, true), w)), [xg, whh, b], { createGraph: true });
+        return grad(
+          g.map((gi, i) => sum(mul(gi, v[i]))).reduce((p, q) => p.add(q)),
+          [xg, whh, b],
+        );
+      };
+      const a = hv(gruSequence);
+      const c = hv(gruSequenceOps);
+      a.forEach((x, i) => expectSame(x, c[i]));
+    });
+  });
+}
+
+describe('gruSequence against finite differences', () => {
+  it('first and second derivatives, with and without b_hh', () => {
+    setKernels(initial);
+    const [xg, whh, b] = gruInputs(3, 2, 2, 31);
+    for (const reverse of [false, true]) {
+      const f = (a: Tensor, c: Tensor, d: Tensor) => gruSequence(a, c, d, 2, reverse);
+      const r1 = gradcheck(f, [xg, whh, b]);
+      expect(r1.ok, r1.message).toBe(true);
+      const r2 = gradgradcheck(f, [xg, whh, b], { directions: 2 });
+      expect(r2.ok, r2.message).toBe(true);
+    }
+    const r = gradcheck((a: Tensor, c: Tensor) => gruSequence(a, c, null, 2, false), [xg, whh]);
+    expect(r.ok, r.message).toBe(true);
   });
 });
