@@ -92,6 +92,19 @@ describe(`recurrent layers equal torch ${fixture.torch} (float64, 1e-12 relative
         keys.forEach((k, i) => expectClose(gs[i], c.grads[k], `grad ${k}`));
       });
 
+      it('float32: output and gradients within float32 rounding of torch’s float64', () => {
+        const layer = build(c.spec, c.input);
+        const f32 = (e: Enc) => tensor(Float32Array.from(e.data), { shape: e.shape, requiresGrad: true });
+        const inputs = [f32(c.x), ...layer.params.map((p) => f32(c.params[p.name]))];
+        const params = Object.fromEntries(layer.params.map((p, i) => [p.name, inputs[i + 1]]));
+        const out = layer.forward(inputs[0], { params, buffers: {} }, { ...EVAL, dtype: 'float32' });
+        expect(out.dtype).toBe('float32');
+        expect(firstMismatch(out.data, c.output.data, 1e-5, 1e-6)).toBeNull();
+        const gs = grad(sum(mul(out, tensor(Float32Array.from(c.w.data), { shape: c.w.shape }))), inputs);
+        const keys = ['x', ...layer.params.map((p) => p.name)];
+        keys.forEach((k, i) => expect(firstMismatch(gs[i].data, c.grads[k].data, 1e-4, 1e-5), k).toBeNull());
+      });
+
       if (c.v && c.hv) {
         const v = c.v;
         const hv = c.hv;
