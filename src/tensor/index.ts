@@ -53,4 +53,11 @@ export { kernels, setKernels } from './kernels/active.js';
 export type { Kernels } from './kernels/types.js';
 export { referenceKernels } from './kernels/reference.js';
 export type { LossKernels, OptimizerKernels } from './kernels/wasm/optim-types.js';
-export { lstmSequence, lstmSequenceOps, gruSequence, gruSequenceOps } from './ops/recurrent-cell.js';
+export {
+  lstmSequence,
+  lstmSequenceOps,
+  gruSequence,
+  gruSequenceOps,
+  rnnSequence,
+  rnnSequenceOps,
+} from './ops/recurrent-cell.js';

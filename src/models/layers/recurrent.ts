@@ -15,9 +15,9 @@
  * Everything is differentiable by autodiff to any order. Layers pass the sequence time-major,
  * [T·N, D]. LSTM, the benchmarked one, runs each direction as one fused op (`lstmSequence` in
  * src/tensor/ops/recurrent-cell.ts: the input gates of all steps are one matmul, then T small matmuls
- * and raw loops, with a fused backward pass); so does GRU (`gruSequence`). The Elman RNN is written
- * with Tensor ops per step, kept few: its input and recurrent products are one matmul of [x_t, h]
- * by [W_ih, W_hh].
+ * and raw loops, with a fused backward pass); so do GRU (`gruSequence`) and the Elman RNN
+ * (`rnnSequence`). Under double backward those ops differentiate the same recurrence built from
+ * Tensor ops, so Hessian-vector products are exact too.
  */
 import type { Rng } from '../../rng/rng.js';
 import {
@@ -27,10 +27,9 @@ import {
   gruSequence,
   linear,
   lstmSequence,
-  relu,
   reshape,
+  rnnSequence,
   slice,
-  tanh,
   transpose,
   type FloatArray,
   type Tensor,
@@ -125,7 +124,7 @@ function buildRecurrent(spec: RecurrentSpec, input: Shape): BuiltLayer {
       }
     }
   }
-  const act = spec.nonlinearity === 'relu' ? relu : tanh;
+  const relu = spec.nonlinearity === 'relu';
   return {
     outputShape: spec.output === 'sequence' ? [T, H * dirs] : [H * dirs],
     params,
@@ -141,7 +140,7 @@ function buildRecurrent(spec: RecurrentSpec, input: Shape): BuiltLayer {
         const outs: Tensor[] = [];
         for (let d = 0; d < dirs; d++) {
           const [wih, whh, bih, bhh] = namesOf(l, d, spec.bias).map((n) => state.params[n]);
-          outs.push(runDirection(cell, seq, { wih, whh, bih, bhh }, d === 1, N, H, act));
+          outs.push(runDirection(cell, seq, { wih, whh, bih, bhh }, d === 1, N, relu));
         }
         seq = dirs === 1 ? outs[0] : concat(outs, 1);
         // Between layers only, as torch; the mask is drawn over the time-major [T, N, D] layout.
@@ -166,37 +165,15 @@ function runDirection(
   p: DirParams,
   reverse: boolean,
   N: number,
-  H: number,
-  act: (x: Tensor) => Tensor,
+  relu: boolean,
 ): Tensor {
-  const T = seq.shape[0] / N;
   // torch adds b_ih and b_hh to every step's gates: adding their sum once is the same to rounding.
   const bias = cell !== 'gru' && p.bih && p.bhh ? add(p.bih, p.bhh) : undefined;
   // LSTM: the input gates of all steps in one product, then the fused recurrence (one op).
   if (cell === 'lstm') return lstmSequence(linear(seq, p.wih, bias), p.whh, N, reverse);
   // GRU: r multiplies W_hn h + b_hn, so b_hh stays apart from b_ih, inside the fused op.
   if (cell === 'gru') return gruSequence(linear(seq, p.wih, p.bih), p.whh, p.bhh ?? null, N, reverse);
-  const xs = Array.from({ length: T }, (_, t) => slice(seq, 0, t * N, (t + 1) * N));
-  const order = Array.from({ length: T }, (_, k) => (reverse ? T - 1 - k : k));
-  return concat(rnnDirection(xs, p, bias, order, act), 0);
-}
-
-/** Elman RNN with ops: h′ = act([x_t, h]·[W_ih, W_hh]ᵀ + b), one product per step. */
-function rnnDirection(
-  xs: Tensor[],
-  p: DirParams,
-  bias: Tensor | undefined,
-  order: number[],
-  act: (x: Tensor) => Tensor,
-): Tensor[] {
-  const w = concat([p.wih, p.whh], 1);
-  const out: Tensor[] = new Array<Tensor>(xs.length);
-  let h: Tensor | null = null;
-  for (const t of order) {
-    h = act(h === null ? linear(xs[t], p.wih, bias) : linear(concat([xs[t], h], 1), w, bias));
-    out[t] = h;
-  }
-  return out;
+  return rnnSequence(linear(seq, p.wih, bias), p.whh, N, reverse, relu);
 }
 
 const build = (spec: RecurrentSpec, input: Shape): BuiltLayer => buildRecurrent(spec, input);

@@ -20,7 +20,7 @@ import { grad } from '../autodiff.js';
 import { allocate, type FloatArray } from '../dtype.js';
 import { kernels } from '../kernels/active.js';
 import { Tensor, isGradEnabled, result } from '../tensor.js';
-import { tanh, sigmoid } from './activations.js';
+import { relu as reluOp, sigmoid, tanh } from './activations.js';
 import { add, mul, sub } from './elementwise.js';
 import { linear } from './matmul.js';
 import { concat, slice } from './movement.js';
@@ -380,6 +380,88 @@ export function gruSequenceOps(
     const nn = tanh(gh ? add(inn, mul(r, slice(gh, -1, 2 * H, 3 * H))) : inn);
     // torch's gru_cell: (h − n)·z + n; with h = 0 that is n − z·n, the same rounding.
     h = h === null ? sub(nn, mul(z, nn)) : add(mul(sub(h, nn), z), nn);
+    out[t] = h;
+  }
+  return concat(out, 0);
+}
+
+/**
+ * Hidden states of one Elman RNN direction over a whole sequence, as one op: xg [T·n, H] time-major
+ * holds x_t·W_ihᵀ + b_ih + b_hh, whh [H, H]; h′ = act(xg_t + h·W_hhᵀ), act = tanh or relu, h = 0
+ * before the first processed step. Backward: ∂a = (∂L/∂h_t + carried) ⊙ act′, with tanh′ = 1 − h′²
+ * and relu′ = [h′ > 0] (0 at the kink, as torch; 1 at NaN, as torch's relu); carried = ∂a·W_hh;
+ * ∂xg_t = ∂a;  ∂W_hh = Σ_t ∂a_tᵀ·h_{t−1}.
+ */
+export function rnnSequence(xg: Tensor, whh: Tensor, n: number, reverse: boolean, relu: boolean): Tensor {
+  const { T, H } = check('rnnSequence', 1, xg, whh, n);
+  const dtype = xg.dtype === 'float64' || whh.dtype === 'float64' ? 'float64' : 'float32';
+  const wd = asDtype(whh.data, dtype);
+  const hs = allocate(dtype, T * n * H);
+  hs.set(xg.data);
+  const kern = kernels();
+  const order = orderOf(T, reverse);
+  let prev = -1;
+  for (const t of order) {
+    const a = hs.subarray(t * n * H, (t + 1) * n * H);
+    if (prev >= 0)
+      kern.matmul(hs.subarray(prev * n * H, (prev + 1) * n * H), wd, a, n, H, H, false, true, true);
+    // the activations' own scalar forms (src/tensor/ops/activations.ts): relu keeps NaN, as torch
+    if (relu) for (let i = 0; i < a.length; i++) a[i] = !(a[i] <= 0) ? a[i] : 0;
+    else for (let i = 0; i < a.length; i++) a[i] = Math.tanh(a[i]);
+    prev = t;
+  }
+  return fusedResult(
+    'rnnSequence',
+    hs,
+    [T * n, H],
+    [xg, whh],
+    () => rnnSequenceOps(xg, whh, n, reverse, relu),
+    (g) => rnnBackward(asDtype(g, dtype), hs, wd, order, n, H, dtype, relu),
+  );
+}
+
+/** The Elman RNN's backpropagation through time (rnnSequence's formulas): [∂xg, ∂W_hh]. */
+function rnnBackward(
+  g: FloatArray,
+  hs: FloatArray,
+  wd: FloatArray,
+  order: number[],
+  n: number,
+  H: number,
+  dtype: 'float32' | 'float64',
+  relu: boolean,
+): FloatArray[] {
+  const T = order.length;
+  const dxg = allocate(dtype, T * n * H);
+  const dh = allocate(dtype, n * H);
+  const kern = kernels();
+  for (let s = T - 1; s >= 0; s--) {
+    const t = order[s];
+    const o = t * n * H;
+    for (let i = 0; i < n * H; i++) {
+      const y = hs[o + i];
+      const d = g[o + i] + dh[i];
+      dxg[o + i] = relu ? (y <= 0 ? 0 : d) : d * (1 - y * y);
+    }
+    if (s > 0) kern.matmul(dxg.subarray(o, o + n * H), wd, dh, n, H, H, false, false, false);
+  }
+  const hprev = allocate(dtype, T * n * H);
+  for (let s = 1; s < T; s++)
+    hprev.set(hs.subarray(order[s - 1] * n * H, (order[s - 1] + 1) * n * H), order[s] * n * H);
+  const dwhh = allocate(dtype, H * H);
+  kern.matmul(dxg, hprev, dwhh, H, H, T * n, true, false, false);
+  return [dxg, dwhh];
+}
+
+/** The same function as {@link rnnSequence} written with Tensor ops: its rule under double backward. */
+export function rnnSequenceOps(xg: Tensor, whh: Tensor, n: number, reverse: boolean, relu: boolean): Tensor {
+  const { T } = check('rnnSequence', 1, xg, whh, n);
+  const act = relu ? reluOp : tanh;
+  const out: Tensor[] = new Array<Tensor>(T);
+  let h: Tensor | null = null;
+  for (const t of orderOf(T, reverse)) {
+    const xt = slice(xg, 0, t * n, (t + 1) * n);
+    h = act(h === null ? xt : add(xt, linear(h, whh)));
     out[t] = h;
   }
   return concat(out, 0);

@@ -1,6 +1,6 @@
 /**
- * The fused LSTM and GRU ops (lstmSequence, gruSequence) against the same recurrences written with
- * Tensor ops (lstmSequenceOps, gruSequenceOps): values, first-order gradients (the fused BPTT) and second order (the recorded
+ * The fused LSTM, GRU and Elman RNN ops (lstmSequence, gruSequence, rnnSequence) against the same
+ * recurrences written with Tensor ops (lstmSequenceOps, …): values, first-order gradients (the fused BPTT) and second order (the recorded
  * rule), both directions, every kernel backend, and finite differences of the fused op itself.
  * The golden comparison with torch is test/golden/layers-recurrent.test.ts.
  */
@@ -14,6 +14,8 @@ import {
   lstmSequence,
   lstmSequenceOps,
   mul,
+  rnnSequence,
+  rnnSequenceOps,
   setKernels,
   sum,
   tensor,
@@ -178,5 +180,49 @@ describe('gruSequence against finite differences', () => {
     }
     const r = gradcheck((a: Tensor, c: Tensor) => gruSequence(a, c, null, 2, false), [xg, whh]);
     expect(r.ok, r.message).toBe(true);
+  });
+});
+
+for (const [backend, k] of kernelBackends()) {
+  describe(`rnnSequence (${backend} kernels)`, () => {
+    for (const relu of [false, true]) {
+      for (const [T, n, H, reverse] of [
+        [5, 3, 4, false],
+        [5, 3, 4, true],
+        [1, 2, 3, false],
+      ] as const) {
+        it(`equals the ops recurrence: ${relu ? 'relu' : 'tanh'} T=${T} n=${n} H=${H}${reverse ? ' reversed' : ''}`, () => {
+          setKernels(k);
+          const rng = createRng(500 + T + n + (relu ? 1 : 0));
+          const xg = randomTensor(rng, [T * n, H], { awayFrom: [0], margin: 0.05 });
+          const whh = randomTensor(rng, [H, H], { scale: 0.5 });
+          const w = randomTensor(rng, [T * n, H]);
+          const fused = rnnSequence(xg, whh, n, reverse, relu);
+          const ops = rnnSequenceOps(xg, whh, n, reverse, relu);
+          expectSame(fused, ops);
+          const gf = grad(sum(mul(fused, w)), [xg, whh]);
+          const go = grad(sum(mul(ops, w)), [xg, whh]);
+          gf.forEach((g, i) => expectSame(g, go[i]));
+        });
+      }
+    }
+  });
+}
+
+describe('rnnSequence against finite differences', () => {
+  it('first and second derivatives (tanh), first (relu)', () => {
+    setKernels(initial);
+    const rng = createRng(41);
+    const xg = randomTensor(rng, [6, 2], { awayFrom: [0], margin: 0.2 });
+    const whh = randomTensor(rng, [2, 2], { scale: 0.3 });
+    for (const reverse of [false, true]) {
+      const f = (a: Tensor, b: Tensor) => rnnSequence(a, b, 2, reverse, false);
+      const r1 = gradcheck(f, [xg, whh]);
+      expect(r1.ok, r1.message).toBe(true);
+      const r2 = gradgradcheck(f, [xg, whh]);
+      expect(r2.ok, r2.message).toBe(true);
+      const r3 = gradcheck((a: Tensor, b: Tensor) => rnnSequence(a, b, 2, reverse, true), [xg, whh]);
+      expect(r3.ok, r3.message).toBe(true);
+    }
   });
 });
