@@ -51,6 +51,31 @@ function asDtype(x: FloatArray, dtype: 'float32' | 'float64'): FloatArray {
 }
 
 /**
+ * ∂W_hh = Σ_t ∂a_tᵀ·h_prev(t) as one matmul, ∂a [T·n, G] and h [T·n, H] time-major. h_prev(t) is
+ * h_{t−1} (h_{t+1} reversed) and 0 at the first processed step, so the sum pairs row blocks 1…T−1
+ * of ∂a with blocks 0…T−2 of h (reversed: blocks 0…T−2 with 1…T−1): contiguous views, no copy.
+ */
+function recurrentWeightGrad(
+  da: FloatArray,
+  hs: FloatArray,
+  G: number,
+  H: number,
+  n: number,
+  order: number[],
+  dtype: 'float32' | 'float64',
+): FloatArray {
+  const T = order.length;
+  const out = allocate(dtype, G * H);
+  if (T === 1) return out;
+  const rows = (T - 1) * n;
+  const reverse = order[0] !== 0;
+  const a = reverse ? da.subarray(0, rows * G) : da.subarray(n * G);
+  const b = reverse ? hs.subarray(n * H) : hs.subarray(0, rows * H);
+  kernels().matmul(a, b, out, G, H, rows, true, false, false);
+  return out;
+}
+
+/**
  * The result of a fused sequence op. Its derivative rule is the fused backward pass, except while
  * the backward pass is itself recorded (double backward): then it is autodiff's vector-Jacobian
  * product of `withOps`, the same function built from Tensor ops, so every order stays exact.
@@ -195,12 +220,7 @@ function lstmBackward(
       kern.matmul(dxg.subarray(t * n * G, (t + 1) * n * G), wd, dh, n, H, G, false, false, false);
   }
   if (!wantW) return { dxg, dwhh: null };
-  // ∂W_hh = Σ_t ∂a_tᵀ·h_prev(t): h_prev laid out by t (zeros at the first processed step), one matmul.
-  const hprev = allocate(dtype, T * n * H);
-  for (let s = 1; s < T; s++)
-    hprev.set(hs.subarray(order[s - 1] * n * H, (order[s - 1] + 1) * n * H), order[s] * n * H);
-  const dwhh = allocate(dtype, G * H);
-  kern.matmul(dxg, hprev, dwhh, G, H, T * n, true, false, false);
+  const dwhh = recurrentWeightGrad(dxg, hs, G, H, n, order, dtype);
   return { dxg, dwhh };
 }
 
@@ -343,11 +363,7 @@ function gruBackward(
     // carried dh += ∂gh_t · W_hh ([n, 3H] × [3H, H])
     if (prev >= 0) kern.matmul(dgh.subarray(t * n * G, (t + 1) * n * G), wd, dh, n, H, G, false, false, true);
   }
-  const hprev = allocate(dtype, T * n * H);
-  for (let s = 1; s < T; s++)
-    hprev.set(hs.subarray(order[s - 1] * n * H, (order[s - 1] + 1) * n * H), order[s] * n * H);
-  const dwhh = allocate(dtype, G * H);
-  kern.matmul(dgh, hprev, dwhh, G, H, T * n, true, false, false);
+  const dwhh = recurrentWeightGrad(dgh, hs, G, H, n, order, dtype);
   if (!bias) return [dxg, dwhh];
   const dbhh = allocate(dtype, G);
   kern.sumRows(dgh, dbhh, T * n, G);
@@ -445,11 +461,7 @@ function rnnBackward(
     }
     if (s > 0) kern.matmul(dxg.subarray(o, o + n * H), wd, dh, n, H, H, false, false, false);
   }
-  const hprev = allocate(dtype, T * n * H);
-  for (let s = 1; s < T; s++)
-    hprev.set(hs.subarray(order[s - 1] * n * H, (order[s - 1] + 1) * n * H), order[s] * n * H);
-  const dwhh = allocate(dtype, H * H);
-  kern.matmul(dxg, hprev, dwhh, H, H, T * n, true, false, false);
+  const dwhh = recurrentWeightGrad(dxg, hs, H, H, n, order, dtype);
   return [dxg, dwhh];
 }
 
