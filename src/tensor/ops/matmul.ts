@@ -52,9 +52,30 @@ function batchedProduct(
   const nb = sizeOf(batch);
   const out = allocate(dtype, nb * m * n);
   const kern = kernels();
+  const na = sizeOf(aBatch);
+  const nbB = sizeOf(bBatch);
   if (nb === 1) {
     kern.matmul(ad, bd, out, m, n, k, transA, transB, false);
+  } else if ((na === nb || na === 1) && (nbB === nb || nbB === 1)) {
+    // Each operand either has the whole batch (same size as the broadcast batch means the same shape, up to
+    // leading 1s, so product t reads matrix t) or one matrix shared by all: one batched kernel call, stride 0
+    // for the shared one. Attention's heads and a weight broadcast over a batch both land here.
+    kern.matmulBatched(
+      ad,
+      bd,
+      out,
+      nb,
+      m,
+      n,
+      k,
+      transA,
+      transB,
+      na === 1 ? 0 : ar * ac,
+      nbB === 1 ? 0 : br * bc,
+      m * n,
+    );
   } else {
+    // Mixed broadcasts ([B, 1] against [1, H]): per-product calls walking both operands' batch strides.
     const sa = broadcastStrides(aBatch, batch);
     const sb = broadcastStrides(bBatch, batch);
     const idx = new Array<number>(batch.length).fill(0);
