@@ -494,7 +494,8 @@ export function checkBatched(
   if (strideA < 0 || strideB < 0 || strideC < 0) throw new RangeError('matmulBatched: negative stride');
   if (a.length < la || b.length < lb || c.length < lc)
     throw new RangeError('matmulBatched: arrays too short for batch, m, n, k and the strides');
-  if (strideC < mn && lc > mn) throw new RangeError('matmulBatched: strideC < m·n would overlap the products');
+  if (strideC < mn && lc > mn)
+    throw new RangeError('matmulBatched: strideC < m·n would overlap the products');
 }
 
 function alignUp(bytes: number): number {
