@@ -56,6 +56,10 @@ function batchedProduct(
   const nbB = sizeOf(bBatch);
   if (nb === 1) {
     kern.matmul(ad, bd, out, m, n, k, transA, transB, false);
+  } else if (nbB === 1 && !transA) {
+    // One B against a batch of untransposed A (a linear layer on [batch, T, in]): the A_t stacked are one
+    // (nb·m)×k matrix and the C_t stacked one (nb·m)×n, so a single GEMM does it, the shape BLAS is fastest on.
+    kern.matmul(ad, bd, out, nb * m, n, k, false, transB, false);
   } else if ((na === nb || na === 1) && (nbB === nb || nbB === 1)) {
     // Each operand either has the whole batch (same size as the broadcast batch means the same shape, up to
     // leading 1s, so product t reads matrix t) or one matrix shared by all: one batched kernel call, stride 0
