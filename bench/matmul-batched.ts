@@ -108,6 +108,6 @@ for (const name of ['wasm', 'native', 'typescript'] as BackendName[]) {
   }
 }
 console.log(
-  `[${B}, ${M}, ${K}]·[${B}, ${K}, ${N}]: CPU µs/call, median of ${rounds} interleaved rounds of ${roundMs} ms`,
+  `bmm = [${B}, ${M}, ${K}]·[${B}, ${K}, ${N}]; CPU µs/call, median of ${rounds} interleaved rounds of ${roundMs} ms`,
 );
 console.log(rows.join('\n'));

@@ -8,6 +8,7 @@ import { kernels } from '../kernels/active.js';
 import { broadcastShapes, broadcastStrides, sizeOf } from '../shape.js';
 import { Tensor, result } from '../tensor.js';
 import { add } from './elementwise.js';
+import { reshape } from './movement.js';
 import { sumTo } from './reduce.js';
 
 function cast(d: FloatArray, dtype: 'float32' | 'float64'): FloatArray {
@@ -123,10 +124,23 @@ function product(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor
     a.requiresGrad
       ? sumTo(transA ? product(b, g, transB, true) : product(g, b, false, !transB), a.shape)
       : null,
-    b.requiresGrad
-      ? sumTo(transB ? product(g, a, true, transA) : product(a, g, !transA, false), b.shape)
-      : null,
+    b.requiresGrad ? gradOfB(a, b, g, transA, transB) : null,
   ]);
+}
+
+/**
+ * dL/dB. For one B shared by a batch of untransposed A (a linear layer on [batch, T, in]), Σ_t A_tᵀ·G_t is one
+ * GEMM of the stacked matrices, (nb·m)×k against (nb·m)×n, instead of nb products and a reduction over them.
+ */
+function gradOfB(a: Tensor, b: Tensor, g: Tensor, transA: boolean, transB: boolean): Tensor {
+  if (!transA && a.ndim > 2 && sizeOf(b.shape.slice(0, -2)) === 1 && sizeOf(a.shape.slice(0, -2)) > 1) {
+    const k = a.shape[a.ndim - 1];
+    const rows = a.size / k;
+    const a2 = reshape(a, [rows, k]);
+    const g2 = reshape(g, [rows, g.shape[g.ndim - 1]]);
+    return reshape(transB ? product(g2, a2, true, false) : product(a2, g2, true, false), b.shape);
+  }
+  return sumTo(transB ? product(g, a, true, transA) : product(a, g, !transA, false), b.shape);
 }
 
 /**
