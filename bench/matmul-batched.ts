@@ -1,13 +1,15 @@
 /**
  * A/B of the batched matmul kernel on attention-sized products: [128, 16, 8]·[128, 8, 16] forward, and forward +
- * backward (dA = G·Bᵀ, dB = Aᵀ·G, both batched), and of a linear layer on a [32, 16, 32] batch, per backend. "per-product" is the path batchedProduct took
+ * backward (dA = G·Bᵀ, dB = Aᵀ·G, both batched), per backend. (The stacked-GEMM paths for a shared B, e.g. a
+ * linear layer on [batch, T, in], never call matmulBatched: bench/ab-matmul.ts measures them against a base
+ * checkout.) "per-product" is the path batchedProduct took
  * before matmulBatched (one `matmul` call, and for wasm one copy in/out, per batch element), emulated by a
  * backend whose matmulBatched loops over `matmul` on views; "batched" is the backend as shipped. The two run
  * interleaved in one process, in many short rounds, and are timed in process CPU time (not wall time), so a
  * loaded machine's scheduling stalls hit neither; the figure is the median round.
  *   node --import tsx bench/matmul-batched.ts [ms-per-round=60] [rounds=15]
  */
-import { grad, linear, matmul, setKernels, tensor, type Tensor } from '../src/tensor/index.js';
+import { grad, matmul, setKernels, tensor, type Tensor } from '../src/tensor/index.js';
 import { loadBackend, type BackendName } from '../src/tensor/kernels/select.js';
 import type { Kernels } from '../src/tensor/kernels/types.js';
 import { gaussian } from './common.js';
@@ -80,14 +82,9 @@ for (const name of ['wasm', 'native', 'typescript'] as BackendName[]) {
     const a = rand([B, M, K], dtype);
     const b = rand([B, K, N], dtype);
     const go = rand([B, M, N], dtype);
-    // A transformer projection: linear on [32, 16, 32] with W [32, 32] (one stacked GEMM forward and for dx).
-    const x = rand([32, 16, 32], dtype);
-    const w = rand([32, 32], dtype);
-    const gy = rand([32, 16, 32], dtype);
     const cases: Array<[string, () => void]> = [
       ['bmm fwd', () => void matmul(a, b)],
       ['bmm fwd+bwd', () => void grad(matmul(a, b), [a, b], { gradOutput: go })],
-      ['linear [32,16,32]·Wᵀ fwd+bwd', () => void grad(linear(x, w), [x, w], { gradOutput: gy })],
     ];
     for (const [label, step] of cases) {
       const best: Record<'old' | 'new', number[]> = { old: [], new: [] };
