@@ -134,9 +134,8 @@ function product(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor
  */
 function gradOfB(a: Tensor, b: Tensor, g: Tensor, transA: boolean, transB: boolean): Tensor {
   if (!transA && a.ndim > 2 && sizeOf(b.shape.slice(0, -2)) === 1 && sizeOf(a.shape.slice(0, -2)) > 1) {
-    const k = a.shape[a.ndim - 1];
-    const rows = a.size / k;
-    const a2 = reshape(a, [rows, k]);
+    const rows = sizeOf(a.shape.slice(0, -1));
+    const a2 = reshape(a, [rows, a.shape[a.ndim - 1]]);
     const g2 = reshape(g, [rows, g.shape[g.ndim - 1]]);
     return reshape(transB ? product(g2, a2, true, false) : product(a2, g2, true, false), b.shape);
   }

@@ -124,3 +124,29 @@ describe.each(availableBackends())('batched matmul on the %s backend', (name) =>
     }
   });
 });
+
+describe('the stacked GEMM of a shared B', () => {
+  it('handles an empty inner dimension and leading 1s on B, with the right gradient shapes and values', () => {
+    const x = tensor(new Float64Array(0), { shape: [3, 4, 0], dtype: 'float64', requiresGrad: true });
+    const w = tensor(new Float64Array(0), { shape: [0, 5], dtype: 'float64', requiresGrad: true });
+    const y = matmul(x, w);
+    expect(y.shape).toEqual([3, 4, 5]);
+    expect(Array.from(y.data).every((v) => v === 0)).toBe(true);
+    const [gx, gw] = grad(sum(y), [x, w]);
+    expect(gx.shape).toEqual([3, 4, 0]);
+    expect(gw.shape).toEqual([0, 5]);
+
+    const a = tensor(
+      Float64Array.from({ length: 24 }, (_, i) => i),
+      { shape: [1, 2, 3, 4], dtype: 'float64', requiresGrad: true },
+    );
+    const b = tensor(
+      Float64Array.from({ length: 20 }, (_, i) => i / 8),
+      { shape: [1, 1, 4, 5], dtype: 'float64', requiresGrad: true },
+    );
+    const [, gb] = grad(sum(matmul(a, b)), [a, b]);
+    expect(gb.shape).toEqual([1, 1, 4, 5]);
+    // dB[p][j] = Σ over the 6 rows of A[r][p] = Σ_r (4r + p) = 60 + 6p, whatever j.
+    expect(Array.from(gb.data)).toEqual([0, 1, 2, 3].flatMap((p) => Array<number>(5).fill(60 + 6 * p)));
+  });
+});
