@@ -60,6 +60,8 @@ export interface ResumeState {
   batchInEpoch: number;
   names: string[];
   params: FloatArray[];
+  /** The model's buffers (batchnorm's running statistics) in state_dict order, when it has any. */
+  buffers?: FloatArray[];
   /** Optimizer state (optimizer-specific plain data). */
   optimizer: unknown;
   /** The shuffling generator as it was at the start of the current epoch (to redraw its order). */

@@ -80,6 +80,7 @@ export async function runFirstOrder(
     batchInEpoch: c.batchInEpoch,
     names,
     params: params.map((p) => p.slice()),
+    ...(model.buffers.length ? { buffers: model.buffers.map((b) => b.data.slice()) } : {}),
     optimizer: structuredClone(optState),
     shuffleRngAtEpochStart: c.shuffleAtEpochStart,
     dropoutRng: dropoutRng.state(),
@@ -106,8 +107,9 @@ export async function runFirstOrder(
 
   const l1 = spec.regularization.l1;
   const l2 = spec.regularization.l2;
+  // The fused dense step covers linear and mlp; a sequential model always runs on autodiff.
   const fused =
-    opts.engine === 'autodiff'
+    opts.engine === 'autodiff' || modelConfig.type === 'sequential'
       ? null
       : new FusedDense(modelConfig, train.features, outWidth, dtype, spec.loss, spec.huberDelta, l1, l2);
   const maxRows = ranges.reduce((m, [a, b]) => Math.max(m, b - a), 0);
