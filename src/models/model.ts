@@ -78,3 +78,11 @@ export interface Model {
    */
   forwardWith(params: readonly Tensor[], x: Tensor, opts?: ForwardOptions): Tensor;
 }
+
+/**
+ * The builder's config of a parsed model spec: the spec itself (extra fields such as `classes`
+ * are ignored), a linear one reduced to its type.
+ */
+export function modelConfigOf(model: ModelConfig): ModelConfig {
+  return model.type === 'linear' ? { type: 'linear' } : model;
+}
