@@ -98,7 +98,12 @@ function specError(err: SpecError): ApiError {
  * only, no values): a layer that cannot take its input is a 400 at `/model/layers/i`, and its
  * parameter count is held to `maxParameters` (which the schema cannot count without the layers).
  */
-function modelLayers(deps: AppDeps, spec: SupervisedJobSpec, features: number, outputs: number): LayerReport[] {
+function modelLayers(
+  deps: AppDeps,
+  spec: SupervisedJobSpec,
+  features: number,
+  outputs: number,
+): LayerReport[] {
   const config = modelConfigOf(spec.model);
   if (config.type !== 'sequential') return denseLayerReport(config, features, outputs);
   let plan;

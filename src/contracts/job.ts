@@ -346,9 +346,13 @@ export const ValidateResponseSchema = z
     layers: z
       .array(
         z.object({
-          index: z.int().meta({ description: 'Position in the torch.nn.Sequential (the name prefix of its tensors)' }),
+          index: z
+            .int()
+            .meta({ description: 'Position in the torch.nn.Sequential (the name prefix of its tensors)' }),
           type: z.string().meta({ description: 'Layer type (linear, relu, conv2d, …)' }),
-          outputShape: z.array(z.int()).meta({ description: "One sample's shape after the layer (no batch dim)" }),
+          outputShape: z
+            .array(z.int())
+            .meta({ description: "One sample's shape after the layer (no batch dim)" }),
           parameters: z.int().meta({ description: 'Trained values of the layer' }),
         }),
       )

@@ -100,7 +100,8 @@ export function denseLayerReport(config: DenseConfig, inFeatures: number, outWid
     out.push({ index: out.length, type: 'linear', outputShape: [width], parameters: (sizes[l] + 1) * width });
     if (config.type === 'mlp' && l + 2 < sizes.length) {
       out.push({ index: out.length, type: config.activation, outputShape: [width], parameters: 0 });
-      if (config.dropout > 0) out.push({ index: out.length, type: 'dropout', outputShape: [width], parameters: 0 });
+      if (config.dropout > 0)
+        out.push({ index: out.length, type: 'dropout', outputShape: [width], parameters: 0 });
     }
   }
   return out;

@@ -8,7 +8,11 @@ import { SpecError } from './spec-error.js';
 export { SpecError };
 
 /** The tensors `init.weights` may set: parameters, and a sequential model's buffers too. */
-function tensorLayout(model: ModelConfig, features: number, outWidth: number): { name: string; shape: number[] }[] {
+function tensorLayout(
+  model: ModelConfig,
+  features: number,
+  outWidth: number,
+): { name: string; shape: number[] }[] {
   if (model.type !== 'sequential') return parameterLayout(model, features, outWidth);
   // Buffers too, so that a torch state_dict (running statistics included) can be given as it is.
   const plan = planSequential(model, outWidth);

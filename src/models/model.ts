@@ -8,7 +8,8 @@ import type { Activation, FloatArray, Tensor } from '../tensor/index.js';
 import type { LayerSpec } from './layers/types.js';
 
 /** A `sequential` layer as the spec gives it: the last `linear` may leave `out` to the output-width rule. */
-export type SequentialLayerSpec = Exclude<LayerSpec, { type: 'linear' }> | { type: 'linear'; out?: number; bias: boolean };
+export type SequentialLayerSpec =
+  Exclude<LayerSpec, { type: 'linear' }> | { type: 'linear'; out?: number; bias: boolean };
 
 /** What the sequential builder needs of a `sequential` model spec. */
 export interface SequentialConfig {

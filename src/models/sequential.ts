@@ -7,11 +7,25 @@
  * [N, ...input] before the first layer, as `x.view(N, *input)` does.
  */
 import type { Rng } from '../rng/rng.js';
-import { allocate, reshape, Tensor, type DType, type FloatArray, type NamedWeights } from '../tensor/index.js';
+import {
+  allocate,
+  reshape,
+  Tensor,
+  type DType,
+  type FloatArray,
+  type NamedWeights,
+} from '../tensor/index.js';
 import { initWeight, type InitScheme } from './init.js';
 import { buildLayer } from './layers/registry.js';
 import { LayerShapeError, type BuiltLayer, type LayerSpec, type ParamDecl } from './layers/types.js';
-import type { ForwardOptions, LayerReport, Model, NamedBuffer, NamedParam, SequentialConfig } from './model.js';
+import type {
+  ForwardOptions,
+  LayerReport,
+  Model,
+  NamedBuffer,
+  NamedParam,
+  SequentialConfig,
+} from './model.js';
 import { SpecError } from './spec-error.js';
 
 /** One tensor of the plan: a parameter or a buffer, under its state_dict name. */
@@ -187,7 +201,10 @@ export function buildSequential(
   if ('rng' in init) Object.assign(values, init.values ?? {});
   else for (const [k, v] of Object.entries(init.values)) values[k] = v.data;
   const params: NamedParam[] = plan.params.map((p) => {
-    const arr = allocate(dtype, p.shape.reduce((a, b) => a * b, 1));
+    const arr = allocate(
+      dtype,
+      p.shape.reduce((a, b) => a * b, 1),
+    );
     if ('rng' in init) initParam(p, plan.params, arr, init.scheme, init.rng);
     const given = values[p.name];
     if (given) arr.set(given);
@@ -195,7 +212,10 @@ export function buildSequential(
     return { name: p.name, tensor: new Tensor(arr, p.shape, true), isWeight: p.decl.isWeight };
   });
   const buffers: NamedBuffer[] = plan.buffers.map((b) => {
-    const arr = allocate(dtype, b.shape.reduce((a, c) => a * c, 1));
+    const arr = allocate(
+      dtype,
+      b.shape.reduce((a, c) => a * c, 1),
+    );
     arr.fill(b.fill);
     const given = values[b.name];
     if (given) arr.set(given);

@@ -13,7 +13,10 @@ export function namedWeights(model: Model, params: readonly FloatArray[]): Named
     { shape: [...p.tensor.shape], data: params[i].slice() },
   ]);
   for (const b of model.buffers)
-    entries.push([b.name, { shape: [...b.shape], data: b.data.slice(), ...(b.integer ? { integer: true } : {}) }]);
+    entries.push([
+      b.name,
+      { shape: [...b.shape], data: b.data.slice(), ...(b.integer ? { integer: true } : {}) },
+    ]);
   // Sequential names start with the module index; a stable sort on it puts each module's buffers
   // right after its parameters (dense models have no buffers, so their order is untouched).
   if (model.buffers.length) entries.sort((a, b) => moduleIndex(a[0]) - moduleIndex(b[0]));

@@ -175,7 +175,8 @@ export function dataIssues(
       ),
     });
   }
-  if (featuresOk) out.push(...inputIssues(spec.model, shape.features, where === 'data.inline.y' ? 'data.inline.x' : where));
+  if (featuresOk)
+    out.push(...inputIssues(spec.model, shape.features, where === 'data.inline.y' ? 'data.inline.x' : where));
   if (labelsOk && featuresOk) {
     const outputs = outputWidth(spec.loss, shape, spec.model.classes);
     const parameters = modelParameters(spec.model, shape.features, outputs);

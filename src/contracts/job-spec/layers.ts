@@ -83,12 +83,20 @@ export function buildLayerSchemas(L: Readonly<Limits>) {
       'torch.nn.Linear over the last dimension: weight [out, in], bias [out].',
     ),
     layer('flatten', {}, 'torch.nn.Flatten(): one sample [d1, d2, …] → [d1·d2·…].'),
-    layer('dropout', { p: unit('p').default(0.5).describe('Drop probability, in [0, 1).') }, 'torch.nn.Dropout.'),
+    layer(
+      'dropout',
+      { p: unit('p').default(0.5).describe('Drop probability, in [0, 1).') },
+      'torch.nn.Dropout.',
+    ),
     act('relu', 'torch.nn.ReLU.'),
     act('tanh', 'torch.nn.Tanh.'),
     act('sigmoid', 'torch.nn.Sigmoid.'),
     act('silu', 'torch.nn.SiLU: x·σ(x).'),
-    layer('leaky_relu', { slope: z.number().default(0.01).describe('negative_slope.') }, 'torch.nn.LeakyReLU.'),
+    layer(
+      'leaky_relu',
+      { slope: z.number().default(0.01).describe('negative_slope.') },
+      'torch.nn.LeakyReLU.',
+    ),
     layer('elu', { alpha: z.number().default(1) }, 'torch.nn.ELU.'),
     layer(
       'gelu',
@@ -97,7 +105,10 @@ export function buildLayerSchemas(L: Readonly<Limits>) {
     ),
     layer(
       'softplus',
-      { beta: positive('beta').default(1), threshold: z.number().default(20).describe('Linear above β·x > threshold.') },
+      {
+        beta: positive('beta').default(1),
+        threshold: z.number().default(20).describe('Linear above β·x > threshold.'),
+      },
       'torch.nn.Softplus.',
     ),
     layer(
@@ -175,11 +186,17 @@ export function buildLayerSchemas(L: Readonly<Limits>) {
       {
         num: size('num').describe('Vocabulary size.'),
         dim: size('dim').describe('Embedding width.'),
-        paddingIdx: count('paddingIdx').optional().describe('A token whose row is zero and gets no gradient.'),
+        paddingIdx: count('paddingIdx')
+          .optional()
+          .describe('A token whose row is zero and gets no gradient.'),
       },
       'torch.nn.Embedding over token ids [T] → [T, dim].',
     ),
-    recurrent('rnn', { nonlinearity: z.enum(['tanh', 'relu']).default('tanh') }, 'torch.nn.RNN (batch_first) over [T, F].'),
+    recurrent(
+      'rnn',
+      { nonlinearity: z.enum(['tanh', 'relu']).default('tanh') },
+      'torch.nn.RNN (batch_first) over [T, F].',
+    ),
     recurrent('lstm', {}, 'torch.nn.LSTM (batch_first) over [T, F].'),
     recurrent('gru', {}, 'torch.nn.GRU (batch_first) over [T, F].'),
     layer(
@@ -201,7 +218,11 @@ export function buildLayerSchemas(L: Readonly<Limits>) {
       },
       'torch.nn.TransformerEncoderLayer(batch_first=True) over [T, dModel].',
     ),
-    layer('positional', { maxLen: size('maxLen') }, 'Learned positional embedding: x + weight[:T], weight [maxLen, F].'),
+    layer(
+      'positional',
+      { maxLen: size('maxLen') },
+      'Learned positional embedding: x + weight[:T], weight [maxLen, F].',
+    ),
     layer('mean_pool', {}, 'Mean over time: [T, F] → [F].'),
   ] as const;
 

@@ -70,7 +70,8 @@ export function buildModelSchemas(L: Readonly<Limits>) {
         .array(LayerSpecSchema)
         .min(1, { error: 'layers needs at least one layer' })
         .max(L.maxLayers, {
-          error: (iss) => limitMessage('layers has', `${(iss.input as unknown[]).length} layers`, L, 'maxLayers'),
+          error: (iss) =>
+            limitMessage('layers has', `${(iss.input as unknown[]).length} layers`, L, 'maxLayers'),
         })
         .describe('The layers, input side first, as torch.nn.Sequential(*layers).'),
       classes,
@@ -97,5 +98,12 @@ export function buildModelSchemas(L: Readonly<Limits>) {
     .discriminatedUnion('type', [LinearModelSchema, MlpModelSchema, SequentialModelSchema])
     .describe('The model.');
 
-  return { hidden, LinearModelSchema, MlpModelSchema, SequentialModelSchema, LayerSpecSchema, ModelSpecSchema };
+  return {
+    hidden,
+    LinearModelSchema,
+    MlpModelSchema,
+    SequentialModelSchema,
+    LayerSpecSchema,
+    ModelSpecSchema,
+  };
 }

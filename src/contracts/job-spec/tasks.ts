@@ -34,8 +34,14 @@ export interface TaskChecks {
 
 /** Every JobSpec schema against a set of limits (job-spec/schemas.ts builds the exported ones). */
 export function buildTaskSchemas(L: Readonly<Limits>, checks: TaskChecks) {
-  const { hidden, LinearModelSchema, MlpModelSchema, SequentialModelSchema, LayerSpecSchema, ModelSpecSchema } =
-    buildModelSchemas(L);
+  const {
+    hidden,
+    LinearModelSchema,
+    MlpModelSchema,
+    SequentialModelSchema,
+    LayerSpecSchema,
+    ModelSpecSchema,
+  } = buildModelSchemas(L);
   const { InlineDataSchema, DataSpecSchema } = buildDataSchemas(L);
   const { EarlyStoppingSchema, wallSeconds, TrainingSpecSchema, InitSpecSchema, MetadataSchema } =
     buildTrainingSchemas(L);

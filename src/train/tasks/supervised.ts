@@ -70,7 +70,9 @@ export async function train(
     throw e;
   }
   if (model.inFeatures !== data.features)
-    return failedBeforeStart(`model.input takes ${model.inFeatures} values per row; the data has ${data.features} features`);
+    return failedBeforeStart(
+      `model.input takes ${model.inFeatures} values per row; the data has ${data.features} features`,
+    );
   const names = model.params.map((p) => p.name);
   const params = model.params.map((p) => p.tensor.data);
   const parameters = params.reduce((n, p) => n + p.length, 0);
@@ -80,7 +82,8 @@ export async function train(
     if (r.names.join() !== names.join()) throw new Error('checkpoint does not match the model');
     r.params.forEach((p, i) => params[i].set(p));
     // Buffers (running statistics) continue from the checkpoint, so a resumed run is bit-exact.
-    if ((r.buffers?.length ?? 0) !== model.buffers.length) throw new Error('checkpoint does not match the model');
+    if ((r.buffers?.length ?? 0) !== model.buffers.length)
+      throw new Error('checkpoint does not match the model');
     r.buffers?.forEach((b, i) => model.buffers[i].data.set(b));
   }
 
