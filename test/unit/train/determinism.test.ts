@@ -23,6 +23,27 @@ const cases: Record<string, Record<string, unknown>> = {
     regularization: { l1: 1e-4, l2: 1e-3 },
     training: { epochs: 8, batchSize: 32, validationSplit: 0.2, seed: 11 },
   },
+  'sequential [T, F] rows + dropout, adam, shuffled mini-batches, validation split, l1/l2': {
+    model: {
+      type: 'sequential',
+      input: [2, 2],
+      layers: [
+        { type: 'linear', out: 6 },
+        { type: 'gelu' },
+        { type: 'flatten' },
+        { type: 'dropout', p: 0.3 },
+        { type: 'linear', out: 8 },
+        { type: 'silu' },
+        { type: 'dropout', p: 0.1 },
+        { type: 'linear' },
+      ],
+    },
+    data: { builtin: 'iris' },
+    loss: 'cross_entropy',
+    optimizer: { type: 'adam', lr: 0.01 },
+    regularization: { l1: 1e-4, l2: 1e-3 },
+    training: { epochs: 6, batchSize: 16, validationSplit: 0.2, seed: 4 },
+  },
   'sgd nesterov, per-step onecycle, float64, clipping': {
     model: { type: 'mlp', hidden: [6], activation: 'gelu' },
     data: { builtin: 'two_moons' },
