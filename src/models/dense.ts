@@ -24,7 +24,7 @@ import type { DenseConfig, LayerReport, Model, ModelConfig, NamedParam } from '.
 import { buildSequential } from './sequential.js';
 
 export type { Activation };
-export type { DenseConfig, LayerReport, Model, ModelConfig, NamedBuffer, NamedParam } from './model.js';
+export type { DenseConfig, LayerReport, Model, ModelConfig, NamedParam } from './model.js';
 
 /** Names and shapes of the parameters, in state_dict order. */
 export function parameterLayout(

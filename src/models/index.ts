@@ -1,6 +1,6 @@
 /** Models, losses, metrics, initializers and inference. */
 export { buildModel, denseLayerReport, forwardDense } from './dense.js';
-export type { Activation, LayerReport, ModelConfig, NamedParam } from './dense.js';
+export type { Activation, LayerReport, NamedParam } from './dense.js';
 export { modelConfigOf } from './model.js';
 export { planSequential, sequentialParameters } from './sequential.js';
 export { computeLoss, penalty } from './losses.js';

@@ -18,11 +18,6 @@ const REGISTRY: Partial<LayerFamily<LayerSpec['type']>> = {
   ...basicLayers,
 };
 
-/** Whether this build has a builder for the layer type. */
-export function hasLayer(type: string): boolean {
-  return Object.hasOwn(REGISTRY, type);
-}
-
 /**
  * Build one layer for the shape that reaches it. Throws LayerShapeError when the shape does not
  * fit, or when the type has no builder in this build.
