@@ -53,3 +53,4 @@ export { kernels, setKernels } from './kernels/active.js';
 export type { Kernels } from './kernels/types.js';
 export { referenceKernels } from './kernels/reference.js';
 export type { LossKernels, OptimizerKernels } from './kernels/wasm/optim-types.js';
+export { indexSelect } from './ops/index-select.js';

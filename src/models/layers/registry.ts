@@ -3,7 +3,10 @@
  * family is one line in {@link REGISTRY} (`...convLayers,`); a type whose family is not in it yet
  * is refused with a clear error rather than a crash.
  */
+import { attentionLayers } from './attention.js';
 import { basicLayers } from './basic.js';
+import { embeddingLayers } from './embedding.js';
+import { normLayers } from './norm.js';
 import {
   LayerShapeError,
   type BuiltLayer,
@@ -16,6 +19,9 @@ import {
 /** Every layer type this build can construct. */
 const REGISTRY: Partial<LayerFamily<LayerSpec['type']>> = {
   ...basicLayers,
+  ...normLayers,
+  ...embeddingLayers,
+  ...attentionLayers,
 };
 
 /**

@@ -44,6 +44,26 @@ const cases: Record<string, Record<string, unknown>> = {
     regularization: { l1: 1e-4, l2: 1e-3 },
     training: { epochs: 6, batchSize: 16, validationSplit: 0.2, seed: 4 },
   },
+  'sequential with batchnorm (running stats, buffers), layernorm and dropout': {
+    model: {
+      type: 'sequential',
+      input: [4],
+      layers: [
+        { type: 'linear', out: 8 },
+        { type: 'batchnorm1d' },
+        { type: 'relu' },
+        { type: 'dropout', p: 0.2 },
+        { type: 'linear', out: 6 },
+        { type: 'layernorm' },
+        { type: 'tanh' },
+        { type: 'linear' },
+      ],
+    },
+    data: { builtin: 'iris' },
+    loss: 'cross_entropy',
+    optimizer: { type: 'sgd', lr: 0.05, momentum: 0.9 },
+    training: { epochs: 5, batchSize: 20, validationSplit: 0.2, seed: 8 },
+  },
   'sgd nesterov, per-step onecycle, float64, clipping': {
     model: { type: 'mlp', hidden: [6], activation: 'gelu' },
     data: { builtin: 'two_moons' },
