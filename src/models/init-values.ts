@@ -59,7 +59,7 @@ export function initialValues(
         `/init/weights/${name}`,
       );
     }
-    const flat = (value as unknown[]).flat(4) as number[];
+    const flat = typeof value === 'number' ? [value] : ((value as unknown[]).flat(4) as number[]);
     const arr = allocate(dtype, flat.length);
     arr.set(flat);
     out[name] = arr;

@@ -181,3 +181,32 @@ describe('sequential: modes, weights and init values', () => {
     );
   });
 });
+
+describe('sequential: buffers', () => {
+  const bn = seq([3], [lin(2), { type: 'batchnorm1d', momentum: 0.1, eps: 1e-5, affine: true }, lin()]);
+
+  it('are named i.<buffer> and take init.weights, a 0-dim num_batches_tracked as a bare number', () => {
+    const m = build(bn, 3, 1);
+    expect(m.buffers.map((b) => `${b.name}:[${b.shape.join(',')}]:${b.integer}`)).toEqual([
+      '1.running_mean:[2]:false',
+      '1.running_var:[2]:false',
+      '1.num_batches_tracked:[]:true',
+    ]);
+    const given = { '1.running_mean': [0.5, -1], '1.num_batches_tracked': 4 };
+    const values = initialValues(bn, 3, 1, 'float64', given)!;
+    const m2 = buildModel(bn, 3, 1, 'float64', { scheme: 'default', rng: createRng(3), values });
+    expect(Array.from(m2.buffers[0].data)).toEqual([0.5, -1]);
+    expect(Array.from(m2.buffers[1].data)).toEqual([1, 1]);
+    expect(Array.from(m2.buffers[2].data)).toEqual([4]);
+  });
+
+  it('training mode updates the running statistics in place; eval mode reads them', () => {
+    const m = build(bn, 3, 1);
+    const x = tensor([[1, 2, 3], [0, -1, 2], [4, 0, 1]], { dtype: 'float64' }); // prettier-ignore
+    const before = m.forward(x).data.slice();
+    m.forward(x, { training: true, rng: createRng(0) });
+    expect(Array.from(m.buffers[2].data)).toEqual([1]);
+    expect(Array.from(m.buffers[0].data)).not.toEqual([0, 0]);
+    expect(Array.from(m.forward(x).data)).not.toEqual(Array.from(before));
+  });
+});
