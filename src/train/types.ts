@@ -74,7 +74,7 @@ export interface ResumeState {
   /** Running training-metric accumulators of the current epoch. */
   epochMetrics?: number[];
   /** Early stopping: best monitored value, its epoch, epochs since, and the best weights if kept. */
-  best: { value: number; epoch: number; since: number; params: FloatArray[] | null };
+  best: { value: number; epoch: number; since: number; params: FloatArray[] | null; buffers?: FloatArray[] };
   /** Training time so far, for wall-time limits and durationMs. */
   elapsedMs: number;
 }

@@ -238,16 +238,20 @@ export async function runFirstOrder(
     if (tr.earlyStopping && monitorKey) {
       const v = monitorKey === 'valLoss' ? (evalRes.valLoss ?? trainLoss) : trainLoss;
       if (v < c.best.value - tr.earlyStopping.minDelta) {
+        const keep = tr.earlyStopping.restoreBest;
         c.best = {
           value: v,
           epoch: c.epoch + 1,
           since: 0,
-          params: tr.earlyStopping.restoreBest ? params.map((p) => p.slice()) : null,
+          params: keep ? params.map((p) => p.slice()) : null,
+          // The running statistics belong to the best weights too.
+          ...(keep && model.buffers.length ? { buffers: model.buffers.map((b) => b.data.slice()) } : {}),
         };
       } else if (++c.best.since >= tr.earlyStopping.patience) {
         const why = `early stopping: ${monitorKey} did not improve by more than ${tr.earlyStopping.minDelta} for ${c.best.since} epochs (best ${c.best.value} at epoch ${c.best.epoch})`;
         run.emit({ type: 'log', level: 'info', message: why });
         if (c.best.params) c.best.params.forEach((p, i) => params[i].set(p));
+        c.best.buffers?.forEach((b, i) => model.buffers[i].data.set(b));
         c.epoch++;
         return succeeded(why);
       }
