@@ -102,3 +102,30 @@ test('a sequential job with dropout trains, matches an in-process run bit for bi
     message: 'expected 4 finite numbers, got 3',
   });
 });
+
+test('batchnorm: running statistics come back in the weights (num_batches_tracked as I64), bit for bit', async () => {
+  const spec = {
+    ...SPEC,
+    model: {
+      type: 'sequential',
+      input: [4],
+      layers: [{ type: 'linear', out: 6 }, { type: 'batchnorm1d' }, { type: 'relu' }, { type: 'linear' }],
+    },
+    training: { epochs: 5, batchSize: 30, seed: 1 },
+  };
+  const job = await run(spec);
+  expect(job.status, JSON.stringify(job.error)).toBe('succeeded');
+  const bin = await t.app.inject({ url: `/v1/jobs/${job.id}/weights?format=safetensors` });
+  const ref = await referenceWeights(spec);
+  expect(Object.keys(ref)).toContain('1.num_batches_tracked');
+  expect(Array.from(ref['1.num_batches_tracked'].data)).toEqual([25]); // 5 epochs × 5 batches
+  expect(bitDifferences(bin.rawPayload, ref)).toEqual([]);
+  const json = (await t.app.inject({ url: `/v1/jobs/${job.id}/weights` })).json();
+  expect(json.weights['1.num_batches_tracked']).toBe(25);
+  const p = await t.app.inject({
+    method: 'POST',
+    url: `/v1/jobs/${job.id}/predict`,
+    payload: { inputs: [[5.1, 3.5, 1.4, 0.2]] },
+  });
+  expect(p.statusCode, p.body).toBe(200);
+});
