@@ -99,3 +99,6 @@ export const basicLayers: LayerFamily<
   gelu: (spec, input) => pointwise(input, spec.approximate === 'tanh' ? geluTanh : gelu),
   softplus: (spec, input) => pointwise(input, (x) => softplus(x, spec.beta, spec.threshold)),
 };
+
+/** The basic layer types: dense-like in cost per parameter (the diagnostics' work budget assumes it). */
+export const BASIC_LAYER_TYPES: ReadonlySet<string> = new Set(Object.keys(basicLayers));
