@@ -54,3 +54,11 @@ export type { Kernels } from './kernels/types.js';
 export { referenceKernels } from './kernels/reference.js';
 export type { LossKernels, OptimizerKernels } from './kernels/wasm/optim-types.js';
 export { indexSelect } from './ops/index-select.js';
+export {
+  lstmSequence,
+  lstmSequenceOps,
+  gruSequence,
+  gruSequenceOps,
+  rnnSequence,
+  rnnSequenceOps,
+} from './ops/recurrent-cell.js';

@@ -88,7 +88,10 @@ export function estimateJob(
       bytes: bytesPer * (n * (2 + optimizerStateCopies(spec.optimizer, n)) + activations),
     };
   }
-  const trainRows = rows - validationRows(rows, spec.training.validationSplit);
+  const trainRows =
+    rows -
+    validationRows(rows, spec.training.validationSplit) -
+    validationRows(rows, spec.training.testSplit);
   const perEpoch = stepsPerEpoch(trainRows, spec.training.batchSize);
   const sizes =
     spec.model.type === 'linear'

@@ -42,7 +42,7 @@ export function buildTaskSchemas(L: Readonly<Limits>, checks: TaskChecks) {
     LayerSpecSchema,
     ModelSpecSchema,
   } = buildModelSchemas(L);
-  const { InlineDataSchema, DataSpecSchema } = buildDataSchemas(L);
+  const { InlineDataSchema, DataSpecSchema, PreprocessSpecSchema } = buildDataSchemas(L);
   const { EarlyStoppingSchema, wallSeconds, TrainingSpecSchema, InitSpecSchema, MetadataSchema } =
     buildTrainingSchemas(L);
 
@@ -54,6 +54,7 @@ export function buildTaskSchemas(L: Readonly<Limits>, checks: TaskChecks) {
         .describe('Supervised learning on a dataset (the default task).'),
       model: ModelSpecSchema,
       data: DataSpecSchema,
+      preprocess: PreprocessSpecSchema.prefault({}),
       loss: LossSchema,
       huberDelta: positive('huberDelta').default(1).describe('δ of the huber loss.'),
       optimizer: OptimizerSpecSchema.prefault({ type: 'adam' }),
@@ -207,6 +208,7 @@ export function buildTaskSchemas(L: Readonly<Limits>, checks: TaskChecks) {
     LayerSpecSchema,
     InlineDataSchema,
     DataSpecSchema,
+    PreprocessSpecSchema,
     EarlyStoppingSchema,
     TrainingSpecSchema,
     InitSpecSchema,
@@ -240,6 +242,7 @@ export type SequentialModelSpec = z.output<Built['SequentialModelSchema']>;
 export type LayerSpecParsed = z.output<Built['LayerSpecSchema']>;
 export type InlineData = z.output<Built['InlineDataSchema']>;
 export type DataSpec = z.output<Built['DataSpecSchema']>;
+export type PreprocessSpec = z.output<Built['PreprocessSpecSchema']>;
 export type EarlyStoppingSpec = z.output<Built['EarlyStoppingSchema']>;
 export type TrainingSpec = z.output<Built['TrainingSpecSchema']>;
 export type InitSpec = z.output<Built['InitSpecSchema']>;

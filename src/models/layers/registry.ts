@@ -7,6 +7,7 @@ import { attentionLayers } from './attention.js';
 import { basicLayers } from './basic.js';
 import { embeddingLayers } from './embedding.js';
 import { normLayers } from './norm.js';
+import { recurrentLayers } from './recurrent.js';
 import {
   LayerShapeError,
   type BuiltLayer,
@@ -22,6 +23,7 @@ const REGISTRY: Partial<LayerFamily<LayerSpec['type']>> = {
   ...normLayers,
   ...embeddingLayers,
   ...attentionLayers,
+  ...recurrentLayers,
 };
 
 /**
