@@ -318,6 +318,13 @@ def _state_from(source):
 
 def _out_width_from(model, state):
     """The width of a last linear layer without `out`, read off its weight in the state dict."""
+    if model.get('type') == 'linear':
+        w = state.get('weight', state.get('0.weight'))
+        return int(w.shape[0]) if w is not None else None
+    if model.get('type') == 'mlp':
+        ks = [k for k in state if k.endswith('.weight')]
+        last = max(ks, key=lambda k: int(k.split('.')[0])) if ks else None
+        return int(state[last].shape[0]) if last else None
     if model.get('type') != 'sequential' or not model['layers']:
         return None
     i = len(model['layers']) - 1
@@ -336,8 +343,9 @@ def load(source, spec, out_width=None, in_width=None):
     model, _ = _model_spec(spec)
     if out_width is None:
         out_width = _out_width_from(model, state)
-    if in_width is None and model.get('type') in ('linear', 'mlp') and '0.weight' in state:
-        in_width = int(state['0.weight'].shape[1])
+    if in_width is None and model.get('type') in ('linear', 'mlp'):
+        w = state.get('0.weight', state.get('weight'))
+        in_width = int(w.shape[1]) if w is not None else None
     floats = [t.dtype for t in state.values() if t.is_floating_point()]
     module = build_module(spec, out_width=out_width, in_width=in_width)
     if model.get('type') == 'linear' and 'weight' in state:
