@@ -5,7 +5,8 @@
  * encoder classifier), each with `init.weights` from torch, float64, no shuffle, 80 uploaded rows
  * in batches of 16: after 1 and after 5 steps of SGD-momentum and of Adam, every tensor of the
  * weights, batchnorm's running statistics and num_batches_tracked included, equals torch's to
- * 1e-9 relative. Fixture: test/golden/fixtures/sequential_trajectories.json, written by
+ * 1e-9 relative (what the fixture script says about zero-gradient parameters under Adam sets the
+ * margin). Fixture: test/golden/fixtures/sequential_trajectories.json, written by
  * scripts/fixtures/sequential_fixtures.py (`/usr/bin/python3 scripts/fixtures/sequential_fixtures.py`).
  */
 import { readFileSync } from 'node:fs';
