@@ -277,14 +277,20 @@ describe.skipIf(!TORCH)(
         expect(pred.statusCode, pred.body).toBe(200);
         const outputs = pred.json().outputs as number[][];
 
+        const weightsJson = (await t.app.inject({ url: `/v1/jobs/${job.id}/weights` })).json();
         const file = join(dir, `m${m.seed}.safetensors`);
         writeFileSync(file, bytes);
         const py = spawnSync('/usr/bin/python3', [join(REPO, 'test/e2e/sequential_torch_load.py'), file], {
-          input: JSON.stringify({ job, rows }),
+          input: JSON.stringify({ job, rows, weightsJson }),
           encoding: 'utf8',
         });
         expect(py.status, `python: ${py.stderr}`).toBe(0);
-        const torch = JSON.parse(py.stdout) as { names: string[]; dtype: string; outputs: number[][] };
+        const torch = JSON.parse(py.stdout) as {
+          names: string[];
+          dtype: string;
+          outputs: number[][];
+          jsonVsSafetensors: number;
+        };
         expect(torch.dtype).toBe('torch.float32');
         // strict=True already failed on any difference; this names them when the lists differ.
         expect([...torch.names].sort()).toEqual([...names].sort());
@@ -297,6 +303,8 @@ describe.skipIf(!TORCH)(
         expect(torch.outputs.map((r) => r.length)).toEqual(outputs.map((r) => r.length));
         console.log(`${m.name}: torch vs /predict max relative |Δ| = ${maxErr.toExponential(2)}`);
         expect(maxErr).toBeLessThanOrEqual(TOL);
+        // The JSON weights (float32 values as JSON numbers) load to the same module.
+        expect(torch.jsonVsSafetensors).toBeLessThanOrEqual(1e-6);
       },
       120_000,
     );
