@@ -120,6 +120,14 @@ class DescentSequential(nn.Sequential):
         return super().forward(x)
 
 
+class DescentLinear(nn.Linear):
+    """A `linear` model: one nn.Linear, so its state_dict names are `weight` and `bias` as Descent's."""
+
+    def __init__(self, in_width, out_width, loss=None):
+        super().__init__(in_width, out_width)
+        self.loss = loss
+
+
 # ------------------------------------------------------------------------- building
 
 def _pair(v):
@@ -231,7 +239,8 @@ def _output_shape(module, shape):
 
 
 def build_module(spec, out_width=None, in_width=None, dtype=None):
-    """The torch.nn.Sequential equivalent of a Descent model spec, freshly initialized.
+    """The torch.nn.Sequential equivalent of a Descent model spec, freshly initialized (an
+    nn.Linear for a `linear` model).
 
     `out_width`: the width of a last linear layer whose `out` is omitted (Descent's output-width
     rule decides it: number of classes, or of target columns). `in_width`: the number of input
@@ -239,18 +248,24 @@ def build_module(spec, out_width=None, in_width=None, dtype=None):
     The module is in training mode; its parameter names equal Descent's weight names.
     """
     model, loss = _model_spec(spec)
-    if model['type'] in ('linear', 'mlp'):
+    if model['type'] == 'linear':
+        out = out_width if out_width is not None else model.get('classes')
+        if in_width is None or out is None:
+            raise ValueError('a "linear" model needs in_width and out_width')
+        module = DescentLinear(in_width, out, loss)
+        return module.to(dtype) if dtype is not None else module
+    if model['type'] == 'mlp':
         if in_width is None:
-            raise ValueError(f'a "{model["type"]}" model needs in_width (its number of features)')
+            raise ValueError('an "mlp" model needs in_width (its number of features)')
+        out_width = out_width if out_width is not None else model.get('classes')
         layers = []
-        for h in model.get('hidden', []) if model['type'] == 'mlp' else []:
+        for h in model['hidden']:
             layers.append({'type': 'linear', 'out': h})
             layers.append({'type': model.get('activation', 'relu')})
             if model.get('dropout', 0):
                 layers.append({'type': 'dropout', 'p': model['dropout']})
         layers.append({'type': 'linear'})
         model = {'type': 'sequential', 'input': [in_width], 'layers': layers}
-        out_width = out_width if out_width is not None else model.get('classes')
     if model['type'] != 'sequential':
         raise ValueError(f'unknown model type "{model["type"]}"')
     shape = list(model['input'])
@@ -319,7 +334,7 @@ def _state_from(source):
 def _out_width_from(model, state):
     """The width of a last linear layer without `out`, read off its weight in the state dict."""
     if model.get('type') == 'linear':
-        w = state.get('weight', state.get('0.weight'))
+        w = state.get('weight')
         return int(w.shape[0]) if w is not None else None
     if model.get('type') == 'mlp':
         ks = [k for k in state if k.endswith('.weight')]
@@ -348,9 +363,6 @@ def load(source, spec, out_width=None, in_width=None):
         in_width = int(w.shape[1]) if w is not None else None
     floats = [t.dtype for t in state.values() if t.is_floating_point()]
     module = build_module(spec, out_width=out_width, in_width=in_width)
-    if model.get('type') == 'linear' and 'weight' in state:
-        # A `linear` model's names have no index (`weight`, `bias`).
-        state = {f'0.{k}': v for k, v in state.items()}
     if floats:
         module = module.to(floats[0])
     module.load_state_dict(state, strict=True)

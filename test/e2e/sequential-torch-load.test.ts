@@ -4,7 +4,8 @@
  * get) builds from the job's spec, and that module predicts what `POST /v1/jobs/{id}/predict` returns
  * (≤ 1e-5, float32). Each model trains a few float32 steps through the API with a real worker
  * (sandboxed processor, real trainer) on seeded rows, so batchnorm's running statistics are not
- * at their initial values. Needs Debian's python3-torch (`.ci/run` installs it); skipped without.
+ * at their initial values. `mlp` and `linear` models go through the same file (their widths read off
+ * the weights). Needs Debian's python3-torch (`.ci/run` installs it); skipped without.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -35,7 +36,12 @@ function uniform(seed: number): () => number {
 type Loss = 'cross_entropy' | 'mse' | 'bce';
 interface Model {
   name: string;
-  model: { type: 'sequential'; input: number[]; layers: Record<string, unknown>[] };
+  /** A sequential model, or one of the older types (their input width is the data's). */
+  model:
+    | { type: 'sequential'; input: number[]; layers: Record<string, unknown>[] }
+    | { type: 'mlp' | 'linear'; [k: string]: unknown };
+  /** Features per row when the model has no `input`. */
+  features?: number;
   loss: Loss;
   /** Token ids in 0..vocab−1 rather than real features. */
   vocab?: number;
@@ -44,6 +50,14 @@ interface Model {
 }
 
 const MODELS: Model[] = [
+  {
+    name: 'mlp (the older model type; descent_torch reads its widths off the weights)',
+    model: { type: 'mlp', hidden: [6, 5], activation: 'elu', dropout: 0.1 },
+    loss: 'cross_entropy',
+    features: 4,
+    width: 3,
+  },
+  { name: 'linear (names without an index)', model: { type: 'linear' }, loss: 'mse', features: 3, width: 2 },
   {
     name: 'MLP-like: linear, batchnorm1d, leaky_relu, dropout, layernorm, softplus',
     model: {
@@ -194,7 +208,7 @@ const MODELS: Model[] = [
 /** Seeded rows for a model: features (or token ids) and targets of the loss's kind. */
 function rowsFor(m: Model, seed: number): { x: number[][]; y: (number | number[])[] } {
   const r = uniform(seed);
-  const features = m.model.input.reduce((a, b) => a * b, 1);
+  const features = m.model.type === 'sequential' ? m.model.input.reduce((a, b) => a * b, 1) : m.features!;
   const x = Array.from({ length: ROWS }, () =>
     Array.from({ length: features }, () => (m.vocab ? Math.floor(r() * m.vocab) : 2 * r() - 1)),
   );
