@@ -5,6 +5,10 @@
  * accuracy; a transformer encoder solves `sorted_tokens` ≥ 95 %. Each test is skipped while its
  * dataset is not built in (the datasets come with issue 11's data change). Sequence lengths and
  * vocabulary sizes are read off the loaded data, so the specs follow the datasets' shapes.
+ *
+ * The same specs in PyTorch 1.13 (python/descent_torch.py modules, same split sizes and batch):
+ * the CNN reaches 98.9–99.7 % on sklearn's digits (two seeds); the transformer 99.5 % on 8 sorted /
+ * unsorted tokens of 0..9; the LSTM solves 8-bit parity (100 %) but not 12-bit parity in 60 epochs.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
@@ -69,11 +73,11 @@ describe('sequential models learn (through the API)', () => {
             type: 'sequential',
             input: [1, 8, 8],
             layers: [
-              { type: 'conv2d', out: 8, kernel: 3, padding: 1 },
+              { type: 'conv2d', out: 16, kernel: 3, padding: 1 },
               { type: 'batchnorm2d' },
               { type: 'relu' },
               { type: 'maxpool2d', kernel: 2 },
-              { type: 'conv2d', out: 16, kernel: 3, padding: 1 },
+              { type: 'conv2d', out: 32, kernel: 3, padding: 1 },
               { type: 'batchnorm2d' },
               { type: 'relu' },
               { type: 'maxpool2d', kernel: 2 },
@@ -83,8 +87,8 @@ describe('sequential models learn (through the API)', () => {
           },
           data: { builtin: 'digits' },
           loss: 'cross_entropy',
-          optimizer: { type: 'adam', lr: 0.01 },
-          training: { epochs: 20, batchSize: 32, validationSplit: 0.2, seed: 1 },
+          optimizer: { type: 'adam', lr: 0.005 },
+          training: { epochs: 30, batchSize: 32, validationSplit: 0.2, seed: 1 },
         },
         'digits CNN',
       );
@@ -109,7 +113,7 @@ describe('sequential models learn (through the API)', () => {
           model: {
             type: 'sequential',
             input: [T, 1],
-            layers: [{ type: 'lstm', hidden: 16, output: 'last' }, { type: 'linear' }],
+            layers: [{ type: 'lstm', hidden: 32, output: 'last' }, { type: 'linear' }],
           },
         },
         'parity LSTM',
