@@ -1,0 +1,363 @@
+/**
+ * Pooling (torch.nn.functional.max_pool1d/2d, avg_pool1d/2d, adaptive_avg_pool2d, ceil_mode off).
+ *
+ * Every pool reads, for each output position of a plane (one sample's one channel), a window of
+ * input positions of the same plane. A `WindowPlan` lists those taps once per geometry (the padding
+ * taps are simply absent), and all N·C planes share it:
+ *
+ *   max:  y[o] = x[a(o)],  a(o) = the first maximal tap of window(o) in row-major scan (a NaN wins, as
+ *         in torch), recorded at forward time. Derivative: ∂L/∂x = scatter of Ḡ to a(·) (summing where
+ *         windows overlap), a linear map whose own derivative is the gather by the same a(·).
+ *   mean: y[o] = (Σ_{t ∈ window(o)} x[t]) / d(o), d(o) = kH·kW with countIncludePad (padding zeros
+ *         count) or the number of real taps without; adaptive pools use their own window sizes.
+ *         Derivative: its adjoint ∂L/∂x[t] = Σ_{o ∋ t} Ḡ[o] / d(o), whose derivative is the mean again.
+ *
+ * Because each derivative is a linear op paired with its adjoint, second derivatives (HVPs of
+ * networks with pooling inside) come out of the same four functions.
+ */
+import { allocate } from '../dtype.js';
+import { Tensor, result } from '../tensor.js';
+import { convOutputLength, type Pair2 } from './conv.js';
+
+/** The taps of every output position within one plane, and the divisor of the mean. */
+interface WindowPlan {
+  inPlane: number;
+  outPlane: number;
+  /** Taps of output o are taps[starts[o] .. starts[o + 1]). */
+  starts: Int32Array;
+  /** Offsets within the input plane, in row-major window order. */
+  taps: Int32Array;
+  /** Divisor of a mean pool, per output position. */
+  divisor: Float64Array;
+}
+
+const plans = new Map<string, WindowPlan>();
+const PLAN_CACHE = 64;
+
+function cachedPlan(key: string, build: () => WindowPlan): WindowPlan {
+  const hit = plans.get(key);
+  if (hit) {
+    plans.delete(key);
+    plans.set(key, hit);
+    return hit;
+  }
+  const plan = build();
+  if (plans.size >= PLAN_CACHE) plans.delete(plans.keys().next().value!);
+  plans.set(key, plan);
+  return plan;
+}
+
+/** Window i of a strided, dilated, padded scan: the input indices of its taps that lie inside [0, size). */
+type Windows = (i: number) => number[];
+
+/** A plan from per-dimension window lists (rows × columns of the plane). */
+function planOf(
+  H: number,
+  W: number,
+  oH: number,
+  oW: number,
+  rows: Windows,
+  cols: Windows,
+  divisor: (rows: number[], cols: number[], i: number, j: number) => number,
+): WindowPlan {
+  const starts = new Int32Array(oH * oW + 1);
+  const taps: number[] = [];
+  const div = new Float64Array(oH * oW);
+  for (let i = 0; i < oH; i++) {
+    const r = rows(i);
+    for (let j = 0; j < oW; j++) {
+      const c = cols(j);
+      const o = i * oW + j;
+      starts[o] = taps.length;
+      for (const ih of r) for (const iw of c) taps.push(ih * W + iw);
+      div[o] = divisor(r, c, i, j);
+    }
+  }
+  starts[oH * oW] = taps.length;
+  return { inPlane: H * W, outPlane: oH * oW, starts, taps: Int32Array.from(taps), divisor: div };
+}
+
+/** Taps k·dilation − pad + i·stride (k < kernel) that fall inside [0, size). */
+function strided(size: number, kernel: number, stride: number, pad: number, dilation: number): Windows {
+  return (i) => {
+    const out: number[] = [];
+    for (let k = 0; k < kernel; k++) {
+      const t = i * stride - pad + k * dilation;
+      if (t >= 0 && t < size) out.push(t);
+    }
+    return out;
+  };
+}
+
+/** torch's adaptive windows: [⌊i·In/Out⌋, ⌈(i + 1)·In/Out⌉). */
+function adaptive(size: number, out: number): Windows {
+  return (i) => {
+    const start = Math.floor((i * size) / out);
+    const end = Math.ceil(((i + 1) * size) / out);
+    const t: number[] = [];
+    for (let k = start; k < end; k++) t.push(k);
+    return t;
+  };
+}
+
+/** Window geometry of a strided pool, both dims (1-d pools use H = kH = 1). */
+interface PoolGeometry {
+  height: number;
+  width: number;
+  kernel: [number, number];
+  stride: [number, number];
+  padding: [number, number];
+  dilation: [number, number];
+}
+
+/**
+ * Output size of a strided pool, with torch's checks: padding at most half the kernel, and a
+ * non-empty output.
+ */
+function poolOutput(what: string, g: PoolGeometry): [number, number] {
+  const all = [g.height, g.width, ...g.kernel, ...g.stride, ...g.dilation];
+  if (
+    !all.every((d) => Number.isInteger(d) && d >= 1) ||
+    !g.padding.every((p) => Number.isInteger(p) && p >= 0)
+  ) {
+    throw new RangeError(`${what}: invalid window ${JSON.stringify(g)}`);
+  }
+  if (g.padding[0] > g.kernel[0] / 2 || g.padding[1] > g.kernel[1] / 2) {
+    throw new RangeError(
+      `${what}: padding ${g.padding.join('×')} must be at most half the kernel ${g.kernel.join('×')} (torch's rule)`,
+    );
+  }
+  const oH = convOutputLength(g.height, g.kernel[0], g.stride[0], 2 * g.padding[0], g.dilation[0]);
+  const oW = convOutputLength(g.width, g.kernel[1], g.stride[1], 2 * g.padding[1], g.dilation[1]);
+  if (oH < 1 || oW < 1) {
+    throw new RangeError(
+      `${what}: the window ${g.kernel.join('×')} (stride ${g.stride.join('×')}, padding ${g.padding.join('×')}, dilation ${g.dilation.join('×')}) gives an empty output from ${g.height}×${g.width}`,
+    );
+  }
+  return [oH, oW];
+}
+
+function stridedPlan(
+  what: string,
+  g: PoolGeometry,
+  countIncludePad: boolean,
+): { plan: WindowPlan; out: [number, number] } {
+  const [oH, oW] = poolOutput(what, g);
+  const key = `s:${g.height},${g.width},${g.kernel},${g.stride},${g.padding},${g.dilation},${countIncludePad}`;
+  const plan = cachedPlan(key, () =>
+    planOf(
+      g.height,
+      g.width,
+      oH,
+      oW,
+      strided(g.height, g.kernel[0], g.stride[0], g.padding[0], g.dilation[0]),
+      strided(g.width, g.kernel[1], g.stride[1], g.padding[1], g.dilation[1]),
+      // Without ceil_mode every window ends inside the padded input, so torch's
+      // (hend − hstart)·(wend − wstart) is the full kernel area.
+      (r, c) => (countIncludePad ? g.kernel[0] * g.kernel[1] : r.length * c.length),
+    ),
+  );
+  return { plan, out: [oH, oW] };
+}
+
+/** Planes of x (N·C of them) for a plan, checking that the trailing dims hold a whole plane. */
+function planesOf(x: Tensor, plan: WindowPlan, what: string): number {
+  const planes = x.size / plan.inPlane;
+  if (!Number.isInteger(planes) || x.ndim < 2) {
+    throw new RangeError(`${what}: input [${x.shape.join(', ')}] does not hold planes of ${plan.inPlane}`);
+  }
+  return planes;
+}
+
+/** Forward of max pooling: the value and flat index of the first maximum of each window. */
+function maxPoolPlan(x: Tensor, plan: WindowPlan, shape: number[], what: string): Tensor {
+  const planes = planesOf(x, plan, what);
+  const { inPlane, outPlane, starts, taps } = plan;
+  const out = allocate(x.dtype, planes * outPlane);
+  const index = new Int32Array(planes * outPlane);
+  const xd = x.data;
+  for (let p = 0; p < planes; p++) {
+    const base = p * inPlane;
+    for (let o = 0; o < outPlane; o++) {
+      const s = starts[o];
+      const e = starts[o + 1];
+      // torch starts from −∞ at the first real tap, so an all −∞ window reports that tap.
+      let best = -Infinity;
+      let at = base + taps[s];
+      for (let t = s; t < e; t++) {
+        const v = xd[base + taps[t]];
+        if (v > best || v !== v) {
+          best = v;
+          at = base + taps[t];
+        }
+      }
+      out[p * outPlane + o] = best;
+      index[p * outPlane + o] = at;
+    }
+  }
+  return result('maxPool', out, shape, [x], (g) => [scatterAt(g, index, x.shape)]);
+}
+
+/** Zeros of `shape` with g[o] added at index[o]: the derivative of max pooling. Linear. */
+function scatterAt(g: Tensor, index: Int32Array, shape: readonly number[]): Tensor {
+  const out = allocate(
+    g.dtype,
+    shape.reduce((a, b) => a * b, 1),
+  );
+  const gd = g.data;
+  for (let o = 0; o < index.length; o++) out[index[o]] += gd[o];
+  return result('poolScatter', out, shape, [g], (gg) => [gatherAt(gg, index, g.shape)]);
+}
+
+/** x[index[o]] for every o: the adjoint of `scatterAt` (and max pooling with the indices fixed). */
+function gatherAt(x: Tensor, index: Int32Array, shape: readonly number[]): Tensor {
+  const out = allocate(x.dtype, index.length);
+  const xd = x.data;
+  for (let o = 0; o < index.length; o++) out[o] = xd[index[o]];
+  return result('poolGather', out, shape, [x], (g) => [scatterAt(g, index, x.shape)]);
+}
+
+/** Σ of each window / its divisor. Linear; its derivative is `meanPoolAdjoint`. */
+function meanPool(x: Tensor, plan: WindowPlan, shape: number[], what: string): Tensor {
+  const planes = planesOf(x, plan, what);
+  const { inPlane, outPlane, starts, taps, divisor } = plan;
+  const out = allocate(x.dtype, planes * outPlane);
+  const xd = x.data;
+  for (let p = 0; p < planes; p++) {
+    const base = p * inPlane;
+    for (let o = 0; o < outPlane; o++) {
+      let s = 0;
+      for (let t = starts[o]; t < starts[o + 1]; t++) s += xd[base + taps[t]];
+      // Sum then divide, as torch does (not a multiply by 1/d: that rounds differently).
+      out[p * outPlane + o] = s / divisor[o];
+    }
+  }
+  const inShape = [...x.shape];
+  return result('meanPool', out, shape, [x], (g) => [meanPoolAdjoint(g, plan, inShape, what)]);
+}
+
+/** ∂L/∂x[t] = Σ_{o ∋ t} Ḡ[o] / d(o): the adjoint of `meanPool`, whose derivative is `meanPool`. */
+function meanPoolAdjoint(g: Tensor, plan: WindowPlan, shape: number[], what: string): Tensor {
+  const { inPlane, outPlane, starts, taps, divisor } = plan;
+  const planes = g.size / outPlane;
+  const out = allocate(g.dtype, planes * inPlane);
+  const gd = g.data;
+  for (let p = 0; p < planes; p++) {
+    const base = p * inPlane;
+    for (let o = 0; o < outPlane; o++) {
+      const v = gd[p * outPlane + o] / divisor[o];
+      for (let t = starts[o]; t < starts[o + 1]; t++) out[base + taps[t]] += v;
+    }
+  }
+  const outShape = [...g.shape];
+  return result('meanPoolAdjoint', out, shape, [g], (gg) => [meanPool(gg, plan, outShape, what)]);
+}
+
+const pair = (v: Pair2): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
+
+/** Options of the 2-d max pool: stride defaults to the kernel (torch's stride=None). */
+export interface MaxPool2dOptions {
+  stride?: Pair2;
+  padding?: Pair2;
+  dilation?: Pair2;
+}
+
+/** Options of the 2-d average pool: stride defaults to the kernel; countIncludePad defaults to true. */
+export interface AvgPool2dOptions {
+  stride?: Pair2;
+  padding?: Pair2;
+  countIncludePad?: boolean;
+}
+
+function geometry2d(
+  x: Tensor,
+  kernel: Pair2,
+  stride: Pair2 | undefined,
+  padding: Pair2,
+  dilation: Pair2,
+  what: string,
+): PoolGeometry {
+  if (x.ndim !== 4) throw new RangeError(`${what}: input [${x.shape.join(', ')}] must be [N, C, H, W]`);
+  const k = pair(kernel);
+  return {
+    height: x.shape[2],
+    width: x.shape[3],
+    kernel: k,
+    stride: pair(stride ?? k),
+    padding: pair(padding),
+    dilation: pair(dilation),
+  };
+}
+
+function geometry1d(
+  x: Tensor,
+  kernel: number,
+  stride: number | undefined,
+  padding: number,
+  dilation: number,
+  what: string,
+): PoolGeometry {
+  if (x.ndim !== 3) throw new RangeError(`${what}: input [${x.shape.join(', ')}] must be [N, C, L]`);
+  return {
+    height: 1,
+    width: x.shape[2],
+    kernel: [1, kernel],
+    stride: [1, stride ?? kernel],
+    padding: [0, padding],
+    dilation: [1, dilation],
+  };
+}
+
+/** torch.nn.functional.max_pool2d: x [N, C, H, W] → [N, C, oH, oW], padding read as −∞. */
+export function maxPool2d(x: Tensor, kernel: Pair2, opts: MaxPool2dOptions = {}): Tensor {
+  const g = geometry2d(x, kernel, opts.stride, opts.padding ?? 0, opts.dilation ?? 1, 'maxpool2d');
+  const { plan, out } = stridedPlan('maxpool2d', g, true);
+  return maxPoolPlan(x, plan, [x.shape[0], x.shape[1], ...out], 'maxpool2d');
+}
+
+/** torch.nn.functional.max_pool1d: x [N, C, L] → [N, C, oL]. */
+export function maxPool1d(
+  x: Tensor,
+  kernel: number,
+  opts: { stride?: number; padding?: number; dilation?: number } = {},
+): Tensor {
+  const g = geometry1d(x, kernel, opts.stride, opts.padding ?? 0, opts.dilation ?? 1, 'maxpool1d');
+  const { plan, out } = stridedPlan('maxpool1d', g, true);
+  return maxPoolPlan(x, plan, [x.shape[0], x.shape[1], out[1]], 'maxpool1d');
+}
+
+/** torch.nn.functional.avg_pool2d: x [N, C, H, W] → [N, C, oH, oW] (zeros in the padding). */
+export function avgPool2d(x: Tensor, kernel: Pair2, opts: AvgPool2dOptions = {}): Tensor {
+  const g = geometry2d(x, kernel, opts.stride, opts.padding ?? 0, 1, 'avgpool2d');
+  const { plan, out } = stridedPlan('avgpool2d', g, opts.countIncludePad ?? true);
+  return meanPool(x, plan, [x.shape[0], x.shape[1], ...out], 'avgpool2d');
+}
+
+/** torch.nn.functional.avg_pool1d: x [N, C, L] → [N, C, oL]. */
+export function avgPool1d(
+  x: Tensor,
+  kernel: number,
+  opts: { stride?: number; padding?: number; countIncludePad?: boolean } = {},
+): Tensor {
+  const g = geometry1d(x, kernel, opts.stride, opts.padding ?? 0, 1, 'avgpool1d');
+  const { plan, out } = stridedPlan('avgpool1d', g, opts.countIncludePad ?? true);
+  return meanPool(x, plan, [x.shape[0], x.shape[1], out[1]], 'avgpool1d');
+}
+
+/**
+ * torch.nn.functional.adaptive_avg_pool2d: x [N, C, H, W] → [N, C, oH, oW], output row i averaging
+ * input rows ⌊i·H/oH⌋ … ⌈(i + 1)·H/oH⌉ − 1 (likewise columns); windows overlap when oH ∤ H.
+ */
+export function adaptiveAvgPool2d(x: Tensor, output: Pair2): Tensor {
+  if (x.ndim !== 4)
+    throw new RangeError(`adaptive_avgpool2d: input [${x.shape.join(', ')}] must be [N, C, H, W]`);
+  const [oH, oW] = pair(output);
+  const [, , H, W] = x.shape;
+  if (![oH, oW, H, W].every((d) => Number.isInteger(d) && d >= 1)) {
+    throw new RangeError(`adaptive_avgpool2d: output ${oH}×${oW} from ${H}×${W} needs positive sizes`);
+  }
+  const plan = cachedPlan(`a:${H},${W},${oH},${oW}`, () =>
+    planOf(H, W, oH, oW, adaptive(H, oH), adaptive(W, oW), (r, c) => r.length * c.length),
+  );
+  return meanPool(x, plan, [x.shape[0], x.shape[1], oH, oW], 'adaptive_avgpool2d');
+}
