@@ -26,7 +26,6 @@ import { allocate, promote, type DType, type FloatArray } from '../dtype.js';
 import { kernels } from '../kernels/active.js';
 import { Tensor, result } from '../tensor.js';
 import { reshape } from './movement.js';
-import { sum } from './reduce.js';
 
 /**
  * Where the taps of a 2-d window operation sit: the input plane, the kernel, and for each dimension
@@ -70,61 +69,6 @@ export function samePadding(kernel: number, dilation: number): [before: number, 
   return [before, total - before];
 }
 
-/** A recently used geometry's tap map: the same layer runs every step, so it is built once. */
-const tapMaps = new Map<string, Int32Array>();
-const TAP_MAP_CACHE = 64;
-
-/**
- * For row r = (c, p, q) and output position l = (i, j): the offset of that tap inside one sample
- * (c·H·W + ih·W + iw), or −1 where it falls in the zero padding. Length C·kH·kW·oH·oW.
- */
-function tapMap(g: ConvGeometry): Int32Array {
-  const key = [
-    g.channels,
-    g.height,
-    g.width,
-    ...g.kernel,
-    ...g.stride,
-    ...g.dilation,
-    ...g.padBefore,
-    ...g.out,
-  ].join(',');
-  const hit = tapMaps.get(key);
-  if (hit) {
-    // Re-insert so that Map order is recency order and eviction drops the stalest entry.
-    tapMaps.delete(key);
-    tapMaps.set(key, hit);
-    return hit;
-  }
-  const { channels: C, height: H, width: W } = g;
-  const [kH, kW] = g.kernel;
-  const [sH, sW] = g.stride;
-  const [dH, dW] = g.dilation;
-  const [pH, pW] = g.padBefore;
-  const [oH, oW] = g.out;
-  const L = oH * oW;
-  const map = new Int32Array(C * kH * kW * L);
-  let r = 0;
-  for (let c = 0; c < C; c++) {
-    for (let p = 0; p < kH; p++) {
-      for (let q = 0; q < kW; q++, r++) {
-        const base = r * L;
-        for (let i = 0; i < oH; i++) {
-          const ih = i * sH - pH + p * dH;
-          const rowOk = ih >= 0 && ih < H;
-          for (let j = 0; j < oW; j++) {
-            const iw = j * sW - pW + q * dW;
-            map[base + i * oW + j] = rowOk && iw >= 0 && iw < W ? (c * H + ih) * W + iw : -1;
-          }
-        }
-      }
-    }
-  }
-  if (tapMaps.size >= TAP_MAP_CACHE) tapMaps.delete(tapMaps.keys().next().value!);
-  tapMaps.set(key, map);
-  return map;
-}
-
 function checkGeometry(g: ConvGeometry, what: string): void {
   const dims = [g.channels, g.height, g.width, ...g.kernel, ...g.stride, ...g.dilation, ...g.out];
   if (
@@ -132,6 +76,75 @@ function checkGeometry(g: ConvGeometry, what: string): void {
     !g.padBefore.every((d) => Number.isInteger(d) && d >= 0)
   ) {
     throw new RangeError(`${what}: invalid geometry ${JSON.stringify(g)}`);
+  }
+}
+
+/**
+ * The index arithmetic of im2col and col2im. For row r = (c, p, q) of X̂, output column j reads input
+ * column j·sW + (q·dW − padLeft); the j for which that lies inside [0, W) form one range [j0, j1),
+ * found once per row, so the inner loops have no bounds tests (the rest stays 0: padding). Per row r
+ * the plan holds j0, j1, the channel offset of the source and the tap offsets (ihOff, iwOff).
+ */
+function rowPlan(g: ConvGeometry): Int32Array {
+  const { channels: C, height: H, width: W } = g;
+  const [kH, kW] = g.kernel;
+  const [, sW] = g.stride;
+  const [dH, dW] = g.dilation;
+  const [pH, pW] = g.padBefore;
+  const [, oW] = g.out;
+  const plan = new Int32Array(C * kH * kW * 5);
+  let r = 0;
+  for (let c = 0; c < C; c++) {
+    for (let p = 0; p < kH; p++) {
+      for (let q = 0; q < kW; q++, r++) {
+        const iwOff = q * dW - pW;
+        const j0 = Math.max(0, Math.ceil(-iwOff / sW));
+        plan[5 * r] = j0;
+        plan[5 * r + 1] = Math.max(j0, Math.min(oW, Math.floor((W - 1 - iwOff) / sW) + 1));
+        plan[5 * r + 2] = c * H * W;
+        plan[5 * r + 3] = p * dH - pH;
+        plan[5 * r + 4] = iwOff;
+      }
+    }
+  }
+  return plan;
+}
+
+/**
+ * Copy between x and X̂ (`scatter` false: X̂ ← x; true: x += X̂), the one loop nest of im2col and col2im.
+ * Written once, without callbacks in the inner loop (a closure call per output row costs as much
+ * as the row's 8 copies on the digits net).
+ */
+function moveColumns(g: ConvGeometry, n: number, xd: FloatArray, cd: FloatArray, scatter: boolean): void {
+  const { channels: C, height: H, width: W } = g;
+  const [kH, kW] = g.kernel;
+  const [sH, sW] = g.stride;
+  const [oH, oW] = g.out;
+  const L = oH * oW;
+  const NL = n * L;
+  const plane = C * H * W;
+  const rows = C * kH * kW;
+  const plan = rowPlan(g);
+  for (let r = 0; r < rows; r++) {
+    const j0 = plan[5 * r];
+    const j1 = plan[5 * r + 1];
+    if (j0 === j1) continue;
+    const chan = plan[5 * r + 2];
+    const ihOff = plan[5 * r + 3];
+    const iwOff = plan[5 * r + 4];
+    for (let s = 0; s < n; s++) {
+      const colBase = r * NL + s * L;
+      const srcBase = s * plane + chan + iwOff;
+      for (let i = 0; i < oH; i++) {
+        const ih = i * sH + ihOff;
+        if (ih < 0 || ih >= H) continue;
+        const col = colBase + i * oW;
+        const src = srcBase + ih * W;
+        if (scatter) for (let j = j0; j < j1; j++) xd[src + j * sW] += cd[col + j];
+        else if (sW === 1) for (let j = j0; j < j1; j++) cd[col + j] = xd[src + j];
+        else for (let j = j0; j < j1; j++) cd[col + j] = xd[src + j * sW];
+      }
+    }
   }
 }
 
@@ -149,25 +162,12 @@ export function im2col(x: Tensor, g: ConvGeometry): Tensor {
       `im2col: input [${x.shape.join(', ')}] is not [N, ${g.channels}, ${g.height}, ${g.width}]`,
     );
   }
-  const map = tapMap(g);
   const L = g.out[0] * g.out[1];
-  const rows = map.length / L;
-  const NL = n * L;
-  const out = allocate(x.dtype, rows * NL);
-  const xd = x.data;
-  for (let r = 0; r < rows; r++) {
-    const m = r * L;
-    for (let s = 0; s < n; s++) {
-      const src = s * plane;
-      const dst = r * NL + s * L;
-      for (let l = 0; l < L; l++) {
-        const j = map[m + l];
-        out[dst + l] = j >= 0 ? xd[src + j] : 0;
-      }
-    }
-  }
+  const rows = g.channels * g.kernel[0] * g.kernel[1];
+  const out = allocate(x.dtype, rows * n * L);
+  moveColumns(g, n, x.data, out, false);
   const shape = [...x.shape];
-  return result('im2col', out, [rows, NL], [x], (gr) => [col2im(gr, g, shape)]);
+  return result('im2col', out, [rows, n * L], [x], (gr) => [col2im(gr, g, shape)]);
 }
 
 /**
@@ -177,33 +177,20 @@ export function im2col(x: Tensor, g: ConvGeometry): Tensor {
  */
 export function col2im(cols: Tensor, g: ConvGeometry, shape: readonly number[]): Tensor {
   checkGeometry(g, 'col2im');
-  const map = tapMap(g);
   const L = g.out[0] * g.out[1];
-  const rows = map.length / L;
+  const rows = g.channels * g.kernel[0] * g.kernel[1];
   const plane = g.channels * g.height * g.width;
   const n = shape[0];
-  const NL = n * L;
   if (
     cols.ndim !== 2 ||
     cols.shape[0] !== rows ||
-    cols.shape[1] !== NL ||
+    cols.shape[1] !== n * L ||
     shape.reduce((a, b) => a * b, 1) !== n * plane
   ) {
     throw new RangeError(`col2im: columns [${cols.shape.join(', ')}] do not fit [${shape.join(', ')}]`);
   }
   const out = allocate(cols.dtype, n * plane);
-  const cd = cols.data;
-  for (let r = 0; r < rows; r++) {
-    const m = r * L;
-    for (let s = 0; s < n; s++) {
-      const dst = s * plane;
-      const src = r * NL + s * L;
-      for (let l = 0; l < L; l++) {
-        const j = map[m + l];
-        if (j >= 0) out[dst + j] += cd[src + l];
-      }
-    }
-  }
+  moveColumns(g, n, out, cols.data, true);
   return result('col2im', out, shape, [cols], (gg) => [im2col(gg, g)]);
 }
 
@@ -267,9 +254,40 @@ function convApply(w: Tensor, cols: Tensor, bias: Tensor | null, groups: number,
   return result('conv', out, [n, O, L], inputs, (gy) => [
     w.requiresGrad ? convWeightGrad(gy, cols, groups) : null,
     cols.requiresGrad ? convColsGrad(w, gy, groups) : null,
-    // ∂/∂b[o] = Σ_{n, l} Ḡ[n, o, l]
-    bias && bias.requiresGrad ? sum(gy, [0, 2]) : null,
+    bias && bias.requiresGrad ? channelSum(gy) : null,
   ]);
+}
+
+/**
+ * ∂/∂b[o] = Σ_{n, l} Ḡ[n, o, l] for Ḡ [N, O, L]: one pass (the generic two-axis `sum` reduces one axis
+ * at a time). Linear; its derivative is `channelExpand`.
+ */
+function channelSum(g: Tensor): Tensor {
+  const [n, O, L] = g.shape;
+  const gd = g.data;
+  // Accumulate in float64 even for float32 data: the sum runs over the whole batch.
+  const acc = new Float64Array(O);
+  for (let s = 0; s < n; s++) {
+    for (let o = 0; o < O; o++) {
+      const base = (s * O + o) * L;
+      let t = 0;
+      for (let l = 0; l < L; l++) t += gd[base + l];
+      acc[o] += t;
+    }
+  }
+  const out = allocate(g.dtype, O);
+  out.set(acc);
+  return result('channelSum', out, [O], [g], (gb) => [channelExpand(gb, n, L)]);
+}
+
+/** b [O] → [N, O, L] with every (n, l) equal to b[o]: the adjoint of `channelSum`. */
+function channelExpand(b: Tensor, n: number, L: number): Tensor {
+  const O = b.shape[0];
+  const out = allocate(b.dtype, n * O * L);
+  const bd = b.data;
+  for (let s = 0; s < n; s++)
+    for (let o = 0; o < O; o++) out.fill(bd[o], (s * O + o) * L, (s * O + o + 1) * L);
+  return result('channelExpand', out, [n, O, L], [b], (g) => [channelSum(g)]);
 }
 
 /** B(G, X̂): per group, G_g·X̂_gᵀ, i.e. Σ_{n, l} G[n, o, l]·X̂[k, (n, l)] → [O, K]. */
