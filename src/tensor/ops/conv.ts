@@ -199,13 +199,37 @@ function asDType(d: FloatArray, dtype: DType): FloatArray {
   return d instanceof Float32Array ? d : Float32Array.from(d);
 }
 
+/**
+ * Reused buffers for values that never leave an op (the channel-major product before its permute,
+ * the channel-major copy of a gradient): a training step runs the same shapes every time, so
+ * allocating and zero-filling them anew is pure overhead. One buffer per slot and dtype, grown on
+ * demand; results above SCRATCH_MAX elements are not kept, so memory stays bounded.
+ */
+const scratchBuffers = new Map<string, FloatArray>();
+const SCRATCH_MAX = 1 << 22;
+
+function scratch(slot: 'product' | 'transposed', dtype: DType, n: number): FloatArray {
+  if (n > SCRATCH_MAX) return allocate(dtype, n);
+  const key = `${slot}:${dtype}`;
+  let buf = scratchBuffers.get(key);
+  if (!buf || buf.length < n) {
+    buf = allocate(dtype, n);
+    scratchBuffers.set(key, buf);
+  }
+  return buf.subarray(0, n);
+}
+
 /** g [N, O, L] (sample-major) → [O, N·L] (channel-major), the layout the per-group GEMMs read. */
-function channelMajor(g: FloatArray, n: number, o: number, L: number): FloatArray {
+function channelMajor(g: FloatArray, n: number, o: number, L: number, dtype: DType): FloatArray {
   if (n === 1) return g;
-  const out = new (g.constructor as Float32ArrayConstructor | Float64ArrayConstructor)(g.length);
+  const out = scratch('transposed', dtype, g.length);
   const NL = n * L;
   for (let s = 0; s < n; s++) {
-    for (let c = 0; c < o; c++) out.set(g.subarray((s * o + c) * L, (s * o + c + 1) * L), c * NL + s * L);
+    for (let c = 0; c < o; c++) {
+      const src = (s * o + c) * L;
+      const dst = c * NL + s * L;
+      for (let l = 0; l < L; l++) out[dst + l] = g[src + l];
+    }
   }
   return out;
 }
@@ -223,7 +247,8 @@ function convApply(w: Tensor, cols: Tensor, bias: Tensor | null, groups: number,
   const wd = asDType(w.data, dtype);
   const cd = asDType(cols.data, dtype);
   const kern = kernels();
-  const tmp = allocate(dtype, O * NL);
+  // Without a bias and with one sample the product is already the result, so it needs its own array.
+  const tmp = n === 1 && !bias ? allocate(dtype, O * NL) : scratch('product', dtype, O * NL);
   for (let g = 0; g < groups; g++) {
     kern.matmul(
       wd.subarray(g * Og * K, (g + 1) * Og * K),
@@ -297,7 +322,7 @@ function convWeightGrad(gy: Tensor, cols: Tensor, groups: number): Tensor {
   const K = cols.shape[0] / groups;
   const Og = O / groups;
   const dtype = promote(gy.dtype, cols.dtype);
-  const gT = channelMajor(asDType(gy.data, dtype), n, O, L);
+  const gT = channelMajor(asDType(gy.data, dtype), n, O, L, dtype);
   const cd = asDType(cols.data, dtype);
   const out = allocate(dtype, O * K);
   const kern = kernels();
@@ -328,7 +353,7 @@ function convColsGrad(w: Tensor, gy: Tensor, groups: number): Tensor {
   const Og = O / groups;
   const dtype = promote(w.dtype, gy.dtype);
   const wd = asDType(w.data, dtype);
-  const gT = channelMajor(asDType(gy.data, dtype), n, O, L);
+  const gT = channelMajor(asDType(gy.data, dtype), n, O, L, dtype);
   const out = allocate(dtype, groups * K * NL);
   const kern = kernels();
   for (let g = 0; g < groups; g++) {
