@@ -1,0 +1,166 @@
+/**
+ * The convolution and pooling ops as functions (the layer files and torch fixtures are in
+ * test/golden/layers-conv.test.ts): im2col and col2im are each other's adjoint, the functional
+ * options behave as torch's, and bad arguments fail with a message naming them.
+ */
+import { describe, expect, it } from 'vitest';
+import { createRng } from '../../../src/rng/rng.js';
+import {
+  adaptiveAvgPool2d,
+  avgPool2d,
+  col2im,
+  conv1d,
+  conv2d,
+  grad,
+  im2col,
+  maxPool1d,
+  maxPool2d,
+  tensor,
+  type AvgPool2dOptions,
+  type Conv1dOptions,
+  type Conv2dOptions,
+  type ConvGeometry,
+  type MaxPool2dOptions,
+  type Pair2,
+} from '../../../src/tensor/index.js';
+import { randomTensor } from '../../helpers/gradcheck.js';
+
+const geometries: [string, ConvGeometry][] = [
+  [
+    '3×3 pad 1',
+    {
+      channels: 2,
+      height: 5,
+      width: 6,
+      kernel: [3, 3],
+      stride: [1, 1],
+      dilation: [1, 1],
+      padBefore: [1, 1],
+      out: [5, 6],
+    },
+  ],
+  [
+    'stride 2, dilation 2, uneven padding',
+    {
+      channels: 3,
+      height: 7,
+      width: 6,
+      kernel: [2, 3],
+      stride: [2, 2],
+      dilation: [2, 1],
+      padBefore: [1, 0],
+      out: [4, 2],
+    },
+  ],
+  [
+    '1-d, even kernel, "same"-like split',
+    {
+      channels: 2,
+      height: 1,
+      width: 9,
+      kernel: [1, 4],
+      stride: [1, 1],
+      dilation: [1, 1],
+      padBefore: [0, 1],
+      out: [1, 9],
+    },
+  ],
+];
+
+describe('im2col and col2im', () => {
+  it.each(geometries)('%s: ⟨im2col(x), G⟩ = ⟨x, col2im(G)⟩', (_n, g) => {
+    const rng = createRng(3);
+    const n = 2;
+    const x = randomTensor(rng, [n, g.channels, g.height, g.width], { requiresGrad: false });
+    const cols = im2col(x, g);
+    expect(cols.shape).toEqual([g.channels * g.kernel[0] * g.kernel[1], n * g.out[0] * g.out[1]]);
+    const G = randomTensor(rng, [...cols.shape], { requiresGrad: false });
+    const back = col2im(G, g, [...x.shape]);
+    expect(back.shape).toEqual(x.shape);
+    const lhs = cols.mul(G).sum().item();
+    const rhs = x.mul(back).sum().item();
+    expect(Math.abs(lhs - rhs)).toBeLessThan(1e-12 * Math.max(1, Math.abs(lhs)));
+  });
+
+  it('padding taps read 0 and every real tap reads its input', () => {
+    const g = geometries[0][1];
+    const x = tensor(
+      Float64Array.from({ length: 2 * 30 }, (_, i) => i + 1),
+      { shape: [1, 2, 5, 6], dtype: 'float64' },
+    );
+    const cols = im2col(x, g);
+    // Row (c=0, p=0, q=0) at output (0, 0) reads x[0, 0, −1, −1]: padding.
+    expect(cols.data[0]).toBe(0);
+    // Row (c=1, p=1, q=1) (the centre tap of channel 1) at output (2, 3) reads x[0, 1, 2, 3].
+    expect(cols.data[(9 + 4) * 30 + 2 * 6 + 3]).toBe(30 + 2 * 6 + 3 + 1);
+  });
+});
+
+describe('conv ops', () => {
+  it('padding "same" keeps the size for odd and even kernels, the even one padding more after', () => {
+    const rng = createRng(5);
+    const x = randomTensor(rng, [1, 1, 4, 5], { requiresGrad: false });
+    const w = tensor(new Float64Array(2 * 4).fill(1), { shape: [1, 1, 2, 4], dtype: 'float64' });
+    const opts: Conv2dOptions = { padding: 'same' };
+    const y = conv2d(x, w, null, opts);
+    expect(y.shape).toEqual([1, 1, 4, 5]);
+    // Kernel 2×4: total padding 1×3, split 0 before / 1 after and 1 before / 2 after. y[0, 0] sums
+    // x[0..1, −1..2] = x[0..1, 0..2].
+    let want = 0;
+    for (const i of [0, 1]) for (const j of [0, 1, 2]) want += x.data[i * 5 + j];
+    expect(y.data[0]).toBeCloseTo(want, 14);
+    const o1: Conv1dOptions = { padding: 'same', dilation: 2 };
+    expect(conv1d(randomTensor(rng, [2, 3, 7]), randomTensor(rng, [4, 3, 2]), null, o1).shape).toEqual([
+      2, 4, 7,
+    ]);
+  });
+
+  it('errors name the argument', () => {
+    const x = tensor(new Float32Array(3 * 16), { shape: [1, 3, 4, 4] });
+    const w = tensor(new Float32Array(4 * 9), { shape: [4, 1, 3, 3] });
+    expect(() => conv2d(x, w, null, { groups: 2 })).toThrow(/groups 2 must divide the input channels 3/);
+    expect(() =>
+      conv2d(x, tensor(new Float32Array(4 * 3 * 9), { shape: [4, 3, 3, 3] }), null, {
+        padding: 'same',
+        stride: 2,
+      }),
+    ).toThrow("conv2d: padding 'same' needs stride 1 (got stride 2×2), as in torch");
+    expect(() => conv2d(x, tensor(new Float32Array(4 * 3 * 25), { shape: [4, 3, 5, 5] }))).toThrow(
+      'conv2d: kernel 5×5 (dilation 1×1) does not fit the input 4×4 with padding 0+0, 0+0',
+    );
+    expect(() => conv2d(tensor(new Float32Array(16), { shape: [1, 16] }), w)).toThrow(/must be 4-d/);
+    expect(() => maxPool2d(x, 3, { padding: 2 })).toThrow(
+      "maxpool2d: padding 2×2 must be at most half the kernel 3×3 (torch's rule)",
+    );
+  });
+});
+
+describe('pool ops', () => {
+  it('max pool: a NaN in the window wins (torch), and its gradient goes to the first maximum of a tie', () => {
+    const x = tensor([[[1, 3, 3, NaN, 2, 0]]], { dtype: 'float64', requiresGrad: true });
+    const y = maxPool1d(x, 2, { stride: 2 });
+    expect(y.toArray()).toEqual([3, NaN, 2]);
+    const y2 = maxPool1d(x, 3, { stride: 1 });
+    const [g] = grad(y2.sum(), [x]);
+    // Windows [1,3,3] → index 1; [3,3,NaN] → NaN at 3; [3,NaN,2] → 3; [NaN,2,0] → 3.
+    expect(g.toArray()).toEqual([0, 1, 0, 3, 0, 0]);
+  });
+
+  it('options as torch: stride defaults to the kernel, countIncludePad switches the divisor', () => {
+    const x = tensor(
+      Float64Array.from({ length: 16 }, (_, i) => i),
+      { shape: [1, 1, 4, 4], dtype: 'float64' },
+    );
+    const mopts: MaxPool2dOptions = { padding: 1 };
+    expect(maxPool2d(x, 2, mopts).toArray()).toEqual([0, 2, 3, 8, 10, 11, 12, 14, 15]);
+    const include: AvgPool2dOptions = { padding: 1, countIncludePad: true };
+    const exclude: AvgPool2dOptions = { padding: 1, countIncludePad: false };
+    expect(avgPool2d(x, 2, include).data[0]).toBe(0 / 4);
+    expect(avgPool2d(x, 2, include).data[1]).toBe((1 + 2) / 4);
+    expect(avgPool2d(x, 2, exclude).data[1]).toBe((1 + 2) / 2);
+    const out: Pair2 = [3, 2];
+    // Rows 0–1, 1–2, 2–3; columns 0–1, 2–3.
+    expect(adaptiveAvgPool2d(x, out).data[0]).toBe((0 + 1 + 4 + 5) / 4);
+    expect(adaptiveAvgPool2d(x, out).shape).toEqual([1, 1, 3, 2]);
+  });
+});
