@@ -2,8 +2,9 @@
  * Pooling (torch.nn.functional.max_pool1d/2d, avg_pool1d/2d, adaptive_avg_pool2d, ceil_mode off).
  *
  * Every pool reads, for each output position of a plane (one sample's one channel), a window of
- * input positions of the same plane. A `WindowPlan` lists those taps once per geometry (the padding
- * taps are simply absent), and all N·C planes share it:
+ * input positions of the same plane; padding taps are skipped. Max pools walk each window's range of
+ * real taps directly; mean pools (whose windows may be irregular: adaptive) read them from a
+ * `WindowPlan` built once per geometry and shared by all N·C planes:
  *
  *   max:  y[o] = x[a(o)],  a(o) = the first maximal tap of window(o) in row-major scan (a NaN wins, as
  *         in torch), recorded at forward time. Derivative: ∂L/∂x = scatter of Ḡ to a(·) (summing where
@@ -169,33 +170,77 @@ function planesOf(x: Tensor, plan: WindowPlan, what: string): number {
   return planes;
 }
 
+/**
+ * For each output index i along one dimension, the kernel taps k whose input i·stride − pad + k·dilation
+ * lies inside [0, size): the range [from[i], to[i]). Max pooling walks these ranges directly (no
+ * per-tap index table: on the digits net the table's indirection cost more than the comparisons).
+ */
+function tapRange(
+  size: number,
+  outSize: number,
+  kernel: number,
+  stride: number,
+  pad: number,
+  dilation: number,
+): { from: Int32Array; to: Int32Array } {
+  const from = new Int32Array(outSize);
+  const to = new Int32Array(outSize);
+  for (let i = 0; i < outSize; i++) {
+    const start = i * stride - pad;
+    const k0 = Math.max(0, Math.ceil(-start / dilation));
+    from[i] = k0;
+    to[i] = Math.max(k0, Math.min(kernel, Math.floor((size - 1 - start) / dilation) + 1));
+  }
+  return { from, to };
+}
+
 /** Forward of max pooling: the value and flat index of the first maximum of each window. */
-function maxPoolPlan(x: Tensor, plan: WindowPlan, shape: number[], what: string): Tensor {
-  const planes = planesOf(x, plan, what);
-  const { inPlane, outPlane, starts, taps } = plan;
+function maxPoolForward(x: Tensor, g: PoolGeometry, oH: number, oW: number, shape: number[]): Tensor {
+  const H = g.height;
+  const W = g.width;
+  const inPlane = H * W;
+  const outPlane = oH * oW;
+  const planes = x.size / inPlane;
+  const [sH, sW] = g.stride;
+  const [pH, pW] = g.padding;
+  const [dH, dW] = g.dilation;
+  const rows = tapRange(H, oH, g.kernel[0], sH, pH, dH);
+  const cols = tapRange(W, oW, g.kernel[1], sW, pW, dW);
   const out = allocate(x.dtype, planes * outPlane);
   const index = new Int32Array(planes * outPlane);
   const xd = x.data;
+  let o = 0;
   for (let p = 0; p < planes; p++) {
     const base = p * inPlane;
-    for (let o = 0; o < outPlane; o++) {
-      const s = starts[o];
-      const e = starts[o + 1];
-      // torch starts from −∞ at the first real tap, so an all −∞ window reports that tap.
-      let best = -Infinity;
-      let at = base + taps[s];
-      for (let t = s; t < e; t++) {
-        const v = xd[base + taps[t]];
-        if (v > best || v !== v) {
-          best = v;
-          at = base + taps[t];
+    for (let i = 0; i < oH; i++) {
+      const h0 = i * sH - pH;
+      const kh0 = rows.from[i];
+      const kh1 = rows.to[i];
+      for (let j = 0; j < oW; j++, o++) {
+        const w0 = j * sW - pW;
+        const kw0 = cols.from[j];
+        const kw1 = cols.to[j];
+        // torch starts from −∞ at the first real tap, so an all −∞ window reports that tap.
+        let best = -Infinity;
+        let at = base + (h0 + kh0 * dH) * W + w0 + kw0 * dW;
+        for (let kh = kh0; kh < kh1; kh++) {
+          const row = base + (h0 + kh * dH) * W + w0;
+          for (let kw = kw0; kw < kw1; kw++) {
+            const t = row + kw * dW;
+            const v = xd[t];
+            // A NaN wins and keeps winning (each later NaN replaces it), as in torch's kernel.
+            if (v > best || v !== v) {
+              best = v;
+              at = t;
+            }
+          }
         }
+        out[o] = best;
+        index[o] = at;
       }
-      out[p * outPlane + o] = best;
-      index[p * outPlane + o] = at;
     }
   }
-  return result('maxPool', out, shape, [x], (g) => [scatterAt(g, index, x.shape)]);
+  return result('maxPool', out, shape, [x], (gr) => [scatterAt(gr, index, x.shape)]);
 }
 
 /** Zeros of `shape` with g[o] added at index[o]: the derivative of max pooling. Linear. */
@@ -311,8 +356,8 @@ function geometry1d(
 /** torch.nn.functional.max_pool2d: x [N, C, H, W] → [N, C, oH, oW], padding read as −∞. */
 export function maxPool2d(x: Tensor, kernel: Pair2, opts: MaxPool2dOptions = {}): Tensor {
   const g = geometry2d(x, kernel, opts.stride, opts.padding ?? 0, opts.dilation ?? 1, 'maxpool2d');
-  const { plan, out } = stridedPlan('maxpool2d', g, true);
-  return maxPoolPlan(x, plan, [x.shape[0], x.shape[1], ...out], 'maxpool2d');
+  const [oH, oW] = poolOutput('maxpool2d', g);
+  return maxPoolForward(x, g, oH, oW, [x.shape[0], x.shape[1], oH, oW]);
 }
 
 /** torch.nn.functional.max_pool1d: x [N, C, L] → [N, C, oL]. */
@@ -322,8 +367,8 @@ export function maxPool1d(
   opts: { stride?: number; padding?: number; dilation?: number } = {},
 ): Tensor {
   const g = geometry1d(x, kernel, opts.stride, opts.padding ?? 0, opts.dilation ?? 1, 'maxpool1d');
-  const { plan, out } = stridedPlan('maxpool1d', g, true);
-  return maxPoolPlan(x, plan, [x.shape[0], x.shape[1], out[1]], 'maxpool1d');
+  const [, oL] = poolOutput('maxpool1d', g);
+  return maxPoolForward(x, g, 1, oL, [x.shape[0], x.shape[1], oL]);
 }
 
 /** torch.nn.functional.avg_pool2d: x [N, C, H, W] → [N, C, oH, oW] (zeros in the padding). */
