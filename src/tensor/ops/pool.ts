@@ -16,7 +16,7 @@
  * Because each derivative is a linear op paired with its adjoint, second derivatives (HVPs of
  * networks with pooling inside) come out of the same four functions.
  */
-import { allocate } from '../dtype.js';
+import { allocate, type FloatArray } from '../dtype.js';
 import { Tensor, result } from '../tensor.js';
 import { convOutputLength, type Pair2 } from './conv.js';
 
@@ -196,19 +196,35 @@ function tapRange(
 
 /** Forward of max pooling: the value and flat index of the first maximum of each window. */
 function maxPoolForward(x: Tensor, g: PoolGeometry, oH: number, oW: number, shape: number[]): Tensor {
-  const H = g.height;
+  const planes = x.size / (g.height * g.width);
+  const rows = tapRange(g.height, oH, g.kernel[0], g.stride[0], g.padding[0], g.dilation[0]);
+  const cols = tapRange(g.width, oW, g.kernel[1], g.stride[1], g.padding[1], g.dilation[1]);
+  const out = allocate(x.dtype, planes * oH * oW);
+  const index = new Int32Array(planes * oH * oW);
+  maxPoolLoops(x.data, out, index, planes, g, oH, oW, rows, cols);
+  return result('maxPool', out, shape, [x], (gr) => [scatterAt(gr, index, x.shape)]);
+}
+
+/**
+ * The loops of `maxPoolForward`, in a function of their own: V8 compiles a hot loop on the fly
+ * (on-stack replacement) and would otherwise deoptimize at the never-yet-run code after it.
+ */
+function maxPoolLoops(
+  xd: FloatArray,
+  out: FloatArray,
+  index: Int32Array,
+  planes: number,
+  g: PoolGeometry,
+  oH: number,
+  oW: number,
+  rows: { from: Int32Array; to: Int32Array },
+  cols: { from: Int32Array; to: Int32Array },
+): void {
   const W = g.width;
-  const inPlane = H * W;
-  const outPlane = oH * oW;
-  const planes = x.size / inPlane;
+  const inPlane = g.height * W;
   const [sH, sW] = g.stride;
   const [pH, pW] = g.padding;
   const [dH, dW] = g.dilation;
-  const rows = tapRange(H, oH, g.kernel[0], sH, pH, dH);
-  const cols = tapRange(W, oW, g.kernel[1], sW, pW, dW);
-  const out = allocate(x.dtype, planes * outPlane);
-  const index = new Int32Array(planes * outPlane);
-  const xd = x.data;
   let o = 0;
   for (let p = 0; p < planes; p++) {
     const base = p * inPlane;
@@ -240,7 +256,6 @@ function maxPoolForward(x: Tensor, g: PoolGeometry, oH: number, oW: number, shap
       }
     }
   }
-  return result('maxPool', out, shape, [x], (gr) => [scatterAt(gr, index, x.shape)]);
 }
 
 /** Zeros of `shape` with g[o] added at index[o]: the derivative of max pooling. Linear. */
