@@ -12,10 +12,12 @@ import {
   conv1d,
   conv2d,
   grad,
+  tanh,
   im2col,
   maxPool1d,
   maxPool2d,
   tensor,
+  Tensor,
   type AvgPool2dOptions,
   type Conv1dOptions,
   type Conv2dOptions,
@@ -23,7 +25,7 @@ import {
   type MaxPool2dOptions,
   type Pair2,
 } from '../../../src/tensor/index.js';
-import { randomTensor } from '../../helpers/gradcheck.js';
+import { gradcheck, gradgradcheck, randomTensor } from '../../helpers/gradcheck.js';
 
 const geometries: [string, ConvGeometry][] = [
   [
@@ -162,5 +164,24 @@ describe('pool ops', () => {
     // Rows 0–1, 1–2, 2–3; columns 0–1, 2–3.
     expect(adaptiveAvgPool2d(x, out).data[0]).toBe((0 + 1 + 4 + 5) / 4);
     expect(adaptiveAvgPool2d(x, out).shape).toEqual([1, 1, 3, 2]);
+  });
+});
+
+describe('a small CNN of these ops', () => {
+  it('conv2d → tanh → max pool → conv1d → adaptive avg pool: first and second derivatives match finite differences', () => {
+    const rng = createRng(11);
+    const x = randomTensor(rng, [2, 2, 5, 5]);
+    const w1 = randomTensor(rng, [4, 1, 3, 3], { scale: 0.5 });
+    const b1 = randomTensor(rng, [4]);
+    const w2 = randomTensor(rng, [3, 4, 2], { scale: 0.5 });
+    const net = (xx: Tensor, a: Tensor, b: Tensor, c: Tensor) => {
+      const h = maxPool2d(tanh(conv2d(xx, a, b, { padding: 1, groups: 2 })), 2, { stride: 1 }); // [2, 4, 4, 4]
+      const s = conv1d(h.reshape([2, 4, 16]), c, null, { stride: 2, padding: 'valid' }); // [2, 3, 8]
+      return adaptiveAvgPool2d(s.reshape([2, 3, 2, 4]), [1, 3]);
+    };
+    const first = gradcheck(net, [x, w1, b1, w2]);
+    expect(first.ok, first.message).toBe(true);
+    const second = gradgradcheck(net, [x, w1, b1, w2], { directions: 3 });
+    expect(second.ok, second.message).toBe(true);
   });
 });
