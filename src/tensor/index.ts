@@ -74,3 +74,4 @@ export {
   type MaxPool2dOptions,
   type AvgPool2dOptions,
 } from './ops/pool.js';
+export { indexSelect } from './ops/index-select.js';

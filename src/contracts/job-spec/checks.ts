@@ -186,9 +186,17 @@ export function dataIssues(
       message: `validationSplit ${spec.training.validationSplit} leaves no training rows out of ${shape.rows}`,
     });
   }
+  // test rows are counted as validation rows are: ⌈rows·testSplit⌉
+  const test = validationRows(shape.rows, spec.training.testSplit);
+  if (test > 0 && shape.rows - val >= 1 && shape.rows - val - test < 1) {
+    out.push({
+      path: ['training', 'testSplit'],
+      message: `validationSplit ${spec.training.validationSplit} and testSplit ${spec.training.testSplit} leave no training rows out of ${shape.rows} (${val} validation and ${test} test rows)`,
+    });
+  }
   const sched = spec.schedule;
   if (sched?.type === 'onecycle' && sched.totalSteps !== undefined) {
-    const trainRows = shape.rows - val;
+    const trainRows = shape.rows - val - test;
     const steps =
       sched.per === 'epoch'
         ? spec.training.epochs

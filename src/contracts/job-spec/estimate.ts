@@ -75,7 +75,10 @@ export function estimateJob(spec: JobSpec, rows = 0, features = 0, targets = 1):
       bytes: bytesPer * (n * (2 + optimizerStateCopies(spec.optimizer, n)) + activations),
     };
   }
-  const trainRows = rows - validationRows(rows, spec.training.validationSplit);
+  const trainRows =
+    rows -
+    validationRows(rows, spec.training.validationSplit) -
+    validationRows(rows, spec.training.testSplit);
   const perEpoch = stepsPerEpoch(trainRows, spec.training.batchSize);
   const sizes =
     spec.model.type === 'linear' ? [features, targets] : [features, ...spec.model.hidden, targets];

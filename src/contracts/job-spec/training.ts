@@ -115,6 +115,11 @@ export function buildTrainingSchemas(L: Readonly<Limits>) {
       validationSplit: unit('validationSplit')
         .default(0)
         .describe('Fraction of rows held out (⌈rows·fraction⌉, after a seeded shuffle).'),
+      testSplit: unit('testSplit')
+        .default(0)
+        .describe(
+          'Fraction of rows held out of both training and validation (⌈rows·fraction⌉, from the same seeded shuffle); the result has metrics on them (`test`).',
+        ),
       dtype: DTypeSchema.default('float32'),
       earlyStopping: EarlyStoppingSchema.nullable().default(null),
       gradClipNorm: positive('gradClipNorm')
@@ -126,6 +131,13 @@ export function buildTrainingSchemas(L: Readonly<Limits>) {
         .describe('Fail with TIMEOUT after this many seconds of training.'),
     })
     .superRefine((t, ctx) => {
+      if (t.validationSplit + t.testSplit >= 1) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['testSplit'],
+          message: `validationSplit (${t.validationSplit}) + testSplit (${t.testSplit}) must be < 1, or no rows are left for training`,
+        });
+      }
       if (t.earlyStopping?.monitor === 'valLoss' && t.validationSplit === 0) {
         ctx.addIssue({
           code: 'custom',
