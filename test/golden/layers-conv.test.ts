@@ -338,7 +338,14 @@ describe('conv layers: torch default init', () => {
   );
 });
 
-describe('conv and pool layers: float32', () => {
+describe.each(kernelBackends())('conv and pool layers: float32, %s kernels', (_name, k) => {
+  let prev: Kernels;
+  beforeAll(() => {
+    prev = setKernels(k);
+  });
+  afterAll(() => {
+    setKernels(prev);
+  });
   it.each(fixture.cases.map((c) => [c.name, c] as const))(
     '%s: forward and backward follow the input dtype',
     (_n, c) => {
