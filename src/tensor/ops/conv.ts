@@ -219,16 +219,35 @@ function scratch(slot: 'product' | 'transposed', dtype: DType, n: number): Float
   return buf.subarray(0, n);
 }
 
-/** g [N, O, L] (sample-major) → [O, N·L] (channel-major), the layout the per-group GEMMs read. */
-function channelMajor(g: FloatArray, n: number, o: number, L: number, dtype: DType): FloatArray {
-  if (n === 1) return g;
-  const out = scratch('transposed', dtype, g.length);
+/**
+ * g [N, O, L] (sample-major) → [O, N·L] (channel-major), the layout the per-group GEMMs read. With
+ * `sums`, also adds Σ_l g[n, o, l] into sums[o] for every n, in the order `channelSum` uses, so
+ * the bias gradient comes from the same pass.
+ */
+function channelMajor(
+  g: FloatArray,
+  n: number,
+  o: number,
+  L: number,
+  dtype: DType,
+  sums: Float64Array | null,
+): FloatArray {
+  if (n === 1 && !sums) return g;
+  const out = n === 1 ? g : scratch('transposed', dtype, g.length);
   const NL = n * L;
   for (let s = 0; s < n; s++) {
     for (let c = 0; c < o; c++) {
       const src = (s * o + c) * L;
       const dst = c * NL + s * L;
-      for (let l = 0; l < L; l++) out[dst + l] = g[src + l];
+      let t = 0;
+      if (n === 1) for (let l = 0; l < L; l++) t += g[src + l];
+      else
+        for (let l = 0; l < L; l++) {
+          const v = g[src + l];
+          out[dst + l] = v;
+          t += v;
+        }
+      if (sums) sums[c] += t;
     }
   }
   return out;
@@ -276,30 +295,37 @@ function convApply(w: Tensor, cols: Tensor, bias: Tensor | null, groups: number,
     }
   }
   const inputs = bias ? [w, cols, bias] : [w, cols];
-  return result('conv', out, [n, O, L], inputs, (gy) => [
-    w.requiresGrad ? convWeightGrad(gy, cols, groups) : null,
-    cols.requiresGrad ? convColsGrad(w, gy, groups) : null,
-    bias && bias.requiresGrad ? channelSum(gy) : null,
-  ]);
+  return result('conv', out, [n, O, L], inputs, (gy) => {
+    const wantBias = bias !== null && bias.requiresGrad;
+    // The weight gradient's pass over Ḡ also sums it per channel: the bias gradient for free.
+    const sums = wantBias && w.requiresGrad ? new Float64Array(O) : null;
+    return [
+      w.requiresGrad ? convWeightGrad(gy, cols, groups, sums) : null,
+      cols.requiresGrad ? convColsGrad(w, gy, groups) : null,
+      wantBias ? channelSum(gy, sums) : null,
+    ];
+  });
 }
 
 /**
  * ∂/∂b[o] = Σ_{n, l} Ḡ[n, o, l] for Ḡ [N, O, L]: one pass (the generic two-axis `sum` reduces one axis
- * at a time). Linear; its derivative is `channelExpand`.
+ * at a time). Linear; its derivative is `channelExpand`. `precomputed` holds the sums when the weight
+ * gradient's pass over Ḡ has already made them.
  */
-function channelSum(g: Tensor): Tensor {
+function channelSum(g: Tensor, precomputed: Float64Array | null = null): Tensor {
   const [n, O, L] = g.shape;
   const gd = g.data;
   // Accumulate in float64 even for float32 data: the sum runs over the whole batch.
-  const acc = new Float64Array(O);
-  for (let s = 0; s < n; s++) {
-    for (let o = 0; o < O; o++) {
-      const base = (s * O + o) * L;
-      let t = 0;
-      for (let l = 0; l < L; l++) t += gd[base + l];
-      acc[o] += t;
+  const acc = precomputed ?? new Float64Array(O);
+  if (!precomputed)
+    for (let s = 0; s < n; s++) {
+      for (let o = 0; o < O; o++) {
+        const base = (s * O + o) * L;
+        let t = 0;
+        for (let l = 0; l < L; l++) t += gd[base + l];
+        acc[o] += t;
+      }
     }
-  }
   const out = allocate(g.dtype, O);
   out.set(acc);
   return result('channelSum', out, [O], [g], (gb) => [channelExpand(gb, n, L)]);
@@ -316,13 +342,13 @@ function channelExpand(b: Tensor, n: number, L: number): Tensor {
 }
 
 /** B(G, X̂): per group, G_g·X̂_gᵀ, i.e. Σ_{n, l} G[n, o, l]·X̂[k, (n, l)] → [O, K]. */
-function convWeightGrad(gy: Tensor, cols: Tensor, groups: number): Tensor {
+function convWeightGrad(gy: Tensor, cols: Tensor, groups: number, sums: Float64Array | null = null): Tensor {
   const [n, O, L] = gy.shape;
   const NL = n * L;
   const K = cols.shape[0] / groups;
   const Og = O / groups;
   const dtype = promote(gy.dtype, cols.dtype);
-  const gT = channelMajor(asDType(gy.data, dtype), n, O, L, dtype);
+  const gT = channelMajor(asDType(gy.data, dtype), n, O, L, dtype, sums);
   const cd = asDType(cols.data, dtype);
   const out = allocate(dtype, O * K);
   const kern = kernels();
@@ -353,7 +379,7 @@ function convColsGrad(w: Tensor, gy: Tensor, groups: number): Tensor {
   const Og = O / groups;
   const dtype = promote(w.dtype, gy.dtype);
   const wd = asDType(w.data, dtype);
-  const gT = channelMajor(asDType(gy.data, dtype), n, O, L, dtype);
+  const gT = channelMajor(asDType(gy.data, dtype), n, O, L, dtype, null);
   const out = allocate(dtype, groups * K * NL);
   const kern = kernels();
   for (let g = 0; g < groups; g++) {

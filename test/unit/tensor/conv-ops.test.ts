@@ -117,6 +117,14 @@ describe('conv ops', () => {
     ]);
   });
 
+  it('one sample (the product needs no permute) with bias and groups: gradients match finite differences', () => {
+    const rng = createRng(9);
+    const args = [randomTensor(rng, [1, 4, 4, 5]), randomTensor(rng, [6, 2, 2, 3]), randomTensor(rng, [6])];
+    const f = (x: Tensor, w: Tensor, b: Tensor) => conv2d(x, w, b, { groups: 2, stride: [2, 1], padding: 1 });
+    const r = gradcheck(f, args);
+    expect(r.ok, r.message).toBe(true);
+  });
+
   it('errors name the argument', () => {
     const x = tensor(new Float32Array(3 * 16), { shape: [1, 3, 4, 4] });
     const w = tensor(new Float32Array(4 * 9), { shape: [4, 1, 3, 3] });
