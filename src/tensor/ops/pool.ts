@@ -201,8 +201,78 @@ function maxPoolForward(x: Tensor, g: PoolGeometry, oH: number, oW: number, shap
   const cols = tapRange(g.width, oW, g.kernel[1], g.stride[1], g.padding[1], g.dilation[1]);
   const out = allocate(x.dtype, planes * oH * oW);
   const index = new Int32Array(planes * oH * oW);
-  maxPoolLoops(x.data, out, index, planes, g, oH, oW, rows, cols);
+  const plain = g.padding[0] === 0 && g.padding[1] === 0 && g.dilation[0] === 1 && g.dilation[1] === 1;
+  if (plain && g.kernel[1] === 2 && (g.kernel[0] === 2 || g.kernel[0] === 1)) {
+    maxPoolPairs(
+      x.data,
+      out,
+      index,
+      planes,
+      g.height,
+      g.width,
+      oH,
+      oW,
+      g.stride[0],
+      g.stride[1],
+      g.kernel[0] === 2,
+    );
+  } else {
+    maxPoolLoops(x.data, out, index, planes, g, oH, oW, rows, cols);
+  }
   return result('maxPool', out, shape, [x], (gr) => [scatterAt(gr, index, x.shape)]);
+}
+
+/**
+ * The common CNN pool, a 2×2 (or, 1-d, a 2-wide) window without padding or dilation, unrolled: on
+ * the digits net this runs ~6× faster than the general loops, whose two-iteration inner loops cost
+ * more than the comparisons. Same scan order and NaN rule, so the same maxima and indices.
+ */
+function maxPoolPairs(
+  xd: FloatArray,
+  out: FloatArray,
+  index: Int32Array,
+  planes: number,
+  H: number,
+  W: number,
+  oH: number,
+  oW: number,
+  sH: number,
+  sW: number,
+  twoRows: boolean,
+): void {
+  let o = 0;
+  for (let p = 0; p < planes; p++) {
+    const base = p * H * W;
+    for (let i = 0; i < oH; i++) {
+      const r0 = base + i * sH * W;
+      for (let j = 0; j < oW; j++, o++) {
+        const t0 = r0 + j * sW;
+        // Starting from the first tap is torch's start from −∞ at it: −∞ stays there, a NaN wins.
+        let best = xd[t0];
+        let at = t0;
+        let v = xd[t0 + 1];
+        if (v > best || v !== v) {
+          best = v;
+          at = t0 + 1;
+        }
+        if (twoRows) {
+          const t2 = t0 + W;
+          v = xd[t2];
+          if (v > best || v !== v) {
+            best = v;
+            at = t2;
+          }
+          v = xd[t2 + 1];
+          if (v > best || v !== v) {
+            best = v;
+            at = t2 + 1;
+          }
+        }
+        out[o] = best;
+        index[o] = at;
+      }
+    }
+  }
 }
 
 /**

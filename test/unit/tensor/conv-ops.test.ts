@@ -156,6 +156,38 @@ describe('pool ops', () => {
     expect(g.toArray()).toEqual([0, 1, 0, 3, 0, 0]);
   });
 
+  it('the unrolled 2×2 pool keeps the scan order: ties go to the first tap, NaN wins, −∞ windows report their first tap', () => {
+    const rng = createRng(13);
+    const vals = Array.from({ length: 2 * 3 * 6 * 5 }, () => rng.int(3) - 1);
+    vals[7] = NaN;
+    for (const i of [60, 61, 65, 66]) vals[i] = -Infinity;
+    const x = tensor(Float64Array.from(vals), { shape: [2, 3, 6, 5], dtype: 'float64', requiresGrad: true });
+    for (const stride of [2, 1] as const) {
+      const y = maxPool2d(x, 2, { stride });
+      const [g] = grad(y.sum(), [x]);
+      // Brute force: the first maximal tap in row-major order, a NaN replacing anything, as torch.
+      const want = new Float64Array(x.size);
+      const [oH, oW] = [y.shape[2], y.shape[3]];
+      for (let pl = 0; pl < 6; pl++)
+        for (let i = 0; i < oH; i++)
+          for (let j = 0; j < oW; j++) {
+            let best = -Infinity;
+            let at = pl * 30 + i * stride * 5 + j * stride;
+            for (const [a, b] of [
+              [0, 0],
+              [0, 1],
+              [1, 0],
+              [1, 1],
+            ]) {
+              const t = pl * 30 + (i * stride + a) * 5 + j * stride + b;
+              if (vals[t] > best || Number.isNaN(vals[t])) [best, at] = [vals[t], t];
+            }
+            want[at] += 1;
+          }
+      expect(g.toArray()).toEqual([...want]);
+    }
+  });
+
   it('options as torch: stride defaults to the kernel, countIncludePad switches the divisor', () => {
     const x = tensor(
       Float64Array.from({ length: 16 }, (_, i) => i),
