@@ -91,16 +91,18 @@ describe('shape errors: 400 problem+json naming the layer', () => {
     });
   }
 
-  test('a layer type this build does not have yet is a 400 at its path', async () => {
-    // conv1d's family is not in the registry yet: change the type here when it is.
+  test('a convolution whose kernel does not fit the sample is a 400 at its path', async () => {
+    // iris rows as [1, 2, 2] images: a 3×3 kernel without padding does not fit.
     const r = await post(
       t,
       '/v1/jobs/validate',
-      spec([{ type: 'conv1d', out: 2, kernel: 1 }, { type: 'flatten' }, { type: 'linear' }]),
+      spec([{ type: 'conv2d', out: 2, kernel: 3 }, { type: 'flatten' }, { type: 'linear' }], [1, 2, 2]),
     );
     expect(r.status).toBe(400);
     expect(r.body.errors[0].path).toBe('/model/layers/0');
-    expect(r.body.errors[0].message).toMatch(/layer type "conv1d" is not available in this build/);
+    expect(r.body.errors[0].message).toMatch(
+      /^\/model\/layers\/0: conv2d kernel 3×3 does not fit the input 1×2×2/,
+    );
   });
 
   test('input that does not hold the features, and the parameter limit', async () => {

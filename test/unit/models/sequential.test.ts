@@ -85,12 +85,11 @@ describe('sequential: names, shapes, report', () => {
     );
   });
 
-  it('a layer type without a builder in this build is a clear error with the layer path', () => {
-    // conv1d's family (conv.ts) is not in the registry yet: change the type here when it is.
-    const conv = { type: 'conv1d', out: 2, kernel: 1, stride: 1, padding: 0, dilation: 1, groups: 1, bias: true } as const; // prettier-ignore
-    expect(() => buildLayer(conv, [3, 4])).toThrow(LayerShapeError);
-    expect(() => planSequential(seq([3, 4], [conv, { type: 'flatten' }, lin()]), 2)).toThrow(
-      /^\/model\/layers\/0: layer type "conv1d" is not available in this build \(available: linear, flatten, dropout,/,
+  it('a layer that cannot take the previous shape is a clear error with the layer path', () => {
+    const conv = { type: 'conv2d', out: 2, kernel: 3, stride: 1, padding: 0, dilation: 1, groups: 1, bias: true } as const; // prettier-ignore
+    expect(() => buildLayer(conv, [12])).toThrow(LayerShapeError);
+    expect(() => planSequential(seq([3, 4], [{ type: 'flatten' }, conv, lin()]), 2)).toThrow(
+      /^\/model\/layers\/1: conv2d expects \[C, H, W\], the previous layer gives \[12\]/,
     );
   });
 });
