@@ -366,6 +366,21 @@ export const ValidateResponseSchema = z
           "Supervised jobs: seconds the job needs at this server's measured speed (a best case); a job over its wall-time limit is refused",
       }),
     }),
+    layers: z
+      .array(
+        z.object({
+          index: z
+            .int()
+            .meta({ description: 'Position in the torch.nn.Sequential (the name prefix of its tensors)' }),
+          type: z.string().meta({ description: 'Layer type (linear, relu, conv2d, …)' }),
+          outputShape: z
+            .array(z.int())
+            .meta({ description: "One sample's shape after the layer (no batch dim)" }),
+          parameters: z.int().meta({ description: 'Trained values of the layer' }),
+        }),
+      )
+      .optional()
+      .meta({ description: 'Supervised jobs: the model as layers, input side first' }),
   })
   .meta({ id: 'ValidateResponse' });
 

@@ -34,7 +34,14 @@ export interface TaskChecks {
 
 /** Every JobSpec schema against a set of limits (job-spec/schemas.ts builds the exported ones). */
 export function buildTaskSchemas(L: Readonly<Limits>, checks: TaskChecks) {
-  const { hidden, LinearModelSchema, MlpModelSchema, ModelSpecSchema } = buildModelSchemas(L);
+  const {
+    hidden,
+    LinearModelSchema,
+    MlpModelSchema,
+    SequentialModelSchema,
+    LayerSpecSchema,
+    ModelSpecSchema,
+  } = buildModelSchemas(L);
   const { InlineDataSchema, DataSpecSchema, PreprocessSpecSchema } = buildDataSchemas(L);
   const { EarlyStoppingSchema, wallSeconds, TrainingSpecSchema, InitSpecSchema, MetadataSchema } =
     buildTrainingSchemas(L);
@@ -197,6 +204,8 @@ export function buildTaskSchemas(L: Readonly<Limits>, checks: TaskChecks) {
     ModelSpecSchema,
     LinearModelSchema,
     MlpModelSchema,
+    SequentialModelSchema,
+    LayerSpecSchema,
     InlineDataSchema,
     DataSpecSchema,
     PreprocessSpecSchema,
@@ -228,6 +237,9 @@ type Built = ReturnType<typeof buildTaskSchemas>;
 export type ModelSpec = z.output<Built['ModelSpecSchema']>;
 export type LinearModelSpec = z.output<Built['LinearModelSchema']>;
 export type MlpModelSpec = z.output<Built['MlpModelSchema']>;
+export type SequentialModelSpec = z.output<Built['SequentialModelSchema']>;
+/** One layer of a sequential model, every default filled in. */
+export type LayerSpecParsed = z.output<Built['LayerSpecSchema']>;
 export type InlineData = z.output<Built['InlineDataSchema']>;
 export type DataSpec = z.output<Built['DataSpecSchema']>;
 export type PreprocessSpec = z.output<Built['PreprocessSpecSchema']>;

@@ -152,7 +152,11 @@ export function buildTrainingSchemas(L: Readonly<Limits>) {
   const initWeights = z
     .record(
       name('init.weights key'),
-      z.array(z.any()).superRefine((v, ctx) => checkNested(v, L, ctx), ONLY_CLEAN),
+      z.union([
+        // A 0-dim tensor (torch's num_batches_tracked) is a bare number.
+        z.number().refine(Number.isFinite, { error: 'a scalar weight must be a finite number' }),
+        z.array(z.any()).superRefine((v, ctx) => checkNested(v, L, ctx), ONLY_CLEAN),
+      ]),
     )
     .superRefine((w, ctx) => {
       const n = Object.keys(w).length;
@@ -163,7 +167,7 @@ export function buildTrainingSchemas(L: Readonly<Limits>) {
           message: limitMessage('init.weights has', `${n} entries`, L, 'maxInitWeightTensors'),
         });
       }
-    }, ONLY_CLEAN) as unknown as z.ZodType<Record<string, NestedNumberArray>>;
+    }, ONLY_CLEAN) as unknown as z.ZodType<Record<string, NestedNumberArray | number>>;
 
   const InitSpecSchema = z
     .strictObject({
