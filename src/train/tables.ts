@@ -21,7 +21,7 @@ import { applyPreprocess } from '../data/preprocess/apply.js';
 import { fitPreprocess } from '../data/preprocess/fit.js';
 import type { FittedPreprocess } from '../data/preprocess/types.js';
 import { featureColumns } from '../data/dataset-columns.js';
-import type { ModelConfig } from '../models/dense.js';
+import { modelConfigOf } from '../models/model.js';
 import { evaluateModel } from '../models/evaluate.js';
 import { createRng, type Rng } from '../rng/rng.js';
 import type { NamedWeights } from '../tensor/index.js';
@@ -124,7 +124,7 @@ export function evaluateSplit(
   ds: Dataset,
   classes?: string[],
 ): Evaluation {
-  const model = spec.model as unknown as ModelConfig;
+  const model = modelConfigOf(spec.model);
   return evaluateModel(
     { model, loss: spec.loss, huberDelta: spec.huberDelta },
     weights,
