@@ -35,7 +35,10 @@ export function selectRows(ds: Dataset, index: ArrayLike<number>, name = ds.name
  */
 export function splitValidation(ds: Dataset, fraction: number, rng: Rng): { train: Dataset; val: Dataset | null } {
   if (!(fraction >= 0 && fraction < 1)) throw new RangeError(`validation fraction must be in [0, 1) (got ${fraction})`);
-  return splitValidationRows(ds, validationRowCount(ds.rows, fraction), rng);
+  const k = validationRowCount(ds.rows, fraction);
+  if (k > 0 && k >= ds.rows)
+    throw new RangeError(`validation fraction ${fraction} of ${ds.rows} rows leaves no training rows`);
+  return splitValidationRows(ds, k, rng);
 }
 
 /**
@@ -45,7 +48,7 @@ export function splitValidation(ds: Dataset, fraction: number, rng: Rng): { trai
 export function splitValidationRows(ds: Dataset, k: number, rng: Rng): { train: Dataset; val: Dataset | null } {
   if (k === 0) return { train: ds, val: null };
   if (k >= ds.rows) {
-    throw new RangeError(`${k} validation rows of ${ds.rows} leave no training rows`);
+    throw new RangeError(`${k} validation rows of ${ds.rows} rows leaves no training rows`);
   }
   const p = permutation(ds.rows, rng);
   const cut = ds.rows - k;
