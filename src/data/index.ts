@@ -9,6 +9,6 @@ export {
 } from './builtins.js';
 export { parseCsv, readCsvRecords } from './csv.js';
 export { parseJsonDataset } from './json.js';
-export { selectRows, splitTest, splitValidation, splitValidationRows, validationRowCount } from './split.js';
+export { selectRows, splitValidation, testSplitRows, validationRowCount, validationSplitRows } from './split.js';
 export { batchRanges, epochOrder, gatherBatch, gatherRows } from './batching.js';
 export { datasetShape } from './describe.js';

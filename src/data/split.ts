@@ -42,34 +42,39 @@ export function splitValidation(ds: Dataset, fraction: number, rng: Rng): { trai
 }
 
 /**
- * {@link splitValidation} with the validation row count given: after a test split the count is
- * still ⌈all rows·validationSplit⌉, as the JobSpec checks and the estimate count it.
+ * {@link splitValidation} with the validation row count given.
  */
-export function splitValidationRows(ds: Dataset, k: number, rng: Rng): { train: Dataset; val: Dataset | null } {
+function splitValidationRows(ds: Dataset, k: number, rng: Rng): { train: Dataset; val: Dataset | null } {
   if (k === 0) return { train: ds, val: null };
   if (k >= ds.rows) {
     throw new RangeError(`${k} validation rows of ${ds.rows} rows leaves no training rows`);
   }
-  const p = permutation(ds.rows, rng);
-  const cut = ds.rows - k;
-  return { train: selectRows(ds, p.subarray(0, cut), `${ds.name}:train`), val: selectRows(ds, p.subarray(cut), `${ds.name}:val`) };
+  const { train, val } = validationSplitRows(ds.rows, k, rng);
+  return { train: selectRows(ds, train, `${ds.name}:train`), val: selectRows(ds, val, `${ds.name}:val`) };
 }
 
 /**
- * Split off the test rows (`training.testSplit`) before anything else sees the data: permute with
- * `rng`, keep the first rows − k (in their original order, so the validation split that follows
- * draws over the same rows whatever the permutation) and hold out the last k = ⌈rows·fraction⌉.
- * The test rows never reach training, validation or the fitted preprocessing. With fraction 0 the
- * dataset is returned as it is, `test` is null and `rng` is not advanced.
+ * The rows {@link splitValidationRows} takes, as positions: training rows then the k validation
+ * rows, in permutation order. With k = 0 every row trains and `rng` is not advanced.
  */
-export function splitTest(ds: Dataset, fraction: number, rng: Rng): { rest: Dataset; test: Dataset | null } {
+export function validationSplitRows(rows: number, k: number, rng: Rng): { train: Int32Array; val: Int32Array } {
+  if (k === 0) return { train: Int32Array.from({ length: rows }, (_, i) => i), val: new Int32Array(0) };
+  const p = permutation(rows, rng);
+  return { train: p.subarray(0, rows - k), val: p.subarray(rows - k) };
+}
+
+/**
+ * The test rows (`training.testSplit`), split off before anything else sees the data: permute
+ * with `rng` and hold out the last k = ⌈rows·fraction⌉; both parts in ascending row order (so the
+ * validation split that follows draws over the rest in the data's order). The test rows never reach
+ * training, validation or the fitted preprocessing. With fraction 0 there are none and `rng` is not
+ * advanced.
+ */
+export function testSplitRows(rows: number, fraction: number, rng: Rng): { rest: Int32Array; test: Int32Array } {
   if (!(fraction >= 0 && fraction < 1)) throw new RangeError(`test fraction must be in [0, 1) (got ${fraction})`);
-  const k = validationRowCount(ds.rows, fraction);
-  if (k === 0) return { rest: ds, test: null };
-  if (k >= ds.rows) throw new RangeError(`test fraction ${fraction} of ${ds.rows} rows leaves no training rows`);
-  const p = permutation(ds.rows, rng);
-  const cut = ds.rows - k;
-  const rest = Int32Array.from(p.subarray(0, cut)).sort();
-  const test = Int32Array.from(p.subarray(cut)).sort();
-  return { rest: selectRows(ds, rest, ds.name), test: selectRows(ds, test, `${ds.name}:test`) };
+  const k = validationRowCount(rows, fraction);
+  if (k === 0) return { rest: Int32Array.from({ length: rows }, (_, i) => i), test: new Int32Array(0) };
+  if (k >= rows) throw new RangeError(`test fraction ${fraction} of ${rows} rows leaves no training rows`);
+  const p = permutation(rows, rng);
+  return { rest: Int32Array.from(p.subarray(0, rows - k)).sort(), test: Int32Array.from(p.subarray(rows - k)).sort() };
 }

@@ -1,3 +1,5 @@
+import type { Column } from './preprocess/types.js';
+
 /**
  * The in-memory dataset every trainer consumes: dense row-major float64 matrices, so a batch is a
  * contiguous copy of rows and nothing is re-parsed during training.
@@ -15,6 +17,11 @@ export interface Dataset {
   targetNames?: string[];
   /** Number of classes when y holds class labels (built-in classification sets). */
   classes?: number;
+  /**
+   * The typed feature columns of an uploaded table (categorical, boolean, missing values), all
+   * rows: when present, the job's preprocessing reads them instead of `x` (src/train/tables.ts).
+   */
+  columns?: readonly Column[];
 }
 
 /** The arrays and sizes of a dataset without its names: what a built-in generator returns. */

@@ -12,14 +12,14 @@ import type { SupervisedJobSpec } from '../contracts/job-spec.js';
 import type { Evaluation, PreprocessingResult } from '../contracts/evaluation.js';
 import {
   selectRows,
-  splitTest,
-  splitValidationRows,
+  testSplitRows,
   validationRowCount,
+  validationSplitRows,
   type Dataset,
 } from '../data/index.js';
 import { applyPreprocess } from '../data/preprocess/apply.js';
 import { fitPreprocess } from '../data/preprocess/fit.js';
-import type { FittedPreprocess } from '../data/preprocess/types.js';
+import type { Column, FittedPreprocess } from '../data/preprocess/types.js';
 import { featureColumns } from '../data/dataset-columns.js';
 import { modelConfigOf } from '../models/model.js';
 import { evaluateModel } from '../models/evaluate.js';
@@ -60,10 +60,16 @@ function wantsPreprocessing(spec: SupervisedJobSpec): boolean {
   return spec.data.datasetId !== undefined || nonDefault;
 }
 
-/** `ds` through `fitted`: the preprocessed features, and the targets of the rows kept. */
-function transform(fitted: FittedPreprocess, ds: Dataset): Dataset {
-  const out = applyPreprocess(fitted, featureColumns(ds));
-  const kept = out.kept.length === ds.rows ? ds : selectRows(ds, out.kept);
+/** Rows `idx` of `data` through `fitted`: the preprocessed features, and the targets of the rows kept. */
+function transform(
+  fitted: FittedPreprocess,
+  columns: readonly Column[],
+  data: Dataset,
+  idx: Int32Array,
+  name: string,
+): Dataset {
+  const out = applyPreprocess(fitted, columns, idx);
+  const kept = selectRows(data, out.kept, name);
   return { ...kept, x: out.x, features: out.width, featureNames: out.featureNames, rows: out.rows };
 }
 
@@ -82,26 +88,39 @@ function concat(parts: readonly Dataset[], like: Dataset): Dataset {
 }
 
 /**
- * Split and preprocess `data` for `spec`. Throws PreprocessError (a data problem, the message
- * names the column) and RangeError (a split leaving no rows).
+ * Split and preprocess `data` for `spec`. Works on row indices into `data`, so the preprocessing
+ * reads the typed columns of an upload (`data.columns`) as well as a numeric dataset's x. Throws
+ * PreprocessError (a data problem, the message names the column) and RangeError (no rows left).
  */
 export function prepareSupervised(spec: SupervisedJobSpec, data: Dataset): PreparedData {
   const tr = spec.training;
-  const { rest, test } = splitTest(data, tr.testSplit, testRng(tr.seed));
+  const { rest, test } = testSplitRows(data.rows, tr.testSplit, testRng(tr.seed));
   // The generator state train() would split with, and ⌈all rows·validationSplit⌉ rows as the
   // JobSpec checks count them: without a test split, the very split train() draws itself.
   const valRows = validationRowCount(data.rows, tr.validationSplit);
-  const split = splitValidationRows(rest, valRows, deriveRngs(tr.seed).split);
-  if (!wantsPreprocessing(spec)) return { data, split, test, preprocessing: null };
+  if (valRows > 0 && valRows >= rest.length)
+    throw new RangeError(
+      `${valRows} validation and ${test.length} test rows of ${data.rows} leave no training rows`,
+    );
+  const pos = validationSplitRows(rest.length, valRows, deriveRngs(tr.seed).split);
+  const trainIdx = pos.train.map((i) => rest[i]);
+  const valIdx = pos.val.map((i) => rest[i]);
+  const hasVal = valIdx.length > 0;
+  const hasTest = test.length > 0;
 
-  const fitted = fitPreprocess(
-    featureColumns(split.train),
-    Array.from({ length: split.train.rows }, (_, i) => i),
-    spec.preprocess,
-  );
-  const train = transform(fitted, split.train);
-  const val = split.val && transform(fitted, split.val);
-  const testRows = test && transform(fitted, test);
+  if (!wantsPreprocessing(spec)) {
+    // no split at all: the dataset itself, as train() used it
+    const train = hasVal || hasTest ? selectRows(data, trainIdx, `${data.name}:train`) : data;
+    const val = hasVal ? selectRows(data, valIdx, `${data.name}:val`) : null;
+    const testRows = hasTest ? selectRows(data, test, `${data.name}:test`) : null;
+    return { data, split: { train, val }, test: testRows, preprocessing: null };
+  }
+
+  const columns = data.columns ?? featureColumns(data);
+  const fitted = fitPreprocess(columns, trainIdx, spec.preprocess);
+  const train = transform(fitted, columns, data, trainIdx, `${data.name}:train`);
+  const val = hasVal ? transform(fitted, columns, data, valIdx, `${data.name}:val`) : null;
+  const testRows = hasTest ? transform(fitted, columns, data, test, `${data.name}:test`) : null;
   const all = concat([train, ...(val ? [val] : []), ...(testRows ? [testRows] : [])], train);
   const preprocessing: PreprocessingResult = {
     ...fitted,

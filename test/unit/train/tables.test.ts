@@ -73,6 +73,20 @@ describe('prepareSupervised', () => {
     expect(p.preprocessing!.targets).toEqual(['y']);
   });
 
+  test('typed columns (data.columns) are read instead of x: one-hot categories of the training rows', () => {
+    const ds = dataset(20);
+    const colors = Array.from({ length: 20 }, (_, r) => ['red', 'green', 'blue'][r % 3]);
+    const typed: Dataset = { ...ds, columns: [{ name: 'color', type: 'categorical', values: colors }] };
+    const p = prepareSupervised(spec({ testSplit: 0.2, seed: 9 }), typed);
+    expect(p.preprocessing!.featureNames).toEqual(['color_blue', 'color_green', 'color_red']);
+    expect(p.data.features).toBe(3);
+    const t = p.test!;
+    for (let i = 0; i < t.rows; i++) {
+      const hot = ['blue', 'green', 'red'].indexOf(colors[t.y[i]]);
+      expect(Array.from(t.x.subarray(i * 3, i * 3 + 3))).toEqual([0, 1, 2].map((k) => (k === hot ? 1 : 0)));
+    }
+  });
+
   test('without a test split or preprocessing, the split is the one train() draws from the seed', () => {
     const ds = dataset();
     const s = JobSpecSchema.parse({
