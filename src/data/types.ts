@@ -22,6 +22,8 @@ export interface Dataset {
    * rows: when present, the job's preprocessing reads them instead of `x` (src/train/tables.ts).
    */
   columns?: readonly Column[];
+  /** Names of the classes of a categorical target, by class index (y holds the indices). */
+  classNames?: string[];
 }
 
 /** The arrays and sizes of a dataset without its names: what a built-in generator returns. */

@@ -116,7 +116,7 @@ export function prepareSupervised(spec: SupervisedJobSpec, data: Dataset): Prepa
     return { data, split: { train, val }, test: testRows, preprocessing: null };
   }
 
-  const columns = data.columns ?? featureColumns(data);
+  const columns = featureColumns(data);
   const fitted = fitPreprocess(columns, trainIdx, spec.preprocess);
   const train = transform(fitted, columns, data, trainIdx, `${data.name}:train`);
   const val = hasVal ? transform(fitted, columns, data, valIdx, `${data.name}:val`) : null;
@@ -125,6 +125,7 @@ export function prepareSupervised(spec: SupervisedJobSpec, data: Dataset): Prepa
   const preprocessing: PreprocessingResult = {
     ...fitted,
     ...(data.targetNames ? { targets: data.targetNames } : {}),
+    ...(data.classNames ? { classes: data.classNames } : {}),
   };
   return { data: { ...all, name: data.name }, split: { train, val }, test: testRows, preprocessing };
 }

@@ -114,6 +114,12 @@ async function rowsOf(
       `dataset ${body.datasetId} has ${ds.targets} target columns; the model needs ${expectTargets}`,
       [{ path: '/datasetId', message: `expected ${expectTargets} target columns, got ${ds.targets}` }],
     );
+  // class names map to the job's class indices (another upload may list its categories otherwise)
+  if (classification && ds.classNames) {
+    const names = ds.classNames;
+    const values = Array.from(ds.y, (v) => names[v]);
+    return { inputs, y: targetValues(values, { classification, width, classes, at: () => '/datasetId' }) };
+  }
   return { inputs, y: ds.y };
 }
 
