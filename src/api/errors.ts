@@ -73,7 +73,12 @@ function expandIssue(issue: RawIssue, base: string, depth = 0): { path: string; 
   if (depth < 8 && issue.code === 'invalid_union' && Array.isArray(issue.errors) && issue.errors.length) {
     const reach = (branch: RawIssue[]) =>
       Math.max(...branch.map((i) => (i.path?.length ?? 0) * 2 + (i.code === 'invalid_type' ? 0 : 1)));
-    const best = issue.errors.filter((b) => b.length).sort((a, b) => reach(b) - reach(a))[0];
+    // on a tie, the branch whose keys the input has (no "Unknown key"): `{ inputs }` without
+    // `targets` is told about targets, not that it lacks a datasetId
+    const strays = (branch: RawIssue[]) => branch.filter((i) => i.code === 'unrecognized_keys').length;
+    const best = issue.errors
+      .filter((b) => b.length)
+      .sort((a, b) => reach(b) - reach(a) || strays(a) - strays(b))[0];
     if (best && reach(best) > 0) return best.flatMap((i) => expandIssue(i, here, depth + 1));
   }
   if (depth < 8 && issue.code === 'invalid_key' && Array.isArray(issue.issues) && issue.issues.length)

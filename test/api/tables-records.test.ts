@@ -153,3 +153,12 @@ test('/evaluate takes class names as targets (records and targets) and labels pe
   expect(unknown.json().errors[0].path).toBe('/records/0/kind');
   expect(unknown.json().detail).toContain('emu');
 });
+
+test('a body of neither form names the field it lacks (the branch whose keys were sent)', async () => {
+  const noTargets = await post(`/v1/jobs/${strict}/evaluate`, { inputs: [[1, 0, 0, 1]] });
+  expect(noTargets.statusCode).toBe(400);
+  expect(noTargets.json().errors[0].path).toBe('/targets');
+  const badRecords = await post(`/v1/jobs/${strict}/predict`, { records: [] });
+  expect(badRecords.statusCode).toBe(400);
+  expect(badRecords.json().errors[0].path).toBe('/records');
+});
