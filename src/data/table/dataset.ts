@@ -16,7 +16,7 @@ export function splitColumns(t: Table): { features: Table['columns']; targets: T
 }
 
 /** The first column that keeps `t` from being a plain numeric dataset, with the reason; or null. */
-export function nonNumericReason(t: Table): { column: string; reason: string } | null {
+function nonNumericReason(t: Table): { column: string; reason: string } | null {
   for (const c of t.columns) {
     if (c.type === 'categorical') {
       return { column: c.name, reason: `column ${JSON.stringify(c.name)} is categorical (${c.categories.length} categories); training on it needs it encoded (preprocess), which this version does not do yet` };
@@ -29,7 +29,7 @@ export function nonNumericReason(t: Table): { column: string; reason: string } |
 }
 
 /** Row-major copy of some number columns, rows [from, to). */
-export function rowMajor(cols: readonly NumberColumn[], from: number, to: number): Float64Array {
+function rowMajor(cols: readonly NumberColumn[], from: number, to: number): Float64Array {
   const w = cols.length;
   const out = new Float64Array((to - from) * w);
   for (let j = 0; j < w; j++) {

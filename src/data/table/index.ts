@@ -8,4 +8,4 @@ export { DEFAULT_TABLE_LIMITS, type TableOptions } from './assemble.js';
 export { CsvTableParser, parseCsvTable, type CsvTableOptions } from './csv-stream.js';
 export { parseRecordsTable, parseRowsTable } from './records.js';
 export { summarizeColumn, TOP_CATEGORIES, type ColumnSummary } from './describe.js';
-export { datasetToTable, nonNumericReason, rowMajor, splitColumns, tableToDataset } from './dataset.js';
+export { datasetToTable, splitColumns, tableToDataset } from './dataset.js';
