@@ -107,10 +107,13 @@ function parseCsvStream(
     const decoder = new TextDecoder('utf-8', { fatal: true });
     let bytes = 0;
     let settled = false;
+    // A content error waits for the end of the body: a body over the limit is a 413 whatever it
+    // holds (as when the server buffered it); the rest is counted, not parsed or kept.
+    let pending: unknown = null;
     const stop = (err: unknown) => {
       if (settled) return;
       settled = true;
-      // Stop parsing; the rest of the body is read and dropped by the server, as for its own limit.
+      // The rest of the body is read and dropped by the server, as for its own limit.
       payload.removeListener('data', onData);
       payload.removeListener('end', onEnd);
       try {
@@ -118,6 +121,9 @@ function parseCsvStream(
       } catch (e) {
         reject(e as Error);
       }
+    };
+    const defer = (err: unknown) => {
+      pending ??= err;
     };
     const onData = (chunk: Buffer) => {
       if (settled) return;
@@ -136,12 +142,13 @@ function parseCsvStream(
             ),
           ),
         );
-      if (!parser) return; // a bad query: drain, and let the schema say what is wrong
+      // A bad query: drain, and let the schema say what is wrong. A content error: drain too.
+      if (!parser || pending) return;
       const nul = chunk.indexOf(0);
       if (nul >= 0) {
         const at = before + nul;
         const line = lineIn(chunk, nul, parser.line);
-        return stop(
+        return defer(
           new ApiError(
             'VALIDATION_ERROR',
             `The CSV contains a NUL byte at byte ${at} (line ${line}); is it a binary file?`,
@@ -155,7 +162,7 @@ function parseCsvStream(
       } catch {
         const off = Math.max(0, firstBadUtf8(chunk));
         const at = before + off;
-        return stop(
+        return defer(
           new ApiError(
             'VALIDATION_ERROR',
             `The CSV is not valid UTF-8: byte ${at} (line ${lineIn(chunk, off, parser.line)}) starts an invalid sequence. Save it as UTF-8.`,
@@ -166,11 +173,12 @@ function parseCsvStream(
       try {
         parser.push(text);
       } catch (err) {
-        stop(err);
+        defer(err);
       }
     };
     const onEnd = () => {
       if (settled) return;
+      if (pending) return stop(pending);
       if (!parser) {
         settled = true;
         return resolve('');
