@@ -171,9 +171,6 @@ const defaults = buildDatasetSchemas(DEFAULT_LIMITS);
 export const DatasetUploadJsonSchema = defaults.DatasetUploadJsonSchema;
 export type DatasetUploadJson = z.output<typeof DatasetUploadJsonSchema>;
 
-/** JSON records body of `POST /v1/datasets`. */
-export const RecordsUploadSchema = defaults.RecordsUploadSchema;
-
 /** Query string of an upload: `?target=<column>&types=…&name=…`. */
 export const CsvUploadQuerySchema = defaults.CsvUploadQuerySchema;
 export type CsvUploadQuery = z.output<typeof CsvUploadQuerySchema>;

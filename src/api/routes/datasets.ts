@@ -104,18 +104,12 @@ export const datasetRoutes = (deps: AppDeps): FastifyPluginAsyncZod =>
             bytes = contentLength;
             names = {};
           } else if (typeof body === 'object' && body !== null) {
-            if (req.query.types !== undefined)
-              throw new ApiError(
-                'VALIDATION_ERROR',
-                'types applies to tables (CSV, JSON records, Parquet); a { "x", "y" } body is numeric already',
-                [{ path: '/querystring/types', message: 'not for a { "x", "y" } body' }],
-              );
             const ds = parseJsonDataset(body, {
               maxRows: deps.limits.maxDatasetRows,
               maxColumns: deps.limits.maxFeatures + deps.limits.maxTargets,
               name: req.query.name ?? 'json',
             });
-            table = datasetToTable(ds);
+            table = datasetToTable(ds, parseTypesParam(req.query.types));
             format = 'json';
             // As before: the upload's size, else the stored bytes.
             bytes = contentLength ?? (ds.x.length + ds.y.length) * 8;

@@ -4,7 +4,8 @@
  * anything else needs preprocessing first, and {@link tableToDataset} says which column and why.
  */
 import { DatasetError, type Dataset } from '../types.js';
-import type { NumberColumn, Table } from './types.js';
+import { assembleTable, columnBuilders } from './assemble.js';
+import type { NumberColumn, Table, TypeOverrides } from './types.js';
 
 /** Feature columns (every column but the targets), then target columns, each in file order. */
 export function splitColumns(t: Table): { features: Table['columns']; targets: Table['columns'] } {
@@ -61,11 +62,20 @@ export function tableToDataset(t: Table, names: { featureNames?: string[]; targe
 
 /**
  * A numeric dataset as a table (JSON `{x, y}` uploads): columns named as the dataset names them, else
- * `x0, x1, …` and `y` (`y0, y1, …` for several targets).
+ * `x0, x1, …` and `y` (`y0, y1, …` for several targets). Declared `types` apply as to any table
+ * (`label:categorical` makes integer labels categories; `flag:boolean` reads 0/1).
  */
-export function datasetToTable(ds: Dataset): Table {
+export function datasetToTable(ds: Dataset, types?: TypeOverrides): Table {
   const fnames = ds.featureNames ?? Array.from({ length: ds.features }, (_, j) => `x${j}`);
   const tnames = ds.targetNames ?? (ds.targets === 1 ? ['y'] : Array.from({ length: ds.targets }, (_, j) => `y${j}`));
+  if (types && Object.keys(types).length) {
+    const builders = columnBuilders([...fnames, ...tnames], { types }, Infinity, 'the dataset');
+    for (let r = 0; r < ds.rows; r++) {
+      for (let j = 0; j < ds.features; j++) builders[j].addValue(ds.x[r * ds.features + j]);
+      for (let j = 0; j < ds.targets; j++) builders[ds.features + j].addValue(ds.y[r * ds.targets + j]);
+    }
+    return assembleTable(builders, ds.rows, (r) => `row ${r} of x and y`, { name: ds.name, target: tnames }, 'the dataset');
+  }
   const column = (m: Float64Array, w: number, j: number, name: string): NumberColumn => {
     const values = new Float64Array(ds.rows);
     for (let r = 0; r < ds.rows; r++) values[r] = m[r * w + j];

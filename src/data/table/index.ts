@@ -3,8 +3,7 @@
  * bridge to the numeric {@link Dataset} the trainer consumes. See types.ts for the representation.
  */
 export type { CategoricalColumn, Column, ColumnType, NumberColumn, Table, TableLimits, TypeOverrides } from './types.js';
-export { COLUMN_TYPES } from './types.js';
-export { DEFAULT_TABLE_LIMITS, type TableOptions } from './assemble.js';
+export type { TableOptions } from './assemble.js';
 export { CsvTableParser, parseCsvTable, type CsvTableOptions } from './csv-stream.js';
 export { parseRecordsTable, parseRowsTable } from './records.js';
 export { summarizeColumn, TOP_CATEGORIES, type ColumnSummary } from './describe.js';

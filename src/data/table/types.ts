@@ -6,9 +6,6 @@
 /** A column's type: numbers, categories (strings, or integers declared so), or true/false. */
 export type ColumnType = 'numeric' | 'categorical' | 'boolean';
 
-/** Every column type, in the order messages list them. */
-export const COLUMN_TYPES: readonly ColumnType[] = ['numeric', 'categorical', 'boolean'];
-
 /**
  * A numeric or boolean column: one float64 per row, `NaN` where the value is missing
  * (a boolean column holds 1 for true, 0 for false).
