@@ -22,8 +22,18 @@ const TRUE = new Set(['true', 'yes']);
 const FALSE = new Set(['false', 'no']);
 
 /** True for the spellings of a missing value (already trimmed). */
-export function isMissingText(s: string): boolean {
-  return s.length <= 4 && MISSING.has(s.toLowerCase());
+function isMissingText(s: string): boolean {
+  if (s.length === 0) return true;
+  // Every spelling but the empty one starts with n or N: most cells are decided by one compare.
+  const c = s.charCodeAt(0) | 0x20;
+  return c === 0x6e && s.length <= 4 && MISSING.has(s.toLowerCase());
+}
+
+/** Trim only when an edge is white space (most cells have none; trim() would copy-check each). */
+function trimmed(raw: string): string {
+  const n = raw.length;
+  if (n === 0) return raw;
+  return raw.charCodeAt(0) <= 32 || raw.charCodeAt(n - 1) <= 32 ? raw.trim() : raw;
 }
 
 /** 1, 0 or -1 (not a boolean word) for a trimmed cell. */
@@ -114,8 +124,8 @@ export class ColumnBuilder {
   /** Add the next row's cell as CSV text. */
   addText(raw: string): void {
     const r = this.rows++;
-    this.nums = grow(this.nums, r + 1, 0);
-    const s = raw.trim();
+    if (r >= this.nums.length) this.nums = grow(this.nums, r + 1, 0);
+    const s = trimmed(raw);
     if (isMissingText(s)) return this.addMissing(r);
     if (this.declared === 'categorical') return this.addString(r, s);
     if (NUMBER.test(s)) return this.addNumber(r, Number(s), s);
