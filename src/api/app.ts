@@ -70,7 +70,7 @@ export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promi
   // JSON bodies: depth, string length, non-finite numbers and prototype keys checked before any
   // schema. CSV uploads are streamed into typed tables, Parquet read whole (table-upload.ts).
   registerBodyParsers(app, deps.limits);
-  registerTableParsers(app, deps.limits, deps.cfg.datasetBodyLimit);
+  registerTableParsers(app, deps.limits, deps.cfg.datasetBodyLimit, deps.cfg.parquetTimeoutMs);
   registerContentTypeChecks(app);
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_req, body, done) =>
     done(null, body),

@@ -7,13 +7,13 @@
  * documented `string` body still validates.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { parquetMetadata, parquetRead, parquetSchema } from 'hyparquet';
 import { ApiError } from '../contracts/problem.js';
 import { createDatasetSchemas, parseTypesParam } from '../contracts/dataset.js';
 import { limitMessage, type Limits } from '../contracts/limits.js';
 import { DatasetError } from '../data/index.js';
 import { CsvTableParser, parseRowsTable, type Table, type TableOptions } from '../data/table/index.js';
 import { firstBadUtf8 } from './body-guard.js';
+import { readParquet } from './parquet-read.js';
 
 /** The media type of Parquet uploads (IANA registration of 2024). */
 export const PARQUET_MEDIA_TYPE = 'application/vnd.apache.parquet';
@@ -215,28 +215,26 @@ function parseCsvStream(
   });
 }
 
-/** Read a Parquet file into a table: metadata first (row and column counts checked before any data is decoded). */
-async function parseParquet(req: FastifyRequest, body: Buffer, limits: Readonly<Limits>): Promise<string> {
+/** Read a Parquet file into a table (in a worker with a deadline; counts checked before any data is decoded). */
+async function parseParquet(
+  req: FastifyRequest,
+  body: Buffer,
+  limits: Readonly<Limits>,
+  timeoutMs: number,
+): Promise<string> {
   const opts = tableOptions(req, limits, 'parquet');
   if (!opts) return '';
+  // A copy: the worker takes the bytes over (transfer), the request keeps its buffer.
   const file = body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer;
-  const notParquet = (err: unknown): never => {
-    const msg = (err as Error).message.slice(0, 200);
+  const L = tableLimitsOf(limits);
+  const read = await readParquet(file, L, timeoutMs);
+  if (!read.ok) {
+    const msg = read.message.slice(0, 200);
     throw new ApiError('VALIDATION_ERROR', `The body is not a readable Parquet file: ${msg}`, [
       { path: '/', message: msg },
     ]);
-  };
-  let names: string[];
-  let rows: number;
-  let metadata: ReturnType<typeof parquetMetadata>;
-  try {
-    metadata = parquetMetadata(file);
-    names = parquetSchema(metadata).children.map((c) => c.element.name);
-    rows = Number(metadata.num_rows);
-  } catch (err) {
-    return notParquet(err);
   }
-  const L = tableLimitsOf(limits);
+  const { names, rows } = read;
   if (rows > L.maxRows)
     throw new ApiError(
       'PAYLOAD_TOO_LARGE',
@@ -247,12 +245,7 @@ async function parseParquet(req: FastifyRequest, body: Buffer, limits: Readonly<
       'PAYLOAD_TOO_LARGE',
       `The Parquet file has ${names.length} columns; the limit is ${L.maxColumns}`,
     );
-  let data: unknown[][] = [];
-  try {
-    await parquetRead({ file, metadata, rowFormat: 'array', onComplete: (r) => (data = r) });
-  } catch (err) {
-    return notParquet(err);
-  }
+  const data = read.data ?? [];
   try {
     parsed.set(req, {
       table: parseRowsTable(names, data, { ...opts, maxNameLength: limits.maxStringLength }),
@@ -265,11 +258,12 @@ async function parseParquet(req: FastifyRequest, body: Buffer, limits: Readonly<
   return '';
 }
 
-/** Register the CSV (streaming) and Parquet parsers. `datasetBodyLimit` bounds both. */
+/** Register the CSV (streaming) and Parquet parsers. `datasetBodyLimit` bounds both; `parquetTimeoutMs` a decode. */
 export function registerTableParsers(
   app: FastifyInstance,
   limits: Readonly<Limits>,
   datasetBodyLimit: number,
+  parquetTimeoutMs: number,
 ): void {
   app.addContentTypeParser('text/csv', (req: FastifyRequest, payload: NodeJS.ReadableStream) =>
     parseCsvStream(req, payload, limits, datasetBodyLimit),
@@ -278,6 +272,6 @@ export function registerTableParsers(
     PARQUET_MEDIA_TYPE,
     { parseAs: 'buffer', bodyLimit: datasetBodyLimit },
     (req: FastifyRequest, body: string | Buffer) =>
-      parseParquet(req, typeof body === 'string' ? Buffer.from(body) : body, limits),
+      parseParquet(req, typeof body === 'string' ? Buffer.from(body) : body, limits, parquetTimeoutMs),
   );
 }
