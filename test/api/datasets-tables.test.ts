@@ -32,7 +32,7 @@ const post = (payload: string | Buffer | object, contentType: string, query = ''
   });
 
 function problem(
-  res: { statusCode: number; headers: Record<string, unknown>; json(): any },
+  res: { statusCode: number; headers: Record<string, unknown>; json(): { detail: string } },
   status: number,
   ...parts: string[]
 ) {
