@@ -109,8 +109,20 @@ describe('typed CSV', () => {
       'numeric',
       'boolean',
     ]);
-    // training on it needs preprocessing: the worker's load says which column
+    // training on it needs preprocessing: the job is refused at submission, the worker's load says so too
     await expect(t.deps.datasets.load(d.id)).rejects.toThrow(/column "tenure" has 1 missing value/);
+    const job = await t.app.inject({
+      method: 'POST',
+      url: '/v1/jobs/validate',
+      payload: {
+        model: { type: 'linear' },
+        data: { datasetId: d.id },
+        loss: 'mse',
+        optimizer: { type: 'sgd', lr: 0.1 },
+      },
+    });
+    problem(job, 400, 'column "tenure"', 'has 1 missing value');
+    expect(job.json().errors[0].path).toBe('/data/datasetId');
   });
 
   test('?types= declares categorical integers and 0/1 booleans; bad declarations name the column', async () => {
