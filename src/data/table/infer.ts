@@ -199,7 +199,8 @@ export class ColumnBuilder {
         { column: this.name },
       );
     }
-    return { name: this.name, type: 'numeric', values: this.nums.slice(0, n), missing: this.missing };
+    // A view, not a copy: copying every column at the end would double the peak of a big upload.
+    return { name: this.name, type: 'numeric', values: this.nums.subarray(0, n), missing: this.missing };
   }
 
   private allBooleanWords(): boolean {
@@ -209,7 +210,7 @@ export class ColumnBuilder {
 
   private boolean(place: Place): Column {
     const n = this.rows;
-    const values = this.nums.slice(0, n);
+    const values = this.nums.subarray(0, n); // rewritten in place: the builder is done with it
     const word = new Map<number, number>();
     for (const [s, c] of this.dict) word.set(c, booleanWord(s));
     for (let r = 0; r < n; r++) {
@@ -234,8 +235,12 @@ export class ColumnBuilder {
 
   private categorical(): Column {
     const n = this.rows;
-    const codes = new Int32Array(n).fill(-1);
-    if (this.codes) codes.set(this.codes.subarray(0, Math.min(n, this.codes.length)));
+    let codes: Int32Array;
+    if (this.codes && this.codes.length >= n) codes = this.codes.subarray(0, n); // rows past the last string are -1 already
+    else {
+      codes = new Int32Array(n).fill(-1);
+      if (this.codes) codes.set(this.codes);
+    }
     return { name: this.name, type: 'categorical', codes, categories: [...this.dict.keys()], missing: this.missing };
   }
 }
