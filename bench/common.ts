@@ -93,5 +93,35 @@ export const SPEC = {
   W2: { rows: 60_000, features: 784, hidden: [256, 128], classes: 10, batch: 128, lr: 1e-3 },
   W3: { rows: 10_000, features: 13, hidden: [64, 64], batch: 32, lr: 0.01, momentum: 0.9 },
   W4: { rows: 10_000, features: 50, iterations: 20 },
+  /** The digits CNN: conv2d(1→8, 3×3, padding 1) → batchnorm2d → relu → maxpool2d(2) → flatten → linear(128→10). */
+  W5: { rows: 1_797, side: 8, channels: 8, classes: 10, batch: 32, lr: 1e-3 },
+  /** LSTM(1→32) over 20 steps, the last step → linear(32→1), MSE. */
+  W6: { rows: 10_000, steps: 20, hidden: 32, batch: 32, lr: 1e-3 },
   gemm: { n: 256 },
 } as const;
+
+/** W5's images: digits-sized 8×8 pixels with values 0–16 (as sklearn's digits), labels cycling over 10 classes. */
+export function digitsLike(rows: number, seed: number): { x: Float32Array; y: Int32Array } {
+  const g = gaussian(seed);
+  const x = new Float32Array(rows * 64);
+  for (let i = 0; i < x.length; i++) x[i] = Math.min(16, Math.floor(Math.abs(g()) * 6));
+  const y = Int32Array.from({ length: rows }, (_, i) => (i * 31) % 10);
+  return { x, y };
+}
+
+/** W6's windows: `steps` values of a sine with a random phase and frequency, the next value as the target. */
+export function sineWindows(rows: number, steps: number, seed: number): { x: Float32Array; y: Float32Array } {
+  const g = gaussian(seed);
+  const x = new Float32Array(rows * steps);
+  const y = new Float32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    const phase = g() * Math.PI;
+    const freq = 0.2 + 0.05 * Math.abs(g());
+    for (let t = 0; t <= steps; t++) {
+      const v = Math.sin(phase + freq * t);
+      if (t < steps) x[r * steps + t] = v;
+      else y[r] = v;
+    }
+  }
+  return { x, y };
+}

@@ -23,7 +23,7 @@ function arg(name: string, dflt: string): string {
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : dflt;
 }
 
-const WORKLOADS = ['sgemm', 'dgemm', 'W1', 'W2', 'W3', 'W4'];
+const WORKLOADS = ['sgemm', 'dgemm', 'W1', 'W2', 'W3', 'W4', 'W5', 'W6'];
 const DESCRIBE: Record<string, string> = {
   sgemm: 'sgemm 256×256×256 float32',
   dgemm: 'dgemm 256×256×256 float64',
@@ -31,6 +31,8 @@ const DESCRIBE: Record<string, string> = {
   W2: 'W2 MLP 784-256-128-10, Adam, batch 128, 60,000 samples',
   W3: 'W3 MLP 13-64-64-1, SGD momentum, batch 32, 10,000 samples',
   W4: "W4 Newton's method, logistic regression 10,000×50, 20 iterations",
+  W5: 'W5 digits CNN conv3×3(8)-bn-relu-pool-linear, Adam, batch 32, 1,797 samples',
+  W6: 'W6 LSTM(1→32) 20 steps → linear, Adam, batch 32, 10,000 samples',
 };
 const only = arg('only', WORKLOADS.join(',')).split(',');
 const seconds = arg('seconds', '2');
@@ -94,7 +96,9 @@ function jobsFor(w: string, torch: boolean): Job[] {
   const tsx = ['--import', 'tsx'];
   const jobs: Job[] = [];
   if (systems.includes('descent')) {
-    const ms = w === 'sgemm' || w === 'dgemm' ? ['kernel'] : w === 'W4' ? ['train'] : modes;
+    // W4–W6 run through train() only: their "loop" would need a hand-written step per model family.
+    const ms =
+      w === 'sgemm' || w === 'dgemm' ? ['kernel'] : ['W4', 'W5', 'W6'].includes(w) ? ['train'] : modes;
     // Same environment as the PyTorch child: the native tier calls the same system OpenBLAS.
     for (const kern of backends)
       for (const m of ms)

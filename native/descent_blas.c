@@ -5,6 +5,8 @@
  * OpenBLAS are present. Typed arrays are passed by pointer: no copies, whatever memory they live in.
  *
  *   matmul(a, b, c, m, n, k, transA, transB, accumulate)   C = op(A)·op(B) (+ C), row-major
+ *   matmulBatched(a, b, c, batch, m, n, k, transA, transB, strideA, strideB, strideC)
+ *                                                           batch products in one call (stride 0 broadcasts)
  *   binary(op, a, b, out) / binaryRow(op, a, row, out, rows, cols) / sumRows(a, out, rows, cols)
  *                                                           the elementwise kernels, in place on the JS arrays
  *   adam(p, g, m, v, vmax, beta1, beta2, eps, l2, decay, stepSize, bc2Sqrt, flags)
@@ -35,6 +37,30 @@ static int typed(napi_env env, napi_value v, napi_typedarray_type *type, size_t 
   napi_value buf;
   size_t off;
   return napi_get_typedarray_info(env, v, type, len, data, &buf, &off) == napi_ok;
+}
+
+/* C = op(A)·op(B) (+ C), row-major, sizes already checked: the one cblas call matmul and matmulBatched share. */
+static void gemm(int f64, const void *pa, const void *pb, void *pc, int m, int n, int k, bool transA, bool transB, bool acc) {
+  if (m == 0 || n == 0) return;
+  if (k == 0) {
+    if (!acc) memset(pc, 0, (size_t)m * n * (f64 ? 8 : 4));
+    return;
+  }
+  const enum CBLAS_TRANSPOSE opA = transA ? CblasTrans : CblasNoTrans;
+  const enum CBLAS_TRANSPOSE opB = transB ? CblasTrans : CblasNoTrans;
+  const int lda = transA ? m : k;
+  const int ldb = transB ? k : n;
+  if (f64) {
+    if (n == 1) /* gemv skips GEMM's packing for the matrix-vector shapes */
+      cblas_dgemv(CblasRowMajor, opA, transA ? k : m, transA ? m : k, 1.0, pa, lda, pb, 1, acc ? 1.0 : 0.0, pc, 1);
+    else
+      cblas_dgemm(CblasRowMajor, opA, opB, m, n, k, 1.0, pa, lda, pb, ldb, acc ? 1.0 : 0.0, pc, n);
+  } else {
+    if (n == 1)
+      cblas_sgemv(CblasRowMajor, opA, transA ? k : m, transA ? m : k, 1.0f, pa, lda, pb, 1, acc ? 1.0f : 0.0f, pc, 1);
+    else
+      cblas_sgemm(CblasRowMajor, opA, opB, m, n, k, 1.0f, pa, lda, pb, ldb, acc ? 1.0f : 0.0f, pc, n);
+  }
 }
 
 static napi_value matmul(napi_env env, napi_callback_info info) {
@@ -69,26 +95,67 @@ static napi_value matmul(napi_env env, napi_callback_info info) {
     return NULL;
   }
   const int f64 = ta == napi_float64_array;
-  if (m == 0 || n == 0) return NULL;
-  if (k == 0) {
-    if (!acc) memset(pc, 0, (size_t)m * n * (f64 ? 8 : 4));
+  gemm(f64, pa, pb, pc, m, n, k, transA, transB, acc);
+  return NULL;
+}
+
+/*
+ * matmulBatched(a, b, c, batch, m, n, k, transA, transB, strideA, strideB, strideC): C_t = op(A_t)·op(B_t) for
+ * t < batch, A_t at element t·strideA of a (0 broadcasts), likewise B and C; C overwritten. One N-API call and
+ * one argument check for the whole batch instead of one per product; each product is the same cblas call
+ * matmul makes, so results are bit-identical to per-product calls.
+ */
+static napi_value matmul_batched(napi_env env, napi_callback_info info) {
+  size_t argc = 12;
+  napi_value argv[12];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 12) {
+    napi_throw_error(env, NULL, "descent_blas.matmulBatched: 12 arguments expected");
     return NULL;
   }
-  const enum CBLAS_TRANSPOSE opA = transA ? CblasTrans : CblasNoTrans;
-  const enum CBLAS_TRANSPOSE opB = transB ? CblasTrans : CblasNoTrans;
-  const int lda = transA ? m : k;
-  const int ldb = transB ? k : n;
-  if (f64) {
-    if (n == 1) /* gemv skips GEMM's packing for the matrix-vector shapes */
-      cblas_dgemv(CblasRowMajor, opA, transA ? k : m, transA ? m : k, 1.0, pa, lda, pb, 1, acc ? 1.0 : 0.0, pc, 1);
-    else
-      cblas_dgemm(CblasRowMajor, opA, opB, m, n, k, 1.0, pa, lda, pb, ldb, acc ? 1.0 : 0.0, pc, n);
-  } else {
-    if (n == 1)
-      cblas_sgemv(CblasRowMajor, opA, transA ? k : m, transA ? m : k, 1.0f, pa, lda, pb, 1, acc ? 1.0f : 0.0f, pc, 1);
-    else
-      cblas_sgemm(CblasRowMajor, opA, opB, m, n, k, 1.0f, pa, lda, pb, ldb, acc ? 1.0f : 0.0f, pc, n);
+  napi_typedarray_type ta, tb, tc;
+  size_t la, lb, lc;
+  void *pa, *pb, *pc;
+  if (!typed(env, argv[0], &ta, &la, &pa) || !typed(env, argv[1], &tb, &lb, &pb) || !typed(env, argv[2], &tc, &lc, &pc)) {
+    napi_throw_type_error(env, NULL, "descent_blas.matmulBatched: a, b, c must be typed arrays");
+    return NULL;
   }
+  int32_t batch, m, n, k, sa, sb, sc;
+  bool transA, transB;
+  CHECK(napi_get_value_int32(env, argv[3], &batch));
+  CHECK(napi_get_value_int32(env, argv[4], &m));
+  CHECK(napi_get_value_int32(env, argv[5], &n));
+  CHECK(napi_get_value_int32(env, argv[6], &k));
+  CHECK(napi_get_value_bool(env, argv[7], &transA));
+  CHECK(napi_get_value_bool(env, argv[8], &transB));
+  CHECK(napi_get_value_int32(env, argv[9], &sa));
+  CHECK(napi_get_value_int32(env, argv[10], &sb));
+  CHECK(napi_get_value_int32(env, argv[11], &sc));
+  if (ta != tb || ta != tc || (ta != napi_float32_array && ta != napi_float64_array)) {
+    napi_throw_type_error(env, NULL, "descent_blas.matmulBatched: a, b, c must all be Float32Array or all Float64Array");
+    return NULL;
+  }
+  if (batch < 0 || m < 0 || n < 0 || k < 0 || sa < 0 || sb < 0 || sc < 0) {
+    napi_throw_range_error(env, NULL, "descent_blas.matmulBatched: negative size or stride");
+    return NULL;
+  }
+  if (batch == 0) return NULL;
+  /* The last product's end bounds every product's (strides are ≥ 0); size_t so no int overflow. */
+  const size_t last = (size_t)(batch - 1);
+  const size_t mn = (size_t)m * n;
+  if (la < last * sa + (size_t)m * k || lb < last * sb + (size_t)k * n || lc < last * sc + mn) {
+    napi_throw_range_error(env, NULL, "descent_blas.matmulBatched: arrays too short for batch, m, n, k and the strides");
+    return NULL;
+  }
+  if (batch > 1 && (size_t)sc < mn) {
+    napi_throw_range_error(env, NULL, "descent_blas.matmulBatched: strideC < m*n would overlap the products");
+    return NULL;
+  }
+  const int f64 = ta == napi_float64_array;
+  const size_t es = f64 ? 8 : 4;
+  for (int32_t t = 0; t < batch; t++)
+    gemm(f64, (const char *)pa + (size_t)t * sa * es, (const char *)pb + (size_t)t * sb * es, (char *)pc + (size_t)t * sc * es,
+         m, n, k, transA, transB, false);
   return NULL;
 }
 
@@ -485,6 +552,7 @@ static napi_value init(napi_env env, napi_value exports) {
   openblas_set_num_threads(1);
   napi_property_descriptor props[] = {
       {"matmul", NULL, matmul, NULL, NULL, NULL, napi_default, NULL},
+      {"matmulBatched", NULL, matmul_batched, NULL, NULL, NULL, napi_default, NULL},
       {"binary", NULL, binary, NULL, NULL, NULL, napi_default, NULL},
       {"binaryRow", NULL, binary_row, NULL, NULL, NULL, napi_default, NULL},
       {"sumRows", NULL, sum_rows, NULL, NULL, NULL, napi_default, NULL},

@@ -1,6 +1,6 @@
 /**
  * Descent side of `npm run bench`. One workload per process, one JSON line on stdout.
- * usage: node --import tsx bench/descent/workloads.ts W1|W2|W3|W4|sgemm|dgemm train|loop [seconds]
+ * usage: node --import tsx bench/descent/workloads.ts W1|W2|W3|W4|W5|W6|sgemm|dgemm train|loop (W4–W6: train) [seconds]
  *   train: the service path, `train()` from src/train (shuffling, batch gathering, progress events, per-epoch
  *          metrics — everything a job does), time-boxed with its AbortSignal.
  *   loop:  a hand-written step with the same pieces train() uses (model.forward, computeLoss, grad,
@@ -17,7 +17,7 @@ import { useFastestKernels } from '../../src/tensor/kernels/select.js';
 import { grad } from '../../src/tensor/index.js';
 import { gatherBatch } from '../../src/train/batches.js';
 import { train } from '../../src/train/index.js';
-import { emit, gaussian, rate, SPEC, timed, type Rate } from '../common.js';
+import { digitsLike, emit, gaussian, rate, sineWindows, SPEC, timed, type Rate } from '../common.js';
 
 const [name, mode = 'train', secArg] = process.argv.slice(2);
 const seconds = Number(secArg ?? 2);
@@ -90,6 +90,69 @@ function specFor(w: string, epochs: number): { spec: SupervisedJobSpec; data: Da
         training: { ...base.training, batchSize: s.batch },
       }) as SupervisedJobSpec,
       data: dataset(s.rows, s.features, 'values'),
+      batch: s.batch,
+    };
+  }
+  if (w === 'W5') {
+    const s = SPEC.W5;
+    const d = digitsLike(s.rows, 8);
+    return {
+      spec: SupervisedJobSpecSchema.parse({
+        ...base,
+        model: {
+          type: 'sequential',
+          input: [1, s.side, s.side],
+          layers: [
+            { type: 'conv2d', out: s.channels, kernel: 3, padding: 1 },
+            { type: 'batchnorm2d' },
+            { type: 'relu' },
+            { type: 'maxpool2d', kernel: 2 },
+            { type: 'flatten' },
+            { type: 'linear', out: s.classes },
+          ],
+        },
+        loss: 'cross_entropy',
+        optimizer: { type: 'adam', lr: s.lr },
+        training: { ...base.training, batchSize: s.batch },
+      }) as SupervisedJobSpec,
+      data: {
+        name: 'bench',
+        x: Float64Array.from(d.x),
+        y: Float64Array.from(d.y),
+        rows: s.rows,
+        features: s.side * s.side,
+        targets: 1,
+        classes: s.classes,
+      },
+      batch: s.batch,
+    };
+  }
+  if (w === 'W6') {
+    const s = SPEC.W6;
+    const d = sineWindows(s.rows, s.steps, 10);
+    return {
+      spec: SupervisedJobSpecSchema.parse({
+        ...base,
+        model: {
+          type: 'sequential',
+          input: [s.steps, 1],
+          layers: [
+            { type: 'lstm', hidden: s.hidden },
+            { type: 'linear', out: 1 },
+          ],
+        },
+        loss: 'mse',
+        optimizer: { type: 'adam', lr: s.lr },
+        training: { ...base.training, batchSize: s.batch },
+      }) as SupervisedJobSpec,
+      data: {
+        name: 'bench',
+        x: Float64Array.from(d.x),
+        y: Float64Array.from(d.y),
+        rows: s.rows,
+        features: s.steps,
+        targets: 1,
+      },
       batch: s.batch,
     };
   }

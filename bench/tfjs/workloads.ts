@@ -1,13 +1,13 @@
 /**
  * TensorFlow.js side of `npm run bench` (@tensorflow/tfjs 4.22, backends `wasm` = XNNPACK and `cpu` = plain JS).
- * usage: node --import tsx bench/tfjs/workloads.ts W1|W2|W3|W4|sgemm wasm|cpu [seconds]
+ * usage: node --import tsx bench/tfjs/workloads.ts W1|W2|W3|W4|W5|W6|sgemm wasm|cpu [seconds]
  * One thread (setThreadsCount(1)). Models are written with tf ops + optimizer.minimize (faster than layers.fit).
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { emit, gaussian, rate, SPEC, timed, type Rate } from '../common.js';
+import { digitsLike, emit, gaussian, rate, sineWindows, SPEC, timed, type Rate } from '../common.js';
 
 const [name, backend = 'wasm', secArg] = process.argv.slice(2);
 const seconds = Number(secArg ?? 2);
@@ -116,6 +116,80 @@ async function main(): Promise<void> {
       });
     }
     emit({ ...base, ...r, unit: 'samples/s' });
+  } else if (name === 'W5') {
+    // NHWC (tfjs's layout). Batchnorm in training mode: batch statistics over N, H, W (running stats omitted: they
+    // are not on the gradient path, and tfjs has no fused training-mode batchnorm).
+    const s = SPEC.W5;
+    const d = digitsLike(s.rows, 8);
+    const x = tf.tensor4d(d.x, [s.rows, 8, 8, 1]) as unknown as tf.Tensor2D;
+    const y = tf.oneHot(tf.tensor1d(d.y, 'int32'), s.classes).toFloat();
+    const g = gaussian(9);
+    const init = (shape: number[], fanIn: number): tf.Variable =>
+      tf.variable(
+        tf.tensor(
+          Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => g() / Math.sqrt(fanIn)),
+          shape,
+        ),
+      );
+    const kernel = init([3, 3, 1, s.channels], 9);
+    const kbias = tf.variable(tf.zeros([s.channels]));
+    const gamma = tf.variable(tf.ones([s.channels]));
+    const beta = tf.variable(tf.zeros([s.channels]));
+    const w = init([128, s.classes], 128);
+    const b = tf.variable(tf.zeros([s.classes]));
+    const vars = [kernel, kbias, gamma, beta, w, b];
+    const opt = tf.train.adam(s.lr);
+    const r = minibatches(x, y, s.batch, (xb, yb) => {
+      opt.minimize(
+        () => {
+          const c = tf.add(conv3x3(xb as unknown as tf.Tensor4D, kernel as tf.Tensor4D), kbias);
+          const { mean, variance } = tf.moments(c, [0, 1, 2]);
+          const n = tf.batchNorm(c, mean, variance, beta, gamma, 1e-5);
+          const p = tf.maxPool(tf.relu(n) as tf.Tensor4D, 2, 2, 'valid');
+          const logits = tf.add(tf.matMul(tf.reshape(p, [-1, 128]) as tf.Tensor2D, w as tf.Tensor2D), b);
+          return tf.losses.softmaxCrossEntropy(yb, logits) as tf.Scalar;
+        },
+        false,
+        vars,
+      );
+    });
+    emit({ ...base, ...r, unit: 'samples/s' });
+  } else if (name === 'W6') {
+    // LSTM with tf.basicLSTMCell (gates i, j, f, o; one [F+H, 4H] kernel), unrolled over the 20 steps.
+    const s = SPEC.W6;
+    const d = sineWindows(s.rows, s.steps, 10);
+    const x = tf.tensor3d(d.x, [s.rows, s.steps, 1]) as unknown as tf.Tensor2D;
+    const y = tf.tensor2d(d.y, [s.rows, 1]);
+    const g = gaussian(11);
+    const k = 1 / Math.sqrt(s.hidden);
+    const u = (shape: number[]): tf.Variable =>
+      tf.variable(
+        tf.tensor(
+          Float32Array.from({ length: shape.reduce((a, c) => a * c, 1) }, () => k * Math.tanh(g())),
+          shape,
+        ),
+      );
+    const kernel = u([1 + s.hidden, 4 * s.hidden]);
+    const bias = u([4 * s.hidden]);
+    const w = u([s.hidden, 1]);
+    const b = tf.variable(tf.zeros([1]));
+    const opt = tf.train.adam(s.lr);
+    const r = minibatches(x, y, s.batch, (xb, yb) => {
+      opt.minimize(
+        () => {
+          const seq = xb as unknown as tf.Tensor3D;
+          let c: tf.Tensor2D = tf.zeros([s.batch, s.hidden]);
+          let h: tf.Tensor2D = tf.zeros([s.batch, s.hidden]);
+          const steps = tf.unstack(seq, 1) as tf.Tensor2D[];
+          for (const xt of steps)
+            [c, h] = tf.basicLSTMCell(1, kernel as tf.Tensor2D, bias as tf.Tensor1D, xt, c, h);
+          return tf.losses.meanSquaredError(yb, tf.add(tf.matMul(h, w as tf.Tensor2D), b)) as tf.Scalar;
+        },
+        false,
+        [kernel, bias, w, b],
+      );
+    });
+    emit({ ...base, ...r, unit: 'samples/s' });
   } else if (name === 'W4') {
     // tfjs is float32-only and has no generic Hessian, so this is the closed form H = Xᵀ diag(p(1−p)) X / n;
     // the 50×50 solve runs in JS (Cholesky).
@@ -160,6 +234,33 @@ async function main(): Promise<void> {
   } else {
     throw new Error(`unknown workload ${name}`);
   }
+}
+
+/**
+ * A 3×3 'same' convolution of NHWC input. On the cpu backend this is tf.conv2d; the wasm backend registers no
+ * Conv2DBackpropFilter kernel (tfjs 4.22), so there it is im2col written with ops that do have wasm kernels and
+ * gradients: pad, nine shifted slices concatenated along channels, one matMul with the [9·C, out] kernel.
+ */
+function conv3x3(x: tf.Tensor4D, kernel: tf.Tensor4D): tf.Tensor4D {
+  if (backend !== 'wasm') return tf.conv2d(x, kernel, 1, 'same');
+  const [n, h, w, c] = x.shape;
+  const p = tf.pad(x, [
+    [0, 0],
+    [1, 1],
+    [1, 1],
+    [0, 0],
+  ]);
+  const patches: tf.Tensor4D[] = [];
+  for (let di = 0; di < 3; di++)
+    for (let dj = 0; dj < 3; dj++) patches.push(tf.slice(p, [0, di, dj, 0], [n, h, w, c]));
+  const cols = tf.reshape(tf.concat(patches, 3), [n * h * w, 9 * c]) as tf.Tensor2D;
+  const out = kernel.shape[3];
+  return tf.reshape(tf.matMul(cols, tf.reshape(kernel, [9 * c, out]) as tf.Tensor2D), [
+    n,
+    h,
+    w,
+    out,
+  ]) as tf.Tensor4D;
 }
 
 /** Solve H·s = g for symmetric positive definite H (n×n row-major), with a tiny ridge for safety. */

@@ -1,6 +1,6 @@
 """PyTorch side of `npm run bench`: one workload per process, one thread, one JSON line on stdout.
 
-usage: /usr/bin/python3 bench/torch/workloads.py W1|W2|W3|W4|sgemm|dgemm [seconds]
+usage: /usr/bin/python3 bench/torch/workloads.py W1|W2|W3|W4|W5|W6|sgemm|dgemm [seconds]
 The parent (bench/run.ts) starts this with OPENBLAS_NUM_THREADS=1 and OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset.
 Each workload warms up, then runs whole steps until `seconds` have passed, and reports the steady-state rate.
 """
@@ -122,6 +122,48 @@ def w4(seconds):
     return {"value": 20 * best, "median": 20 * med, "mean": 20 * n / el, "unit": "iterations/s", "runs": n, "seconds": el}
 
 
+def w5(seconds):
+    """The digits CNN (bench/common.ts SPEC.W5): conv2d(1→8, 3×3, padding 1) → batchnorm2d → relu → maxpool2d(2)
+    → flatten → linear(128→10), cross-entropy, Adam, batch 32, over 1,797 digits-sized images (pixels 0–16)."""
+    x = torch.clamp(torch.floor(torch.randn(1797, 1, 8, 8).abs() * 6), max=16)
+    y = torch.arange(1797) * 31 % 10
+    model = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 8, 3, padding=1),
+        torch.nn.BatchNorm2d(8),
+        torch.nn.ReLU(),
+        torch.nn.MaxPool2d(2),
+        torch.nn.Flatten(),
+        torch.nn.Linear(128, 10),
+    )
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    return minibatch_run(model, opt, torch.nn.CrossEntropyLoss(), x, y, 32, seconds)
+
+
+class LastStep(torch.nn.Module):
+    """LSTM(1→32) over the sequence, its output at the last step (as Descent's lstm layer with output "last")."""
+
+    def __init__(self):
+        super().__init__()
+        self.lstm = torch.nn.LSTM(1, 32, batch_first=True)
+
+    def forward(self, x):
+        return self.lstm(x)[0][:, -1, :]
+
+
+def w6(seconds):
+    """W6 (SPEC.W6): LSTM(1→32) on 20-step sine windows → linear(32→1), MSE, Adam, batch 32, 10,000 windows."""
+    rows, steps = 10_000, 20
+    phase = torch.randn(rows, 1) * torch.pi
+    freq = 0.2 + 0.05 * torch.randn(rows, 1).abs()
+    t = torch.arange(steps + 1).float()
+    series = torch.sin(phase + freq * t)
+    x = series[:, :steps].unsqueeze(-1).contiguous()
+    y = series[:, steps:].contiguous()
+    model = torch.nn.Sequential(LastStep(), torch.nn.Linear(32, 1))
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    return minibatch_run(model, opt, torch.nn.MSELoss(), x, y, 32, seconds)
+
+
 def gemm(dtype):
     def run(seconds):
         a = torch.randn(256, 256, dtype=dtype)
@@ -134,7 +176,7 @@ def gemm(dtype):
     return run
 
 
-WORKLOADS = {"W1": w1, "W2": w2, "W3": w3, "W4": w4, "sgemm": gemm(torch.float32), "dgemm": gemm(torch.float64)}
+WORKLOADS = {"W1": w1, "W2": w2, "W3": w3, "W4": w4, "W5": w5, "W6": w6, "sgemm": gemm(torch.float32), "dgemm": gemm(torch.float64)}
 
 if __name__ == "__main__":
     name = sys.argv[1]

@@ -11,11 +11,19 @@ import {
   type MinimizeJobSpec,
   type SupervisedJobSpec,
 } from '../contracts/job-spec.js';
-import { limitEnvName } from '../contracts/limits.js';
+import { limitEnvName, limitMessage } from '../contracts/limits.js';
 import { estimateSeconds, formatDuration, type StepSpeed } from '../contracts/speed.js';
 import { compileObjective } from '../expr/compile.js';
 import { ExprError } from '../expr/errors.js';
-import { initialValues, SpecError } from '../models/index.js';
+import {
+  denseLayerReport,
+  initialValues,
+  modelConfigOf,
+  planSequential,
+  sequentialParameters,
+  SpecError,
+  type LayerReport,
+} from '../models/index.js';
 import type { AppDeps } from './deps.js';
 
 /** Shape of the data a spec trains on: from the spec (built-in, inline) or the uploaded dataset. */
@@ -47,14 +55,20 @@ export async function resolveDataShape(
   return { rows: info.rows, features: info.features, targets: info.targets, labels: info.labels };
 }
 
+/** What a valid spec costs, and for a supervised model its layers (`POST /v1/jobs/validate`). */
+export interface CheckedSpec {
+  estimate: JobEstimate;
+  layers?: LayerReport[];
+}
+
 /**
  * Checks that need more than the schema (the uploaded dataset's shape against the loss and the
- * limits), then the estimate. Throws a 400 ApiError naming the fields.
+ * limits; a sequential model's layers against the data's shape), then the estimate. Throws a 400
+ * ApiError naming the fields.
  */
-export async function checkSpec(deps: AppDeps, spec: JobSpec, tenant: string): Promise<JobEstimate> {
+export async function checkSpec(deps: AppDeps, spec: JobSpec, tenant: string): Promise<CheckedSpec> {
   if (spec.task === 'minimize') checkObjective(spec);
   const shape = await resolveDataShape(deps, spec, tenant);
-  if (spec.task === 'supervised' && shape) checkInitWeights(spec, shape);
   if (spec.task === 'supervised' && shape && spec.data.datasetId) {
     const issues = dataIssues(spec, shape, deps.limits);
     if (issues.length)
@@ -65,17 +79,57 @@ export async function checkSpec(deps: AppDeps, spec: JobSpec, tenant: string): P
       );
   }
   if (spec.task === 'supervised' && shape) {
-    const estimate = estimateJob(
-      spec,
-      shape.rows,
-      shape.features,
-      outputWidth(spec.loss, shape, spec.model.classes),
-    );
+    const outputs = outputWidth(spec.loss, shape, spec.model.classes);
+    const layers = modelLayers(deps, spec, shape.features, outputs);
+    checkInitWeights(spec, shape);
+    const counts =
+      spec.model.type === 'sequential'
+        ? {
+            parameters: layers.reduce((n, l) => n + l.parameters, 0),
+            activations: layers.reduce((n, l) => n + l.outputShape.reduce((a, b) => a * b, 1), 0),
+          }
+        : undefined;
+    const estimate = estimateJob(spec, shape.rows, shape.features, outputs, counts);
     const speed = deps.speed ? await deps.speed() : null;
     if (speed) checkWallTime(deps, spec, estimate, speed);
-    return estimate;
+    return { estimate, layers };
   }
-  return estimateJob(spec);
+  return { estimate: estimateJob(spec) };
+}
+
+/** A 400 naming a path of the spec. */
+function specError(err: SpecError): ApiError {
+  return new ApiError('VALIDATION_ERROR', `The body is invalid: ${err.message}`, [
+    { path: err.path, message: err.message },
+  ]);
+}
+
+/**
+ * The model's layers for the data's shape. A sequential model is built layer by layer (shapes
+ * only, no values): a layer that cannot take its input is a 400 at `/model/layers/i`, and its
+ * parameter count is held to `maxParameters` (which the schema cannot count without the layers).
+ */
+function modelLayers(
+  deps: AppDeps,
+  spec: SupervisedJobSpec,
+  features: number,
+  outputs: number,
+): LayerReport[] {
+  const config = modelConfigOf(spec.model);
+  if (config.type !== 'sequential') return denseLayerReport(config, features, outputs);
+  let plan;
+  try {
+    plan = planSequential(config, outputs);
+  } catch (err) {
+    if (err instanceof SpecError) throw specError(err);
+    throw err;
+  }
+  const parameters = sequentialParameters(plan);
+  if (parameters > deps.limits.maxParameters) {
+    const message = limitMessage('the model has', `${parameters} parameters`, deps.limits, 'maxParameters');
+    throw new ApiError('VALIDATION_ERROR', `The body is invalid: ${message}`, [{ path: '/model', message }]);
+  }
+  return plan.report;
 }
 
 /**
@@ -130,7 +184,7 @@ function checkObjective(spec: MinimizeJobSpec): void {
 /** `init.weights` against the model the data implies: names and shapes. */
 function checkInitWeights(spec: SupervisedJobSpec, shape: DataShape): void {
   if (!spec.init.weights) return;
-  const model = spec.model.type === 'mlp' ? spec.model : { type: 'linear' as const };
+  const model = modelConfigOf(spec.model);
   try {
     initialValues(
       model,
@@ -141,9 +195,7 @@ function checkInitWeights(spec: SupervisedJobSpec, shape: DataShape): void {
     );
   } catch (err) {
     if (!(err instanceof SpecError)) throw err;
-    throw new ApiError('VALIDATION_ERROR', `The body is invalid: ${err.message}`, [
-      { path: err.path, message: err.message },
-    ]);
+    throw specError(err);
   }
 }
 

@@ -291,6 +291,14 @@ export const BuiltinDatasetSchema = z
     featureNames: z.array(z.string()),
     targetNames: z.array(z.string()),
     description: z.string(),
+    input: z
+      .array(z.int().min(1))
+      .min(1)
+      .describe(
+        'Suggested model.input of a sequential model: the shape one row is reshaped to, e.g. [1, 8, 8].',
+      ),
+    source: z.string().describe('Citation of real data, or the generator of synthetic data.'),
+    license: z.string().describe('Licence of the data, e.g. "CC BY 4.0" or "public domain".'),
   })
   .meta({ id: 'BuiltinDataset', description: 'A built-in dataset.' });
 export type BuiltinDataset = z.output<typeof BuiltinDatasetSchema>;

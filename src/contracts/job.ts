@@ -3,6 +3,7 @@ import './messages.js';
 import { z } from 'zod';
 import { JobErrorCodeSchema } from './problem.js';
 import { DOCUMENTED_AS } from './documented-as.js';
+import { EvaluationSchema, PreprocessingResultSchema } from './evaluation.js';
 import type { TaskType } from './job-spec.js';
 
 /** Every state a job can be in. `succeeded`, `failed` and `cancelled` are terminal. */
@@ -80,6 +81,10 @@ export const JobResultSchema = z
       .nullable()
       .optional()
       .describe('Curvature of the loss at the trained weights; full-spectrum fields only for small models.'),
+    preprocessing: PreprocessingResultSchema.optional().describe(
+      'Tables: the statistics fitted on the training rows, which /predict, /evaluate and the exports apply.',
+    ),
+    test: EvaluationSchema.optional().describe('Metrics on the test split (training.testSplit > 0).'),
     // minimize (src/train/tasks/minimize.ts): the point found and the curvature there.
     variables: z.array(z.string()).optional().describe('minimize: the variables, in objective order.'),
     point: z.record(z.string(), z.number()).optional().describe('minimize: the point found, by variable.'),
@@ -343,6 +348,21 @@ export const ValidateResponseSchema = z
           "Supervised jobs: seconds the job needs at this server's measured speed (a best case); a job over its wall-time limit is refused",
       }),
     }),
+    layers: z
+      .array(
+        z.object({
+          index: z
+            .int()
+            .meta({ description: 'Position in the torch.nn.Sequential (the name prefix of its tensors)' }),
+          type: z.string().meta({ description: 'Layer type (linear, relu, conv2d, …)' }),
+          outputShape: z
+            .array(z.int())
+            .meta({ description: "One sample's shape after the layer (no batch dim)" }),
+          parameters: z.int().meta({ description: 'Trained values of the layer' }),
+        }),
+      )
+      .optional()
+      .meta({ description: 'Supervised jobs: the model as layers, input side first' }),
   })
   .meta({ id: 'ValidateResponse' });
 

@@ -31,6 +31,10 @@ export interface Limits {
   maxHiddenLayers: number;
   /** Width of one hidden layer. */
   maxHiddenWidth: number;
+  /** Layers of a `sequential` model. */
+  maxLayers: number;
+  /** Any size hyper-parameter of a `sequential` layer (out, hidden, kernel, dim, num, ff, maxLen, …) and each `input` dimension. */
+  maxLayerSize: number;
   /** `training.epochs`. */
   maxEpochs: number;
   /** `training.batchSize` when a number. */
@@ -80,6 +84,8 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxRowsTimesEpochs: 2e9,
   maxHiddenLayers: 16,
   maxHiddenWidth: 8_192,
+  maxLayers: 64,
+  maxLayerSize: 65_536,
   maxEpochs: 100_000,
   maxBatchSize: 1_000_000,
   maxWallSeconds: 24 * 3600,

@@ -9,7 +9,17 @@ import {
   type BuiltinDatasetName,
 } from '../catalog/datasets.js';
 import { IRIS_ROWS } from './iris.js';
-import type { Dataset } from './types.js';
+import { DIGITS_ROWS } from './digits.js';
+import { SUNSPOTS_YEARLY } from './sunspots.js';
+import {
+  SINE_FORECAST_GENERATOR,
+  SUNSPOTS_WINDOWS,
+  contains101,
+  sineForecast,
+  slidingWindows,
+  sortedTokens,
+} from './sequences.js';
+import type { Dataset, DatasetArrays } from './types.js';
 
 /** Names of the built-in datasets (src/catalog/datasets.ts). */
 export const BUILTIN_NAMES = BUILTIN_DATASET_NAMES;
@@ -29,9 +39,15 @@ export interface BuiltinInfo {
   featureNames: string[];
   targetNames: string[];
   description: string;
+  /** Suggested `model.input` of a `sequential` model (the shape of one row). */
+  input: number[];
+  /** Citation of real data, or the generator of synthetic data. */
+  source: string;
+  /** Licence of the data (src/data/NOTICE.md for the real sets). */
+  license: string;
 }
 
-/** Options of the generated sets (ignored by iris and xor, which are fixed data). */
+/** Options of the generated sets (ignored by iris, xor, digits and sunspots, which are fixed data). */
 export interface BuiltinOptions {
   /** Seed of the generator (default 0). */
   seed?: number;
@@ -66,10 +82,11 @@ const INFO = BUILTIN_DATASETS;
 /** The built-in datasets with their shapes and task. */
 export function listBuiltins(): BuiltinInfo[] {
   return BUILTIN_NAMES.map((name) => {
-    const { labels: _, featureNames, targetNames, classNames, ...rest } = INFO[name];
+    const { labels: _, featureNames, targetNames, classNames, input, ...rest } = INFO[name];
     return {
       name,
       ...rest,
+      input: [...input],
       featureNames: [...featureNames],
       targetNames: [...targetNames],
       ...(classNames ? { classNames: [...classNames] } : {}),
@@ -107,10 +124,22 @@ export function loadBuiltin(name: string, opts: BuiltinOptions = {}): Dataset {
       return { ...base, ...linearRegression(rows, opts.noise ?? LINEAR_REGRESSION_TRUTH.noise, rng) };
     case 'sensitivity':
       return { ...base, ...sensitivity(rows, opts.noise ?? SENSITIVITY_TRUTH.noise, rng) };
+    case 'digits':
+      return { ...base, ...digits() };
+    case 'sine_forecast':
+      return { ...base, ...sineForecast(rows, opts.noise ?? SINE_FORECAST_GENERATOR.noise, rng) };
+    case 'sunspots':
+      // left in time order, so the rows read as the series does; the validation split draws rows at
+      // random, and overlapping windows then share years across it (a held-out tail is the strict test)
+      return { ...base, ...slidingWindows(SUNSPOTS_YEARLY, SUNSPOTS_WINDOWS.window, SUNSPOTS_WINDOWS.scale) };
+    case 'contains_101':
+      return { ...base, ...shuffled(contains101(rows, rng), rng) };
+    case 'sorted_tokens':
+      return { ...base, ...shuffled(sortedTokens(rows, rng), rng) };
   }
 }
 
-type Arrays = Pick<Dataset, 'x' | 'y' | 'rows' | 'features' | 'targets'>;
+type Arrays = DatasetArrays;
 
 function fromRows(rows: readonly (readonly number[])[], features: number): Arrays {
   const n = rows.length;
@@ -125,6 +154,24 @@ function fromRows(rows: readonly (readonly number[])[], features: number): Array
 
 function iris(): Arrays {
   return fromRows(IRIS_ROWS, 4);
+}
+
+/** Decode src/data/digits.ts: per row 64 base-17 pixel digits, then the class digit; kept in the file's order. */
+function digits(): Arrays {
+  const f = 64;
+  const n = DIGITS_ROWS.length;
+  const x = new Float64Array(n * f);
+  const y = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const r = DIGITS_ROWS[i];
+    // '0'-'9' → 0-9, 'a'-'g' → 10-16 (char codes: a lookup, not parseInt, on 115,008 characters)
+    for (let j = 0; j < f; j++) {
+      const c = r.charCodeAt(j);
+      x[i * f + j] = c >= 97 ? c - 87 : c - 48;
+    }
+    y[i] = r.charCodeAt(f) - 48;
+  }
+  return { x, y, rows: n, features: f, targets: 1 };
 }
 
 /** Reorder the rows of (x, y) by a seeded permutation so unshuffled training does not see one class at a time. */

@@ -17,6 +17,9 @@ export interface Dataset {
   classes?: number;
 }
 
+/** The arrays and sizes of a dataset without its names: what a built-in generator returns. */
+export type DatasetArrays = Pick<Dataset, 'x' | 'y' | 'rows' | 'features' | 'targets'>;
+
 /** Why a dataset was refused: a bad value (`INVALID_DATASET`) or a limit (`TOO_LARGE`). */
 export type DatasetErrorCode = 'INVALID_DATASET' | 'TOO_LARGE';
 

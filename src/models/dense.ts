@@ -5,6 +5,7 @@
  * Parameter names are those of the equivalent PyTorch module's state_dict, so weights load into it:
  * linear → `weight` [out, in], `bias` [out]; mlp → torch.nn.Sequential(Linear, Act, [Dropout,] Linear, …)
  * → `0.weight`, `0.bias`, `2.weight`, … (or `3.weight` when dropout layers take indices).
+ * {@link buildModel} builds every model type: `sequential` through sequential.ts.
  */
 import type { Rng } from '../rng/rng.js';
 import {
@@ -19,33 +20,15 @@ import {
 } from '../tensor/index.js';
 import { initDense, type InitScheme } from './init.js';
 
+import type { DenseConfig, LayerReport, Model, ModelConfig, NamedParam } from './model.js';
+import { buildSequential } from './sequential.js';
+
 export type { Activation };
-
-/** What the model builder needs of a model spec. */
-export type ModelConfig =
-  { type: 'linear' } | { type: 'mlp'; hidden: readonly number[]; activation: Activation; dropout: number };
-
-/** A parameter: its state_dict name and its tensor (a leaf that requires a gradient). */
-export interface NamedParam {
-  name: string;
-  tensor: Tensor;
-  /** True for weights (penalized by L1/L2 regularization), false for biases. */
-  isWeight: boolean;
-}
-
-/** A built model: ordered parameters and a forward function. */
-export interface Model {
-  readonly config: ModelConfig;
-  readonly params: NamedParam[];
-  readonly inFeatures: number;
-  readonly outWidth: number;
-  /** Logits (or regression outputs) [N, outWidth] for inputs [N, inFeatures]. */
-  forward(x: Tensor, opts?: { training?: boolean; rng?: Rng }): Tensor;
-}
+export type { DenseConfig, LayerReport, Model, ModelConfig, NamedParam } from './model.js';
 
 /** Names and shapes of the parameters, in state_dict order. */
 export function parameterLayout(
-  model: ModelConfig,
+  model: DenseConfig,
   inFeatures: number,
   outWidth: number,
 ): { name: string; shape: [number, number] | [number]; isWeight: boolean }[] {
@@ -71,6 +54,7 @@ export function buildModel(
   dtype: DType,
   init: { scheme: InitScheme; rng: Rng; values?: Record<string, FloatArray> },
 ): Model {
+  if (config.type === 'sequential') return buildSequential(config, outWidth, dtype, init);
   const layout = parameterLayout(config, inFeatures, outWidth);
   const params: NamedParam[] = [];
   for (let i = 0; i < layout.length; i += 2) {
@@ -91,8 +75,10 @@ export function buildModel(
   return {
     config,
     params,
+    buffers: [],
     inFeatures,
     outWidth,
+    layers: denseLayerReport(config, inFeatures, outWidth),
     forward(x: Tensor, opts: { training?: boolean; rng?: Rng } = {}): Tensor {
       return forwardDense(
         config,
@@ -101,7 +87,24 @@ export function buildModel(
         opts,
       );
     },
+    forwardWith: (ts, x, opts) => forwardDense(config, ts, x, opts),
   };
+}
+
+/** The layers of a linear or mlp model as the torch.nn.Sequential they are (validate reports them). */
+export function denseLayerReport(config: DenseConfig, inFeatures: number, outWidth: number): LayerReport[] {
+  const sizes = config.type === 'linear' ? [inFeatures, outWidth] : [inFeatures, ...config.hidden, outWidth];
+  const out: LayerReport[] = [];
+  for (let l = 0; l + 1 < sizes.length; l++) {
+    const width = sizes[l + 1];
+    out.push({ index: out.length, type: 'linear', outputShape: [width], parameters: (sizes[l] + 1) * width });
+    if (config.type === 'mlp' && l + 2 < sizes.length) {
+      out.push({ index: out.length, type: config.activation, outputShape: [width], parameters: 0 });
+      if (config.dropout > 0)
+        out.push({ index: out.length, type: 'dropout', outputShape: [width], parameters: 0 });
+    }
+  }
+  return out;
 }
 
 /**
@@ -109,7 +112,7 @@ export function buildModel(
  * differentiate twice, with the parameters cut from one flat vector.
  */
 export function forwardDense(
-  config: ModelConfig,
+  config: DenseConfig,
   params: readonly Tensor[],
   x: Tensor,
   opts: { training?: boolean; rng?: Rng } = {},

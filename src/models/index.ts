@@ -1,6 +1,8 @@
 /** Models, losses, metrics, initializers and inference. */
-export { buildModel, forwardDense } from './dense.js';
-export type { Activation, NamedParam } from './dense.js';
+export { buildModel, denseLayerReport, forwardDense } from './dense.js';
+export type { Activation, LayerReport, NamedParam } from './dense.js';
+export { modelConfigOf } from './model.js';
+export { planSequential, sequentialParameters } from './sequential.js';
 export { computeLoss, penalty } from './losses.js';
 export type { LossName, Targets } from './losses.js';
 export { accuracy, meanAbsoluteError, r2 } from './metrics.js';

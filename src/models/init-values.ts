@@ -1,16 +1,22 @@
 /** User-supplied initial weights (`init.weights`), checked against the model's parameter layout. */
 import { allocate, type DType, type FloatArray } from '../tensor/index.js';
-import { parameterLayout, type ModelConfig } from './dense.js';
+import { parameterLayout } from './dense.js';
+import type { ModelConfig } from './model.js';
+import { planSequential } from './sequential.js';
+import { SpecError } from './spec-error.js';
 
-/** A spec problem only visible once the data shape is known (e.g. an init weight of the wrong shape). */
-export class SpecError extends Error {
-  constructor(
-    message: string,
-    readonly path: string,
-  ) {
-    super(message);
-    this.name = 'SpecError';
-  }
+export { SpecError };
+
+/** The tensors `init.weights` may set: parameters, and a sequential model's buffers too. */
+function tensorLayout(
+  model: ModelConfig,
+  features: number,
+  outWidth: number,
+): { name: string; shape: number[] }[] {
+  if (model.type !== 'sequential') return parameterLayout(model, features, outWidth);
+  // Buffers too, so that a torch state_dict (running statistics included) can be given as it is.
+  const plan = planSequential(model, outWidth);
+  return [...plan.params, ...plan.buffers];
 }
 
 function shapeOf(v: unknown): number[] {
@@ -25,7 +31,8 @@ function shapeOf(v: unknown): number[] {
 
 /**
  * Flat arrays for the given initial weights, or a SpecError naming the parameter and both shapes
- * (unknown names list the model's parameters).
+ * (unknown names list the model's parameters). A sequential model whose layers do not fit the
+ * data is a SpecError at `/model/layers/i`.
  */
 export function initialValues(
   model: ModelConfig,
@@ -35,7 +42,7 @@ export function initialValues(
   given: Record<string, unknown> | undefined,
 ): Record<string, FloatArray> | undefined {
   if (!given) return undefined;
-  const layout = parameterLayout(model, features, outWidth);
+  const layout = tensorLayout(model, features, outWidth);
   const out: Record<string, FloatArray> = {};
   for (const [name, value] of Object.entries(given)) {
     const p = layout.find((l) => l.name === name);
@@ -52,7 +59,7 @@ export function initialValues(
         `/init/weights/${name}`,
       );
     }
-    const flat = (value as unknown[]).flat(4) as number[];
+    const flat = typeof value === 'number' ? [value] : ((value as unknown[]).flat(4) as number[]);
     const arr = allocate(dtype, flat.length);
     arr.set(flat);
     out[name] = arr;

@@ -8,6 +8,45 @@ import type { Rng } from '../rng/rng.js';
 export type InitScheme =
   'default' | 'zeros' | 'xavier_uniform' | 'xavier_normal' | 'kaiming_uniform' | 'kaiming_normal';
 
+type Arr = Float32Array | Float64Array;
+
+const uniform = (arr: Arr, bound: number, rng: Rng) => {
+  for (let i = 0; i < arr.length; i++) arr[i] = rng.uniform(-bound, bound);
+};
+const normal = (arr: Arr, std: number, rng: Rng) => {
+  for (let i = 0; i < arr.length; i++) arr[i] = rng.normal() * std;
+};
+
+/**
+ * Fill a weight (a matrix or kernel with the given fans) by a scheme other than `default`, in
+ * place: the rule {@link initDense} applies to a dense weight, for any layer's weight.
+ */
+export function initWeight(
+  weight: Arr,
+  fanIn: number,
+  fanOut: number,
+  scheme: Exclude<InitScheme, 'default'>,
+  rng: Rng,
+): void {
+  switch (scheme) {
+    case 'zeros':
+      weight.fill(0);
+      return;
+    case 'xavier_uniform':
+      uniform(weight, Math.sqrt(6 / (fanIn + fanOut)), rng);
+      return;
+    case 'xavier_normal':
+      normal(weight, Math.sqrt(2 / (fanIn + fanOut)), rng);
+      return;
+    case 'kaiming_uniform':
+      uniform(weight, Math.sqrt(6 / fanIn), rng);
+      return;
+    case 'kaiming_normal':
+      normal(weight, Math.sqrt(2 / fanIn), rng);
+      return;
+  }
+}
+
 /**
  * Fill a dense layer's weight [out, in] and bias [out] in place.
  * - default: W, b ~ U(±1/√in)
@@ -16,45 +55,19 @@ export type InitScheme =
  * - zeros: W = 0, b = 0
  */
 export function initDense(
-  weight: Float32Array | Float64Array,
-  bias: Float32Array | Float64Array,
+  weight: Arr,
+  bias: Arr,
   fanIn: number,
   fanOut: number,
   scheme: InitScheme,
   rng: Rng,
 ): void {
-  const uniform = (arr: Float32Array | Float64Array, bound: number) => {
-    for (let i = 0; i < arr.length; i++) arr[i] = rng.uniform(-bound, bound);
-  };
-  const normal = (arr: Float32Array | Float64Array, std: number) => {
-    for (let i = 0; i < arr.length; i++) arr[i] = rng.normal() * std;
-  };
-  switch (scheme) {
-    case 'default': {
-      const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
-      uniform(weight, bound);
-      uniform(bias, bound);
-      return;
-    }
-    case 'zeros':
-      weight.fill(0);
-      bias.fill(0);
-      return;
-    case 'xavier_uniform':
-      uniform(weight, Math.sqrt(6 / (fanIn + fanOut)));
-      bias.fill(0);
-      return;
-    case 'xavier_normal':
-      normal(weight, Math.sqrt(2 / (fanIn + fanOut)));
-      bias.fill(0);
-      return;
-    case 'kaiming_uniform':
-      uniform(weight, Math.sqrt(6 / fanIn));
-      bias.fill(0);
-      return;
-    case 'kaiming_normal':
-      normal(weight, Math.sqrt(2 / fanIn));
-      bias.fill(0);
-      return;
+  if (scheme === 'default') {
+    const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
+    uniform(weight, bound, rng);
+    uniform(bias, bound, rng);
+    return;
   }
+  initWeight(weight, fanIn, fanOut, scheme, rng);
+  bias.fill(0);
 }

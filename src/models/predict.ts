@@ -1,6 +1,7 @@
 /** Inference with trained weights: what `POST /v1/jobs/{id}/predict` runs. */
 import { allocate, grad, noGrad, sigmoid, softmax, Tensor, type NamedWeights } from '../tensor/index.js';
 import { forwardDense, parameterLayout, type ModelConfig } from './dense.js';
+import { sequentialFromWeights } from './sequential.js';
 import { predictedClass } from './metrics.js';
 
 /** Inputs that do not fit the model (wrong width, non-finite values): a 400 for the caller. */
@@ -36,9 +37,9 @@ export function predict(
   weights: NamedWeights,
   inputs: readonly (readonly number[])[],
 ): Prediction {
-  const { params, x, n, inFeatures, outWidth } = prepare(spec, weights, inputs);
+  const { forward, x, n, inFeatures, outWidth } = prepare(spec, weights, inputs);
   return noGrad(() => {
-    const logits = forwardDense(spec.model, params, new Tensor(x, [n, inFeatures]));
+    const logits = forward(new Tensor(x, [n, inFeatures]));
     const probs = outputsOf(spec, logits);
     const outputs: number[][] = [];
     for (let i = 0; i < n; i++)
@@ -73,9 +74,9 @@ export function inputGradients(
   weights: NamedWeights,
   inputs: readonly (readonly number[])[],
 ): InputGradients {
-  const { params, x, n, inFeatures, outWidth } = prepare(spec, weights, inputs);
+  const { forward, x, n, inFeatures, outWidth } = prepare(spec, weights, inputs);
   const xt = new Tensor(x, [n, inFeatures], true);
-  const y = outputsOf(spec, forwardDense(spec.model, params, xt));
+  const y = outputsOf(spec, forward(xt));
   const jacobian: number[][][] = Array.from({ length: n }, () => []);
   for (let k = 0; k < outWidth; k++) {
     const e = new Tensor(allocate(y.dtype, n * outWidth), [n, outWidth]);
@@ -89,20 +90,37 @@ export function inputGradients(
   return { outputs, jacobian };
 }
 
-function prepare(spec: PredictSpec, weights: NamedWeights, inputs: readonly (readonly number[])[]) {
-  const first = weights[spec.model.type === 'linear' ? 'weight' : '0.weight'];
+/** The model's forward pass in eval mode (dropout off, running statistics) and its input and output widths. */
+function modelOf(
+  config: ModelConfig,
+  weights: NamedWeights,
+): { forward: (x: Tensor) => Tensor; inFeatures: number; outWidth: number; dtype: 'float32' | 'float64' } {
+  if (config.type === 'sequential') {
+    const model = sequentialFromWeights(config, weights);
+    const dtype = model.params[0]?.tensor.dtype ?? 'float32';
+    // Constant parameters: a gradient is wanted with respect to the inputs only.
+    const params = model.params.map((p) => new Tensor(p.tensor.data, p.tensor.shape));
+    const forward = (x: Tensor) => model.forwardWith(params, x, { training: false });
+    return { forward, inFeatures: model.inFeatures, outWidth: model.outWidth, dtype };
+  }
+  const first = weights[config.type === 'linear' ? 'weight' : '0.weight'];
   if (!first) throw new Error('weights do not match the model');
   const [, inFeatures] = first.shape;
   const names = Object.keys(weights);
   const last = weights[names[names.length - 1]];
   const outWidth = last.shape[0];
-  const layout = parameterLayout(spec.model, inFeatures, outWidth);
+  const layout = parameterLayout(config, inFeatures, outWidth);
   const dtype = first.data instanceof Float64Array ? 'float64' : 'float32';
   const params = layout.map((l) => {
     const w = weights[l.name];
     if (!w) throw new Error(`weights lack ${l.name}`);
     return new Tensor(w.data, l.shape);
   });
+  return { forward: (x) => forwardDense(config, params, x), inFeatures, outWidth, dtype };
+}
+
+function prepare(spec: PredictSpec, weights: NamedWeights, inputs: readonly (readonly number[])[]) {
+  const { forward, inFeatures, outWidth, dtype } = modelOf(spec.model, weights);
   const n = inputs.length;
   const x = allocate(dtype, n * inFeatures);
   for (let i = 0; i < n; i++) {
@@ -119,7 +137,7 @@ function prepare(spec: PredictSpec, weights: NamedWeights, inputs: readonly (rea
       x[i * inFeatures + j] = row[j];
     }
   }
-  return { params, x, n, inFeatures, outWidth };
+  return { forward, x, n, inFeatures, outWidth };
 }
 
 /** The parts of a JobSpec that say how to predict with its weights. */
@@ -127,7 +145,7 @@ export type JobLike =
   | { task: 'supervised'; model: ModelConfig; loss: PredictSpec['loss'] }
   | {
       task: 'reinforce';
-      policy: { hidden: number[]; activation: ModelConfig extends { activation: infer A } ? A : never };
+      policy: { hidden: number[]; activation: Extract<ModelConfig, { type: 'mlp' }>['activation'] };
     }
   | { task: 'minimize' };
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { NamedWeights } from '../tensor/dtype.js';
 
-const DTYPES = { F32: 4, F64: 8 } as const;
+const DTYPES = { F32: 4, F64: 8, I64: 8 } as const;
 type StDtype = keyof typeof DTYPES;
 
 /**
@@ -14,12 +14,18 @@ export function encodeSafetensors(weights: NamedWeights, metadata: Record<string
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length) header.__metadata__ = metadata;
   let offset = 0;
+  // Integer buffers (num_batches_tracked) are int64 in torch's state_dict: stored as I64 so that
+  // load_state_dict takes them as they are.
+  const raw = Object.values(weights).map((t) =>
+    t.integer ? new Uint8Array(BigInt64Array.from(t.data, (v) => BigInt(Math.round(v))).buffer) : t.data,
+  );
+  let k = 0;
   for (const [name, t] of Object.entries(weights)) {
-    const dtype: StDtype = t.data instanceof Float64Array ? 'F64' : 'F32';
+    const dtype: StDtype = t.integer ? 'I64' : t.data instanceof Float64Array ? 'F64' : 'F32';
     const n = t.shape.reduce((a, b) => a * b, 1);
     if (n !== t.data.length)
       throw new Error(`weights ${name}: shape [${t.shape}] holds ${n} values, data has ${t.data.length}`);
-    const bytes = t.data.byteLength;
+    const bytes = raw[k++].byteLength;
     header[name] = { dtype, shape: t.shape, data_offsets: [offset, offset + bytes] };
     offset += bytes;
   }
@@ -31,11 +37,11 @@ export function encodeSafetensors(weights: NamedWeights, metadata: Record<string
   out.writeBigUInt64LE(BigInt(headerBytes.length), 0);
   headerBytes.copy(out, 8);
   let pos = 8 + headerBytes.length;
-  for (const t of Object.values(weights)) {
+  for (const r of raw) {
     // Typed arrays are little-endian on every platform Node runs on; copy the raw bytes.
-    const src = Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+    const src = Buffer.from(r.buffer, r.byteOffset, r.byteLength);
     src.copy(out, pos);
-    pos += t.data.byteLength;
+    pos += r.byteLength;
   }
   return out;
 }
@@ -47,7 +53,7 @@ export interface SafetensorsEntry {
   data_offsets: [number, number];
 }
 
-/** Decode a safetensors file produced by {@link encodeSafetensors} (F32/F64 only), validating offsets. */
+/** Decode a safetensors file produced by {@link encodeSafetensors} (F32, F64, I64), validating offsets. */
 export function decodeSafetensors(buf: Buffer): { weights: NamedWeights; metadata: Record<string, string> } {
   if (buf.length < 8) throw new Error('safetensors: file shorter than its header length');
   const n = Number(buf.readBigUInt64LE(0));
@@ -74,10 +80,10 @@ export function decodeSafetensors(buf: Buffer): { weights: NamedWeights; metadat
     // Copy into a fresh aligned buffer: the source offset need not be a multiple of 8.
     const bytes = new Uint8Array(end - b);
     bytes.set(buf.subarray(base + b, base + end));
-    weights[name] = {
-      shape,
-      data: dtype === 'F64' ? new Float64Array(bytes.buffer) : new Float32Array(bytes.buffer),
-    };
+    weights[name] =
+      dtype === 'I64'
+        ? { shape, data: Float64Array.from(new BigInt64Array(bytes.buffer), Number), integer: true }
+        : { shape, data: dtype === 'F64' ? new Float64Array(bytes.buffer) : new Float32Array(bytes.buffer) };
   }
   return { weights, metadata };
 }

@@ -3,10 +3,11 @@ export type DType = 'float32' | 'float64';
 export type FloatArray = Float32Array | Float64Array;
 
 /**
- * Parameters by name, in torch `state_dict()` order (object insertion order), each a row-major
- * typed array with its shape: what training returns, prediction reads and safetensors stores.
+ * Parameters (and buffers) by name, in torch `state_dict()` order (object insertion order), each a
+ * row-major typed array with its shape: what training returns, prediction reads and safetensors
+ * stores. `integer` marks a buffer torch holds as int64 (num_batches_tracked), held as floats here.
  */
-export type NamedWeights = Record<string, { shape: number[]; data: FloatArray }>;
+export type NamedWeights = Record<string, { shape: number[]; data: FloatArray; integer?: boolean }>;
 
 export function allocate(dtype: DType, n: number): FloatArray {
   return dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);

@@ -53,3 +53,33 @@ export { kernels, setKernels } from './kernels/active.js';
 export type { Kernels } from './kernels/types.js';
 export { referenceKernels } from './kernels/reference.js';
 export type { LossKernels, OptimizerKernels } from './kernels/wasm/optim-types.js';
+export {
+  conv1d,
+  conv2d,
+  im2col,
+  col2im,
+  convOutputLength,
+  samePadding,
+  type ConvGeometry,
+  type Conv1dOptions,
+  type Conv2dOptions,
+  type Pair2,
+} from './ops/conv.js';
+export {
+  maxPool1d,
+  maxPool2d,
+  avgPool1d,
+  avgPool2d,
+  adaptiveAvgPool2d,
+  type MaxPool2dOptions,
+  type AvgPool2dOptions,
+} from './ops/pool.js';
+export { indexSelect } from './ops/index-select.js';
+export {
+  lstmSequence,
+  lstmSequenceOps,
+  gruSequence,
+  gruSequenceOps,
+  rnnSequence,
+  rnnSequenceOps,
+} from './ops/recurrent-cell.js';

@@ -28,6 +28,14 @@ export function withGradMode<T>(on: boolean, fn: () => T): T {
   }
 }
 
+/**
+ * Whether ops record a graph now: false under `noGrad` and during a first-order backward pass, true
+ * while a `createGraph` backward pass runs (a fused op's derivative rule picks its path by this).
+ */
+export function isGradEnabled(): boolean {
+  return gradEnabled;
+}
+
 /** Run `fn` without recording a graph: for inference and optimizer arithmetic. */
 export function noGrad<T>(fn: () => T): T {
   return withGradMode(false, fn);

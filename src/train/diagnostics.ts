@@ -6,6 +6,7 @@ import type { SupervisedJobSpec } from '../contracts/job-spec.js';
 import type { Dataset } from '../data/types.js';
 import { symmetricEigen } from '../optim/eigen.js';
 import type { Model } from '../models/dense.js';
+import { BASIC_LAYER_TYPES } from '../models/layers/basic.js';
 import { computeLoss } from '../models/losses.js';
 import type { Rng } from '../rng/rng.js';
 import { abs, grad, hessian, hvp, mean, mul, sum, Tensor } from '../tensor/index.js';
@@ -157,7 +158,15 @@ export function finalDiagnostics(
   const evalSet = split.val && split.val.rows > 0 ? split.val : split.train;
   const sensitivity = inputSensitivity(model, evalSet, spec);
   const n = model.params.reduce((a, p) => a + p.tensor.size, 0);
-  const rows = Math.min(split.train.rows, 4096);
-  const curvature = n * rows * 300 <= CURVATURE_BUDGET ? lossCurvature(spec, model, split.train, rng) : null;
+  // The budget counts parameters × rows, the cost of a dense layer. Convolutions, norms, recurrence
+  // and attention cost far more per parameter (a 254-parameter transformer took two minutes for
+  // the full Hessian on 1000 rows), so such models get fewer rows and iterations and no full spectrum.
+  const heavy = model.layers.some((l) => !BASIC_LAYER_TYPES.has(l.type));
+  const budget = heavy ? { maxRows: 256, maxIterations: 50, fullSpectrumMax: 0 } : {};
+  const rows = Math.min(split.train.rows, budget.maxRows ?? 4096);
+  const curvature =
+    n * rows * (budget.maxIterations ?? 300) <= CURVATURE_BUDGET
+      ? lossCurvature(spec, model, split.train, rng, budget)
+      : null;
   return { sensitivity, curvature };
 }

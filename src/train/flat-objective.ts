@@ -1,10 +1,10 @@
 /**
  * The supervised training objective as a function of one flat parameter vector
- * x = [W0, b0, W1, b1, …] (state_dict order), cut into the model's tensors with slice + reshape, so
+ * x = [W0, b0, W1, b1, …] (state_dict order, buffers excluded), cut into the model's tensors with slice + reshape, so
  * autodiff can differentiate the loss twice (Newton, L-BFGS, curvature diagnostics).
  */
 import type { SupervisedJobSpec } from '../contracts/job-spec.js';
-import { forwardDense, type Model } from '../models/dense.js';
+import type { Model } from '../models/dense.js';
 import { computeLoss, penalty } from '../models/losses.js';
 import { add, reshape, slice, type FloatArray, type Tensor } from '../tensor/index.js';
 import { inputsOf, makeTargets, type Split } from './batches.js';
@@ -24,7 +24,9 @@ export function flatObjective(spec: SupervisedJobSpec, model: Model, split: Spli
       off += n;
       return t;
     });
-    const out = forwardDense(model.config, ps, X, { training: false });
+    // Eval mode (no dropout, running statistics): a deterministic function of the parameters, which
+    // Newton, L-BFGS and the curvature diagnostics need.
+    const out = model.forwardWith(ps, X, { training: false });
     const loss = computeLoss(spec.loss, out, targets, spec.huberDelta);
     const pen = penalty(
       model.params.map((p, i) => ({ ...p, tensor: ps[i] })),

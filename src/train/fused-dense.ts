@@ -8,7 +8,7 @@
  * Layer l: Z = H·Wᵀ + b, A = act(Z) (·mask/(1−p) with dropout), H₀ = X, the last layer has no activation.
  * Backward: dZ = dA ⊙ act'(Z); dW = dZᵀ·H; db = Σ_rows dZ; dH = dZ·W.
  */
-import type { ModelConfig } from '../models/dense.js';
+import type { DenseConfig } from '../models/dense.js';
 import type { LossName } from '../models/losses.js';
 import type { Rng } from '../rng/rng.js';
 import {
@@ -42,7 +42,7 @@ export class FusedDense {
   private capacity = 0;
 
   constructor(
-    config: ModelConfig,
+    config: DenseConfig,
     inFeatures: number,
     outWidth: number,
     private readonly dtype: DType,

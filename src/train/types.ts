@@ -60,6 +60,8 @@ export interface ResumeState {
   batchInEpoch: number;
   names: string[];
   params: FloatArray[];
+  /** The model's buffers (batchnorm's running statistics) in state_dict order, when it has any. */
+  buffers?: FloatArray[];
   /** Optimizer state (optimizer-specific plain data). */
   optimizer: unknown;
   /** The shuffling generator as it was at the start of the current epoch (to redraw its order). */
@@ -72,7 +74,7 @@ export interface ResumeState {
   /** Running training-metric accumulators of the current epoch. */
   epochMetrics?: number[];
   /** Early stopping: best monitored value, its epoch, epochs since, and the best weights if kept. */
-  best: { value: number; epoch: number; since: number; params: FloatArray[] | null };
+  best: { value: number; epoch: number; since: number; params: FloatArray[] | null; buffers?: FloatArray[] };
   /** Training time so far, for wall-time limits and durationMs. */
   elapsedMs: number;
 }

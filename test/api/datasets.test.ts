@@ -139,6 +139,46 @@ describe('GET/DELETE /v1/datasets/{id}, GET /v1/datasets/builtin', () => {
     expect(res.statusCode).toBe(200);
     const iris = res.json().data.find((d: { name: string }) => d.name === 'iris');
     expect(iris).toMatchObject({ rows: 150, features: 4, targets: 1, task: 'classification', classes: 3 });
+    const byName = Object.fromEntries(res.json().data.map((d: { name: string }) => [d.name, d]));
+    expect(byName.digits).toMatchObject({
+      rows: 1797,
+      features: 64,
+      classes: 10,
+      input: [1, 8, 8],
+      license: 'CC BY 4.0',
+    });
+    expect(byName.sine_forecast).toMatchObject({
+      rows: 1000,
+      features: 20,
+      task: 'regression',
+      input: [20, 1],
+    });
+    expect(byName.sunspots).toMatchObject({
+      rows: 289,
+      features: 20,
+      input: [20, 1],
+      license: 'public domain',
+    });
+    expect(byName.contains_101).toMatchObject({ rows: 1000, features: 16, classes: 2, input: [16, 1] });
+    expect(byName.sorted_tokens).toMatchObject({ rows: 1000, features: 8, classes: 2, input: [8] });
+    for (const d of res.json().data) expect(d.license && d.source, d.name).toBeTruthy();
+  });
+
+  test('a job on a new built-in validates like one on iris', async () => {
+    for (const [builtin, loss, outputs] of [
+      ['digits', 'cross_entropy', 10],
+      ['sunspots', 'mse', 1],
+      ['sorted_tokens', 'cross_entropy', 2],
+    ] as const) {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/v1/jobs/validate',
+        payload: { model: { type: 'linear' }, data: { builtin }, loss, optimizer: { type: 'sgd', lr: 0.1 } },
+      });
+      expect(res.statusCode, res.body).toBe(200);
+      const features = { digits: 64, sunspots: 20, sorted_tokens: 8 }[builtin];
+      expect(res.json().estimate.parameters, builtin).toBe(features * outputs + outputs);
+    }
   });
 
   test('a job on an uploaded dataset is checked against its shape', async () => {

@@ -63,6 +63,11 @@ export function bitDifferences(safetensors: Buffer, ref: NamedWeights): string[]
   const diff: string[] = [];
   const names = new Set([...Object.keys(got), ...Object.keys(ref)]);
   for (const name of names) {
+    if (got[name]?.dtype === 'I64' && ref[name]) {
+      // An integer buffer: stored as int64, held as floats in memory; compare the numbers.
+      if (got[name].values.some((v, i) => v !== ref[name].data[i])) diff.push(name);
+      continue;
+    }
     const a = got[name]?.values;
     const b = ref[name]?.data;
     if (!a || !b) {

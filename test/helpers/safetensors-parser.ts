@@ -4,10 +4,13 @@
  * offsets that cover the data exactly, and returns the values.
  */
 export interface ParsedTensor {
-  dtype: 'F32' | 'F64';
+  /** I64: an integer buffer (torch's num_batches_tracked). */
+  dtype: 'F32' | 'F64' | 'I64';
   shape: number[];
   offsets: [number, number];
+  /** I64 values as exact float64 numbers; the raw bytes are in `bytes`. */
   values: Float32Array | Float64Array;
+  bytes: Uint8Array;
 }
 
 export function parseSafetensors(buf: Buffer): {
@@ -33,7 +36,8 @@ export function parseSafetensors(buf: Buffer): {
       continue;
     }
     const e = raw as { dtype: string; shape: number[]; data_offsets: [number, number] };
-    if (e.dtype !== 'F32' && e.dtype !== 'F64') throw new Error(`${name}: unexpected dtype ${e.dtype}`);
+    if (e.dtype !== 'F32' && e.dtype !== 'F64' && e.dtype !== 'I64')
+      throw new Error(`${name}: unexpected dtype ${e.dtype}`);
     if (!Array.isArray(e.shape) || e.shape.some((d) => !Number.isInteger(d) || d < 0))
       throw new Error(`${name}: bad shape`);
     const [b, end] = e.data_offsets;
@@ -48,7 +52,13 @@ export function parseSafetensors(buf: Buffer): {
       dtype: e.dtype,
       shape: e.shape,
       offsets: [b, end],
-      values: e.dtype === 'F32' ? new Float32Array(bytes.buffer) : new Float64Array(bytes.buffer),
+      values:
+        e.dtype === 'F32'
+          ? new Float32Array(bytes.buffer)
+          : e.dtype === 'F64'
+            ? new Float64Array(bytes.buffer)
+            : Float64Array.from(new BigInt64Array(bytes.buffer.slice(0)), Number),
+      bytes,
     };
   }
   spans.sort((a, b) => a[0] - b[0]);

@@ -138,8 +138,13 @@ export const jobRoutes = (deps: AppDeps, metrics: Metrics): FastifyPluginAsyncZo
       },
       async (req) => {
         const spec = req.body as JobSpec;
-        const estimate = await checkSpec(deps, spec, tenantOf(req));
-        return { valid: true as const, spec: spec as unknown as Record<string, unknown>, estimate };
+        const { estimate, layers } = await checkSpec(deps, spec, tenantOf(req));
+        return {
+          valid: true as const,
+          spec: spec as unknown as Record<string, unknown>,
+          estimate,
+          ...(layers ? { layers } : {}),
+        };
       },
     );
 

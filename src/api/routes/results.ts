@@ -131,7 +131,11 @@ export const resultRoutes = (deps: AppDeps): FastifyPluginAsyncZod =>
             `job ${job.id} is a minimize job: it has no model to predict with (its result and weights hold the point found)`,
           );
         const inputs = req.body.inputs;
-        const expected = w.weights[firstWeightName(w.weights)]?.shape[1];
+        // A sequential model's row holds prod(input) values; a dense model's is its first weight's width.
+        const expected =
+          spec.task === 'supervised' && spec.model.type === 'sequential'
+            ? spec.model.input.reduce((a, b) => a * b, 1)
+            : w.weights[firstWeightName(w.weights)]?.shape[1];
         const bad = inputs.findIndex(
           (row) => row.length !== expected || row.some((v) => !Number.isFinite(v)),
         );

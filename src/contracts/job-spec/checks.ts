@@ -71,11 +71,29 @@ export function outputWidth(
   return shape.targets;
 }
 
-/** Parameters of the supervised model for `features` inputs and `outputs` outputs. */
-export function modelParameters(model: ModelSpec, features: number, outputs: number): number {
+/**
+ * Parameters of the supervised model for `features` inputs and `outputs` outputs; null for a
+ * sequential model, whose count needs the layer builders (the service counts it with them, see
+ * src/api/spec-check.ts, and applies the same limit).
+ */
+export function modelParameters(model: ModelSpec, features: number, outputs: number): number | null {
+  if (model.type === 'sequential') return null;
   return model.type === 'linear'
     ? denseParameters([features, outputs])
     : denseParameters([features, ...model.hidden, outputs]);
+}
+
+/** A sequential model's `input` against the data's features: a row holds prod(input) values. */
+function inputIssues(model: ModelSpec, features: number, where: string): SpecIssue[] {
+  if (model.type !== 'sequential') return [];
+  const size = model.input.reduce((a, b) => a * b, 1);
+  if (size === features) return [];
+  return [
+    {
+      path: ['model', 'input'],
+      message: `model.input [${model.input.join(', ')}] takes ${size} values per row; ${where} has ${features} features`,
+    },
+  ];
 }
 
 /** The dataset shape known from the spec alone (built-in or inline), or null for an uploaded dataset. */
@@ -157,10 +175,12 @@ export function dataIssues(
       ),
     });
   }
+  if (featuresOk)
+    out.push(...inputIssues(spec.model, shape.features, where === 'data.inline.y' ? 'data.inline.x' : where));
   if (labelsOk && featuresOk) {
     const outputs = outputWidth(spec.loss, shape, spec.model.classes);
     const parameters = modelParameters(spec.model, shape.features, outputs);
-    if (parameters > limits.maxParameters) {
+    if (parameters !== null && parameters > limits.maxParameters) {
       out.push({
         path: ['model'],
         message: limitMessage('the model has', `${parameters} parameters`, limits, 'maxParameters'),
@@ -186,9 +206,17 @@ export function dataIssues(
       message: `validationSplit ${spec.training.validationSplit} leaves no training rows out of ${shape.rows}`,
     });
   }
+  // test rows are counted as validation rows are: ⌈rows·testSplit⌉
+  const test = validationRows(shape.rows, spec.training.testSplit);
+  if (test > 0 && shape.rows - val >= 1 && shape.rows - val - test < 1) {
+    out.push({
+      path: ['training', 'testSplit'],
+      message: `validationSplit ${spec.training.validationSplit} and testSplit ${spec.training.testSplit} leave no training rows out of ${shape.rows} (${val} validation and ${test} test rows)`,
+    });
+  }
   const sched = spec.schedule;
   if (sched?.type === 'onecycle' && sched.totalSteps !== undefined) {
-    const trainRows = shape.rows - val;
+    const trainRows = shape.rows - val - test;
     const steps =
       sched.per === 'epoch'
         ? spec.training.epochs

@@ -28,11 +28,19 @@ export interface DataShape {
   labels: LabelInfo;
 }
 
-/** Shape, task and description of each built-in dataset (src/catalog/datasets.ts). */
+/**
+ * Shape, task, description and suggested sequential `input` of each built-in dataset
+ * (src/catalog/datasets.ts).
+ */
 export const BUILTIN_DATASETS: Readonly<
   Record<
     BuiltinDatasetName,
-    DataShape & { task: 'classification' | 'regression'; classes?: number; description: string }
+    DataShape & {
+      task: 'classification' | 'regression';
+      classes?: number;
+      description: string;
+      input: readonly number[];
+    }
   >
 > = CATALOG;
 

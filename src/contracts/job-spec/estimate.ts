@@ -41,12 +41,25 @@ function optimizerStateCopies(opt: OptimizerSpec, n: number): number {
   }
 }
 
+/** What the layer builders tell the estimate of a sequential model (src/models counts them). */
+export interface LayerCounts {
+  parameters: number;
+  /** Values one sample produces over all layers (the sum of the output shapes' sizes). */
+  activations: number;
+}
+
 /**
  * Estimate a job. For a supervised job pass the dataset's `rows`, `features` and `targets`, where
- * `targets` is the model's output width (use {@link outputWidth}: the class count for cross_entropy).
- * Minimize and reinforce jobs ignore the three numbers.
+ * `targets` is the model's output width (use {@link outputWidth}: the class count for cross_entropy),
+ * and for a sequential model the layer counts. Minimize and reinforce jobs ignore the numbers.
  */
-export function estimateJob(spec: JobSpec, rows = 0, features = 0, targets = 1): JobEstimate {
+export function estimateJob(
+  spec: JobSpec,
+  rows = 0,
+  features = 0,
+  targets = 1,
+  layers?: LayerCounts,
+): JobEstimate {
   const bytesPer =
     (spec.task === 'minimize' ? spec.dtype : spec.task === 'reinforce' ? spec.dtype : spec.training.dtype) ===
     'float64'
@@ -75,11 +88,18 @@ export function estimateJob(spec: JobSpec, rows = 0, features = 0, targets = 1):
       bytes: bytesPer * (n * (2 + optimizerStateCopies(spec.optimizer, n)) + activations),
     };
   }
-  const trainRows = rows - validationRows(rows, spec.training.validationSplit);
+  const trainRows =
+    rows -
+    validationRows(rows, spec.training.validationSplit) -
+    validationRows(rows, spec.training.testSplit);
   const perEpoch = stepsPerEpoch(trainRows, spec.training.batchSize);
   const sizes =
-    spec.model.type === 'linear' ? [features, targets] : [features, ...spec.model.hidden, targets];
-  const n = denseParameters(sizes);
+    spec.model.type === 'linear'
+      ? [features, targets]
+      : spec.model.type === 'mlp'
+        ? [features, ...spec.model.hidden, targets]
+        : [features, layers?.activations ?? 0];
+  const n = spec.model.type === 'sequential' ? (layers?.parameters ?? 0) : denseParameters(sizes);
   const batch = spec.training.batchSize === 'full' ? trainRows : Math.min(trainRows, spec.training.batchSize);
   // Forward values and their gradients per layer, plus dropout masks.
   const activations = batch * sizes.reduce((a, b) => a + b, 0) * 3;

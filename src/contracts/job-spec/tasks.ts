@@ -34,8 +34,15 @@ export interface TaskChecks {
 
 /** Every JobSpec schema against a set of limits (job-spec/schemas.ts builds the exported ones). */
 export function buildTaskSchemas(L: Readonly<Limits>, checks: TaskChecks) {
-  const { hidden, LinearModelSchema, MlpModelSchema, ModelSpecSchema } = buildModelSchemas(L);
-  const { InlineDataSchema, DataSpecSchema } = buildDataSchemas(L);
+  const {
+    hidden,
+    LinearModelSchema,
+    MlpModelSchema,
+    SequentialModelSchema,
+    LayerSpecSchema,
+    ModelSpecSchema,
+  } = buildModelSchemas(L);
+  const { InlineDataSchema, DataSpecSchema, PreprocessSpecSchema } = buildDataSchemas(L);
   const { EarlyStoppingSchema, wallSeconds, TrainingSpecSchema, InitSpecSchema, MetadataSchema } =
     buildTrainingSchemas(L);
 
@@ -47,6 +54,7 @@ export function buildTaskSchemas(L: Readonly<Limits>, checks: TaskChecks) {
         .describe('Supervised learning on a dataset (the default task).'),
       model: ModelSpecSchema,
       data: DataSpecSchema,
+      preprocess: PreprocessSpecSchema.prefault({}),
       loss: LossSchema,
       huberDelta: positive('huberDelta').default(1).describe('δ of the huber loss.'),
       optimizer: OptimizerSpecSchema.prefault({ type: 'adam' }),
@@ -196,8 +204,11 @@ export function buildTaskSchemas(L: Readonly<Limits>, checks: TaskChecks) {
     ModelSpecSchema,
     LinearModelSchema,
     MlpModelSchema,
+    SequentialModelSchema,
+    LayerSpecSchema,
     InlineDataSchema,
     DataSpecSchema,
+    PreprocessSpecSchema,
     EarlyStoppingSchema,
     TrainingSpecSchema,
     InitSpecSchema,
@@ -226,8 +237,12 @@ type Built = ReturnType<typeof buildTaskSchemas>;
 export type ModelSpec = z.output<Built['ModelSpecSchema']>;
 export type LinearModelSpec = z.output<Built['LinearModelSchema']>;
 export type MlpModelSpec = z.output<Built['MlpModelSchema']>;
+export type SequentialModelSpec = z.output<Built['SequentialModelSchema']>;
+/** One layer of a sequential model, every default filled in. */
+export type LayerSpecParsed = z.output<Built['LayerSpecSchema']>;
 export type InlineData = z.output<Built['InlineDataSchema']>;
 export type DataSpec = z.output<Built['DataSpecSchema']>;
+export type PreprocessSpec = z.output<Built['PreprocessSpecSchema']>;
 export type EarlyStoppingSpec = z.output<Built['EarlyStoppingSchema']>;
 export type TrainingSpec = z.output<Built['TrainingSpecSchema']>;
 export type InitSpec = z.output<Built['InitSpecSchema']>;

@@ -115,6 +115,11 @@ export function buildTrainingSchemas(L: Readonly<Limits>) {
       validationSplit: unit('validationSplit')
         .default(0)
         .describe('Fraction of rows held out (⌈rows·fraction⌉, after a seeded shuffle).'),
+      testSplit: unit('testSplit')
+        .default(0)
+        .describe(
+          'Fraction of rows held out of both training and validation (⌈rows·fraction⌉, from the same seeded shuffle); the result has metrics on them (`test`).',
+        ),
       dtype: DTypeSchema.default('float32'),
       earlyStopping: EarlyStoppingSchema.nullable().default(null),
       gradClipNorm: positive('gradClipNorm')
@@ -126,6 +131,13 @@ export function buildTrainingSchemas(L: Readonly<Limits>) {
         .describe('Fail with TIMEOUT after this many seconds of training.'),
     })
     .superRefine((t, ctx) => {
+      if (t.validationSplit + t.testSplit >= 1) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['testSplit'],
+          message: `validationSplit (${t.validationSplit}) + testSplit (${t.testSplit}) must be < 1, or no rows are left for training`,
+        });
+      }
       if (t.earlyStopping?.monitor === 'valLoss' && t.validationSplit === 0) {
         ctx.addIssue({
           code: 'custom',
@@ -140,7 +152,11 @@ export function buildTrainingSchemas(L: Readonly<Limits>) {
   const initWeights = z
     .record(
       name('init.weights key'),
-      z.array(z.any()).superRefine((v, ctx) => checkNested(v, L, ctx), ONLY_CLEAN),
+      z.union([
+        // A 0-dim tensor (torch's num_batches_tracked) is a bare number.
+        z.number().refine(Number.isFinite, { error: 'a scalar weight must be a finite number' }),
+        z.array(z.any()).superRefine((v, ctx) => checkNested(v, L, ctx), ONLY_CLEAN),
+      ]),
     )
     .superRefine((w, ctx) => {
       const n = Object.keys(w).length;
@@ -151,7 +167,7 @@ export function buildTrainingSchemas(L: Readonly<Limits>) {
           message: limitMessage('init.weights has', `${n} entries`, L, 'maxInitWeightTensors'),
         });
       }
-    }, ONLY_CLEAN) as unknown as z.ZodType<Record<string, NestedNumberArray>>;
+    }, ONLY_CLEAN) as unknown as z.ZodType<Record<string, NestedNumberArray | number>>;
 
   const InitSpecSchema = z
     .strictObject({

@@ -164,8 +164,19 @@ export type LayerSpec =
 /** Builds a layer of one type for the shape that reaches it. Throws LayerShapeError. */
 export type LayerBuilder<S extends LayerSpec = LayerSpec> = (spec: S, input: Shape) => BuiltLayer;
 
-/** The spec of one layer type, e.g. `SpecOf<'conv2d'>`. */
-export type SpecOf<T extends LayerSpec['type']> = Extract<LayerSpec, { type: T }>;
+/** Each member of the spec union S whose `type` admits T, narrowed to `type: T` (distributes over S). */
+type Narrow<S, T> = S extends { type: infer U }
+  ? T extends U
+    ? Omit<S, 'type'> & { type: T }
+    : never
+  : never;
+
+/**
+ * The spec of one layer type, e.g. `SpecOf<'conv2d'>`. Not `Extract<LayerSpec, { type: T }>`: members
+ * that share a shape (`{ type: 'relu' | 'tanh' | … }`, `'rnn' | 'lstm' | 'gru'`) are not assignable to
+ * `{ type: 'lstm' }`, so Extract would give `never` for them.
+ */
+export type SpecOf<T extends LayerSpec['type']> = Narrow<LayerSpec, T>;
 
 /**
  * The builders of a family of layer types, one per type: each family file (conv.ts, recurrent.ts, …)

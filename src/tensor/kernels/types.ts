@@ -31,6 +31,34 @@ export interface Kernels {
     accumulate: boolean,
   ): void;
 
+  /**
+   * `batch` products at once: for t in [0, batch), `C_t = op(A_t)·op(B_t)` with `A_t` the m×k (k×m when
+   * `transA`) matrix starting at element `t·strideA` of `a`, `B_t` at `t·strideB` of `b` and `C_t` (m×n) at
+   * `t·strideC` of `c`. A stride of 0 broadcasts that operand over the batch (one weight matrix against a batch
+   * of inputs); `strideC` must be ≥ m·n so the products do not overlap. C is overwritten (no accumulate), and
+   * elements of `c` between the products are left as they were.
+   *
+   * Each product is computed by the same code path as a {@link Kernels.matmul} call of that shape that reaches
+   * the backend's own kernel, so it matches per-product calls bit for bit there; a backend may choose that path
+   * by the size of the whole batch rather than of one product (tiny products are worth its kernel once there
+   * are many). It exists because attention and per-time-step products are many small matrices, where one call
+   * per product (and, for wasm, one copy in and out per product) costs more than the arithmetic.
+   */
+  matmulBatched(
+    a: FloatArray,
+    b: FloatArray,
+    c: FloatArray,
+    batch: number,
+    m: number,
+    n: number,
+    k: number,
+    transA: boolean,
+    transB: boolean,
+    strideA: number,
+    strideB: number,
+    strideC: number,
+  ): void;
+
   /** `out[i] = a[i] op b[i]` for equal-length contiguous arrays. */
   binary(op: BinaryOp, a: FloatArray, b: FloatArray, out: FloatArray): void;
 

@@ -8,6 +8,7 @@ import { kernels } from '../kernels/active.js';
 import { broadcastShapes, broadcastStrides, sizeOf } from '../shape.js';
 import { Tensor, result } from '../tensor.js';
 import { add } from './elementwise.js';
+import { reshape } from './movement.js';
 import { sumTo } from './reduce.js';
 
 function cast(d: FloatArray, dtype: 'float32' | 'float64'): FloatArray {
@@ -52,9 +53,34 @@ function batchedProduct(
   const nb = sizeOf(batch);
   const out = allocate(dtype, nb * m * n);
   const kern = kernels();
+  const na = sizeOf(aBatch);
+  const nbB = sizeOf(bBatch);
   if (nb === 1) {
     kern.matmul(ad, bd, out, m, n, k, transA, transB, false);
+  } else if (nbB === 1 && !transA) {
+    // One B against a batch of untransposed A (a linear layer on [batch, T, in]): the A_t stacked are one
+    // (nb·m)×k matrix and the C_t stacked one (nb·m)×n, so a single GEMM does it, the shape BLAS is fastest on.
+    kern.matmul(ad, bd, out, nb * m, n, k, false, transB, false);
+  } else if ((na === nb || na === 1) && (nbB === nb || nbB === 1)) {
+    // Each operand either has the whole batch (same size as the broadcast batch means the same shape, up to
+    // leading 1s, so product t reads matrix t) or one matrix shared by all: one batched kernel call, stride 0
+    // for the shared one. Attention's heads and a weight broadcast over a batch both land here.
+    kern.matmulBatched(
+      ad,
+      bd,
+      out,
+      nb,
+      m,
+      n,
+      k,
+      transA,
+      transB,
+      na === 1 ? 0 : ar * ac,
+      nbB === 1 ? 0 : br * bc,
+      m * n,
+    );
   } else {
+    // Mixed broadcasts ([B, 1] against [1, H]): per-product calls walking both operands' batch strides.
     const sa = broadcastStrides(aBatch, batch);
     const sb = broadcastStrides(bBatch, batch);
     const idx = new Array<number>(batch.length).fill(0);
@@ -98,10 +124,22 @@ function product(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor
     a.requiresGrad
       ? sumTo(transA ? product(b, g, transB, true) : product(g, b, false, !transB), a.shape)
       : null,
-    b.requiresGrad
-      ? sumTo(transB ? product(g, a, true, transA) : product(a, g, !transA, false), b.shape)
-      : null,
+    b.requiresGrad ? gradOfB(a, b, g, transA, transB) : null,
   ]);
+}
+
+/**
+ * dL/dB. For one B shared by a batch of untransposed A (a linear layer on [batch, T, in]), Σ_t A_tᵀ·G_t is one
+ * GEMM of the stacked matrices, (nb·m)×k against (nb·m)×n, instead of nb products and a reduction over them.
+ */
+function gradOfB(a: Tensor, b: Tensor, g: Tensor, transA: boolean, transB: boolean): Tensor {
+  if (!transA && a.ndim > 2 && sizeOf(b.shape.slice(0, -2)) === 1 && sizeOf(a.shape.slice(0, -2)) > 1) {
+    const rows = sizeOf(a.shape.slice(0, -1));
+    const a2 = reshape(a, [rows, a.shape[a.ndim - 1]]);
+    const g2 = reshape(g, [rows, g.shape[g.ndim - 1]]);
+    return reshape(transB ? product(g2, a2, true, false) : product(a2, g2, true, false), b.shape);
+  }
+  return sumTo(transB ? product(g, a, true, transA) : product(a, g, !transA, false), b.shape);
 }
 
 /**

@@ -80,6 +80,7 @@ export async function runFirstOrder(
     batchInEpoch: c.batchInEpoch,
     names,
     params: params.map((p) => p.slice()),
+    ...(model.buffers.length ? { buffers: model.buffers.map((b) => b.data.slice()) } : {}),
     optimizer: structuredClone(optState),
     shuffleRngAtEpochStart: c.shuffleAtEpochStart,
     dropoutRng: dropoutRng.state(),
@@ -106,8 +107,9 @@ export async function runFirstOrder(
 
   const l1 = spec.regularization.l1;
   const l2 = spec.regularization.l2;
+  // The fused dense step covers linear and mlp; a sequential model always runs on autodiff.
   const fused =
-    opts.engine === 'autodiff'
+    opts.engine === 'autodiff' || modelConfig.type === 'sequential'
       ? null
       : new FusedDense(modelConfig, train.features, outWidth, dtype, spec.loss, spec.huberDelta, l1, l2);
   const maxRows = ranges.reduce((m, [a, b]) => Math.max(m, b - a), 0);
@@ -236,16 +238,20 @@ export async function runFirstOrder(
     if (tr.earlyStopping && monitorKey) {
       const v = monitorKey === 'valLoss' ? (evalRes.valLoss ?? trainLoss) : trainLoss;
       if (v < c.best.value - tr.earlyStopping.minDelta) {
+        const keep = tr.earlyStopping.restoreBest;
         c.best = {
           value: v,
           epoch: c.epoch + 1,
           since: 0,
-          params: tr.earlyStopping.restoreBest ? params.map((p) => p.slice()) : null,
+          params: keep ? params.map((p) => p.slice()) : null,
+          // The running statistics belong to the best weights too.
+          ...(keep && model.buffers.length ? { buffers: model.buffers.map((b) => b.data.slice()) } : {}),
         };
       } else if (++c.best.since >= tr.earlyStopping.patience) {
         const why = `early stopping: ${monitorKey} did not improve by more than ${tr.earlyStopping.minDelta} for ${c.best.since} epochs (best ${c.best.value} at epoch ${c.best.epoch})`;
         run.emit({ type: 'log', level: 'info', message: why });
         if (c.best.params) c.best.params.forEach((p, i) => params[i].set(p));
+        c.best.buffers?.forEach((b, i) => model.buffers[i].data.set(b));
         c.epoch++;
         return succeeded(why);
       }

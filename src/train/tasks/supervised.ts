@@ -13,7 +13,8 @@
  */
 import type { SupervisedJobSpec } from '../../contracts/job-spec.js';
 import { splitValidation, type Dataset } from '../../data/index.js';
-import { buildModel } from '../../models/dense.js';
+import { buildModel, type Model } from '../../models/dense.js';
+import { modelConfigOf } from '../../models/model.js';
 import { createRng, type Rng } from '../../rng/rng.js';
 import type { FloatArray } from '../../tensor/index.js';
 import { outputWidthFor, type Split } from '../batches.js';
@@ -51,20 +52,27 @@ export async function train(
   const rngs = deriveRngs(tr.seed);
   const split: Split = splitValidation(data, tr.validationSplit, rngs.split);
   const outWidth = outputWidthFor(spec, data);
-  const modelConfig = spec.model.type === 'mlp' ? spec.model : { type: 'linear' as const };
+  const modelConfig = modelConfigOf(spec.model);
 
   let values: Record<string, FloatArray> | undefined;
+  let model: Model;
   try {
     values = opts.resume ? undefined : initialValues(spec, data.features, outWidth);
+    // A sequential model whose layers do not fit the data's shape is refused here too (the API
+    // refuses it at submission; this covers a spec that reaches a worker another way).
+    model = buildModel(modelConfig, data.features, outWidth, dtype, {
+      scheme: spec.init.scheme,
+      rng: rngs.init,
+      values,
+    });
   } catch (e) {
     if (e instanceof SpecError) return failedBeforeStart(e.message);
     throw e;
   }
-  const model = buildModel(modelConfig, data.features, outWidth, dtype, {
-    scheme: spec.init.scheme,
-    rng: rngs.init,
-    values,
-  });
+  if (model.inFeatures !== data.features)
+    return failedBeforeStart(
+      `model.input takes ${model.inFeatures} values per row; the data has ${data.features} features`,
+    );
   const names = model.params.map((p) => p.name);
   const params = model.params.map((p) => p.tensor.data);
   const parameters = params.reduce((n, p) => n + p.length, 0);
@@ -73,6 +81,10 @@ export async function train(
     const r = opts.resume;
     if (r.names.join() !== names.join()) throw new Error('checkpoint does not match the model');
     r.params.forEach((p, i) => params[i].set(p));
+    // Buffers (running statistics) continue from the checkpoint, so a resumed run is bit-exact.
+    if ((r.buffers?.length ?? 0) !== model.buffers.length)
+      throw new Error('checkpoint does not match the model');
+    r.buffers?.forEach((b, i) => model.buffers[i].data.set(b));
   }
 
   const ctx = { model, modelConfig, split, outWidth, params, names, parameters, rngs, clock };

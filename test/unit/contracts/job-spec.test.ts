@@ -189,6 +189,13 @@ describe('defaults', () => {
       task: 'supervised',
       model: { type: 'linear' },
       data: { builtin: 'iris' },
+      preprocess: {
+        numeric: 'none',
+        categorical: 'onehot',
+        missing: 'error',
+        unknownCategory: 'error',
+        perColumn: {},
+      },
       loss: 'cross_entropy',
       huberDelta: 1,
       optimizer: {
@@ -208,6 +215,7 @@ describe('defaults', () => {
         shuffle: true,
         seed: 0,
         validationSplit: 0,
+        testSplit: 0,
         dtype: 'float32',
         earlyStopping: null,
         gradClipNorm: null,

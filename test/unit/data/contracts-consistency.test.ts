@@ -25,6 +25,7 @@ describe('data and contracts agree', () => {
         classes: c.classes,
       });
       expect(info.description).toBe(c.description);
+      expect(info.input).toEqual([...c.input]);
       const shape = datasetShape(loadBuiltin(info.name));
       if (info.task === 'classification') expect(shape.labels).toEqual(c.labels);
       else expect(shape.labels.integer).toBe(false);

@@ -13,12 +13,18 @@ const refusing: Kernels = {
   matmul: () => {
     throw new Error('fallback used');
   },
+  matmulBatched: () => {
+    throw new Error('fallback used');
+  },
 };
 const native = createNativeKernels(ref, { minFlops: 0 });
 // A fallback that refuses everything: the elementwise tests must reach the C code.
 const refusingAll: Kernels = {
   name: 'refusing-all',
   matmul: () => {
+    throw new Error('fallback used');
+  },
+  matmulBatched: () => {
     throw new Error('fallback used');
   },
   binary: () => {

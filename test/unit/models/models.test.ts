@@ -3,7 +3,7 @@
  * initial values, the forward pass as nn.Linear computes it, the losses and metrics, and predict.
  */
 import { describe, expect, it } from 'vitest';
-import { buildModel, forwardDense, parameterLayout, type ModelConfig } from '../../../src/models/dense.js';
+import { buildModel, forwardDense, parameterLayout, type DenseConfig } from '../../../src/models/dense.js';
 import { initDense } from '../../../src/models/init.js';
 import { computeLoss, penalty } from '../../../src/models/losses.js';
 import { accuracy, meanAbsoluteError, predictedClass, r2 } from '../../../src/models/metrics.js';
@@ -11,7 +11,7 @@ import { predict, PredictInputError } from '../../../src/models/predict.js';
 import { createRng } from '../../../src/rng/rng.js';
 import { tensor } from '../../../src/tensor/index.js';
 
-const mlp = (hidden: number[], dropout = 0): ModelConfig => ({
+const mlp = (hidden: number[], dropout = 0): DenseConfig => ({
   type: 'mlp',
   hidden,
   activation: 'relu',

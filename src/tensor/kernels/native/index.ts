@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BinaryOp, FloatArray, Kernels } from '../types.js';
-import type { WasmKernels } from '../wasm/index.js';
+import { checkBatched, type WasmKernels } from '../wasm/index.js';
 import type { LossKernels, NativeOptimizerKernels } from '../wasm/optim-types.js';
 
 export type { NativeOptimizerKernels } from '../wasm/optim-types.js';
@@ -20,6 +20,21 @@ interface BlasAddon {
     ta: boolean,
     tb: boolean,
     acc: boolean,
+  ): void;
+  /** Absent from addon builds older than the batched kernel. */
+  matmulBatched?(
+    a: FloatArray,
+    b: FloatArray,
+    c: FloatArray,
+    batch: number,
+    m: number,
+    n: number,
+    k: number,
+    ta: boolean,
+    tb: boolean,
+    sa: number,
+    sb: number,
+    sc: number,
   ): void;
   binary(op: number, a: FloatArray, b: FloatArray, out: FloatArray): void;
   binaryRow(op: number, a: FloatArray, row: FloatArray, out: FloatArray, rows: number, cols: number): void;
@@ -122,6 +137,44 @@ export function createNativeKernels(
     matmul(a, b, c, m, n, k, transA, transB, accumulate) {
       if (2 * m * n * k < minFlops) fallback.matmul(a, b, c, m, n, k, transA, transB, accumulate);
       else blas.matmul(a, b, c, m, n, k, transA, transB, accumulate);
+    },
+    // Products too small for OpenBLAS go to the fallback as one batch (the wasm backend then makes one call and
+    // one copy for all of them); the others loop over cblas inside the addon, one N-API call for the batch.
+    matmulBatched(a, b, c, batch, m, n, k, transA, transB, strideA, strideB, strideC) {
+      if (2 * m * n * k < minFlops) {
+        fallback.matmulBatched(a, b, c, batch, m, n, k, transA, transB, strideA, strideB, strideC);
+        return;
+      }
+      if (blas.matmulBatched) {
+        blas.matmulBatched(a, b, c, batch, m, n, k, transA, transB, strideA, strideB, strideC);
+        return;
+      }
+      // An old addon build: per-product calls on views, checked first as the addon would.
+      const span = (s: number, size: number): number => (batch === 0 ? 0 : (batch - 1) * s + size);
+      checkBatched(
+        a,
+        b,
+        c,
+        span(strideA, m * k),
+        span(strideB, k * n),
+        span(strideC, m * n),
+        m * n,
+        strideA,
+        strideB,
+        strideC,
+      );
+      for (let t = 0; t < batch; t++)
+        blas.matmul(
+          a.subarray(t * strideA, t * strideA + m * k),
+          b.subarray(t * strideB, t * strideB + k * n),
+          c.subarray(t * strideC, t * strideC + m * n),
+          m,
+          n,
+          k,
+          transA,
+          transB,
+          false,
+        );
     },
     // Elementwise ops run in C straight on the JS arrays (no copies); tiny ones stay in the fallback. An old
     // addon build without them falls back entirely.

@@ -256,6 +256,50 @@ class WasmKernelsImpl implements WasmKernels {
     this.copyOut(c, pc, lc);
   }
 
+  matmulBatched(
+    a: FloatArray,
+    b: FloatArray,
+    c: FloatArray,
+    batch: number,
+    m: number,
+    n: number,
+    k: number,
+    transA: boolean,
+    transB: boolean,
+    strideA: number,
+    strideB: number,
+    strideC: number,
+  ): void {
+    const la = batchedLength(batch, strideA, m * k);
+    const lb = batchedLength(batch, strideB, k * n);
+    const lc = batchedLength(batch, strideC, m * n);
+    checkBatched(a, b, c, la, lb, lc, m * n, strideA, strideB, strideC);
+    if (batch === 0 || lc === 0) return;
+    const rt = this.rt;
+    const inWasm = rt.owns(a) && rt.owns(b) && rt.owns(c);
+    // The threshold is on the whole batch: the copies and the call are paid once for it, so many tiny products
+    // are worth the trip even when one of them alone is not.
+    if (!inWasm && 2 * batch * m * n * k < this.matmulMin) {
+      this.fallback.matmulBatched(a, b, c, batch, m, n, k, transA, transB, strideA, strideB, strideC);
+      return;
+    }
+    const f64 = c instanceof Float64Array;
+    const work = f64 ? this.work64() : this.work32();
+    const fa = this.footprint(a, la);
+    const fb = this.footprint(b, lb);
+    const fc = this.footprint(c, lc);
+    const base = fa + fb + fc > 0 ? this.scratch(fa + fb + fc) : 0;
+    const pa = this.place(a, la, base, true);
+    const pb = this.place(b, lb, base + fa, true);
+    // C is overwritten, so it needs copying in only when gaps between the products must survive the copy out.
+    const pc = this.place(c, lc, base + fa + fb, strideC !== m * n);
+    const ta = transA ? 1 : 0;
+    const tb = transB ? 1 : 0;
+    if (f64) rt.exports.dgemm_batched(pa, pb, pc, batch, m, n, k, ta, tb, strideA, strideB, strideC, work);
+    else rt.exports.sgemm_batched(pa, pb, pc, batch, m, n, k, ta, tb, strideA, strideB, strideC, work);
+    this.copyOut(c, pc, lc);
+  }
+
   binary(op: BinaryOp, a: FloatArray, b: FloatArray, out: FloatArray): void {
     const rt = this.rt;
     const n = out.length;
@@ -424,6 +468,34 @@ function sameKind(arrays: FloatArray[], like: FloatArray): boolean {
   const f64 = like instanceof Float64Array;
   for (const a of arrays) if (a instanceof Float64Array !== f64) return false;
   return true;
+}
+
+/** Elements a batched operand spans: the last product's start plus one product (one product when broadcast). */
+function batchedLength(batch: number, stride: number, size: number): number {
+  return batch === 0 ? 0 : (batch - 1) * stride + size;
+}
+
+/**
+ * Reject operands too short for their products, or outputs that overlap: the kernel reads and writes raw
+ * wasm memory, where an out-of-range product would silently touch the neighbouring data.
+ */
+export function checkBatched(
+  a: FloatArray,
+  b: FloatArray,
+  c: FloatArray,
+  la: number,
+  lb: number,
+  lc: number,
+  mn: number,
+  strideA: number,
+  strideB: number,
+  strideC: number,
+): void {
+  if (strideA < 0 || strideB < 0 || strideC < 0) throw new RangeError('matmulBatched: negative stride');
+  if (a.length < la || b.length < lb || c.length < lc)
+    throw new RangeError('matmulBatched: arrays too short for batch, m, n, k and the strides');
+  if (strideC < mn && lc > mn)
+    throw new RangeError('matmulBatched: strideC < m·n would overlap the products');
 }
 
 function alignUp(bytes: number): number {

@@ -315,7 +315,10 @@ static void gemv_f32(const float *a, const float *x, float *y, int m, int k, int
  * C(m×n) (+)= op(A)·op(B). `work` must hold (MC + NR)·KC + NC·KC + MR·NR floats
  * (see sgemm_work_floats).
  */
+/* noinline: sgemm_batched calls it, and an inlined copy would duplicate the micro-kernels (code size, and the
+ * FMA-site count scripts/build-wasm.sh checks). */
 EXPORT(sgemm)
+__attribute__((noinline))
 void sgemm(const float *a, const float *b, float *c, int m, int n, int k, int transA, int transB, int accumulate,
            float *work) {
   if (!accumulate)
@@ -370,6 +373,18 @@ void sgemm(const float *a, const float *b, float *c, int m, int n, int k, int tr
 
 EXPORT(sgemm_work_floats)
 int sgemm_work_floats(void) { return MC * KC + NC * KC + MR_S * NR_S + 64; }
+
+/*
+ * C_t = op(A_t)·op(B_t) for t < batch, with A_t = a + t·sa, B_t = b + t·sb, C_t = c + t·sc (elements; a stride
+ * of 0 broadcasts that operand). One JS→wasm call and one copy in/out for a whole batch of attention-sized
+ * products (128 of 16×8×16), where per-product calls cost more than the multiplies. Each product is exactly
+ * sgemm's, so the batch is bit-identical to per-product sgemm calls.
+ */
+EXPORT(sgemm_batched)
+void sgemm_batched(const float *a, const float *b, float *c, int batch, int m, int n, int k, int transA, int transB,
+                   int sa, int sb, int sc, float *work) {
+  for (int t = 0; t < batch; t++) sgemm(a + t * sa, b + t * sb, c + t * sc, m, n, k, transA, transB, 0, work);
+}
 
 /* ------------------------------------------------------------------------------------------------ */
 /* float64: MR×NR = 4×4 micro-tile, eight f64x2 accumulators.                                        */
@@ -544,6 +559,7 @@ static void gemv_f64(const double *a, const double *x, double *y, int m, int k, 
 }
 
 EXPORT(dgemm)
+__attribute__((noinline))
 void dgemm(const double *a, const double *b, double *c, int m, int n, int k, int transA, int transB, int accumulate,
            double *work) {
   if (!accumulate)
@@ -589,6 +605,13 @@ void dgemm(const double *a, const double *b, double *c, int m, int n, int k, int
 
 EXPORT(dgemm_work_doubles)
 int dgemm_work_doubles(void) { return MC * KC + NC * KC + MR_D * NR_D + 32; }
+
+/* The float64 twin of sgemm_batched. */
+EXPORT(dgemm_batched)
+void dgemm_batched(const double *a, const double *b, double *c, int batch, int m, int n, int k, int transA,
+                   int transB, int sa, int sb, int sc, double *work) {
+  for (int t = 0; t < batch; t++) dgemm(a + t * sa, b + t * sb, c + t * sc, m, n, k, transA, transB, 0, work);
+}
 
 /* ------------------------------------------------------------------------------------------------ */
 /* Elementwise and reductions. op: 0 add, 1 sub, 2 mul, 3 div.                                       */

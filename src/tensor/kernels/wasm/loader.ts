@@ -50,6 +50,37 @@ export interface WasmExports {
   ): void;
   sgemm_work_floats(): number;
   dgemm_work_doubles(): number;
+  /** `batch` sgemm products (overwriting C); sa/sb/sc are per-product element strides, 0 broadcasts. */
+  sgemm_batched(
+    a: number,
+    b: number,
+    c: number,
+    batch: number,
+    m: number,
+    n: number,
+    k: number,
+    ta: number,
+    tb: number,
+    sa: number,
+    sb: number,
+    sc: number,
+    work: number,
+  ): void;
+  dgemm_batched(
+    a: number,
+    b: number,
+    c: number,
+    batch: number,
+    m: number,
+    n: number,
+    k: number,
+    ta: number,
+    tb: number,
+    sa: number,
+    sb: number,
+    sc: number,
+    work: number,
+  ): void;
   binary_f32(op: number, a: number, b: number, out: number, n: number): void;
   binary_f64(op: number, a: number, b: number, out: number, n: number): void;
   binary_row_f32(op: number, a: number, row: number, out: number, rows: number, cols: number): void;
