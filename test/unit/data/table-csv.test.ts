@@ -12,6 +12,7 @@ import {
   parseCsvTable,
   parseRecordsTable,
   parseRowsTable,
+  splitColumns,
   summarizeColumn,
   tableToDataset,
   TOP_CATEGORIES,
@@ -23,6 +24,8 @@ import {
   type TypeOverrides,
 } from '../../../src/data/table/index.js';
 import { parseCsv } from '../../../src/data/csv.js';
+import { applyPreprocess } from '../../../src/data/preprocess/apply.js';
+import { fitPreprocess } from '../../../src/data/preprocess/fit.js';
 
 function refused(f: () => unknown, ...parts: string[]): DatasetError {
   try {
@@ -195,5 +198,18 @@ describe('records, rows and {x, y}', () => {
     const t = datasetToTable(ds, declared);
     expect(types(t)).toEqual({ x0: 'categorical', x1: 'numeric', y: 'categorical' });
     refused(() => tableToDataset(t), 'column "x0" is categorical');
+  });
+});
+
+describe('the table is what preprocessing consumes', () => {
+  test('a parsed CSV fits and applies src/data/preprocess as it is (codes, NaN for missing)', () => {
+    const t = parseCsvTable('age,plan,member,y\n30,basic,yes,1\n,pro,no,0\n50,basic,yes,1\n40,pro,,0\n');
+    const { features } = splitColumns(t);
+    const fitted = fitPreprocess(features, [0, 1, 2, 3], { missing: 'mean' });
+    const out = applyPreprocess(fitted, features);
+    expect(out.rows).toBe(4);
+    // age: the missing row takes the mean of 30, 50, 40; plan one-hot (basic, pro); member 1/0, missing → mean 2/3
+    expect(Array.from(out.x.slice(0, out.width))).toEqual([30, 1, 0, 1]);
+    expect(out.x[out.width]).toBe(40);
   });
 });
