@@ -2,9 +2,8 @@
  * Issue 11, acceptance 3: sequential models learn, through the API with a real worker, on the
  * built-in datasets: the digits CNN reaches ≥ 97 % validation accuracy; on `contains_101` (a sequence
  * task where an MLP on the flat bits must learn each position) an LSTM reaches ≥ 95 % and beats the MLP
- * by ≥ 5 points of validation accuracy; a transformer encoder solves `sorted_tokens` ≥ 95 %. Each test is skipped while its
- * dataset is not built in (the datasets come with issue 11's data change). Sequence lengths and
- * vocabulary sizes are read off the loaded data, so the specs follow the datasets' shapes.
+ * by ≥ 5 points of validation accuracy; a transformer encoder solves `sorted_tokens` ≥ 95 %. Sequence
+ * lengths and vocabulary sizes are read off the loaded data, so the specs follow the datasets' shapes.
  *
  * The same specs in PyTorch 1.13 (python/descent_torch.py modules, same split sizes and batch):
  * the CNN reaches 98.9–99.7 % on sklearn's digits (two seeds); the transformer 99.5 % on 8 sorted /
@@ -15,10 +14,8 @@ import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { startWorker, type RunningWorker } from '../../workers/worker.js';
 import { predictWithModels } from '../../src/api/server.js';
-import { BUILTIN_DATASET_NAMES } from '../../src/catalog/datasets.js';
 import { loadBuiltin } from '../../src/data/index.js';
 
-const has = (name: string) => (BUILTIN_DATASET_NAMES as readonly string[]).includes(name);
 /** Learning runs are long on a shared 2-core machine. */
 const LONG = 900_000;
 
@@ -64,7 +61,7 @@ function tokenShape(name: string): { T: number; vocab: number } {
 }
 
 describe('sequential models learn (through the API)', () => {
-  test.skipIf(!has('digits'))(
+  test(
     'digits: conv2d → batchnorm2d → relu → maxpool2d ×2 → linear reaches ≥ 97 % validation accuracy',
     async () => {
       const acc = await valAccuracy(
@@ -97,7 +94,7 @@ describe('sequential models learn (through the API)', () => {
     LONG,
   );
 
-  test.skipIf(!has('contains_101'))(
+  test(
     'contains_101: an LSTM reaches ≥ 95 % and beats an MLP on the flat input by ≥ 5 points',
     async () => {
       const T = loadBuiltin('contains_101').features;
@@ -128,7 +125,7 @@ describe('sequential models learn (through the API)', () => {
     LONG,
   );
 
-  test.skipIf(!has('sorted_tokens'))(
+  test(
     'sorted_tokens: embedding → positional → transformer_encoder → mean_pool → linear reaches ≥ 95 %',
     async () => {
       const { T, vocab } = tokenShape('sorted_tokens');
