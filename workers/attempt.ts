@@ -9,6 +9,7 @@ import {
 import { DEFAULT_LIMITS, type Limits } from '../src/contracts/limits.js';
 import { loadBuiltin, parseJsonDataset, type Dataset } from '../src/data/index.js';
 import type { DatasetStore } from '../src/queue/dataset-store.js';
+import { trainingDataset } from '../src/data/table-training.js';
 import type { JobStore } from '../src/queue/job-store.js';
 import { encodeSafetensors, sha256Hex } from '../src/queue/safetensors.js';
 import { TrainJobDataSchema } from '../src/contracts/job.js';
@@ -57,7 +58,9 @@ async function loadData(spec: JobSpec, tenant: string, datasets: DatasetStore): 
   try {
     if (spec.data.builtin) return loadBuiltin(spec.data.builtin);
     if (spec.data.inline) return parseJsonDataset(spec.data.inline, { name: 'inline' });
-    const ds = await datasets.load(spec.data.datasetId!, tenant);
+    // the typed table (categorical / boolean columns, missing values) for the job's preprocessing
+    const table = await datasets.loadTable(spec.data.datasetId!, tenant);
+    const ds = table && trainingDataset(table);
     if (!ds)
       throw new JobFailure(
         'DATA_ERROR',

@@ -9,6 +9,8 @@ import { JobParamsSchema, type Job } from '../../contracts/job.js';
 import type { JobSpec, SupervisedJobSpec } from '../../contracts/job-spec.js';
 import { ApiError, ProblemSchema, problemResponse } from '../../contracts/problem.js';
 import { featureColumns } from '../../data/dataset-columns.js';
+import { trainingDataset } from '../../data/table-training.js';
+import { DatasetError, type Dataset } from '../../data/types.js';
 import { evaluateModel, isClassification } from '../../models/evaluate.js';
 import type { NamedWeights } from '../../models/index.js';
 import { tenantOf } from '../auth.js';
@@ -85,7 +87,14 @@ async function rowsOf(
     });
     return { inputs, y };
   }
-  const ds = await deps.datasets.load(body.datasetId, tenant);
+  const table = await deps.datasets.loadTable(body.datasetId, tenant);
+  let ds: Dataset | null;
+  try {
+    ds = table && trainingDataset(table);
+  } catch (e) {
+    if (!(e instanceof DatasetError)) throw e;
+    throw new ApiError('VALIDATION_ERROR', e.message, [{ path: '/datasetId', message: e.message }]);
+  }
   if (!ds)
     throw new ApiError('VALIDATION_ERROR', `dataset ${body.datasetId} does not exist (or was deleted)`, [
       { path: '/datasetId', message: 'no such dataset' },

@@ -1,0 +1,36 @@
+/**
+ * The shape a typed table trains as, checked when the job is submitted: the feature width after
+ * the job's preprocessing (one-hot: one input per category), and a 400 naming the column and the
+ * option to set for a missing value the spec would refuse, rather than a job failing in a worker.
+ */
+import type { DataShape, SupervisedJobSpec } from '../contracts/job-spec.js';
+import { ApiError } from '../contracts/problem.js';
+import type { DatasetInfo } from '../queue/dataset-store.js';
+
+/** The data shape of `info` (a table with column summaries) for `spec`; throws a 400 ApiError. */
+export function tableShape(
+  spec: SupervisedJobSpec,
+  info: DatasetInfo & { columns: NonNullable<DatasetInfo['columns']> },
+): DataShape {
+  const id = info.id;
+  const targets = new Set(info.targetNames ?? []);
+  let features = 0;
+  for (const c of info.columns) {
+    const own = spec.preprocess.perColumn[c.name];
+    if (targets.has(c.name)) {
+      if (c.missing > 0) {
+        const why = `target column "${c.name}" of dataset ${id} has ${c.missing} missing value${c.missing === 1 ? '' : 's'}; a target cannot be filled in: remove those rows`;
+        throw new ApiError('VALIDATION_ERROR', why, [{ path: '/data/datasetId', message: why }]);
+      }
+      continue;
+    }
+    const missing = own?.missing ?? spec.preprocess.missing;
+    if (c.missing > 0 && missing === 'error') {
+      const why = `column "${c.name}" of dataset ${id} has ${c.missing} missing value${c.missing === 1 ? '' : 's'}; set preprocess.missing (or preprocess.perColumn["${c.name}"].missing) to drop, mean, median or most_frequent`;
+      throw new ApiError('VALIDATION_ERROR', why, [{ path: '/preprocess/missing', message: why }]);
+    }
+    const encoding = own?.categorical ?? spec.preprocess.categorical;
+    features += c.type === 'categorical' && encoding === 'onehot' ? (c.distinct ?? 1) : 1;
+  }
+  return { rows: info.rows, features, targets: info.targets, labels: info.labels };
+}
