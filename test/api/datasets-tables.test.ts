@@ -109,7 +109,8 @@ describe('typed CSV', () => {
       'numeric',
       'boolean',
     ]);
-    // training on it needs preprocessing: the job is refused at submission, the worker's load says so too
+    // a missing value the spec would refuse (preprocess.missing "error"): a 400 at submission naming
+    // the column and the option to set; the numeric-only load refuses it too
     await expect(t.deps.datasets.load(d.id)).rejects.toThrow(/column "tenure" has 1 missing value/);
     const job = await t.app.inject({
       method: 'POST',
@@ -121,8 +122,8 @@ describe('typed CSV', () => {
         optimizer: { type: 'sgd', lr: 0.1 },
       },
     });
-    problem(job, 400, 'column "tenure"', 'has 1 missing value');
-    expect(job.json().errors[0].path).toBe('/data/datasetId');
+    problem(job, 400, 'column "tenure"', 'has 1 missing value', 'preprocess.missing');
+    expect(job.json().errors[0].path).toBe('/preprocess/missing');
   });
 
   test('?types= declares categorical integers and 0/1 booleans; bad declarations name the column', async () => {
