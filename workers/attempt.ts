@@ -60,7 +60,7 @@ async function loadData(spec: JobSpec, tenant: string, datasets: DatasetStore): 
     if (spec.data.inline) return parseJsonDataset(spec.data.inline, { name: 'inline' });
     // the typed table (categorical / boolean columns, missing values) for the job's preprocessing
     const table = await datasets.loadTable(spec.data.datasetId!, tenant);
-    const ds = table && trainingDataset(table);
+    const ds = table && trainingDataset(table, { features: spec.data.features, target: spec.data.target });
     if (!ds)
       throw new JobFailure(
         'DATA_ERROR',

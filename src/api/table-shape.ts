@@ -13,9 +13,20 @@ export function tableShape(
   info: DatasetInfo & { columns: NonNullable<DatasetInfo['columns']> },
 ): DataShape {
   const id = info.id;
-  const targets = new Set(info.targetNames ?? []);
+  const names = info.columns.map((c) => c.name);
+  const unknown = (n: string, path: string) => {
+    const why = `${path.startsWith('/data/target') ? 'data.target' : 'data.features'} names ${JSON.stringify(n)}, which is not a column of dataset ${id}; its columns are ${names.map((k) => JSON.stringify(k)).join(', ')}`;
+    return new ApiError('VALIDATION_ERROR', why, [{ path, message: why }]);
+  };
+  const { features: chosen, target } = spec.data;
+  if (target !== undefined && !names.includes(target)) throw unknown(target, '/data/target');
+  chosen?.forEach((n, i) => {
+    if (!names.includes(n)) throw unknown(n, `/data/features/${i}`);
+  });
+  const targets = new Set(target !== undefined ? [target] : (info.targetNames ?? []));
+  const used = info.columns.filter((c) => targets.has(c.name) || !chosen || chosen.includes(c.name));
   let features = 0;
-  for (const c of info.columns) {
+  for (const c of used) {
     const own = spec.preprocess.perColumn[c.name];
     if (targets.has(c.name)) {
       if (c.missing > 0) {
@@ -32,5 +43,17 @@ export function tableShape(
     const encoding = own?.categorical ?? spec.preprocess.categorical;
     features += c.type === 'categorical' && encoding === 'onehot' ? (c.distinct ?? 1) : 1;
   }
-  return { rows: info.rows, features, targets: info.targets, labels: info.labels };
+  if (target === undefined || info.targetNames?.join() === target)
+    return { rows: info.rows, features, targets: info.targets, labels: info.labels };
+  // another target than the upload's: its label facts from the column summary
+  const t = info.columns.find((c) => c.name === target)!;
+  const labels =
+    t.type === 'categorical'
+      ? { integer: true, min: 0, max: Math.max(0, (t.distinct ?? 1) - 1) }
+      : {
+          integer: Number.isInteger(t.min) && Number.isInteger(t.max),
+          min: t.min ?? 0,
+          max: t.max ?? 0,
+        };
+  return { rows: info.rows, features, targets: 1, labels };
 }

@@ -20,14 +20,29 @@ function encodeTarget(c: TableColumn & { type: 'categorical' }): { y: Float64Arr
 }
 
 /**
- * The dataset of a typed table. `x` holds the numeric and boolean features (NaN where missing or
+ * The dataset of a typed table, its target and features as `pick` (the JobSpec's `data.target` and
+ * `data.features`) choose, else the upload's. `x` holds the numeric and boolean features (NaN where missing or
  * categorical); preprocessing reads `columns`. A missing target value is refused naming the column:
  * a target cannot be filled in.
  */
-export function trainingDataset(t: Table, names: { featureNames?: string[]; targetNames?: string[] } = {}): Dataset {
-  const isTarget = new Set(t.target);
-  const features = t.columns.filter((c) => !isTarget.has(c.name));
-  const targets = t.target.map((n) => t.columns.find((c) => c.name === n)!);
+export function trainingDataset(t: Table, pick: { features?: readonly string[]; target?: string } = {}): Dataset {
+  const byName = new Map(t.columns.map((c) => [c.name, c]));
+  const find = (n: string, what: string) => {
+    const c = byName.get(n);
+    if (!c)
+      throw new DatasetError(
+        'INVALID_DATASET',
+        `${what} ${JSON.stringify(n)} is not a column of the dataset; its columns are ${t.columns.map((k) => JSON.stringify(k.name)).join(', ')}`,
+        { column: n },
+      );
+    return c;
+  };
+  // the spec's data.target / data.features choose among the upload's columns (default: its target, every other column)
+  const targets = pick.target !== undefined ? [find(pick.target, 'data.target')] : t.target.map((n) => byName.get(n)!);
+  const isTarget = new Set(targets.map((c) => c.name));
+  const features = pick.features
+    ? pick.features.map((n) => find(n, 'data.features entry'))
+    : t.columns.filter((c) => !isTarget.has(c.name));
   for (const c of targets)
     if (c.missing > 0)
       throw new DatasetError(
@@ -64,8 +79,8 @@ export function trainingDataset(t: Table, names: { featureNames?: string[]; targ
     rows: t.rows,
     features: w,
     targets: targets.length,
-    featureNames: names.featureNames ?? features.map((c) => c.name),
-    targetNames: names.targetNames ?? targets.map((c) => c.name),
+    featureNames: features.map((c) => c.name),
+    targetNames: targets.map((c) => c.name),
     columns: features,
     ...(classNames ? { classNames, classes: classNames.length } : {}),
   };

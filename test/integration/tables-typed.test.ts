@@ -93,3 +93,45 @@ test('categorical feature, missing value and string target: trained, predicted b
   expect(byRecords.statusCode, byRecords.body).toBe(200);
   expect(byRecords.json().confusionMatrix).toEqual(byDataset.json().confusionMatrix);
 }, 60_000);
+
+test('data.features and data.target choose the columns; a name that is no column is a 400 naming it', async () => {
+  const up = await t.app.inject({
+    method: 'POST',
+    url: '/v1/datasets?target=kind',
+    headers: { 'content-type': 'text/csv' },
+    payload: CSV,
+  });
+  const datasetId = up.json().id as string;
+  const base = {
+    model: { type: 'linear' },
+    loss: 'cross_entropy',
+    optimizer: { type: 'adam', lr: 0.1 },
+    training: { epochs: 5, seed: 1 },
+  };
+  const bad = await post('/v1/jobs', { ...base, data: { datasetId, features: ['colour'] } });
+  expect(bad.statusCode).toBe(400);
+  expect(bad.json().errors[0].path).toBe('/data/features/0');
+  expect(bad.json().detail).toContain('"colour"');
+  const badTarget = await post('/v1/jobs', { ...base, data: { datasetId, target: 'species' } });
+  expect(badTarget.statusCode).toBe(400);
+  expect(badTarget.json().errors[0].path).toBe('/data/target');
+
+  const created = await post('/v1/jobs', { ...base, data: { datasetId, features: ['color'] } });
+  expect(created.statusCode, created.body).toBe(201);
+  const id = created.json().id as string;
+  let job;
+  for (let i = 0; i < 1200; i++) {
+    job = (await t.app.inject({ url: `/v1/jobs/${id}` })).json();
+    if (['succeeded', 'failed', 'cancelled'].includes(job.status)) break;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  expect(job.status, JSON.stringify(job.error)).toBe('succeeded');
+  expect(job.result.preprocessing.featureNames).toEqual(['color_blue', 'color_green', 'color_red']);
+  // the target chosen by name: color from kind and size (the missing size filled)
+  const other = await post('/v1/jobs', {
+    ...base,
+    data: { datasetId, target: 'color', features: ['size', 'kind'] },
+    preprocess: { missing: 'median' },
+  });
+  expect(other.statusCode, other.body).toBe(201);
+}, 60_000);

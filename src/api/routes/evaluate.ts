@@ -90,7 +90,7 @@ async function rowsOf(
   const table = await deps.datasets.loadTable(body.datasetId, tenant);
   let ds: Dataset | null;
   try {
-    ds = table && trainingDataset(table);
+    ds = table && trainingDataset(table, { target: spec.data.target });
   } catch (e) {
     if (!(e instanceof DatasetError)) throw e;
     throw new ApiError('VALIDATION_ERROR', e.message, [{ path: '/datasetId', message: e.message }]);
