@@ -13,6 +13,7 @@ import type { AppDeps } from './deps.js';
 import { clientErrorHandler, frameworkErrorHandler, registerErrorHandling } from './errors.js';
 import { registerAuth } from './auth.js';
 import { registerBodyParsers } from './body-guard.js';
+import { registerTableParsers } from './table-upload.js';
 import { registerRateLimit } from './rate-limit.js';
 import { registerJobCap } from './job-cap.js';
 import { securityConfigFromEnv, type SecurityConfig } from './security-config.js';
@@ -67,8 +68,9 @@ export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promi
   registerReliability(app, deps);
 
   // JSON bodies: depth, string length, non-finite numbers and prototype keys checked before any
-  // schema. CSV uploads arrive as checked UTF-8 text; the dataset route parses them with src/data.
-  registerBodyParsers(app, deps.limits, deps.cfg.datasetBodyLimit);
+  // schema. CSV uploads are streamed into typed tables, Parquet read whole (table-upload.ts).
+  registerBodyParsers(app, deps.limits);
+  registerTableParsers(app, deps.limits, deps.cfg.datasetBodyLimit, deps.cfg.parquetTimeoutMs);
   registerContentTypeChecks(app);
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_req, body, done) =>
     done(null, body),

@@ -1,4 +1,3 @@
-import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError, type ProblemIssue } from '../contracts/problem.js';
 import { limitMessage, type Limits } from '../contracts/limits.js';
@@ -11,7 +10,7 @@ import { limitMessage, type Limits } from '../contracts/limits.js';
  *   and `prototype` anywhere — each refused with 400 naming the JSON Pointer of the first offence.
  *   Fastify's default parser (secure-json-parse) rejects `__proto__` without saying where, and lets
  *   `constructor` and `prototype` through.
- * - CSV: valid UTF-8, no NUL byte, and header names within `maxStringLength`.
+ * - CSV (table-upload.ts, streamed): valid UTF-8, no NUL byte, header names within `maxStringLength`.
  *
  * Body size itself is Fastify's `bodyLimit` (413).
  */
@@ -117,13 +116,6 @@ export function parseJsonBody(
   return value;
 }
 
-/** 1-based line of byte `offset` in `buf`. */
-function lineAt(buf: Buffer, offset: number): number {
-  let line = 1;
-  for (let i = buf.indexOf(10); i >= 0 && i < offset; i = buf.indexOf(10, i + 1)) line++;
-  return line;
-}
-
 /** Offset of the first byte that starts an invalid UTF-8 sequence, or -1 (RFC 3629: no overlongs, no surrogates). */
 export function firstBadUtf8(b: Uint8Array): number {
   let i = 0;
@@ -152,85 +144,11 @@ export function firstBadUtf8(b: Uint8Array): number {
   return -1;
 }
 
-/** The header record of a CSV (first record; quotes may span lines), as raw field strings. */
-function headerFields(text: string, maxChars: number): string[] {
-  const fields: string[] = [];
-  let cur = '';
-  let quoted = false;
-  for (let i = 0; i < text.length && i < maxChars; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"') {
-        if (text[i + 1] === '"') {
-          cur += '"';
-          i++;
-        } else quoted = false;
-      } else cur += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      fields.push(cur);
-      cur = '';
-    } else if (c === '\n' || c === '\r') break;
-    else cur += c;
-  }
-  fields.push(cur);
-  return fields;
-}
-
 /**
- * Decode and check a CSV body: valid UTF-8 (a Latin-1 or binary upload would otherwise be read as
- * U+FFFD and give confusing cell errors), no NUL byte, header names within `maxStringLength`.
- * Cells, row shapes and counts are checked by the CSV parser of src/data.
+ * Replace Fastify's JSON parser with the checked one above. Route body limits still apply (the
+ * parser sets none of its own). CSV and Parquet uploads have their own parsers (table-upload.ts).
  */
-export function parseCsvBody(
-  buf: Buffer,
-  L: Pick<Limits, 'maxStringLength' | 'maxFeatures' | 'maxTargets'>,
-): string {
-  if (!isUtf8(buf)) {
-    const at = Math.max(0, firstBadUtf8(buf));
-    throw new ApiError(
-      'VALIDATION_ERROR',
-      `The CSV is not valid UTF-8: byte ${at} (line ${lineAt(buf, at)}) starts an invalid sequence. Save it as UTF-8.`,
-      [{ path: '/', message: `invalid UTF-8 at byte ${at}` }],
-    );
-  }
-  const nul = buf.indexOf(0);
-  if (nul >= 0)
-    throw new ApiError(
-      'VALIDATION_ERROR',
-      `The CSV contains a NUL byte at byte ${nul} (line ${lineAt(buf, nul)}); is it a binary file?`,
-      [{ path: '/', message: `NUL byte at byte ${nul}` }],
-    );
-  const text = buf.toString('utf8');
-  // Enough of the text for a header of the most columns allowed, each at the longest name allowed.
-  const scan = (L.maxFeatures + L.maxTargets) * (L.maxStringLength + 3) + 1;
-  const names = headerFields(text, scan);
-  const long = names.findIndex((n) => n.trim().length > L.maxStringLength);
-  if (long >= 0) {
-    const n = names[long].trim().length;
-    throw new ApiError(
-      'VALIDATION_ERROR',
-      `The CSV header is invalid: ${limitMessage(`column ${long + 1}'s name has`, `${n} characters`, L, 'maxStringLength')}`,
-      [
-        {
-          path: `/header/${long}`,
-          message: limitMessage('the name has', `${n} characters`, L, 'maxStringLength'),
-        },
-      ],
-    );
-  }
-  return text;
-}
-
-/**
- * Replace Fastify's JSON parser and the CSV parser with the checked ones above. Route body limits
- * still apply (the parsers set none of their own, except the CSV one which takes the dataset limit).
- */
-export function registerBodyParsers(
-  app: FastifyInstance,
-  limits: Readonly<Limits>,
-  datasetBodyLimit: number,
-): void {
+export function registerBodyParsers(app: FastifyInstance, limits: Readonly<Limits>): void {
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser(
     'application/json',
@@ -238,17 +156,6 @@ export function registerBodyParsers(
     (_req: FastifyRequest, body: string | Buffer, done: (err: Error | null, body?: unknown) => void) => {
       try {
         done(null, parseJsonBody(typeof body === 'string' ? body : body.toString('utf8'), limits));
-      } catch (err) {
-        done(err as Error);
-      }
-    },
-  );
-  app.addContentTypeParser(
-    'text/csv',
-    { parseAs: 'buffer', bodyLimit: datasetBodyLimit },
-    (_req: FastifyRequest, body: string | Buffer, done: (err: Error | null, body?: unknown) => void) => {
-      try {
-        done(null, parseCsvBody(typeof body === 'string' ? Buffer.from(body) : body, limits));
       } catch (err) {
         done(err as Error);
       }

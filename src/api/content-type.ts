@@ -35,7 +35,9 @@ export function registerContentTypeChecks(app: FastifyInstance): void {
     const types = accepted(req);
     if (!types.includes(media)) {
       const route = `${req.method} ${req.routeOptions.url ?? req.url.split('?')[0]}`;
-      const message = `${route} takes ${types.join(' or ')}; the request sent ${media || 'an empty Content-Type'}`;
+      const list =
+        types.length > 1 ? `${types.slice(0, -1).join(', ')} or ${types[types.length - 1]}` : types[0];
+      const message = `${route} takes ${list}; the request sent ${media || 'an empty Content-Type'}`;
       throw new ApiError('UNSUPPORTED_MEDIA_TYPE', message, [{ path: '/headers/content-type', message }]);
     }
   });

@@ -41,6 +41,17 @@ export async function resolveDataShape(
     throw new ApiError('VALIDATION_ERROR', `data.datasetId ${id} does not exist`, [
       { path: '/data/datasetId', message: `dataset ${id} not found` },
     ]);
+  // A typed table trains only when every column is numbers (booleans count) with none missing,
+  // until preprocessing (issue 12, part 2) encodes the rest: refuse now, naming the column, rather
+  // than fail the job when a worker loads it.
+  const blocker = info.columns?.find((c) => c.type === 'categorical' || c.missing > 0);
+  if (blocker) {
+    const why =
+      blocker.type === 'categorical'
+        ? `column "${blocker.name}" of dataset ${id} is categorical; training on categorical columns needs preprocessing, which is not available yet`
+        : `column "${blocker.name}" of dataset ${id} has ${blocker.missing} missing value${blocker.missing === 1 ? '' : 's'}; training needs every value present`;
+    throw new ApiError('VALIDATION_ERROR', why, [{ path: '/data/datasetId', message: why }]);
+  }
   return { rows: info.rows, features: info.features, targets: info.targets, labels: info.labels };
 }
 

@@ -64,8 +64,33 @@ function buildDatasetSchemas(L: Readonly<Limits>) {
     }, ONLY_CLEAN)
     .describe('A dataset as JSON: { "x": number[][], "y": number[] | number[][] }.');
 
+  const RecordsUploadSchema = z
+    .array(z.record(z.string(), z.union([z.number(), z.string(), z.boolean(), z.null()])))
+    .min(1, { error: 'the records array needs at least one record' })
+    .max(L.maxDatasetRows, {
+      error: (iss) =>
+        limitMessage('the body has', `${(iss.input as unknown[]).length} records`, L, 'maxDatasetRows'),
+    })
+    .describe(
+      'A table as JSON records: [{ "col": value, … }]; the columns are the first record\'s keys, values numbers, strings, booleans or null (missing).',
+    );
+
   const CsvUploadQuerySchema = z
     .strictObject({
+      types: z
+        .string()
+        .max(L.maxJsonStringLength, {
+          error: (iss) =>
+            limitMessage('types has', `${(iss.input as string).length} characters`, L, 'maxJsonStringLength'),
+        })
+        .superRefine((s, ctx) => {
+          const err = typesParamError(s);
+          if (err) ctx.addIssue({ code: 'custom', message: err });
+        })
+        .optional()
+        .describe(
+          'Declared column types: `col:categorical,col2:numeric,col3:boolean` (the type after the last `:`); every other column is inferred.',
+        ),
       target: z
         .string()
         .min(1)
@@ -87,7 +112,52 @@ function buildDatasetSchemas(L: Readonly<Limits>) {
     })
     .describe('Query of a CSV upload (Content-Type: text/csv, header row required).');
 
-  return { DatasetUploadJsonSchema, CsvUploadQuerySchema };
+  return { DatasetUploadJsonSchema, RecordsUploadSchema, CsvUploadQuerySchema };
+}
+
+/** The column types of a typed upload. */
+export const ColumnTypeSchema = z
+  .enum(['numeric', 'categorical', 'boolean'])
+  .describe(
+    'numeric: numbers; categorical: strings (or integers declared so); boolean: true/false, yes/no (0/1 declared so).',
+  );
+export type ColumnTypeName = z.output<typeof ColumnTypeSchema>;
+
+/** Entries of `?types=`: `[column, type]` pairs, or a message naming the bad entry. */
+function typesEntries(s: string): [string, string][] | string {
+  const out: [string, string][] = [];
+  for (const raw of s.split(',')) {
+    const entry = raw.trim();
+    if (entry === '') continue;
+    const at = entry.lastIndexOf(':');
+    if (at <= 0) return `types entry ${JSON.stringify(entry)} is not column:type (e.g. species:categorical)`;
+    out.push([entry.slice(0, at).trim(), entry.slice(at + 1).trim()]);
+  }
+  return out;
+}
+
+/** Why a `?types=` value is refused (unknown type, repeated column, malformed entry), or null. */
+function typesParamError(s: string): string | null {
+  const entries = typesEntries(s);
+  if (typeof entries === 'string') return entries;
+  const seen = new Set<string>();
+  for (const [col, type] of entries) {
+    if (!ColumnTypeSchema.options.includes(type as ColumnTypeName))
+      return `types gives column ${JSON.stringify(col)} the type ${JSON.stringify(type)}; the types are numeric, categorical and boolean`;
+    if (seen.has(col)) return `types names column ${JSON.stringify(col)} twice`;
+    seen.add(col);
+  }
+  return null;
+}
+
+/** `?types=` as a map from column name to type (the query schema has already refused a bad one). */
+export function parseTypesParam(s: string | undefined): Record<string, ColumnTypeName> {
+  const out: Record<string, ColumnTypeName> = {};
+  if (s === undefined) return out;
+  const entries = typesEntries(s);
+  if (typeof entries === 'string' || typesParamError(s)) return out;
+  for (const [col, type] of entries) out[col] = type as ColumnTypeName;
+  return out;
 }
 
 /** Dataset schemas for a set of limits (a service with env-overridden limits builds its own). */
@@ -101,7 +171,7 @@ const defaults = buildDatasetSchemas(DEFAULT_LIMITS);
 export const DatasetUploadJsonSchema = defaults.DatasetUploadJsonSchema;
 export type DatasetUploadJson = z.output<typeof DatasetUploadJsonSchema>;
 
-/** Query string of a CSV upload: `?target=<column>`. */
+/** Query string of an upload: `?target=<column>&types=…&name=…`. */
 export const CsvUploadQuerySchema = defaults.CsvUploadQuerySchema;
 export type CsvUploadQuery = z.output<typeof CsvUploadQuerySchema>;
 
@@ -124,13 +194,41 @@ export const LabelSummarySchema = z
   .describe('Summary of the target values.');
 export type LabelSummary = z.output<typeof LabelSummarySchema>;
 
+/** One column of a dataset's description. */
+export const ColumnSummarySchema = z
+  .strictObject({
+    name: z.string(),
+    type: ColumnTypeSchema,
+    missing: z.int().min(0).describe('Missing values (empty, NA, NaN, null).'),
+    mean: z
+      .number()
+      .optional()
+      .describe('Numeric and boolean columns: mean of the present values (boolean: share of true).'),
+    std: z
+      .number()
+      .optional()
+      .describe(
+        'Population standard deviation (divide by n, as scikit-learn StandardScaler) of the present values.',
+      ),
+    min: z.number().optional(),
+    max: z.number().optional(),
+    distinct: z.int().min(0).optional().describe('Categorical columns: how many categories.'),
+    categories: z
+      .array(z.strictObject({ value: z.string(), count: z.int().min(1) }))
+      .optional()
+      .describe(
+        'Categorical columns: the 50 most frequent categories with their counts, most frequent first.',
+      ),
+  })
+  .meta({ id: 'ColumnSummary', description: 'A column of an uploaded table.' });
+
 /** Response of `POST /v1/datasets` (201) and `GET /v1/datasets/{id}`. */
 export const DatasetDescriptionSchema = z
   .strictObject({
     id: DatasetIdSchema,
     object: z.literal('dataset').default('dataset'),
     name: z.string().optional().describe('Name given at upload.'),
-    format: z.enum(['csv', 'json']).optional().describe('Upload format.'),
+    format: z.enum(['csv', 'json', 'parquet']).optional().describe('Upload format.'),
     rows: z.int().min(1).describe('Data rows.'),
     features: z.int().min(1).describe('Feature columns.'),
     targets: z.int().min(1).describe('Target columns.'),
@@ -146,6 +244,12 @@ export const DatasetDescriptionSchema = z
       .describe('Feature column names (CSV header, or given in JSON).'),
     targetNames: z.array(z.string()).optional().describe('Target column names.'),
     labels: LabelSummarySchema.optional(),
+    columns: z
+      .array(ColumnSummarySchema)
+      .optional()
+      .describe(
+        'Every column, features and targets, in file order (upload response, `GET /v1/datasets/{id}` and lists).',
+      ),
   })
   .meta({ id: 'Dataset', description: 'An uploaded dataset.' });
 export type DatasetDescription = z.output<typeof DatasetDescriptionSchema>;

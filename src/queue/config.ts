@@ -52,6 +52,8 @@ export interface ServiceConfig {
   /** Body limits (bytes): JSON requests, dataset uploads. */
   bodyLimit: number;
   datasetBodyLimit: number;
+  /** Wall time allowed to decode one Parquet upload (ms); a corrupted file can loop forever. */
+  parquetTimeoutMs: number;
   /** Tenant keys: key → tenant. Empty = open (local use). */
   apiKeys: Map<string, string>;
 }
@@ -109,6 +111,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
     ssePingMs: num(env, 'DESCENT_SSE_PING_MS', 15_000),
     bodyLimit: num(env, 'DESCENT_BODY_LIMIT', 1024 * 1024),
     datasetBodyLimit: num(env, 'DESCENT_DATASET_BODY_LIMIT', 32 * 1024 * 1024),
+    parquetTimeoutMs: num(env, 'DESCENT_PARQUET_TIMEOUT_MS', 10_000),
     apiKeys: parseApiKeys(env.DESCENT_API_KEYS),
   };
 }

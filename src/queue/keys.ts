@@ -18,6 +18,11 @@ export interface Keys {
   /** Ids of one tenant's jobs that may hold a slot of the job cap (sorted set, see active-jobs.ts). */
   active(tenant: string): string;
   dataset(id: string): string;
+  /**
+   * One chunk of a stored table column (`CHUNK_ROWS` rows of values), or the column's category list.
+   * Outside the `dataset:` namespace, so a scan of dataset hashes never meets one.
+   */
+  datasetChunk(id: string, column: number, chunk: number | 'categories'): string;
   /** Newest-first index of one tenant's datasets (sorted set, lexicographic ids, score 0). */
   datasetIndex(tenant: string): string;
   /** Set once every dataset stored before the per-tenant index existed has been indexed. */
@@ -42,6 +47,7 @@ export function createKeys(prefix: string): Keys {
     idempotency: (tenant, keyHash) => `${p}:idem:${tenant}:${keyHash}`,
     active: (tenant) => `${p}:active:${tenant}`,
     dataset: (id) => `${p}:dataset:${id}`,
+    datasetChunk: (id, column, chunk) => `${p}:dataset-chunk:${id}:${column}:${chunk}`,
     datasetIndex: (tenant) => `${p}:datasets:${tenant}`,
     datasetIndexBuilt: `${p}:datasets-indexed`,
     workers: `${p}:workers`,

@@ -70,7 +70,8 @@ describe('POST /v1/datasets', () => {
     const bad = await t.app.inject({
       method: 'POST',
       url: '/v1/datasets',
-      payload: 'a,b\n1,x\n',
+      // A stray string in a numeric column (a string-only column is categorical since typed tables).
+      payload: 'a,b\n1,x\n3,4\n',
       headers: { 'content-type': 'text/csv' },
     });
     expect(bad.statusCode).toBe(400);

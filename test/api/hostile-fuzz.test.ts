@@ -422,13 +422,18 @@ const csvCase: fc.Arbitrary<Case> = fc
         data[r] = data[r].slice(0, -1);
         break;
       case 'non-numeric':
+        // Typed tables (issue 12): a string-only column is categorical, so the stray string needs
+        // a number beside it in its column to be a defect.
+        if (data.length === 1) data.push(csvRows(cols, 1, seed + 1)[0]);
         data[r][c] = `z${word.replace(/[",\r\n]/g, '')}`;
         break;
       case 'huge-header':
         header[c] = 'h'.repeat(L.maxStringLength + 1 + (pick % 5000));
         break;
       case 'non-finite':
-        data[r][c] = ['1e999', '-1e400', 'Infinity', '-Infinity', 'NaN'][pick % 5];
+        // NaN is a missing value since typed tables (issue 12); Infinity is a stray string.
+        if (data.length === 1) data.push(csvRows(cols, 1, seed + 1)[0]);
+        data[r][c] = ['1e999', '-1e400', 'Infinity', '-Infinity'][pick % 4];
         break;
       case 'too-many-rows':
         data = csvRows(cols, L.maxDatasetRows + 1 + (pick % 100), seed);

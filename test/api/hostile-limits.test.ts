@@ -232,7 +232,10 @@ describe('non-finite numbers are refused naming the path', () => {
     );
     refused(await postCsv('a,y\n1,2\n1e999,3\n'), 400, '1e999', 'line 3');
     refused(await postCsv('a,y\n1,2\nInfinity,3\n'), 400, 'line 3');
-    refused(await postCsv('a,y\n1,2\nNaN,3\n'), 400, 'line 3');
+    // Issue 12: NaN (like NA, null and an empty cell) is a missing value, counted per column, not refused.
+    const nan = await postCsv('a,y\n1,2\nNaN,3\n');
+    expect(nan.statusCode, nan.body).toBe(201);
+    expect(nan.json().columns[0]).toMatchObject({ name: 'a', type: 'numeric', missing: 1 });
   });
 });
 

@@ -137,11 +137,11 @@ describe('415 names the content types the route takes', () => {
       expect(r.body.errors[0].path).toBe('/headers/content-type');
     }
   });
-  test('POST /v1/datasets takes JSON or CSV, and says so', async () => {
+  test('POST /v1/datasets takes JSON, CSV or Parquet, and says so', async () => {
     const r = await post(t, 'a,b\n1,2\n', '/v1/datasets', 'text/plain');
     expect(r.status).toBe(415);
     expect(r.body.detail).toBe(
-      'POST /v1/datasets takes application/json or text/csv; the request sent text/plain',
+      'POST /v1/datasets takes application/json, text/csv or application/vnd.apache.parquet; the request sent text/plain',
     );
     expect((await post(t, 'a,b\n1,2\n3,4\n', '/v1/datasets', 'text/csv; charset=utf-8')).status).toBe(201);
   });

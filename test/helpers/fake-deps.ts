@@ -18,12 +18,9 @@ import type { StoredEvent } from '../../src/contracts/events.js';
 import { isTerminal, type JobStatus } from '../../src/contracts/job.js';
 import { DEFAULT_LIMITS, type Limits } from '../../src/contracts/limits.js';
 import { loadConfig, type ServiceConfig } from '../../src/queue/config.js';
-import {
-  labelFacts,
-  type DatasetInfo,
-  type DatasetStore,
-} from '../../src/queue/dataset-store.js';
+import { labelFacts, type DatasetInfo, type DatasetStore } from '../../src/queue/dataset-store.js';
 import type { Dataset as StoredDataset } from '../../src/data/types.js';
+import { splitColumns, tableToDataset, type Table } from '../../src/data/table/index.js';
 import type { WorkerInfo } from '../../src/queue/heartbeats.js';
 import type { ClaimResult } from '../../src/queue/idempotency.js';
 import { canonicalJson } from '../../src/queue/idempotency.js';
@@ -191,7 +188,10 @@ function fakeJobStore(): JobStore {
 
 /** In-memory datasets: the description as the real store computes it, the data kept as given. */
 function fakeDatasetStore(): DatasetStore {
-  const sets = new Map<string, { tenant: string; info: DatasetInfo; data: StoredDataset }>();
+  const sets = new Map<
+    string,
+    { tenant: string; info: DatasetInfo; data: StoredDataset | null; table?: Table }
+  >();
   return {
     async save(id, tenant, ds, upload = {}) {
       const info: DatasetInfo = {
@@ -209,9 +209,42 @@ function fakeDatasetStore(): DatasetStore {
         sha256: '0'.repeat(64),
         bytes: upload.bytes ?? (ds.x.length + ds.y.length) * 8,
         createdAt: new Date().toISOString(),
+        columns: null,
       };
       sets.set(id, { tenant, info, data: ds });
       return info;
+    },
+    async saveTable(id, tenant, table, upload) {
+      const { features, targets } = splitColumns(table);
+      const info: DatasetInfo = {
+        id,
+        object: 'dataset',
+        name: table.name,
+        format: upload.format,
+        rows: table.rows,
+        features: features.length,
+        targets: targets.length,
+        classes: null,
+        featureNames: upload.featureNames ?? null,
+        targetNames: upload.targetNames ?? null,
+        labels: { integer: true, min: 0, max: 1 },
+        sha256: '0'.repeat(64),
+        bytes: upload.bytes ?? 0,
+        createdAt: new Date().toISOString(),
+        columns: upload.columns,
+      };
+      let data: StoredDataset | null = null;
+      try {
+        data = tableToDataset(table);
+      } catch {
+        // a table that needs preprocessing: load() reports it as the real store does
+      }
+      sets.set(id, { tenant, info, data, table });
+      return info;
+    },
+    async loadTable(id, tenant) {
+      const s = sets.get(id);
+      return s && (tenant === undefined || s.tenant === tenant) ? (s.table ?? null) : null;
     },
     async describe(id, tenant) {
       const s = sets.get(id);

@@ -7,15 +7,18 @@ import {
   DatasetListSchema,
   ListDatasetsQuerySchema,
   createDatasetSchemas,
+  parseTypesParam,
   type DatasetDescription,
 } from '../../contracts/dataset.js';
 import { ApiError, NoContent, ProblemSchema } from '../../contracts/problem.js';
-import { DatasetError, listBuiltins, parseCsv, parseJsonDataset, type Dataset } from '../../data/index.js';
+import { listBuiltins, parseJsonDataset } from '../../data/index.js';
+import { datasetToTable, parseRecordsTable, summarizeColumn, type Table } from '../../data/table/index.js';
 import { newId } from '../../queue/ids.js';
 import type { DatasetInfo } from '../../queue/dataset-store.js';
 import type { AppDeps } from '../deps.js';
 import { tenantOf } from '../auth.js';
 import { jsonResponse } from '../openapi-document.js';
+import { PARQUET_MEDIA_TYPE, datasetProblem, uploadedTable } from '../table-upload.js';
 
 const DatasetParamsSchema = z.object({ id: DatasetIdSchema });
 
@@ -35,27 +38,20 @@ function describe(info: DatasetInfo): DatasetDescription {
     ...(info.featureNames ? { featureNames: info.featureNames } : {}),
     ...(info.targetNames ? { targetNames: info.targetNames } : {}),
     labels: info.labels,
+    ...(info.columns ? { columns: info.columns } : {}),
   };
-}
-
-function datasetProblem(err: unknown): never {
-  if (err instanceof DatasetError) {
-    const path = err.column ? `/${err.column}` : '/';
-    throw new ApiError(err.code === 'TOO_LARGE' ? 'PAYLOAD_TOO_LARGE' : 'VALIDATION_ERROR', err.message, [
-      { path, message: err.message },
-    ]);
-  }
-  throw err;
 }
 
 export const datasetRoutes = (deps: AppDeps): FastifyPluginAsyncZod =>
   async function (app) {
     // This deployment's limits (DESCENT_LIMIT_*), for the query as for the body.
-    const { DatasetUploadJsonSchema, CsvUploadQuerySchema } = createDatasetSchemas(deps.limits);
-    const parseLimits = {
+    const { DatasetUploadJsonSchema, RecordsUploadSchema, CsvUploadQuerySchema } = createDatasetSchemas(
+      deps.limits,
+    );
+    const tableLimits = {
       maxRows: deps.limits.maxDatasetRows,
       maxColumns: deps.limits.maxFeatures + deps.limits.maxTargets,
-      maxBytes: Math.min(deps.limits.maxDatasetBytes, deps.cfg.datasetBodyLimit),
+      maxCellLength: deps.limits.maxJsonStringLength,
     };
 
     app.post(
@@ -64,44 +60,89 @@ export const datasetRoutes = (deps: AppDeps): FastifyPluginAsyncZod =>
         bodyLimit: deps.cfg.datasetBodyLimit,
         schema: {
           operationId: 'uploadDataset',
-          summary: 'Upload a dataset (CSV or JSON)',
+          summary: 'Upload a dataset (CSV, JSON records, JSON {x, y} or Parquet)',
           description:
-            '`Content-Type: text/csv`: a header row, every cell a number; `?target=<column>` names the target column(s) (default: the last). `application/json`: `{ "x": number[][], "y": number[] | number[][] }`.',
-          consumes: ['application/json', 'text/csv'],
+            'A table with typed columns: `text/csv` (a header row), `application/json` records `[{ "col": value, … }]`, or `' +
+            PARQUET_MEDIA_TYPE +
+            '`. Each column is inferred `numeric`, `categorical` or `boolean` (missing: empty, NA, NaN, null); `?types=col:categorical,…` declares types, `?target=<column>` names the target column(s) (default: the last). ' +
+            'CSV is streamed: the body is parsed as it arrives and stored in column chunks. `application/json` `{ "x": number[][], "y": number[] | number[][] }` is the numeric form of before. ' +
+            'The response lists every column with its type, missing count and statistics (numeric: mean, population std, min, max; categorical: the 50 most frequent categories).',
+          consumes: ['application/json', 'text/csv', PARQUET_MEDIA_TYPE],
           querystring: CsvUploadQuerySchema,
-          body: z.union([z.string().describe('CSV text with a header row'), DatasetUploadJsonSchema]),
+          body: z.union([
+            z.string().describe('CSV text with a header row, or a Parquet file'),
+            DatasetUploadJsonSchema,
+            RecordsUploadSchema,
+          ]),
           response: { 201: jsonResponse(DatasetDescriptionSchema, 'Stored') },
         },
       },
       async (req, reply) => {
         const body = req.body;
-        let ds: Dataset;
-        const csv = typeof body === 'string';
+        const upload = uploadedTable(req);
+        const contentLength = Number(req.headers['content-length'] ?? 0) || undefined;
+        let table: Table;
+        let format: 'csv' | 'json' | 'parquet';
+        let bytes: number | undefined;
+        let names: { featureNames?: string[]; targetNames?: string[] };
         try {
-          if (csv) {
+          if (upload) {
+            ({ table, format, bytes } = upload);
+            names = {};
+          } else if (Array.isArray(body)) {
             const target = req.query.target?.includes(',')
               ? req.query.target.split(',').map((s) => s.trim())
               : req.query.target;
-            ds = parseCsv(body, { ...parseLimits, target, name: req.query.name ?? 'csv' });
-          } else {
-            ds = parseJsonDataset(body, {
-              maxRows: parseLimits.maxRows,
-              maxColumns: parseLimits.maxColumns,
+            table = parseRecordsTable(body, {
+              name: req.query.name ?? 'json',
+              target,
+              types: parseTypesParam(req.query.types),
+              limits: tableLimits,
+              maxNameLength: deps.limits.maxStringLength,
+            });
+            format = 'json';
+            bytes = contentLength;
+            names = {};
+          } else if (typeof body === 'object' && body !== null) {
+            const ds = parseJsonDataset(body, {
+              maxRows: deps.limits.maxDatasetRows,
+              maxColumns: deps.limits.maxFeatures + deps.limits.maxTargets,
               name: req.query.name ?? 'json',
             });
+            table = datasetToTable(ds, parseTypesParam(req.query.types));
+            format = 'json';
+            // As before: the upload's size, else the stored bytes.
+            bytes = contentLength ?? (ds.x.length + ds.y.length) * 8;
+            names = { featureNames: ds.featureNames, targetNames: ds.targetNames };
+          } else {
+            throw new ApiError(
+              'VALIDATION_ERROR',
+              'The body is invalid: send a CSV (text/csv), JSON records [{…}], JSON { "x", "y" } or a Parquet file',
+              [{ path: '/', message: 'expected a table' }],
+            );
           }
         } catch (err) {
           datasetProblem(err);
         }
-        if (ds.features > deps.limits.maxFeatures)
+        const features = table.columns.length - table.target.length;
+        if (features > deps.limits.maxFeatures)
           throw new ApiError(
             'VALIDATION_ERROR',
-            `the dataset has ${ds.features} features; the limit is ${deps.limits.maxFeatures}`,
+            `the dataset has ${features} features; the limit is ${deps.limits.maxFeatures}`,
           );
-        const bytes = Number(req.headers['content-length'] ?? 0) || undefined;
-        const info = await deps.datasets.save(newId('ds'), tenantOf(req), ds, {
-          format: csv ? 'csv' : 'json',
+        if (format !== 'json' || Array.isArray(body)) {
+          // Tables always describe their column names (as CSV uploads did before types).
+          const isTarget = new Set(table.target);
+          names = {
+            featureNames: table.columns.filter((c) => !isTarget.has(c.name)).map((c) => c.name),
+            targetNames: table.target,
+          };
+        }
+        const info = await deps.datasets.saveTable(newId('ds'), tenantOf(req), table, {
+          format,
           bytes,
+          columns: table.columns.map(summarizeColumn),
+          ...names,
         });
         return reply.code(201).header('location', `/v1/datasets/${info.id}`).send(describe(info));
       },
