@@ -1,5 +1,6 @@
 /**
- * The normalisation, embedding and attention layer families against PyTorch 1.13 (float64).
+ * The basic (linear, flatten, activations), normalisation, embedding and attention layer families
+ * against PyTorch 1.13 (float64).
  *
  * Fixture: test/golden/fixtures/attention.json, written by scripts/fixtures/attention_fixtures.py
  * (`/usr/bin/python3 scripts/fixtures/attention_fixtures.py`). Each case builds one layer through its
@@ -16,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { grad, mul, setKernels, sum, tensor, Tensor, type Kernels } from '../../src/tensor/index.js';
 import { createRng } from '../../src/rng/rng.js';
 import { attentionLayers } from '../../src/models/layers/attention.js';
+import { basicLayers } from '../../src/models/layers/basic.js';
 import { embeddingLayers } from '../../src/models/layers/embedding.js';
 import { normLayers } from '../../src/models/layers/norm.js';
 import type { BuiltLayer, LayerSpec, LayerState } from '../../src/models/layers/types.js';
@@ -49,7 +51,7 @@ const fixture = JSON.parse(readFileSync(new URL('./fixtures/attention.json', imp
   cases: Case[];
 };
 
-const families = { ...normLayers, ...embeddingLayers, ...attentionLayers };
+const families = { ...basicLayers, ...normLayers, ...embeddingLayers, ...attentionLayers };
 
 /** Build through the family of the spec's type (the registry's job, done here by hand). */
 function build(spec: LayerSpec, input: number[]): BuiltLayer {

@@ -19,7 +19,22 @@ const firstOrder = (optimizer: Record<string, unknown>, epochs: number) => ({
   training: { epochs, batchSize: 8, seed: 3, validationSplit: 0.2 },
 });
 
-/** Specs by optimizer type. `scale` multiplies the epochs (1 ≈ one second of training here). */
+/**
+ * Sequential models (issue 11) with state beyond weights and optimizer moments: batchnorm's running
+ * statistics, dropout's generator, the fused recurrent ops.
+ */
+const sequential = (layers: unknown[], input: number[], epochs: number) => ({
+  model: { type: 'sequential', input, layers },
+  data: { builtin: 'iris' },
+  loss: 'cross_entropy',
+  optimizer: { type: 'adam', lr: 0.01 },
+  training: { epochs, batchSize: 8, seed: 5, validationSplit: 0.2 },
+});
+
+/**
+ * Specs by optimizer type, and two sequential models. `scale` multiplies the epochs (1 ≈ one second
+ * of training here).
+ */
 export function optimizerJobs(scale = 1): Record<string, Record<string, unknown>> {
   const e = (n: number) => Math.max(1, Math.round(n * scale));
   return {
@@ -38,6 +53,23 @@ export function optimizerJobs(scale = 1): Record<string, Record<string, unknown>
       regularization: { l2: 1e-3 },
       training: { epochs: e(600), batchSize: 'full', dtype: 'float64' },
     },
+    sequential_cnn: sequential(
+      [
+        { type: 'conv2d', out: 4, kernel: 2, padding: 1 },
+        { type: 'batchnorm2d' },
+        { type: 'relu' },
+        { type: 'flatten' },
+        { type: 'dropout', p: 0.1 },
+        { type: 'linear' },
+      ],
+      [1, 2, 2],
+      e(150),
+    ),
+    sequential_lstm: sequential(
+      [{ type: 'lstm', hidden: 8, layers: 2, dropout: 0.1 }, { type: 'linear' }],
+      [4, 1],
+      e(150),
+    ),
     lbfgs: {
       model: { type: 'mlp', hidden: [8], activation: 'tanh' },
       data: { builtin: 'iris' },

@@ -1,6 +1,6 @@
 /**
  * Acceptance 1 — kill -9 a worker at 20 seeded random moments across one job of every optimizer
- * type, in real worker processes (`workers/main.ts`, real trainer, sandboxed child) against a real
+ * type and two sequential models (a CNN with batchnorm and dropout, a 2-layer LSTM), in real worker processes (`workers/main.ts`, real trainer, sandboxed child) against a real
  * redis-server. Every kill must take the worker's sandbox child with it (no orphan keeps training),
  * every job must end `succeeded`, and its weights must equal, bit for bit, those of an
  * uninterrupted `train()` of the same spec in this process.
