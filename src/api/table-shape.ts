@@ -23,7 +23,9 @@ export function tableShape(
   chosen?.forEach((n, i) => {
     if (!names.includes(n)) throw unknown(n, `/data/features/${i}`);
   });
-  const targets = new Set(target !== undefined ? [target] : (info.targetNames ?? []));
+  // A JSON {x, y} upload stores no target names; its targets are its last `targets` columns (x, then y).
+  const uploadTargets = info.targetNames ?? names.slice(names.length - info.targets);
+  const targets = new Set(target !== undefined ? [target] : uploadTargets);
   const used = info.columns.filter((c) => targets.has(c.name) || !chosen || chosen.includes(c.name));
   let features = 0;
   for (const c of used) {
@@ -43,7 +45,7 @@ export function tableShape(
     const encoding = own?.categorical ?? spec.preprocess.categorical;
     features += c.type === 'categorical' && encoding === 'onehot' ? (c.distinct ?? 1) : 1;
   }
-  if (target === undefined || info.targetNames?.join() === target)
+  if (target === undefined || uploadTargets.join() === target)
     return { rows: info.rows, features, targets: info.targets, labels: info.labels };
   // another target than the upload's: its label facts from the column summary
   const t = info.columns.find((c) => c.name === target)!;
