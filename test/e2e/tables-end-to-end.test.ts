@@ -39,7 +39,7 @@ interface Table {
   /** Raw records for /predict and torch (with their target, which both ignore). */
   records: (rows: RawRecord[]) => RawRecord[];
   /** The fitted columns' types the upload must have inferred. */
-  types_: Record<string, string>;
+  columnTypes: Record<string, string>;
 }
 
 /** The CSV's rows as records of raw values, as a client would send them (numbers as numbers, empty as null). */
@@ -69,11 +69,32 @@ const TABLES: Table[] = [
     records: (rows) => [
       ...rows.slice(0, 6),
       // every kind of raw value by hand: a missing charge (median fill), each contract, yes / no
-      { tenure_months: 3, monthly_charge: null, contract: 'month', paperless: 'yes', support_calls: 5, region: 'south' },
-      { tenure_months: 60, monthly_charge: 25.5, contract: 'two_year', paperless: 'no', support_calls: 0, region: 'west' },
-      { tenure_months: 24, monthly_charge: 80, contract: 'one_year', paperless: true, support_calls: 2, region: 'east' },
+      {
+        tenure_months: 3,
+        monthly_charge: null,
+        contract: 'month',
+        paperless: 'yes',
+        support_calls: 5,
+        region: 'south',
+      },
+      {
+        tenure_months: 60,
+        monthly_charge: 25.5,
+        contract: 'two_year',
+        paperless: 'no',
+        support_calls: 0,
+        region: 'west',
+      },
+      {
+        tenure_months: 24,
+        monthly_charge: 80,
+        contract: 'one_year',
+        paperless: true,
+        support_calls: 2,
+        region: 'east',
+      },
     ],
-    types_: {
+    columnTypes: {
       tenure_months: 'numeric',
       monthly_charge: 'numeric',
       contract: 'categorical',
@@ -90,7 +111,7 @@ const TABLES: Table[] = [
     minAccuracy: 0.9,
     // rows of every class, one with a missing value (median fill)
     records: (rows) => [rows[0], rows[70], rows[150], { ...rows[100], magnesium: null }],
-    types_: {},
+    columnTypes: {},
   },
   {
     name: 'breast cancer (30 numeric features, malignant/benign)',
@@ -99,7 +120,7 @@ const TABLES: Table[] = [
     classes: ['benign', 'malignant'],
     minAccuracy: 0.9,
     records: (rows) => [rows[0], rows[19], rows[300], { ...rows[1], mean_area: null, worst_texture: null }],
-    types_: {},
+    columnTypes: {},
   },
 ];
 
@@ -121,7 +142,8 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-const post = (url: string, payload: unknown) => t.app.inject({ method: 'POST', url, payload: payload as object });
+const post = (url: string, payload: unknown) =>
+  t.app.inject({ method: 'POST', url, payload: payload as object });
 
 async function finished(id: string) {
   for (let i = 0; i < 4800; i++) {
@@ -168,7 +190,7 @@ describe('typed tables over HTTP: upload, train, predict records, evaluate, same
       const names = Object.keys(rows[0]).filter((n) => n !== tb.target);
       expect(p.columns.map((c: { name: string }) => c.name)).toEqual(names);
       for (const c of p.columns) {
-        expect(c.type).toBe(tb.types_[c.name] ?? 'numeric');
+        expect(c.type).toBe(tb.columnTypes[c.name] ?? 'numeric');
         if (c.type === 'numeric') {
           expect(c.scaling).toBe('standardize');
           expect(c.mean).toBeTypeOf('number');
@@ -212,7 +234,8 @@ describe('typed tables over HTTP: upload, train, predict records, evaluate, same
       expect(report.metrics.rocAuc).toBeGreaterThan(0.5);
 
       // it learned: on the test rows it never saw, and against always answering the majority class
-      const majority = Math.max(...tb.classes.map((c) => rows.filter((r) => r[tb.target] === c).length)) / rows.length;
+      const majority =
+        Math.max(...tb.classes.map((c) => rows.filter((r) => r[tb.target] === c).length)) / rows.length;
       const acc = job.result.test.metrics.accuracy as number;
       console.log(
         `${tb.file}: trained in ${trainMs} ms; test accuracy ${acc.toFixed(3)} (majority ${majority.toFixed(3)}), ` +
@@ -232,11 +255,19 @@ describe('typed tables over HTTP: upload, train, predict records, evaluate, same
         encoding: 'utf8',
       });
       expect(py.status, `python: ${py.stderr}`).toBe(0);
-      const torch = JSON.parse(py.stdout) as { rows: number[][]; probabilities: number[][]; labels: string[] };
+      const torch = JSON.parse(py.stdout) as {
+        rows: number[][];
+        probabilities: number[][];
+        labels: string[];
+      };
       expect(torch.rows[0]).toHaveLength(p.featureNames.length);
       let maxErr = 0;
-      torch.probabilities.forEach((r, i) => r.forEach((v, j) => (maxErr = Math.max(maxErr, Math.abs(v - answer.outputs[i][j])))));
-      console.log(`${tb.file}: torch vs /predict max |Δ| = ${maxErr.toExponential(2)} over ${records.length} records`);
+      torch.probabilities.forEach((r, i) =>
+        r.forEach((v, j) => (maxErr = Math.max(maxErr, Math.abs(v - answer.outputs[i][j])))),
+      );
+      console.log(
+        `${tb.file}: torch vs /predict max |Δ| = ${maxErr.toExponential(2)} over ${records.length} records`,
+      );
       expect(torch.probabilities.map((r) => r.length)).toEqual(answer.outputs.map((r) => r.length));
       expect(maxErr).toBeLessThanOrEqual(TOL);
       expect(torch.labels).toEqual(answer.labels);
