@@ -275,3 +275,88 @@ describe('typed tables over HTTP: upload, train, predict records, evaluate, same
     180_000,
   );
 });
+
+describe.skipIf(!TORCH)('descent_tables reproduces the other options as /predict applies them', () => {
+  test('minmax, ordinal, perColumn one-hot, mean / most_frequent fills, an unknown category ignored', async () => {
+    const csv = readFileSync(join(REPO, 'test/fixtures/tables/churn.csv'), 'utf8');
+    const up = await t.app.inject({
+      method: 'POST',
+      url: '/v1/datasets?target=churn&types=churn:categorical,support_calls:categorical',
+      headers: { 'content-type': 'text/csv' },
+      payload: csv,
+    });
+    expect(up.statusCode, up.body).toBe(201);
+    const created = await post('/v1/jobs', {
+      model: { type: 'mlp', hidden: [8], activation: 'tanh' },
+      data: { datasetId: up.json().id },
+      loss: 'cross_entropy',
+      optimizer: { type: 'adam', lr: 0.01 },
+      training: { epochs: 5, batchSize: 32, testSplit: 0.2, seed: 11 },
+      preprocess: {
+        numeric: 'minmax',
+        categorical: 'ordinal',
+        missing: 'mean',
+        unknownCategory: 'ignore',
+        perColumn: { region: { categorical: 'onehot' }, paperless: { numeric: 'standardize' } },
+      },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const job = await finished(created.json().id);
+    expect(job.status, JSON.stringify(job.error)).toBe('succeeded');
+    const p = job.result.preprocessing;
+    const byName = Object.fromEntries(p.columns.map((c: { name: string }) => [c.name, c]));
+    expect(byName.contract.encoding).toBe('ordinal');
+    expect(byName.region.encoding).toBe('onehot');
+    expect(byName.support_calls.type).toBe('categorical');
+    expect(byName.paperless.scaling).toBe('standardize');
+    expect(byName.tenure_months.scaling).toBe('minmax');
+
+    const records: RawRecord[] = [
+      // an unknown region and contract (ignored: zeros / −1), a missing charge (mean), an unseen call count
+      {
+        tenure_months: 80,
+        monthly_charge: null,
+        contract: 'weekly',
+        paperless: 'no',
+        support_calls: 42,
+        region: 'mars',
+      },
+      {
+        tenure_months: 1,
+        monthly_charge: 119.5,
+        contract: 'two_year',
+        paperless: 'YES',
+        support_calls: 3,
+        region: 'north',
+      },
+      // integer categories sent as numbers are read as their decimal text; a missing category gets the most frequent
+      {
+        tenure_months: 30,
+        monthly_charge: 55,
+        contract: null,
+        paperless: false,
+        support_calls: 1,
+        region: null,
+      },
+    ];
+    const pred = await post(`/v1/jobs/${job.id}/predict`, { records });
+    expect(pred.statusCode, pred.body).toBe(200);
+    const outputs = pred.json().outputs as number[][];
+    const st = await t.app.inject({ url: `/v1/jobs/${job.id}/weights?format=safetensors` });
+    const file = join(dir, 'churn-options.safetensors');
+    writeFileSync(file, st.rawPayload);
+    const py = spawnSync('/usr/bin/python3', [join(REPO, 'test/e2e/tables_torch.py'), file], {
+      input: JSON.stringify({ job, records }),
+      encoding: 'utf8',
+    });
+    expect(py.status, `python: ${py.stderr}`).toBe(0);
+    const torch = JSON.parse(py.stdout) as { rows: number[][]; probabilities: number[][] };
+    expect(torch.rows[0]).toHaveLength(p.featureNames.length);
+    let maxErr = 0;
+    torch.probabilities.forEach((r, i) =>
+      r.forEach((v, j) => (maxErr = Math.max(maxErr, Math.abs(v - outputs[i][j])))),
+    );
+    console.log(`churn, other options: torch vs /predict max |Δ| = ${maxErr.toExponential(2)}`);
+    expect(maxErr).toBeLessThanOrEqual(TOL);
+  }, 120_000);
+});
