@@ -56,7 +56,9 @@ def _number(c, i, v):
 
 
 def _category(c, i, v):
-    """A categorical cell as a string (None when missing); a number as JavaScript's String(v) spells it."""
+    """A categorical cell as a string (None when missing); a number as JavaScript's String(v) spells
+    it: integers without ".0" (integer categories), others by repr (the two differ only in exponent
+    forms such as 1e-07)."""
     if _missing(v):
         return None
     if isinstance(v, str):
