@@ -34,6 +34,8 @@ interface Table {
   /** `?types=` of the upload: churn's yes/no target would otherwise be read as boolean. */
   types?: string;
   classes: string[];
+  /** Epochs of training (breast cancer fits its training rows to a loss of 0.002 in 60, every output saturated). */
+  epochs: number;
   /** Test accuracy the trained model must reach at least. */
   minAccuracy: number;
   /** Raw records for /predict and torch (with their target, which both ignore). */
@@ -57,6 +59,16 @@ function parseCsv(text: string): RawRecord[] {
   });
 }
 
+/** w·a + (1 − w)·b of two rows' numeric values (the rest from a). */
+function midpoint(a: RawRecord, b: RawRecord, w: number): RawRecord {
+  return Object.fromEntries(
+    Object.entries(a).map(([k, v]) => [
+      k,
+      typeof v === 'number' && typeof b[k] === 'number' ? w * v + (1 - w) * b[k] : v,
+    ]),
+  );
+}
+
 const TABLES: Table[] = [
   {
     name: 'churn (numeric, categorical, yes/no boolean, missing cells, yes/no string target)',
@@ -65,6 +77,7 @@ const TABLES: Table[] = [
     types: 'churn:categorical',
     classes: ['no', 'yes'],
     // 53% of the rows churn; the logistic model that drew the target scores 0.807 on all rows
+    epochs: 60,
     minAccuracy: 0.7,
     records: (rows) => [
       ...rows.slice(0, 6),
@@ -108,6 +121,7 @@ const TABLES: Table[] = [
     file: 'wine.csv',
     target: 'class',
     classes: ['class_0', 'class_1', 'class_2'],
+    epochs: 60,
     minAccuracy: 0.9,
     // rows of every class, one with a missing value (median fill)
     records: (rows) => [rows[0], rows[70], rows[150], { ...rows[100], magnesium: null }],
@@ -118,6 +132,7 @@ const TABLES: Table[] = [
     file: 'breast_cancer.csv',
     target: 'class',
     classes: ['benign', 'malignant'],
+    epochs: 8,
     minAccuracy: 0.9,
     records: (rows) => [rows[0], rows[19], rows[300], { ...rows[1], mean_area: null, worst_texture: null }],
     columnTypes: {},
@@ -176,7 +191,7 @@ describe('typed tables over HTTP: upload, train, predict records, evaluate, same
         data: { datasetId },
         loss: 'cross_entropy',
         optimizer: { type: 'adam', lr: 0.01 },
-        training: { epochs: 60, batchSize: 32, testSplit: 0.2, validationSplit: 0.2, seed: 7 },
+        training: { epochs: tb.epochs, batchSize: 32, testSplit: 0.2, validationSplit: 0.2, seed: 7 },
         preprocess: { numeric: 'standardize', missing: 'median' },
       });
       expect(created.statusCode, created.body).toBe(201);
@@ -204,8 +219,22 @@ describe('typed tables over HTTP: upload, train, predict records, evaluate, same
       expect(p.fittedRows).toBe(rows.length - 2 * testRows);
       expect(job.result.validation.rows).toBe(testRows);
 
-      // /predict with raw records
-      const records = tb.records(rows);
+      // /predict with raw records, and one on the decision boundary (bisected with /predict between
+      // rows of two classes), where the probabilities are not saturated at 0 or 1 and so show any
+      // difference from torch
+      const a = rows.find((r) => r[tb.target] === tb.classes[0])!;
+      const b = rows.find((r) => r[tb.target] === tb.classes[1])!;
+      let [lo, hi] = [0, 1];
+      for (let i = 0; i < 14; i++) {
+        const w = (lo + hi) / 2;
+        const r = await post(`/v1/jobs/${job.id}/predict`, { records: [midpoint(a, b, w)] });
+        expect(r.statusCode, r.body).toBe(200);
+        // w = 1 is row a (class 0): more weight on a while class 0 is not the more likely
+        const [p0, p1] = r.json().outputs[0] as number[];
+        if (p0 > p1) hi = w;
+        else lo = w;
+      }
+      const records = [...tb.records(rows), midpoint(a, b, (lo + hi) / 2)];
       const pred = await post(`/v1/jobs/${job.id}/predict`, { records });
       expect(pred.statusCode, pred.body).toBe(200);
       const answer = pred.json() as { outputs: number[][]; classes: number[]; labels: string[] };
@@ -266,7 +295,8 @@ describe('typed tables over HTTP: upload, train, predict records, evaluate, same
         r.forEach((v, j) => (maxErr = Math.max(maxErr, Math.abs(v - answer.outputs[i][j])))),
       );
       console.log(
-        `${tb.file}: torch vs /predict max |Δ| = ${maxErr.toExponential(2)} over ${records.length} records`,
+        `${tb.file}: torch vs /predict max |Δ| = ${maxErr.toExponential(2)} over ${records.length} records ` +
+          `(least confident: ${Math.min(...answer.outputs.map((o) => Math.max(...o))).toFixed(3)})`,
       );
       expect(torch.probabilities.map((r) => r.length)).toEqual(answer.outputs.map((r) => r.length));
       expect(maxErr).toBeLessThanOrEqual(TOL);
