@@ -8,7 +8,9 @@
  * on the dataset answers accuracy, confusion matrix, per-class scores and ROC AUC → the model has
  * learned → the safetensors download, run in torch on the same raw records through
  * python/descent_tables.py (the listed statistics only) and python/descent_torch.py, gives
- * /predict's probabilities to 1e-5. The torch step needs Debian's python3-torch (`.ci/run` installs
+ * /predict's probabilities to 1e-5, on a record at the decision boundary too. A last test runs the
+ * helper's other branches (minmax, ordinal, perColumn, mean / most_frequent fills, an unknown
+ * category under unknownCategory "ignore") against /predict the same way. The torch steps needs Debian's python3-torch (`.ci/run` installs
  * it) and is skipped without; the rest always runs.
  */
 import { spawnSync } from 'node:child_process';
