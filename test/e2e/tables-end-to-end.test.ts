@@ -10,8 +10,8 @@
  * python/descent_tables.py (the listed statistics only) and python/descent_torch.py, gives
  * /predict's probabilities to 1e-5, on a record at the decision boundary too. A last test runs the
  * helper's other branches (minmax, ordinal, perColumn, mean / most_frequent fills, an unknown
- * category under unknownCategory "ignore") against /predict the same way. The torch steps needs Debian's python3-torch (`.ci/run` installs
- * it) and is skipped without; the rest always runs.
+ * category under unknownCategory "ignore") against /predict the same way. The torch steps need
+ * Debian's python3-torch (`.ci/run` installs it) and are skipped without; the rest always runs.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
