@@ -70,4 +70,28 @@ export interface Kernels {
 
   /** `out[c] = Σ_r a[r*cols + c]`: column sums, the gradient of a broadcast bias. */
   sumRows(a: FloatArray, out: FloatArray, rows: number, cols: number): void;
+
+  /**
+   * Optional: the forward pass of one float32 LSTM direction over a whole sequence, as
+   * src/tensor/ops/recurrent-cell.ts's `lstmSequence` loop computes it (its header has the maths). `xg`
+   * [T·n, 4H] time-major input gates, `whh` [4H, H]; fills `acts` [T·n, 4H] (i, f, g, o after their
+   * activations), `cs` (c), `tcs` (tanh c) and `hs` (h), each [T·n, H]; `reverse` runs t = T−1 … 0.
+   * The gate maths must be done in double and rounded once to float32 per stored value, as that loop
+   * does, so a backend's results differ from it only by its matmul's summation order and its exp's last
+   * double bits. It exists because one call per sequence replaces T matmul calls (and, for wasm, T
+   * copies in and out) and lets the transcendentals run vectorised. Returns false to decline (the
+   * caller then runs its own loop).
+   */
+  lstmForward?(
+    xg: Float32Array,
+    whh: Float32Array,
+    acts: Float32Array,
+    cs: Float32Array,
+    tcs: Float32Array,
+    hs: Float32Array,
+    T: number,
+    n: number,
+    H: number,
+    reverse: boolean,
+  ): boolean;
 }

@@ -197,6 +197,10 @@ export function createNativeKernels(
           else blas.sumRows(a, out, rows, cols);
         }
       : (a, out, rows, cols) => fallback.sumRows(a, out, rows, cols),
+    // The wasm kernel's one call per sequence (its sgemm on these 32×128×32 steps is as fast as OpenBLAS's
+    // per-call setup allows, and its vectorised gate maths is what the time goes to); declined without it.
+    lstmForward: (xg, whh, acts, cs, tcs, hs, T, n, H, reverse) =>
+      fallback.lstmForward ? fallback.lstmForward(xg, whh, acts, cs, tcs, hs, T, n, H, reverse) : false,
     // The arena of the wasm fallback (views on its shared memory), for per-step temporaries: OpenBLAS and the C
     // loops read those arrays in place like any other typed array.
     ...arenaOf(fallback),

@@ -358,6 +358,59 @@ class WasmKernelsImpl implements WasmKernels {
     this.copyOut(out, po, cols);
   }
 
+  lstmForward(
+    xg: Float32Array,
+    whh: Float32Array,
+    acts: Float32Array,
+    cs: Float32Array,
+    tcs: Float32Array,
+    hs: Float32Array,
+    T: number,
+    n: number,
+    H: number,
+    reverse: boolean,
+  ): boolean {
+    const G = 4 * H;
+    const lg = T * n * G;
+    const lh = T * n * H;
+    if (!sameKind([xg, whh, acts, cs, tcs, hs], xg) || xg instanceof Float64Array) return false;
+    if (xg.length < lg || whh.length < G * H || acts.length < lg || cs.length < lh) return false;
+    if (tcs.length < lh || hs.length < lh) return false;
+    const work = this.work32();
+    // Copies in for the inputs only: the kernel writes every element of the four outputs.
+    const foot = [
+      this.footprint(xg, lg),
+      this.footprint(whh, G * H),
+      this.footprint(acts, lg),
+      this.footprint(cs, lh),
+      this.footprint(tcs, lh),
+      this.footprint(hs, lh),
+    ];
+    let at = this.scratch(foot.reduce((x, y) => x + y, 0) || 64);
+    const arrays = [xg, whh, acts, cs, tcs, hs];
+    const lens = [lg, G * H, lg, lh, lh, lh];
+    const ptrs = arrays.map((arr, i) => {
+      const ptr = this.place(arr, lens[i], at, i < 2);
+      at += foot[i];
+      return ptr;
+    });
+    this.rt.exports.lstm_forward_f32(
+      ptrs[0],
+      ptrs[1],
+      ptrs[2],
+      ptrs[3],
+      ptrs[4],
+      ptrs[5],
+      T,
+      n,
+      H,
+      reverse ? 1 : 0,
+      work,
+    );
+    for (let i = 2; i < 6; i++) this.copyOut(arrays[i], ptrs[i], lens[i]);
+    return true;
+  }
+
   adamUpdate(
     p: FloatArray,
     g: FloatArray,

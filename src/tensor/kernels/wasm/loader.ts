@@ -145,6 +145,20 @@ export interface WasmExports {
   ): void;
   bce_logits_f32(x: number, y: number, grad: number, n: number, scale: number): number;
   bce_logits_f64(x: number, y: number, grad: number, n: number, scale: number): number;
+  /** One float32 LSTM direction over a sequence (Kernels.lstmForward); pointers as for sgemm. */
+  lstm_forward_f32(
+    xg: number,
+    whh: number,
+    acts: number,
+    cs: number,
+    tcs: number,
+    hs: number,
+    T: number,
+    n: number,
+    H: number,
+    reverse: number,
+    work: number,
+  ): void;
   zero_bytes(p: number, bytes: number): void;
   __heap_base: WasmGlobal;
 }
