@@ -76,11 +76,11 @@ export interface Kernels {
    * src/tensor/ops/recurrent-cell.ts's `lstmSequence` loop computes it (its header has the maths). `xg`
    * [T·n, 4H] time-major input gates, `whh` [4H, H]; fills `acts` [T·n, 4H] (i, f, g, o after their
    * activations), `cs` (c), `tcs` (tanh c) and `hs` (h), each [T·n, H]; `reverse` runs t = T−1 … 0.
-   * The gate maths must be done in double and rounded once to float32 per stored value, as that loop
-   * does, so a backend's results differ from it only by its matmul's summation order and its exp's last
-   * double bits. It exists because one call per sequence replaces T matmul calls (and, for wasm, T
-   * copies in and out) and lets the transcendentals run vectorised. Returns false to decline (the
-   * caller then runs its own loop).
+   * Each stored σ/tanh must be within 4 float32 ulps of its exact value (that loop, double maths rounded
+   * once, is within ½), which keeps float32 results far inside the float32 golden tolerances (1e-5
+   * against torch's float64). It exists because one call per sequence replaces T matmul calls (and, for
+   * wasm, T copies in and out) and lets the transcendentals run vectorised. Deterministic: the same
+   * inputs give the same bits. Returns false to decline (the caller then runs its own loop).
    */
   lstmForward?(
     xg: Float32Array,

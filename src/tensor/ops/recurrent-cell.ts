@@ -119,8 +119,9 @@ export function lstmSequence(xg: Tensor, whh: Tensor, n: number, reverse: boolea
   const hs = allocate(dtype, T * n * H);
   const kern = kernels();
   const order = orderOf(T, reverse);
-  // float32: the backend's one-call sequence kernel when it has one (the same maths in double, vectorised);
-  // float64 always takes the loop below, whose Math.exp/Math.tanh the 1e-12 torch goldens are held to.
+  // float32: the backend's one-call sequence kernel when it has one (T matmuls and vectorised float32 gate
+  // maths within 4 ulps, see Kernels.lstmForward); float64 always takes the loop below, whose double
+  // Math.exp/Math.tanh the 1e-12 torch goldens are held to.
   const fused =
     dtype === 'float32' &&
     kern.lstmForward !== undefined &&
