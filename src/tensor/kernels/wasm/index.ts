@@ -25,6 +25,8 @@ export interface WasmKernels extends Kernels, OptimizerKernels, LossKernels {
   readonly copiedBytes: number;
   /** 'relaxed' when the GEMM micro-kernels use relaxed-SIMD fused multiply-add, else 'simd128'. */
   readonly variant: WasmVariant;
+  /** Always present here (declines only float64). */
+  lstmForward: NonNullable<Kernels['lstmForward']>;
 
   /**
    * A zeroed array for an op's result. Inside {@link WasmKernels.scope} it is carved from a bump arena in
