@@ -94,4 +94,24 @@ export interface Kernels {
     H: number,
     reverse: boolean,
   ): boolean;
+
+  /**
+   * Optional: the backward pass through time of {@link Kernels.lstmForward}'s sequence (recurrent-cell.ts's
+   * `lstmBackward` loop): from `gh` [T·n, H] (∂L/∂h_t) and the saved `acts`, `cs`, `tcs`, writes `dxg`
+   * [T·n, 4H]; ∂W_hh is the caller's (one matmul over all steps). The arithmetic must be that loop's (+ − ×
+   * in double, the same order, one rounding per stored float32), so only the per-step ∂a·W_hh matmul's
+   * summation order may differ from it. Returns false to decline.
+   */
+  lstmBackward?(
+    gh: Float32Array,
+    acts: Float32Array,
+    cs: Float32Array,
+    tcs: Float32Array,
+    whh: Float32Array,
+    dxg: Float32Array,
+    T: number,
+    n: number,
+    H: number,
+    reverse: boolean,
+  ): boolean;
 }

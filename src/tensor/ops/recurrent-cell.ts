@@ -211,7 +211,23 @@ function lstmBackward(
   const dh = allocate(dtype, n * H); // carried ∂L/∂h from the later step
   const dc = allocate(dtype, n * H); // carried ∂L/∂c
   const kern = kernels();
-  for (let s = T - 1; s >= 0; s--) {
+  // float32: the backend's one-call version of the loop below (the same double arithmetic in the same order).
+  const fused =
+    dtype === 'float32' &&
+    kern.lstmBackward !== undefined &&
+    kern.lstmBackward(
+      gh as Float32Array,
+      acts as Float32Array,
+      cs as Float32Array,
+      tcs as Float32Array,
+      wd as Float32Array,
+      dxg as Float32Array,
+      T,
+      n,
+      H,
+      order[0] !== 0,
+    );
+  for (let s = fused ? -1 : T - 1; s >= 0; s--) {
     const t = order[s];
     const prev = s > 0 ? order[s - 1] : -1;
     for (let r = 0; r < n; r++) {

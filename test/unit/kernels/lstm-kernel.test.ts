@@ -1,7 +1,8 @@
 /**
  * The wasm LSTM sequence kernel (lstm_forward_f32): its float32 gate maths within the documented 4 ulps of
  * the double-precision values, every special value handled as the TypeScript loop handles it, and whole
- * sequences (both directions, H not a multiple of 4) equal to the TypeScript loop on the same matmuls.
+ * sequences (both directions, H not a multiple of 4) following the recurrence; lstm_backward_f32 is the
+ * TypeScript loop's arithmetic bit for bit.
  */
 import { describe, expect, it } from 'vitest';
 import { referenceKernels as ref } from '../../../src/tensor/kernels/reference.js';
@@ -49,7 +50,12 @@ describe('wasm lstm_forward_f32', () => {
       pre[i] = i % 5 === 0 ? (u - 0.5) * 1e-3 : (u - 0.5) * 80;
     }
     const { acts, cs, tcs, hs } = step(pre, n, H);
-    const want = { sig: [] as number[], sigGot: [] as number[], tanh: [] as number[], tanhGot: [] as number[] };
+    const want = {
+      sig: [] as number[],
+      sigGot: [] as number[],
+      tanh: [] as number[],
+      tanhGot: [] as number[],
+    };
     const c: number[] = [];
     const tc: number[] = [];
     const h: number[] = [];
@@ -127,8 +133,55 @@ describe('wasm lstm_forward_f32', () => {
     }
   });
 
+  it('lstm_backward_f32 equals the TypeScript loop bit for bit where both use the same step matmul', () => {
+    // H = 32, n = 32: the loop's per-step ∂a·W_hh goes to this backend's sgemm too (above its size threshold),
+    // so the two differ only if the gate arithmetic does.
+    const [T, n, H] = [4, 32, 32];
+    const G = 4 * H;
+    let s = 7;
+    const rnd = (): number => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5) * 4;
+    const xg = Float32Array.from({ length: T * n * G }, rnd);
+    const whh = Float32Array.from({ length: G * H }, () => rnd() * 0.2);
+    const gh = Float32Array.from({ length: T * n * H }, rnd);
+    for (const reverse of [false, true]) {
+      const acts = new Float32Array(T * n * G);
+      const cs = new Float32Array(T * n * H);
+      const tcs = new Float32Array(T * n * H);
+      const hs = new Float32Array(T * n * H);
+      wasm.lstmForward(xg, whh, acts, cs, tcs, hs, T, n, H, reverse);
+      const got = new Float32Array(T * n * G);
+      expect(wasm.lstmBackward(gh, acts, cs, tcs, whh, got, T, n, H, reverse)).toBe(true);
+      // recurrent-cell.ts's loop, verbatim
+      const want = new Float32Array(T * n * G);
+      const dh = new Float32Array(n * H);
+      const dc = new Float32Array(n * H);
+      for (let k = T - 1; k >= 0; k--) {
+        const t = reverse ? T - 1 - k : k;
+        const prev = k > 0 ? (reverse ? t + 1 : t - 1) : -1;
+        for (let r = 0; r < n; r++)
+          for (let j = 0; j < H; j++) {
+            const ar = (t * n + r) * G;
+            const hr = (t * n + r) * H;
+            const [i, f, g, o] = [acts[ar + j], acts[ar + H + j], acts[ar + 2 * H + j], acts[ar + 3 * H + j]];
+            const tc = tcs[hr + j];
+            const dhj = gh[hr + j] + dh[r * H + j];
+            const dcj = dhj * o * (1 - tc * tc) + dc[r * H + j];
+            want[ar + j] = dcj * g * i * (1 - i);
+            want[ar + H + j] = prev >= 0 ? dcj * cs[(prev * n + r) * H + j] * f * (1 - f) : 0;
+            want[ar + 2 * H + j] = dcj * i * (1 - g * g);
+            want[ar + 3 * H + j] = dhj * tc * o * (1 - o);
+            dc[r * H + j] = dcj * f;
+          }
+        if (prev >= 0)
+          wasm.matmul(want.subarray(t * n * G, (t + 1) * n * G), whh, dh, n, H, G, false, false, false);
+      }
+      expect(got).toEqual(want);
+    }
+  });
+
   it('declines float64', () => {
     const f = new Float64Array(16) as unknown as Float32Array;
     expect(wasm.lstmForward(f, f, f, f, f, f, 1, 1, 1, false)).toBe(false);
+    expect(wasm.lstmBackward(f, f, f, f, f, f, 1, 1, 1, false)).toBe(false);
   });
 });

@@ -201,6 +201,8 @@ export function createNativeKernels(
     // per-call setup allows, and its vectorised gate maths is what the time goes to); declined without it.
     lstmForward: (xg, whh, acts, cs, tcs, hs, T, n, H, reverse) =>
       fallback.lstmForward ? fallback.lstmForward(xg, whh, acts, cs, tcs, hs, T, n, H, reverse) : false,
+    lstmBackward: (gh, acts, cs, tcs, whh, dxg, T, n, H, reverse) =>
+      fallback.lstmBackward ? fallback.lstmBackward(gh, acts, cs, tcs, whh, dxg, T, n, H, reverse) : false,
     // The arena of the wasm fallback (views on its shared memory), for per-step temporaries: OpenBLAS and the C
     // loops read those arrays in place like any other typed array.
     ...arenaOf(fallback),

@@ -1106,3 +1106,78 @@ void lstm_forward_f32(const float *xg, const float *whh, float *acts, float *cs,
     prev = t;
   }
 }
+
+/* Two lanes of the LSTM's backward step, in double with the TypeScript loop's operation order, so each stored */
+/* float32 is the very value that loop stores (the arithmetic is + − × only: IEEE-exact per operation).         */
+INLINE void lstm_back_f64x2(v128_t i, v128_t f, v128_t g, v128_t o, v128_t tc, v128_t gh, v128_t dh, v128_t dc,
+                            v128_t cp, int hasPrev, v128_t *di, v128_t *df, v128_t *dg, v128_t *dout,
+                            v128_t *dcOut) {
+  const v128_t one = wasm_f64x2_splat(1.0);
+  const v128_t dhj = wasm_f64x2_add(gh, dh);
+  const v128_t dcj = wasm_f64x2_add(
+      wasm_f64x2_mul(wasm_f64x2_mul(dhj, o), wasm_f64x2_sub(one, wasm_f64x2_mul(tc, tc))), dc);
+  *di = wasm_f64x2_mul(wasm_f64x2_mul(wasm_f64x2_mul(dcj, g), i), wasm_f64x2_sub(one, i));
+  *df = hasPrev ? wasm_f64x2_mul(wasm_f64x2_mul(wasm_f64x2_mul(dcj, cp), f), wasm_f64x2_sub(one, f))
+                : wasm_f64x2_splat(0.0);
+  *dg = wasm_f64x2_mul(wasm_f64x2_mul(dcj, i), wasm_f64x2_sub(one, wasm_f64x2_mul(g, g)));
+  *dout = wasm_f64x2_mul(wasm_f64x2_mul(wasm_f64x2_mul(dhj, tc), o), wasm_f64x2_sub(one, o));
+  *dcOut = wasm_f64x2_mul(dcj, f);
+}
+
+/*
+ * Backpropagation through time for lstm_forward_f32's saved acts, cs, tcs (recurrent-cell.ts's lstmBackward):
+ * gh [T·n, H] the incoming ∂L/∂h_t, whh [4H, H]; writes dxg [T·n, 4H]. dh and dc are n·H floats of scratch
+ * (the carried ∂L/∂h and ∂L/∂c, float32 as in the TypeScript loop). The carried ∂h of each step is
+ * ∂a_t·W_hh by sgemm, as the loop's matmul call. ∂W_hh is left to the caller (one matmul over all steps).
+ */
+EXPORT(lstm_backward_f32)
+void lstm_backward_f32(const float *gh, const float *acts, const float *cs, const float *tcs, const float *whh,
+                       float *dxg, float *dh, float *dc, int T, int n, int H, int reverse, float *work) {
+  const int G = 4 * H;
+  __builtin_memset(dh, 0, (unsigned)(n * H) * sizeof(float));
+  __builtin_memset(dc, 0, (unsigned)(n * H) * sizeof(float));
+  for (int s = T - 1; s >= 0; s--) {
+    const int t = reverse ? T - 1 - s : s;
+    const int prev = s > 0 ? (reverse ? t + 1 : t - 1) : -1;
+    const int hasPrev = prev >= 0;
+    for (int r = 0; r < n; r++) {
+      const float *ar = acts + (t * n + r) * G;
+      float *dr = dxg + (t * n + r) * G;
+      const float *tr = tcs + (t * n + r) * H;
+      const float *gr = gh + (t * n + r) * H;
+      const float *pr = cs + (hasPrev ? (prev * n + r) * H : 0);
+      float *dhr = dh + r * H;
+      float *dcr = dc + r * H;
+      int j = 0;
+      for (; j + 2 <= H; j += 2) {
+#define LD2(p) wasm_f64x2_promote_low_f32x4(wasm_v128_load64_zero(p))
+        v128_t di, df, dg, dout, dcn;
+        lstm_back_f64x2(LD2(ar + j), LD2(ar + H + j), LD2(ar + 2 * H + j), LD2(ar + 3 * H + j), LD2(tr + j),
+                        LD2(gr + j), LD2(dhr + j), LD2(dcr + j), hasPrev ? LD2(pr + j) : wasm_f64x2_splat(0.0),
+                        hasPrev, &di, &df, &dg, &dout, &dcn);
+#undef LD2
+#define ST2(p, v) wasm_v128_store64_lane(p, wasm_f32x4_demote_f64x2_zero(v), 0)
+        ST2(dr + j, di);
+        ST2(dr + H + j, df);
+        ST2(dr + 2 * H + j, dg);
+        ST2(dr + 3 * H + j, dout);
+        ST2(dcr + j, dcn);
+#undef ST2
+      }
+      for (; j < H; j++) {
+        v128_t di, df, dg, dout, dcn;
+        lstm_back_f64x2(wasm_f64x2_splat(ar[j]), wasm_f64x2_splat(ar[H + j]), wasm_f64x2_splat(ar[2 * H + j]),
+                        wasm_f64x2_splat(ar[3 * H + j]), wasm_f64x2_splat(tr[j]), wasm_f64x2_splat(gr[j]),
+                        wasm_f64x2_splat(dhr[j]), wasm_f64x2_splat(dcr[j]),
+                        wasm_f64x2_splat(hasPrev ? pr[j] : 0.0f), hasPrev, &di, &df, &dg, &dout, &dcn);
+        dr[j] = (float)wasm_f64x2_extract_lane(di, 0);
+        dr[H + j] = (float)wasm_f64x2_extract_lane(df, 0);
+        dr[2 * H + j] = (float)wasm_f64x2_extract_lane(dg, 0);
+        dr[3 * H + j] = (float)wasm_f64x2_extract_lane(dout, 0);
+        dcr[j] = (float)wasm_f64x2_extract_lane(dcn, 0);
+      }
+    }
+    /* The carried dh for the earlier step: ∂a_t · W_hh ([n, 4H] × [4H, H]). */
+    if (hasPrev) sgemm(dxg + t * n * G, whh, dh, n, H, G, 0, 0, 0, work);
+  }
+}

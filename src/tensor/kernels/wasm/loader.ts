@@ -159,6 +159,22 @@ export interface WasmExports {
     reverse: number,
     work: number,
   ): void;
+  /** Its backward pass through time (Kernels.lstmBackward); dh, dc are n·H floats of scratch. */
+  lstm_backward_f32(
+    gh: number,
+    acts: number,
+    cs: number,
+    tcs: number,
+    whh: number,
+    dxg: number,
+    dh: number,
+    dc: number,
+    T: number,
+    n: number,
+    H: number,
+    reverse: number,
+    work: number,
+  ): void;
   zero_bytes(p: number, bytes: number): void;
   __heap_base: WasmGlobal;
 }
