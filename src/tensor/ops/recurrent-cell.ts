@@ -15,6 +15,11 @@
  * When the backward pass itself is being recorded (double backward, Hessian-vector products), the
  * rule instead rebuilds the same recurrence from Tensor ops ({@link lstmSequenceOps}) and takes its
  * vector-Jacobian product with autodiff, so derivatives of any order stay exact.
+ *
+ * In float32 a backend may run both passes as one call per sequence (Kernels.lstmForward/lstmBackward; the
+ * wasm kernels do, and the native backend hands them to wasm): the loops below then do not run. Its forward
+ * gate maths is vectorised float32 within 4 ulps per activation; its backward is these loops' arithmetic.
+ * float64 always runs the loops here.
  */
 import { grad } from '../autodiff.js';
 import { allocate, type FloatArray } from '../dtype.js';

@@ -197,8 +197,9 @@ export function createNativeKernels(
           else blas.sumRows(a, out, rows, cols);
         }
       : (a, out, rows, cols) => fallback.sumRows(a, out, rows, cols),
-    // The wasm kernel's one call per sequence (its sgemm on these 32×128×32 steps is as fast as OpenBLAS's
-    // per-call setup allows, and its vectorised gate maths is what the time goes to); declined without it.
+    // The wasm kernels' one call per sequence, forward and backward: the per-step products then run in wasm's
+    // sgemm instead of one N-API + OpenBLAS call each, next to the vectorised gate maths (W6: ~2× the whole
+    // training step over the TypeScript loop with OpenBLAS products). Declined when the fallback lacks them.
     lstmForward: (xg, whh, acts, cs, tcs, hs, T, n, H, reverse) =>
       fallback.lstmForward ? fallback.lstmForward(xg, whh, acts, cs, tcs, hs, T, n, H, reverse) : false,
     lstmBackward: (gh, acts, cs, tcs, whh, dxg, T, n, H, reverse) =>
