@@ -70,4 +70,48 @@ export interface Kernels {
 
   /** `out[c] = Σ_r a[r*cols + c]`: column sums, the gradient of a broadcast bias. */
   sumRows(a: FloatArray, out: FloatArray, rows: number, cols: number): void;
+
+  /**
+   * Optional: the forward pass of one float32 LSTM direction over a whole sequence, as
+   * src/tensor/ops/recurrent-cell.ts's `lstmSequence` loop computes it (its header has the maths). `xg`
+   * [T·n, 4H] time-major input gates, `whh` [4H, H]; fills `acts` [T·n, 4H] (i, f, g, o after their
+   * activations), `cs` (c), `tcs` (tanh c) and `hs` (h), each [T·n, H]; `reverse` runs t = T−1 … 0.
+   * Each stored σ/tanh must be within 4 float32 ulps of its exact value (that loop, double maths rounded
+   * once, is within ½), which keeps float32 results far inside the float32 golden tolerances (1e-5
+   * against torch's float64). It exists because one call per sequence replaces T matmul calls (and, for
+   * wasm, T copies in and out) and lets the transcendentals run vectorised. Deterministic: the same
+   * inputs give the same bits. Returns false to decline (the caller then runs its own loop).
+   */
+  lstmForward?(
+    xg: Float32Array,
+    whh: Float32Array,
+    acts: Float32Array,
+    cs: Float32Array,
+    tcs: Float32Array,
+    hs: Float32Array,
+    T: number,
+    n: number,
+    H: number,
+    reverse: boolean,
+  ): boolean;
+
+  /**
+   * Optional: the backward pass through time of {@link Kernels.lstmForward}'s sequence (recurrent-cell.ts's
+   * `lstmBackward` loop): from `gh` [T·n, H] (∂L/∂h_t) and the saved `acts`, `cs`, `tcs`, writes `dxg`
+   * [T·n, 4H]; ∂W_hh is the caller's (one matmul over all steps). The arithmetic must be that loop's (+ − ×
+   * in double, the same order, one rounding per stored float32), so only the per-step ∂a·W_hh matmul's
+   * summation order may differ from it. Returns false to decline.
+   */
+  lstmBackward?(
+    gh: Float32Array,
+    acts: Float32Array,
+    cs: Float32Array,
+    tcs: Float32Array,
+    whh: Float32Array,
+    dxg: Float32Array,
+    T: number,
+    n: number,
+    H: number,
+    reverse: boolean,
+  ): boolean;
 }

@@ -15,6 +15,11 @@
  * When the backward pass itself is being recorded (double backward, Hessian-vector products), the
  * rule instead rebuilds the same recurrence from Tensor ops ({@link lstmSequenceOps}) and takes its
  * vector-Jacobian product with autodiff, so derivatives of any order stay exact.
+ *
+ * In float32 a backend may run both passes as one call per sequence (Kernels.lstmForward/lstmBackward; the
+ * wasm kernels do, and the native backend hands them to wasm): the loops below then do not run. Its forward
+ * gate maths is vectorised float32 within 4 ulps per activation; its backward is these loops' arithmetic.
+ * float64 always runs the loops here.
  */
 import { grad } from '../autodiff.js';
 import { allocate, type FloatArray } from '../dtype.js';
@@ -119,8 +124,26 @@ export function lstmSequence(xg: Tensor, whh: Tensor, n: number, reverse: boolea
   const hs = allocate(dtype, T * n * H);
   const kern = kernels();
   const order = orderOf(T, reverse);
+  // float32: the backend's one-call sequence kernel when it has one (T matmuls and vectorised float32 gate
+  // maths within 4 ulps, see Kernels.lstmForward); float64 always takes the loop below, whose double
+  // Math.exp/Math.tanh the 1e-12 torch goldens are held to.
+  const fused =
+    dtype === 'float32' &&
+    kern.lstmForward !== undefined &&
+    kern.lstmForward(
+      xd as Float32Array,
+      wd as Float32Array,
+      acts as Float32Array,
+      cs as Float32Array,
+      tcs as Float32Array,
+      hs as Float32Array,
+      T,
+      n,
+      H,
+      reverse,
+    );
   let prev = -1;
-  for (const t of order) {
+  for (const t of fused ? [] : order) {
     const a = acts.subarray(t * n * G, (t + 1) * n * G);
     a.set(xd.subarray(t * n * G, (t + 1) * n * G));
     if (prev >= 0)
@@ -193,7 +216,23 @@ function lstmBackward(
   const dh = allocate(dtype, n * H); // carried ∂L/∂h from the later step
   const dc = allocate(dtype, n * H); // carried ∂L/∂c
   const kern = kernels();
-  for (let s = T - 1; s >= 0; s--) {
+  // float32: the backend's one-call version of the loop below (the same double arithmetic in the same order).
+  const fused =
+    dtype === 'float32' &&
+    kern.lstmBackward !== undefined &&
+    kern.lstmBackward(
+      gh as Float32Array,
+      acts as Float32Array,
+      cs as Float32Array,
+      tcs as Float32Array,
+      wd as Float32Array,
+      dxg as Float32Array,
+      T,
+      n,
+      H,
+      order[0] !== 0,
+    );
+  for (let s = fused ? -1 : T - 1; s >= 0; s--) {
     const t = order[s];
     const prev = s > 0 ? order[s - 1] : -1;
     for (let r = 0; r < n; r++) {

@@ -197,6 +197,13 @@ export function createNativeKernels(
           else blas.sumRows(a, out, rows, cols);
         }
       : (a, out, rows, cols) => fallback.sumRows(a, out, rows, cols),
+    // The wasm kernels' one call per sequence, forward and backward: the per-step products then run in wasm's
+    // sgemm instead of one N-API + OpenBLAS call each, next to the vectorised gate maths (W6: ~2× the whole
+    // training step over the TypeScript loop with OpenBLAS products). Declined when the fallback lacks them.
+    lstmForward: (xg, whh, acts, cs, tcs, hs, T, n, H, reverse) =>
+      fallback.lstmForward ? fallback.lstmForward(xg, whh, acts, cs, tcs, hs, T, n, H, reverse) : false,
+    lstmBackward: (gh, acts, cs, tcs, whh, dxg, T, n, H, reverse) =>
+      fallback.lstmBackward ? fallback.lstmBackward(gh, acts, cs, tcs, whh, dxg, T, n, H, reverse) : false,
     // The arena of the wasm fallback (views on its shared memory), for per-step temporaries: OpenBLAS and the C
     // loops read those arrays in place like any other typed array.
     ...arenaOf(fallback),

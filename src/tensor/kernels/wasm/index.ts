@@ -25,6 +25,10 @@ export interface WasmKernels extends Kernels, OptimizerKernels, LossKernels {
   readonly copiedBytes: number;
   /** 'relaxed' when the GEMM micro-kernels use relaxed-SIMD fused multiply-add, else 'simd128'. */
   readonly variant: WasmVariant;
+  /** Always present here (declines only float64). */
+  lstmForward: NonNullable<Kernels['lstmForward']>;
+  /** Always present here (declines only float64). */
+  lstmBackward: NonNullable<Kernels['lstmBackward']>;
 
   /**
    * A zeroed array for an op's result. Inside {@link WasmKernels.scope} it is carved from a bump arena in
@@ -356,6 +360,108 @@ class WasmKernelsImpl implements WasmKernels {
     if (out instanceof Float64Array) rt.exports.sum_rows_f64(pa, po, rows, cols);
     else rt.exports.sum_rows_f32(pa, po, rows, cols);
     this.copyOut(out, po, cols);
+  }
+
+  lstmForward(
+    xg: Float32Array,
+    whh: Float32Array,
+    acts: Float32Array,
+    cs: Float32Array,
+    tcs: Float32Array,
+    hs: Float32Array,
+    T: number,
+    n: number,
+    H: number,
+    reverse: boolean,
+  ): boolean {
+    const G = 4 * H;
+    const lg = T * n * G;
+    const lh = T * n * H;
+    if (!sameKind([xg, whh, acts, cs, tcs, hs], xg) || xg instanceof Float64Array) return false;
+    if (xg.length < lg || whh.length < G * H || acts.length < lg || cs.length < lh) return false;
+    if (tcs.length < lh || hs.length < lh) return false;
+    const work = this.work32();
+    // Copies in for the inputs only: the kernel writes every element of the four outputs.
+    const foot = [
+      this.footprint(xg, lg),
+      this.footprint(whh, G * H),
+      this.footprint(acts, lg),
+      this.footprint(cs, lh),
+      this.footprint(tcs, lh),
+      this.footprint(hs, lh),
+    ];
+    let at = this.scratch(foot.reduce((x, y) => x + y, 0) || 64);
+    const arrays = [xg, whh, acts, cs, tcs, hs];
+    const lens = [lg, G * H, lg, lh, lh, lh];
+    const ptrs = arrays.map((arr, i) => {
+      const ptr = this.place(arr, lens[i], at, i < 2);
+      at += foot[i];
+      return ptr;
+    });
+    this.rt.exports.lstm_forward_f32(
+      ptrs[0],
+      ptrs[1],
+      ptrs[2],
+      ptrs[3],
+      ptrs[4],
+      ptrs[5],
+      T,
+      n,
+      H,
+      reverse ? 1 : 0,
+      work,
+    );
+    for (let i = 2; i < 6; i++) this.copyOut(arrays[i], ptrs[i], lens[i]);
+    return true;
+  }
+
+  lstmBackward(
+    gh: Float32Array,
+    acts: Float32Array,
+    cs: Float32Array,
+    tcs: Float32Array,
+    whh: Float32Array,
+    dxg: Float32Array,
+    T: number,
+    n: number,
+    H: number,
+    reverse: boolean,
+  ): boolean {
+    const G = 4 * H;
+    const lg = T * n * G;
+    const lh = T * n * H;
+    if (!sameKind([gh, acts, cs, tcs, whh, dxg], gh) || gh instanceof Float64Array) return false;
+    if (gh.length < lh || acts.length < lg || cs.length < lh || tcs.length < lh) return false;
+    if (whh.length < G * H || dxg.length < lg) return false;
+    const work = this.work32();
+    const arrays = [gh, acts, cs, tcs, whh, dxg];
+    const lens = [lh, lg, lh, lh, G * H, lg];
+    const foot = arrays.map((a, i) => this.footprint(a, lens[i]));
+    const carry = alignUp(n * H * 4);
+    let at = this.scratch(foot.reduce((x, y) => x + y, 0) + 2 * carry);
+    // dxg is written whole by the kernel: no copy in.
+    const ptrs = arrays.map((arr, i) => {
+      const ptr = this.place(arr, lens[i], at, i < 5);
+      at += foot[i];
+      return ptr;
+    });
+    this.rt.exports.lstm_backward_f32(
+      ptrs[0],
+      ptrs[1],
+      ptrs[2],
+      ptrs[3],
+      ptrs[4],
+      ptrs[5],
+      at,
+      at + carry,
+      T,
+      n,
+      H,
+      reverse ? 1 : 0,
+      work,
+    );
+    this.copyOut(dxg, ptrs[5], lg);
+    return true;
   }
 
   adamUpdate(

@@ -145,6 +145,36 @@ export interface WasmExports {
   ): void;
   bce_logits_f32(x: number, y: number, grad: number, n: number, scale: number): number;
   bce_logits_f64(x: number, y: number, grad: number, n: number, scale: number): number;
+  /** One float32 LSTM direction over a sequence (Kernels.lstmForward); pointers as for sgemm. */
+  lstm_forward_f32(
+    xg: number,
+    whh: number,
+    acts: number,
+    cs: number,
+    tcs: number,
+    hs: number,
+    T: number,
+    n: number,
+    H: number,
+    reverse: number,
+    work: number,
+  ): void;
+  /** Its backward pass through time (Kernels.lstmBackward); dh, dc are n·H floats of scratch. */
+  lstm_backward_f32(
+    gh: number,
+    acts: number,
+    cs: number,
+    tcs: number,
+    whh: number,
+    dxg: number,
+    dh: number,
+    dc: number,
+    T: number,
+    n: number,
+    H: number,
+    reverse: number,
+    work: number,
+  ): void;
   zero_bytes(p: number, bytes: number): void;
   __heap_base: WasmGlobal;
 }
