@@ -23,7 +23,6 @@ import {
   div,
   mean,
   mul,
-  reshape,
   sqrt,
   sub,
   Tensor,
@@ -89,7 +88,14 @@ function buildBatchNorm(spec: BatchNormSpec, input: Shape): BuiltLayer {
     forward(x, state, ctx) {
       const [weight, bias] = spec.affine ? [state.params.weight, state.params.bias] : [null, null];
       if (!ctx.training) {
-        return batchNormEval(x, state.buffers.running_mean, state.buffers.running_var, spec.eps, weight, bias);
+        return batchNormEval(
+          x,
+          state.buffers.running_mean,
+          state.buffers.running_var,
+          spec.eps,
+          weight,
+          bias,
+        );
       }
       const n = x.size / c;
       if (n <= 1) {

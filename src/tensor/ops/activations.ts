@@ -57,16 +57,60 @@ export function sigmoid(x: Tensor): Tensor {
   return y;
 }
 
+/**
+ * Bits of the float32 values of `d` as int32 (a view, no copy): relu and its mask work on the bits
+ * because every per-element float comparison is a branch that data of mixed sign mispredicts half
+ * the time (on the digits CNN that was most of relu's cost).
+ */
+const bitsOf = (d: Float32Array): Int32Array => new Int32Array(d.buffer, d.byteOffset, d.length);
+
+/**
+ * −1 (all bits) where relu passes a value or a gradient, 0 where it does not, from the float32 bits
+ * b of x: passed when !(x ≤ 0), i.e. x > 0 (b > 0 as an integer) or x is NaN of either sign
+ * (|b| above the bits of ∞); −0 (b = 0x80000000) and every negative b are stopped.
+ */
+function reluKeep(b: number): number {
+  const positive = ~((b | ((b - 1) | 0)) >> 31);
+  const nan = (0x7f800000 - (b & 0x7fffffff)) >> 31;
+  return positive | nan;
+}
+
 /** max(x, 0); derivative 1 for x > 0, else 0 (0 at the kink, as torch) */
 export function relu(x: Tensor): Tensor {
   const d = x.data;
   const out = allocate(x.dtype, d.length);
-  for (let i = 0; i < d.length; i++) out[i] = reluValue(d[i]);
-  return result('relu', out, x.shape, [x], (g) => {
-    const m = allocate(x.dtype, d.length);
-    for (let i = 0; i < d.length; i++) m[i] = d[i] <= 0 ? 0 : 1;
-    return [mul(g, constLike(x, m))];
-  });
+  if (d instanceof Float32Array && out instanceof Float32Array) {
+    // Branch-free: x's bits where kept, +0 elsewhere (relu(−0) = +0 as reluValue gives).
+    const xb = bitsOf(d);
+    const ob = bitsOf(out);
+    for (let i = 0; i < xb.length; i++) {
+      const b = xb[i];
+      ob[i] = b & reluKeep(b);
+    }
+  } else {
+    for (let i = 0; i < d.length; i++) out[i] = reluValue(d[i]);
+  }
+  return result('relu', out, x.shape, [x], (g) => [reluMask(g, x)]);
+}
+
+/**
+ * relu's vector-Jacobian product as one op: g where !(x ≤ 0) (torch's threshold_backward: NaN passes
+ * g), +0 elsewhere. Linear in g with x a constant (the mask is piecewise constant), so its own
+ * derivative is the same op with the same x, and double backward needs nothing else.
+ */
+function reluMask(g: Tensor, x: Tensor): Tensor {
+  const gd = g.data;
+  const d = x.data;
+  const out = allocate(g.dtype, gd.length);
+  if (d instanceof Float32Array && gd instanceof Float32Array && out instanceof Float32Array) {
+    const xb = bitsOf(d);
+    const gb = bitsOf(gd);
+    const ob = bitsOf(out);
+    for (let i = 0; i < xb.length; i++) ob[i] = gb[i] & reluKeep(xb[i]);
+  } else {
+    for (let i = 0; i < d.length; i++) out[i] = d[i] <= 0 ? 0 : gd[i];
+  }
+  return result('reluMask', out, g.shape, [g], (gg) => [reluMask(gg, x)]);
 }
 
 /** x for x > 0, slope·x otherwise */

@@ -42,7 +42,8 @@ function layoutOf(x: Tensor, what: string): { N: number; C: number; inner: numbe
 function checkAffine(what: string, C: number, weight?: Tensor | null, bias?: Tensor | null): void {
   if (!weight !== !bias) throw new RangeError(`${what}: weight and bias come together or not at all`);
   for (const p of [weight, bias]) {
-    if (p && p.size !== C) throw new RangeError(`${what}: affine parameter [${p.shape.join(', ')}] must hold ${C}`);
+    if (p && p.size !== C)
+      throw new RangeError(`${what}: affine parameter [${p.shape.join(', ')}] must hold ${C}`);
   }
 }
 
@@ -66,7 +67,12 @@ export function batchNormOps(x: Tensor, eps: number, weight?: Tensor | null, bia
  * [C]. Differentiable to any order in x, γ and β; dtype is float64 when any operand is. The statistics
  * are accumulated in float64 whatever the dtype.
  */
-export function batchNorm(x: Tensor, eps: number, weight?: Tensor | null, bias?: Tensor | null): BatchNormResult {
+export function batchNorm(
+  x: Tensor,
+  eps: number,
+  weight?: Tensor | null,
+  bias?: Tensor | null,
+): BatchNormResult {
   const { N, C, inner } = layoutOf(x, 'batchNorm');
   checkAffine('batchNorm', C, weight, bias);
   const n = N * inner;
