@@ -57,60 +57,66 @@ export function sigmoid(x: Tensor): Tensor {
   return y;
 }
 
-/**
- * Bits of the float32 values of `d` as int32 (a view, no copy): relu and its mask work on the bits
- * because every per-element float comparison is a branch that data of mixed sign mispredicts half
- * the time (on the digits CNN that was most of relu's cost).
+/*
+ * relu and its mask are written without per-element float comparisons: each is a branch, which data
+ * of mixed sign mispredicts half the time (on the digits CNN that was most of relu's cost). The loops
+ * live in functions of their own: V8 compiles a hot loop on the fly (on-stack replacement) and,
+ * inline in relu, deoptimized at the not-yet-run code after it on every call.
  */
-const bitsOf = (d: Float32Array): Int32Array => new Int32Array(d.buffer, d.byteOffset, d.length);
 
 /**
- * −1 (all bits) where relu passes a value or a gradient, 0 where it does not, from the float32 bits
- * b of x: passed when !(x ≤ 0), i.e. x > 0 (b > 0 as an integer) or x is NaN of either sign
- * (|b| above the bits of ∞); −0 (b = 0x80000000) and every negative b are stopped.
+ * out = relu(d) for float32 data as (v + |v|)/2: exact in float64 arithmetic for every float32 v
+ * (2v cannot overflow there), +0 for v ≤ 0 (−0 included: −0 + 0 = +0) and NaN for NaN, as reluValue.
+ * Only −∞ gives NaN (∞ − ∞); the test for it is a branch that is practically never taken.
  */
-function reluKeep(b: number): number {
-  const positive = ~((b | ((b - 1) | 0)) >> 31);
-  const nan = (0x7f800000 - (b & 0x7fffffff)) >> 31;
-  return positive | nan;
+function reluFloat32(d: Float32Array, out: Float32Array): void {
+  for (let i = 0; i < d.length; i++) {
+    const v = d[i];
+    const r = (v + Math.abs(v)) * 0.5;
+    out[i] = r === r || !(v < 0) ? r : 0;
+  }
 }
+
+/**
+ * ob = gb where relu's output bits yb are not +0 (bits 0), 0 elsewhere: (yb | −yb) has the sign bit
+ * set exactly when yb ≠ 0. relu's output is never −0, and is +0 exactly where x ≤ 0 (NaN stays NaN,
+ * so its gradient passes, as torch's threshold_backward does).
+ */
+function maskBits(yb: Int32Array, gb: Int32Array, ob: Int32Array): void {
+  for (let i = 0; i < yb.length; i++) {
+    const b = yb[i];
+    ob[i] = gb[i] & ((b | ((0 - b) | 0)) >> 31);
+  }
+}
+
+/** The bits of float32 values, as int32 (a view, no copy). */
+const bitsOf = (d: Float32Array): Int32Array => new Int32Array(d.buffer, d.byteOffset, d.length);
 
 /** max(x, 0); derivative 1 for x > 0, else 0 (0 at the kink, as torch) */
 export function relu(x: Tensor): Tensor {
   const d = x.data;
   const out = allocate(x.dtype, d.length);
-  if (d instanceof Float32Array && out instanceof Float32Array) {
-    // Branch-free: x's bits where kept, +0 elsewhere (relu(−0) = +0 as reluValue gives).
-    const xb = bitsOf(d);
-    const ob = bitsOf(out);
-    for (let i = 0; i < xb.length; i++) {
-      const b = xb[i];
-      ob[i] = b & reluKeep(b);
-    }
-  } else {
-    for (let i = 0; i < d.length; i++) out[i] = reluValue(d[i]);
-  }
-  return result('relu', out, x.shape, [x], (g) => [reluMask(g, x)]);
+  if (d instanceof Float32Array && out instanceof Float32Array) reluFloat32(d, out);
+  else for (let i = 0; i < d.length; i++) out[i] = reluValue(d[i]);
+  const y: Tensor = result('relu', out, x.shape, [x], (g) => [reluMask(g, y)]);
+  return y;
 }
 
 /**
- * relu's vector-Jacobian product as one op: g where !(x ≤ 0) (torch's threshold_backward: NaN passes
- * g), +0 elsewhere. Linear in g with x a constant (the mask is piecewise constant), so its own
- * derivative is the same op with the same x, and double backward needs nothing else.
+ * relu's vector-Jacobian product as one op: g where relu's output y is nonzero (x > 0, or NaN: torch's
+ * threshold_backward tests x ≤ 0), +0 elsewhere. Linear in g with y a constant (the mask is piecewise
+ * constant), so its own derivative is the same op with the same y, and double backward needs nothing else.
  */
-function reluMask(g: Tensor, x: Tensor): Tensor {
+function reluMask(g: Tensor, y: Tensor): Tensor {
   const gd = g.data;
-  const d = x.data;
+  const yd = y.data;
   const out = allocate(g.dtype, gd.length);
-  if (d instanceof Float32Array && gd instanceof Float32Array && out instanceof Float32Array) {
-    const xb = bitsOf(d);
-    const gb = bitsOf(gd);
-    const ob = bitsOf(out);
-    for (let i = 0; i < xb.length; i++) ob[i] = gb[i] & reluKeep(xb[i]);
+  if (yd instanceof Float32Array && gd instanceof Float32Array && out instanceof Float32Array) {
+    maskBits(bitsOf(yd), bitsOf(gd), bitsOf(out));
   } else {
-    for (let i = 0; i < d.length; i++) out[i] = d[i] <= 0 ? 0 : gd[i];
+    for (let i = 0; i < yd.length; i++) out[i] = yd[i] !== 0 ? gd[i] : 0;
   }
-  return result('reluMask', out, g.shape, [g], (gg) => [reluMask(gg, x)]);
+  return result('reluMask', out, g.shape, [g], (gg) => [reluMask(gg, y)]);
 }
 
 /** x for x > 0, slope·x otherwise */
