@@ -76,6 +76,13 @@ export {
 } from './ops/pool.js';
 export { indexSelect } from './ops/index-select.js';
 export {
+  batchNorm,
+  batchNormOps,
+  batchNormEval,
+  batchNormEvalOps,
+  type BatchNormResult,
+} from './ops/batchnorm.js';
+export {
   lstmSequence,
   lstmSequenceOps,
   gruSequence,

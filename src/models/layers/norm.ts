@@ -1,6 +1,8 @@
 /**
- * Normalisation layers: torch.nn.BatchNorm1d, BatchNorm2d and LayerNorm, forward written with Tensor
- * ops (so gradients and Hessian-vector products come from autodiff).
+ * Normalisation layers: torch.nn.BatchNorm1d, BatchNorm2d and LayerNorm. Layer norm is written with
+ * Tensor ops (gradients and Hessian-vector products from autodiff); batch norm is the fused `batchNorm`
+ * / `batchNormEval` ops (src/tensor/ops/batchnorm.ts), whose double backward goes through the same
+ * op composite.
  *
  * Batch norm, per channel c over the batch (and length / height·width), n values per channel:
  *   training:  μ = mean(x),  σ² = mean((x − μ)²) (biased),  y = (x − μ)/√(σ² + ε) · γ + β;
@@ -16,11 +18,11 @@
  */
 import {
   add,
-  allocate,
+  batchNorm,
+  batchNormEval,
   div,
   mean,
   mul,
-  reshape,
   sqrt,
   sub,
   Tensor,
@@ -70,16 +72,6 @@ function batchNormBuffers(c: number): BufferDecl[] {
   ];
 }
 
-/** A constant [1, C, 1, …] tensor of per-channel values, to broadcast over [N, C, …]. */
-function perChannel(values: ArrayLike<number>, like: Tensor): Tensor {
-  const data = allocate(like.dtype, values.length);
-  for (let i = 0; i < values.length; i++) data[i] = values[i];
-  return new Tensor(
-    data,
-    like.shape.map((d, i) => (i === 1 ? d : 1)),
-  );
-}
-
 function buildBatchNorm(spec: BatchNormSpec, input: Shape): BuiltLayer {
   const ok = spec.type === 'batchnorm1d' ? input.length === 1 || input.length === 2 : input.length === 3;
   if (!ok) {
@@ -89,37 +81,37 @@ function buildBatchNorm(spec: BatchNormSpec, input: Shape): BuiltLayer {
     );
   }
   const c = input[0];
-  const reduceAxes = [0, ...input.slice(1).map((_, i) => i + 2)];
   return {
     outputShape: [...input],
     params: spec.affine ? affineParams(c) : [],
     buffers: batchNormBuffers(c),
     forward(x, state, ctx) {
-      let y: Tensor;
-      if (ctx.training) {
-        const n = x.size / c;
-        if (n <= 1) {
-          // torch: "Expected more than 1 value per channel when training" — one value has no variance,
-          // and the unbiased running variance would divide by n − 1 = 0.
-          const got =
-            input.length === 1
-              ? `a batch of ${x.shape[0]}`
-              : `${n} value per channel (batch ${x.shape[0]} × ${fmt(input.slice(1))})`;
-          throw new RangeError(`${spec.type} needs more than one value per channel in training; got ${got}`);
-        }
-        const mu = mean(x, reduceAxes, true);
-        const xc = sub(x, mu);
-        const variance = mean(mul(xc, xc), reduceAxes, true);
-        y = div(xc, sqrt(add(variance, spec.eps)));
-        updateRunningStats(state.buffers, mu.data, variance.data, n, spec.momentum);
-      } else {
-        const rm = perChannel(state.buffers.running_mean, x);
-        const rv = perChannel(state.buffers.running_var, x);
-        y = div(sub(x, rm), sqrt(add(rv, spec.eps)));
+      const [weight, bias] = spec.affine ? [state.params.weight, state.params.bias] : [null, null];
+      if (!ctx.training) {
+        return batchNormEval(
+          x,
+          state.buffers.running_mean,
+          state.buffers.running_var,
+          spec.eps,
+          weight,
+          bias,
+        );
       }
-      if (!spec.affine) return y;
-      const shape = x.shape.map((d, i) => (i === 1 ? d : 1));
-      return add(mul(y, reshape(state.params.weight, shape)), reshape(state.params.bias, shape));
+      const n = x.size / c;
+      if (n <= 1) {
+        // torch: "Expected more than 1 value per channel when training" — one value has no variance,
+        // and the unbiased running variance would divide by n − 1 = 0.
+        const got =
+          input.length === 1
+            ? `a batch of ${x.shape[0]}`
+            : `${n} value per channel (batch ${x.shape[0]} × ${fmt(input.slice(1))})`;
+        throw new RangeError(`${spec.type} needs more than one value per channel in training; got ${got}`);
+      }
+      // One fused op (normalisation and affine together) whose derivative is fused as well: the op
+      // composite cost ~10 broadcasting graph nodes each way.
+      const bn = batchNorm(x, spec.eps, weight, bias);
+      updateRunningStats(state.buffers, bn.mean, bn.variance, n, spec.momentum);
+      return bn.y;
     },
   };
 }
