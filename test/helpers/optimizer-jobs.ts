@@ -31,10 +31,7 @@ const sequential = (layers: unknown[], input: number[], epochs: number) => ({
   training: { epochs, batchSize: 8, seed: 5, validationSplit: 0.2 },
 });
 
-/**
- * Specs by optimizer type, and two sequential models. `scale` multiplies the epochs (1 ≈ one second
- * of training here).
- */
+/** Specs by optimizer type. `scale` multiplies the epochs (1 ≈ one second of training here). */
 export function optimizerJobs(scale = 1): Record<string, Record<string, unknown>> {
   const e = (n: number) => Math.max(1, Math.round(n * scale));
   return {
@@ -53,6 +50,20 @@ export function optimizerJobs(scale = 1): Record<string, Record<string, unknown>
       regularization: { l2: 1e-3 },
       training: { epochs: e(600), batchSize: 'full', dtype: 'float64' },
     },
+    lbfgs: {
+      model: { type: 'mlp', hidden: [8], activation: 'tanh' },
+      data: { builtin: 'iris' },
+      loss: 'cross_entropy',
+      optimizer: { type: 'lbfgs', lineSearchFn: 'strong_wolfe', maxIter: 5 },
+      training: { epochs: e(2500), batchSize: 'full', dtype: 'float64' },
+    },
+  };
+}
+
+/** Two sequential jobs (Adam), by name. `scale` multiplies the epochs (1 ≈ one second here). */
+export function sequentialJobs(scale = 1): Record<string, Record<string, unknown>> {
+  const e = (n: number) => Math.max(1, Math.round(n * scale));
+  return {
     sequential_cnn: sequential(
       [
         { type: 'conv2d', out: 4, kernel: 2, padding: 1 },
@@ -70,13 +81,6 @@ export function optimizerJobs(scale = 1): Record<string, Record<string, unknown>
       [4, 1],
       e(150),
     ),
-    lbfgs: {
-      model: { type: 'mlp', hidden: [8], activation: 'tanh' },
-      data: { builtin: 'iris' },
-      loss: 'cross_entropy',
-      optimizer: { type: 'lbfgs', lineSearchFn: 'strong_wolfe', maxIter: 5 },
-      training: { epochs: e(2500), batchSize: 'full', dtype: 'float64' },
-    },
   };
 }
 

@@ -1,0 +1,15 @@
+/**
+ * Issue 11, acceptance 5 (crash recovery): kill -9 the worker under sequential jobs whose state goes
+ * beyond weights and optimizer moments — a CNN with batchnorm (running statistics) and dropout (its
+ * generator), a 2-layer LSTM with dropout between layers (the fused recurrent ops) — at seeded random
+ * moments; each resumes from its checkpoint and ends bit for bit equal to an uninterrupted run.
+ */
+import { crashResumeTest } from '../helpers/crash-run.js';
+import { sequentialJobs } from '../helpers/optimizer-jobs.js';
+
+crashResumeTest('6 kill -9s across sequential jobs: no orphan, each succeeds with bit-identical weights', {
+  specs: sequentialJobs(1),
+  kills: 6,
+  minKilled: 2,
+  prefix: 'crash-seq',
+});
