@@ -9,7 +9,68 @@ export type FloatArray = Float32Array | Float64Array;
  */
 export type NamedWeights = Record<string, { shape: number[]; data: FloatArray; integer?: boolean }>;
 
+/**
+ * Recycles the op outputs of one training step into the next: a fresh typed array per op costs
+ * more than its kernel on small models (V8 scavenges on external-memory pressure), while a step's
+ * intermediates never outlive it. Arrays taken while the arena records are handed back by
+ * `recycle()` once the step is over; `take` zero-fills, so ops see exactly what `new` gives them.
+ */
+export class StepArena {
+  private readonly free = new Map<number, FloatArray[]>();
+  private used: FloatArray[] = [];
+  /**
+   * @param poison fill recycled arrays with NaN and never reuse them: a debug mode that turns any
+   * array escaping a step into NaNs the golden and determinism tests would catch.
+   */
+  constructor(private readonly poison = false) {}
+
+  take(dtype: DType, n: number): FloatArray {
+    // One key per (dtype, length): lengths are integers, so 2n and 2n + 1 never collide.
+    const list = this.free.get(2 * n + (dtype === 'float64' ? 1 : 0));
+    const hit = list?.pop();
+    let a: FloatArray;
+    if (hit) {
+      a = hit;
+      a.fill(0);
+    } else {
+      a = dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
+    }
+    this.used.push(a);
+    return a;
+  }
+
+  /** Hands every array taken since the last call back for reuse: none of them may be read again. */
+  recycle(): void {
+    for (const a of this.used) {
+      if (this.poison) {
+        // Never reused, so an escaped array stays NaN instead of being silently overwritten.
+        a.fill(NaN);
+        continue;
+      }
+      const key = 2 * a.length + (a instanceof Float64Array ? 1 : 0);
+      let list = this.free.get(key);
+      if (!list) this.free.set(key, (list = []));
+      list.push(a);
+    }
+    this.used = [];
+  }
+}
+
+let arena: StepArena | null = null;
+
+/**
+ * Routes `allocate` through `a` (or back to fresh arrays with null) and returns the previous
+ * arena, so scopes nest.
+ */
+export function useArena(a: StepArena | null): StepArena | null {
+  const prev = arena;
+  arena = a;
+  return prev;
+}
+
+/** A zeroed array of n elements: fresh, or a recycled one while a step arena records. */
 export function allocate(dtype: DType, n: number): FloatArray {
+  if (arena !== null) return arena.take(dtype, n);
   return dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
 }
 
