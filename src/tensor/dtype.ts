@@ -18,6 +18,8 @@ export type NamedWeights = Record<string, { shape: number[]; data: FloatArray; i
 export class StepArena {
   private readonly free = new Map<number, FloatArray[]>();
   private used: FloatArray[] = [];
+  private readonly freeIndex = new Map<number, Int32Array[]>();
+  private usedIndex: Int32Array[] = [];
   /**
    * @param poison fill recycled arrays with NaN and never reuse them: a debug mode that turns any
    * array escaping a step into NaNs the golden and determinism tests would catch.
@@ -39,8 +41,27 @@ export class StepArena {
     return a;
   }
 
+  /** A zeroed Int32Array of n elements (max-pool argmax indices), recycled like the floats. */
+  takeIndex(n: number): Int32Array {
+    const hit = this.freeIndex.get(n)?.pop();
+    const a = hit ? hit.fill(0) : new Int32Array(n);
+    this.usedIndex.push(a);
+    return a;
+  }
+
   /** Hands every array taken since the last call back for reuse: none of them may be read again. */
   recycle(): void {
+    for (const a of this.usedIndex) {
+      if (this.poison) {
+        // −1 is no index of any tensor: a scatter through an escaped index array throws or NaNs.
+        a.fill(-1);
+        continue;
+      }
+      let list = this.freeIndex.get(a.length);
+      if (!list) this.freeIndex.set(a.length, (list = []));
+      list.push(a);
+    }
+    this.usedIndex = [];
     for (const a of this.used) {
       if (this.poison) {
         // Never reused, so an escaped array stays NaN instead of being silently overwritten.
@@ -66,6 +87,11 @@ export function useArena(a: StepArena | null): StepArena | null {
   const prev = arena;
   arena = a;
   return prev;
+}
+
+/** A zeroed Int32Array of n elements: fresh, or a recycled one while a step arena records. */
+export function allocateIndex(n: number): Int32Array {
+  return arena !== null ? arena.takeIndex(n) : new Int32Array(n);
 }
 
 /** A zeroed array of n elements: fresh, or a recycled one while a step arena records. */
