@@ -12,7 +12,7 @@ import './methods.js';
 
 export { Tensor, tensor, zeros, ones, full, scalar, noGrad } from './tensor.js';
 export type { DType, FloatArray, NamedWeights } from './dtype.js';
-export { allocate, StepArena, useArena } from './dtype.js';
+export { allocate } from './dtype.js';
 export {
   add,
   sub,

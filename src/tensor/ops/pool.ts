@@ -16,7 +16,7 @@
  * Because each derivative is a linear op paired with its adjoint, second derivatives (HVPs of
  * networks with pooling inside) come out of the same four functions.
  */
-import { allocate, allocateIndex, type FloatArray } from '../dtype.js';
+import { allocate, type FloatArray } from '../dtype.js';
 import { Tensor, result } from '../tensor.js';
 import { convOutputLength, type Pair2 } from './conv.js';
 
@@ -200,7 +200,7 @@ function maxPoolForward(x: Tensor, g: PoolGeometry, oH: number, oW: number, shap
   const rows = tapRange(g.height, oH, g.kernel[0], g.stride[0], g.padding[0], g.dilation[0]);
   const cols = tapRange(g.width, oW, g.kernel[1], g.stride[1], g.padding[1], g.dilation[1]);
   const out = allocate(x.dtype, planes * oH * oW);
-  const index = allocateIndex(planes * oH * oW);
+  const index = new Int32Array(planes * oH * oW);
   const plain = g.padding[0] === 0 && g.padding[1] === 0 && g.dilation[0] === 1 && g.dilation[1] === 1;
   if (plain && g.kernel[1] === 2 && (g.kernel[0] === 2 || g.kernel[0] === 1)) {
     maxPoolPairs(

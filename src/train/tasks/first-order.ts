@@ -9,7 +9,7 @@ import { batchRanges, epochOrder, gatherRows } from '../../data/index.js';
 import { computeLoss, penalty } from '../../models/losses.js';
 import { assertScheduleCompatible, createOptimizer, scheduleAt, type OptimState } from '../../optim/index.js';
 import { createRng, type RngStateFull } from '../../rng/rng.js';
-import { add, allocate, grad, StepArena, useArena, type FloatArray } from '../../tensor/index.js';
+import { add, allocate, grad, type FloatArray } from '../../tensor/index.js';
 import { evaluate, gatherBatch } from '../batches.js';
 import { finalDiagnostics } from '../diagnostics.js';
 import { FusedDense } from '../fused-dense.js';
@@ -139,12 +139,6 @@ export async function runFirstOrder(
     sched = scheduleAt(spec.schedule ?? null, opt.hp.lr, per === 'step' ? 0 : c.epoch, scheduleLength);
   };
 
-  /**
-   * Op outputs recycled from step to step (autodiff path only). DESCENT_ARENA_POISON=1 NaN-fills
-   * recycled arrays, so that an array escaping its step shows up in the golden/determinism tests.
-   */
-  const arena = new StepArena(process.env.DESCENT_ARENA_POISON === '1');
-
   /** One optimizer step on the next batch; an outcome when the loss is not finite. */
   const batch = (order: Int32Array): TrainOutcome | undefined => {
     const [s, e] = ranges[c.batchInEpoch];
@@ -165,30 +159,22 @@ export async function runFirstOrder(
       lossValue = r.dataLoss + r.penalty;
       grads = fused.grads;
     } else {
-      // Everything allocated from here to the gradients is the step's own (the batch, the graph,
-      // the gradients); buffers update in place and Adam's state is created outside the scope.
-      const prevArena = useArena(arena);
-      try {
-        const { x, targets } = gatherBatch(train, order, s, e, dtype, spec.loss);
-        const out = model.forward(x, { training: true, rng: dropoutRng });
-        if (!split.val) running.add(out.data, targets.kind === 'classes' ? targets.y : targets.y.data, rows);
-        const dataLoss = computeLoss(spec.loss, out, targets, spec.huberDelta);
-        const pen = penalty(model.params, l1, l2);
-        const loss = pen ? add(dataLoss, pen) : dataLoss;
-        lossValue = loss.item();
-        dataLossValue = dataLoss.item();
-        grads = Number.isFinite(lossValue)
-          ? grad(
-              loss,
-              model.params.map((p) => p.tensor),
-            ).map((g) => g.data)
-          : [];
-      } finally {
-        useArena(prevArena);
-      }
+      const { x, targets } = gatherBatch(train, order, s, e, dtype, spec.loss);
+      const out = model.forward(x, { training: true, rng: dropoutRng });
+      if (!split.val) running.add(out.data, targets.kind === 'classes' ? targets.y : targets.y.data, rows);
+      const dataLoss = computeLoss(spec.loss, out, targets, spec.huberDelta);
+      const pen = penalty(model.params, l1, l2);
+      const loss = pen ? add(dataLoss, pen) : dataLoss;
+      lossValue = loss.item();
+      dataLossValue = dataLoss.item();
+      grads = Number.isFinite(lossValue)
+        ? grad(
+            loss,
+            model.params.map((p) => p.tensor),
+          ).map((g) => g.data)
+        : [];
     }
     if (!Number.isFinite(lossValue)) {
-      arena.recycle();
       return diverged(lossValue, c.step + 1, lrv.lr);
     }
     const lastOfEpoch = c.batchInEpoch === stepsPerEpoch - 1;
@@ -221,8 +207,6 @@ export async function runFirstOrder(
       });
     }
     c.batchInEpoch++;
-    // The gradients are spent: this step's arrays become the next step's.
-    arena.recycle();
     return undefined;
   };
 
