@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
-import { makeTestApp, type TestApp } from '../helpers/app.js';
+import { finishedJob, makeTestApp, type TestApp } from '../helpers/app.js';
 import { REPO } from '../helpers/service-process.js';
 import { startWorker, type RunningWorker } from '../../workers/worker.js';
 import { predictWithModels } from '../../src/api/server.js';
@@ -248,15 +248,6 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-async function finished(id: string) {
-  for (let i = 0; i < 2400; i++) {
-    const job = (await t.app.inject({ url: `/v1/jobs/${id}` })).json();
-    if (['succeeded', 'failed', 'cancelled'].includes(job.status)) return job;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`job ${id} did not finish in 60 s`);
-}
-
 describe.skipIf(!TORCH)(
   'safetensors of sequential models load strict into descent_torch and predict like /predict',
   () => {
@@ -275,7 +266,7 @@ describe.skipIf(!TORCH)(
         };
         const res = await t.app.inject({ method: 'POST', url: '/v1/jobs', payload: spec });
         expect(res.statusCode, res.body).toBe(201);
-        const job = await finished(res.json().id);
+        const job = await finishedJob(t, res.json().id);
         expect(job.status, JSON.stringify(job.error)).toBe('succeeded');
 
         const st = await t.app.inject({ url: `/v1/jobs/${job.id}/weights?format=safetensors` });

@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
-import { makeTestApp, type TestApp } from '../helpers/app.js';
+import { finishedJob, makeTestApp, type TestApp } from '../helpers/app.js';
 import { REPO } from '../helpers/service-process.js';
 import { startWorker, type RunningWorker } from '../../workers/worker.js';
 import { predictWithModels } from '../../src/api/server.js';
@@ -162,15 +162,6 @@ afterAll(async () => {
 const post = (url: string, payload: unknown) =>
   t.app.inject({ method: 'POST', url, payload: payload as object });
 
-async function finished(id: string) {
-  for (let i = 0; i < 4800; i++) {
-    const job = (await t.app.inject({ url: `/v1/jobs/${id}` })).json();
-    if (['succeeded', 'failed', 'cancelled'].includes(job.status)) return job;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`job ${id} did not finish in 120 s`);
-}
-
 describe('typed tables over HTTP: upload, train, predict records, evaluate, same answers in torch', () => {
   test.each(TABLES)(
     '$name',
@@ -197,7 +188,7 @@ describe('typed tables over HTTP: upload, train, predict records, evaluate, same
         preprocess: { numeric: 'standardize', missing: 'median' },
       });
       expect(created.statusCode, created.body).toBe(201);
-      const job = await finished(created.json().id);
+      const job = await finishedJob(t, created.json().id, 120_000);
       expect(job.status, JSON.stringify(job.error)).toBe('succeeded');
       const trainMs = Date.now() - started;
 
@@ -333,7 +324,7 @@ describe.skipIf(!TORCH)('descent_tables reproduces the other options as /predict
       },
     });
     expect(created.statusCode, created.body).toBe(201);
-    const job = await finished(created.json().id);
+    const job = await finishedJob(t, created.json().id, 120_000);
     expect(job.status, JSON.stringify(job.error)).toBe('succeeded');
     const p = job.result.preprocessing;
     const byName = Object.fromEntries(p.columns.map((c: { name: string }) => [c.name, c]));

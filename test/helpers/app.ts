@@ -72,3 +72,14 @@ export async function makeTestApp(
     },
   };
 }
+
+/** Poll GET /v1/jobs/{id} every 25 ms until the job has ended; the job. Throws after `timeoutMs`. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function finishedJob(t: TestApp, id: string, timeoutMs = 60_000): Promise<any> {
+  for (let i = 0; i < timeoutMs / 25; i++) {
+    const job = (await t.app.inject({ url: `/v1/jobs/${id}` })).json();
+    if (['succeeded', 'failed', 'cancelled'].includes(job.status)) return job;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`job ${id} did not finish in ${timeoutMs / 1000} s`);
+}

@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
-import { makeTestApp, type TestApp } from '../helpers/app.js';
+import { finishedJob, makeTestApp, type TestApp } from '../helpers/app.js';
 import { startWorker, type RunningWorker } from '../../workers/worker.js';
 import { predictWithModels } from '../../src/api/server.js';
 
@@ -119,15 +119,6 @@ async function upload(x: number[][], y: unknown[]): Promise<string> {
   return res.json().id as string;
 }
 
-async function finished(id: string) {
-  for (let i = 0; i < 2400; i++) {
-    const job = (await t.app.inject({ url: `/v1/jobs/${id}` })).json();
-    if (['succeeded', 'failed', 'cancelled'].includes(job.status)) return job;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`job ${id} did not finish in 60 s`);
-}
-
 const runs = fixture.cases.flatMap((c) =>
   c.trajectories.flatMap((tr) =>
     Object.keys(tr.after).map((steps) => ({
@@ -156,7 +147,7 @@ describe('sequential models through the API follow PyTorch (float64, ≤ 1e-9 re
       };
       const res = await t.app.inject({ method: 'POST', url: '/v1/jobs', payload: spec });
       expect(res.statusCode, res.body).toBe(201);
-      const job = await finished(res.json().id);
+      const job = await finishedJob(t, res.json().id);
       expect(job.status, JSON.stringify(job.error)).toBe('succeeded');
       expect(job.result.steps).toBe(steps);
       // The reported epoch loss is the mean of the step losses (all batches have 16 rows).
