@@ -69,6 +69,10 @@ class SelfAttention(nn.MultiheadAttention):
 
     def forward(self, x):
         mask = _causal_mask(x.shape[1], x) if self.descent_causal else None
+        if mask is None and self.in_proj_bias is None:
+            # torch 1.13's eval-mode fast path fails without biases (qkv_bias must be a Tensor); an
+            # all-zero additive mask changes nothing in the maths and keeps it on the composite path.
+            mask = torch.zeros(x.shape[1], x.shape[1], dtype=x.dtype, device=x.device)
         return nn.MultiheadAttention.forward(self, x, x, x, attn_mask=mask, need_weights=False)[0]
 
 

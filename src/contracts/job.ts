@@ -289,6 +289,30 @@ export const SafetensorsSchema = z.string().meta({
     'A safetensors file: 8-byte little-endian header length, JSON header (dtype, shape, data_offsets per tensor), raw little-endian data; names match the equivalent torch module.',
 });
 
+/** `GET /v1/jobs/{id}/model`: which export. */
+export const ModelQuerySchema = z.object({
+  format: z
+    .enum(['onnx', 'torch'])
+    .optional()
+    .meta({
+      description:
+        '`onnx` (default; also `Accept: application/onnx`) or `torch` (also `Accept: text/x-python`)',
+    }),
+});
+
+/** `GET /v1/jobs/{id}/model?format=onnx`: an ONNX model file. */
+export const OnnxModelSchema = z.string().meta({
+  format: 'binary',
+  description:
+    'An ONNX ModelProto (opset 17, IR 8): input `input` [N, features] float32 (or [N, columns] with table preprocessing), output `output` [N, outputs] = what /predict returns; metadata_props hold the job id, spec sha256 and metrics.',
+});
+
+/** `GET /v1/jobs/{id}/model?format=torch`: a Python file. */
+export const TorchModelSchema = z.string().meta({
+  description:
+    'A self-contained Python file (torch only) defining `Model` (torch.nn.Module) and `load_model(path)`; `Model().load_state_dict(<the job\'s safetensors>, strict=True)` loads the weights.',
+});
+
 /** One row of a table by column name: numbers, strings, booleans, null for a missing value. */
 export const RecordSchema = z.record(z.string(), z.union([z.number(), z.string(), z.boolean(), z.null()]));
 

@@ -14,6 +14,7 @@ import type { NamedWeights } from '../../models/index.js';
 import { nest, sha256Hex } from '../../queue/safetensors.js';
 import { createWeightsCache } from './weights-cache.js';
 import { evaluateRoutes } from './evaluate.js';
+import { modelExportRoutes } from './model-export.js';
 import { bodyInputs, classNames } from '../table-inputs.js';
 import type { AppDeps } from '../deps.js';
 import { tenantOf } from '../auth.js';
@@ -23,6 +24,7 @@ export const resultRoutes = (deps: AppDeps): FastifyPluginAsyncZod =>
   async function (app) {
     const weightsOf = createWeightsCache(deps);
     await app.register(evaluateRoutes(deps, weightsOf));
+    await app.register(modelExportRoutes(deps, weightsOf));
 
     app.get(
       '/jobs/:id/weights',
