@@ -45,6 +45,8 @@ WORKDIR /app
 COPY --from=deps --chown=node:node /app/node_modules ./node_modules
 COPY --from=deps --chown=node:node /app/native/build ./native/build
 COPY --from=build --chown=node:node /app/dist ./dist
+# GET /v1/jobs/{id}/model?format=torch embeds python/descent_torch.py in the file it sends.
+COPY --chown=node:node python ./python
 COPY --chown=node:node package.json ./
 USER node
 EXPOSE 8080

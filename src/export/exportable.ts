@@ -105,7 +105,8 @@ export function exportModel(jobId: string, spec: ExportSpec, weights: NamedWeigh
   }
   const get = (name: string) => weights[prefix + name];
   let config: SequentialConfig;
-  let tensor: ExportModel['tensor'];
+  // The stored name of layer i's tensor: `i.weight`, or `weight` for a linear model.
+  let nameOf = (i: number, local: string) => `${i}.${local}`;
   if (model.type === 'sequential') {
     const open = openLinear(model);
     let outWidth: number | null = null;
@@ -118,7 +119,6 @@ export function exportModel(jobId: string, spec: ExportSpec, weights: NamedWeigh
       i === open && l.type === 'linear' ? { ...l, out: outWidth as number } : l,
     );
     config = { type: 'sequential', input: model.input, layers };
-    tensor = (i, local) => get(`${i}.${local}`);
   } else {
     const first = get(model.type === 'linear' ? 'weight' : '0.weight');
     if (!first || first.shape.length !== 2)
@@ -129,8 +129,9 @@ export function exportModel(jobId: string, spec: ExportSpec, weights: NamedWeigh
     const last = get(names[names.length - 1].slice(prefix.length));
     const outWidth = last!.shape[0];
     config = { type: 'sequential', input: [first.shape[1]], layers: denseLayers(model, outWidth) };
-    tensor = model.type === 'linear' ? (_i, local) => get(local) : (i, local) => get(`${i}.${local}`);
+    if (model.type === 'linear') nameOf = (_i, local) => local;
   }
+  const tensor: ExportModel['tensor'] = (i, local) => get(nameOf(i, local));
   let plan: SequentialPlan;
   try {
     plan = planSequential(config, null);
@@ -142,7 +143,7 @@ export function exportModel(jobId: string, spec: ExportSpec, weights: NamedWeigh
     const size = p.shape.reduce((a, b) => a * b, 1);
     if (!t || t.data.length !== size)
       throw new NotExportableError(
-        `job ${jobId}'s weights lack ${prefix}${p.name} of shape [${p.shape.join(', ')}]`,
+        `job ${jobId}'s weights lack ${prefix}${nameOf(p.layer, p.local)} of shape [${p.shape.join(', ')}]`,
       );
   }
   const outShape = plan.report.at(-1)?.outputShape ?? config.input;
