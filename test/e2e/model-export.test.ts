@@ -152,7 +152,7 @@ beforeAll(async () => {
       data: { datasetId: ds.json().id },
       loss: c.loss,
       optimizer: { type: 'adam', lr: 0.01 },
-      training: { epochs: 3, batchSize: 8, seed: 5 },
+      training: { epochs: 3, batchSize: 8, seed: 5, ...(c.dtype ? { dtype: c.dtype } : {}) },
     });
     trained.push({
       name: c.name,
@@ -258,7 +258,7 @@ describe('ONNX export (acceptance 1)', () => {
       console.log(`${j.name}: ONNX Runtime vs /predict max relative |Δ| = ${worst.toExponential(2)}`);
       expect(worst, j.name).toBeLessThanOrEqual(TOL);
     }
-  }, 300_000);
+  }, 600_000);
 
   test('metadata_props: job id, spec sha256, metrics; Accept: application/onnx; ETag and 304', async () => {
     const j = trained[0];
@@ -346,5 +346,5 @@ describe.skipIf(!TORCH)('torch export (acceptance 2)', () => {
       console.log(`${j.name}: torch module vs /predict max relative |Δ| = ${err.toExponential(2)}`);
       expect(err, j.name).toBeLessThanOrEqual(TOL);
     }
-  }, 300_000);
+  }, 600_000);
 });

@@ -18,6 +18,8 @@ export interface ExportCase {
   vocab?: number;
   /** Classes (cross_entropy) or target columns (mse). */
   width: number;
+  /** The job's dtype when not float32 (the export is float32 either way). */
+  dtype?: 'float64';
 }
 
 const seq = (input: number[], layers: Record<string, unknown>[]) => ({ type: 'sequential', input, layers });
@@ -27,6 +29,21 @@ const ACTIVATIONS = ['relu', 'tanh', 'sigmoid', 'leaky_relu', 'elu', 'gelu', 'so
 export const EXPORT_CASES: ExportCase[] = [
   { name: 'linear regression', model: { type: 'linear' }, loss: 'mse', features: 3, width: 2 },
   { name: 'logistic regression (bce)', model: { type: 'linear' }, loss: 'bce', features: 4, width: 1 },
+  {
+    name: 'float64 job: conv1d + batchnorm1d (exported as float32)',
+    model: seq(
+      [2, 8],
+      [
+        { type: 'conv1d', out: 3, kernel: 3 },
+        { type: 'batchnorm1d' },
+        { type: 'flatten' },
+        { type: 'linear' },
+      ],
+    ),
+    loss: 'mse',
+    width: 2,
+    dtype: 'float64',
+  },
   ...ACTIVATIONS.map((activation, i) => ({
     name: `mlp ${activation}${i % 2 === 0 ? ' + dropout' : ''}`,
     model: { type: 'mlp', hidden: [6, 5], activation, dropout: i % 2 === 0 ? 0.2 : 0 },

@@ -20,6 +20,9 @@ import { fittedOf } from '../table-inputs.js';
 import type { WeightsOf } from './weights-cache.js';
 import { loadJob } from './jobs.js';
 
+/** Bytes of exported files kept in memory per API process. */
+const CACHE_BYTES = 64 * 1024 * 1024;
+
 /** JSON with object keys sorted, so the spec hash does not depend on key order. */
 function canonicalJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
@@ -51,7 +54,20 @@ function buildExport(job: Job, format: 'onnx' | 'torch', weights: Awaited<Return
 
 export const modelExportRoutes = (deps: AppDeps, weightsOf: WeightsOf): FastifyPluginAsyncZod =>
   async function (app) {
+    // Exports are deterministic, so they are kept (oldest out first) up to a byte budget: a large
+    // model's file is about the size of its weights.
     const cache = new Map<string, Buffer>();
+    let cached = 0;
+    const remember = (key: string, body: Buffer) => {
+      if (body.length > CACHE_BYTES) return;
+      cache.set(key, body);
+      cached += body.length;
+      for (const [k, v] of cache) {
+        if (cached <= CACHE_BYTES) break;
+        cache.delete(k);
+        cached -= v.length;
+      }
+    };
     app.get(
       '/jobs/:id/model',
       {
@@ -88,8 +104,7 @@ export const modelExportRoutes = (deps: AppDeps, weightsOf: WeightsOf): FastifyP
         let body = cache.get(key);
         if (!body) {
           body = buildExport(job, format, w);
-          if (cache.size > 32) cache.delete(cache.keys().next().value!);
-          cache.set(key, body);
+          remember(key, body);
         }
         const etag = `"${sha256Hex(body)}"`;
         reply
