@@ -709,6 +709,7 @@ const ID_ROUTES: [InjectOptions['method'], (id: string) => string, unknown?][] =
   ['GET', (id) => `/v1/jobs/${id}/events`],
   ['GET', (id) => `/v1/jobs/${id}/metrics`],
   ['GET', (id) => `/v1/jobs/${id}/weights`],
+  ['GET', (id) => `/v1/jobs/${id}/model`],
   ['GET', (id) => `/v1/jobs/${id}/checkpoints`],
   ['POST', (id) => `/v1/jobs/${id}/cancel`],
   ['POST', (id) => `/v1/jobs/${id}/predict`, { inputs: [[1, 2]] }],

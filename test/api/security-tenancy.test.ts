@@ -117,6 +117,18 @@ const CASES: Case[] = [
     ownerStatus: 200,
   },
   {
+    name: 'model (ONNX)',
+    route: 'GET /v1/jobs/{id}/model',
+    req: (id) => ({ url: `/v1/jobs/${id}/model?format=onnx` }),
+    ownerStatus: 200,
+  },
+  {
+    name: 'model (torch)',
+    route: 'GET /v1/jobs/{id}/model',
+    req: (id) => ({ url: `/v1/jobs/${id}/model?format=torch` }),
+    ownerStatus: 200,
+  },
+  {
     name: 'predict',
     route: 'POST /v1/jobs/{id}/predict',
     req: (id) => ({ method: 'POST', url: `/v1/jobs/${id}/predict`, payload: { inputs: [[1, 2]] } }),
@@ -306,6 +318,7 @@ describe('401 without a valid key', () => {
     { url: '/v1/jobs/job_x/events' },
     { url: '/v1/jobs/job_x/metrics' },
     { url: '/v1/jobs/job_x/weights' },
+    { url: '/v1/jobs/job_x/model' },
     { url: '/v1/jobs/job_x/checkpoints' },
     { method: 'POST', url: '/v1/jobs/job_x/predict', payload: { inputs: [[1]] } },
     { method: 'POST', url: '/v1/jobs/job_x/gradients', payload: { inputs: [[1]] } },
