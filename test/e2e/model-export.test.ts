@@ -136,7 +136,11 @@ async function tableJob(): Promise<Trained> {
 
 beforeAll(async () => {
   redis = await startRedis();
-  t = await makeTestApp(redis.url, 'model-export', { predict: predictWithModels });
+  // The jobs outlive the tests' default 60 s retention: the torch part alone runs a Python process per model.
+  t = await makeTestApp(redis.url, 'model-export', {
+    predict: predictWithModels,
+    cfg: { retentionMs: 3_600_000 },
+  });
   worker = await startWorker(t.cfg, { backend: 'test', log: () => {} });
   dir = mkdtempSync(join(tmpdir(), 'descent-export-'));
 
@@ -176,12 +180,14 @@ beforeAll(async () => {
     task: 'reinforce',
     env: { type: 'cartpole', maxSteps: 50 },
     episodes: 3,
+    // a value baseline: its tensors (value.*) are in the weights, so the torch file must hold them too
+    baseline: 'value',
     policy: { hidden: [8], activation: 'tanh' },
     optimizer: { type: 'adam', lr: 0.01 },
     seed: 2,
   });
   trained.push({
-    name: 'reinforce policy (cartpole)',
+    name: 'reinforce policy (cartpole, value baseline)',
     id: policyId,
     predictBody: (inputs) => ({ inputs }),
     rows: (n, s) => {
@@ -328,6 +334,8 @@ describe('a job without a model to export', () => {
 
 describe.skipIf(!TORCH)('torch export (acceptance 2)', () => {
   test('every trained model: the .py loads the safetensors with strict=True and predicts like /predict', async () => {
+    const cases: { py: string; weights: string; rows: (number | null)[][] }[] = [];
+    const rowsOf: number[][][] = [];
     for (const [k, j] of trained.entries()) {
       const py = await t.app.inject({ url: `/v1/jobs/${j.id}/model?format=torch` });
       expect(py.statusCode, `${j.name}: ${py.body}`).toBe(200);
@@ -337,14 +345,43 @@ describe.skipIf(!TORCH)('torch export (acceptance 2)', () => {
       writeFileSync(file, py.rawPayload);
       writeFileSync(join(dir, `m${k}.safetensors`), st.rawPayload);
       const rows = j.rows(5, 500 + k);
-      const run = spawnSync(PY, [file, join(dir, `m${k}.safetensors`)], {
-        input: JSON.stringify(rows.map((r) => r.map((v) => (Number.isNaN(v) ? null : v)))),
-        encoding: 'utf8',
+      rowsOf.push(rows);
+      cases.push({
+        py: file,
+        weights: join(dir, `m${k}.safetensors`),
+        rows: rows.map((r) => r.map((v) => (Number.isNaN(v) ? null : v))),
       });
-      expect(run.status, `${j.name}: ${run.stderr}`).toBe(0);
-      const err = maxRelErr(JSON.parse(run.stdout), await predicted(j, rows));
+    }
+    // One Python process imports every generated file as its own module (torch loads once).
+    const script = [
+      'import importlib.util, json, sys, torch',
+      'out = []',
+      'for i, c in enumerate(json.load(sys.stdin)):',
+      '    spec = importlib.util.spec_from_file_location(f"job_model_{i}", c["py"])',
+      '    mod = importlib.util.module_from_spec(spec)',
+      '    spec.loader.exec_module(mod)',
+      '    m = mod.load_model(c["weights"])  # Model().load_state_dict(..., strict=True)',
+      '    dtype = next(m.parameters()).dtype',
+      '    x = torch.tensor([[float("nan") if v is None else v for v in r] for r in c["rows"]], dtype=dtype)',
+      '    with torch.no_grad():',
+      '        out.append(m(x).tolist())',
+      'print(json.dumps(out))',
+    ].join('\n');
+    const run = spawnSync(PY, ['-c', script], { input: JSON.stringify(cases), encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    const outputs = JSON.parse(run.stdout) as number[][][];
+    for (const [k, j] of trained.entries()) {
+      const err = maxRelErr(outputs[k], await predicted(j, rowsOf[k]));
       console.log(`${j.name}: torch module vs /predict max relative |Δ| = ${err.toExponential(2)}`);
       expect(err, j.name).toBeLessThanOrEqual(TOL);
     }
+    // Run as a script, the file predicts rows from stdin (what docs/export.md shows).
+    const last = trained.length - 1;
+    const asScript = spawnSync(PY, [cases[last].py, cases[last].weights], {
+      input: JSON.stringify(cases[last].rows),
+      encoding: 'utf8',
+    });
+    expect(asScript.status, asScript.stderr).toBe(0);
+    expect(maxRelErr(JSON.parse(asScript.stdout), outputs[last])).toBe(0);
   }, 600_000);
 });
