@@ -202,11 +202,15 @@ export async function runAttempt(
               : `attempt ${attempt} resumes from the checkpoint of an earlier attempt at step ${resume.step}`,
           );
         } catch {
-          if (fork && attempt === 1) return await fail('INVALID_SPEC', 'the checkpoint this fork starts from could not be read');
+          if (fork && attempt === 1)
+            return await fail('INVALID_SPEC', 'the checkpoint this fork starts from could not be read');
           writer.log('warn', `attempt ${attempt}: the checkpoint could not be read; starting over`);
         }
       } else if (fork) {
-        return await fail('INVALID_SPEC', `the checkpoint this fork starts from is gone (it expired before the job ran)`);
+        return await fail(
+          'INVALID_SPEC',
+          `the checkpoint this fork starts from is gone (it expired before the job ran)`,
+        );
       }
     }
     // init.fromJob: the parent's tensors, snapshotted at submission (a resume does not need them).
@@ -214,7 +218,10 @@ export async function runAttempt(
     if (!resume && lineage?.kind === 'fromJob') {
       const blob = await jobs.initWeights(jobId);
       if (!blob)
-        return await fail('INVALID_SPEC', `the weights of init.fromJob ${lineage.parent} are gone (they expired before the job ran)`);
+        return await fail(
+          'INVALID_SPEC',
+          `the weights of init.fromJob ${lineage.parent} are gone (they expired before the job ran)`,
+        );
       fromJob = { id: lineage.parent ?? '', weights: decodeSafetensors(blob).weights };
     }
 

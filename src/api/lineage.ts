@@ -55,12 +55,15 @@ export async function resolveFromJob(
   const parentId = spec.init.fromJob;
   if (!parentId) return null;
   const parent = await deps.jobs.get(parentId, tenant);
-  if (!parent) throw new ApiError('NOT_FOUND', `init.fromJob: job ${parentId} does not exist (or has expired).`);
+  if (!parent)
+    throw new ApiError('NOT_FOUND', `init.fromJob: job ${parentId} does not exist (or has expired).`);
   const task = (parent.spec as { task?: string }).task ?? 'supervised';
   if (task !== 'supervised')
-    throw new ApiError('VALIDATION_ERROR', `The body is invalid: init.fromJob ${parentId} is a ${task} job; only a supervised job's weights can start a model`, [
-      { path: '/init/fromJob', message: `job ${parentId} is a ${task} job, not supervised` },
-    ]);
+    throw new ApiError(
+      'VALIDATION_ERROR',
+      `The body is invalid: init.fromJob ${parentId} is a ${task} job; only a supervised job's weights can start a model`,
+      [{ path: '/init/fromJob', message: `job ${parentId} is a ${task} job, not supervised` }],
+    );
   if (parent.status !== 'succeeded')
     throw new ApiError(
       'CONFLICT',
@@ -101,7 +104,7 @@ const FIXED_IN_A_FORK: { path: string[]; why: string }[] = [
   { path: ['training', 'batchSize'], why: "the checkpoint's data cursor counts batches of this size" },
   { path: ['training', 'validationSplit'], why: 'the split is drawn once, at the start' },
   { path: ['training', 'testSplit'], why: 'the split is drawn once, at the start' },
-  { path: ['training', 'seed'], why: "the checkpoint holds the generators this seed started" },
+  { path: ['training', 'seed'], why: 'the checkpoint holds the generators this seed started' },
   { path: ['training', 'shuffle'], why: "the checkpoint's batch order depends on it" },
   { path: ['training', 'dtype'], why: "the checkpoint's parameters are of this dtype" },
   { path: ['optimizer', 'type'], why: "the checkpoint holds this optimizer's state" },
@@ -114,7 +117,8 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
 function deepMerge(base: unknown, change: unknown): unknown {
   if (!isObject(base) || !isObject(change)) return structuredClone(change);
   const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(change)) out[k] = k in base ? deepMerge(base[k], v) : structuredClone(v);
+  for (const [k, v] of Object.entries(change))
+    out[k] = k in base ? deepMerge(base[k], v) : structuredClone(v);
   return out;
 }
 
@@ -123,7 +127,10 @@ const at = (o: unknown, path: string[]): unknown =>
 
 type ZodSafeParse =
   | { success: true; data: unknown }
-  | { success: false; error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> } };
+  | {
+      success: false;
+      error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> };
+    };
 
 /** The fork's spec, checkpoint and lineage, ready for the job store. */
 export interface PreparedFork {
@@ -176,7 +183,9 @@ export async function prepareFork(
   for (const f of FIXED_IN_A_FORK) {
     const changed = at(body.changes, f.path);
     if (changed === undefined) continue;
-    if (JSON.stringify(deepMerge(at(parent.spec, f.path), changed)) === JSON.stringify(at(parent.spec, f.path)))
+    if (
+      JSON.stringify(deepMerge(at(parent.spec, f.path), changed)) === JSON.stringify(at(parent.spec, f.path))
+    )
       continue;
     const message = `a fork cannot change ${f.path.join('.')}: ${f.why}`;
     throw new ApiError('VALIDATION_ERROR', `The body is invalid: ${message}`, [
@@ -187,7 +196,11 @@ export async function prepareFork(
   const parsed = hooks.schema.safeParse(merged);
   if (!parsed.success) {
     const issues = issuesFromZod(parsed.error.issues, '/changes');
-    throw new ApiError('VALIDATION_ERROR', `The body is invalid: ${issues[0].path}: ${issues[0].message}`, issues);
+    throw new ApiError(
+      'VALIDATION_ERROR',
+      `The body is invalid: ${issues[0].path}: ${issues[0].message}`,
+      issues,
+    );
   }
   const spec = parsed.data as JobSpec;
   const shape = await hooks.resolveShape(spec);
@@ -218,10 +231,14 @@ function checkSameShapes(before: SupervisedJobSpec, after: SupervisedJobSpec, sh
     const message = old
       ? `a fork cannot change a parameter's shape: "${t.name}" is [${old.shape.join(', ')}] in the checkpoint; the changed model needs [${t.shape.join(', ')}]`
       : `a fork cannot change the parameters: the changed model has "${t.name}", which the checkpoint does not (it has ${was.map((w) => w.name).join(', ')})`;
-    throw new ApiError('VALIDATION_ERROR', `The body is invalid: ${message}`, [{ path: '/changes/model', message }]);
+    throw new ApiError('VALIDATION_ERROR', `The body is invalid: ${message}`, [
+      { path: '/changes/model', message },
+    ]);
   }
   if (now.length !== was.length) {
     const message = `a fork cannot change the parameters: the checkpoint has ${was.length} tensors, the changed model ${now.length}`;
-    throw new ApiError('VALIDATION_ERROR', `The body is invalid: ${message}`, [{ path: '/changes/model', message }]);
+    throw new ApiError('VALIDATION_ERROR', `The body is invalid: ${message}`, [
+      { path: '/changes/model', message },
+    ]);
   }
 }

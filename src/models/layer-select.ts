@@ -24,7 +24,12 @@ function layersWithTensors(names: readonly string[]): number[] {
 }
 
 /** A SpecError when an index names no layer with parameters (at `path/i`). */
-function checkIndices(indices: readonly number[], names: readonly string[], field: string, path: string): void {
+function checkIndices(
+  indices: readonly number[],
+  names: readonly string[],
+  field: string,
+  path: string,
+): void {
   const known = layersWithTensors(names);
   indices.forEach((ix, i) => {
     if (!known.includes(ix))

@@ -1,5 +1,13 @@
 import type { Redis } from 'ioredis';
-import type { Job, JobError, JobLineage, JobList, JobProgress, JobResult, JobStatus } from '../contracts/job.js';
+import type {
+  Job,
+  JobError,
+  JobLineage,
+  JobList,
+  JobProgress,
+  JobResult,
+  JobStatus,
+} from '../contracts/job.js';
 import { isTerminal } from '../contracts/job.js';
 import type { JobEvent, StoredEvent } from '../contracts/events.js';
 import type { ServiceConfig } from './config.js';
@@ -123,8 +131,7 @@ export function createJobStore(
   const runningTtl = Math.max(cfg.retentionMs, 24 * 3600_000);
   // Never longer than the job itself: a fork needs the job's record too.
   const cpRetention = cfg.checkpointRetentionMs ?? 7 * 24 * 3600_000;
-  const finishedCheckpointTtl =
-    cfg.retentionMs > 0 ? Math.min(cpRetention, cfg.retentionMs) : cpRetention;
+  const finishedCheckpointTtl = cfg.retentionMs > 0 ? Math.min(cpRetention, cfg.retentionMs) : cpRetention;
 
   async function getHash(id: string): Promise<Record<string, string> | null> {
     const h = await redis.hgetall(keys.job(id));

@@ -135,7 +135,9 @@ describe('fine-tuning (init.fromJob)', () => {
     const res = await post('/v1/jobs', wide({ fromJob: parent }));
     expect(res.statusCode, res.body).toBe(400);
     expect(res.json().errors[0]).toMatchObject({ path: '/init/fromJob' });
-    expect(res.json().detail).toMatch(/"0\.weight" has shape \[16, 2\] in job .*; this model needs \[16, 3\]/);
+    expect(res.json().detail).toMatch(
+      /"0\.weight" has shape \[16, 2\] in job .*; this model needs \[16, 3\]/,
+    );
     // The head (layer 2) fits: take only it.
     const ok = await post('/v1/jobs/validate', wide({ fromJob: parent, layers: [2] }));
     expect(ok.statusCode, ok.body).toBe(200);
@@ -148,7 +150,10 @@ describe('fine-tuning (init.fromJob)', () => {
 
 describe('forks', () => {
   test('no changes from the middle checkpoint = the original, bit for bit; a lower lr differs only after it', async () => {
-    const cps = (await get(`/v1/jobs/${parent}/checkpoints`)).json().data as { step: number; epoch: number }[];
+    const cps = (await get(`/v1/jobs/${parent}/checkpoints`)).json().data as {
+      step: number;
+      epoch: number;
+    }[];
     expect(cps.length, 'the parent saved several checkpoints').toBeGreaterThanOrEqual(3);
     const mid = cps[Math.floor(cps.length / 2)];
     const last = cps[0].step;
@@ -174,7 +179,9 @@ describe('forks', () => {
       await t.deps.jobs.checkpointBlob(parent, mid.step),
     );
     // After it: the lower lr, other losses, other weights.
-    const progress = (await t.deps.jobs.allEvents(slower.id)).filter((e) => e.type === 'progress') as unknown as {
+    const progress = (await t.deps.jobs.allEvents(slower.id)).filter(
+      (e) => e.type === 'progress',
+    ) as unknown as {
       step: number;
       lr: number;
     }[];
@@ -183,7 +190,9 @@ describe('forks', () => {
     expect((await epochLosses(slower.id)).at(-1)).not.toEqual(parentEpochs.at(-1));
     expect(await weights(slower.id)).not.toEqual(await weights(parent));
 
-    const children = (await get(`/v1/jobs?parent=${parent}&limit=100`)).json().data.map((j: { id: string }) => j.id);
+    const children = (await get(`/v1/jobs?parent=${parent}&limit=100`))
+      .json()
+      .data.map((j: { id: string }) => j.id);
     expect(children).toEqual(expect.arrayContaining([same.id, slower.id]));
     expect(children.length).toBe(4); // the two fine-tunes (one frozen) and the two forks
   }, 180_000);
@@ -192,7 +201,9 @@ describe('forks', () => {
     const shape = await post(`/v1/jobs/${parent}/fork`, { changes: { model: { hidden: [8] } } });
     expect(shape.statusCode, shape.body).toBe(400);
     expect(shape.json().errors[0]).toMatchObject({ path: '/changes/model' });
-    expect(shape.json().detail).toMatch(/"0\.weight" is \[16, 2\] in the checkpoint; the changed model needs \[8, 2\]/);
+    expect(shape.json().detail).toMatch(
+      /"0\.weight" is \[16, 2\] in the checkpoint; the changed model needs \[8, 2\]/,
+    );
     const batch = await post(`/v1/jobs/${parent}/fork`, { changes: { training: { batchSize: 10 } } });
     expect(batch.statusCode).toBe(400);
     expect(batch.json().errors[0]).toMatchObject({ path: '/changes/training/batchSize' });
@@ -224,7 +235,12 @@ describe('tenancy and retention', () => {
     // checkpoint blobs go at the end, the list of them stays.
     const store = createJobStore(t.deps.redis, t.deps.keys, { ...t.cfg, checkpointRetentionMs: 0 });
     const other = newId('job');
-    await store.create({ id: other, tenant: 'alice', spec: { task: 'supervised', ...spec(taskA) }, metadata: {} });
+    await store.create({
+      id: other,
+      tenant: 'alice',
+      spec: { task: 'supervised', ...spec(taskA) },
+      metadata: {},
+    });
     await simulateRun({ ...t.deps, jobs: store }, other, { checkpointAt: 3 });
     expect((await get(`/v1/jobs/${other}/checkpoints`)).json().data.length).toBe(1);
     const res = await post(`/v1/jobs/${other}/fork`, { fromCheckpoint: 3 });

@@ -25,7 +25,7 @@ export const forkRoutes = (deps: AppDeps, metrics: Metrics): FastifyPluginAsyncZ
           operationId: 'forkJob',
           summary: 'Start a new job from a checkpoint of a job, with changed hyper-parameters',
           description:
-            "`fromCheckpoint`: a step of `GET /v1/jobs/{id}/checkpoints` or \"last\"; `changes`: a partial JobSpec deep-merged into the job's spec and validated again (e.g. `{ \"optimizer\": { \"lr\": 0.001 } }`, more `training.epochs`). The job may be running or finished; a finished job's checkpoints are kept for DESCENT_CHECKPOINT_RETENTION (default 7 days), after which this answers 409. The new job's `lineage` is `{ parent, kind: \"fork\", checkpointStep }`; it lists the checkpoint it starts from as its own first one.",
+            '`fromCheckpoint`: a step of `GET /v1/jobs/{id}/checkpoints` or "last"; `changes`: a partial JobSpec deep-merged into the job\'s spec and validated again (e.g. `{ "optimizer": { "lr": 0.001 } }`, more `training.epochs`). The job may be running or finished; a finished job\'s checkpoints are kept for DESCENT_CHECKPOINT_RETENTION (default 7 days), after which this answers 409. The new job\'s `lineage` is `{ parent, kind: "fork", checkpointStep }`; it lists the checkpoint it starts from as its own first one.',
           params: JobParamsSchema,
           body: ForkRequestSchema,
           response: {

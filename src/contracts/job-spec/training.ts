@@ -195,7 +195,7 @@ export function buildTrainingSchemas(L: Readonly<Limits>) {
         .regex(JOB_ID, { error: 'init.fromJob must be a job id such as job_0mif3k2a1x7d9q2zk4' })
         .optional()
         .describe(
-          "Start from the final weights of another succeeded job of this tenant (fine-tuning). Its tensors are checked against this model at submission: a tensor of another shape is a 400 naming it. init.weights, when also given, wins for the tensors it names.",
+          'Start from the final weights of another succeeded job of this tenant (fine-tuning). Its tensors are checked against this model at submission: a tensor of another shape is a 400 naming it. init.weights, when also given, wins for the tensors it names.',
         ),
       layers: z
         .union([z.literal('all'), layerIndices('init.layers')])

@@ -94,7 +94,10 @@ describe('init.freeze', () => {
       '2.weight': { shape: [1, 5], data: Float32Array.from([0.2, -0.3, 0.1, 0.4, -0.2]) },
       '2.bias': { shape: [1], data: Float32Array.from([0]) },
     };
-    const out = await train(s, data, { diagnostics: false, fromJob: { id: 'job_start0000', weights: start } });
+    const out = await train(s, data, {
+      diagnostics: false,
+      fromJob: { id: 'job_start0000', weights: start },
+    });
     expect(out.status, out.error?.message).toBe('succeeded');
     expect(bitEqual(out.weights['0.weight'].data, start['0.weight'].data)).toBe(true);
     expect(bitEqual(out.weights['0.bias'].data, start['0.bias'].data)).toBe(true);
@@ -125,7 +128,10 @@ describe('init.freeze', () => {
 describe('init.fromJob in the trainer', () => {
   test("the parent's tensors start the model; init.layers takes only some", async () => {
     const s = mlpSpec({ type: 'sgd', lr: 0 }, undefined);
-    const all = await train(s, data, { diagnostics: false, fromJob: { id: 'job_start0000', weights: START } });
+    const all = await train(s, data, {
+      diagnostics: false,
+      fromJob: { id: 'job_start0000', weights: START },
+    });
     // lr 0: nothing moves, so the weights are the start.
     for (const n of Object.keys(START)) expect(bitEqual(all.weights[n].data, START[n].data)).toBe(true);
     const some = await train({ ...s, init: { ...s.init, fromJob: 'job_start0000', layers: [2] } }, data, {
@@ -143,7 +149,9 @@ describe('init.fromJob in the trainer', () => {
       fromJob: { id: 'job_start0000', weights: bad },
     });
     expect(out.status).toBe('failed');
-    expect(out.error?.message).toMatch(/"0\.weight" has shape \[4, 2\] in job job_start0000; this model needs \[4, 3\]/);
+    expect(out.error?.message).toMatch(
+      /"0\.weight" has shape \[4, 2\] in job job_start0000; this model needs \[4, 3\]/,
+    );
   });
 
   test('init.layers and init.optimizerState need init.fromJob; optimizerState true is refused, saying why', () => {
