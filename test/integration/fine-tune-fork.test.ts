@@ -109,6 +109,8 @@ describe('fine-tuning (init.fromJob)', () => {
     const scratch = await run(spec(taskB));
     const tuned = await run(spec(taskB, { init: { fromJob: parent } }));
     expect(tuned.lineage).toEqual({ parent, kind: 'fromJob', checkpointStep: null });
+    // The snapshot of the parent's tensors served the start only: gone once the job has ended.
+    expect(await t.deps.redis.exists(t.deps.keys.initWeights(tuned.id))).toBe(0);
     expect(scratch.lineage).toBeNull();
     const fromScratch = epochsTo(await epochLosses(scratch.id), THRESHOLD);
     const fromA = epochsTo(await epochLosses(tuned.id), THRESHOLD);
@@ -195,6 +197,12 @@ describe('forks', () => {
       .data.map((j: { id: string }) => j.id);
     expect(children).toEqual(expect.arrayContaining([same.id, slower.id]));
     expect(children.length).toBe(4); // the two fine-tunes (one frozen) and the two forks
+
+    // Deleting a fork takes its checkpoint blobs with it; the parent's stay.
+    const del = await t.app.inject({ method: 'DELETE', url: `/v1/jobs/${same.id}`, headers: A });
+    expect(del.statusCode, del.body).toBe(204);
+    expect(await t.deps.redis.exists(t.deps.keys.checkpointBlobs(same.id))).toBe(0);
+    expect(await t.deps.jobs.checkpointBlob(parent, mid.step)).not.toBeNull();
   }, 180_000);
 
   test('a change of what the checkpoint depends on is a 400 naming it', async () => {
