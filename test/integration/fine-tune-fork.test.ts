@@ -256,3 +256,25 @@ describe('tenancy and retention', () => {
     expect(res.json().detail).toMatch(/no longer stored.*DESCENT_CHECKPOINT_RETENTION/);
   });
 });
+
+describe('checkpoint blobs by step', () => {
+  test('the blobs of the listed checkpoints are kept, trimmed with the list (a repeated step keeps its blob)', async () => {
+    const store = createJobStore(t.deps.redis, t.deps.keys, { ...t.cfg, checkpointKeep: 3 });
+    const id = newId('job');
+    await store.create({ id, tenant: 'alice', spec: { task: 'supervised', ...spec(taskA) }, metadata: {} });
+    const { attempt } = await store.start(id);
+    const save = (step: number) =>
+      store.saveCheckpoint(
+        id,
+        attempt,
+        { task: 'supervised', step, epoch: 0, state: { step } },
+        { step, epoch: 0, loss: null },
+      );
+    for (const step of [1, 2, 3, 4, 4, 5]) await save(step);
+    expect((await store.checkpoints(id)).map((c) => c.step)).toEqual([5, 4, 4]);
+    const fields = (await t.deps.redis.hkeys(t.deps.keys.checkpointBlobs(id))).sort();
+    expect(fields).toEqual(['4', '5']);
+    expect(JSON.parse((await store.checkpointBlob(id, 4))!)).toMatchObject({ step: 4 });
+    expect(await store.checkpointBlob(id, 3)).toBeNull();
+  });
+});
