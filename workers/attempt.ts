@@ -11,7 +11,7 @@ import { loadBuiltin, parseJsonDataset, type Dataset } from '../src/data/index.j
 import type { DatasetStore } from '../src/queue/dataset-store.js';
 import { trainingDataset } from '../src/data/table-training.js';
 import type { JobStore } from '../src/queue/job-store.js';
-import { encodeSafetensors, sha256Hex } from '../src/queue/safetensors.js';
+import { decodeSafetensors, encodeSafetensors, sha256Hex } from '../src/queue/safetensors.js';
 import { TrainJobDataSchema } from '../src/contracts/job.js';
 import { createEventWriter } from './event-writer.js';
 import { parseTaskCheckpoint, type TaskCheckpoint } from '../src/train/task-checkpoint.js';
@@ -185,20 +185,44 @@ export async function runAttempt(
       onError: (err) => deps.log?.(`event append failed for ${jobId}: ${(err as Error).message}`),
     });
 
+    // A fork's first attempt resumes from the parent's checkpoint, stored as the fork's own at
+    // submission: exactly as a later attempt resumes after a crash.
+    const lineage = hash.lineage ? (JSON.parse(hash.lineage) as { kind?: string; parent?: string }) : null;
+    const fork = lineage?.kind === 'fork';
     let resume: TaskCheckpoint | undefined;
-    if (attempt > 1) {
+    if (attempt > 1 || fork) {
       const saved = await jobs.loadCheckpoint(jobId);
       if (saved) {
         try {
           resume = parseTaskCheckpoint(saved);
           writer.log(
             'info',
-            `attempt ${attempt} resumes from the checkpoint of an earlier attempt at step ${resume.step}`,
+            attempt === 1
+              ? `a fork of job ${lineage?.parent}: resumes from its checkpoint at step ${resume.step}`
+              : `attempt ${attempt} resumes from the checkpoint of an earlier attempt at step ${resume.step}`,
           );
         } catch {
+          if (fork && attempt === 1)
+            return await fail('INVALID_SPEC', 'the checkpoint this fork starts from could not be read');
           writer.log('warn', `attempt ${attempt}: the checkpoint could not be read; starting over`);
         }
+      } else if (fork) {
+        return await fail(
+          'INVALID_SPEC',
+          `the checkpoint this fork starts from is gone (it expired before the job ran)`,
+        );
       }
+    }
+    // init.fromJob: the parent's tensors, snapshotted at submission (a resume does not need them).
+    let fromJob: { id: string; weights: ReturnType<typeof decodeSafetensors>['weights'] } | undefined;
+    if (!resume && lineage?.kind === 'fromJob') {
+      const blob = await jobs.initWeights(jobId);
+      if (!blob)
+        return await fail(
+          'INVALID_SPEC',
+          `the weights of init.fromJob ${lineage.parent} are gone (they expired before the job ran)`,
+        );
+      fromJob = { id: lineage.parent ?? '', weights: decodeSafetensors(blob).weights };
     }
 
     let outcome;
@@ -214,6 +238,7 @@ export async function runAttempt(
         maxWallSeconds: deps.limits.maxWallSeconds,
         checkpointEveryMs: deps.checkpointEveryMs,
         resume,
+        ...(fromJob ? { fromJob } : {}),
         async onCheckpoint(c) {
           // Stored as it is: a TaskCheckpoint is JSON-safe.
           if (await writer.saveCheckpoint(c, c.step, c.epoch)) savedStep = c.step;

@@ -6,9 +6,11 @@ import { sendProblem } from './errors.js';
 import { tenantOf } from './auth.js';
 
 const JOB_LOCATION = /^\/v1\/jobs\/(job_[A-Za-z0-9_-]+)$/;
+/** The routes that create a job (and answer 201 with its Location). */
+const CREATES_A_JOB = new Set(['/v1/jobs', '/v1/jobs/:id/fork']);
 
 /**
- * Per-tenant cap on queued + running jobs for `POST /v1/jobs`. The slot is reserved after the
+ * Per-tenant cap on queued + running jobs for `POST /v1/jobs` and `POST /v1/jobs/{id}/fork`. The slot is reserved after the
  * spec has validated (a bad spec is a 400, not a 429) and before the route creates the job, and
  * settled when the response is sent: a 201 turns it into the new job's slot, anything else frees
  * it. At the cap: 429 problem+json `RATE_LIMITED` with `Retry-After`, naming the cap and the count.
@@ -25,7 +27,7 @@ export function registerJobCap(
   const held = new WeakMap<FastifyRequest, string>();
 
   app.addHook('preHandler', async (req, reply) => {
-    if (req.method !== 'POST' || req.routeOptions.url !== '/v1/jobs') return;
+    if (req.method !== 'POST' || !CREATES_A_JOB.has(req.routeOptions.url ?? '')) return;
     const tenant = tenantOf(req);
     const r = await active.reserve(tenant, opts.maxActiveJobs);
     if (r.ok) {

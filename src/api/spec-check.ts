@@ -25,6 +25,7 @@ import {
   type LayerReport,
 } from '../models/index.js';
 import type { AppDeps } from './deps.js';
+import { checkFreeze, resolveFromJob, type ResolvedFromJob } from './lineage.js';
 import { tableShape } from './table-shape.js';
 
 /** Shape of the data a spec trains on: from the spec (built-in, inline) or the uploaded dataset. */
@@ -51,6 +52,8 @@ export async function resolveDataShape(
 export interface CheckedSpec {
   estimate: JobEstimate;
   layers?: LayerReport[];
+  /** `init.fromJob` resolved: the parent and the tensors snapshotted for the new job. */
+  fromJob?: ResolvedFromJob;
 }
 
 /**
@@ -58,7 +61,12 @@ export interface CheckedSpec {
  * limits; a sequential model's layers against the data's shape), then the estimate. Throws a 400
  * ApiError naming the fields.
  */
-export async function checkSpec(deps: AppDeps, spec: JobSpec, tenant: string): Promise<CheckedSpec> {
+export async function checkSpec(
+  deps: AppDeps,
+  spec: JobSpec,
+  tenant: string,
+  opts: { fork?: boolean } = {},
+): Promise<CheckedSpec> {
   if (spec.task === 'minimize') checkObjective(spec);
   const shape = await resolveDataShape(deps, spec, tenant);
   if (spec.task === 'supervised' && shape && spec.data.datasetId) {
@@ -74,6 +82,9 @@ export async function checkSpec(deps: AppDeps, spec: JobSpec, tenant: string): P
     const outputs = outputWidth(spec.loss, shape, spec.model.classes);
     const layers = modelLayers(deps, spec, shape.features, outputs);
     checkInitWeights(spec, shape);
+    checkFreeze(spec, shape);
+    // A fork starts from its checkpoint: the init.fromJob it inherits is history, not a start.
+    const fromJob = opts.fork ? null : await resolveFromJob(deps, spec, tenant, shape);
     const counts =
       spec.model.type === 'sequential'
         ? {
@@ -84,7 +95,7 @@ export async function checkSpec(deps: AppDeps, spec: JobSpec, tenant: string): P
     const estimate = estimateJob(spec, shape.rows, shape.features, outputs, counts);
     const speed = deps.speed ? await deps.speed() : null;
     if (speed) checkWallTime(deps, spec, estimate, speed);
-    return { estimate, layers };
+    return { estimate, layers, ...(fromJob ? { fromJob } : {}) };
   }
   return { estimate: estimateJob(spec) };
 }

@@ -46,6 +46,9 @@ export const PREDICT_EXAMPLE = {
 /** `POST /v1/jobs/{id}/evaluate`: the two flowers of {@link PREDICT_EXAMPLE} and their true classes. */
 const EVALUATE_EXAMPLE = { ...PREDICT_EXAMPLE, targets: [0, 2] };
 
+/** `POST /v1/jobs/{id}/fork`: resume the newest checkpoint with a tenth of the iris example's lr. */
+const FORK_EXAMPLE = { fromCheckpoint: 'last', changes: { optimizer: { lr: 0.001 } } };
+
 /** Request body examples by operationId and media type. */
 export const REQUEST_BODY_EXAMPLES: Record<string, Record<string, unknown>> = {
   createJob: { 'application/json': IRIS_JOB_SPEC_EXAMPLE },
@@ -54,6 +57,7 @@ export const REQUEST_BODY_EXAMPLES: Record<string, Record<string, unknown>> = {
   predict: { 'application/json': PREDICT_EXAMPLE },
   inputGradients: { 'application/json': PREDICT_EXAMPLE },
   evaluate: { 'application/json': EVALUATE_EXAMPLE },
+  forkJob: { 'application/json': FORK_EXAMPLE },
 };
 
 /** Example ids of the path parameter `{id}`, by the resource the path names. */
@@ -71,6 +75,7 @@ export const QUERY_EXAMPLES: Record<string, Record<string, string | number>> = {
     task: 'supervised',
     createdAfter: '2026-01-01T00:00:00Z',
     createdBefore: '2030-01-01T00:00:00Z',
+    parent: PATH_ID_EXAMPLES.job,
   },
   getJobMetrics: { maxPoints: 200 },
   getJobEvents: { after: '1764139200000-0', limit: 100 },

@@ -136,6 +136,25 @@ export const JobErrorSchema = z
   .meta({ id: 'JobError' });
 export type JobError = z.infer<typeof JobErrorSchema>;
 
+/** A job id as the API makes them (`job_` and 8–40 base-36 characters). */
+const JOB_ID = /^job_[0-9a-z]{8,40}$/;
+
+/** Where a job's start came from: another job's final weights, or a checkpoint of another job. */
+export const JobLineageSchema = z
+  .object({
+    parent: z.string().meta({ description: 'The job it started from', example: 'job_0mif3k2a1x7d9q2zk4' }),
+    kind: z.enum(['fromJob', 'fork']).meta({
+      description:
+        "fromJob: init.fromJob took the parent's final weights; fork: POST /v1/jobs/{id}/fork resumed a checkpoint of the parent",
+    }),
+    checkpointStep: z
+      .int()
+      .nullable()
+      .meta({ description: 'fork: the step of the checkpoint it resumed from; null for fromJob' }),
+  })
+  .meta({ id: 'JobLineage' });
+export type JobLineage = z.infer<typeof JobLineageSchema>;
+
 /**
  * A job as the API returns it. `spec` is the normalized JobSpec (defaults filled); it is typed
  * loosely here because responses are serialized from stored JSON that the JobSpec schema already
@@ -157,6 +176,9 @@ export const JobSchema = z
     error: JobErrorSchema.nullable(),
     attempt: z.number().int(),
     metadata: z.record(z.string(), z.unknown()),
+    lineage: JobLineageSchema.nullable().meta({
+      description: 'The job this one started from (fine-tuning or a fork); null when it started from scratch',
+    }),
     queuePosition: z.number().int().min(1).nullable().optional().meta({
       description:
         'GET /v1/jobs/{id} only: while queued, the 1-based place in the queue (1 = next to start); null otherwise, and while waiting to be retried after a crash',
@@ -228,6 +250,11 @@ export const ListJobsQuerySchema = z
       .meta({ description: "The spec's task (a spec without `task` is supervised)" }),
     createdAfter: isoTimeQuery('createdAfter', 'Only jobs created strictly after this time'),
     createdBefore: isoTimeQuery('createdBefore', 'Only jobs created strictly before this time'),
+    parent: z
+      .string()
+      .regex(JOB_ID, 'expected a job id such as job_0mif3k2a1x7d9q2zk4')
+      .optional()
+      .meta({ description: 'Only jobs whose lineage.parent is this job (its fine-tunes and forks)' }),
   })
   // `metadata.<key>=<value>` filters (read by the route); other unknown parameters stay ignored.
   .catchall(z.unknown());
@@ -352,6 +379,28 @@ export const GradientsResponseSchema = z
       .describe('Per input row i: jacobian[i][k][j] = ∂outputs[i][k] / ∂inputs[i][j].'),
   })
   .meta({ id: 'GradientsResponse' });
+
+/** `POST /v1/jobs/{id}/fork`: which checkpoint, and what to change. */
+export const ForkRequestSchema = z
+  .strictObject({
+    fromCheckpoint: z
+      .union([z.int().min(0, { error: 'fromCheckpoint is a step ≥ 0 or "last"' }), z.literal('last')])
+      .default('last')
+      .meta({
+        description:
+          'The step of a listed checkpoint (GET /v1/jobs/{id}/checkpoints) or "last" (the newest one)',
+      }),
+    changes: z
+      .record(z.string(), z.unknown())
+      .default({})
+      .meta({
+        description:
+          "A partial JobSpec deep-merged into the parent's (objects merge, anything else replaces), then validated as a whole. It may not change what the checkpoint's state depends on: the parameter shapes, task, data, preprocess, init, training.batchSize / validationSplit / testSplit / seed / shuffle / dtype, optimizer.type",
+        example: { optimizer: { lr: 0.001 } },
+      }),
+  })
+  .meta({ id: 'ForkRequest' });
+export type ForkRequest = z.infer<typeof ForkRequestSchema>;
 
 /** Headers of `POST /v1/jobs`. */
 export const CreateJobHeadersSchema = z.looseObject({

@@ -11,3 +11,4 @@ export type { PredictSpec } from './predict.js';
 /** The weights predict reads and training returns (defined with the tensor types). */
 export type { NamedWeights } from '../tensor/index.js';
 export { initialValues, SpecError } from './init-values.js';
+export { frozenMask, tensorsFromParent } from './layer-select.js';

@@ -8,7 +8,7 @@ import { SpecError } from './spec-error.js';
 export { SpecError };
 
 /** The tensors `init.weights` may set: parameters, and a sequential model's buffers too. */
-function tensorLayout(
+export function tensorLayout(
   model: ModelConfig,
   features: number,
   outWidth: number,

@@ -16,8 +16,17 @@ export interface ServiceConfig {
   progressEveryMs: number;
   /** How often a running job saves a checkpoint (ms). */
   checkpointEveryMs: number;
-  /** Checkpoints whose metadata `GET /jobs/{id}/checkpoints` lists (the latest blob alone is kept). */
+  /**
+   * Checkpoints `GET /jobs/{id}/checkpoints` lists; the blob of each is kept too (a fork starts
+   * from any of them), so memory per running job is up to this many checkpoints.
+   */
   checkpointKeep: number;
+  /**
+   * How long the checkpoint blobs of a finished job are kept (ms), for forks after the end
+   * (DESCENT_CHECKPOINT_RETENTION, seconds, default 7 days); 0 drops them when the job ends. Never
+   * longer than the job itself (`retentionMs`, when that is not 0).
+   */
+  checkpointRetentionMs: number;
   /**
    * Starts a job may take before it is given up (`failed`, WORKER_LOST): crashes and stalls count,
    * hand-backs by a stopping worker do not. 0 = no cap.
@@ -100,6 +109,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
     progressEveryMs: num(env, 'DESCENT_PROGRESS_MS', 100),
     checkpointEveryMs: num(env, 'DESCENT_CHECKPOINT_MS', 5000),
     checkpointKeep: Math.max(1, num(env, 'DESCENT_CHECKPOINT_KEEP', 20)),
+    checkpointRetentionMs: num(env, 'DESCENT_CHECKPOINT_RETENTION', 7 * 24 * 3600) * 1000,
     maxStarts: num(env, 'DESCENT_MAX_STARTS', 10),
     cancelGraceMs: num(env, 'DESCENT_CANCEL_GRACE_MS', 5000),
     lockDurationMs,

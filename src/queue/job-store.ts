@@ -1,5 +1,13 @@
 import type { Redis } from 'ioredis';
-import type { Job, JobError, JobList, JobProgress, JobResult, JobStatus } from '../contracts/job.js';
+import type {
+  Job,
+  JobError,
+  JobLineage,
+  JobList,
+  JobProgress,
+  JobResult,
+  JobStatus,
+} from '../contracts/job.js';
 import { isTerminal } from '../contracts/job.js';
 import type { JobEvent, StoredEvent } from '../contracts/events.js';
 import type { ServiceConfig } from './config.js';
@@ -16,10 +24,19 @@ export interface NewJob {
   createdAt?: Date;
   /** The request's `Idempotency-Key`, if any: recorded (hashed) so deleting the job drops its record. */
   idempotencyKey?: string;
+  /** Where the job starts from (`init.fromJob` or a fork); absent: from scratch. */
+  lineage?: JobLineage;
+  /** `init.fromJob`: the parent's chosen tensors (safetensors) the worker starts from. */
+  initWeights?: Buffer;
+  /**
+   * A fork: the parent's checkpoint it resumes from, stored as this job's own first checkpoint
+   * (blob and list entry), so the first attempt resumes from it as a crash-resume would.
+   */
+  forkCheckpoint?: { blob: string; meta: CheckpointMeta };
 }
 
 /** Fields of the job hash the list filters read (`id` first: a missing one means expired). */
-const LIST_FIELDS = ['id', 'status', 'createdAt', 'task', 'metadata'] as const;
+const LIST_FIELDS = ['id', 'status', 'createdAt', 'task', 'metadata', 'parent'] as const;
 
 /** A list query: page, and filters that are ANDed. */
 export interface JobListQuery {
@@ -33,6 +50,8 @@ export interface JobListQuery {
   createdBefore?: string;
   /** Exact matches on metadata values. */
   metadata?: Record<string, string>;
+  /** Only jobs whose `lineage.parent` is this job. */
+  parent?: string;
 }
 
 /** What `remove` did: the job is gone, was not there, or is not finished (its status). */
@@ -92,6 +111,7 @@ export function hashToJob(h: Record<string, string>): Job {
     error: parseJson<JobError | null>(h.error, null),
     attempt: Number(h.attempt ?? 0),
     metadata: parseJson<Record<string, unknown>>(h.metadata, {}),
+    lineage: parseJson<JobLineage | null>(h.lineage, null),
   };
 }
 
@@ -103,10 +123,15 @@ export function createJobStore(
   redis: Redis,
   keys: Keys,
   cfg: Pick<ServiceConfig, 'streamMaxLen' | 'retentionMs'> &
-    Partial<Pick<ServiceConfig, 'checkpointKeep' | 'maxStarts'>>,
+    Partial<Pick<ServiceConfig, 'checkpointKeep' | 'maxStarts' | 'checkpointRetentionMs'>>,
 ) {
   defineScripts(redis);
   const maxlen = cfg.streamMaxLen;
+  // A running job's checkpoints live at least a day (a long queue wait must not lose them).
+  const runningTtl = Math.max(cfg.retentionMs, 24 * 3600_000);
+  // Never longer than the job itself: a fork needs the job's record too.
+  const cpRetention = cfg.checkpointRetentionMs ?? 7 * 24 * 3600_000;
+  const finishedCheckpointTtl = cfg.retentionMs > 0 ? Math.min(cpRetention, cfg.retentionMs) : cpRetention;
 
   async function getHash(id: string): Promise<Record<string, string> | null> {
     const h = await redis.hgetall(keys.job(id));
@@ -129,13 +154,26 @@ export function createJobStore(
       const task = (j.spec as { task?: unknown } | null)?.task;
       if (typeof task === 'string') fields.task = task;
       if (j.idempotencyKey) fields.idempotencyKey = sha256Hex(j.idempotencyKey);
+      if (j.lineage) {
+        fields.lineage = JSON.stringify(j.lineage);
+        fields.parent = j.lineage.parent;
+      }
       const ev: JobEvent = { type: 'status', jobId: j.id, attempt: 0, time: createdAt, status: 'queued' };
-      await redis
+      const tx = redis
         .multi()
         .hset(keys.job(j.id), fields)
         .zadd(keys.jobIndex(j.tenant), 0, j.id)
-        .xadd(keys.events(j.id), 'MAXLEN', '~', maxlen, '*', 'type', 'status', 'data', JSON.stringify(ev))
-        .exec();
+        .xadd(keys.events(j.id), 'MAXLEN', '~', maxlen, '*', 'type', 'status', 'data', JSON.stringify(ev));
+      if (j.initWeights) tx.set(keys.initWeights(j.id), j.initWeights, 'PX', runningTtl);
+      const fork = j.forkCheckpoint;
+      if (fork) {
+        tx.set(keys.checkpoint(j.id), fork.blob, 'PX', runningTtl)
+          .lpush(keys.checkpoints(j.id), JSON.stringify(fork.meta))
+          .pexpire(keys.checkpoints(j.id), runningTtl)
+          .hset(keys.checkpointBlobs(j.id), String(fork.meta.step), fork.blob)
+          .pexpire(keys.checkpointBlobs(j.id), runningTtl);
+      }
+      await tx.exec();
       return hashToJob(fields);
     },
 
@@ -163,8 +201,9 @@ export function createJobStore(
       const before = q.createdBefore ? Date.parse(q.createdBefore) : null;
       const meta = Object.entries(q.metadata ?? {});
       const matches = (f: (string | null)[]): boolean => {
-        const [, status, createdAt, task, metadata, spec] = f;
+        const [, status, createdAt, task, metadata, parent, spec] = f;
         if (q.status && status !== q.status) return false;
+        if (q.parent && parent !== q.parent) return false;
         const t = createdAt ? Date.parse(createdAt) : NaN;
         if (after !== null && !(t > after)) return false;
         if (before !== null && !(t < before)) return false;
@@ -274,6 +313,8 @@ export function createJobStore(
         keys.weights(id),
         keys.checkpoint(id),
         keys.checkpoints(id),
+        keys.checkpointBlobs(id),
+        keys.initWeights(id),
         String(attempt),
         status,
         new Date().toISOString(),
@@ -284,6 +325,7 @@ export function createJobStore(
         maxlen,
         cfg.retentionMs,
         id,
+        finishedCheckpointTtl,
       );
       return n === 1;
     },
@@ -330,6 +372,8 @@ export function createJobStore(
         keys.jobIndex(tenant),
         keys.active(tenant),
         idem ? keys.idempotency(tenant, idem) : keys.job(id),
+        keys.checkpointBlobs(id),
+        keys.initWeights(id),
         id,
         tenant,
         idem ? '1' : '',
@@ -408,14 +452,16 @@ export function createJobStore(
         keys.events(id),
         keys.checkpoint(id),
         keys.checkpoints(id),
+        keys.checkpointBlobs(id),
         attempt,
         blob,
         JSON.stringify(full),
         cfg.checkpointKeep ?? 20,
-        Math.max(cfg.retentionMs, 24 * 3600_000),
+        runningTtl,
         maxlen,
         JSON.stringify(ev),
         seq ?? '',
+        meta.step,
       );
     },
 
@@ -423,6 +469,19 @@ export function createJobStore(
     async checkpoints(id: string): Promise<CheckpointMeta[]> {
       const rows = await redis.lrange(keys.checkpoints(id), 0, -1);
       return rows.map((r) => JSON.parse(r) as CheckpointMeta);
+    },
+
+    /**
+     * The stored blob (JSON text) of the listed checkpoint at `step`, or null when it is gone
+     * (DESCENT_CHECKPOINT_RETENTION after the job ended, or dropped off the list).
+     */
+    async checkpointBlob(id: string, step: number): Promise<string | null> {
+      return redis.hget(keys.checkpointBlobs(id), String(step));
+    },
+
+    /** `init.fromJob`: the parent's tensors snapshotted for this job at submission (safetensors). */
+    async initWeights(id: string): Promise<Buffer | null> {
+      return redis.getBuffer(keys.initWeights(id));
     },
 
     async loadCheckpoint(id: string): Promise<unknown | null> {

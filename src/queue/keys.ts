@@ -12,6 +12,13 @@ export interface Keys {
   checkpoint(id: string): string;
   /** Metadata of the last N checkpoints, newest first (list of JSON). */
   checkpoints(id: string): string;
+  /**
+   * The blobs of the listed checkpoints by step (hash: step → JSON), which forks start from; kept
+   * for DESCENT_CHECKPOINT_RETENTION after the job ends.
+   */
+  checkpointBlobs(id: string): string;
+  /** `init.fromJob`: the parent's tensors this job starts from (safetensors), until it ends. */
+  initWeights(id: string): string;
   /** Newest-first index of one tenant's jobs (sorted set, lexicographic ids, score 0). */
   jobIndex(tenant: string): string;
   idempotency(tenant: string, keyHash: string): string;
@@ -43,6 +50,8 @@ export function createKeys(prefix: string): Keys {
     weights: (id) => `${p}:job:${id}:weights`,
     checkpoint: (id) => `${p}:job:${id}:checkpoint`,
     checkpoints: (id) => `${p}:job:${id}:checkpoints`,
+    checkpointBlobs: (id) => `${p}:job:${id}:checkpoint-blobs`,
+    initWeights: (id) => `${p}:job:${id}:init`,
     jobIndex: (tenant) => `${p}:jobs:${tenant}`,
     idempotency: (tenant, keyHash) => `${p}:idem:${tenant}:${keyHash}`,
     active: (tenant) => `${p}:active:${tenant}`,

@@ -72,12 +72,14 @@ return id
 `;
 
 /**
- * KEYS job, stream, checkpoint, checkpoints · ARGV attempt, blob, metaJson, keep, ttlMs, maxlen,
- * eventData, seq|'' → the checkpoint event's id ('dup' for a resend), or nil when the attempt is
- * stale (or the job no longer
+ * KEYS job, stream, checkpoint, checkpoints, blobs · ARGV attempt, blob, metaJson, keep, ttlMs,
+ * maxlen, eventData, seq|'', step → the checkpoint event's id ('dup' for a resend), or nil when
+ * the attempt is stale (or the job no longer
  * runs). One script: the blob replaces the previous one in a single SET (a reader sees the old or
  * the new checkpoint, never part of one), its metadata joins the newest-first list (trimmed to
- * `keep`), and the `checkpoint` event is appended, all or nothing, and only for the current attempt.
+ * `keep`), the blob is also kept by step in `blobs` (for forks; a step that drops off the list
+ * drops its blob unless a kept entry has the same step), and the `checkpoint` event is appended,
+ * all or nothing, and only for the current attempt.
  */
 const SAVE_CHECKPOINT =
   SEQ_CHECK +
@@ -89,15 +91,28 @@ if duplicate(KEYS[1], ARGV[8]) then return 'dup' end
 local ttl = tonumber(ARGV[5])
 redis.call('SET', KEYS[3], ARGV[2], 'PX', ttl)
 redis.call('LPUSH', KEYS[4], ARGV[3])
-redis.call('LTRIM', KEYS[4], 0, tonumber(ARGV[4]) - 1)
+redis.call('HSET', KEYS[5], ARGV[9], ARGV[2])
+local keep = tonumber(ARGV[4])
+local dropped = redis.call('LRANGE', KEYS[4], keep, -1)
+if #dropped > 0 then
+  local kept = {}
+  for _, m in ipairs(redis.call('LRANGE', KEYS[4], 0, keep - 1)) do kept[tostring(cjson.decode(m).step)] = true end
+  for _, m in ipairs(dropped) do
+    local st = tostring(cjson.decode(m).step)
+    if not kept[st] then redis.call('HDEL', KEYS[5], st) end
+  end
+end
+redis.call('LTRIM', KEYS[4], 0, keep - 1)
 redis.call('PEXPIRE', KEYS[4], ttl)
+redis.call('PEXPIRE', KEYS[5], ttl)
 return redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[6], '*', 'type', 'checkpoint', 'data', ARGV[7])
 `;
 
 /**
- * KEYS job, stream, weights, checkpoint, checkpoints · ARGV attempt ('*' = any), status, now, resultJson,
- * errorJson, weightsBytes|'', weightsSha, maxlen, retentionMs, jobId → 1 when this call finished
- * the job, 0 when it was already finished or the attempt is stale.
+ * KEYS job, stream, weights, checkpoint, checkpoints, blobs, init · ARGV attempt ('*' = any),
+ * status, now, resultJson, errorJson, weightsBytes|'', weightsSha, maxlen, retentionMs, jobId,
+ * checkpointRetentionMs → 1 when this call finished the job, 0 when it was already finished or the
+ * attempt is stale. The checkpoint blobs stay `checkpointRetentionMs` (0: dropped now) for forks.
  */
 const FINISH_JOB =
   STATUS_EVENT +
@@ -115,7 +130,9 @@ redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[8], '*', 'type', 'status', 'data
 local endData = '{"type":"end","jobId":"' .. ARGV[10] .. '","attempt":' .. attempt .. ',"time":"' .. ARGV[3] .. '","status":"' .. ARGV[2] .. '","result":' .. ARGV[4] .. ',"error":' .. ARGV[5] .. '}'
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[8], '*', 'type', 'end', 'data', endData)
 -- The blob only serves a resume; the checkpoint list (metadata) stays as long as the job.
-redis.call('DEL', KEYS[4])
+redis.call('DEL', KEYS[4], KEYS[7])
+local cpTtl = tonumber(ARGV[11])
+if cpTtl > 0 then redis.call('PEXPIRE', KEYS[6], cpTtl) else redis.call('DEL', KEYS[6]) end
 local ttl = tonumber(ARGV[9])
 if ttl > 0 then
   redis.call('PEXPIRE', KEYS[1], ttl)
@@ -157,7 +174,7 @@ return 1
 `;
 
 /**
- * KEYS job, stream, weights, checkpoint, checkpoints, jobIndex, active, idempotency · ARGV jobId,
+ * KEYS job, stream, weights, checkpoint, checkpoints, jobIndex, active, idempotency, blobs, init · ARGV jobId,
  * tenant, '1' when KEYS[8] is the job's Idempotency-Key record ('' when it had none) →
  * 'deleted', 'missing' (unknown, or another tenant's), or the job's status when it is not finished
  * (nothing is touched). Everything the job owns goes in one script, so no reader ever sees half a
@@ -176,7 +193,7 @@ if ARGV[3] == '1' then
     if ok and type(rec) == 'table' and rec.jobId == ARGV[1] then redis.call('DEL', KEYS[8]) end
   end
 end
-redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5])
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[9], KEYS[10])
 redis.call('ZREM', KEYS[6], ARGV[1])
 redis.call('ZREM', KEYS[7], ARGV[1])
 return 'deleted'
@@ -209,6 +226,7 @@ declare module 'ioredis' {
       stream: string,
       checkpoint: string,
       checkpoints: string,
+      blobs: string,
       attempt: number,
       blob: string,
       meta: string,
@@ -217,6 +235,7 @@ declare module 'ioredis' {
       maxlen: number,
       eventData: string,
       seq: number | '',
+      step: number,
     ): Result<string | null, Context>;
     descentFinishJob(
       job: string,
@@ -224,6 +243,8 @@ declare module 'ioredis' {
       weights: string,
       checkpoint: string,
       checkpoints: string,
+      blobs: string,
+      init: string,
       attempt: string,
       status: string,
       now: string,
@@ -234,6 +255,7 @@ declare module 'ioredis' {
       maxlen: number,
       retentionMs: number,
       jobId: string,
+      checkpointRetentionMs: number,
     ): Result<number, Context>;
     descentRequeueJob(
       job: string,
@@ -252,6 +274,8 @@ declare module 'ioredis' {
       jobIndex: string,
       active: string,
       idempotency: string,
+      blobs: string,
+      init: string,
       jobId: string,
       tenant: string,
       hasIdempotency: '1' | '',
@@ -271,10 +295,10 @@ export function defineScripts(r: Redis): Redis {
   if ((r as unknown as { descentStartJob?: unknown }).descentStartJob) return r;
   r.defineCommand('descentStartJob', { numberOfKeys: 2, lua: START_JOB });
   r.defineCommand('descentAppendEvent', { numberOfKeys: 2, lua: APPEND_EVENT });
-  r.defineCommand('descentSaveCheckpoint', { numberOfKeys: 4, lua: SAVE_CHECKPOINT });
-  r.defineCommand('descentFinishJob', { numberOfKeys: 5, lua: FINISH_JOB });
+  r.defineCommand('descentSaveCheckpoint', { numberOfKeys: 5, lua: SAVE_CHECKPOINT });
+  r.defineCommand('descentFinishJob', { numberOfKeys: 7, lua: FINISH_JOB });
   r.defineCommand('descentRequestCancel', { numberOfKeys: 2, lua: REQUEST_CANCEL });
   r.defineCommand('descentRequeueJob', { numberOfKeys: 2, lua: REQUEUE_JOB });
-  r.defineCommand('descentDeleteJob', { numberOfKeys: 8, lua: DELETE_JOB });
+  r.defineCommand('descentDeleteJob', { numberOfKeys: 10, lua: DELETE_JOB });
   return r;
 }

@@ -140,6 +140,11 @@ export interface TrainOptions {
    * with preprocessed rows); absent, `train` draws it from the seed.
    */
   split?: Split;
+  /**
+   * `init.fromJob`: the parent job's final weights (the tensors of the layers `init.layers` chose,
+   * snapshotted at submission). Checked against the model again here; ignored when resuming.
+   */
+  fromJob?: { id: string; weights: NamedWeights };
 }
 
 /** Per-feature sensitivities, in feature order, and the features ranked most important first. */

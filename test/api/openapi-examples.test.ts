@@ -60,7 +60,8 @@ async function finishedIrisJob(): Promise<string> {
       ];
     }),
   );
-  await simulateRun(t.deps, id, { weights });
+  // A checkpoint, so that the fork example has one to start from.
+  await simulateRun(t.deps, id, { weights, checkpointAt: 5 });
   return id;
 }
 

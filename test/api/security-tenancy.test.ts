@@ -47,7 +47,7 @@ beforeAll(async () => {
   const created = await app.inject({ method: 'POST', url: '/v1/jobs', payload: linearSpec, headers: A });
   expect(created.statusCode, created.body).toBe(201);
   jobA = created.json().id;
-  await simulateRun(t.deps, jobA, { steps: 10, perEpoch: 5 });
+  await simulateRun(t.deps, jobA, { steps: 10, perEpoch: 5, checkpointAt: 5 });
   queuedA = (await app.inject({ method: 'POST', url: '/v1/jobs', payload: linearSpec, headers: A })).json()
     .id;
   const ds = await app.inject({
@@ -155,6 +155,12 @@ const CASES: Case[] = [
     route: 'GET /v1/jobs/{id}/checkpoints',
     req: (id) => ({ url: `/v1/jobs/${id}/checkpoints` }),
     ownerStatus: 200,
+  },
+  {
+    name: 'fork',
+    route: 'POST /v1/jobs/{id}/fork',
+    req: (id) => ({ method: 'POST', url: `/v1/jobs/${id}/fork`, payload: { fromCheckpoint: 5 } }),
+    ownerStatus: 201,
   },
   // Cancel of a finished job answers it unchanged (200); the queued one is tested below.
   {

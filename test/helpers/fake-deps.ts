@@ -47,6 +47,7 @@ function fakeJobStore(): JobStore {
   const hashes = new Map<string, Record<string, string>>();
   const streams = new Map<string, StoredEvent[]>();
   const blobs = new Map<string, { weights?: Buffer; checkpoints: CheckpointMeta[]; state?: unknown }>();
+  const inits = new Map<string, Buffer>();
   let seq = 0;
   const append = (id: string, ev: Omit<StoredEvent, 'id'>): string => {
     const eid = `${Date.now()}-${seq++}`;
@@ -73,6 +74,11 @@ function fakeJobStore(): JobStore {
         metadata: JSON.stringify(j.metadata),
         attempt: '0',
       };
+      if (j.lineage) {
+        h.lineage = JSON.stringify(j.lineage);
+        h.parent = j.lineage.parent;
+      }
+      if (j.initWeights) inits.set(j.id, j.initWeights);
       hashes.set(j.id, h);
       status(j.id, 'queued');
       return hashToJob(h);
@@ -88,6 +94,7 @@ function fakeJobStore(): JobStore {
         .filter(
           (h) =>
             (!q.status || h.status === q.status) &&
+            (!q.parent || h.parent === q.parent) &&
             (!q.task || (JSON.parse(h.spec).task ?? 'supervised') === q.task),
         )
         .sort((a, b) => (a.id < b.id ? 1 : -1))
@@ -181,6 +188,14 @@ function fakeJobStore(): JobStore {
     },
     async loadCheckpoint(id) {
       return blobs.get(id)?.state ?? null;
+    },
+    // Only the latest checkpoint is kept here, under its step.
+    async checkpointBlob(id, step) {
+      const b = blobs.get(id);
+      return b?.state !== undefined && b.checkpoints[0]?.step === step ? JSON.stringify(b.state) : null;
+    },
+    async initWeights(id) {
+      return inits.get(id) ?? null;
     },
     isTerminal,
   };

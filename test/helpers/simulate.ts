@@ -9,7 +9,14 @@ import type { NamedWeights } from '../../src/tensor/index.js';
 export async function simulateRun(
   deps: AppDeps,
   id: string,
-  opts: { steps?: number; perEpoch?: number; weights?: NamedWeights; fail?: boolean } = {},
+  opts: {
+    steps?: number;
+    perEpoch?: number;
+    weights?: NamedWeights;
+    fail?: boolean;
+    /** Save a (stand-in) checkpoint at this step, so the job can be forked. */
+    checkpointAt?: number;
+  } = {},
 ): Promise<void> {
   const { attempt } = await deps.jobs.start(id);
   const steps = opts.steps ?? 10;
@@ -34,6 +41,13 @@ export async function simulateRun(
         valLoss: 2 / s,
         metrics: { accuracy: s / steps },
       });
+    if (s === opts.checkpointAt)
+      await deps.jobs.saveCheckpoint(
+        id,
+        attempt,
+        { task: 'supervised', step: s, epoch, state: {} },
+        { step: s, epoch, loss: 1 / s },
+      );
   }
   if (opts.fail) {
     await deps.jobs.finish(id, attempt, 'failed', {

@@ -82,6 +82,7 @@ export const jobRoutes = (deps: AppDeps, metrics: Metrics): FastifyPluginAsyncZo
           response: {
             200: jsonResponse(JobSchema, 'The job an earlier request with this Idempotency-Key created'),
             201: jsonResponse(JobSchema, 'Created and queued'),
+            404: ProblemSchema,
             409: ProblemSchema,
           },
         },
@@ -89,7 +90,7 @@ export const jobRoutes = (deps: AppDeps, metrics: Metrics): FastifyPluginAsyncZo
       async (req, reply) => {
         const spec = req.body as JobSpec;
         const tenant = tenantOf(req);
-        await checkSpec(deps, spec, tenant);
+        const checked = await checkSpec(deps, spec, tenant);
         const id = newId('job');
         const key = req.headers['idempotency-key'];
         if (key) {
@@ -114,7 +115,14 @@ export const jobRoutes = (deps: AppDeps, metrics: Metrics): FastifyPluginAsyncZo
         }
         try {
           const metadata = (spec as { metadata?: Record<string, unknown> }).metadata ?? {};
-          const job = await deps.jobs.create({ id, tenant, spec, metadata, idempotencyKey: key });
+          const job = await deps.jobs.create({
+            id,
+            tenant,
+            spec,
+            metadata,
+            idempotencyKey: key,
+            ...(checked.fromJob ?? {}),
+          });
           await deps.queue.enqueue({ jobId: id, tenant });
           metrics.jobsCreated.inc();
           return reply.code(201).header('location', `/v1/jobs/${id}`).send(job);
@@ -133,7 +141,11 @@ export const jobRoutes = (deps: AppDeps, metrics: Metrics): FastifyPluginAsyncZo
           summary: 'Validate a JobSpec (dry run)',
           description: 'Normalizes the spec and estimates its cost; no job is created.',
           body: JobSpecBody,
-          response: { 200: ValidateResponseSchema },
+          response: {
+            200: ValidateResponseSchema,
+            404: ProblemSchema,
+            409: ProblemSchema,
+          },
         },
       },
       async (req) => {
@@ -155,13 +167,13 @@ export const jobRoutes = (deps: AppDeps, metrics: Metrics): FastifyPluginAsyncZo
           operationId: 'listJobs',
           summary: 'List jobs, newest first',
           description:
-            'Cursor pages (`limit`, `after` = the previous `nextCursor`). Filters, ANDed: `status`, `task`, `createdAfter` / `createdBefore` (ISO 8601, exclusive), and any number of `metadata.<key>=<value>` (exact match on a metadata value, e.g. `?metadata.owner=ana`). A page is full whenever more matching jobs exist (`hasMore`).',
+            'Cursor pages (`limit`, `after` = the previous `nextCursor`). Filters, ANDed: `status`, `task`, `createdAfter` / `createdBefore` (ISO 8601, exclusive), `parent` (jobs whose `lineage.parent` is that job: its fine-tunes and forks), and any number of `metadata.<key>=<value>` (exact match on a metadata value, e.g. `?metadata.owner=ana`). A page is full whenever more matching jobs exist (`hasMore`).',
           querystring: ListJobsQuerySchema,
           response: { 200: JobListSchema },
         },
       },
       async (req) => {
-        const { status, limit, after, task, createdAfter, createdBefore } = req.query;
+        const { status, limit, after, task, createdAfter, createdBefore, parent } = req.query;
         const metadata = metadataFilters(req.query, deps.limits.maxMetadataKeys);
         return deps.jobs.list(tenantOf(req), {
           status,
@@ -171,6 +183,7 @@ export const jobRoutes = (deps: AppDeps, metrics: Metrics): FastifyPluginAsyncZo
           createdAfter,
           createdBefore,
           metadata,
+          parent,
         });
       },
     );

@@ -240,6 +240,12 @@ export function supervisedIssues(s: SupervisedJobSpec, L: Readonly<Limits>): Spe
     });
   }
   out.push(...optimizerScheduleIssues(s.optimizer, s.schedule));
+  if (s.init.freeze?.length && (s.optimizer.type === 'newton' || s.optimizer.type === 'lbfgs')) {
+    out.push({
+      path: ['init', 'freeze'],
+      message: `init.freeze is not supported with optimizer ${s.optimizer.type}: it steps every parameter as one vector (with its curvature), so no layer can stay fixed; use a first-order optimizer (sgd, adam, adamw, rmsprop, adagrad, nadam, radam)`,
+    });
+  }
   if (s.model.classes !== undefined && s.loss !== 'cross_entropy') {
     out.push({
       path: ['model', 'classes'],

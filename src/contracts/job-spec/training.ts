@@ -13,6 +13,9 @@ import {
   type NestedNumberArray,
 } from './common.js';
 
+/** A job id as ids.ts makes them. */
+const JOB_ID = /^job_[0-9a-z]{8,40}$/;
+
 function indexText(n: number): string {
   return `[${n}]`;
 }
@@ -169,6 +172,16 @@ export function buildTrainingSchemas(L: Readonly<Limits>) {
       }
     }, ONLY_CLEAN) as unknown as z.ZodType<Record<string, NestedNumberArray | number>>;
 
+  /** Layer indices (distinct, ascending order not required), at most maxLayers of them. */
+  const layerIndices = (field: string) =>
+    z
+      .array(z.int().min(0, { error: `${field} holds layer indices: integers ≥ 0` }))
+      .max(L.maxLayers, {
+        error: (iss) =>
+          limitMessage(`${field} has`, `${(iss.input as unknown[]).length} entries`, L, 'maxLayers'),
+      })
+      .refine((a) => new Set(a).size === a.length, { error: `${field} names a layer twice` });
+
   const InitSpecSchema = z
     .strictObject({
       scheme: InitSchemeSchema.default('default'),
@@ -177,7 +190,45 @@ export function buildTrainingSchemas(L: Readonly<Limits>) {
         .describe(
           'Initial values by state_dict name, e.g. { "weight": [[0.5, -0.3]], "bias": [0.1] }; any subset. Shapes are checked against the model when training starts.',
         ),
+      fromJob: z
+        .string()
+        .regex(JOB_ID, { error: 'init.fromJob must be a job id such as job_0mif3k2a1x7d9q2zk4' })
+        .optional()
+        .describe(
+          'Start from the final weights of another succeeded job of this tenant (fine-tuning). Its tensors are checked against this model at submission: a tensor of another shape is a 400 naming it. init.weights, when also given, wins for the tensors it names.',
+        ),
+      layers: z
+        .union([z.literal('all'), layerIndices('init.layers')])
+        .optional()
+        .describe(
+          'With fromJob: which layers take the parent\'s tensors — "all" (default) or layer indices (the torch.nn.Sequential index of /v1/jobs/validate\'s layers[].index, the prefix of the state_dict names: mlp 0, 2, 4…; a linear model is layer 0). The others start from init.scheme.',
+        ),
+      freeze: layerIndices('init.freeze')
+        .optional()
+        .describe(
+          "Layer indices whose parameters stay fixed: no gradient step, no weight decay, no optimizer state (torch's requires_grad=False). A batchnorm layer's running statistics still update in training mode, as in torch. First-order optimizers only.",
+        ),
+      optimizerState: z
+        .boolean()
+        .optional()
+        .describe(
+          "With fromJob: carry the parent's optimizer state. Only false is accepted: a finished job keeps no final optimizer state; fork it (POST /v1/jobs/{id}/fork) to continue with the state of a checkpoint.",
+        ),
     })
+    .superRefine((init, ctx) => {
+      if (init.fromJob === undefined) {
+        for (const k of ['layers', 'optimizerState'] as const)
+          if (init[k] !== undefined)
+            ctx.addIssue({ code: 'custom', path: [k], message: `init.${k} needs init.fromJob` });
+      }
+      if (init.optimizerState === true)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['optimizerState'],
+          message:
+            "init.optimizerState true is not supported: a finished job keeps no final optimizer state, only its checkpoints; fork the job from a checkpoint (POST /v1/jobs/{id}/fork) to continue with that checkpoint's optimizer state",
+        });
+    }, ONLY_CLEAN)
     .describe('Initial parameters.');
 
   const MetadataSchema = z

@@ -40,7 +40,7 @@ export async function runFirstOrder(
   ctx: SupervisedContext,
   opts: TrainOptions,
 ): Promise<TrainOutcome> {
-  const { model, modelConfig, split, outWidth, params, names, parameters, rngs, clock } = ctx;
+  const { model, modelConfig, split, outWidth, params, names, frozen, parameters, rngs, clock } = ctx;
   const tr = spec.training;
   const dtype = tr.dtype;
   const train = split.train;
@@ -103,6 +103,12 @@ export async function runFirstOrder(
     wallLimitMs: wallLimitMs(tr.maxWallSeconds, opts.maxWallSeconds),
   });
   let lastResult: TrainResult | null = null;
+  const anyFrozen = frozen.some(Boolean);
+  const masked: (FloatArray | null)[] = frozen.map(() => null);
+  const fillMasked = (grads: FloatArray[]): (FloatArray | null)[] => {
+    for (let i = 0; i < grads.length; i++) masked[i] = frozen[i] ? null : grads[i];
+    return masked;
+  };
   const prevParams = params.map((p) => p.slice());
 
   const l1 = spec.regularization.l1;
@@ -177,16 +183,19 @@ export async function runFirstOrder(
     if (!Number.isFinite(lossValue)) {
       return diverged(lossValue, c.step + 1, lrv.lr);
     }
+    // init.freeze: a frozen parameter has no gradient (torch's requires_grad=False), so every
+    // optimizer skips it whole — no step, no weight decay, no state — and clipping ignores it.
+    const stepGrads = anyFrozen ? fillMasked(grads) : grads;
     const lastOfEpoch = c.batchInEpoch === stepsPerEpoch - 1;
     const report = lastOfEpoch || run.progress.due();
     // The norm is needed only to clip or to report: not a pass over every gradient each step.
-    const gradNorm = report || tr.gradClipNorm !== null ? globalNorm(grads) : NaN;
-    if (tr.gradClipNorm !== null) clipInPlace(grads, gradNorm, tr.gradClipNorm);
+    const gradNorm = report || tr.gradClipNorm !== null ? globalNorm(stepGrads) : NaN;
+    if (tr.gradClipNorm !== null) clipInPlace(stepGrads, gradNorm, tr.gradClipNorm);
 
     if (report) params.forEach((p, i) => prevParams[i].set(p));
     opt.step(
       params,
-      grads,
+      stepGrads,
       optState,
       lrv.momentum === undefined ? { lr: lrv.lr } : { lr: lrv.lr, momentum: lrv.momentum },
     );
@@ -325,15 +334,15 @@ function updateRatio(params: readonly FloatArray[], prev: readonly FloatArray[])
 }
 
 /** √(Σ‖g‖²) over all gradients: torch.nn.utils.clip_grad_norm_'s total norm. */
-export function globalNorm(grads: readonly FloatArray[]): number {
+export function globalNorm(grads: readonly (FloatArray | null)[]): number {
   let s = 0;
-  for (const g of grads) for (let i = 0; i < g.length; i++) s += g[i] * g[i];
+  for (const g of grads) if (g) for (let i = 0; i < g.length; i++) s += g[i] * g[i];
   return Math.sqrt(s);
 }
 
 /** torch.nn.utils.clip_grad_norm_: scale by min(1, max/(norm + 1e-6)). */
-export function clipInPlace(grads: FloatArray[], norm: number, maxNorm: number): void {
+export function clipInPlace(grads: readonly (FloatArray | null)[], norm: number, maxNorm: number): void {
   const coef = maxNorm / (norm + 1e-6);
   if (coef >= 1) return;
-  for (const g of grads) for (let i = 0; i < g.length; i++) g[i] *= coef;
+  for (const g of grads) if (g) for (let i = 0; i < g.length; i++) g[i] *= coef;
 }

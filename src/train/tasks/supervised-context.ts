@@ -14,6 +14,8 @@ export interface SupervisedContext {
   /** The parameters' storage, in state_dict order (the model's tensors share it). */
   params: FloatArray[];
   names: string[];
+  /** Per parameter: held fixed by `init.freeze` (its gradient is dropped before the optimizer). */
+  frozen: boolean[];
   parameters: number;
   /** The generators derived from the seed (see `deriveRngs`). */
   rngs: { init: Rng; split: Rng; shuffle: Rng; dropout: Rng };

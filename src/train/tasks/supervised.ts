@@ -14,6 +14,7 @@
 import type { SupervisedJobSpec } from '../../contracts/job-spec.js';
 import { splitValidation, type Dataset } from '../../data/index.js';
 import { buildModel, type Model } from '../../models/dense.js';
+import { frozenMask, tensorsFromParent } from '../../models/layer-select.js';
 import { modelConfigOf } from '../../models/model.js';
 import { createRng, type Rng } from '../../rng/rng.js';
 import type { FloatArray } from '../../tensor/index.js';
@@ -57,7 +58,12 @@ export async function train(
   let values: Record<string, FloatArray> | undefined;
   let model: Model;
   try {
-    values = opts.resume ? undefined : initialValues(spec, data.features, outWidth);
+    // init.fromJob's tensors first; init.weights wins for the names it gives.
+    const fromParent = opts.fromJob
+      ? tensorsFromParent(modelConfig, data.features, outWidth, dtype, opts.fromJob, spec.init.layers)
+      : undefined;
+    const given = initialValues(spec, data.features, outWidth);
+    values = opts.resume || !(fromParent || given) ? undefined : { ...fromParent, ...given };
     // A sequential model whose layers do not fit the data's shape is refused here too (the API
     // refuses it at submission; this covers a spec that reaches a worker another way).
     model = buildModel(modelConfig, data.features, outWidth, dtype, {
@@ -74,6 +80,13 @@ export async function train(
       `model.input takes ${model.inFeatures} values per row; the data has ${data.features} features`,
     );
   const names = model.params.map((p) => p.name);
+  let frozen: boolean[];
+  try {
+    frozen = frozenMask(names, spec.init.freeze);
+  } catch (e) {
+    if (e instanceof SpecError) return failedBeforeStart(e.message);
+    throw e;
+  }
   const params = model.params.map((p) => p.tensor.data);
   const parameters = params.reduce((n, p) => n + p.length, 0);
 
@@ -87,7 +100,7 @@ export async function train(
     r.buffers?.forEach((b, i) => model.buffers[i].data.set(b));
   }
 
-  const ctx = { model, modelConfig, split, outWidth, params, names, parameters, rngs, clock };
+  const ctx = { model, modelConfig, split, outWidth, params, names, frozen, parameters, rngs, clock };
   const second = spec.optimizer.type === 'newton' || spec.optimizer.type === 'lbfgs';
   return second ? runSecondOrder(spec, ctx, opts) : runFirstOrder(spec, ctx, opts);
 }
