@@ -19,6 +19,7 @@ import { REPO } from '../helpers/service-process.js';
 
 let redis: TestRedis;
 let api: Proc & { url: string };
+let worker: Proc;
 let apiEnv: Record<string, string>;
 let env: Record<string, string>;
 let dir: string;
@@ -35,7 +36,7 @@ beforeAll(async () => {
     PORT: port,
     DESCENT_SSE_PING_MS: '1000',
   };
-  [api] = await Promise.all([startApiProcess(apiEnv), startWorkerProcess(apiEnv)]);
+  [api, worker] = await Promise.all([startApiProcess(apiEnv), startWorkerProcess(apiEnv)]);
   env = { DESCENT_URL: api.url };
   dir = mkdtempSync(join(tmpdir(), 'descent-cli-'));
 }, 120_000);
@@ -136,6 +137,10 @@ test('cancelled: a followed job cancelled by `descent cancel` exits 3', async ()
   const r = await p.done;
   expect(r.code, r.stderr).toBe(3);
   expect(r.stdout).toMatch(/^status +cancelled$/m);
+  // The worker's terminal: one line per state change, and the end with its task.
+  await waitUntil(() => worker.output().includes(`job ${id} cancelled`), 20_000, 'the worker line');
+  expect(worker.output()).toContain(`job ${id} cancelling (cancel requested)`);
+  expect(worker.output()).toMatch(new RegExp(`job ${id} cancelled in \\d+\\.\\d s: supervised`));
 }, 120_000);
 
 test('Ctrl-C detaches (the job keeps running, the re-attach command printed: 130); with --cancel-on-interrupt it cancels (3)', async () => {

@@ -110,9 +110,10 @@ test('the descent block runs as written: train --follow, submit, job --follow, e
   await until(async () => svc.output().includes(`job ${id} succeeded`), 10_000).catch(() =>
     console.log(svc.output()),
   );
+  expect(svc.output()).toMatch(new RegExp(`job ${id} queued: supervised`));
   expect(svc.output()).toMatch(new RegExp(`job ${id} started on w_\\S+ \\(attempt 1\\)`));
   expect(svc.output()).toMatch(
-    new RegExp(`job ${id} succeeded in \\d+\\.\\d s: loss [\\d.e-]+, accuracy [\\d.]+`),
+    new RegExp(`job ${id} succeeded in \\d+\\.\\d s: supervised, loss [\\d.e-]+, accuracy [\\d.]+`),
   );
 }, 240_000);
 
@@ -141,9 +142,10 @@ test('the curl reference (docs/quickstart-curl.md) runs as written: job, SSE to 
   await until(async () => svc.output().includes(`job ${id} succeeded`), 10_000).catch(() =>
     console.log(svc.output()),
   );
+  expect(svc.output()).toMatch(new RegExp(`job ${id} queued: supervised`));
   expect(svc.output()).toMatch(new RegExp(`job ${id} started on w_\\S+ \\(attempt 1\\)`));
   expect(svc.output()).toMatch(
-    new RegExp(`job ${id} succeeded in \\d+\\.\\d s: loss [\\d.e-]+, accuracy [\\d.]+`),
+    new RegExp(`job ${id} succeeded in \\d+\\.\\d s: supervised, loss [\\d.e-]+, accuracy [\\d.]+`),
   );
 }, 180_000);
 
