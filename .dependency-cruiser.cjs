@@ -84,9 +84,17 @@ module.exports = {
     layer(
       'cli',
       'src/cli',
-      ['src/api', 'src/queue', 'src/contracts', 'src/train/speed\\.ts$'],
-      'src/cli may import api, queue, contracts and src/train/speed.ts',
+      ['src/api', 'src/queue', 'src/contracts', 'src/train/speed\\.ts$', 'src/client'],
+      'src/cli may import api, queue, contracts, src/train/speed.ts and client',
     ),
+    layer('client', 'src/client', [], 'src/client (the SDK) imports nothing of ours: it speaks HTTP only'),
+    {
+      name: 'layer-descent-cli',
+      comment: 'the descent command is a client of the service: it reaches it through src/client only',
+      severity: 'error',
+      from: { path: '^src/cli/descent(/|\\.ts$)' },
+      to: { path: OURS, pathNot: ['^src/client/', '^src/cli/descent/', '^src/cli/descent\\.ts$'] },
+    },
     {
       name: 'type-only-imports',
       comment: 'where the table says "(types)" or "the Rng type", only `import type` crosses',

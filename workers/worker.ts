@@ -112,7 +112,10 @@ export async function startWorker(cfg: ServiceConfig, opts: StartWorkerOptions =
     } catch {
       /* not ours */
     }
-    if (ours) watchCancel(jobId);
+    if (ours) {
+      log(`job ${jobId} cancelling (cancel requested)`);
+      watchCancel(jobId);
+    }
   });
 
   /**
@@ -177,8 +180,8 @@ export async function startWorker(cfg: ServiceConfig, opts: StartWorkerOptions =
 export type RunningWorker = Awaited<ReturnType<typeof startWorker>>;
 
 /**
- * "job job_… succeeded in 2.1 s: loss 0.0412, accuracy 0.973" — or failed with its code and
- * message, cancelled, or handed back to the queue by a worker that is stopping.
+ * "job job_… succeeded in 2.1 s: supervised, loss 0.0412, accuracy 0.973" — or failed with its code
+ * and message, cancelled, or handed back to the queue by a worker that is stopping.
  */
 async function jobLine(jobs: JobStore, jobId: string, out: AttemptResult | undefined): Promise<string> {
   if (out?.status === 'requeued') return `job ${jobId} checkpointed and handed back to the queue`;
@@ -189,14 +192,17 @@ async function jobLine(jobs: JobStore, jobId: string, out: AttemptResult | undef
     job.startedAt && job.finishedAt
       ? ` in ${((Date.parse(job.finishedAt) - Date.parse(job.startedAt)) / 1000).toFixed(1)} s`
       : '';
-  if (job.status === 'failed') return `job ${jobId} failed${took}: ${job.error?.code} ${job.error?.message}`;
-  if (job.status !== 'succeeded') return `job ${jobId} ${job.status}${took}`;
+  const task = (job.spec as { task?: string }).task ?? 'supervised';
+  if (job.status === 'failed')
+    return `job ${jobId} failed${took}: ${task}, ${job.error?.code} ${job.error?.message}`;
+  if (job.status !== 'succeeded') return `job ${jobId} ${job.status}${took}: ${task}`;
   const r = (job.result ?? {}) as { loss?: number | null; metrics?: Record<string, number | null> };
   const figures = [
+    task,
     ...(typeof r.loss === 'number' ? [`loss ${r.loss.toPrecision(4)}`] : []),
     ...Object.entries(r.metrics ?? {})
       .filter(([, v]) => typeof v === 'number')
       .map(([k, v]) => `${k} ${(v as number).toPrecision(4)}`),
   ];
-  return `job ${jobId} succeeded${took}${figures.length ? `: ${figures.join(', ')}` : ''}`;
+  return `job ${jobId} succeeded${took}: ${figures.join(', ')}`;
 }

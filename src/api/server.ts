@@ -30,7 +30,14 @@ export interface RunningApi {
  */
 export async function startApi(
   cfg: ServiceConfig,
-  opts: { host: string; port: number; logger?: boolean; speed?: SpeedFn },
+  opts: {
+    host: string;
+    port: number;
+    logger?: boolean;
+    speed?: SpeedFn;
+    /** Called with the built app before it listens (hooks of the entry point, e.g. terminal lines). */
+    beforeListen?: (app: FastifyInstance) => void;
+  },
 ): Promise<RunningApi> {
   const deps = await createDeps(cfg, limitsFromEnv(process.env), {
     predict: predictWithModels,
@@ -42,6 +49,7 @@ export async function startApi(
   const app = await buildApp(deps, {
     logger: opts.logger ? { level: process.env.LOG_LEVEL ?? 'warn' } : false,
   });
+  opts.beforeListen?.(app);
   await app.listen({ host: opts.host, port: opts.port });
   // Measure the training speed now rather than on the first POST /v1/jobs (half a second).
   if (opts.speed) setImmediate(() => void opts.speed!());

@@ -10,6 +10,7 @@ import { loadConfig } from '../queue/config.js';
 import { startApi } from '../api/server.js';
 import { measuredSpeed } from '../train/speed.js';
 import { ensureRedis } from './redis-launcher.js';
+import { logJobsQueued } from './job-lines.js';
 
 const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 const WORKER_ENTRY = fileURLToPath(new URL(`../../workers/main${ext}`, import.meta.url));
@@ -50,7 +51,13 @@ async function main() {
 
   let api;
   try {
-    api = await startApi(cfg, { host, port, logger: env.LOG_LEVEL !== undefined, speed: measuredSpeed });
+    api = await startApi(cfg, {
+      host,
+      port,
+      logger: env.LOG_LEVEL !== undefined,
+      speed: measuredSpeed,
+      beforeListen: (app) => logJobsQueued(app, (line) => console.log(line)),
+    });
   } catch (err) {
     console.error(`API failed to start: ${(err as Error).message}`);
     stopping = true;

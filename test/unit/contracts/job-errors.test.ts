@@ -22,7 +22,8 @@ describe('the job error code catalogue', () => {
       encoding: 'utf8',
     });
     // HTTP-layer codes, never stored on a job (FST_ERR_CTP_BODY_TOO_LARGE: fastify's own, which the
-    // streaming table upload raises so an oversized body gets fastify's 413).
+    // streaming table upload raises so an oversized body gets fastify's 413; NETWORK: the SDK's
+    // DescentError for a request that got no answer, src/client/errors.ts).
     const http = new Set([
       'VALIDATION_ERROR',
       'NOT_FOUND',
@@ -30,6 +31,7 @@ describe('the job error code catalogue', () => {
       'INTERNAL',
       'UNAVAILABLE',
       'FST_ERR_CTP_BODY_TOO_LARGE',
+      'NETWORK',
     ]);
     for (const m of out.matchAll(/code: '([A-Z_]+)'/g))
       if (!http.has(m[1])) expect(Object.keys(JOB_ERROR_CODES)).toContain(m[1]);
