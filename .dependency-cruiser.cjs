@@ -64,10 +64,16 @@ module.exports = {
       'src/queue may import contracts, and the types of what it stores: Dataset (data), weights (tensor)',
     ),
     layer(
+      'webhooks',
+      'src/webhooks',
+      ['src/contracts', 'src/queue'],
+      'src/webhooks (SSRF guard, signing, dispatcher, delivery) may import contracts and queue',
+    ),
+    layer(
       'api',
       'src/api',
-      ['src/contracts', 'src/queue', 'src/models', 'src/expr', 'src/data'],
-      'src/api may import contracts, queue, models, expr and data (uploads parsed at the door)',
+      ['src/contracts', 'src/queue', 'src/models', 'src/expr', 'src/data', 'src/webhooks/address-guard\\.ts$'],
+      'src/api may import contracts, queue, models, expr, data (uploads parsed at the door) and the webhook URL guard',
     ),
     layer(
       'workers',
@@ -78,8 +84,8 @@ module.exports = {
     layer(
       'cli',
       'src/cli',
-      ['src/api', 'src/queue', 'src/contracts', 'src/train/speed\\.ts$'],
-      'src/cli may import api, queue, contracts and src/train/speed.ts',
+      ['src/api', 'src/queue', 'src/contracts', 'src/webhooks', 'src/train/speed\\.ts$'],
+      'src/cli may import api, queue, contracts, webhooks and src/train/speed.ts',
     ),
     {
       name: 'type-only-imports',

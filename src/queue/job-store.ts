@@ -129,12 +129,25 @@ export function createJobStore(
       const task = (j.spec as { task?: unknown } | null)?.task;
       if (typeof task === 'string') fields.task = task;
       if (j.idempotencyKey) fields.idempotencyKey = sha256Hex(j.idempotencyKey);
+      // The spec's own webhook, where the job scripts copy it into each outbox entry (OUTBOX).
+      const webhook = (j.spec as { webhook?: unknown } | null)?.webhook;
+      if (webhook) fields.webhook = JSON.stringify(webhook);
       const ev: JobEvent = { type: 'status', jobId: j.id, attempt: 0, time: createdAt, status: 'queued' };
       await redis
         .multi()
         .hset(keys.job(j.id), fields)
         .zadd(keys.jobIndex(j.tenant), 0, j.id)
         .xadd(keys.events(j.id), 'MAXLEN', '~', maxlen, '*', 'type', 'status', 'data', JSON.stringify(ev))
+        // job.queued for webhooks, in the same MULTI (see OUTBOX in scripts.ts)
+        .xadd(
+          keys.webhookOutbox,
+          'MAXLEN',
+          '~',
+          1_000_000,
+          '*',
+          ...['type', 'job.queued', 'jobId', j.id, 'tenant', j.tenant, 'time', createdAt, 'attempt', '0'],
+          ...['webhook', fields.webhook ?? ''],
+        )
         .exec();
       return hashToJob(fields);
     },
@@ -224,6 +237,7 @@ export function createJobStore(
       const [verdict, attempt] = await redis.descentStartJob(
         keys.job(id),
         keys.events(id),
+        keys.webhookOutbox,
         new Date().toISOString(),
         maxlen,
         id,
@@ -274,6 +288,7 @@ export function createJobStore(
         keys.weights(id),
         keys.checkpoint(id),
         keys.checkpoints(id),
+        keys.webhookOutbox,
         String(attempt),
         status,
         new Date().toISOString(),
