@@ -102,8 +102,9 @@ export const WebhookSchema = z
         "The tenant's oldest endpoint: its secret also signs the deliveries of jobs that carry their own `webhook`",
     }),
     disabled: z.boolean(),
+    // a string, not an enum: OpenAPI 3.0 has no nullable enum that validators agree on
     disabledReason: z
-      .enum(['gone', 'failing'])
+      .string()
       .nullable()
       .meta({ description: 'gone: the receiver answered 410; failing: no delivery succeeded for 5 days' }),
     disabledAt: z.string().nullable(),
