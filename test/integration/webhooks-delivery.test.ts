@@ -16,6 +16,7 @@ import { startWebhookService, type WebhookService } from '../../src/webhooks/ser
 import { webhookHeaders } from '../../src/webhooks/signing.js';
 import { WebhookEventBodySchema } from '../../src/contracts/webhook.js';
 import { newId } from '../../src/queue/ids.js';
+import { emitTenantWebhookEvent } from '../../src/queue/webhook-outbox.js';
 
 let redis: TestRedis;
 let t: TestApp;
@@ -264,5 +265,28 @@ describe('retries, the log, redeliver, 410 (acceptance 2)', () => {
     });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().errors[0].path).toBe('/webhook');
+  });
+
+  it('sweep.ended: emitTenantWebhookEvent (for the sweeps code) reaches subscribed endpoints, signed', async () => {
+    const ep = await endpoint('/sweeps', ['sweep.ended']);
+    const sweep = { id: 'sw_0abc', object: 'sweep', status: 'succeeded', bestJobId: 'job_0xyz' };
+    const entry = await emitTenantWebhookEvent(t.deps.redis, t.deps.keys, {
+      tenant: 'default',
+      type: 'sweep.ended',
+      data: sweep,
+    });
+    const [r] = await poll(() => (onPath('/sweeps').length ? onPath('/sweeps') : null));
+    expect(r.headers['webhook-id']).toBe(`evt_${entry.replace('-', '_')}`);
+    const payload = new Webhook(ep.secret).verify(r.body, hdrs(r.headers));
+    expect(payload).toMatchObject({ type: 'sweep.ended', data: sweep });
+    // another tenant's sweep does not reach this tenant's endpoint
+    await emitTenantWebhookEvent(t.deps.redis, t.deps.keys, {
+      tenant: 'other',
+      type: 'sweep.ended',
+      data: sweep,
+    });
+    await new Promise((res) => setTimeout(res, 800));
+    expect(onPath('/sweeps')).toHaveLength(1);
+    await t.app.inject({ method: 'DELETE', url: `/v1/webhooks/${ep.id}` });
   });
 });
