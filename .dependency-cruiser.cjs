@@ -70,10 +70,16 @@ module.exports = {
       'src/export may import models (layer plans and types), data (the fitted preprocessing) and tensor (types)',
     ),
     layer(
+      'webhooks',
+      'src/webhooks',
+      ['src/contracts', 'src/queue'],
+      'src/webhooks (SSRF guard, signing, dispatcher, delivery) may import contracts and queue',
+    ),
+    layer(
       'api',
       'src/api',
-      ['src/contracts', 'src/queue', 'src/models', 'src/expr', 'src/data', 'src/export'],
-      'src/api may import contracts, queue, models, expr, data (uploads parsed at the door) and export',
+      ['src/contracts', 'src/queue', 'src/models', 'src/expr', 'src/data', 'src/export', 'src/webhooks/address-guard\\.ts$'],
+      'src/api may import contracts, queue, models, expr, data (uploads parsed at the door), export and the webhook URL guard',
     ),
     layer(
       'workers',
@@ -84,8 +90,8 @@ module.exports = {
     layer(
       'cli',
       'src/cli',
-      ['src/api', 'src/queue', 'src/contracts', 'src/train/speed\\.ts$', 'src/client'],
-      'src/cli may import api, queue, contracts, src/train/speed.ts and client',
+      ['src/api', 'src/queue', 'src/contracts', 'src/webhooks', 'src/train/speed\\.ts$', 'src/client'],
+      'src/cli may import api, queue, contracts, webhooks, src/train/speed.ts and client',
     ),
     layer('client', 'src/client', [], 'src/client (the SDK) imports nothing of ours: it speaks HTTP only'),
     {

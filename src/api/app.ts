@@ -26,6 +26,7 @@ import { datasetRoutes } from './routes/datasets.js';
 import { healthRoutes } from './routes/health.js';
 import { checkpointRoutes } from './routes/checkpoints.js';
 import { forkRoutes } from './routes/fork.js';
+import { webhookRoutes } from './routes/webhooks.js';
 import { registerReliability } from './reliability.js';
 import { finishOpenApiDocument } from './openapi-document.js';
 
@@ -122,5 +123,6 @@ export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promi
   await app.register(datasetRoutes(deps), { prefix: '/v1' });
   await app.register(checkpointRoutes(deps), { prefix: '/v1' });
   await app.register(forkRoutes(deps, metrics), { prefix: '/v1' });
+  await app.register(webhookRoutes(deps), { prefix: '/v1' });
   return app;
 }

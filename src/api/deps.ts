@@ -12,6 +12,9 @@ import { createHeartbeats } from '../queue/heartbeats.js';
 import { createTrainingQueue, type TrainJobData } from '../queue/training-queue.js';
 import { createTailer, type Tailer } from '../queue/tailer.js';
 import type { NamedWeights } from '../models/index.js';
+import { createWebhookStore, type WebhookStore } from '../queue/webhook-store.js';
+import { createWebhookQueue } from '../queue/webhook-queue.js';
+import { systemResolver, type Resolver } from '../webhooks/address-guard.js';
 
 /** `predict` of src/models, injected so the API layer can be tested without the engine. */
 export type PredictFn = (
@@ -45,6 +48,12 @@ export interface AppDeps {
     waitKey: string;
   };
   tailer: Tailer;
+  /** Webhook endpoints, secrets and the delivery log. */
+  webhooks: WebhookStore;
+  /** The `webhooks` queue's producer, for manual redeliveries. */
+  webhookQueue: { redeliver(deliveryId: string, n: number): Promise<void> };
+  /** DNS for the webhook URL check (injected in tests: they never resolve real names). */
+  resolveHost: Resolver;
   publishCancel(jobId: string): Promise<void>;
   predict: PredictFn;
   gradients: GradientsFn;
@@ -66,7 +75,7 @@ export type SpeedFn = () => Promise<StepSpeed | null>;
 export async function createDeps(
   cfg: ServiceConfig,
   limits: Readonly<Limits>,
-  fns: { predict: PredictFn; gradients: GradientsFn; speed?: SpeedFn },
+  fns: { predict: PredictFn; gradients: GradientsFn; speed?: SpeedFn; resolveHost?: Resolver },
   readyTimeoutMs = 10_000,
 ): Promise<AppDeps> {
   const keys = createKeys(cfg.prefix);
@@ -86,6 +95,7 @@ export async function createDeps(
     throw err;
   }
   const queue = createTrainingQueue(bull, cfg);
+  const webhookQueue = createWebhookQueue(bull, cfg);
   const tailer = createTailer({ blocking, command: redis });
   tailer.start();
   return {
@@ -99,6 +109,9 @@ export async function createDeps(
     heartbeats: createHeartbeats(redis, keys, cfg.heartbeatMs),
     queue,
     tailer,
+    webhooks: createWebhookStore(redis, keys, cfg.retentionMs),
+    webhookQueue,
+    resolveHost: fns.resolveHost ?? systemResolver,
     async publishCancel(jobId) {
       await redis.publish(keys.cancelChannel, jobId);
     },
@@ -108,6 +121,7 @@ export async function createDeps(
     async close() {
       await tailer.stop();
       await queue.close().catch(() => {});
+      await webhookQueue.close().catch(() => {});
       redis.disconnect();
       blocking.disconnect();
       bull.disconnect();

@@ -27,12 +27,17 @@ export const TAGS = [
   { name: 'events', description: 'A job’s progress: SSE stream or JSON pages, one cursor (the event id).' },
   { name: 'results', description: 'What a succeeded job produced: weights, predictions, input gradients.' },
   { name: 'datasets', description: 'Upload, list, describe and delete datasets; the built-in ones.' },
+  {
+    name: 'webhooks',
+    description: 'Signed, retried, logged notifications when jobs (and sweeps) change state.',
+  },
   { name: 'health', description: 'Liveness, readiness and Prometheus metrics (never need an API key).' },
 ];
 
 function tagOf(path: string): string {
   if (!path.startsWith('/v1')) return 'health';
   if (path.startsWith('/v1/datasets')) return 'datasets';
+  if (path.startsWith('/v1/webhooks')) return 'webhooks';
   if (path.endsWith('/events')) return 'events';
   if (/\/(weights|predict|gradients)$/.test(path)) return 'results';
   return 'jobs';
@@ -46,7 +51,7 @@ const STATUS_TEXT: Record<string, string> = {
   '304': 'Not modified: `If-None-Match` matched the ETag',
   '400': 'Invalid request: the problem names the field, the limit and the value',
   '401': 'Missing or unknown API key (`Authorization: Bearer <key>`)',
-  '404': 'No such job or dataset for this tenant',
+  '404': 'No such job, dataset or webhook for this tenant',
   '409': 'The resource is not in a state that allows this',
   '413': 'The request body is larger than the limit (the problem names it)',
   '415': 'The route does not take this Content-Type (the problem lists the ones it takes)',
@@ -96,12 +101,16 @@ function addExamples(path: string, op: Json): void {
   for (const p of op.parameters ?? []) {
     const example =
       p.in === 'path' && p.name === 'id'
-        ? PATH_ID_EXAMPLES[path.startsWith('/v1/datasets') ? 'dataset' : 'job']
-        : p.in === 'query'
-          ? QUERY_EXAMPLES[op.operationId]?.[p.name]
-          : p.in === 'header'
-            ? HEADER_EXAMPLES[p.name.toLowerCase()]
-            : undefined;
+        ? PATH_ID_EXAMPLES[
+            path.startsWith('/v1/datasets') ? 'dataset' : path.startsWith('/v1/webhooks') ? 'webhook' : 'job'
+          ]
+        : p.in === 'path' && p.name === 'deliveryId'
+          ? PATH_ID_EXAMPLES.delivery
+          : p.in === 'query'
+            ? QUERY_EXAMPLES[op.operationId]?.[p.name]
+            : p.in === 'header'
+              ? HEADER_EXAMPLES[p.name.toLowerCase()]
+              : undefined;
     if (example !== undefined) p.example = example;
   }
 }

@@ -24,6 +24,7 @@ import {
   SpecError,
   type LayerReport,
 } from '../models/index.js';
+import { checkRequestUrl } from './webhook-url.js';
 import type { AppDeps } from './deps.js';
 import { checkFreeze, resolveFromJob, type ResolvedFromJob } from './lineage.js';
 import { tableShape } from './table-shape.js';
@@ -68,6 +69,7 @@ export async function checkSpec(
   opts: { fork?: boolean } = {},
 ): Promise<CheckedSpec> {
   if (spec.task === 'minimize') checkObjective(spec);
+  if (spec.webhook) await checkJobWebhook(deps, spec.webhook.url, tenant);
   const shape = await resolveDataShape(deps, spec, tenant);
   if (spec.task === 'supervised' && shape && spec.data.datasetId) {
     const issues = dataIssues(spec, shape, deps.limits);
@@ -98,6 +100,25 @@ export async function checkSpec(
     return { estimate, layers, ...(fromJob ? { fromJob } : {}) };
   }
   return { estimate: estimateJob(spec) };
+}
+
+/**
+ * A job's own webhook: its URL passes the same SSRF rules as an endpoint's, and the tenant has an
+ * endpoint whose secret signs it (the default one: the oldest).
+ */
+async function checkJobWebhook(deps: AppDeps, url: string, tenant: string): Promise<void> {
+  await checkRequestUrl(deps, url, '/webhook/url');
+  if ((await deps.webhooks.count(tenant)) === 0)
+    throw new ApiError(
+      'VALIDATION_ERROR',
+      "The body is invalid: webhook needs a signing secret: a job's own webhook is signed with the tenant's default endpoint secret, and this tenant has no webhook endpoint (POST /v1/webhooks first).",
+      [
+        {
+          path: '/webhook',
+          message: 'no webhook endpoint to sign with; register one with POST /v1/webhooks',
+        },
+      ],
+    );
 }
 
 /** A 400 naming a path of the spec. */

@@ -1,6 +1,7 @@
 /**
  * `npm start`: the whole service in one command. Makes sure Redis answers (starting a local
- * redis-server when needed), starts WORKERS worker processes and the API in this process, and
+ * redis-server when needed), starts WORKERS worker processes, one webhook delivery process
+ * (src/cli/webhooks.ts; DESCENT_WEBHOOKS=0 leaves it out) and the API in this process, and
  * shuts everything down on SIGTERM/SIGINT.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -14,6 +15,7 @@ import { logJobsQueued } from './job-lines.js';
 
 const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 const WORKER_ENTRY = fileURLToPath(new URL(`../../workers/main${ext}`, import.meta.url));
+const WEBHOOKS_ENTRY = fileURLToPath(new URL(`./webhooks${ext}`, import.meta.url));
 
 async function main() {
   const env = process.env;
@@ -32,10 +34,10 @@ async function main() {
 
   let stopping = false;
   const workers = new Set<ChildProcess>();
-  const spawnWorker = (n: number) => {
+  const spawnWorker = (n: number, entry = WORKER_ENTRY, what = `worker ${n}`) => {
     // An IPC channel ties the worker's life to ours: if this process dies without running its
     // shutdown (SIGKILL, crash), the channel closes and the worker stops gracefully by itself.
-    const child = spawn(process.execPath, [...process.execArgv, WORKER_ENTRY], {
+    const child = spawn(process.execPath, [...process.execArgv, entry], {
       stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
       env,
     });
@@ -43,11 +45,13 @@ async function main() {
     child.on('exit', (code, signal) => {
       workers.delete(child);
       if (stopping) return;
-      console.error(`worker ${n} exited (${signal ?? code}); restarting it in 1 s`);
-      setTimeout(() => !stopping && spawnWorker(n), 1000);
+      console.error(`${what} exited (${signal ?? code}); restarting it in 1 s`);
+      setTimeout(() => !stopping && spawnWorker(n, entry, what), 1000);
     });
   };
   for (let i = 0; i < count; i++) spawnWorker(i + 1);
+  // Webhook deliveries run in a process of their own (never on a training worker's time).
+  if (env.DESCENT_WEBHOOKS !== '0') spawnWorker(0, WEBHOOKS_ENTRY, 'webhooks process');
 
   let api;
   try {

@@ -58,10 +58,22 @@ export const REQUEST_BODY_EXAMPLES: Record<string, Record<string, unknown>> = {
   inputGradients: { 'application/json': PREDICT_EXAMPLE },
   evaluate: { 'application/json': EVALUATE_EXAMPLE },
   forkJob: { 'application/json': FORK_EXAMPLE },
+  createWebhook: {
+    'application/json': {
+      url: 'https://example.com/hooks/descent',
+      events: ['job.succeeded', 'job.failed', 'job.cancelled'],
+      description: 'CI notifier',
+    },
+  },
 };
 
 /** Example ids of the path parameter `{id}`, by the resource the path names. */
-export const PATH_ID_EXAMPLES = { job: 'job_0mif3k2a1x7d9q2zk4', dataset: 'ds_0mx76uarq0005uaii76t6l' };
+export const PATH_ID_EXAMPLES = {
+  job: 'job_0mif3k2a1x7d9q2zk4',
+  dataset: 'ds_0mx76uarq0005uaii76t6l',
+  webhook: 'wh_0miq1v8c2000xk3c9d1e7a',
+  delivery: 'dlv_0c1d2e3f4a5b6c7d8e9f0a1b2c',
+};
 
 /**
  * Query parameter examples by operationId and name. Every one is valid on its own and together
@@ -83,6 +95,7 @@ export const QUERY_EXAMPLES: Record<string, Record<string, string | number>> = {
   getJobModel: { format: 'onnx' },
   uploadDataset: { target: 'species', name: 'iris-sample', types: 'species:categorical' },
   listDatasets: { limit: 20, after: PATH_ID_EXAMPLES.dataset },
+  listWebhookDeliveries: { limit: 20 },
 };
 
 /**

@@ -28,3 +28,4 @@ export * from './job-spec/tasks.js';
 export * from './job-spec/schemas.js';
 export * from './job-spec/checks.js';
 export * from './job-spec/estimate.js';
+export * from './job-spec/webhook.js';

@@ -65,6 +65,23 @@ export interface ServiceConfig {
   parquetTimeoutMs: number;
   /** Tenant keys: key → tenant. Empty = open (local use). */
   apiKeys: Map<string, string>;
+  /** Webhooks: allow http:// URLs (DESCENT_WEBHOOK_ALLOW_HTTP=1; https only otherwise). */
+  webhookAllowHttp: boolean;
+  /** Webhooks: allow loopback/private/link-local targets (DESCENT_WEBHOOK_ALLOW_PRIVATE=1; local testing only). */
+  webhookAllowPrivate: boolean;
+  /** Tries per delivery (the first and its retries). */
+  webhookAttempts: number;
+  /** Delay before the first retry (ms); each next one is `webhookRetryFactor` times longer, ±20 % jitter. */
+  webhookRetryBaseMs: number;
+  webhookRetryFactor: number;
+  /** Per-attempt timeout (ms): connect, send and the response's first 64 KiB. */
+  webhookTimeoutMs: number;
+  /** An endpoint that has not taken a delivery for this long is disabled (ms). */
+  webhookDisableAfterMs: number;
+  /** Deliveries in flight per webhook process. */
+  webhookConcurrency: number;
+  /** Endpoints one tenant may register. */
+  webhookMaxEndpoints: number;
 }
 
 function num(env: NodeJS.ProcessEnv, name: string, dflt: number): number {
@@ -123,5 +140,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
     datasetBodyLimit: num(env, 'DESCENT_DATASET_BODY_LIMIT', 32 * 1024 * 1024),
     parquetTimeoutMs: num(env, 'DESCENT_PARQUET_TIMEOUT_MS', 10_000),
     apiKeys: parseApiKeys(env.DESCENT_API_KEYS),
+    webhookAllowHttp: env.DESCENT_WEBHOOK_ALLOW_HTTP === '1',
+    webhookAllowPrivate: env.DESCENT_WEBHOOK_ALLOW_PRIVATE === '1',
+    webhookAttempts: Math.max(1, num(env, 'DESCENT_WEBHOOK_ATTEMPTS', 10)),
+    // 5 s × 3.25^k, k = 0…8: the 10th try comes ≈ 25 h after the first
+    webhookRetryBaseMs: num(env, 'DESCENT_WEBHOOK_RETRY_BASE_MS', 5000),
+    webhookRetryFactor: Math.max(1, num(env, 'DESCENT_WEBHOOK_RETRY_FACTOR', 3.25)),
+    webhookTimeoutMs: Math.max(1, num(env, 'DESCENT_WEBHOOK_TIMEOUT_MS', 10_000)),
+    webhookDisableAfterMs: num(env, 'DESCENT_WEBHOOK_DISABLE_AFTER_SECONDS', 5 * 24 * 3600) * 1000,
+    webhookConcurrency: Math.max(1, num(env, 'DESCENT_WEBHOOK_CONCURRENCY', 32)),
+    webhookMaxEndpoints: Math.max(1, num(env, 'DESCENT_WEBHOOK_MAX_ENDPOINTS', 20)),
   };
 }

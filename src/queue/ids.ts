@@ -16,7 +16,7 @@ function randomBase36(n: number): string {
  * base 36 and the next 3 a per-process sequence, so ids sort by creation (the newest-first index
  * relies on it); the random tail makes them unguessable. Never digits only, never a `:`.
  */
-export function newId(prefix: 'job' | 'ds'): string {
+export function newId(prefix: 'job' | 'ds' | 'wh'): string {
   const now = Date.now();
   if (now === lastMs) seq++;
   else {

@@ -158,12 +158,25 @@ export function createJobStore(
         fields.lineage = JSON.stringify(j.lineage);
         fields.parent = j.lineage.parent;
       }
+      // The spec's own webhook, where the job scripts copy it into each outbox entry (OUTBOX).
+      const webhook = (j.spec as { webhook?: unknown } | null)?.webhook;
+      if (webhook) fields.webhook = JSON.stringify(webhook);
       const ev: JobEvent = { type: 'status', jobId: j.id, attempt: 0, time: createdAt, status: 'queued' };
       const tx = redis
         .multi()
         .hset(keys.job(j.id), fields)
         .zadd(keys.jobIndex(j.tenant), 0, j.id)
-        .xadd(keys.events(j.id), 'MAXLEN', '~', maxlen, '*', 'type', 'status', 'data', JSON.stringify(ev));
+        .xadd(keys.events(j.id), 'MAXLEN', '~', maxlen, '*', 'type', 'status', 'data', JSON.stringify(ev))
+        // job.queued for webhooks, in the same MULTI (see OUTBOX in scripts.ts)
+        .xadd(
+          keys.webhookOutbox,
+          'MAXLEN',
+          '~',
+          1_000_000,
+          '*',
+          ...['type', 'job.queued', 'jobId', j.id, 'tenant', j.tenant, 'time', createdAt, 'attempt', '0'],
+          ...['webhook', fields.webhook ?? ''],
+        );
       if (j.initWeights) tx.set(keys.initWeights(j.id), j.initWeights, 'PX', runningTtl);
       const fork = j.forkCheckpoint;
       if (fork) {
@@ -263,6 +276,7 @@ export function createJobStore(
       const [verdict, attempt] = await redis.descentStartJob(
         keys.job(id),
         keys.events(id),
+        keys.webhookOutbox,
         new Date().toISOString(),
         maxlen,
         id,
@@ -315,6 +329,7 @@ export function createJobStore(
         keys.checkpoints(id),
         keys.checkpointBlobs(id),
         keys.initWeights(id),
+        keys.webhookOutbox,
         String(attempt),
         status,
         new Date().toISOString(),

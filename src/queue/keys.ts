@@ -39,6 +39,21 @@ export interface Keys {
   workerInfo: string;
   /** Pub/sub channel on which the API asks the owning worker to abort a job. */
   cancelChannel: string;
+  /** One webhook endpoint (hash: url, events, secrets, state). */
+  webhook(id: string): string;
+  /** One tenant's endpoints (sorted set, score = creation time ms: the oldest is the default). */
+  webhookIndex(tenant: string): string;
+  /** One endpoint's deliveries (sorted set, score = creation time ms). */
+  webhookDeliveries(endpointId: string): string;
+  /** One delivery (hash: event, body, status) and its attempts (list of JSON, oldest first). */
+  webhookDelivery(id: string): string;
+  webhookAttempts(deliveryId: string): string;
+  /**
+   * The transactional outbox: the job scripts append each job event here in the same script that
+   * changes the job, so no ended job can lose its webhook; the dispatcher turns entries into
+   * deliveries (src/webhooks/dispatcher.ts).
+   */
+  webhookOutbox: string;
 }
 
 export function createKeys(prefix: string): Keys {
@@ -62,5 +77,11 @@ export function createKeys(prefix: string): Keys {
     workers: `${p}:workers`,
     workerInfo: `${p}:workers:info`,
     cancelChannel: `${p}:cancel`,
+    webhook: (id) => `${p}:webhook:${id}`,
+    webhookIndex: (tenant) => `${p}:webhooks:${tenant}`,
+    webhookDeliveries: (id) => `${p}:webhook:${id}:deliveries`,
+    webhookDelivery: (id) => `${p}:webhook-delivery:${id}`,
+    webhookAttempts: (id) => `${p}:webhook-delivery:${id}:attempts`,
+    webhookOutbox: `${p}:webhook-outbox`,
   };
 }

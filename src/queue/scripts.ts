@@ -17,6 +17,21 @@ end
 `;
 
 /**
+ * The webhook outbox (keys.webhookOutbox): the job event for webhooks, appended in the same script
+ * that changes the job, so the job and its event never disagree (an ended job always has its
+ * event, even if the process dies right after). The entry carries what the dispatcher needs even
+ * when the job is deleted first: tenant, and the spec's own `webhook` (copied onto the hash at
+ * creation). MAXLEN is a safety cap only (the dispatcher deletes what it handled).
+ */
+const OUTBOX = `
+local function outbox(key, jobKey, etype, id, now, attempt)
+  redis.call('XADD', key, 'MAXLEN', '~', '1000000', '*', 'type', etype, 'jobId', id,
+    'tenant', redis.call('HGET', jobKey, 'tenant') or 'default', 'time', now, 'attempt', attempt,
+    'webhook', redis.call('HGET', jobKey, 'webhook') or '')
+end
+`;
+
+/**
  * Exactly-once writes across reconnects: a worker numbers its writes (per attempt), and a write
  * whose number is not above the last one applied is a resend of one already done (ioredis resends
  * unanswered commands after a reconnect; the first may have run before the connection dropped).
@@ -32,7 +47,7 @@ end
 `;
 
 /**
- * KEYS job, stream · ARGV now, maxlen, jobId, worker, maxStarts, pid → {verdict, attempt}; verdict
+ * KEYS job, stream, webhookOutbox · ARGV now, maxlen, jobId, worker, maxStarts, pid → {verdict, attempt}; verdict
  * run | cancel | done | missing | exhausted. Every start takes a new attempt number: that number is
  * the fencing token every later write of the run must present. `starts` counts starts that were
  * not hand-backs (see REQUEUE_JOB); past `maxStarts` (0 = no cap) the job is given up (a job that
@@ -40,6 +55,7 @@ end
  */
 const START_JOB =
   STATUS_EVENT +
+  OUTBOX +
   `
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return {'missing', 0} end
@@ -53,6 +69,7 @@ if cap > 0 and starts > cap then return {'exhausted', attempt} end
 redis.call('HSET', KEYS[1], 'status', 'running', 'writeSeq', 0)
 redis.call('HSETNX', KEYS[1], 'startedAt', ARGV[1])
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'type', 'status', 'data', statusEvent(ARGV[3], attempt, ARGV[1], 'running'))
+outbox(KEYS[3], KEYS[1], 'job.running', ARGV[3], ARGV[1], attempt)
 return {'run', attempt}
 `;
 
@@ -109,13 +126,14 @@ return redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[6], '*', 'type', 'checkpo
 `;
 
 /**
- * KEYS job, stream, weights, checkpoint, checkpoints, blobs, init · ARGV attempt ('*' = any),
- * status, now, resultJson, errorJson, weightsBytes|'', weightsSha, maxlen, retentionMs, jobId,
- * checkpointRetentionMs → 1 when this call finished the job, 0 when it was already finished or the
- * attempt is stale. The checkpoint blobs stay `checkpointRetentionMs` (0: dropped now) for forks.
+ * KEYS job, stream, weights, checkpoint, checkpoints, blobs, init, webhookOutbox · ARGV attempt
+ * ('*' = any), status, now, resultJson, errorJson, weightsBytes|'', weightsSha, maxlen, retentionMs,
+ * jobId, checkpointRetentionMs → 1 when this call finished the job, 0 when it was already finished or
+ * the attempt is stale. The checkpoint blobs stay `checkpointRetentionMs` (0: dropped now) for forks.
  */
 const FINISH_JOB =
   STATUS_EVENT +
+  OUTBOX +
   `
 local cur = redis.call('HGET', KEYS[1], 'status')
 if not cur or terminal(cur) then return 0 end
@@ -129,6 +147,7 @@ end
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[8], '*', 'type', 'status', 'data', statusEvent(ARGV[10], attempt, ARGV[3], ARGV[2]))
 local endData = '{"type":"end","jobId":"' .. ARGV[10] .. '","attempt":' .. attempt .. ',"time":"' .. ARGV[3] .. '","status":"' .. ARGV[2] .. '","result":' .. ARGV[4] .. ',"error":' .. ARGV[5] .. '}'
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[8], '*', 'type', 'end', 'data', endData)
+outbox(KEYS[8], KEYS[1], 'job.' .. ARGV[2], ARGV[10], ARGV[3], attempt)
 -- The blob only serves a resume; the checkpoint list (metadata) stays as long as the job.
 redis.call('DEL', KEYS[4], KEYS[7])
 local cpTtl = tonumber(ARGV[11])
@@ -204,6 +223,7 @@ declare module 'ioredis' {
     descentStartJob(
       job: string,
       stream: string,
+      outbox: string,
       now: string,
       maxlen: number,
       jobId: string,
@@ -245,6 +265,7 @@ declare module 'ioredis' {
       checkpoints: string,
       blobs: string,
       init: string,
+      outbox: string,
       attempt: string,
       status: string,
       now: string,
@@ -293,10 +314,10 @@ declare module 'ioredis' {
 /** Register the scripts on a connection (idempotent; ioredis caches them by SHA). */
 export function defineScripts(r: Redis): Redis {
   if ((r as unknown as { descentStartJob?: unknown }).descentStartJob) return r;
-  r.defineCommand('descentStartJob', { numberOfKeys: 2, lua: START_JOB });
+  r.defineCommand('descentStartJob', { numberOfKeys: 3, lua: START_JOB });
   r.defineCommand('descentAppendEvent', { numberOfKeys: 2, lua: APPEND_EVENT });
   r.defineCommand('descentSaveCheckpoint', { numberOfKeys: 5, lua: SAVE_CHECKPOINT });
-  r.defineCommand('descentFinishJob', { numberOfKeys: 7, lua: FINISH_JOB });
+  r.defineCommand('descentFinishJob', { numberOfKeys: 8, lua: FINISH_JOB });
   r.defineCommand('descentRequestCancel', { numberOfKeys: 2, lua: REQUEST_CANCEL });
   r.defineCommand('descentRequeueJob', { numberOfKeys: 2, lua: REQUEUE_JOB });
   r.defineCommand('descentDeleteJob', { numberOfKeys: 10, lua: DELETE_JOB });

@@ -72,6 +72,28 @@ async function uploadedDataset(): Promise<string> {
   return res.json().id as string;
 }
 
+/** A webhook endpoint (from the document's own example) and one ended delivery of it. */
+async function webhookWithDelivery(): Promise<{ webhook: string; delivery: string }> {
+  const body = doc.paths['/v1/webhooks'].post.requestBody!.content['application/json'].example;
+  const res = await t.app.inject({ method: 'POST', url: '/v1/webhooks', payload: body as object });
+  expect(res.statusCode, res.body).toBe(201);
+  const webhook = res.json().id as string;
+  const delivery = `dlv_${webhook.slice(3)}`;
+  await t.deps.webhooks.createDelivery({
+    id: delivery,
+    endpointId: webhook,
+    tenant: 'default',
+    eventId: 'evt_1764139200000_0',
+    type: 'job.succeeded',
+    url: 'https://example.com/hooks/descent',
+    perJob: '',
+    body: '{}',
+    createdAt: new Date().toISOString(),
+  });
+  await t.deps.webhooks.setStatus(delivery, 'failed');
+  return { webhook, delivery };
+}
+
 /** Media types of binary bodies: sent as files, so they carry no inline example (test/api/datasets-tables.test.ts sends one). */
 const BINARY_MEDIA = new Set(['application/vnd.apache.parquet']);
 
@@ -98,7 +120,11 @@ test('every request body and every path and query parameter has an example', () 
 });
 
 test('every documented example, sent as Swagger UI would, answers 2xx', async () => {
-  const ids = { job: await finishedIrisJob(), dataset: await uploadedDataset() };
+  const ids = {
+    job: await finishedIrisJob(),
+    dataset: await uploadedDataset(),
+    ...(await webhookWithDelivery()),
+  };
   // Deletions last, each on a resource of its own.
   const hasExample = (op: Op) =>
     Object.values(op.requestBody?.content ?? {}).some((m) => m.example !== undefined) ||
@@ -108,13 +134,19 @@ test('every documented example, sent as Swagger UI would, answers 2xx', async ()
     .sort((a, b) => Number(a.method === 'DELETE') - Number(b.method === 'DELETE'));
   const sent: string[] = [];
   for (const { path, method, op } of ops) {
+    const hook = path.startsWith('/v1/webhooks');
+    // a redelivery reopens its delivery: each gets an ended one of its own, as a deletion does
     const own =
-      method === 'DELETE'
+      method === 'DELETE' || path.endsWith('/redeliver')
         ? path.startsWith('/v1/datasets')
           ? { ...ids, dataset: await uploadedDataset() }
-          : { ...ids, job: await finishedIrisJob() }
+          : hook
+            ? { ...ids, ...(await webhookWithDelivery()) }
+            : { ...ids, job: await finishedIrisJob() }
         : ids;
-    const url = path.replace('{id}', path.startsWith('/v1/datasets') ? own.dataset : own.job);
+    const url = path
+      .replace('{id}', path.startsWith('/v1/datasets') ? own.dataset : hook ? own.webhook : own.job)
+      .replace('{deliveryId}', own.delivery);
     const query = Object.fromEntries(
       (op.parameters ?? [])
         .filter((p) => p.in === 'query' && p.example !== undefined)

@@ -6,6 +6,20 @@ import { createDeps, type AppDeps, type PredictFn, type SpeedFn } from '../../sr
 import { buildApp } from '../../src/api/app.js';
 import { uniquePrefix } from './redis.js';
 import { validateInjectedResponses } from './openapi-validator.js';
+import type { Resolver } from '../../src/webhooks/address-guard.js';
+
+/**
+ * The DNS of tests: a fixed table, so no test resolves a real name (and none can send a packet
+ * to a non-loopback address). `example.com` is public; `*.localtest` names are loopback.
+ */
+export function tableResolver(table: Record<string, string[]> = {}): Resolver {
+  const all: Record<string, string[]> = { 'example.com': ['93.184.215.14'], ...table };
+  return async (host) => {
+    const hit = all[host] ?? (host.endsWith('.localtest') ? ['127.0.0.1'] : undefined);
+    if (!hit) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
+    return hit.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
+  };
+}
 
 /** Config for tests: short intervals, a unique prefix, the given Redis. */
 export function testConfig(redisUrl: string, name: string, over: Partial<ServiceConfig> = {}): ServiceConfig {
@@ -49,7 +63,13 @@ export interface TestApp {
 export async function makeTestApp(
   redisUrl: string,
   name: string,
-  opts: { cfg?: Partial<ServiceConfig>; limits?: Limits; predict?: PredictFn; speed?: SpeedFn } = {},
+  opts: {
+    cfg?: Partial<ServiceConfig>;
+    limits?: Limits;
+    predict?: PredictFn;
+    speed?: SpeedFn;
+    resolveHost?: Resolver;
+  } = {},
 ): Promise<TestApp> {
   const cfg = testConfig(redisUrl, name, opts.cfg);
   const deps = await createDeps(cfg, opts.limits ?? DEFAULT_LIMITS, {
@@ -57,6 +77,7 @@ export async function makeTestApp(
     gradients: gradientsWithModels,
     // The wall-time check is off unless a test asks for it (measuring takes half a second).
     speed: opts.speed,
+    resolveHost: opts.resolveHost ?? tableResolver(),
   });
   const app = await buildApp(deps);
   await app.ready();

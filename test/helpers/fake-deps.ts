@@ -42,6 +42,18 @@ function noRedis(): Redis {
   });
 }
 
+/** A stand-in whose every method throws, naming the call: webhook tests run on real Redis. */
+function unavailable<T extends object>(what: string): T {
+  return new Proxy({} as T, {
+    get(_t, name) {
+      if (name === 'then') return undefined;
+      return () => {
+        throw new Error(`fake AppDeps has no ${what} (${String(name)}): use makeTestApp for this test`);
+      };
+    },
+  });
+}
+
 /** In-memory job records and event streams, newest-first per tenant as ids sort. */
 function fakeJobStore(): JobStore {
   const hashes = new Map<string, Record<string, string>>();
@@ -378,6 +390,11 @@ export function createFakeDeps(
       waitKey: `${cfg.prefix}:bull:wait`,
     },
     tailer: fakeTailer(),
+    webhooks: unavailable('webhook store'),
+    webhookQueue: unavailable('webhook queue'),
+    async resolveHost() {
+      throw new Error('fake AppDeps resolves no host names');
+    },
     async publishCancel() {},
     predict: opts.predict ?? linearPredict,
     gradients: gradientsWithModels,

@@ -85,6 +85,13 @@ export async function startWorkerProcess(env: Record<string, string>): Promise<P
   return Object.assign(p, { workerId: m[1] });
 }
 
+/** A webhook delivery process (`npm run start:webhooks`); resolves once it logged `ready`. */
+export async function startWebhooksProcess(env: Record<string, string>): Promise<Proc> {
+  const p = launch(['src/cli/webhooks.ts'], env);
+  await p.waitFor(/webhooks ready/, 45_000);
+  return p;
+}
+
 function killSync(): void {
   for (const p of running) p.killGroup('SIGKILL');
 }

@@ -21,6 +21,7 @@ import { buildModelSchemas } from './model.js';
 import { OptimizerSpecSchema } from './optimizer.js';
 import { ScheduleSpecSchema } from './schedule.js';
 import { buildTrainingSchemas } from './training.js';
+import { JobWebhookSchema } from './webhook.js';
 
 /**
  * The cross-field checks each task's schema runs (job-spec/checks.ts), passed in so that this file,
@@ -63,6 +64,7 @@ export function buildTaskSchemas(L: Readonly<Limits>, checks: TaskChecks) {
       training: TrainingSpecSchema.prefault({}),
       init: InitSpecSchema.prefault({}),
       metadata: MetadataSchema.default({}),
+      webhook: JobWebhookSchema.optional(),
     })
     .superRefine((s, ctx) => {
       for (const i of checks.supervisedIssues(s as never, L))
@@ -111,6 +113,7 @@ export function buildTaskSchemas(L: Readonly<Limits>, checks: TaskChecks) {
       dtype: DTypeSchema.default('float64'),
       maxWallSeconds: wallSeconds.optional(),
       metadata: MetadataSchema.default({}),
+      webhook: JobWebhookSchema.optional(),
     })
     .superRefine((s, ctx) => {
       for (const i of checks.minimizeIssues(s as never, L))
@@ -189,6 +192,7 @@ export function buildTaskSchemas(L: Readonly<Limits>, checks: TaskChecks) {
       dtype: DTypeSchema.default('float32'),
       maxWallSeconds: wallSeconds.optional(),
       metadata: MetadataSchema.default({}),
+      webhook: JobWebhookSchema.optional(),
     })
     .superRefine((s, ctx) => {
       for (const i of checks.reinforceIssues(s as never, L))
