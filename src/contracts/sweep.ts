@@ -13,6 +13,8 @@
  * client wrote it* and each trial is parsed afterwards, so defaults (and the strict per-optimizer
  * objects) are filled for the trial's own values, not for the base's.
  */
+// Installs the contracts' validation messages (did-you-mean, Required, union variants).
+import './messages.js';
 import { z } from 'zod';
 import { DOCUMENTED_AS } from './documented-as.js';
 import { DEFAULT_LIMITS, limitMessage, type Limits } from './limits.js';
