@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { loadConfig, type ServiceConfig } from '../../src/queue/config.js';
 import { DEFAULT_LIMITS, type Limits } from '../../src/contracts/limits.js';
 import { createDeps, type AppDeps, type PredictFn, type SpeedFn } from '../../src/api/deps.js';
-import { buildApp } from '../../src/api/app.js';
+import { buildApp, type BuildAppOptions } from '../../src/api/app.js';
 import { uniquePrefix } from './redis.js';
 import { validateInjectedResponses } from './openapi-validator.js';
 
@@ -49,7 +49,14 @@ export interface TestApp {
 export async function makeTestApp(
   redisUrl: string,
   name: string,
-  opts: { cfg?: Partial<ServiceConfig>; limits?: Limits; predict?: PredictFn; speed?: SpeedFn } = {},
+  opts: {
+    cfg?: Partial<ServiceConfig>;
+    limits?: Limits;
+    predict?: PredictFn;
+    speed?: SpeedFn;
+    /** buildApp's options (CORS origins, dashboard directory, …). */
+    app?: BuildAppOptions;
+  } = {},
 ): Promise<TestApp> {
   const cfg = testConfig(redisUrl, name, opts.cfg);
   const deps = await createDeps(cfg, opts.limits ?? DEFAULT_LIMITS, {
@@ -58,7 +65,7 @@ export async function makeTestApp(
     // The wall-time check is off unless a test asks for it (measuring takes half a second).
     speed: opts.speed,
   });
-  const app = await buildApp(deps);
+  const app = await buildApp(deps, opts.app);
   await app.ready();
   // Every injected response must be one the OpenAPI document describes (issue 10).
   validateInjectedResponses(app);
