@@ -6,11 +6,10 @@
  */
 import uPlot from 'uplot';
 import { h } from './dom.js';
+import { COLORS } from './palette.js';
 
 const REDRAW_MS = 100;
 
-/** Colours with enough contrast on white, distinguishable without red/green alone. */
-export const COLORS = ['#1f5fbf', '#d1495b', '#2e8540', '#8e44ad', '#e07b00', '#00838f'];
 
 export interface SeriesSpec {
   label: string;
@@ -60,7 +59,11 @@ export class LiveChart {
         width,
         height: opts.height ?? 220,
         scales: { x: { time: false }, y: this.logY ? { distr: 3 } : {} },
-        axes: [{ label: opts.xLabel }, {}],
+        axes: [
+          { label: opts.xLabel },
+          // uPlot's default labels round tiny log-scale values to 0.
+          this.logY ? { values: (_u: uPlot, vals: number[]) => vals.map((v) => (v == null ? '' : v.toExponential(0))) } : {},
+        ],
         series: [
           { label: opts.xLabel },
           ...opts.series.map((s, i) => ({

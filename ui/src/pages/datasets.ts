@@ -43,7 +43,7 @@ export const datasetsPage: Page = {
   nav: { label: 'Datasets', path: '/datasets' },
   async render(root, { signal }) {
     const target = h('input', { id: 'target', placeholder: 'last column' });
-    const file = h('input', { id: 'csv-file', type: 'file', accept: '.csv,text/csv' });
+    const file = h('input', { id: 'csv-file', type: 'file', accept: '.csv,text/csv', 'aria-label': 'CSV file' });
     const out = h('div', { id: 'upload-result', role: 'status', 'aria-live': 'polite' });
     const list = h('div', { id: 'dataset-list' });
     const upload = async (f: File) => {

@@ -9,4 +9,4 @@ import { newJobPage } from './new-job.js';
 import { jobPage } from './job.js';
 import { datasetsPage } from './datasets.js';
 
-export const PAGES: readonly Page[] = [newJobPage, jobPage, jobsPage, datasetsPage];
+export const PAGES: readonly Page[] = [jobsPage, newJobPage, jobPage, datasetsPage];

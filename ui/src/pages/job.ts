@@ -7,6 +7,7 @@
 import { api, download } from '../api.js';
 import { h, fmt, section } from '../dom.js';
 import { LiveChart } from '../chart.js';
+import { SOLVED_COLOR } from '../palette.js';
 import { followEvents, type StreamEvent } from '../sse.js';
 import type { Page } from '../router.js';
 import { TERMINAL, jobDuration, modelOf, optimizerOf, statusBadge, taskOf, type Job } from '../jobs-common.js';
@@ -107,7 +108,7 @@ function reinforceCharts(parent: HTMLElement, job: Job): TaskCharts {
     series: [
       { label: 'return' },
       { label: 'mean of last 100' },
-      ...(threshold !== undefined ? [{ label: `solved (${threshold})`, color: '#2e8540', dash: true }] : []),
+      ...(threshold !== undefined ? [{ label: `solved (${threshold})`, color: SOLVED_COLOR, dash: true }] : []),
     ],
   });
   const entropy = new LiveChart(parent, { id: 'chart-entropy', title: 'Policy entropy', xLabel: 'episode', series: [{ label: 'entropy (nats)' }] });
@@ -138,7 +139,7 @@ export const jobPage: Page = {
     const actions = h('div', { class: 'actions' });
     const charts = h('div', { class: 'charts', id: 'charts', 'data-progress-events': '0' });
     const results = h('div', { id: 'results' });
-    const logList = h('ol', { id: 'event-log', class: 'log' });
+    const logList = h('ol', { id: 'event-log', class: 'log', tabindex: 0, 'aria-label': 'Events of this job' });
     const checkpoints = h('tbody');
     const downloads = h('div', { id: 'downloads' });
     const predictOut = h('pre', { id: 'predict-out', 'aria-live': 'polite' });

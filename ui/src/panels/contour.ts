@@ -6,13 +6,8 @@
  */
 import { api } from '../api.js';
 import { h } from '../dom.js';
+import { BANDS, TRAJECTORY } from '../palette.js';
 
-/** Light to dark, sequential (viridis stops): each band of the objective one colour. */
-export const BANDS = [
-  '#fde725', '#b5de2b', '#6ece58', '#35b779', '#1f9e89', '#26828e', '#31688e', '#3e4989', '#482878', '#440154',
-];
-/** The trajectory: a red no band uses. */
-export const TRAJECTORY = '#ff1744';
 
 const W = 520;
 const H = 420;
