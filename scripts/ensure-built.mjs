@@ -3,8 +3,9 @@
  * Make sure dist/ holds the compiled service and is not older than its sources: `npm start`,
  * `start:api` and `start:worker` run compiled JavaScript (no TypeScript transpiled at run time), and
  * run this first. Compiles (tsc -p tsconfig.build.json) when dist/ is missing or any file under
- * src/ or workers/ is newer than it; otherwise returns at once. npm ci's `prepare` runs it too.
- * `--force` always compiles (`npm run build`).
+ * src/ or workers/ is newer than it; bundles the dashboard (scripts/build-ui.mjs → dist/ui) when
+ * that is missing or ui/ or examples/ is newer; otherwise returns at once. npm ci's `prepare`
+ * runs it too. `--force` always compiles and bundles (`npm run build`).
  */
 /* global process */
 import { spawnSync } from 'node:child_process';
@@ -34,6 +35,16 @@ const sources = Math.max(
   statSync(join(root, 'tsconfig.build.json')).mtimeMs,
 );
 const force = process.argv.includes('--force');
+
+// The dashboard bundle: its own staleness, its own builder (esbuild).
+const uiMarker = join(root, 'dist', 'ui', 'main.js');
+const uiSources = Math.max(newest(join(root, 'ui')), newest(join(root, 'examples')));
+if (force || !existsSync(uiMarker) || statSync(uiMarker).mtimeMs < uiSources) {
+  say('bundling the dashboard to dist/ui');
+  const ui = spawnSync(process.execPath, [join(root, 'scripts', 'build-ui.mjs')], { stdio: 'inherit' });
+  if (ui.status !== 0) say('the dashboard was not built; the API serves without it (/ui/ says how to build it)');
+}
+
 if (!force && existsSync(marker) && statSync(marker).mtimeMs >= sources) process.exit(0);
 
 let tsc;

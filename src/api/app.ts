@@ -29,11 +29,18 @@ import { forkRoutes } from './routes/fork.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { registerReliability } from './reliability.js';
 import { finishOpenApiDocument } from './openapi-document.js';
+import { contourRoutes } from './routes/contour.js';
+import { corsOriginsFromEnv, registerCors } from './cors.js';
+import { registerDashboard } from './dashboard.js';
 
 export interface BuildAppOptions {
   logger?: FastifyServerOptions['logger'];
   /** Rate limit and job cap; default: from the environment (see security-config.ts). */
   security?: SecurityConfig;
+  /** Origins allowed by CORS; default: `DESCENT_CORS_ORIGINS` (see cors.ts). */
+  corsOrigins?: readonly string[];
+  /** Where the dashboard bundle lives; default dist/ui (see dashboard.ts). */
+  dashboardDir?: string;
 }
 
 /** Header values that must never reach a log line (the API key above all). */
@@ -102,6 +109,8 @@ export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promi
 
   const metrics = createMetrics(deps);
   metrics.hook(app);
+  // Before auth: a CORS preflight carries no key.
+  registerCors(app, opts.corsOrigins ?? corsOriginsFromEnv(process.env));
   registerAuth(app, deps);
   const security = opts.security ?? securityConfigFromEnv(process.env, deps.cfg.apiKeys.size > 0);
   if (security.rateLimit) registerRateLimit(app, deps, security.rateLimit);
@@ -124,5 +133,7 @@ export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promi
   await app.register(checkpointRoutes(deps), { prefix: '/v1' });
   await app.register(forkRoutes(deps, metrics), { prefix: '/v1' });
   await app.register(webhookRoutes(deps), { prefix: '/v1' });
+  await app.register(contourRoutes(deps), { prefix: '/v1' });
+  await registerDashboard(app, opts.dashboardDir);
   return app;
 }

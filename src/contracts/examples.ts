@@ -93,6 +93,7 @@ export const QUERY_EXAMPLES: Record<string, Record<string, string | number>> = {
   getJobEvents: { after: '1764139200000-0', limit: 100 },
   getJobWeights: { format: 'json' },
   getJobModel: { format: 'onnx' },
+  getJobContour: { xMin: -5, xMax: 5, yMin: -5, yMax: 5, n: 40 },
   uploadDataset: { target: 'species', name: 'iris-sample', types: 'species:categorical' },
   listDatasets: { limit: 20, after: PATH_ID_EXAMPLES.dataset },
   listWebhookDeliveries: { limit: 20 },

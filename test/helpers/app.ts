@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { loadConfig, type ServiceConfig } from '../../src/queue/config.js';
 import { DEFAULT_LIMITS, type Limits } from '../../src/contracts/limits.js';
 import { createDeps, type AppDeps, type PredictFn, type SpeedFn } from '../../src/api/deps.js';
-import { buildApp } from '../../src/api/app.js';
+import { buildApp, type BuildAppOptions } from '../../src/api/app.js';
 import { uniquePrefix } from './redis.js';
 import { validateInjectedResponses } from './openapi-validator.js';
 import type { Resolver } from '../../src/webhooks/address-guard.js';
@@ -69,6 +69,8 @@ export async function makeTestApp(
     predict?: PredictFn;
     speed?: SpeedFn;
     resolveHost?: Resolver;
+    /** buildApp's options (CORS origins, dashboard directory, …). */
+    app?: BuildAppOptions;
   } = {},
 ): Promise<TestApp> {
   const cfg = testConfig(redisUrl, name, opts.cfg);
@@ -79,7 +81,7 @@ export async function makeTestApp(
     speed: opts.speed,
     resolveHost: opts.resolveHost ?? tableResolver(),
   });
-  const app = await buildApp(deps);
+  const app = await buildApp(deps, opts.app);
   await app.ready();
   // Every injected response must be one the OpenAPI document describes (issue 10).
   validateInjectedResponses(app);

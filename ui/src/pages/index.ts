@@ -1,0 +1,12 @@
+/**
+ * Every page of the dashboard, in matching order (more specific patterns first). A new page (the
+ * sweeps pages, say) is one file exporting a Page and one line here; a `nav` entry puts it in the
+ * top navigation.
+ */
+import type { Page } from '../router.js';
+import { jobsPage } from './jobs.js';
+import { newJobPage } from './new-job.js';
+import { jobPage } from './job.js';
+import { datasetsPage } from './datasets.js';
+
+export const PAGES: readonly Page[] = [jobsPage, newJobPage, jobPage, datasetsPage];
