@@ -275,7 +275,7 @@ export async function runFirstOrder(
     snapshot,
     // A unit: the end of the previous epoch if its last batch is done, then the next batch (so the
     // checks between units fall between two batches, as a resume state expects).
-    async step() {
+    step() {
       if (order === null) startEpoch();
       if (c.batchInEpoch === stepsPerEpoch) {
         // A pause (a sweep's rung) checkpoints the state *before* this end of epoch: resuming it
