@@ -38,7 +38,7 @@ export interface AppDeps {
   idempotency: ReturnType<typeof createIdempotency>;
   heartbeats: ReturnType<typeof createHeartbeats>;
   queue: {
-    enqueue(data: TrainJobData): Promise<void>;
+    enqueue(data: TrainJobData, queueId?: string): Promise<void>;
     removeWaiting(jobId: string): Promise<number>;
     counts(): Promise<Record<string, number>>;
     /** The Redis key of BullMQ's wait list (see `queuePosition`). */

@@ -16,6 +16,11 @@ export interface NewJob {
   createdAt?: Date;
   /** The request's `Idempotency-Key`, if any: recorded (hashed) so deleting the job drops its record. */
   idempotencyKey?: string;
+  /**
+   * A sweep trial: its sweep and trial, and its first segment (rung 0, trained until `untilEpoch`,
+   * then `paused`; see src/queue/sweep-executor.ts).
+   */
+  trial?: { sweepId: string; trialId: string; index: number; untilEpoch: number };
 }
 
 /** Fields of the job hash the list filters read (`id` first: a missing one means expired). */
@@ -92,6 +97,7 @@ export function hashToJob(h: Record<string, string>): Job {
     error: parseJson<JobError | null>(h.error, null),
     attempt: Number(h.attempt ?? 0),
     metadata: parseJson<Record<string, unknown>>(h.metadata, {}),
+    ...(h.sweepId ? { sweepId: h.sweepId, trialId: h.trialId ?? null } : {}),
   };
 }
 
@@ -129,6 +135,13 @@ export function createJobStore(
       const task = (j.spec as { task?: unknown } | null)?.task;
       if (typeof task === 'string') fields.task = task;
       if (j.idempotencyKey) fields.idempotencyKey = sha256Hex(j.idempotencyKey);
+      if (j.trial) {
+        fields.sweepId = j.trial.sweepId;
+        fields.trialId = j.trial.trialId;
+        fields.trialIndex = String(j.trial.index);
+        fields.segRung = '0';
+        fields.untilEpoch = String(j.trial.untilEpoch);
+      }
       const ev: JobEvent = { type: 'status', jobId: j.id, attempt: 0, time: createdAt, status: 'queued' };
       await redis
         .multi()
@@ -281,6 +294,68 @@ export function createJobStore(
         JSON.stringify(out.error ?? null),
         out.weights ?? '',
         out.weightsSha256 ?? '',
+        maxlen,
+        cfg.retentionMs,
+        id,
+      );
+      return n === 1;
+    },
+
+    /**
+     * Worker side: a sweep trial reached the end of its segment (`untilEpoch`). Stores its result
+     * and weights as of that epoch, keeps the checkpoint it resumes from, and appends a `status:
+     * paused` event (no `end`: the job is not finished), fenced by attempt. True when this call did it.
+     */
+    async pause(
+      id: string,
+      attempt: number,
+      out: { result: JobResult | null; weights: Buffer; weightsSha256: string },
+    ): Promise<boolean> {
+      const n = await redis.descentPauseJob(
+        keys.job(id),
+        keys.events(id),
+        keys.weights(id),
+        String(attempt),
+        new Date().toISOString(),
+        JSON.stringify(out.result ?? null),
+        out.weights,
+        out.weightsSha256,
+        maxlen,
+        id,
+      );
+      return n === 1;
+    },
+
+    /**
+     * Sweep side: a paused trial (its segment of rung `rung − 1` done) goes back to `queued` to
+     * train until `untilEpoch` as rung `rung`. Idempotent: 'promoted' when this call did it,
+     * 'already' when the job is already at that rung, 'no' when it is not paused (cancelled,
+     * deleted, or paused at another rung).
+     */
+    async promote(id: string, rung: number, untilEpoch: number): Promise<'promoted' | 'already' | 'no'> {
+      return (await redis.descentPromoteJob(
+        keys.job(id),
+        keys.events(id),
+        rung,
+        untilEpoch,
+        new Date().toISOString(),
+        maxlen,
+        id,
+      )) as 'promoted' | 'already' | 'no';
+    },
+
+    /**
+     * Sweep side: a paused trial is not promoted any further: it ends `succeeded` with the result
+     * and weights of its last rung (`status` and `end` events, retention TTLs). True when this call did it.
+     */
+    async stop(id: string): Promise<boolean> {
+      const n = await redis.descentStopJob(
+        keys.job(id),
+        keys.events(id),
+        keys.weights(id),
+        keys.checkpoint(id),
+        keys.checkpoints(id),
+        new Date().toISOString(),
         maxlen,
         cfg.retentionMs,
         id,

@@ -118,6 +118,30 @@ function fakeJobStore(): JobStore {
       status(id, s);
       return true;
     },
+    async pause(id, attempt, out) {
+      const h = hashes.get(id);
+      if (!h || h.attempt !== String(attempt) || h.status !== 'running') return false;
+      h.result = JSON.stringify(out.result);
+      blobs.set(id, { ...(blobs.get(id) ?? { checkpoints: [] }), weights: out.weights });
+      status(id, 'paused');
+      return true;
+    },
+    async promote(id, rung, untilEpoch) {
+      const h = hashes.get(id);
+      if (!h) return 'no';
+      if (Number(h.segRung ?? -1) === rung) return 'already';
+      if (h.status !== 'paused' || Number(h.segRung) !== rung - 1) return 'no';
+      Object.assign(h, { segRung: String(rung), untilEpoch: String(untilEpoch) });
+      status(id, 'queued');
+      return 'promoted';
+    },
+    async stop(id) {
+      const h = hashes.get(id);
+      if (!h || h.status !== 'paused') return false;
+      h.finishedAt = new Date().toISOString();
+      status(id, 'succeeded');
+      return true;
+    },
     async requeue(id, attempt) {
       const h = hashes.get(id);
       if (!h || h.attempt !== String(attempt) || h.status !== 'running') return false;
