@@ -70,6 +70,14 @@ export interface Limits {
   maxJsonDepth: number;
   /** Characters of any string anywhere in a JSON request body (the schema has tighter per-field limits). */
   maxJsonStringLength: number;
+  /** Trials of one sweep (after the grid is multiplied out). */
+  maxSweepTrials: number;
+  /** Worst-case epochs a sweep may train, summed over its trials (`POST /v1/sweeps/validate` → `epochsMax`). */
+  maxSweepEpochs: number;
+  /** `maxConcurrentTrials` of a sweep. */
+  maxConcurrentTrials: number;
+  /** Dimensions (dotted paths) of a sweep's `space`. */
+  maxSpaceDims: number;
 }
 
 /** The default limits. Frozen: copy with `{ ...DEFAULT_LIMITS, maxEpochs: 10 }` to change one. */
@@ -102,6 +110,10 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxInitWeightTensors: 256,
   maxJsonDepth: 32,
   maxJsonStringLength: 16_384,
+  maxSweepTrials: 1_000,
+  maxSweepEpochs: 100_000,
+  maxConcurrentTrials: 64,
+  maxSpaceDims: 32,
 });
 
 /** `maxParameters` → `DESCENT_LIMIT_MAX_PARAMETERS`. */
