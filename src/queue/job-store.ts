@@ -101,6 +101,32 @@ export function hashToJob(h: Record<string, string>): Job {
   };
 }
 
+/** The hash fields and first event of a new job. */
+function newJobFields(j: NewJob): { fields: Record<string, string>; event: string } {
+  const createdAt = (j.createdAt ?? new Date()).toISOString();
+  const fields: Record<string, string> = {
+    id: j.id,
+    tenant: j.tenant,
+    status: 'queued',
+    createdAt,
+    spec: JSON.stringify(j.spec),
+    metadata: JSON.stringify(j.metadata),
+    attempt: '0',
+  };
+  const task = (j.spec as { task?: unknown } | null)?.task;
+  if (typeof task === 'string') fields.task = task;
+  if (j.idempotencyKey) fields.idempotencyKey = sha256Hex(j.idempotencyKey);
+  if (j.trial) {
+    fields.sweepId = j.trial.sweepId;
+    fields.trialId = j.trial.trialId;
+    fields.trialIndex = String(j.trial.index);
+    fields.segRung = '0';
+    fields.untilEpoch = String(j.trial.untilEpoch);
+  }
+  const ev: JobEvent = { type: 'status', jobId: j.id, attempt: 0, time: createdAt, status: 'queued' };
+  return { fields, event: JSON.stringify(ev) };
+}
+
 /**
  * The job records: our own Redis hash per job (state lives here, not only in BullMQ), its event
  * stream, its weights and checkpoint, and a per-tenant newest-first index.
@@ -122,34 +148,33 @@ export function createJobStore(
   return {
     /** Write the record, index it and append the first `status: queued` event, atomically. */
     async create(j: NewJob): Promise<Job> {
-      const createdAt = (j.createdAt ?? new Date()).toISOString();
-      const fields: Record<string, string> = {
-        id: j.id,
-        tenant: j.tenant,
-        status: 'queued',
-        createdAt,
-        spec: JSON.stringify(j.spec),
-        metadata: JSON.stringify(j.metadata),
-        attempt: '0',
-      };
-      const task = (j.spec as { task?: unknown } | null)?.task;
-      if (typeof task === 'string') fields.task = task;
-      if (j.idempotencyKey) fields.idempotencyKey = sha256Hex(j.idempotencyKey);
-      if (j.trial) {
-        fields.sweepId = j.trial.sweepId;
-        fields.trialId = j.trial.trialId;
-        fields.trialIndex = String(j.trial.index);
-        fields.segRung = '0';
-        fields.untilEpoch = String(j.trial.untilEpoch);
-      }
-      const ev: JobEvent = { type: 'status', jobId: j.id, attempt: 0, time: createdAt, status: 'queued' };
+      const { fields, event } = newJobFields(j);
       await redis
         .multi()
         .hset(keys.job(j.id), fields)
         .zadd(keys.jobIndex(j.tenant), 0, j.id)
-        .xadd(keys.events(j.id), 'MAXLEN', '~', maxlen, '*', 'type', 'status', 'data', JSON.stringify(ev))
+        .xadd(keys.events(j.id), 'MAXLEN', '~', maxlen, '*', 'type', 'status', 'data', event)
         .exec();
       return hashToJob(fields);
+    },
+
+    /**
+     * {@link create}, unless a job with this id exists (then nothing is written): one script, so
+     * a sweep trial's launch carried out twice at once never resets a job that already runs.
+     * True when this call created it.
+     */
+    async createIfAbsent(j: NewJob): Promise<boolean> {
+      const { fields, event } = newJobFields(j);
+      const n = await redis.descentCreateJobNx(
+        keys.job(j.id),
+        keys.jobIndex(j.tenant),
+        keys.events(j.id),
+        j.id,
+        event,
+        maxlen,
+        ...Object.entries(fields).flat(),
+      );
+      return n === 1;
     },
 
     /** One job, or null when unknown, expired, or owned by another tenant. */

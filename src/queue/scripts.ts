@@ -246,6 +246,18 @@ end
 return 1
 `;
 
+/**
+ * KEYS job, jobIndex, stream · ARGV jobId, eventData, maxlen, field, value, … → 1 when the job was
+ * created, 0 when one with this id exists (nothing written).
+ */
+const CREATE_JOB_NX = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+redis.call('ZADD', KEYS[2], 0, ARGV[1])
+redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[3], '*', 'type', 'status', 'data', ARGV[2])
+return 1
+`;
+
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     descentStartJob(
@@ -298,6 +310,15 @@ declare module 'ioredis' {
       maxlen: number,
       retentionMs: number,
       jobId: string,
+    ): Result<number, Context>;
+    descentCreateJobNx(
+      job: string,
+      jobIndex: string,
+      stream: string,
+      jobId: string,
+      eventData: string,
+      maxlen: number,
+      ...fields: string[]
     ): Result<number, Context>;
     descentPauseJob(
       job: string,
@@ -372,6 +393,7 @@ export function defineScripts(r: Redis): Redis {
   r.defineCommand('descentRequestCancel', { numberOfKeys: 2, lua: REQUEST_CANCEL });
   r.defineCommand('descentRequeueJob', { numberOfKeys: 2, lua: REQUEUE_JOB });
   r.defineCommand('descentDeleteJob', { numberOfKeys: 8, lua: DELETE_JOB });
+  r.defineCommand('descentCreateJobNx', { numberOfKeys: 3, lua: CREATE_JOB_NX });
   r.defineCommand('descentPauseJob', { numberOfKeys: 3, lua: PAUSE_JOB });
   r.defineCommand('descentPromoteJob', { numberOfKeys: 2, lua: PROMOTE_JOB });
   r.defineCommand('descentStopJob', { numberOfKeys: 5, lua: STOP_JOB });

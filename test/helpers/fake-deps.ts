@@ -77,6 +77,11 @@ function fakeJobStore(): JobStore {
       status(j.id, 'queued');
       return hashToJob(h);
     },
+    async createIfAbsent(j) {
+      if (hashes.has(j.id)) return false;
+      await this.create(j);
+      return true;
+    },
     async get(id, tenant) {
       const h = hashes.get(id);
       return h && (tenant === undefined || h.tenant === tenant) ? hashToJob(h) : null;
