@@ -243,6 +243,9 @@ export async function runAttempt(
       await jobs.requeue(jobId, attempt);
       return { jobId, status: 'requeued', attempt };
     }
+    // Only a sweep trial's segment (untilEpoch) pauses, and this attempt asked for none.
+    if (outcome.status === 'paused')
+      return await fail('INTERNAL', 'the trainer paused a job that asked for no untilEpoch');
     // A cancel request wins even if the last step finished: the user asked to stop.
     const userCancelled = (controller.signal.aborted && !shuttingDown) || current === 'cancelling';
     const status = userCancelled ? 'cancelled' : outcome.status;

@@ -236,6 +236,8 @@ export interface RunError<Code extends string = string> {
 export const outcomes = {
   succeeded: <R>(result: R) => ({ status: 'succeeded' as const, result, error: null }),
   cancelled: <R = null>(result: R | null = null) => ({ status: 'cancelled' as const, result, error: null }),
+  /** Stopped at `untilEpoch` with a result as of that epoch, resumable from its checkpoint. */
+  paused: <R>(result: R) => ({ status: 'paused' as const, result, error: null }),
   failed: <Code extends string, R = null>(code: Code, message: string, result: R | null = null) => ({
     status: 'failed' as const,
     result,

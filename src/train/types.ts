@@ -102,7 +102,11 @@ export interface TrainError {
 }
 
 export interface TrainOutcome {
-  status: 'succeeded' | 'cancelled' | 'failed';
+  /**
+   * `paused`: the run reached `untilEpoch` (its end-of-epoch work done) and stopped there, after
+   * delivering the checkpoint it resumes from; `result` and `weights` are as of that epoch.
+   */
+  status: 'succeeded' | 'cancelled' | 'failed' | 'paused';
   result: TrainResult | null;
   error: TrainError | null;
   weights: NamedWeights;
@@ -122,6 +126,16 @@ export interface TrainOptions {
   yieldEveryMs?: number;
   /** Server-wide wall-time cap in seconds (the spec's maxWallSeconds may be lower). */
   maxWallSeconds?: number;
+  /**
+   * Pause after this epoch (1-based count of completed epochs), a sweep's rung: once the epoch's
+   * end-of-epoch work (validation, metrics, early stopping) is done, the run delivers a checkpoint
+   * through `onCheckpoint` and ends `paused` with the weights and result of that epoch. Resuming
+   * from that checkpoint with a later `untilEpoch` (or none) continues bit for bit as if the run
+   * had never stopped. At or past `training.epochs` it changes nothing; a resume that is already
+   * at or past it pauses again at once (a replayed segment gets the same outcome).
+   * Supervised jobs only (minimize and reinforce ignore it).
+   */
+  untilEpoch?: number;
   /**
    * End-of-run diagnostics (input sensitivity; loss curvature when parameters × rows × 300 HVPs
    * fit the budget). Default true.

@@ -54,6 +54,7 @@ export async function runFirstOrder(
   const totalSteps = tr.epochs * stepsPerEpoch;
   const per = spec.schedule?.per ?? 'epoch';
   const scheduleLength = per === 'step' ? totalSteps : tr.epochs;
+  const untilEpoch = opts.untilEpoch;
 
   // Run state, restored from the checkpoint when resuming.
   const optState: OptimState = opts.resume
@@ -265,11 +266,18 @@ export async function runFirstOrder(
     snapshot,
     // A unit: the end of the previous epoch if its last batch is done, then the next batch (so the
     // checks between units fall between two batches, as a resume state expects).
-    step() {
+    async step() {
       if (order === null) startEpoch();
       if (c.batchInEpoch === stepsPerEpoch) {
+        // A pause (a sweep's rung) checkpoints the state *before* this end of epoch: resuming it
+        // redoes the end of epoch (the same numbers, nothing random) and then draws the next
+        // epoch's order from the very generator state an unpaused run would, so the continued run
+        // is bit for bit the unpaused one; a replay with the same untilEpoch pauses again at once.
+        const pause = untilEpoch !== undefined && c.epoch + 1 >= untilEpoch && c.epoch + 1 < tr.epochs;
+        const before = pause ? snapshot() : null;
         const stopped = endEpoch();
         if (stopped || c.epoch >= tr.epochs) return stopped;
+        if (before) return paused(before);
         startEpoch();
       }
       return batch(order!);
@@ -300,6 +308,12 @@ export async function runFirstOrder(
       ...finalDiagnostics(opts, spec, model, split, rngs.init),
     };
     return { ...outcomes.succeeded(result), weights: weights(), state: snapshot() };
+  }
+  async function paused(before: ResumeState): Promise<TrainOutcome> {
+    await run.checkpoint(before);
+    const r = lastResult!;
+    const result: TrainResult = { ...r, durationMs: Math.round(clock.elapsed()) };
+    return { ...outcomes.paused(result), weights: weights(), state: before };
   }
   function diverged(value: number, atStep: number, lr: number): TrainOutcome {
     const what = Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity';

@@ -49,7 +49,11 @@ function resumeOf(task: JobSpec['task'], c: TaskCheckpoint | undefined): JsonSaf
 }
 
 export interface TaskOutcome {
-  status: 'succeeded' | 'cancelled' | 'failed';
+  /**
+   * `paused`: a supervised run stopped at `opts.untilEpoch` (a sweep's rung); `result` and
+   * `weights` are as of that epoch and the last checkpoint delivered resumes it.
+   */
+  status: 'succeeded' | 'cancelled' | 'failed' | 'paused';
   /**
    * The task's result: loss, valLoss, metrics, parameters, durationMs for every task, plus the
    * task's own fields (supervised: sensitivity, curvature; minimize: point, value, gradient,
@@ -119,7 +123,7 @@ export async function runTask(
           : undefined,
       });
       const result =
-        out.status === 'succeeded' && out.result
+        (out.status === 'succeeded' || out.status === 'paused') && out.result
           ? { ...out.result, ...tableResults(spec, prepared, out.weights) }
           : out.result;
       return {

@@ -113,8 +113,9 @@ export async function runSecondOrder(
 
   const before = new Float64Array(x.length);
   /** One optimizer iteration over the whole training set; an outcome when the loss is not finite. */
-  const iteration = (): TrainOutcome | typeof DONE | undefined => {
+  const iteration = (): TrainOutcome | typeof DONE | undefined | Promise<TrainOutcome> => {
     if (epoch >= spec.training.epochs) return DONE;
+    if (pauseDue()) return paused();
     before.set(x);
     let loss: number;
     let after: number;
@@ -193,7 +194,30 @@ export async function runSecondOrder(
     };
 
     epoch++;
-    return undefined;
+    return pauseDue() ? paused() : undefined;
+  };
+
+  // A sweep's rung: one iteration is one epoch, so the state after it is the exact boundary.
+  const pauseDue = () =>
+    opts.untilEpoch !== undefined && epoch >= opts.untilEpoch && epoch < spec.training.epochs;
+  const paused = async (): Promise<TrainOutcome> => {
+    const state = snapshot();
+    await run.checkpoint(state);
+    if (!lastResult) {
+      // A replayed segment resumed at its rung: the same numbers, evaluated afresh.
+      const ev = evaluate(model, split, spec);
+      lastResult = {
+        loss: f(toTensor(x)).item(),
+        valLoss: ev.valLoss,
+        metrics: ev.metrics,
+        parameters,
+        durationMs: 0,
+        steps: step,
+        epochs: epoch,
+      };
+    }
+    const result = { ...lastResult, durationMs: Math.round(clock.elapsed()) };
+    return { ...outcomes.paused(result), weights: weights(), state };
   };
 
   return run.loop<TrainOutcome>({
