@@ -387,7 +387,6 @@ const SweepBestEventBody = z.object({
   trial: z.int(),
   rung: z.int(),
   value: z.number(),
-  params: ParamsSchema,
 });
 const SweepEndEventBody = z.object({
   type: z.literal('end'),
@@ -410,7 +409,12 @@ export const SweepEventSchema = z
     SweepStatusEventBody.extend(eventBase),
     SweepTrialEventBody.extend({ ...eventBase, trialId: z.string(), jobId: z.string().nullable() }),
     SweepRungEventBody.extend({ ...eventBase, trialId: z.string(), jobId: z.string().nullable() }),
-    SweepBestEventBody.extend({ ...eventBase, trialId: z.string(), jobId: z.string().nullable() }),
+    SweepBestEventBody.extend({
+      ...eventBase,
+      trialId: z.string(),
+      jobId: z.string().nullable(),
+      params: ParamsSchema,
+    }),
     SweepEndEventBody.extend(eventBase),
   ])
   .meta({ id: 'SweepEvent' });
