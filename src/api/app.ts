@@ -25,6 +25,7 @@ import { resultRoutes } from './routes/results.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { healthRoutes } from './routes/health.js';
 import { checkpointRoutes } from './routes/checkpoints.js';
+import { sweepRoutes } from './routes/sweeps.js';
 import { registerReliability } from './reliability.js';
 import { finishOpenApiDocument } from './openapi-document.js';
 
@@ -120,5 +121,6 @@ export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promi
   await app.register(resultRoutes(deps), { prefix: '/v1' });
   await app.register(datasetRoutes(deps), { prefix: '/v1' });
   await app.register(checkpointRoutes(deps), { prefix: '/v1' });
+  await app.register(sweepRoutes(deps, metrics), { prefix: '/v1' });
   return app;
 }

@@ -12,6 +12,9 @@ import { createHeartbeats } from '../queue/heartbeats.js';
 import { createTrainingQueue, type TrainJobData } from '../queue/training-queue.js';
 import { createTailer, type Tailer } from '../queue/tailer.js';
 import type { NamedWeights } from '../models/index.js';
+import { createSweepStore, type SweepStore } from '../queue/sweep-store.js';
+import { createSweepExecutor, type SweepExecutor } from '../queue/sweep-executor.js';
+import { sweepScheduler } from '../queue/sweep-scheduler.js';
 
 /** `predict` of src/models, injected so the API layer can be tested without the engine. */
 export type PredictFn = (
@@ -45,6 +48,9 @@ export interface AppDeps {
     waitKey: string;
   };
   tailer: Tailer;
+  /** Sweep records, and the executor that carries out their decisions (src/queue/sweep-executor.ts). */
+  sweeps: SweepStore;
+  sweepExec: SweepExecutor;
   publishCancel(jobId: string): Promise<void>;
   predict: PredictFn;
   gradients: GradientsFn;
@@ -88,20 +94,34 @@ export async function createDeps(
   const queue = createTrainingQueue(bull, cfg);
   const tailer = createTailer({ blocking, command: redis });
   tailer.start();
+  const jobs = createJobStore(redis, keys, cfg);
+  const sweeps = createSweepStore(redis, keys, cfg);
+  const publishCancel = async (jobId: string) => {
+    await redis.publish(keys.cancelChannel, jobId);
+  };
+  const sweepExec = createSweepExecutor({
+    redis,
+    keys,
+    jobs,
+    sweeps,
+    queue,
+    publishCancel,
+    scheduler: sweepScheduler,
+  });
   return {
     cfg,
     limits,
     keys,
     redis,
-    jobs: createJobStore(redis, keys, cfg),
+    jobs,
+    sweeps,
+    sweepExec,
     datasets: createDatasetStore(redis, keys),
     idempotency: createIdempotency(redis, keys, cfg.idempotencyTtlMs),
     heartbeats: createHeartbeats(redis, keys, cfg.heartbeatMs),
     queue,
     tailer,
-    async publishCancel(jobId) {
-      await redis.publish(keys.cancelChannel, jobId);
-    },
+    publishCancel,
     predict: fns.predict,
     gradients: fns.gradients,
     speed: fns.speed,

@@ -27,12 +27,17 @@ export const TAGS = [
   { name: 'events', description: 'A job’s progress: SSE stream or JSON pages, one cursor (the event id).' },
   { name: 'results', description: 'What a succeeded job produced: weights, predictions, input gradients.' },
   { name: 'datasets', description: 'Upload, list, describe and delete datasets; the built-in ones.' },
+  {
+    name: 'sweeps',
+    description: 'Hyperparameter sweeps (grid, random, ASHA): trials are jobs, spread over every worker.',
+  },
   { name: 'health', description: 'Liveness, readiness and Prometheus metrics (never need an API key).' },
 ];
 
 function tagOf(path: string): string {
   if (!path.startsWith('/v1')) return 'health';
   if (path.startsWith('/v1/datasets')) return 'datasets';
+  if (path.startsWith('/v1/sweeps')) return 'sweeps';
   if (path.endsWith('/events')) return 'events';
   if (/\/(weights|predict|gradients)$/.test(path)) return 'results';
   return 'jobs';
@@ -96,7 +101,9 @@ function addExamples(path: string, op: Json): void {
   for (const p of op.parameters ?? []) {
     const example =
       p.in === 'path' && p.name === 'id'
-        ? PATH_ID_EXAMPLES[path.startsWith('/v1/datasets') ? 'dataset' : 'job']
+        ? PATH_ID_EXAMPLES[
+            path.startsWith('/v1/datasets') ? 'dataset' : path.startsWith('/v1/sweeps') ? 'sweep' : 'job'
+          ]
         : p.in === 'query'
           ? QUERY_EXAMPLES[op.operationId]?.[p.name]
           : p.in === 'header'

@@ -43,6 +43,8 @@ export async function startApi(
     logger: opts.logger ? { level: process.env.LOG_LEVEL ?? 'warn' } : false,
   });
   await app.listen({ host: opts.host, port: opts.port });
+  // Sweeps whose last decisions a killed API process never carried out (workers do this too).
+  setImmediate(() => void deps.sweepExec.reconcileAll().catch(() => {}));
   // Measure the training speed now rather than on the first POST /v1/jobs (half a second).
   if (opts.speed) setImmediate(() => void opts.speed!());
   const addr = app.server.address();

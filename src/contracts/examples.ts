@@ -46,6 +46,27 @@ export const PREDICT_EXAMPLE = {
 /** `POST /v1/jobs/{id}/evaluate`: the two flowers of {@link PREDICT_EXAMPLE} and their true classes. */
 const EVALUATE_EXAMPLE = { ...PREDICT_EXAMPLE, targets: [0, 2] };
 
+/**
+ * `POST /v1/sweeps` and `/v1/sweeps/validate`: a 2 × 2 grid of learning rate and momentum over a
+ * short iris MLP, ranked by validation loss.
+ */
+export const SWEEP_EXAMPLE = {
+  spec: {
+    model: { type: 'mlp', hidden: [16], activation: 'relu' },
+    data: { builtin: 'iris' },
+    loss: 'cross_entropy',
+    optimizer: { type: 'sgd', lr: 0.05, momentum: 0 },
+    training: { epochs: 20, batchSize: 16, shuffle: true, seed: 0, validationSplit: 0.2 },
+  },
+  space: { 'optimizer.lr': { grid: [0.01, 0.1] }, 'optimizer.momentum': { grid: [0, 0.9] } },
+  searcher: { type: 'grid' },
+  metric: 'valLoss',
+  mode: 'min',
+  maxConcurrentTrials: 2,
+  seed: 0,
+  metadata: { example: 'lr × momentum grid' },
+};
+
 /** Request body examples by operationId and media type. */
 export const REQUEST_BODY_EXAMPLES: Record<string, Record<string, unknown>> = {
   createJob: { 'application/json': IRIS_JOB_SPEC_EXAMPLE },
@@ -54,10 +75,16 @@ export const REQUEST_BODY_EXAMPLES: Record<string, Record<string, unknown>> = {
   predict: { 'application/json': PREDICT_EXAMPLE },
   inputGradients: { 'application/json': PREDICT_EXAMPLE },
   evaluate: { 'application/json': EVALUATE_EXAMPLE },
+  createSweep: { 'application/json': SWEEP_EXAMPLE },
+  validateSweep: { 'application/json': SWEEP_EXAMPLE },
 };
 
 /** Example ids of the path parameter `{id}`, by the resource the path names. */
-export const PATH_ID_EXAMPLES = { job: 'job_0mif3k2a1x7d9q2zk4', dataset: 'ds_0mx76uarq0005uaii76t6l' };
+export const PATH_ID_EXAMPLES = {
+  job: 'job_0mif3k2a1x7d9q2zk4',
+  dataset: 'ds_0mx76uarq0005uaii76t6l',
+  sweep: 'swp_0mif3k2a1x7d9q2zk4',
+};
 
 /**
  * Query parameter examples by operationId and name. Every one is valid on its own and together
@@ -77,6 +104,8 @@ export const QUERY_EXAMPLES: Record<string, Record<string, string | number>> = {
   getJobWeights: { format: 'json' },
   uploadDataset: { target: 'species', name: 'iris-sample', types: 'species:categorical' },
   listDatasets: { limit: 20, after: PATH_ID_EXAMPLES.dataset },
+  listSweeps: { limit: 20, after: PATH_ID_EXAMPLES.sweep },
+  getSweepEvents: { after: '1764139200000-0', limit: 100 },
 };
 
 /**

@@ -24,9 +24,21 @@ export const ListSweepsQuerySchema = z.object({
 });
 
 /** A sweep event as stored, with its stream id (the SSE `id:` and the page cursor). */
-export const StoredSweepEventSchema = z
-  .intersection(SweepEventSchema, z.object({ id: z.string().meta({ example: '1764139200000-0' }) }))
-  .meta({ id: 'StoredSweepEvent' });
+const StoredSweepEventSchema = (() => {
+  const id = {
+    id: z.string().meta({ example: '1764139200000-0', description: 'The event id (stream entry id)' }),
+  };
+  const [status, trial, rung, best, end] = SweepEventSchema.options;
+  return z
+    .discriminatedUnion('type', [
+      status.extend(id),
+      trial.extend(id),
+      rung.extend(id),
+      best.extend(id),
+      end.extend(id),
+    ])
+    .meta({ id: 'StoredSweepEvent' });
+})();
 
 /** `GET /v1/sweeps/{id}/events` as JSON. */
 export const SweepEventPageSchema = z

@@ -42,12 +42,14 @@ export interface SweepStep {
   events?: SweepEventBody[];
 }
 
-/** A finished segment as the scheduler wants it. */
+/** A finished segment as the scheduler wants it (src/sweep/scheduler.ts `SegmentReport`). */
 export interface SegmentReport {
   trial: number;
   rung: number;
   value: number | null;
   final?: boolean;
+  outcome?: 'ok' | 'failed' | 'cancelled';
+  epochs?: number;
 }
 
 /** The pure scheduler functions the service drives (injected: the queue layer does not import src/sweep). */
@@ -96,19 +98,30 @@ function endStatus(actions: SweepAction[]): SweepStatus | undefined {
 export function createSweepExecutor(deps: SweepExecutorDeps) {
   const { jobs, sweeps, keys, redis } = deps;
 
-  /** The scheduler's event bodies as stored: stamped with the sweep, the time, the trial's ids. */
-  function stamp(sweepId: string, events: SweepEventBody[] | undefined): object[] {
+  /**
+   * The scheduler's event bodies as stored: stamped with the sweep, the time and the trial's ids
+   * (a `best` event also with the trial's params).
+   */
+  function stamp(
+    sw: Pick<SweepRecord, 'id' | 'params'>,
+    events: SweepEventBody[] | undefined,
+    state: unknown,
+  ): object[] {
     const time = new Date().toISOString();
+    // A trial has a job once one of its segments was launched (a trial cancelled before it never has).
+    const segments = (state as { segments?: { trial: number }[] } | null)?.segments ?? [];
+    const launched = new Set(segments.map((x) => x.trial));
     return (events ?? []).map((e) =>
       'trial' in e
         ? {
             ...e,
-            sweepId,
+            sweepId: sw.id,
             time,
-            trialId: trialIdOf(sweepId, e.trial),
-            jobId: trialJobId(sweepId, e.trial),
+            trialId: trialIdOf(sw.id, e.trial),
+            jobId: launched.has(e.trial) ? trialJobId(sw.id, e.trial) : null,
+            ...(e.type === 'best' ? { params: sw.params[e.trial] ?? {} } : {}),
           }
-        : { ...e, sweepId, time },
+        : { ...e, sweepId: sw.id, time },
     );
   }
 
@@ -161,16 +174,17 @@ export function createSweepExecutor(deps: SweepExecutorDeps) {
   async function finishedSegment(sw: SweepRecord, trial: number, rung: number): Promise<SegmentReport | null> {
     const h = await jobs.getHash(trialJobId(sw.id, trial));
     // Deleted or expired under the sweep: nothing will ever come of it.
-    if (!h) return { trial, rung, value: null, final: true };
+    if (!h) return { trial, rung, value: null, final: true, outcome: 'failed' };
     if (Number(h.segRung) !== rung) return null;
     const metric = String(sw.request.metric ?? 'valLoss');
-    const value = () => {
-      const result = h.result ? (JSON.parse(h.result) as JobResult | null) : null;
-      return result ? deps.scheduler.metricValue(result, metric) : null;
-    };
-    if (h.status === 'paused') return { trial, rung, value: value(), final: false };
-    if (h.status === 'succeeded') return { trial, rung, value: value(), final: true };
-    if (h.status === 'failed' || h.status === 'cancelled') return { trial, rung, value: null, final: true };
+    const result = h.result ? (JSON.parse(h.result) as JobResult | null) : null;
+    const value = result ? deps.scheduler.metricValue(result, metric) : null;
+    // Epochs trained: fewer than the segment's when early stopping ended the trial.
+    const epochs = typeof result?.epochs === 'number' ? { epochs: result.epochs } : {};
+    if (h.status === 'paused') return { trial, rung, value, final: false, ...epochs };
+    if (h.status === 'succeeded') return { trial, rung, value, final: true, ...epochs };
+    if (h.status === 'failed' || h.status === 'cancelled')
+      return { trial, rung, value: null, final: true, outcome: h.status };
     return null;
   }
 
@@ -207,7 +221,7 @@ export function createSweepExecutor(deps: SweepExecutorDeps) {
         state,
         inflight,
         actions,
-        events: stamp(sweepId, events),
+        events: stamp(sw, events, state),
         status: endStatus(actions),
       });
     }
@@ -217,20 +231,20 @@ export function createSweepExecutor(deps: SweepExecutorDeps) {
     reconcile,
 
     /**
-     * Write a new sweep's first decision (the scheduler's start: the first launches) from version
-     * 0, then carry it out. A crash after the write is finished by the next reconcile.
+     * Store a new sweep together with the scheduler's first decision (one MULTI), then carry the
+     * first launches out. A crash in between is finished by the next reconcile.
      */
-    async begin(sweepId: string, first: SweepStep): Promise<void> {
+    async begin(
+      sweep: Omit<Parameters<SweepStore['create']>[0], 'first'>,
+      first: SweepStep,
+    ): Promise<void> {
       const inflight: Record<string, number> = {};
       applyToInflight(inflight, first.actions);
-      await sweeps.cas(sweepId, 0, {
-        state: first.state,
-        inflight,
-        actions: first.actions,
-        events: stamp(sweepId, first.events),
-        status: endStatus(first.actions) ?? 'running',
+      await sweeps.create({
+        ...sweep,
+        first: { state: first.state, inflight, actions: first.actions, events: stamp(sweep, first.events, first.state) },
       });
-      await reconcile(sweepId);
+      await reconcile(sweep.id);
     },
 
     /** Cancel a sweep: running trials are cancelled, finished ones kept; then carried out. */
@@ -245,7 +259,7 @@ export function createSweepExecutor(deps: SweepExecutorDeps) {
           state: step.state,
           inflight,
           actions: step.actions,
-          events: stamp(sweepId, step.events),
+          events: stamp(sw, step.events, step.state),
           status: endStatus(step.actions) ?? 'cancelled',
         });
         if (v !== null) break;

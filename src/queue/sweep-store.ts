@@ -23,6 +23,8 @@ export interface SweepRecord {
   request: Record<string, unknown>;
   /** Epochs of each rung. */
   rungs: number[];
+  /** Each trial's sampled values (dotted path → value), by trial index. */
+  params: Record<string, unknown>[];
   epochsMax: number;
   /** The scheduler's state as JSON-parsed. */
   state: unknown;
@@ -136,6 +138,7 @@ export function createSweepStore(redis: Redis, keys: Keys, cfg: { streamMaxLen: 
       finishedAt: h.finishedAt || null,
       request: parse(h.request, {}),
       rungs: parse(h.rungs, []),
+      params: parse(h.params, []),
       epochsMax: Number(h.epochsMax ?? 0),
       state: parse(h.state, null),
       inflight: parse(h.inflight, {}),
@@ -145,9 +148,9 @@ export function createSweepStore(redis: Redis, keys: Keys, cfg: { streamMaxLen: 
 
   return {
     /**
-     * Store a new sweep at version 0 with its trial specs and index it; the scheduler's first
-     * decision is then written with {@link cas} from version 0 (so a crash in between leaves a
-     * sweep the reconciler starts, never half a sweep).
+     * Store a new sweep with its trial specs and the scheduler's first decision (its state, the
+     * first launches, the first events) in one MULTI, at version 1, and index it: a crash never
+     * leaves a sweep without its first decision, and the reconciler carries the launches out.
      */
     async create(s: {
       id: string;
@@ -155,32 +158,38 @@ export function createSweepStore(redis: Redis, keys: Keys, cfg: { streamMaxLen: 
       request: unknown;
       rungs: number[];
       epochsMax: number;
-      state: unknown;
+      params: Record<string, unknown>[];
       specs: unknown[];
+      first: { state: unknown; inflight: Record<string, number>; actions: unknown[]; events: object[] };
       createdAt?: Date;
     }): Promise<void> {
       const createdAt = (s.createdAt ?? new Date()).toISOString();
       const specs: Record<string, string> = {};
       s.specs.forEach((spec, i) => (specs[String(i)] = JSON.stringify(spec)));
-      await redis
+      const m = redis
         .multi()
         .hset(keys.sweepSpecs(s.id), specs)
         .hset(keys.sweep(s.id), {
           id: s.id,
           tenant: s.tenant,
-          status: 'queued',
+          status: 'running',
           createdAt,
+          startedAt: createdAt,
           request: JSON.stringify(s.request),
           rungs: JSON.stringify(s.rungs),
+          params: JSON.stringify(s.params),
           epochsMax: String(s.epochsMax),
-          state: JSON.stringify(s.state),
-          inflight: '{}',
-          version: '0',
-          nextSeq: '0',
+          state: JSON.stringify(s.first.state),
+          inflight: JSON.stringify(s.first.inflight),
+          version: '1',
+          nextSeq: String(s.first.actions.length),
         })
         .zadd(keys.sweepIndex(s.tenant), 0, s.id)
-        .sadd(keys.sweepsActive, s.id)
-        .exec();
+        .sadd(keys.sweepsActive, s.id);
+      s.first.actions.forEach((a, i) => m.rpush(keys.sweepPending(s.id), `${i + 1}|${JSON.stringify(a)}`));
+      for (const e of s.first.events)
+        m.xadd(keys.sweepEvents(s.id), 'MAXLEN', '~', maxlen, '*', 'type', (e as { type: string }).type, 'data', JSON.stringify(e));
+      await m.exec();
     },
 
     /** One sweep, or null when unknown or another tenant's. */

@@ -71,6 +71,14 @@ async function uploadedDataset(): Promise<string> {
   return res.json().id as string;
 }
 
+/** A sweep created from the document's own example (its first trials stay queued: no worker runs here). */
+async function createdSweep(): Promise<string> {
+  const body = doc.paths['/v1/sweeps'].post.requestBody!.content['application/json'].example;
+  const res = await t.app.inject({ method: 'POST', url: '/v1/sweeps', payload: body as object });
+  expect(res.statusCode, res.body).toBe(201);
+  return res.json().id as string;
+}
+
 /** Media types of binary bodies: sent as files, so they carry no inline example (test/api/datasets-tables.test.ts sends one). */
 const BINARY_MEDIA = new Set(['application/vnd.apache.parquet']);
 
@@ -97,7 +105,7 @@ test('every request body and every path and query parameter has an example', () 
 });
 
 test('every documented example, sent as Swagger UI would, answers 2xx', async () => {
-  const ids = { job: await finishedIrisJob(), dataset: await uploadedDataset() };
+  const ids = { job: await finishedIrisJob(), dataset: await uploadedDataset(), sweep: await createdSweep() };
   // Deletions last, each on a resource of its own.
   const hasExample = (op: Op) =>
     Object.values(op.requestBody?.content ?? {}).some((m) => m.example !== undefined) ||
@@ -113,7 +121,10 @@ test('every documented example, sent as Swagger UI would, answers 2xx', async ()
           ? { ...ids, dataset: await uploadedDataset() }
           : { ...ids, job: await finishedIrisJob() }
         : ids;
-    const url = path.replace('{id}', path.startsWith('/v1/datasets') ? own.dataset : own.job);
+    const url = path.replace(
+      '{id}',
+      path.startsWith('/v1/datasets') ? own.dataset : path.startsWith('/v1/sweeps') ? own.sweep : own.job,
+    );
     const query = Object.fromEntries(
       (op.parameters ?? [])
         .filter((p) => p.in === 'query' && p.example !== undefined)

@@ -392,6 +392,9 @@ export function createFakeDeps(
       waitKey: `${cfg.prefix}:bull:wait`,
     },
     tailer: fakeTailer(),
+    // Sweeps need Redis (their compare-and-set script): not faked, like the job cap.
+    sweeps: noRedis() as never,
+    sweepExec: noRedis() as never,
     async publishCancel() {},
     predict: opts.predict ?? linearPredict,
     gradients: gradientsWithModels,

@@ -109,12 +109,15 @@ test('sweep CAS: of two decisions from one version exactly one is written, with 
     request: { metric: 'valLoss' },
     rungs: [1, 3],
     epochsMax: 10,
-    state: { n: 0 },
+    params: [{ x: 1 }, { x: 2 }],
     specs: [{ a: 1 }, { a: 2 }],
+    first: { state: { n: 0 }, inflight: {}, actions: [{ kind: 'launch', trial: 1, untilEpoch: 3 }], events: [] },
   });
+  expect(await sweeps.pending('swp_a')).toEqual([{ seq: 1, action: { kind: 'launch', trial: 1, untilEpoch: 3 } }]);
+  await sweeps.ack('swp_a', 1);
   expect(await sweeps.trialSpec('swp_a', 1)).toEqual({ a: 2 });
   const decide = (n: number) =>
-    sweeps.cas('swp_a', 0, {
+    sweeps.cas('swp_a', 1, {
       state: { n },
       inflight: { 0: 0 },
       actions: [{ kind: 'launch', trial: 0, untilEpoch: 1, lr: 0.1 + 0.2 }],
@@ -122,21 +125,21 @@ test('sweep CAS: of two decisions from one version exactly one is written, with 
       status: 'running',
     });
   const [a, b] = await Promise.all([decide(1), decide(2)]);
-  expect([a, b].filter((v) => v === 1)).toHaveLength(1);
+  expect([a, b].filter((v) => v === 2)).toHaveLength(1);
   expect([a, b].filter((v) => v === null)).toHaveLength(1);
   const sw = (await sweeps.get('swp_a'))!;
-  expect(sw.version).toBe(1);
+  expect(sw.version).toBe(2);
   expect(sw.status).toBe('running');
   expect(sw.startedAt).not.toBeNull();
   expect(sw.inflight).toEqual({ 0: 0 });
   const pending = await sweeps.pending('swp_a');
   // One decision's actions only, numbers exact (no cjson re-encoding).
-  expect(pending).toEqual([{ seq: 1, action: { kind: 'launch', trial: 0, untilEpoch: 1, lr: 0.1 + 0.2 } }]);
+  expect(pending).toEqual([{ seq: 2, action: { kind: 'launch', trial: 0, untilEpoch: 1, lr: 0.1 + 0.2 } }]);
   expect((await sweeps.events('swp_a', { limit: 10 })).data).toHaveLength(1);
-  await sweeps.ack('swp_a', 1);
+  await sweeps.ack('swp_a', 2);
   expect(await sweeps.pending('swp_a')).toEqual([]);
   expect(await sweeps.active()).toEqual(['swp_a']);
-  await sweeps.cas('swp_a', 1, { state: {}, inflight: {}, actions: [], events: [], status: 'succeeded' });
+  await sweeps.cas('swp_a', 2, { state: {}, inflight: {}, actions: [], events: [], status: 'succeeded' });
   expect(await sweeps.active()).toEqual([]);
   expect((await sweeps.get('swp_a'))!.finishedAt).not.toBeNull();
   expect(await r.exists(keys.sweepEvents('swp_a'))).toBe(1);
