@@ -262,7 +262,11 @@ export async function runAttempt(
       // The segment's last checkpoint (this epoch boundary) was stored through onCheckpoint; the
       // result and weights as of the rung make the paused trial readable (weights, predict).
       const weights = encodeSafetensors(outcome.weights, { jobId, format: 'pt' });
-      await jobs.pause(jobId, attempt, { result: outcome.result, weights, weightsSha256: sha256Hex(weights) });
+      await jobs.pause(jobId, attempt, {
+        result: outcome.result,
+        weights,
+        weightsSha256: sha256Hex(weights),
+      });
       return { jobId, status, attempt, ...sweep };
     }
     if (status === 'succeeded') {

@@ -153,7 +153,8 @@ export async function startWorker(cfg: ServiceConfig, opts: StartWorkerOptions =
     void cmd
       .hmget(keys.job(jobId), 'sweepId', 'segRung')
       .then(([sweepId, segRung]) => {
-        if (sweepId && cancel(segmentQueueId(jobId, { sweepId, segRung: segRung ?? '0' }))) watchCancel(jobId);
+        if (sweepId && cancel(segmentQueueId(jobId, { sweepId, segRung: segRung ?? '0' })))
+          watchCancel(jobId);
       })
       .catch(() => {});
   });

@@ -31,8 +31,7 @@ export function documentSecurity(
       extra[503] = ProblemSchema;
       if (opts.keyed) extra[401] = ProblemSchema;
       const capped = route.url === '/v1/jobs' || route.url === '/v1/sweeps';
-      if (opts.rateLimited || (opts.jobCap && capped && methods.includes('POST')))
-        extra[429] = ProblemSchema;
+      if (opts.rateLimited || (opts.jobCap && capped && methods.includes('POST'))) extra[429] = ProblemSchema;
     }
     if (Object.keys(extra).length)
       route.schema = { ...(route.schema as object), response: { ...extra, ...schema.response } };

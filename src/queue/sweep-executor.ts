@@ -142,7 +142,12 @@ export function createSweepExecutor(deps: SweepExecutorDeps) {
         tenant: sw.tenant,
         spec,
         metadata: (sw.request.metadata as Record<string, unknown> | undefined) ?? {},
-        trial: { sweepId: sw.id, trialId: trialIdOf(sw.id, a.trial), index: a.trial, untilEpoch: a.untilEpoch },
+        trial: {
+          sweepId: sw.id,
+          trialId: trialIdOf(sw.id, a.trial),
+          index: a.trial,
+          untilEpoch: a.untilEpoch,
+        },
       });
       const h = await jobs.getHash(id);
       if (h?.status === 'queued' && h.segRung === '0') await enqueueSegment(id, sw.tenant, h);
@@ -171,7 +176,11 @@ export function createSweepExecutor(deps: SweepExecutorDeps) {
   }
 
   /** The finished segment of a trial in flight at `rung`, or null while it trains. */
-  async function finishedSegment(sw: SweepRecord, trial: number, rung: number): Promise<SegmentReport | null> {
+  async function finishedSegment(
+    sw: SweepRecord,
+    trial: number,
+    rung: number,
+  ): Promise<SegmentReport | null> {
     const h = await jobs.getHash(trialJobId(sw.id, trial));
     // Deleted or expired under the sweep: nothing will ever come of it.
     if (!h) return { trial, rung, value: null, final: true, outcome: 'failed' };
@@ -234,15 +243,17 @@ export function createSweepExecutor(deps: SweepExecutorDeps) {
      * Store a new sweep together with the scheduler's first decision (one MULTI), then carry the
      * first launches out. A crash in between is finished by the next reconcile.
      */
-    async begin(
-      sweep: Omit<Parameters<SweepStore['create']>[0], 'first'>,
-      first: SweepStep,
-    ): Promise<void> {
+    async begin(sweep: Omit<Parameters<SweepStore['create']>[0], 'first'>, first: SweepStep): Promise<void> {
       const inflight: Record<string, number> = {};
       applyToInflight(inflight, first.actions);
       await sweeps.create({
         ...sweep,
-        first: { state: first.state, inflight, actions: first.actions, events: stamp(sweep, first.events, first.state) },
+        first: {
+          state: first.state,
+          inflight,
+          actions: first.actions,
+          events: stamp(sweep, first.events, first.state),
+        },
       });
       await reconcile(sweep.id);
     },

@@ -188,7 +188,17 @@ export function createSweepStore(redis: Redis, keys: Keys, cfg: { streamMaxLen: 
         .sadd(keys.sweepsActive, s.id);
       s.first.actions.forEach((a, i) => m.rpush(keys.sweepPending(s.id), `${i + 1}|${JSON.stringify(a)}`));
       for (const e of s.first.events)
-        m.xadd(keys.sweepEvents(s.id), 'MAXLEN', '~', maxlen, '*', 'type', (e as { type: string }).type, 'data', JSON.stringify(e));
+        m.xadd(
+          keys.sweepEvents(s.id),
+          'MAXLEN',
+          '~',
+          maxlen,
+          '*',
+          'type',
+          (e as { type: string }).type,
+          'data',
+          JSON.stringify(e),
+        );
       await m.exec();
     },
 

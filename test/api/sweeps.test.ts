@@ -49,12 +49,20 @@ test('a grid sweep: trial jobs queued up to maxConcurrentTrials, leaderboard, ev
   expect(res.statusCode, res.body).toBe(201);
   const sw = res.json();
   expect(res.headers.location).toBe(`/v1/sweeps/${sw.id}`);
-  expect(sw).toMatchObject({ object: 'sweep', status: 'running', metric: 'valLoss', mode: 'min', rungs: [4] });
+  expect(sw).toMatchObject({
+    object: 'sweep',
+    status: 'running',
+    metric: 'valLoss',
+    mode: 'min',
+    rungs: [4],
+  });
   expect(sw.counts.total).toBe(4);
   expect(sw.budget).toEqual({ epochsUsed: 0, epochsMax: 16 });
 
   const trials = (await t.app.inject({ url: `/v1/sweeps/${sw.id}/trials` })).json().data as any[];
-  expect(trials.map((x) => x.params).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))).toEqual(
+  expect(
+    trials.map((x) => x.params).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+  ).toEqual(
     [
       { 'optimizer.lr': 0.01, 'optimizer.momentum': 0 },
       { 'optimizer.lr': 0.01, 'optimizer.momentum': 0.9 },
@@ -90,7 +98,10 @@ test('a grid sweep: trial jobs queued up to maxConcurrentTrials, leaderboard, ev
   const ended = (await t.app.inject({ url: `/v1/sweeps/${sw.id}/events?limit=1000` })).json().data as any[];
   expect(ended.at(-1)).toMatchObject({ type: 'end', status: 'cancelled' });
   // An SSE client of a finished sweep gets its history and the stream closes after `end`.
-  const sse = await t.app.inject({ url: `/v1/sweeps/${sw.id}/events`, headers: { accept: 'text/event-stream' } });
+  const sse = await t.app.inject({
+    url: `/v1/sweeps/${sw.id}/events`,
+    headers: { accept: 'text/event-stream' },
+  });
   expect(sse.statusCode).toBe(200);
   expect(sse.body).toContain('event: end');
 });
@@ -111,21 +122,48 @@ test('POST /v1/sweeps/validate: trials, rungs and the worst-case epochs; nothing
 
 describe('bad input is a 400 problem+json naming the path', () => {
   const cases: [string, unknown, RegExp][] = [
-    ['an unknown path', { ...grid, space: { 'optimizer.nope': { grid: [1, 2] } } }, /^\/space\/optimizer\.nope/],
-    ['an empty choice', { ...grid, searcher: { type: 'random', trials: 2 }, space: { 'optimizer.lr': { choice: [] } } }, /^\/space\/optimizer\.lr/],
-    ['a logUniform bound ≤ 0', { ...grid, searcher: { type: 'random', trials: 2 }, space: { 'optimizer.lr': { logUniform: [0, 1] } } }, /^\/space\/optimizer\.lr/],
-    ['trials above the limit', { ...grid, searcher: { type: 'random', trials: 100_000 }, space: { 'optimizer.lr': { uniform: [0.01, 0.1] } } }, /^\/searcher\/trials/],
+    [
+      'an unknown path',
+      { ...grid, space: { 'optimizer.nope': { grid: [1, 2] } } },
+      /^\/space\/optimizer\.nope/,
+    ],
+    [
+      'an empty choice',
+      { ...grid, searcher: { type: 'random', trials: 2 }, space: { 'optimizer.lr': { choice: [] } } },
+      /^\/space\/optimizer\.lr/,
+    ],
+    [
+      'a logUniform bound ≤ 0',
+      { ...grid, searcher: { type: 'random', trials: 2 }, space: { 'optimizer.lr': { logUniform: [0, 1] } } },
+      /^\/space\/optimizer\.lr/,
+    ],
+    [
+      'trials above the limit',
+      {
+        ...grid,
+        searcher: { type: 'random', trials: 100_000 },
+        space: { 'optimizer.lr': { uniform: [0.01, 0.1] } },
+      },
+      /^\/searcher\/trials/,
+    ],
     [
       'a grid that explodes',
       {
         ...grid,
         space: Object.fromEntries(
-          ['lr', 'momentum', 'dampening', 'weightDecay'].map((k) => [`optimizer.${k}`, { grid: Array.from({ length: 10 }, (_, i) => i / 100) }]),
+          ['lr', 'momentum', 'dampening', 'weightDecay'].map((k) => [
+            `optimizer.${k}`,
+            { grid: Array.from({ length: 10 }, (_, i) => i / 100) },
+          ]),
         ),
       },
       /^\/(space|searcher)/,
     ],
-    ['a value the JobSpec refuses', { ...grid, space: { 'optimizer.lr': { grid: [0.1, -5] } } }, /^\/space\/optimizer\.lr/],
+    [
+      'a value the JobSpec refuses',
+      { ...grid, space: { 'optimizer.lr': { grid: [0.1, -5] } } },
+      /^\/space\/optimizer\.lr/,
+    ],
   ];
   for (const [what, body, path] of cases)
     test(what, async () => {
@@ -241,7 +279,8 @@ test('ASHA driven by hand: segments pause, the best are promoted and resume, the
     const job = (await t.app.inject({ url: `/v1/jobs/${row.jobId}` })).json();
     expect(job.status, row.jobId).toBe('succeeded');
     expect(job.result.epochs).toBe(row.epochs);
-    const events = (await t.app.inject({ url: `/v1/jobs/${row.jobId}/events?limit=1000` })).json().data as any[];
+    const events = (await t.app.inject({ url: `/v1/jobs/${row.jobId}/events?limit=1000` })).json()
+      .data as any[];
     expect(events.filter((e) => e.type === 'end')).toHaveLength(1);
   }
   const ev = (await t.app.inject({ url: `/v1/sweeps/${id}/events?limit=1000` })).json().data as any[];

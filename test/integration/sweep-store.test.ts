@@ -44,15 +44,23 @@ test('a trial job pauses with its weights, is promoted once, and stops succeeded
   expect(await jobs.createIfAbsent(trialJob(id, 'swp_0000000000000000000000'))).toBe(true);
   expect(await jobs.createIfAbsent(trialJob(id, 'swp_0000000000000000000000'))).toBe(false);
   const job = await jobs.get(id);
-  expect(job).toMatchObject({ status: 'queued', sweepId: 'swp_0000000000000000000000', trialId: 'swp_0000000000000000000000.t0' });
+  expect(job).toMatchObject({
+    status: 'queued',
+    sweepId: 'swp_0000000000000000000000',
+    trialId: 'swp_0000000000000000000000.t0',
+  });
   expect(segmentQueueId(id, (await jobs.getHash(id))!)).toBe(`${id}-r0`);
 
   const { attempt } = await jobs.start(id, 'w_test');
   await jobs.saveCheckpoint(id, attempt, { at: 1 }, { step: 5, epoch: 1, loss: 0.5 });
   const result = { loss: 0.5, valLoss: 0.6, metrics: {}, parameters: 3, durationMs: 1, epochs: 1 };
   // A stale attempt cannot pause it.
-  expect(await jobs.pause(id, attempt + 1, { result, weights: Buffer.from('w1'), weightsSha256: 'x' })).toBe(false);
-  expect(await jobs.pause(id, attempt, { result, weights: Buffer.from('w1'), weightsSha256: 'x' })).toBe(true);
+  expect(await jobs.pause(id, attempt + 1, { result, weights: Buffer.from('w1'), weightsSha256: 'x' })).toBe(
+    false,
+  );
+  expect(await jobs.pause(id, attempt, { result, weights: Buffer.from('w1'), weightsSha256: 'x' })).toBe(
+    true,
+  );
   expect((await jobs.get(id))!.status).toBe('paused');
   expect((await jobs.weights(id))!.toString()).toBe('w1');
   expect(await jobs.loadCheckpoint(id)).toEqual({ at: 1 }); // the next segment resumes from it
@@ -70,7 +78,9 @@ test('a trial job pauses with its weights, is promoted once, and stops succeeded
   const second = await jobs.start(id, 'w_test');
   expect(second.verdict).toBe('run');
   const result3 = { ...result, epochs: 3 };
-  expect(await jobs.pause(id, second.attempt, { result: result3, weights: Buffer.from('w3'), weightsSha256: 'y' })).toBe(true);
+  expect(
+    await jobs.pause(id, second.attempt, { result: result3, weights: Buffer.from('w3'), weightsSha256: 'y' }),
+  ).toBe(true);
   expect(await jobs.stop(id)).toBe(true);
   expect(await jobs.stop(id)).toBe(false);
   const done = (await jobs.get(id))!;
@@ -111,9 +121,16 @@ test('sweep CAS: of two decisions from one version exactly one is written, with 
     epochsMax: 10,
     params: [{ x: 1 }, { x: 2 }],
     specs: [{ a: 1 }, { a: 2 }],
-    first: { state: { n: 0 }, inflight: {}, actions: [{ kind: 'launch', trial: 1, untilEpoch: 3 }], events: [] },
+    first: {
+      state: { n: 0 },
+      inflight: {},
+      actions: [{ kind: 'launch', trial: 1, untilEpoch: 3 }],
+      events: [],
+    },
   });
-  expect(await sweeps.pending('swp_a')).toEqual([{ seq: 1, action: { kind: 'launch', trial: 1, untilEpoch: 3 } }]);
+  expect(await sweeps.pending('swp_a')).toEqual([
+    { seq: 1, action: { kind: 'launch', trial: 1, untilEpoch: 3 } },
+  ]);
   await sweeps.ack('swp_a', 1);
   expect(await sweeps.trialSpec('swp_a', 1)).toEqual({ a: 2 });
   const decide = (n: number) =>

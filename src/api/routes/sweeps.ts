@@ -183,7 +183,7 @@ export const sweepRoutes = (deps: AppDeps, metrics: Metrics): FastifyPluginAsync
           operationId: 'getSweepTrials',
           summary: 'The leaderboard',
           description:
-            "Every trial, best first: its params, job, rung, epochs trained and the metric at its last processed rung. Trials without a value yet (or failed) come last, by index.",
+            'Every trial, best first: its params, job, rung, epochs trained and the metric at its last processed rung. Trials without a value yet (or failed) come last, by index.',
           params: SweepParamsSchema,
           response: { 200: SweepTrialListSchema, ...ofOneSweep },
         },
@@ -231,7 +231,9 @@ export const sweepRoutes = (deps: AppDeps, metrics: Metrics): FastifyPluginAsync
                 'text/event-stream': { schema: SweepSseStreamSchema },
               },
             },
-            204: NoContent.describe('SSE resume of a finished sweep at its last event: nothing is left to send'),
+            204: NoContent.describe(
+              'SSE resume of a finished sweep at its last event: nothing is left to send',
+            ),
             ...ofOneSweep,
           },
         },
@@ -241,14 +243,24 @@ export const sweepRoutes = (deps: AppDeps, metrics: Metrics): FastifyPluginAsync
         const accept = req.headers.accept ?? '';
         if (!accept.includes('text/event-stream'))
           // Stored as the sweep's events (src/queue/sweep-executor.ts stamps them): served as they are.
-          return (await deps.sweeps.events(sw.id, { after: req.query.after, limit: req.query.limit })) as never;
+          return (await deps.sweeps.events(sw.id, {
+            after: req.query.after,
+            limit: req.query.limit,
+          })) as never;
         const header = req.headers['last-event-id'];
         const from = header ?? req.query.after;
         if (from !== undefined) {
           if (!/^\d+-\d+$/.test(from))
-            throw new ApiError('VALIDATION_ERROR', `Last-Event-ID ${JSON.stringify(from.slice(0, 80))} is not an event id`, [
-              { path: header !== undefined ? '/headers/last-event-id' : '/query/after', message: 'expected <ms>-<seq>' },
-            ]);
+            throw new ApiError(
+              'VALIDATION_ERROR',
+              `Last-Event-ID ${JSON.stringify(from.slice(0, 80))} is not an event id`,
+              [
+                {
+                  path: header !== undefined ? '/headers/last-event-id' : '/query/after',
+                  message: 'expected <ms>-<seq>',
+                },
+              ],
+            );
           if (TERMINAL.has(sw.status) && from === (await deps.sweeps.lastEventId(sw.id)))
             return reply.code(204).send();
         }
