@@ -57,7 +57,7 @@ function buildDimensionSchema(L: Readonly<Limits>) {
       .min(1, { error: `${kind} must list at least one value` })
       .max(L.maxSweepTrials, {
         error: (iss) =>
-          limitMessage(`${kind} has`, (iss.input as unknown[]).length, L, 'maxSweepTrials') + ' values',
+          limitMessage(`${kind} has`, `${(iss.input as unknown[]).length} values`, L, 'maxSweepTrials'),
       });
   const pair = (kind: string, check: (a: number, b: number) => string | null, int = false) =>
     z.tuple([int ? z.int() : z.number(), int ? z.int() : z.number()]).superRefine(([a, b], ctx) => {
@@ -181,7 +181,7 @@ export function createSweepRequestSchema(L: Readonly<Limits> = DEFAULT_LIMITS) {
               ctx.addIssue({
                 code: 'custom',
                 path: [key],
-                message: limitMessage('space path has', key.length, L, 'maxStringLength') + ' characters',
+                message: limitMessage('space path has', `${key.length} characters`, L, 'maxStringLength'),
               });
             else if (!SPACE_PATH.test(key))
               ctx.addIssue({
@@ -195,7 +195,7 @@ export function createSweepRequestSchema(L: Readonly<Limits> = DEFAULT_LIMITS) {
           if (n > L.maxSpaceDims)
             ctx.addIssue({
               code: 'custom',
-              message: limitMessage('space has', n, L, 'maxSpaceDims') + ' dimensions',
+              message: limitMessage('space has', `${n} dimensions`, L, 'maxSpaceDims'),
             });
         })
         .meta({
@@ -236,8 +236,12 @@ export function createSweepRequestSchema(L: Readonly<Limits> = DEFAULT_LIMITS) {
         )
         .refine((m) => Object.keys(m).length <= L.maxMetadataKeys, {
           error: (iss) =>
-            limitMessage('metadata has', Object.keys(iss.input as object).length, L, 'maxMetadataKeys') +
-            ' keys',
+            limitMessage(
+              'metadata has',
+              `${Object.keys(iss.input as object).length} keys`,
+              L,
+              'maxMetadataKeys',
+            ),
         })
         .default({}),
     })

@@ -69,7 +69,7 @@ describe('SweepRequestSchema', () => {
     );
     const wide = { a: { grid: [1] }, b: { grid: [1] }, c: { grid: [1] } };
     expect(issues({ spec, space: wide, searcher: { type: 'grid' } }, S)[0]).toMatch(
-      /space has 3; the limit is 2 \(DESCENT_LIMIT_MAX_SPACE_DIMS raises it\) dimensions/,
+      /space has 3 dimensions; the limit is 2 \(DESCENT_LIMIT_MAX_SPACE_DIMS raises it\)/,
     );
     expect(
       issues(
@@ -80,7 +80,7 @@ describe('SweepRequestSchema', () => {
         },
         S,
       )[0],
-    ).toMatch(/choice has 11; the limit is 10/);
+    ).toMatch(/choice has 11 values; the limit is 10/);
     expect(
       issues({ spec, space, searcher: { type: 'asha', trials: 3, minEpochs: 5, maxEpochs: 2 } }, S),
     ).toEqual(['searcher/minEpochs: minEpochs (5) must be ≤ maxEpochs (2)']);
