@@ -288,3 +288,52 @@ test('ASHA driven by hand: segments pause, the best are promoted and resume, the
   expect(ev.some((e) => e.type === 'best')).toBe(true);
   expect(ev.at(-1)).toMatchObject({ type: 'end', status: 'succeeded' });
 });
+
+test('a sweep whose API process died right after deciding is carried out by the next reconcile', async () => {
+  // What POST /v1/sweeps stores before it acts: the sweep and its first decision (one MULTI).
+  // Then the process "dies": nothing is executed. Any other process's reconcile finishes the job.
+  const { planSweep } = await import('../../src/sweep/plan.js');
+  const { startScheduler } = await import('../../src/sweep/scheduler.js');
+  const { createSweepRequestSchema } = await import('../../src/contracts/sweep.js');
+  const { DEFAULT_LIMITS } = await import('../../src/contracts/limits.js');
+  const { createSweepStore } = await import('../../src/queue/sweep-store.js');
+  const { createSweepExecutor } = await import('../../src/queue/sweep-executor.js');
+  const { sweepScheduler } = await import('../../src/queue/sweep-scheduler.js');
+  const request = createSweepRequestSchema(DEFAULT_LIMITS).parse(grid);
+  const planned = planSweep(request, DEFAULT_LIMITS);
+  if (!planned.ok) throw new Error(JSON.stringify(planned.issues));
+  const first = startScheduler(planned.plan);
+  const id = 'swp_0mxdiedafterdecide00001';
+  // An executor whose queue never answers stands in for the process that died mid-way.
+  const dying = createSweepExecutor({
+    ...t.deps,
+    queue: { enqueue: () => new Promise(() => {}), removeWaiting: async () => 1 },
+    scheduler: sweepScheduler,
+  });
+  void dying.begin(
+    {
+      id,
+      tenant: 'default',
+      request: { ...request, metric: planned.plan.metric, mode: planned.plan.mode },
+      rungs: planned.plan.rungs,
+      epochsMax: planned.plan.epochsMax,
+      params: planned.plan.trials.map((x) => x.params),
+      specs: planned.plan.trials.map((x) => x.spec),
+    },
+    first,
+  );
+  const sweeps = createSweepStore(t.deps.redis, t.deps.keys, t.cfg);
+  for (let i = 0; i < 100 && (await sweeps.get(id)) === null; i++)
+    await new Promise((r) => setTimeout(r, 10));
+  expect((await sweeps.pending(id)).length).toBe(2);
+  // The next process (a worker's timer, or the API at its start) reconciles every active sweep.
+  await t.deps.sweepExec.reconcileAll();
+  expect(await sweeps.pending(id)).toEqual([]);
+  const rows = (await t.app.inject({ url: `/v1/sweeps/${id}/trials` })).json().data as any[];
+  const launched = rows.filter((x) => x.jobId);
+  expect(launched).toHaveLength(2);
+  for (const row of launched)
+    expect((await t.app.inject({ url: `/v1/jobs/${row.jobId}` })).json().status).toBe('queued');
+  const cancelled = await post(t.app, `/v1/sweeps/${id}/cancel`, undefined);
+  expect(cancelled.json().status).toBe('cancelled');
+});
