@@ -39,9 +39,14 @@ export interface AttemptDeps {
 /** Terminal outcome of one run, also the BullMQ return value. */
 export interface AttemptResult {
   jobId: string;
-  /** `requeued`: the worker is shutting down and handed the job back; the next attempt resumes it. */
-  status: 'succeeded' | 'failed' | 'cancelled' | 'skipped' | 'requeued';
+  /**
+   * `requeued`: the worker is shutting down and handed the job back; the next attempt resumes it.
+   * `paused`: a sweep trial finished its segment (its sweep decides what comes next).
+   */
+  status: 'succeeded' | 'failed' | 'cancelled' | 'skipped' | 'requeued' | 'paused';
   attempt: number;
+  /** A sweep trial's sweep: the worker reconciles it after the attempt (src/queue/sweep-executor.ts). */
+  sweepId?: string;
 }
 
 class JobFailure extends Error {
@@ -162,6 +167,8 @@ export async function runAttempt(
       );
     }
     const spec = specResult.data;
+    // A sweep trial trains one segment: until its rung's epoch, then pauses (see PAUSE_JOB).
+    const untilEpoch = hash.sweepId && hash.untilEpoch ? Number(hash.untilEpoch) : undefined;
     let dataset: Dataset | null;
     try {
       dataset = await loadData(spec, tenant, deps.datasets);
@@ -237,6 +244,7 @@ export async function runAttempt(
         progressEveryMs: deps.progressEveryMs,
         maxWallSeconds: deps.limits.maxWallSeconds,
         checkpointEveryMs: deps.checkpointEveryMs,
+        untilEpoch,
         resume,
         ...(fromJob ? { fromJob } : {}),
         async onCheckpoint(c) {
@@ -268,12 +276,24 @@ export async function runAttempt(
       await jobs.requeue(jobId, attempt);
       return { jobId, status: 'requeued', attempt };
     }
-    // Only a sweep trial's segment (untilEpoch) pauses, and this attempt asked for none.
-    if (outcome.status === 'paused')
+    // Only a sweep trial's segment (untilEpoch) pauses.
+    if (outcome.status === 'paused' && untilEpoch === undefined)
       return await fail('INTERNAL', 'the trainer paused a job that asked for no untilEpoch');
     // A cancel request wins even if the last step finished: the user asked to stop.
     const userCancelled = (controller.signal.aborted && !shuttingDown) || current === 'cancelling';
     const status = userCancelled ? 'cancelled' : outcome.status;
+    const sweep = hash.sweepId ? { sweepId: hash.sweepId } : {};
+    if (status === 'paused') {
+      // The segment's last checkpoint (this epoch boundary) was stored through onCheckpoint; the
+      // result and weights as of the rung make the paused trial readable (weights, predict).
+      const weights = encodeSafetensors(outcome.weights, { jobId, format: 'pt' });
+      await jobs.pause(jobId, attempt, {
+        result: outcome.result,
+        weights,
+        weightsSha256: sha256Hex(weights),
+      });
+      return { jobId, status, attempt, ...sweep };
+    }
     if (status === 'succeeded') {
       const weights = encodeSafetensors(outcome.weights, { jobId, format: 'pt' });
       await jobs.finish(jobId, attempt, 'succeeded', {
@@ -288,7 +308,7 @@ export async function runAttempt(
         error: outcome.error ?? { code: 'FAILED', message: 'training failed' },
       });
     }
-    return { jobId, status, attempt };
+    return { jobId, status, attempt, ...sweep };
   } finally {
     clearInterval(poll);
     signal?.removeEventListener('abort', onSignal);

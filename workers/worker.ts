@@ -5,9 +5,12 @@ import type { ServiceConfig } from '../src/queue/config.js';
 import { createKeys } from '../src/queue/keys.js';
 import { createRedis, startupWarnings, waitReadyForever } from '../src/queue/redis.js';
 import { createHeartbeats } from '../src/queue/heartbeats.js';
-import { newId } from '../src/queue/ids.js';
+import { newId, segmentQueueId } from '../src/queue/ids.js';
 import { createJobStore, type JobStore } from '../src/queue/job-store.js';
-import type { TrainJobData } from '../src/queue/training-queue.js';
+import { createTrainingQueue, type TrainJobData } from '../src/queue/training-queue.js';
+import { createSweepStore } from '../src/queue/sweep-store.js';
+import { createSweepExecutor } from '../src/queue/sweep-executor.js';
+import { sweepScheduler } from '../src/queue/sweep-scheduler.js';
 import { CHILD_CONFIG_ENV, WORKER_ID_ENV, configToEnv } from './sandbox.js';
 import { LOCK_LOST_REASON, SHUTDOWN_REASON, type AttemptResult } from './attempt.js';
 
@@ -19,6 +22,9 @@ import { LOCK_LOST_REASON, SHUTDOWN_REASON, type AttemptResult } from './attempt
 export const DEFAULT_PROCESSOR = fileURLToPath(
   new URL(import.meta.url.endsWith('.js') ? './sandbox-main.js' : './sandbox-main-tsx.mjs', import.meta.url),
 );
+
+/** How often a worker reconciles every running sweep (the safety net behind the per-attempt report). */
+const SWEEP_RECONCILE_MS = 2000;
 
 export interface StartWorkerOptions {
   /** Processor file forked for each job (tests pass a stand-in). */
@@ -85,13 +91,42 @@ export async function startWorker(cfg: ServiceConfig, opts: StartWorkerOptions =
     }
   });
   const jobs = createJobStore(cmd, keys, cfg);
+
+  // Sweeps: after each trial attempt this worker reports its segment (and carries out what its
+  // sweep decides next); every few seconds, and now at start, it reconciles every running sweep,
+  // so a decision a killed process never carried out is carried out by the next one.
+  const producer = createRedis(cfg.redisUrl, 'command', { maxRetriesPerRequest: 1 });
+  const sweepQueue = createTrainingQueue(producer, cfg);
+  const sweepExec = createSweepExecutor({
+    redis: cmd,
+    keys,
+    jobs,
+    sweeps: createSweepStore(cmd, keys, cfg),
+    queue: sweepQueue,
+    publishCancel: async (jobId) => void (await cmd.publish(keys.cancelChannel, jobId)),
+    scheduler: sweepScheduler,
+    log,
+  });
+  const reconcileTrial = async (jobId: string) => {
+    const sweepId = await cmd.hget(keys.job(jobId), 'sweepId');
+    if (sweepId) await sweepExec.reconcile(sweepId);
+  };
+  const reconcileAll = () =>
+    sweepExec.reconcileAll().catch((err) => log(`sweep reconcile failed: ${(err as Error).message}`));
+  worker.on('completed', (job) => {
+    reconcileTrial(job.data.jobId).catch((err) => log(`sweep report failed: ${(err as Error).message}`));
+  });
+
   worker.on('failed', (job, err) => {
     log(`job ${job?.id ?? '?'} failed in the worker: ${err.message}`);
     // The processor finishes jobs itself; landing here means the sandbox died (crash, OOM, kill).
     // BullMQ retries until attempts run out; then our record must say failed, not stay running.
     if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) {
       const message = `the training process died ${job.attemptsMade} time(s); last: ${err.message}`;
-      jobs.finish(job.data.jobId, '*', 'failed', { error: { code: 'WORKER_LOST', message } }).catch(() => {});
+      jobs
+        .finish(job.data.jobId, '*', 'failed', { error: { code: 'WORKER_LOST', message } })
+        .then(() => reconcileTrial(job.data.jobId))
+        .catch(() => {});
     }
   });
 
@@ -106,16 +141,25 @@ export async function startWorker(cfg: ServiceConfig, opts: StartWorkerOptions =
   await sub.subscribe(keys.cancelChannel);
   sub.on('message', (_channel, jobId: string) => {
     // Only the worker holding the job has its lock; the others answer false and ignore it.
-    let ours = false;
-    try {
-      ours = worker.cancelJob(jobId, 'cancelled by request');
-    } catch {
-      /* not ours */
-    }
-    if (ours) {
+    const cancel = (queueId: string) => {
+      try {
+        return worker.cancelJob(queueId, 'cancelled by request');
+      } catch {
+        return false; // not ours
+      }
+    };
+    if (cancel(jobId)) {
       log(`job ${jobId} cancelling (cancel requested)`);
-      watchCancel(jobId);
+      return watchCancel(jobId);
     }
+    // A sweep trial's queue entry is per segment (`<jobId>-r<rung>`): look its rung up.
+    void cmd
+      .hmget(keys.job(jobId), 'sweepId', 'segRung')
+      .then(([sweepId, segRung]) => {
+        if (sweepId && cancel(segmentQueueId(jobId, { sweepId, segRung: segRung ?? '0' })))
+          watchCancel(jobId);
+      })
+      .catch(() => {});
   });
 
   /**
@@ -148,6 +192,9 @@ export async function startWorker(cfg: ServiceConfig, opts: StartWorkerOptions =
   await beat();
   const timer = setInterval(beat, cfg.heartbeatMs);
   timer.unref();
+  void reconcileAll();
+  const sweepTimer = setInterval(reconcileAll, SWEEP_RECONCILE_MS);
+  sweepTimer.unref();
   await worker.waitUntilReady();
 
   let closing: Promise<void> | null = null;
@@ -162,12 +209,15 @@ export async function startWorker(cfg: ServiceConfig, opts: StartWorkerOptions =
     close(graceMs = 10_000): Promise<void> {
       closing ??= (async () => {
         clearInterval(timer);
+        clearInterval(sweepTimer);
         await heartbeats.remove(id).catch(() => {});
         // Ask the running job to stop at its next step: it checkpoints and goes back to the queue,
         // where another worker resumes it. Then wait (bounded) for BullMQ to settle.
         worker.cancelAllJobs(SHUTDOWN_REASON);
         await Promise.race([worker.close(), new Promise((r) => setTimeout(r, graceMs))]);
         await Promise.race([worker.close(true).catch(() => {}), new Promise((r) => setTimeout(r, 2000))]);
+        await sweepQueue.close().catch(() => {});
+        producer.disconnect();
         sub.disconnect();
         cmd.disconnect();
         connection.disconnect();

@@ -27,6 +27,7 @@ import { healthRoutes } from './routes/health.js';
 import { checkpointRoutes } from './routes/checkpoints.js';
 import { forkRoutes } from './routes/fork.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { sweepRoutes } from './routes/sweeps.js';
 import { registerReliability } from './reliability.js';
 import { finishOpenApiDocument } from './openapi-document.js';
 import { contourRoutes } from './routes/contour.js';
@@ -135,5 +136,6 @@ export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promi
   await app.register(webhookRoutes(deps), { prefix: '/v1' });
   await app.register(contourRoutes(deps), { prefix: '/v1' });
   await registerDashboard(app, opts.dashboardDir);
+  await app.register(sweepRoutes(deps, metrics), { prefix: '/v1' });
   return app;
 }

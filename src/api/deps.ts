@@ -15,6 +15,9 @@ import type { NamedWeights } from '../models/index.js';
 import { createWebhookStore, type WebhookStore } from '../queue/webhook-store.js';
 import { createWebhookQueue } from '../queue/webhook-queue.js';
 import { systemResolver, type Resolver } from '../webhooks/address-guard.js';
+import { createSweepStore, type SweepStore } from '../queue/sweep-store.js';
+import { createSweepExecutor, type SweepExecutor } from '../queue/sweep-executor.js';
+import { sweepScheduler } from '../queue/sweep-scheduler.js';
 
 /** `predict` of src/models, injected so the API layer can be tested without the engine. */
 export type PredictFn = (
@@ -41,7 +44,7 @@ export interface AppDeps {
   idempotency: ReturnType<typeof createIdempotency>;
   heartbeats: ReturnType<typeof createHeartbeats>;
   queue: {
-    enqueue(data: TrainJobData): Promise<void>;
+    enqueue(data: TrainJobData, queueId?: string): Promise<void>;
     removeWaiting(jobId: string): Promise<number>;
     counts(): Promise<Record<string, number>>;
     /** The Redis key of BullMQ's wait list (see `queuePosition`). */
@@ -54,6 +57,9 @@ export interface AppDeps {
   webhookQueue: { redeliver(deliveryId: string, n: number): Promise<void> };
   /** DNS for the webhook URL check (injected in tests: they never resolve real names). */
   resolveHost: Resolver;
+  /** Sweep records, and the executor that carries out their decisions (src/queue/sweep-executor.ts). */
+  sweeps: SweepStore;
+  sweepExec: SweepExecutor;
   publishCancel(jobId: string): Promise<void>;
   predict: PredictFn;
   gradients: GradientsFn;
@@ -98,12 +104,28 @@ export async function createDeps(
   const webhookQueue = createWebhookQueue(bull, cfg);
   const tailer = createTailer({ blocking, command: redis });
   tailer.start();
+  const jobs = createJobStore(redis, keys, cfg);
+  const sweeps = createSweepStore(redis, keys, cfg);
+  const publishCancel = async (jobId: string) => {
+    await redis.publish(keys.cancelChannel, jobId);
+  };
+  const sweepExec = createSweepExecutor({
+    redis,
+    keys,
+    jobs,
+    sweeps,
+    queue,
+    publishCancel,
+    scheduler: sweepScheduler,
+  });
   return {
     cfg,
     limits,
     keys,
     redis,
-    jobs: createJobStore(redis, keys, cfg),
+    jobs,
+    sweeps,
+    sweepExec,
     datasets: createDatasetStore(redis, keys),
     idempotency: createIdempotency(redis, keys, cfg.idempotencyTtlMs),
     heartbeats: createHeartbeats(redis, keys, cfg.heartbeatMs),
@@ -112,9 +134,7 @@ export async function createDeps(
     webhooks: createWebhookStore(redis, keys, cfg.retentionMs),
     webhookQueue,
     resolveHost: fns.resolveHost ?? systemResolver,
-    async publishCancel(jobId) {
-      await redis.publish(keys.cancelChannel, jobId);
-    },
+    publishCancel,
     predict: fns.predict,
     gradients: fns.gradients,
     speed: fns.speed,

@@ -25,6 +25,35 @@ export function registerJobCap(
 ): ActiveJobs {
   const active = createActiveJobs(deps.redis, deps.keys);
   const held = new WeakMap<FastifyRequest, string>();
+  const heldBySweep = new WeakMap<FastifyRequest, string[]>();
+
+  // A sweep runs up to maxConcurrentTrials trial jobs at once: it needs that many free slots to
+  // start. Its trial jobs take their slots as they are queued (src/queue/sweep-executor.ts), so
+  // these reservations are only held until the response is sent.
+  app.addHook('preHandler', async (req, reply) => {
+    if (req.method !== 'POST' || req.routeOptions.url !== '/v1/sweeps') return;
+    const tenant = tenantOf(req);
+    const want = Math.max(1, Number((req.body as { maxConcurrentTrials?: number }).maxConcurrentTrials ?? 1));
+    const tokens: string[] = [];
+    for (let i = 0; i < want; i++) {
+      const r = await active.reserve(tenant, opts.maxActiveJobs);
+      if (r.ok) {
+        tokens.push(r.token);
+        continue;
+      }
+      for (const t of tokens) await active.release(tenant, t);
+      reply.header('retry-after', opts.retrySeconds);
+      return sendProblem(
+        reply,
+        problem(
+          'RATE_LIMITED',
+          `Tenant ${tenant} has ${r.active - tokens.length} queued or running jobs; a sweep with maxConcurrentTrials ${want} needs ${want} free of the limit ${opts.maxActiveJobs} ` +
+            `(DESCENT_MAX_ACTIVE_JOBS). Lower maxConcurrentTrials, or wait for jobs to finish, then retry.`,
+        ),
+      );
+    }
+    heldBySweep.set(req, tokens);
+  });
 
   app.addHook('preHandler', async (req, reply) => {
     if (req.method !== 'POST' || !CREATES_A_JOB.has(req.routeOptions.url ?? '')) return;
@@ -43,6 +72,13 @@ export function registerJobCap(
           `(DESCENT_MAX_ACTIVE_JOBS). Wait for one to finish or cancel one, then retry.`,
       ),
     );
+  });
+
+  app.addHook('onResponse', async (req) => {
+    const tokens = heldBySweep.get(req);
+    if (!tokens) return;
+    heldBySweep.delete(req);
+    for (const t of tokens) await active.release(tenantOf(req), t).catch(() => {});
   });
 
   app.addHook('onResponse', async (req, reply) => {

@@ -30,6 +30,8 @@ export const TAGS = [
   {
     name: 'webhooks',
     description: 'Signed, retried, logged notifications when jobs (and sweeps) change state.',
+    name: 'sweeps',
+    description: 'Hyperparameter sweeps (grid, random, ASHA): trials are jobs, spread over every worker.',
   },
   { name: 'health', description: 'Liveness, readiness and Prometheus metrics (never need an API key).' },
 ];
@@ -38,6 +40,7 @@ function tagOf(path: string): string {
   if (!path.startsWith('/v1')) return 'health';
   if (path.startsWith('/v1/datasets')) return 'datasets';
   if (path.startsWith('/v1/webhooks')) return 'webhooks';
+  if (path.startsWith('/v1/sweeps')) return 'sweeps';
   if (path.endsWith('/events')) return 'events';
   if (/\/(weights|predict|gradients)$/.test(path)) return 'results';
   return 'jobs';
@@ -102,7 +105,13 @@ function addExamples(path: string, op: Json): void {
     const example =
       p.in === 'path' && p.name === 'id'
         ? PATH_ID_EXAMPLES[
-            path.startsWith('/v1/datasets') ? 'dataset' : path.startsWith('/v1/webhooks') ? 'webhook' : 'job'
+            path.startsWith('/v1/datasets')
+              ? 'dataset'
+              : path.startsWith('/v1/webhooks')
+                ? 'webhook'
+                : path.startsWith('/v1/sweeps')
+                  ? 'sweep'
+                  : 'job'
           ]
         : p.in === 'path' && p.name === 'deliveryId'
           ? PATH_ID_EXAMPLES.delivery

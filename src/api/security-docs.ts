@@ -7,7 +7,7 @@ import { ProblemSchema } from '../contracts/problem.js';
  * body 413 (body limit) and 415 (src/api/content-type.ts); every `/v1` route 503 (Redis down,
  * shutting down). With API keys every `/v1` operation may answer 401 and the open routes
  * (health, readiness, metrics) carry an empty `security`; with a rate limit every `/v1`
- * operation may answer 429, and with a job cap `POST /v1/jobs` may. Call before the routes are
+ * operation may answer 429, and with a job cap `POST /v1/jobs` and `POST /v1/sweeps` may. Call before the routes are
  * registered.
  */
 export function documentSecurity(
@@ -30,8 +30,8 @@ export function documentSecurity(
       const methods = Array.isArray(route.method) ? route.method : [route.method];
       extra[503] = ProblemSchema;
       if (opts.keyed) extra[401] = ProblemSchema;
-      if (opts.rateLimited || (opts.jobCap && route.url === '/v1/jobs' && methods.includes('POST')))
-        extra[429] = ProblemSchema;
+      const capped = route.url === '/v1/jobs' || route.url === '/v1/sweeps';
+      if (opts.rateLimited || (opts.jobCap && capped && methods.includes('POST'))) extra[429] = ProblemSchema;
     }
     if (Object.keys(extra).length)
       route.schema = { ...(route.schema as object), response: { ...extra, ...schema.response } };

@@ -51,6 +51,8 @@ export async function startApi(
   });
   opts.beforeListen?.(app);
   await app.listen({ host: opts.host, port: opts.port });
+  // Sweeps whose last decisions a killed API process never carried out (workers do this too).
+  setImmediate(() => void deps.sweepExec.reconcileAll().catch(() => {}));
   // Measure the training speed now rather than on the first POST /v1/jobs (half a second).
   if (opts.speed) setImmediate(() => void opts.speed!());
   const addr = app.server.address();

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { StoredEvent } from '../contracts/events.js';
 import type { AppDeps } from './deps.js';
+import type { EventPage } from '../queue/job-store.js';
 import { isTerminal } from '../contracts/job.js';
 import { compareIds } from '../queue/tailer.js';
 
@@ -47,6 +48,44 @@ export async function streamEvents(
   from: string | undefined,
   gauge?: { inc(): void; dec(): void },
 ): Promise<void> {
+  return streamSource(
+    deps,
+    req,
+    reply,
+    {
+      name: `job ${jobId}`,
+      key: deps.keys.events(jobId),
+      page: (q) => deps.jobs.events(jobId, q),
+      async finished() {
+        const status = await deps.jobs.status(jobId);
+        return status === null || isTerminal(status);
+      },
+    },
+    from,
+    gauge,
+  );
+}
+
+/** A stream of events the SSE writer follows: a job's, or a sweep's. */
+export interface EventSource {
+  /** How log lines and the deletion comment name it (`job job_…`). */
+  name: string;
+  /** Its Redis stream key (what the tailer follows). */
+  key: string;
+  page(q: { after?: string; limit: number }): Promise<EventPage>;
+  /** True once no event will come after the stored ones (finished, expired or deleted). */
+  finished(): Promise<boolean>;
+}
+
+/** {@link streamEvents} over any {@link EventSource} (the same rules: replay, live tail, close after `end`). */
+export async function streamSource(
+  deps: AppDeps,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  source: EventSource,
+  from: string | undefined,
+  gauge?: { inc(): void; dec(): void },
+): Promise<void> {
   const raw = reply.raw;
   reply.hijack();
   raw.writeHead(200, {
@@ -78,7 +117,7 @@ export async function streamEvents(
     if (closed || raw.destroyed || raw.writableEnded) return;
     raw.write(s);
     if (raw.writableLength > MAX_BUFFERED) {
-      req.log.warn({ jobId }, 'SSE client too slow; closing (it can resume with Last-Event-ID)');
+      req.log.warn({ stream: source.name }, 'SSE client too slow; closing (it can resume with Last-Event-ID)');
       raw.destroy();
       cleanup();
     }
@@ -103,7 +142,7 @@ export async function streamEvents(
   async function replay() {
     for (;;) {
       if (closed) return;
-      const page = await deps.jobs.events(jobId, { after: cursor, limit: 500 });
+      const page = await source.page({ after: cursor, limit: 500 });
       for (const ev of page.data) send(ev);
       if (!page.hasMore) return;
     }
@@ -111,13 +150,13 @@ export async function streamEvents(
 
   try {
     const unsub = await deps.tailer.subscribe(
-      deps.keys.events(jobId),
+      source.key,
       (ev) => {
         if (replaying) buffered.push(ev);
         else send(ev);
       },
       () => {
-        write(`: job ${jobId} was deleted\n\n`);
+        write(`: ${source.name} was deleted\n\n`);
         finish();
       },
     );
@@ -131,13 +170,12 @@ export async function streamEvents(
     for (const ev of buffered.splice(0)) send(ev);
     if (closed) return;
     // Finished (or gone: expired, deleted): no event will come after the stored ones.
-    const status = await deps.jobs.status(jobId);
-    if (status === null || isTerminal(status)) {
+    if (await source.finished()) {
       await replay();
       finish();
     }
   } catch (err) {
-    req.log.warn({ err, jobId }, 'SSE stream failed');
+    req.log.warn({ err, stream: source.name }, 'SSE stream failed');
     finish();
   }
 }

@@ -16,7 +16,7 @@ const base = {
 export const StatusEventSchema = z.object({
   type: z.literal('status'),
   ...base,
-  status: z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelling', 'cancelled']),
+  status: z.enum(['queued', 'running', 'paused', 'succeeded', 'failed', 'cancelling', 'cancelled']),
 });
 
 export const ProgressEventSchema = z.object({

@@ -48,6 +48,26 @@ const EVALUATE_EXAMPLE = { ...PREDICT_EXAMPLE, targets: [0, 2] };
 
 /** `POST /v1/jobs/{id}/fork`: resume the newest checkpoint with a tenth of the iris example's lr. */
 const FORK_EXAMPLE = { fromCheckpoint: 'last', changes: { optimizer: { lr: 0.001 } } };
+/**
+ * `POST /v1/sweeps` and `/v1/sweeps/validate`: a 2 × 2 grid of learning rate and momentum over a
+ * short iris MLP, ranked by validation loss.
+ */
+export const SWEEP_EXAMPLE = {
+  spec: {
+    model: { type: 'mlp', hidden: [16], activation: 'relu' },
+    data: { builtin: 'iris' },
+    loss: 'cross_entropy',
+    optimizer: { type: 'sgd', lr: 0.05, momentum: 0 },
+    training: { epochs: 20, batchSize: 16, shuffle: true, seed: 0, validationSplit: 0.2 },
+  },
+  space: { 'optimizer.lr': { grid: [0.01, 0.1] }, 'optimizer.momentum': { grid: [0, 0.9] } },
+  searcher: { type: 'grid' },
+  metric: 'valLoss',
+  mode: 'min',
+  maxConcurrentTrials: 2,
+  seed: 0,
+  metadata: { example: 'lr × momentum grid' },
+};
 
 /** Request body examples by operationId and media type. */
 export const REQUEST_BODY_EXAMPLES: Record<string, Record<string, unknown>> = {
@@ -65,6 +85,8 @@ export const REQUEST_BODY_EXAMPLES: Record<string, Record<string, unknown>> = {
       description: 'CI notifier',
     },
   },
+  createSweep: { 'application/json': SWEEP_EXAMPLE },
+  validateSweep: { 'application/json': SWEEP_EXAMPLE },
 };
 
 /** Example ids of the path parameter `{id}`, by the resource the path names. */
@@ -73,6 +95,7 @@ export const PATH_ID_EXAMPLES = {
   dataset: 'ds_0mx76uarq0005uaii76t6l',
   webhook: 'wh_0miq1v8c2000xk3c9d1e7a',
   delivery: 'dlv_0c1d2e3f4a5b6c7d8e9f0a1b2c',
+  sweep: 'swp_0mif3k2a1x7d9q2zk4',
 };
 
 /**
@@ -97,6 +120,8 @@ export const QUERY_EXAMPLES: Record<string, Record<string, string | number>> = {
   uploadDataset: { target: 'species', name: 'iris-sample', types: 'species:categorical' },
   listDatasets: { limit: 20, after: PATH_ID_EXAMPLES.dataset },
   listWebhookDeliveries: { limit: 20 },
+  listSweeps: { limit: 20, after: PATH_ID_EXAMPLES.sweep },
+  getSweepEvents: { after: '1764139200000-0', limit: 100 },
 };
 
 /**

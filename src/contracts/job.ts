@@ -6,10 +6,15 @@ import { DOCUMENTED_AS } from './documented-as.js';
 import { EvaluationSchema, PreprocessingResultSchema } from './evaluation.js';
 import type { TaskType } from './job-spec.js';
 
-/** Every state a job can be in. `succeeded`, `failed` and `cancelled` are terminal. */
+/**
+ * Every state a job can be in. `succeeded`, `failed` and `cancelled` are terminal. `paused` is a
+ * sweep trial waiting at a rung (its weights and result as of that rung are stored): its sweep
+ * either promotes it (`queued` again, resuming from its checkpoint) or stops it (`succeeded`).
+ */
 export const JobStatusSchema = z.enum([
   'queued',
   'running',
+  'paused',
   'succeeded',
   'failed',
   'cancelling',
@@ -179,6 +184,15 @@ export const JobSchema = z
     lineage: JobLineageSchema.nullable().meta({
       description: 'The job this one started from (fine-tuning or a fork); null when it started from scratch',
     }),
+    sweepId: z.string().nullable().optional().meta({
+      description: 'The sweep this job is a trial of (GET /v1/sweeps/{id}); absent for a job of its own',
+      example: 'swp_0mif3k2a1x7d9q2zk4',
+    }),
+    trialId: z
+      .string()
+      .nullable()
+      .optional()
+      .meta({ description: 'The trial of the sweep this job trains', example: 'trial_3' }),
     queuePosition: z.number().int().min(1).nullable().optional().meta({
       description:
         'GET /v1/jobs/{id} only: while queued, the 1-based place in the queue (1 = next to start); null otherwise, and while waiting to be retried after a crash',

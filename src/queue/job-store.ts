@@ -33,6 +33,11 @@ export interface NewJob {
    * (blob and list entry), so the first attempt resumes from it as a crash-resume would.
    */
   forkCheckpoint?: { blob: string; meta: CheckpointMeta };
+  /**
+   * A sweep trial: its sweep and trial, and its first segment (rung 0, trained until `untilEpoch`,
+   * then `paused`; see src/queue/sweep-executor.ts).
+   */
+  trial?: { sweepId: string; trialId: string; index: number; untilEpoch: number };
 }
 
 /** Fields of the job hash the list filters read (`id` first: a missing one means expired). */
@@ -112,7 +117,41 @@ export function hashToJob(h: Record<string, string>): Job {
     attempt: Number(h.attempt ?? 0),
     metadata: parseJson<Record<string, unknown>>(h.metadata, {}),
     lineage: parseJson<JobLineage | null>(h.lineage, null),
+    ...(h.sweepId ? { sweepId: h.sweepId, trialId: h.trialId ?? null } : {}),
   };
+}
+
+/** The hash fields and first event of a new job. */
+function newJobFields(j: NewJob): { fields: Record<string, string>; event: string } {
+  const createdAt = (j.createdAt ?? new Date()).toISOString();
+  const fields: Record<string, string> = {
+    id: j.id,
+    tenant: j.tenant,
+    status: 'queued',
+    createdAt,
+    spec: JSON.stringify(j.spec),
+    metadata: JSON.stringify(j.metadata),
+    attempt: '0',
+  };
+  const task = (j.spec as { task?: unknown } | null)?.task;
+  if (typeof task === 'string') fields.task = task;
+  if (j.idempotencyKey) fields.idempotencyKey = sha256Hex(j.idempotencyKey);
+  if (j.lineage) {
+    fields.lineage = JSON.stringify(j.lineage);
+    fields.parent = j.lineage.parent;
+  }
+  // The spec's own webhook, where the job scripts copy it into each outbox entry (OUTBOX).
+  const webhook = (j.spec as { webhook?: unknown } | null)?.webhook;
+  if (webhook) fields.webhook = JSON.stringify(webhook);
+  if (j.trial) {
+    fields.sweepId = j.trial.sweepId;
+    fields.trialId = j.trial.trialId;
+    fields.trialIndex = String(j.trial.index);
+    fields.segRung = '0';
+    fields.untilEpoch = String(j.trial.untilEpoch);
+  }
+  const ev: JobEvent = { type: 'status', jobId: j.id, attempt: 0, time: createdAt, status: 'queued' };
+  return { fields, event: JSON.stringify(ev) };
 }
 
 /**
@@ -141,32 +180,13 @@ export function createJobStore(
   return {
     /** Write the record, index it and append the first `status: queued` event, atomically. */
     async create(j: NewJob): Promise<Job> {
-      const createdAt = (j.createdAt ?? new Date()).toISOString();
-      const fields: Record<string, string> = {
-        id: j.id,
-        tenant: j.tenant,
-        status: 'queued',
-        createdAt,
-        spec: JSON.stringify(j.spec),
-        metadata: JSON.stringify(j.metadata),
-        attempt: '0',
-      };
-      const task = (j.spec as { task?: unknown } | null)?.task;
-      if (typeof task === 'string') fields.task = task;
-      if (j.idempotencyKey) fields.idempotencyKey = sha256Hex(j.idempotencyKey);
-      if (j.lineage) {
-        fields.lineage = JSON.stringify(j.lineage);
-        fields.parent = j.lineage.parent;
-      }
-      // The spec's own webhook, where the job scripts copy it into each outbox entry (OUTBOX).
-      const webhook = (j.spec as { webhook?: unknown } | null)?.webhook;
-      if (webhook) fields.webhook = JSON.stringify(webhook);
-      const ev: JobEvent = { type: 'status', jobId: j.id, attempt: 0, time: createdAt, status: 'queued' };
+      const { fields, event } = newJobFields(j);
+      const createdAt = fields.createdAt;
       const tx = redis
         .multi()
         .hset(keys.job(j.id), fields)
         .zadd(keys.jobIndex(j.tenant), 0, j.id)
-        .xadd(keys.events(j.id), 'MAXLEN', '~', maxlen, '*', 'type', 'status', 'data', JSON.stringify(ev))
+        .xadd(keys.events(j.id), 'MAXLEN', '~', maxlen, '*', 'type', 'status', 'data', event)
         // job.queued for webhooks, in the same MULTI (see OUTBOX in scripts.ts)
         .xadd(
           keys.webhookOutbox,
@@ -188,6 +208,25 @@ export function createJobStore(
       }
       await tx.exec();
       return hashToJob(fields);
+    },
+
+    /**
+     * {@link create}, unless a job with this id exists (then nothing is written): one script, so
+     * a sweep trial's launch carried out twice at once never resets a job that already runs.
+     * True when this call created it.
+     */
+    async createIfAbsent(j: NewJob): Promise<boolean> {
+      const { fields, event } = newJobFields(j);
+      const n = await redis.descentCreateJobNx(
+        keys.job(j.id),
+        keys.jobIndex(j.tenant),
+        keys.events(j.id),
+        j.id,
+        event,
+        maxlen,
+        ...Object.entries(fields).flat(),
+      );
+      return n === 1;
     },
 
     /** One job, or null when unknown, expired, or owned by another tenant. */
@@ -341,6 +380,68 @@ export function createJobStore(
         cfg.retentionMs,
         id,
         finishedCheckpointTtl,
+      );
+      return n === 1;
+    },
+
+    /**
+     * Worker side: a sweep trial reached the end of its segment (`untilEpoch`). Stores its result
+     * and weights as of that epoch, keeps the checkpoint it resumes from, and appends a `status:
+     * paused` event (no `end`: the job is not finished), fenced by attempt. True when this call did it.
+     */
+    async pause(
+      id: string,
+      attempt: number,
+      out: { result: JobResult | null; weights: Buffer; weightsSha256: string },
+    ): Promise<boolean> {
+      const n = await redis.descentPauseJob(
+        keys.job(id),
+        keys.events(id),
+        keys.weights(id),
+        String(attempt),
+        new Date().toISOString(),
+        JSON.stringify(out.result ?? null),
+        out.weights,
+        out.weightsSha256,
+        maxlen,
+        id,
+      );
+      return n === 1;
+    },
+
+    /**
+     * Sweep side: a paused trial (its segment of rung `rung − 1` done) goes back to `queued` to
+     * train until `untilEpoch` as rung `rung`. Idempotent: 'promoted' when this call did it,
+     * 'already' when the job is already at that rung, 'no' when it is not paused (cancelled,
+     * deleted, or paused at another rung).
+     */
+    async promote(id: string, rung: number, untilEpoch: number): Promise<'promoted' | 'already' | 'no'> {
+      return (await redis.descentPromoteJob(
+        keys.job(id),
+        keys.events(id),
+        rung,
+        untilEpoch,
+        new Date().toISOString(),
+        maxlen,
+        id,
+      )) as 'promoted' | 'already' | 'no';
+    },
+
+    /**
+     * Sweep side: a paused trial is not promoted any further: it ends `succeeded` with the result
+     * and weights of its last rung (`status` and `end` events, retention TTLs). True when this call did it.
+     */
+    async stop(id: string): Promise<boolean> {
+      const n = await redis.descentStopJob(
+        keys.job(id),
+        keys.events(id),
+        keys.weights(id),
+        keys.checkpoint(id),
+        keys.checkpoints(id),
+        new Date().toISOString(),
+        maxlen,
+        cfg.retentionMs,
+        id,
       );
       return n === 1;
     },

@@ -54,6 +54,18 @@ export interface Keys {
    * deliveries (src/webhooks/dispatcher.ts).
    */
   webhookOutbox: string;
+  /** A sweep's hash: request, scheduler state and its version (src/queue/sweep-store.ts). */
+  sweep(id: string): string;
+  /** A sweep's event stream (`status`, `trial`, `rung`, `best`, `end`). */
+  sweepEvents(id: string): string;
+  /** A sweep's actions decided but not yet carried out (list of `seq|json`, oldest first). */
+  sweepPending(id: string): string;
+  /** A sweep's trial specs (hash: trial index → JobSpec JSON). */
+  sweepSpecs(id: string): string;
+  /** Newest-first index of one tenant's sweeps (sorted set, lexicographic ids, score 0). */
+  sweepIndex(tenant: string): string;
+  /** Ids of the sweeps not finished yet: what the reconcilers look at. */
+  sweepsActive: string;
 }
 
 export function createKeys(prefix: string): Keys {
@@ -83,5 +95,11 @@ export function createKeys(prefix: string): Keys {
     webhookDelivery: (id) => `${p}:webhook-delivery:${id}`,
     webhookAttempts: (id) => `${p}:webhook-delivery:${id}:attempts`,
     webhookOutbox: `${p}:webhook-outbox`,
+    sweep: (id) => `${p}:sweep:${id}`,
+    sweepEvents: (id) => `${p}:sweep:${id}:events`,
+    sweepPending: (id) => `${p}:sweep:${id}:pending`,
+    sweepSpecs: (id) => `${p}:sweep:${id}:specs`,
+    sweepIndex: (tenant) => `${p}:sweeps:${tenant}`,
+    sweepsActive: `${p}:sweeps-active`,
   };
 }

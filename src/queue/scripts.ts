@@ -60,6 +60,8 @@ const START_JOB =
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return {'missing', 0} end
 if terminal(status) then return {'done', 0} end
+-- A paused sweep trial waits for its sweep's decision; a stray queue entry must not retrain it.
+if status == 'paused' then return {'done', 0} end
 local attempt = redis.call('HINCRBY', KEYS[1], 'attempt', 1)
 local starts = redis.call('HINCRBY', KEYS[1], 'starts', 1)
 redis.call('HSET', KEYS[1], 'worker', ARGV[4], 'pid', ARGV[6])
@@ -157,7 +159,8 @@ if ttl > 0 then
   redis.call('PEXPIRE', KEYS[1], ttl)
   redis.call('PEXPIRE', KEYS[2], ttl)
   redis.call('PEXPIRE', KEYS[5], ttl)
-  if ARGV[6] ~= '' then redis.call('PEXPIRE', KEYS[3], ttl) end
+  -- Also weights stored earlier (a paused sweep trial that is cancelled keeps them).
+  redis.call('PEXPIRE', KEYS[3], ttl)
 else
   redis.call('PERSIST', KEYS[5])
 end
@@ -216,6 +219,79 @@ redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[9], KEYS[10]
 redis.call('ZREM', KEYS[6], ARGV[1])
 redis.call('ZREM', KEYS[7], ARGV[1])
 return 'deleted'
+`;
+
+/**
+ * KEYS job, stream, weights · ARGV attempt, now, resultJson, weightsBytes, weightsSha, maxlen,
+ * jobId → 1 when the running trial went to `paused` (result and weights as of its segment's last
+ * epoch stored; its checkpoint blob is kept: the next segment resumes from it), else 0 (stale
+ * attempt, or the job no longer runs: a cancel won).
+ */
+const PAUSE_JOB =
+  STATUS_EVENT +
+  `
+if redis.call('HGET', KEYS[1], 'attempt') ~= ARGV[1] then return 0 end
+if redis.call('HGET', KEYS[1], 'status') ~= 'running' then return 0 end
+redis.call('HSET', KEYS[1], 'status', 'paused', 'result', ARGV[3], 'weightsSha256', ARGV[5], 'weightsBytes', string.len(ARGV[4]))
+redis.call('SET', KEYS[3], ARGV[4])
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[6], '*', 'type', 'status', 'data', statusEvent(ARGV[7], ARGV[1], ARGV[2], 'paused'))
+return 1
+`;
+
+/**
+ * KEYS job, stream · ARGV rung, untilEpoch, now, maxlen, jobId → 'promoted' (paused at rung − 1,
+ * now `queued` for rung), 'already' (already at that rung: a repeated promote), or 'no'.
+ */
+const PROMOTE_JOB =
+  STATUS_EVENT +
+  `
+local st = redis.call('HGET', KEYS[1], 'status')
+if not st then return 'no' end
+local seg = tonumber(redis.call('HGET', KEYS[1], 'segRung') or '-1')
+local rung = tonumber(ARGV[1])
+if seg == rung then return 'already' end
+if st ~= 'paused' or seg ~= rung - 1 then return 'no' end
+local attempt = redis.call('HGET', KEYS[1], 'attempt') or '0'
+redis.call('HSET', KEYS[1], 'status', 'queued', 'segRung', ARGV[1], 'untilEpoch', ARGV[2])
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], '*', 'type', 'status', 'data', statusEvent(ARGV[5], attempt, ARGV[3], 'queued'))
+return 'promoted'
+`;
+
+/**
+ * KEYS job, stream, weights, checkpoint, checkpoints · ARGV now, maxlen, retentionMs, jobId → 1
+ * when the paused trial ended `succeeded` with the result and weights of its last rung, else 0.
+ */
+const STOP_JOB =
+  STATUS_EVENT +
+  `
+if redis.call('HGET', KEYS[1], 'status') ~= 'paused' then return 0 end
+local attempt = redis.call('HGET', KEYS[1], 'attempt') or '0'
+local result = redis.call('HGET', KEYS[1], 'result') or 'null'
+redis.call('HSET', KEYS[1], 'status', 'succeeded', 'finishedAt', ARGV[1], 'error', 'null')
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'type', 'status', 'data', statusEvent(ARGV[4], attempt, ARGV[1], 'succeeded'))
+local endData = '{"type":"end","jobId":"' .. ARGV[4] .. '","attempt":' .. attempt .. ',"time":"' .. ARGV[1] .. '","status":"succeeded","result":' .. result .. ',"error":null}'
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'type', 'end', 'data', endData)
+redis.call('DEL', KEYS[4])
+local ttl = tonumber(ARGV[3])
+if ttl > 0 then
+  redis.call('PEXPIRE', KEYS[1], ttl)
+  redis.call('PEXPIRE', KEYS[2], ttl)
+  redis.call('PEXPIRE', KEYS[3], ttl)
+  redis.call('PEXPIRE', KEYS[5], ttl)
+end
+return 1
+`;
+
+/**
+ * KEYS job, jobIndex, stream · ARGV jobId, eventData, maxlen, field, value, … → 1 when the job was
+ * created, 0 when one with this id exists (nothing written).
+ */
+const CREATE_JOB_NX = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+redis.call('ZADD', KEYS[2], 0, ARGV[1])
+redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[3], '*', 'type', 'status', 'data', ARGV[2])
+return 1
 `;
 
 declare module 'ioredis' {
@@ -278,6 +354,47 @@ declare module 'ioredis' {
       jobId: string,
       checkpointRetentionMs: number,
     ): Result<number, Context>;
+    descentCreateJobNx(
+      job: string,
+      jobIndex: string,
+      stream: string,
+      jobId: string,
+      eventData: string,
+      maxlen: number,
+      ...fields: string[]
+    ): Result<number, Context>;
+    descentPauseJob(
+      job: string,
+      stream: string,
+      weights: string,
+      attempt: string,
+      now: string,
+      resultJson: string,
+      weightsBytes: Buffer,
+      weightsSha: string,
+      maxlen: number,
+      jobId: string,
+    ): Result<number, Context>;
+    descentPromoteJob(
+      job: string,
+      stream: string,
+      rung: number,
+      untilEpoch: number,
+      now: string,
+      maxlen: number,
+      jobId: string,
+    ): Result<string, Context>;
+    descentStopJob(
+      job: string,
+      stream: string,
+      weights: string,
+      checkpoint: string,
+      checkpoints: string,
+      now: string,
+      maxlen: number,
+      retentionMs: number,
+      jobId: string,
+    ): Result<number, Context>;
     descentRequeueJob(
       job: string,
       stream: string,
@@ -321,5 +438,9 @@ export function defineScripts(r: Redis): Redis {
   r.defineCommand('descentRequestCancel', { numberOfKeys: 2, lua: REQUEST_CANCEL });
   r.defineCommand('descentRequeueJob', { numberOfKeys: 2, lua: REQUEUE_JOB });
   r.defineCommand('descentDeleteJob', { numberOfKeys: 10, lua: DELETE_JOB });
+  r.defineCommand('descentCreateJobNx', { numberOfKeys: 3, lua: CREATE_JOB_NX });
+  r.defineCommand('descentPauseJob', { numberOfKeys: 3, lua: PAUSE_JOB });
+  r.defineCommand('descentPromoteJob', { numberOfKeys: 2, lua: PROMOTE_JOB });
+  r.defineCommand('descentStopJob', { numberOfKeys: 5, lua: STOP_JOB });
   return r;
 }

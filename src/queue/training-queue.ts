@@ -22,10 +22,13 @@ export function createTrainingQueue(
   queue.on('error', () => {});
   return {
     queue,
-    /** Add the job under our id: BullMQ ignores a second add with the same id. */
-    async enqueue(data: TrainJobData): Promise<void> {
+    /**
+     * Add the job under our id (a sweep trial: one id per segment, see `segmentQueueId`): BullMQ
+     * ignores a second add with the same id while the first is still there.
+     */
+    async enqueue(data: TrainJobData, queueId: string = data.jobId): Promise<void> {
       await queue.add(TRAIN_JOB_NAME, data, {
-        jobId: data.jobId,
+        jobId: queueId,
         attempts: cfg.attempts,
         backoff: { type: 'exponential', delay: 1000 },
         // Our own keys hold the job's state; BullMQ's copy is only needed while it runs.

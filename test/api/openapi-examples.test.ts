@@ -104,6 +104,14 @@ async function webhookWithDelivery(): Promise<{ webhook: string; delivery: strin
   return { webhook, delivery };
 }
 
+/** A sweep created from the document's own example (its first trials stay queued: no worker runs here). */
+async function createdSweep(): Promise<string> {
+  const body = doc.paths['/v1/sweeps'].post.requestBody!.content['application/json'].example;
+  const res = await t.app.inject({ method: 'POST', url: '/v1/sweeps', payload: body as object });
+  expect(res.statusCode, res.body).toBe(201);
+  return res.json().id as string;
+}
+
 /** Media types of binary bodies: sent as files, so they carry no inline example (test/api/datasets-tables.test.ts sends one). */
 const BINARY_MEDIA = new Set(['application/vnd.apache.parquet']);
 
@@ -133,6 +141,7 @@ test('every documented example, sent as Swagger UI would, answers 2xx', async ()
   const ids = {
     job: await finishedIrisJob(),
     dataset: await uploadedDataset(),
+    sweep: await createdSweep(),
     ...(await webhookWithDelivery()),
   };
   // The contour exists for minimize jobs only.
@@ -157,7 +166,16 @@ test('every documented example, sent as Swagger UI would, answers 2xx', async ()
             : { ...ids, job: await finishedIrisJob() }
         : { ...ids, ...ofOperation[op.operationId] };
     const url = path
-      .replace('{id}', path.startsWith('/v1/datasets') ? own.dataset : hook ? own.webhook : own.job)
+      .replace(
+        '{id}',
+        path.startsWith('/v1/datasets')
+          ? own.dataset
+          : hook
+            ? own.webhook
+            : path.startsWith('/v1/sweeps')
+              ? own.sweep
+              : own.job,
+      )
       .replace('{deliveryId}', own.delivery);
     const query = Object.fromEntries(
       (op.parameters ?? [])

@@ -207,6 +207,11 @@ describe('another tenant gets 404, the same answer as for an unknown id', () => 
       ...CASES.map((c) => c.route),
       'DELETE /v1/datasets/{id}',
       'DELETE /v1/jobs/{id}',
+      // The sweep routes' tenancy: test/api/sweeps.test.ts ("tenancy: …").
+      'GET /v1/sweeps/{id}',
+      'GET /v1/sweeps/{id}/trials',
+      'GET /v1/sweeps/{id}/events',
+      'POST /v1/sweeps/{id}/cancel',
     ]);
     expect(withId.length).toBeGreaterThanOrEqual(10);
     for (const r of withId) expect(covered, `${r} has no tenancy case`).toContain(r);

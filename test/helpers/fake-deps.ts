@@ -95,6 +95,11 @@ function fakeJobStore(): JobStore {
       status(j.id, 'queued');
       return hashToJob(h);
     },
+    async createIfAbsent(j) {
+      if (hashes.has(j.id)) return false;
+      await this.create(j);
+      return true;
+    },
     async get(id, tenant) {
       const h = hashes.get(id);
       return h && (tenant === undefined || h.tenant === tenant) ? hashToJob(h) : null;
@@ -135,6 +140,30 @@ function fakeJobStore(): JobStore {
       if (out.error) h.error = JSON.stringify(out.error);
       if (out.weights) blobs.set(id, { ...(blobs.get(id) ?? { checkpoints: [] }), weights: out.weights });
       status(id, s);
+      return true;
+    },
+    async pause(id, attempt, out) {
+      const h = hashes.get(id);
+      if (!h || h.attempt !== String(attempt) || h.status !== 'running') return false;
+      h.result = JSON.stringify(out.result);
+      blobs.set(id, { ...(blobs.get(id) ?? { checkpoints: [] }), weights: out.weights });
+      status(id, 'paused');
+      return true;
+    },
+    async promote(id, rung, untilEpoch) {
+      const h = hashes.get(id);
+      if (!h) return 'no';
+      if (Number(h.segRung ?? -1) === rung) return 'already';
+      if (h.status !== 'paused' || Number(h.segRung) !== rung - 1) return 'no';
+      Object.assign(h, { segRung: String(rung), untilEpoch: String(untilEpoch) });
+      status(id, 'queued');
+      return 'promoted';
+    },
+    async stop(id) {
+      const h = hashes.get(id);
+      if (!h || h.status !== 'paused') return false;
+      h.finishedAt = new Date().toISOString();
+      status(id, 'succeeded');
       return true;
     },
     async requeue(id, attempt) {
@@ -395,6 +424,9 @@ export function createFakeDeps(
     async resolveHost() {
       throw new Error('fake AppDeps resolves no host names');
     },
+    // Sweeps need Redis (their compare-and-set script): not faked, like the job cap.
+    sweeps: noRedis() as never,
+    sweepExec: noRedis() as never,
     async publishCancel() {},
     predict: opts.predict ?? linearPredict,
     gradients: gradientsWithModels,

@@ -14,7 +14,8 @@ import {
 } from '../../contracts/job.js';
 import { ApiError, NoContent, ProblemSchema } from '../../contracts/problem.js';
 import type { JobSpec } from '../../contracts/job-spec.js';
-import { newId } from '../../queue/ids.js';
+import { newId, segmentQueueId } from '../../queue/ids.js';
+import { cancelJob } from '../../queue/job-cancel.js';
 import type { AppDeps } from '../deps.js';
 import type { Metrics } from '../metrics.js';
 import { tenantOf } from '../auth.js';
@@ -231,10 +232,11 @@ export const jobRoutes = (deps: AppDeps, metrics: Metrics): FastifyPluginAsyncZo
           );
         // BullMQ's copy first (its own script): usually already gone (removeOnComplete), or kept in
         // the failed set. A worker that has just finished the job may hold its lock a moment longer.
-        let removed = await deps.queue.removeWaiting(id);
+        const queueId = segmentQueueId(id, (await deps.jobs.getHash(id)) ?? {});
+        let removed = await deps.queue.removeWaiting(queueId);
         for (let i = 0; i < 20 && removed !== 1; i++) {
           await new Promise((r) => setTimeout(r, 100));
-          removed = await deps.queue.removeWaiting(id);
+          removed = await deps.queue.removeWaiting(queueId);
         }
         if (removed !== 1) {
           reply.header('retry-after', '1');
@@ -270,14 +272,7 @@ export const jobRoutes = (deps: AppDeps, metrics: Metrics): FastifyPluginAsyncZo
         const id = req.params.id;
         const job = await loadJob(deps, id, tenant);
         if (isTerminal(job.status) || job.status === 'cancelling') return job;
-        // Waiting, or delayed for a retry after a crash: no worker holds its lock, so BullMQ lets
-        // us remove it (a running job's lock makes this a no-op). Then finish it here.
-        if ((await deps.queue.removeWaiting(id)) === 1) {
-          await deps.jobs.finish(id, '*', 'cancelled', {});
-          return loadJob(deps, id, tenant);
-        }
-        await deps.jobs.requestCancel(id);
-        await deps.publishCancel(id);
+        await cancelJob(deps, id);
         return loadJob(deps, id, tenant);
       },
     );

@@ -10,7 +10,7 @@ function notYet(job: Job): ApiError {
     'CONFLICT',
     job.status === 'succeeded'
       ? `Job ${job.id} succeeded but its weights have expired.`
-      : `Job ${job.id} is ${job.status}; weights exist only once it has succeeded.`,
+      : `Job ${job.id} is ${job.status}; weights exist only once it has succeeded (or, for a sweep trial, while it is paused at a rung).`,
   );
 }
 
@@ -18,12 +18,16 @@ function notYet(job: Job): ApiError {
 export function createWeightsCache(deps: AppDeps) {
   const cache = new Map<string, { bytes: Buffer; weights: NamedWeights; sha: string }>();
   return async (job: Job) => {
-    if (job.status !== 'succeeded') throw notYet(job);
-    const hit = cache.get(job.id);
+    // A paused sweep trial has the weights of its rung; they change if it is promoted, so they
+    // are not cached.
+    const paused = job.status === 'paused';
+    if (job.status !== 'succeeded' && !paused) throw notYet(job);
+    const hit = paused ? undefined : cache.get(job.id);
     if (hit) return hit;
     const bytes = await deps.jobs.weights(job.id);
     if (!bytes) throw notYet(job);
     const entry = { bytes, weights: decodeSafetensors(bytes).weights, sha: sha256Hex(bytes) };
+    if (paused) return entry;
     if (cache.size > 64) cache.delete(cache.keys().next().value!);
     cache.set(job.id, entry);
     return entry;
