@@ -219,6 +219,35 @@ describe('retries, the log, redeliver, 410 (acceptance 2)', () => {
     await t.app.inject({ method: 'DELETE', url: `/v1/webhooks/${ep.id}` });
   });
 
+  it('an endpoint failing for more than 5 days is disabled and flagged', async () => {
+    const ep = await endpoint('/failing', ['job.succeeded']);
+    const prev = rx.respond;
+    rx.respond = (i, req) => (req.path === '/failing' ? { status: 500 } : prev(i, req));
+    // it has been failing for 6 days (DESCENT_WEBHOOK_DISABLE_AFTER_SECONDS: 5 days)
+    const since = new Date(Date.now() - 6 * 24 * 3600_000).toISOString();
+    await t.deps.redis.hset(t.deps.keys.webhook(ep.id), 'failingSince', since);
+    await finishedJob();
+    const got = await poll(async () => {
+      const w = (await t.app.inject({ url: `/v1/webhooks/${ep.id}` })).json();
+      return w.disabled ? w : null;
+    });
+    expect(got).toMatchObject({ disabled: true, disabledReason: 'failing', failingSince: since });
+    expect(onPath('/failing')).toHaveLength(1); // no retries once disabled
+    rx.respond = prev;
+    await t.app.inject({ method: 'DELETE', url: `/v1/webhooks/${ep.id}` });
+  });
+
+  it('a success clears failingSince', async () => {
+    const ep = await endpoint('/recovers', ['job.succeeded']);
+    await t.deps.redis.hset(t.deps.keys.webhook(ep.id), 'failingSince', new Date().toISOString());
+    expect((await t.app.inject({ url: `/v1/webhooks/${ep.id}` })).json().failingSince).not.toBeNull();
+    await finishedJob();
+    await poll(
+      async () => (await t.app.inject({ url: `/v1/webhooks/${ep.id}` })).json().failingSince === null,
+    );
+    await t.app.inject({ method: 'DELETE', url: `/v1/webhooks/${ep.id}` });
+  });
+
   it('stores at most 2048 characters of a large response (reads at most 64 KiB)', async () => {
     const ep = await endpoint('/big', ['job.succeeded']);
     const prev = rx.respond;
