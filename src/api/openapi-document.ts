@@ -30,6 +30,8 @@ export const TAGS = [
   {
     name: 'webhooks',
     description: 'Signed, retried, logged notifications when jobs (and sweeps) change state.',
+  },
+  {
     name: 'sweeps',
     description: 'Hyperparameter sweeps (grid, random, ASHA): trials are jobs, spread over every worker.',
   },

@@ -128,7 +128,7 @@ export interface paths {
     };
     /**
      * List jobs, newest first
-     * @description Cursor pages (`limit`, `after` = the previous `nextCursor`). Filters, ANDed: `status`, `task`, `createdAfter` / `createdBefore` (ISO 8601, exclusive), and any number of `metadata.<key>=<value>` (exact match on a metadata value, e.g. `?metadata.owner=ana`). A page is full whenever more matching jobs exist (`hasMore`).
+     * @description Cursor pages (`limit`, `after` = the previous `nextCursor`). Filters, ANDed: `status`, `task`, `createdAfter` / `createdBefore` (ISO 8601, exclusive), `parent` (jobs whose `lineage.parent` is that job: its fine-tunes and forks), and any number of `metadata.<key>=<value>` (exact match on a metadata value, e.g. `?metadata.owner=ana`). A page is full whenever more matching jobs exist (`hasMore`).
      */
     get: operations['listJobs'];
     put?: never;
@@ -207,6 +207,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/jobs/{id}/contour': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A minimize job's objective sampled on a grid
+     * @description For a minimize job of two variables: the objective at n × n points of a box (`xMin`…`yMax`; by default around the start and end points), evaluated by the server through the same expression compiler as training. Works while the job runs. The dashboard draws its contour plot from this and the trajectory from the job's events.
+     */
+    get: operations['getJobContour'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/jobs/{id}/evaluate': {
     parameters: {
       query?: never;
@@ -247,6 +267,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/jobs/{id}/fork': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Start a new job from a checkpoint of a job, with changed hyper-parameters
+     * @description `fromCheckpoint`: a step of `GET /v1/jobs/{id}/checkpoints` or "last"; `changes`: a partial JobSpec deep-merged into the job's spec and validated again (e.g. `{ "optimizer": { "lr": 0.001 } }`, more `training.epochs`). The job may be running or finished; a finished job's checkpoints are kept for DESCENT_CHECKPOINT_RETENTION (default 7 days), after which this answers 409. The new job's `lineage` is `{ parent, kind: "fork", checkpointStep }`; it lists the checkpoint it starts from as its own first one.
+     */
+    post: operations['forkJob'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/jobs/{id}/gradients': {
     parameters: {
       query?: never;
@@ -279,6 +319,26 @@ export interface paths {
      * @description One row per progress event of the latest attempt; `maxPoints` downsamples evenly, keeping the first and last row.
      */
     get: operations['getJobMetrics'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/jobs/{id}/model': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The trained model as ONNX or as a PyTorch module
+     * @description ONNX by default (`?format=onnx` or `Accept: application/onnx`): the whole inference graph — the job's table preprocessing, every layer, the output /predict returns (Softmax / Sigmoid probabilities for classification, raw values for regression) — opset 17, input `input` with a dynamic batch dimension, output `output`. `?format=torch` (or `Accept: text/x-python`): a self-contained Python file defining the equivalent `torch.nn.Module`, whose `load_state_dict(strict=True)` takes the safetensors of `/weights`. `ETag` is the sha256 of the bytes sent. docs/export.md has the details.
+     */
+    get: operations['getJobModel'];
     put?: never;
     post?: never;
     delete?: never;
@@ -341,6 +401,232 @@ export interface paths {
      * @description Normalizes the spec and estimates its cost; no job is created.
      */
     post: operations['validateJob'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/sweeps': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List sweeps, newest first
+     * @description Cursor pages (`limit`, `after` = the previous `nextCursor`).
+     */
+    get: operations['listSweeps'];
+    put?: never;
+    /**
+     * Create a hyperparameter sweep
+     * @description Multiplies out the grid, samples the space (seeded), validates every trial spec, and queues the first `maxConcurrentTrials` trials. Each trial is an ordinary job (`sweepId`, `trialId`). ASHA trials train rung by rung and pause between rungs; a promoted trial resumes from its own checkpoint. Counts against the job cap: `maxConcurrentTrials` slots must be free.
+     */
+    post: operations['createSweep'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/sweeps/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * One sweep
+     * @description Status, trial counts by state, the best trial so far and the budget used.
+     */
+    get: operations['getSweep'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/sweeps/{id}/cancel': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Cancel a sweep (idempotent)
+     * @description Cancels its queued, running and paused trials (their workers stop within about a second); finished trials keep their weights. The sweep ends `cancelled`. A finished sweep is returned unchanged.
+     */
+    post: operations['cancelSweep'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/sweeps/{id}/events': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Sweep events: SSE stream or JSON pages
+     * @description `status`, `trial` (a trial changed state), `rung` (a segment was processed), `best` (a new best trial) and `end`. `Accept: text/event-stream` streams the history after `Last-Event-ID` (or `?after=`) and then the live tail, closing after `end`; otherwise a JSON page `?after=<eventId>&limit=`. The same cursor rules as job events.
+     */
+    get: operations['getSweepEvents'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/sweeps/{id}/trials': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The leaderboard
+     * @description Every trial, best first: its params, job, rung, epochs trained and the metric at its last processed rung. Trials without a value yet (or failed) come last, by index.
+     */
+    get: operations['getSweepTrials'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/sweeps/validate': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Validate a sweep (dry run)
+     * @description Plans the sweep as `POST /v1/sweeps` would: the trial count, the rungs and the worst-case budget in epochs. Nothing is created.
+     */
+    post: operations['validateSweep'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/webhooks': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The tenant's webhook endpoints, oldest (the default) first */
+    get: operations['listWebhooks'];
+    put?: never;
+    /**
+     * Register a webhook endpoint
+     * @description The URL must be https and resolve to public addresses only (checked now and before every delivery). The answer carries the signing secret; it is never shown again (rotate it to get a new one).
+     */
+    post: operations['createWebhook'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/webhooks/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One webhook endpoint (without its secret) */
+    get: operations['getWebhook'];
+    put?: never;
+    post?: never;
+    /**
+     * Delete a webhook endpoint
+     * @description Deliveries still waiting for a retry are dropped.
+     */
+    delete: operations['deleteWebhook'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/webhooks/{id}/deliveries': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Recent deliveries of an endpoint, newest first, with every attempt
+     * @description Each delivery lists its attempts (status code, latency, error, the start of the response) and the next retry's time. Deliveries of jobs that carry their own `webhook` are logged under the default endpoint.
+     */
+    get: operations['listWebhookDeliveries'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Send an ended delivery again
+     * @description One more attempt, with the same `webhook-id` and body (receivers de-duplicate on the id). Only for a delivery that has ended (delivered, failed or skipped); 409 while it is still being retried.
+     */
+    post: operations['redeliverWebhook'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/webhooks/{id}/rotate-secret': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Replace the signing secret
+     * @description The answer carries the new secret (shown only here). For 24 h every delivery is signed with both the new and the old secret (two space-separated signatures), so receivers can switch without losing a delivery.
+     */
+    post: operations['rotateWebhookSecret'];
     delete?: never;
     options?: never;
     head?: never;
@@ -436,6 +722,34 @@ export interface components {
        * @enum {string}
        */
       type: 'numeric' | 'categorical' | 'boolean';
+    };
+    Contour: {
+      /** @description The objective as compiled (a built-in as its definition). */
+      expression: string;
+      jobId: string;
+      /** @description Largest finite value (null when none is). */
+      max: number | null;
+      /** @description Smallest finite value (null when none is). */
+      min: number | null;
+      /** @enum {string} */
+      object: 'contour';
+      /** @description values[j][i] = objective at (x[i], y[j]); null where it is not finite. */
+      values: (number | null)[][];
+      /** @description The two variables, in objective order: the first is x (columns), the second y (rows). */
+      variables: string[];
+      /** @description Sample positions along the first variable, ascending. */
+      x: number[];
+      /** @description Sample positions along the second variable, ascending. */
+      y: number[];
+    };
+    CreateWebhook: {
+      /** @default  */
+      description: string;
+      events: (
+        'job.queued' | 'job.running' | 'job.succeeded' | 'job.failed' | 'job.cancelled' | 'sweep.ended'
+      )[];
+      /** @description https URL that receives the events (http only with DESCENT_WEBHOOK_ALLOW_HTTP=1) */
+      url: string;
     };
     /** @description An uploaded dataset. */
     Dataset: {
@@ -547,6 +861,25 @@ export interface components {
       hasMore: boolean;
       nextCursor: string | null;
     };
+    ForkRequest: {
+      /**
+       * @description A partial JobSpec deep-merged into the parent's (objects merge, anything else replaces), then validated as a whole. It may not change what the checkpoint's state depends on: the parameter shapes, task, data, preprocess, init, training.batchSize / validationSplit / testSplit / seed / shuffle / dtype, optimizer.type
+       * @default {}
+       * @example {
+       *       "optimizer": {
+       *         "lr": 0.001
+       *       }
+       *     }
+       */
+      changes: {
+        [key: string]: unknown;
+      };
+      /**
+       * @description The step of a listed checkpoint (GET /v1/jobs/{id}/checkpoints) or "last" (the newest one)
+       * @default last
+       */
+      fromCheckpoint: number | 'last';
+    };
     GradientsResponse: {
       /** @description Per input row i: jacobian[i][k][j] = ∂outputs[i][k] / ∂inputs[i][j]. */
       jacobian: number[][][];
@@ -562,6 +895,8 @@ export interface components {
       finishedAt: string | null;
       /** @example job_0mif3k2a1x7d9q2zk4 */
       id: string;
+      /** @description The job this one started from (fine-tuning or a fork); null when it started from scratch */
+      lineage: components['schemas']['JobLineage'] | (never | null);
       metadata: {
         [key: string]: unknown;
       };
@@ -575,7 +910,17 @@ export interface components {
       spec: components['schemas']['JobSpec'];
       startedAt: string | null;
       /** @enum {string} */
-      status: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelling' | 'cancelled';
+      status: 'queued' | 'running' | 'paused' | 'succeeded' | 'failed' | 'cancelling' | 'cancelled';
+      /**
+       * @description The sweep this job is a trial of (GET /v1/sweeps/{id}); absent for a job of its own
+       * @example swp_0mif3k2a1x7d9q2zk4
+       */
+      sweepId?: string | null;
+      /**
+       * @description The trial of the sweep this job trains
+       * @example trial_3
+       */
+      trialId?: string | null;
     };
     JobError: {
       /**
@@ -598,7 +943,7 @@ export interface components {
           attempt: number;
           jobId: string;
           /** @enum {string} */
-          status: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelling' | 'cancelled';
+          status: 'queued' | 'running' | 'paused' | 'succeeded' | 'failed' | 'cancelling' | 'cancelled';
           time: string;
           /** @enum {string} */
           type: 'status';
@@ -681,6 +1026,20 @@ export interface components {
           /** @enum {string} */
           type: 'end';
         };
+    JobLineage: {
+      /** @description fork: the step of the checkpoint it resumed from; null for fromJob */
+      checkpointStep: number | null;
+      /**
+       * @description fromJob: init.fromJob took the parent's final weights; fork: POST /v1/jobs/{id}/fork resumed a checkpoint of the parent
+       * @enum {string}
+       */
+      kind: 'fromJob' | 'fork';
+      /**
+       * @description The job it started from
+       * @example job_0mif3k2a1x7d9q2zk4
+       */
+      parent: string;
+    };
     JobList: {
       data: components['schemas']['Job'][];
       hasMore: boolean;
@@ -838,6 +1197,14 @@ export interface components {
            * @default {}
            */
           init: {
+            /** @description Layer indices whose parameters stay fixed: no gradient step, no weight decay, no optimizer state (torch's requires_grad=False). A batchnorm layer's running statistics still update in training mode, as in torch. First-order optimizers only. */
+            freeze?: number[];
+            /** @description Start from the final weights of another succeeded job of this tenant (fine-tuning). Its tensors are checked against this model at submission: a tensor of another shape is a 400 naming it. init.weights, when also given, wins for the tensors it names. */
+            fromJob?: string;
+            /** @description With fromJob: which layers take the parent's tensors — "all" (default) or layer indices (the torch.nn.Sequential index of /v1/jobs/validate's layers[].index, the prefix of the state_dict names: mlp 0, 2, 4…; a linear model is layer 0). The others start from init.scheme. */
+            layers?: 'all' | number[];
+            /** @description With fromJob: carry the parent's optimizer state. Only false is accepted: a finished job keeps no final optimizer state; fork it (POST /v1/jobs/{id}/fork) to continue with the state of a checkpoint. */
+            optimizerState?: boolean;
             /**
              * @description "default" is torch.nn.Linear's own init; the others set weights by that rule and biases to zero.
              * @default default
@@ -1882,6 +2249,19 @@ export interface components {
              */
             validationSplit: number;
           };
+          /** @description Where to send this job's events (in addition to the tenant's endpoints), signed with the tenant's default endpoint secret. events default: the three endings. */
+          webhook?: {
+            /**
+             * @default [
+             *       "job.succeeded",
+             *       "job.failed",
+             *       "job.cancelled"
+             *     ]
+             */
+            events: ('job.queued' | 'job.running' | 'job.succeeded' | 'job.failed' | 'job.cancelled')[];
+            /** @description https URL that receives the events (http only with DESCENT_WEBHOOK_ALLOW_HTTP=1) */
+            url: string;
+          };
         }
       | {
           /**
@@ -2348,6 +2728,19 @@ export interface components {
           steps: number;
           /** @enum {string} */
           task: 'minimize';
+          /** @description Where to send this job's events (in addition to the tenant's endpoints), signed with the tenant's default endpoint secret. events default: the three endings. */
+          webhook?: {
+            /**
+             * @default [
+             *       "job.succeeded",
+             *       "job.failed",
+             *       "job.cancelled"
+             *     ]
+             */
+            events: ('job.queued' | 'job.running' | 'job.succeeded' | 'job.failed' | 'job.cancelled')[];
+            /** @description https URL that receives the events (http only with DESCENT_WEBHOOK_ALLOW_HTTP=1) */
+            url: string;
+          };
         }
       | {
           /**
@@ -2749,6 +3142,19 @@ export interface components {
           seed: number;
           /** @enum {string} */
           task: 'reinforce';
+          /** @description Where to send this job's events (in addition to the tenant's endpoints), signed with the tenant's default endpoint secret. events default: the three endings. */
+          webhook?: {
+            /**
+             * @default [
+             *       "job.succeeded",
+             *       "job.failed",
+             *       "job.cancelled"
+             *     ]
+             */
+            events: ('job.queued' | 'job.running' | 'job.succeeded' | 'job.failed' | 'job.cancelled')[];
+            /** @description https URL that receives the events (http only with DESCENT_WEBHOOK_ALLOW_HTTP=1) */
+            url: string;
+          };
         };
     PredictRequest:
       | {
@@ -2863,7 +3269,7 @@ export interface components {
           id: string;
           jobId: string;
           /** @enum {string} */
-          status: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelling' | 'cancelled';
+          status: 'queued' | 'running' | 'paused' | 'succeeded' | 'failed' | 'cancelling' | 'cancelled';
           time: string;
           /** @enum {string} */
           type: 'status';
@@ -2971,6 +3377,364 @@ export interface components {
           /** @enum {string} */
           type: 'end';
         };
+    StoredSweepEvent:
+      | {
+          /**
+           * @description The event id (stream entry id)
+           * @example 1764139200000-0
+           */
+          id: string;
+          /** @enum {string} */
+          status: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+          sweepId: string;
+          time: string;
+          /** @enum {string} */
+          type: 'status';
+        }
+      | {
+          epochs: number;
+          /**
+           * @description The event id (stream entry id)
+           * @example 1764139200000-0
+           */
+          id: string;
+          jobId: string | null;
+          rung: number | null;
+          /** @enum {string} */
+          status:
+            'pending' | 'running' | 'paused' | 'promoted' | 'stopped' | 'succeeded' | 'failed' | 'cancelled';
+          sweepId: string;
+          time: string;
+          /** @description The trial index */
+          trial: number;
+          trialId: string;
+          /** @enum {string} */
+          type: 'trial';
+          value: number | null;
+        }
+      | {
+          epochs: number;
+          /** @description The trial ended here (its last epoch, or early stopping) */
+          final: boolean;
+          /**
+           * @description The event id (stream entry id)
+           * @example 1764139200000-0
+           */
+          id: string;
+          jobId: string | null;
+          rung: number;
+          sweepId: string;
+          time: string;
+          trial: number;
+          trialId: string;
+          /** @enum {string} */
+          type: 'rung';
+          value: number | null;
+        }
+      | {
+          /**
+           * @description The event id (stream entry id)
+           * @example 1764139200000-0
+           */
+          id: string;
+          jobId: string | null;
+          /**
+           * @description Dotted JobSpec path → the value this trial uses
+           * @example {
+           *       "optimizer.lr": 0.01
+           *     }
+           */
+          params: {
+            [key: string]: unknown;
+          };
+          rung: number;
+          sweepId: string;
+          time: string;
+          trial: number;
+          trialId: string;
+          /** @enum {string} */
+          type: 'best';
+          value: number;
+        }
+      | {
+          /**
+           * @description The event id (stream entry id)
+           * @example 1764139200000-0
+           */
+          id: string;
+          /** @enum {string} */
+          status: 'succeeded' | 'failed' | 'cancelled';
+          sweepId: string;
+          time: string;
+          /** @enum {string} */
+          type: 'end';
+        };
+    Sweep: {
+      best: components['schemas']['SweepBest'] | (never | null);
+      budget: {
+        /** @description The worst case, as POST /v1/sweeps/validate computes it */
+        epochsMax: number;
+        /** @description Epochs trained so far, summed over the trials */
+        epochsUsed: number;
+      };
+      counts: components['schemas']['SweepCounts'];
+      createdAt: string;
+      finishedAt: string | null;
+      /** @example swp_0mif3k2a1x7d9q2zk4 */
+      id: string;
+      maxConcurrentTrials: number;
+      metadata: {
+        [key: string]: unknown;
+      };
+      metric: string;
+      /** @enum {string} */
+      mode: 'min' | 'max';
+      /** @enum {string} */
+      object: 'sweep';
+      /** @description Epochs of each rung (one rung for grid and random) */
+      rungs: number[];
+      searcher: {
+        [key: string]: unknown;
+      };
+      seed: number;
+      space: {
+        [key: string]: unknown;
+      };
+      /** @description The base JobSpec as sent */
+      spec: {
+        [key: string]: unknown;
+      };
+      startedAt: string | null;
+      /** @enum {string} */
+      status: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+    };
+    SweepBest: {
+      jobId: string | null;
+      /**
+       * @description Dotted JobSpec path → the value this trial uses
+       * @example {
+       *       "optimizer.lr": 0.01
+       *     }
+       */
+      params: {
+        [key: string]: unknown;
+      };
+      trialId: string;
+      value: number;
+    };
+    SweepCounts: {
+      cancelled: number;
+      failed: number;
+      paused: number;
+      pending: number;
+      promoted: number;
+      running: number;
+      stopped: number;
+      succeeded: number;
+      total: number;
+    };
+    /** @description Exactly one of the keys. */
+    SweepDimension: {
+      /** @description One of these values, drawn uniformly per trial (the grid searcher enumerates them). */
+      choice?: unknown[];
+      /** @description Every one of these values: the trials are the cartesian product of the grid dimensions. */
+      grid?: unknown[];
+      /** @description An integer drawn uniformly from a … b, both included. */
+      intUniform?: number[];
+      /** @description A real number whose logarithm is uniform on [log a, log b): learning rates, L2. */
+      logUniform?: number[];
+      /** @description A real number drawn uniformly from [a, b). */
+      uniform?: number[];
+    };
+    SweepEvent:
+      | {
+          /** @enum {string} */
+          status: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+          sweepId: string;
+          time: string;
+          /** @enum {string} */
+          type: 'status';
+        }
+      | {
+          epochs: number;
+          jobId: string | null;
+          rung: number | null;
+          /** @enum {string} */
+          status:
+            'pending' | 'running' | 'paused' | 'promoted' | 'stopped' | 'succeeded' | 'failed' | 'cancelled';
+          sweepId: string;
+          time: string;
+          /** @description The trial index */
+          trial: number;
+          trialId: string;
+          /** @enum {string} */
+          type: 'trial';
+          value: number | null;
+        }
+      | {
+          epochs: number;
+          /** @description The trial ended here (its last epoch, or early stopping) */
+          final: boolean;
+          jobId: string | null;
+          rung: number;
+          sweepId: string;
+          time: string;
+          trial: number;
+          trialId: string;
+          /** @enum {string} */
+          type: 'rung';
+          value: number | null;
+        }
+      | {
+          jobId: string | null;
+          /**
+           * @description Dotted JobSpec path → the value this trial uses
+           * @example {
+           *       "optimizer.lr": 0.01
+           *     }
+           */
+          params: {
+            [key: string]: unknown;
+          };
+          rung: number;
+          sweepId: string;
+          time: string;
+          trial: number;
+          trialId: string;
+          /** @enum {string} */
+          type: 'best';
+          value: number;
+        }
+      | {
+          /** @enum {string} */
+          status: 'succeeded' | 'failed' | 'cancelled';
+          sweepId: string;
+          time: string;
+          /** @enum {string} */
+          type: 'end';
+        };
+    SweepEventPage: {
+      /** @description The events, oldest first */
+      data: components['schemas']['StoredSweepEvent'][];
+      hasMore: boolean;
+      nextCursor: string | null;
+    };
+    SweepList: {
+      data: components['schemas']['Sweep'][];
+      hasMore: boolean;
+      nextCursor: string | null;
+    };
+    SweepRequest: {
+      /**
+       * @description Trial segments trained at once, over all workers.
+       * @default 4
+       */
+      maxConcurrentTrials: number;
+      /** @default {} */
+      metadata: {
+        [key: string]: string | number | boolean | (never | null);
+      };
+      /**
+       * @description What ranks the trials: "valLoss", "loss", "valAccuracy" (accuracy on the validation split), or any key of the result's metrics ("accuracy", "r2", "mae", "meanReturn100", "value").
+       * @default valLoss
+       */
+      metric: string;
+      /**
+       * @description Whether smaller or larger is better; default "max" for accuracy/r2 metrics, else "min".
+       * @enum {string}
+       */
+      mode?: 'min' | 'max';
+      searcher: components['schemas']['SweepSearcher'];
+      /**
+       * @description Seed of the sampling of the space (the trials keep their spec training.seed).
+       * @default 0
+       */
+      seed: number;
+      /**
+       * @description Dotted JobSpec path → how its values are drawn
+       * @example {
+       *       "optimizer.lr": {
+       *         "logUniform": [
+       *           0.001,
+       *           0.3
+       *         ]
+       *       },
+       *       "optimizer.momentum": {
+       *         "grid": [
+       *           0,
+       *           0.9
+       *         ]
+       *       }
+       *     }
+       */
+      space: {
+        [key: string]: components['schemas']['SweepDimension'];
+      };
+      /** @description The base JobSpec, as for POST /v1/jobs; each trial sets the space values into it and is validated as a JobSpec */
+      spec: components['schemas']['JobSpec'];
+    };
+    SweepSearcher:
+      | {
+          /** @enum {string} */
+          type: 'grid';
+        }
+      | {
+          /** @description Trials drawn from the space (times the number of grid combinations). */
+          trials: number;
+          /** @enum {string} */
+          type: 'random';
+        }
+      | {
+          /** @description R: epochs of the last rung; every trial job is a spec with training.epochs = R. */
+          maxEpochs: number;
+          /** @description r: epochs of the first rung. */
+          minEpochs: number;
+          /**
+           * @description η: rungs at r·η^k epochs; the top 1/η of a rung is promoted.
+           * @default 3
+           */
+          reductionFactor: number;
+          /** @description Trials drawn from the space (times the number of grid combinations). */
+          trials: number;
+          /** @enum {string} */
+          type: 'asha';
+        };
+    SweepTrial: {
+      /** @description Epochs trained so far */
+      epochs: number;
+      /** @description Position in the plan (grid order, then sample order) */
+      index: number;
+      /** @description null until the trial is launched */
+      jobId: string | null;
+      /**
+       * @description Dotted JobSpec path → the value this trial uses
+       * @example {
+       *       "optimizer.lr": 0.01
+       *     }
+       */
+      params: {
+        [key: string]: unknown;
+      };
+      /** @description Highest rung whose result was processed (0-based); null before the first */
+      rung: number | null;
+      /** @enum {string} */
+      status:
+        'pending' | 'running' | 'paused' | 'promoted' | 'stopped' | 'succeeded' | 'failed' | 'cancelled';
+      trialId: string;
+      /** @description The metric at the trial's last processed rung; null before, or when NaN */
+      value: number | null;
+    };
+    SweepTrialList: {
+      data: components['schemas']['SweepTrial'][];
+    };
+    SweepValidateResponse: {
+      /** @description Worst-case epochs summed over the trials */
+      epochsMax: number;
+      /** @description Epochs of each rung */
+      rungs: number[];
+      /** @description Trials the sweep would run */
+      trials: number;
+    };
     ValidateResponse: {
       estimate: {
         /** @description Rough peak memory of the trainer */
@@ -3000,6 +3764,92 @@ export interface components {
       };
       /** @enum {boolean} */
       valid: true;
+    };
+    Webhook: {
+      createdAt: string;
+      /** @description The tenant's oldest endpoint: its secret also signs the deliveries of jobs that carry their own `webhook` */
+      default: boolean;
+      description: string;
+      disabled: boolean;
+      disabledAt: string | null;
+      /** @description gone: the receiver answered 410; failing: no delivery succeeded for 5 days */
+      disabledReason: string | null;
+      events: (
+        'job.queued' | 'job.running' | 'job.succeeded' | 'job.failed' | 'job.cancelled' | 'sweep.ended'
+      )[];
+      failingSince: string | null;
+      id: string;
+      /** @enum {string} */
+      object: 'webhook';
+      /** @description After a rotation, the old secret also signs until this time */
+      previousSecretExpiresAt: string | null;
+      url: string;
+    };
+    WebhookDelivery: {
+      attempts: components['schemas']['WebhookDeliveryAttempt'][];
+      createdAt: string;
+      /** @description The `webhook-id` header: the same on every attempt */
+      eventId: string;
+      id: string;
+      nextRetryAt: string | null;
+      /** @enum {string} */
+      object: 'webhook.delivery';
+      /** @enum {string} */
+      status: 'pending' | 'retrying' | 'delivered' | 'failed' | 'skipped';
+      /**
+       * @description job.queued (created), job.running (an attempt started; again after a crash-resume), job.succeeded, job.failed, job.cancelled (the job ended), sweep.ended (a sweep finished)
+       * @enum {string}
+       */
+      type: 'job.queued' | 'job.running' | 'job.succeeded' | 'job.failed' | 'job.cancelled' | 'sweep.ended';
+      /** @description Where it goes: the endpoint's URL, or a job spec's own webhook.url */
+      url: string;
+      webhookId: string;
+    };
+    WebhookDeliveryAttempt: {
+      at: string;
+      attempt: number;
+      error: string | null;
+      latencyMs: number;
+      /** @description The start of the response body (at most 2048 characters) */
+      response: string;
+      responseTruncated: boolean;
+      /** @description null when no answer came */
+      statusCode: number | null;
+    };
+    WebhookDeliveryList: {
+      data: components['schemas']['WebhookDelivery'][];
+      /** @enum {string} */
+      object: 'list';
+    };
+    WebhookList: {
+      data: components['schemas']['Webhook'][];
+      /** @enum {string} */
+      object: 'list';
+    };
+    WebhookWithSecret: {
+      createdAt: string;
+      /** @description The tenant's oldest endpoint: its secret also signs the deliveries of jobs that carry their own `webhook` */
+      default: boolean;
+      description: string;
+      disabled: boolean;
+      disabledAt: string | null;
+      /** @description gone: the receiver answered 410; failing: no delivery succeeded for 5 days */
+      disabledReason: string | null;
+      events: (
+        'job.queued' | 'job.running' | 'job.succeeded' | 'job.failed' | 'job.cancelled' | 'sweep.ended'
+      )[];
+      failingSince: string | null;
+      id: string;
+      /** @enum {string} */
+      object: 'webhook';
+      /** @description After a rotation, the old secret also signs until this time */
+      previousSecretExpiresAt: string | null;
+      /**
+       * @description whsec_<base64 key>: verify signatures with it (Standard Webhooks). Shown only here.
+       * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+       */
+      secret: string;
+      url: string;
     };
     Weights: {
       /** @enum {string} */
@@ -3361,7 +4211,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description No such job or dataset for this tenant */
+      /** @description No such job, dataset or webhook for this tenant */
       404: {
         headers: {
           [name: string]: unknown;
@@ -3412,7 +4262,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description No such job or dataset for this tenant */
+      /** @description No such job, dataset or webhook for this tenant */
       404: {
         headers: {
           [name: string]: unknown;
@@ -3481,8 +4331,13 @@ export interface operations {
         createdBefore?: string;
         /** @example 20 */
         limit?: number;
+        /**
+         * @description Only jobs whose lineage.parent is this job (its fine-tunes and forks)
+         * @example job_0mif3k2a1x7d9q2zk4
+         */
+        parent?: string;
         /** @example succeeded */
-        status?: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelling' | 'cancelled';
+        status?: 'queued' | 'running' | 'paused' | 'succeeded' | 'failed' | 'cancelling' | 'cancelled';
         /**
          * @description The spec's task (a spec without `task` is supervised)
          * @example supervised
@@ -3598,6 +4453,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description No such job, dataset or webhook for this tenant */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description The resource is not in a state that allows this */
       409: {
         headers: {
@@ -3666,7 +4530,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description No such job or dataset for this tenant */
+      /** @description No such job, dataset or webhook for this tenant */
       404: {
         headers: {
           [name: string]: unknown;
@@ -3714,7 +4578,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description No such job or dataset for this tenant */
+      /** @description No such job, dataset or webhook for this tenant */
       404: {
         headers: {
           [name: string]: unknown;
@@ -3773,7 +4637,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description No such job or dataset for this tenant */
+      /** @description No such job, dataset or webhook for this tenant */
       404: {
         headers: {
           [name: string]: unknown;
@@ -3823,8 +4687,93 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description No such job or dataset for this tenant */
+      /** @description No such job, dataset or webhook for this tenant */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Redis is unreachable or the server is shutting down */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getJobContour: {
+    parameters: {
+      query?: {
+        /**
+         * @description Samples per axis (2–200)
+         * @example 40
+         */
+        n?: number;
+        /**
+         * @description Grid edge (xMax); give all four bounds or none
+         * @example 5
+         */
+        xMax?: number;
+        /**
+         * @description Grid edge (xMin); give all four bounds or none
+         * @example -5
+         */
+        xMin?: number;
+        /**
+         * @description Grid edge (yMax); give all four bounds or none
+         * @example 5
+         */
+        yMax?: number;
+        /**
+         * @description Grid edge (yMin); give all four bounds or none
+         * @example -5
+         */
+        yMin?: number;
+      };
+      header?: never;
+      path: {
+        /** @example job_0mif3k2a1x7d9q2zk4 */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Contour'];
+        };
+      };
+      /** @description Invalid request: the problem names the field, the limit and the value */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No such job, dataset or webhook for this tenant */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The job is not a minimize job of exactly two variables */
+      409: {
         headers: {
           [name: string]: unknown;
         };
@@ -3899,7 +4848,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description No such job or dataset for this tenant */
+      /** @description No such job, dataset or webhook for this tenant */
       404: {
         headers: {
           [name: string]: unknown;
@@ -3992,8 +4941,99 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description No such job or dataset for this tenant */
+      /** @description No such job, dataset or webhook for this tenant */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Redis is unreachable or the server is shutting down */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  forkJob: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @example job_0mif3k2a1x7d9q2zk4 */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "fromCheckpoint": "last",
+         *       "changes": {
+         *         "optimizer": {
+         *           "lr": 0.001
+         *         }
+         *       }
+         *     }
+         */
+        'application/json': components['schemas']['ForkRequest'];
+      };
+    };
+    responses: {
+      /** @description Created and queued; it resumes from the checkpoint */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Job'];
+        };
+      };
+      /** @description Invalid request: the problem names the field, the limit and the value */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No such job, dataset or webhook for this tenant */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The resource is not in a state that allows this */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request body is larger than the limit (the problem names it) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The route does not take this Content-Type (the problem lists the ones it takes) */
+      415: {
         headers: {
           [name: string]: unknown;
         };
@@ -4064,7 +5104,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description No such job or dataset for this tenant */
+      /** @description No such job, dataset or webhook for this tenant */
       404: {
         headers: {
           [name: string]: unknown;
@@ -4144,8 +5184,81 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description No such job or dataset for this tenant */
+      /** @description No such job, dataset or webhook for this tenant */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Redis is unreachable or the server is shutting down */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getJobModel: {
+    parameters: {
+      query?: {
+        /**
+         * @description `onnx` (default; also `Accept: application/onnx`) or `torch` (also `Accept: text/x-python`)
+         * @example onnx
+         */
+        format?: 'onnx' | 'torch';
+      };
+      header?: never;
+      path: {
+        /** @example job_0mif3k2a1x7d9q2zk4 */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The model file */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/onnx': string;
+          'text/x-python': string;
+        };
+      };
+      /** @description Not modified (If-None-Match matched the ETag) */
+      304: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Invalid request: the problem names the field, the limit and the value */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No such job, dataset or webhook for this tenant */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The job has not succeeded, its weights have expired, or it has no model to export (the detail says why) */
+      409: {
         headers: {
           [name: string]: unknown;
         };
@@ -4216,7 +5329,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description No such job or dataset for this tenant */
+      /** @description No such job, dataset or webhook for this tenant */
       404: {
         headers: {
           [name: string]: unknown;
@@ -4304,7 +5417,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description No such job or dataset for this tenant */
+      /** @description No such job, dataset or webhook for this tenant */
       404: {
         headers: {
           [name: string]: unknown;
@@ -4395,6 +5508,24 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description No such job, dataset or webhook for this tenant */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The resource is not in a state that allows this */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description The request body is larger than the limit (the problem names it) */
       413: {
         headers: {
@@ -4406,6 +5537,877 @@ export interface operations {
       };
       /** @description The route does not take this Content-Type (the problem lists the ones it takes) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Redis is unreachable or the server is shutting down */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  listSweeps: {
+    parameters: {
+      query?: {
+        /**
+         * @description nextCursor of the previous page
+         * @example swp_0mif3k2a1x7d9q2zk4
+         */
+        after?: string;
+        /** @example 20 */
+        limit?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SweepList'];
+        };
+      };
+      /** @description Invalid request: the problem names the field, the limit and the value */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Redis is unreachable or the server is shutting down */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  createSweep: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "spec": {
+         *         "model": {
+         *           "type": "mlp",
+         *           "hidden": [
+         *             16
+         *           ],
+         *           "activation": "relu"
+         *         },
+         *         "data": {
+         *           "builtin": "iris"
+         *         },
+         *         "loss": "cross_entropy",
+         *         "optimizer": {
+         *           "type": "sgd",
+         *           "lr": 0.05,
+         *           "momentum": 0
+         *         },
+         *         "training": {
+         *           "epochs": 20,
+         *           "batchSize": 16,
+         *           "shuffle": true,
+         *           "seed": 0,
+         *           "validationSplit": 0.2
+         *         }
+         *       },
+         *       "space": {
+         *         "optimizer.lr": {
+         *           "grid": [
+         *             0.01,
+         *             0.1
+         *           ]
+         *         },
+         *         "optimizer.momentum": {
+         *           "grid": [
+         *             0,
+         *             0.9
+         *           ]
+         *         }
+         *       },
+         *       "searcher": {
+         *         "type": "grid"
+         *       },
+         *       "metric": "valLoss",
+         *       "mode": "min",
+         *       "maxConcurrentTrials": 2,
+         *       "seed": 0,
+         *       "metadata": {
+         *         "example": "lr × momentum grid"
+         *       }
+         *     }
+         */
+        'application/json': components['schemas']['SweepRequest'];
+      };
+    };
+    responses: {
+      /** @description Created; its first trials are queued */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Sweep'];
+        };
+      };
+      /** @description Invalid request: the problem names the field, the limit and the value */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request body is larger than the limit (the problem names it) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The route does not take this Content-Type (the problem lists the ones it takes) */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Redis is unreachable or the server is shutting down */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getSweep: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /**
+         * @description The sweep id (swp_…)
+         * @example swp_0mif3k2a1x7d9q2zk4
+         */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Sweep'];
+        };
+      };
+      /** @description Invalid request: the problem names the field, the limit and the value */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No such job, dataset or webhook for this tenant */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Redis is unreachable or the server is shutting down */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  cancelSweep: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /**
+         * @description The sweep id (swp_…)
+         * @example swp_0mif3k2a1x7d9q2zk4
+         */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Sweep'];
+        };
+      };
+      /** @description Invalid request: the problem names the field, the limit and the value */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No such job, dataset or webhook for this tenant */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Redis is unreachable or the server is shutting down */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getSweepEvents: {
+    parameters: {
+      query?: {
+        /** @example 1764139200000-0 */
+        after?: string;
+        /** @example 100 */
+        limit?: number;
+      };
+      header?: {
+        /** @description SSE resume point: the id of the last event received */
+        'last-event-id'?: string;
+      };
+      path: {
+        /**
+         * @description The sweep id (swp_…)
+         * @example swp_0mif3k2a1x7d9q2zk4
+         */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A JSON page of events; with `Accept: text/event-stream`, an SSE stream of them that closes after `end`. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SweepEventPage'];
+          'text/event-stream': string;
+        };
+      };
+      /** @description SSE resume of a finished sweep at its last event: nothing is left to send */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Invalid request: the problem names the field, the limit and the value */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No such job, dataset or webhook for this tenant */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Redis is unreachable or the server is shutting down */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getSweepTrials: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /**
+         * @description The sweep id (swp_…)
+         * @example swp_0mif3k2a1x7d9q2zk4
+         */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SweepTrialList'];
+        };
+      };
+      /** @description Invalid request: the problem names the field, the limit and the value */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No such job, dataset or webhook for this tenant */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Redis is unreachable or the server is shutting down */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  validateSweep: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "spec": {
+         *         "model": {
+         *           "type": "mlp",
+         *           "hidden": [
+         *             16
+         *           ],
+         *           "activation": "relu"
+         *         },
+         *         "data": {
+         *           "builtin": "iris"
+         *         },
+         *         "loss": "cross_entropy",
+         *         "optimizer": {
+         *           "type": "sgd",
+         *           "lr": 0.05,
+         *           "momentum": 0
+         *         },
+         *         "training": {
+         *           "epochs": 20,
+         *           "batchSize": 16,
+         *           "shuffle": true,
+         *           "seed": 0,
+         *           "validationSplit": 0.2
+         *         }
+         *       },
+         *       "space": {
+         *         "optimizer.lr": {
+         *           "grid": [
+         *             0.01,
+         *             0.1
+         *           ]
+         *         },
+         *         "optimizer.momentum": {
+         *           "grid": [
+         *             0,
+         *             0.9
+         *           ]
+         *         }
+         *       },
+         *       "searcher": {
+         *         "type": "grid"
+         *       },
+         *       "metric": "valLoss",
+         *       "mode": "min",
+         *       "maxConcurrentTrials": 2,
+         *       "seed": 0,
+         *       "metadata": {
+         *         "example": "lr × momentum grid"
+         *       }
+         *     }
+         */
+        'application/json': components['schemas']['SweepRequest'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SweepValidateResponse'];
+        };
+      };
+      /** @description Invalid request: the problem names the field, the limit and the value */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request body is larger than the limit (the problem names it) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The route does not take this Content-Type (the problem lists the ones it takes) */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Redis is unreachable or the server is shutting down */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  listWebhooks: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookList'];
+        };
+      };
+      /** @description Redis is unreachable or the server is shutting down */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  createWebhook: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "url": "https://example.com/hooks/descent",
+         *       "events": [
+         *         "job.succeeded",
+         *         "job.failed",
+         *         "job.cancelled"
+         *       ],
+         *       "description": "CI notifier"
+         *     }
+         */
+        'application/json': components['schemas']['CreateWebhook'];
+      };
+    };
+    responses: {
+      /** @description Registered; `secret` is shown only here */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookWithSecret'];
+        };
+      };
+      /** @description Invalid request: the problem names the field, the limit and the value */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The resource is not in a state that allows this */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request body is larger than the limit (the problem names it) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The route does not take this Content-Type (the problem lists the ones it takes) */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Redis is unreachable or the server is shutting down */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getWebhook: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @example wh_0miq1v8c2000xk3c9d1e7a */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Webhook'];
+        };
+      };
+      /** @description Invalid request: the problem names the field, the limit and the value */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No such job, dataset or webhook for this tenant */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Redis is unreachable or the server is shutting down */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  deleteWebhook: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @example wh_0miq1v8c2000xk3c9d1e7a */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Invalid request: the problem names the field, the limit and the value */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No such job, dataset or webhook for this tenant */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Redis is unreachable or the server is shutting down */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  listWebhookDeliveries: {
+    parameters: {
+      query?: {
+        /** @example 20 */
+        limit?: number;
+      };
+      header?: never;
+      path: {
+        /** @example wh_0miq1v8c2000xk3c9d1e7a */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookDeliveryList'];
+        };
+      };
+      /** @description Invalid request: the problem names the field, the limit and the value */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No such job, dataset or webhook for this tenant */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Redis is unreachable or the server is shutting down */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  redeliverWebhook: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @example dlv_0c1d2e3f4a5b6c7d8e9f0a1b2c */
+        deliveryId: string;
+        /** @example wh_0miq1v8c2000xk3c9d1e7a */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Queued for one more attempt */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookDelivery'];
+        };
+      };
+      /** @description Invalid request: the problem names the field, the limit and the value */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No such job, dataset or webhook for this tenant */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The resource is not in a state that allows this */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Redis is unreachable or the server is shutting down */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  rotateWebhookSecret: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @example wh_0miq1v8c2000xk3c9d1e7a */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The new secret; the old one signs for 24 h more */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookWithSecret'];
+        };
+      };
+      /** @description Invalid request: the problem names the field, the limit and the value */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No such job, dataset or webhook for this tenant */
+      404: {
         headers: {
           [name: string]: unknown;
         };
