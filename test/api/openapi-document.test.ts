@@ -110,8 +110,8 @@ test('operations are tagged by area and every response says what it means', () =
     'health',
     'jobs',
     'results',
-    'webhooks',
     'sweeps',
+    'webhooks',
   ]);
   for (const { at, op } of ops()) {
     expect(op.tags?.length, at).toBe(1);

@@ -207,7 +207,12 @@ describe('another tenant gets 404, the same answer as for an unknown id', () => 
       ...CASES.map((c) => c.route),
       'DELETE /v1/datasets/{id}',
       'DELETE /v1/jobs/{id}',
-      // The sweep routes' tenancy: test/api/sweeps.test.ts ("tenancy: …").
+      // The webhook routes: the describe block below. The sweep routes' tenancy: test/api/sweeps.test.ts ("tenancy: …").
+      'GET /v1/webhooks/{id}',
+      'DELETE /v1/webhooks/{id}',
+      'POST /v1/webhooks/{id}/rotate-secret',
+      'GET /v1/webhooks/{id}/deliveries',
+      'POST /v1/webhooks/{id}/deliveries/{deliveryId}/redeliver',
       'GET /v1/sweeps/{id}',
       'GET /v1/sweeps/{id}/trials',
       'GET /v1/sweeps/{id}/events',
@@ -437,5 +442,34 @@ describe('the key never reaches a log line', () => {
     expect(text).not.toContain(KEY_A);
     expect(text).not.toContain(KEY_B);
     expect(text).not.toContain(KEY_A.slice(0, 12));
+  });
+});
+
+describe("another tenant's webhook endpoint is a 404, the same answer as for an unknown id", () => {
+  const UNKNOWN_WH = 'wh_0000000000000000000000';
+  const routes: [string, (id: string) => { method?: 'GET' | 'POST' | 'DELETE'; url: string }][] = [
+    ['GET /v1/webhooks/{id}', (id) => ({ url: `/v1/webhooks/${id}` })],
+    ['GET /v1/webhooks/{id}/deliveries', (id) => ({ url: `/v1/webhooks/${id}/deliveries` })],
+    ['POST /v1/webhooks/{id}/rotate-secret', (id) => ({ method: 'POST', url: `/v1/webhooks/${id}/rotate-secret` })],
+    [
+      'POST /v1/webhooks/{id}/deliveries/{deliveryId}/redeliver',
+      (id) => ({ method: 'POST', url: `/v1/webhooks/${id}/deliveries/dlv_0000000000000000000000/redeliver` }),
+    ],
+    ['DELETE /v1/webhooks/{id}', (id) => ({ method: 'DELETE', url: `/v1/webhooks/${id}` })],
+  ];
+  test.each(routes)('%s', async (_route, req) => {
+    const created = await app.inject({
+      method: 'POST',
+      url: '/v1/webhooks',
+      headers: A,
+      payload: { url: 'https://example.com/hooks/descent', events: ['job.succeeded'] },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const wh = created.json().id as string;
+    const p = expectProblem(await app.inject({ ...req(wh), headers: B }), 404, 'NOT_FOUND');
+    const q = expectProblem(await app.inject({ ...req(UNKNOWN_WH), headers: B }), 404, 'NOT_FOUND');
+    expect(p.detail.replace(wh, 'ID')).toBe(q.detail.replace(UNKNOWN_WH, 'ID'));
+    // bob's attempt changed nothing: alice still has her endpoint
+    expect((await app.inject({ url: `/v1/webhooks/${wh}`, headers: A })).statusCode).toBe(200);
   });
 });

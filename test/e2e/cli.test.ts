@@ -8,7 +8,7 @@
  * no duplicate. The other commands (jobs, job, weights, predict, datasets) run against it too.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
@@ -191,6 +191,8 @@ test.skipIf(!TMUX)(
       expect(seen.length, `bar values seen: ${seen.join(', ')}`).toBeGreaterThanOrEqual(3);
       expect([...seen].sort((a, b) => a - b)).toEqual(seen);
       expect(screen.match(/epoch \d+\/10000 [█░]/g)).toHaveLength(1);
+      // The summary is on screen a moment before the shell has written the exit code.
+      await waitUntil(() => existsSync(exitFile), 20_000, 'the exit code file');
       expect(readFileSync(exitFile, 'utf8').trim()).toBe('0');
     } finally {
       tmux('kill-server');

@@ -26,7 +26,8 @@ describe('one of each in src/ and workers/', () => {
     // gelu's Φ and elu's expm1 are the formulas a copy of the table cannot do without.
     expect(where(/\berfScalar\(\w+(\[i\])? \* Math\.SQRT1_2\)/)).toEqual(['src/tensor/ops/activations.ts']);
     expect(where(/Math\.expm1\(/)).toEqual(['src/tensor/ops/activations.ts']);
-    expect(where(/case 'leaky_relu':/)).toEqual(['src/train/fused-dense.ts']); // its loops, one per activation
+    // its loops, one per activation; and the ONNX export's map from activation names to ONNX operators
+    expect(where(/case 'leaky_relu':/)).toEqual(['src/export/onnx-layers.ts', 'src/train/fused-dense.ts']);
   });
 
   it('one NamedWeights type', () => {
