@@ -58,12 +58,14 @@ export async function train(
   let values: Record<string, FloatArray> | undefined;
   let model: Model;
   try {
-    // init.fromJob's tensors first; init.weights wins for the names it gives.
-    const fromParent = opts.fromJob
-      ? tensorsFromParent(modelConfig, data.features, outWidth, dtype, opts.fromJob, spec.init.layers)
-      : undefined;
-    const given = initialValues(spec, data.features, outWidth);
-    values = opts.resume || !(fromParent || given) ? undefined : { ...fromParent, ...given };
+    if (!opts.resume) {
+      // init.fromJob's tensors first; init.weights wins for the names it gives.
+      const fromParent = opts.fromJob
+        ? tensorsFromParent(modelConfig, data.features, outWidth, dtype, opts.fromJob, spec.init.layers)
+        : undefined;
+      const given = initialValues(spec, data.features, outWidth);
+      values = fromParent || given ? { ...fromParent, ...given } : undefined;
+    }
     // A sequential model whose layers do not fit the data's shape is refused here too (the API
     // refuses it at submission; this covers a spec that reaches a worker another way).
     model = buildModel(modelConfig, data.features, outWidth, dtype, {
