@@ -156,6 +156,13 @@ const CASES: Case[] = [
     req: (id) => ({ url: `/v1/jobs/${id}/checkpoints` }),
     ownerStatus: 200,
   },
+  // Not a two-variable minimize job: 409 for its owner, still a 404 for anyone else.
+  {
+    name: 'contour',
+    route: 'GET /v1/jobs/{id}/contour',
+    req: (id) => ({ url: `/v1/jobs/${id}/contour` }),
+    ownerStatus: 409,
+  },
   {
     name: 'fork',
     route: 'POST /v1/jobs/{id}/fork',
