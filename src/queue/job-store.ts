@@ -121,8 +121,8 @@ export function hashToJob(h: Record<string, string>): Job {
   };
 }
 
-/** The hash fields and first event of a new job. */
-function newJobFields(j: NewJob): { fields: Record<string, string>; event: string } {
+/** The hash fields and first event of a new job (also the in-memory test store's). */
+export function newJobFields(j: NewJob): { fields: Record<string, string>; event: string } {
   const createdAt = (j.createdAt ?? new Date()).toISOString();
   const fields: Record<string, string> = {
     id: j.id,

@@ -22,34 +22,20 @@ import type { JobResult } from '../contracts/job.js';
 import type { SweepEventBody, SweepStatus } from '../contracts/sweep.js';
 import type { Keys } from './keys.js';
 import type { JobStore } from './job-store.js';
+import type { SchedulerAction, SegmentReport } from '../sweep/scheduler.js';
 import type { SweepRecord, SweepStore } from './sweep-store.js';
 import type { TrainJobData } from './training-queue.js';
 import { segmentQueueId, trialJobId } from './ids.js';
 import { cancelJob } from './job-cancel.js';
 
-/** The scheduler's actions (src/sweep/scheduler.ts `SchedulerAction`). */
-export type SweepAction =
-  | { kind: 'launch'; trial: number; untilEpoch: number }
-  | { kind: 'promote'; trial: number; rung: number; untilEpoch: number }
-  | { kind: 'stop'; trial: number }
-  | { kind: 'cancel'; trial: number }
-  | { kind: 'end'; status: 'succeeded' | 'failed' | 'cancelled' };
+/** The scheduler's actions and reports, as src/sweep defines them. */
+export type SweepAction = SchedulerAction;
 
 /** One decision of the scheduler. */
 export interface SweepStep {
   state: unknown;
   actions: SweepAction[];
   events?: SweepEventBody[];
-}
-
-/** A finished segment as the scheduler wants it (src/sweep/scheduler.ts `SegmentReport`). */
-export interface SegmentReport {
-  trial: number;
-  rung: number;
-  value: number | null;
-  final?: boolean;
-  outcome?: 'ok' | 'failed' | 'cancelled';
-  epochs?: number;
 }
 
 /** The pure scheduler functions the service drives (injected: the queue layer does not import src/sweep). */

@@ -24,7 +24,7 @@ import { splitColumns, tableToDataset, type Table } from '../../src/data/table/i
 import type { WorkerInfo } from '../../src/queue/heartbeats.js';
 import type { ClaimResult } from '../../src/queue/idempotency.js';
 import { canonicalJson } from '../../src/queue/idempotency.js';
-import { hashToJob, type CheckpointMeta, type JobStore } from '../../src/queue/job-store.js';
+import { hashToJob, newJobFields, type CheckpointMeta, type JobStore } from '../../src/queue/job-store.js';
 import { createKeys } from '../../src/queue/keys.js';
 import type { TrainJobData } from '../../src/queue/training-queue.js';
 import type { Tailer } from '../../src/queue/tailer.js';
@@ -76,20 +76,7 @@ function fakeJobStore(): JobStore {
   const getHash = async (id: string) => hashes.get(id) ?? null;
   return {
     async create(j) {
-      const createdAt = (j.createdAt ?? new Date()).toISOString();
-      const h: Record<string, string> = {
-        id: j.id,
-        tenant: j.tenant,
-        status: 'queued',
-        createdAt,
-        spec: JSON.stringify(j.spec),
-        metadata: JSON.stringify(j.metadata),
-        attempt: '0',
-      };
-      if (j.lineage) {
-        h.lineage = JSON.stringify(j.lineage);
-        h.parent = j.lineage.parent;
-      }
+      const h = newJobFields(j).fields;
       if (j.initWeights) inits.set(j.id, j.initWeights);
       hashes.set(j.id, h);
       status(j.id, 'queued');
