@@ -54,7 +54,7 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboard: a live job in a real browser', () =>
     await page.locator('#validation[data-valid="true"]').waitFor({ timeout: 30_000 });
     // The iris example as it is, with more epochs: long enough to restart the API under it.
     const spec = JSON.parse(readFileSync(`${REPO}/examples/iris-mlp-adam.json`, 'utf8'));
-    spec.training.epochs = 4000;
+    spec.training.epochs = 8000;
     await page.fill('#spec', JSON.stringify(spec, null, 2));
     await page.locator('#validation[data-valid="true"]').waitFor({ timeout: 30_000 });
     await page.click('#submit');
@@ -73,7 +73,16 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboard: a live job in a real browser', () =>
     await page.locator('#stream-state[data-state="reconnecting"]').waitFor({ timeout: 30_000 });
     const during = await points(page, '#chart-loss');
     await stack.startApi();
-    await page.locator('#stream-state[data-state="live"]').waitFor({ timeout: 60_000 });
+    // Connected again. Not "data-state=live": on a loaded machine the job can end while the API is
+    // down, and then the resumed stream replays to `end` at once, live for too short a time to see.
+    await until(async () => Number(await page.locator('#stream-state').getAttribute('data-connections')) >= 2, 60_000).catch(
+      async (err) => {
+        // Say what the page was doing, so a failure here can be read from the CI log alone.
+        const at = await page.locator('#stream-state').evaluate((el) => ({ state: el.getAttribute('data-state'), reconnects: el.getAttribute('data-reconnects'), connections: el.getAttribute('data-connections'), text: el.textContent }));
+        const job = (await (await fetch(`${stack.base}/v1/jobs/${id}`)).json().catch(() => null)) as { status?: string } | null;
+        throw new Error(`the page did not reconnect: stream-state ${JSON.stringify(at)}, job ${JSON.stringify(job?.status)}, errors ${JSON.stringify(w.errors)}`, { cause: err });
+      },
+    );
     expect(Number(await page.locator('#stream-state').getAttribute('data-reconnects'))).toBeGreaterThanOrEqual(1);
     await until(async () => (await points(page, '#chart-loss')) > during, 90_000);
 

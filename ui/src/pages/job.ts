@@ -134,7 +134,10 @@ export const jobPage: Page = {
     document.title = `${id} · Descent`;
 
     const badge = h('span', { id: 'status' }, statusBadge(job.status));
-    const streamState = h('span', { id: 'stream-state', class: 'muted', 'data-reconnects': '0' });
+    const streamState = h('span', { id: 'stream-state', class: 'muted', 'data-reconnects': '0', 'data-connections': '0' });
+    // Connections made so far: a resume that replays straight to `end` is 'live' for a moment only,
+    // too short to watch for, but it still counts here.
+    let connections = 0;
     const facts = h('p', { id: 'facts' });
     const actions = h('div', { class: 'actions' });
     const charts = h('div', { class: 'charts', id: 'charts', 'data-progress-events': '0' });
@@ -276,6 +279,7 @@ export const jobPage: Page = {
     await followEvents(id, {
       signal,
       onState(state, reconnects) {
+        if (state === 'live') streamState.dataset.connections = String(++connections);
         streamState.dataset.state = state;
         streamState.dataset.reconnects = String(reconnects);
         streamState.textContent = state === 'live' ? 'live' : state === 'reconnecting' ? 'connection lost, reconnecting…' : 'stream ended';
