@@ -35,6 +35,11 @@ export function trialJobId(sweepId: string, index: number): string {
   return `job_${sweepId.slice('swp_'.length)}${index.toString(36).padStart(3, '0')}`;
 }
 
+/** The id of trial `index` of a sweep, as the API shows it (`GET /v1/jobs/{id}` `trialId`). */
+export function trialIdOf(sweepId: string, index: number): string {
+  return `${sweepId}.t${index}`;
+}
+
 /**
  * BullMQ's id for one segment of a job: the job id itself for an ordinary job, `<jobId>-r<rung>`
  * for a sweep trial (each rung is its own queue entry, so a promoted trial is queued again even

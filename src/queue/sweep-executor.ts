@@ -25,8 +25,9 @@ import type { JobStore } from './job-store.js';
 import type { SchedulerAction, SegmentReport } from '../sweep/scheduler.js';
 import type { SweepRecord, SweepStore } from './sweep-store.js';
 import type { TrainJobData } from './training-queue.js';
-import { segmentQueueId, trialJobId } from './ids.js';
+import { segmentQueueId, trialIdOf, trialJobId } from './ids.js';
 import { cancelJob } from './job-cancel.js';
+import { sweepView } from './sweep-view.js';
 
 /** The scheduler's actions and reports, as src/sweep defines them. */
 export type SweepAction = SchedulerAction;
@@ -58,11 +59,6 @@ export interface SweepExecutorDeps {
   publishCancel(jobId: string): Promise<void>;
   scheduler: SweepScheduler;
   log?(msg: string): void;
-}
-
-/** The id of trial `index` of a sweep, as the API shows it (`GET /v1/jobs/{id}` `trialId`). */
-export function trialIdOf(sweepId: string, index: number): string {
-  return `${sweepId}.t${index}`;
 }
 
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
@@ -110,6 +106,15 @@ export function createSweepExecutor(deps: SweepExecutorDeps) {
         : { ...e, sweepId: sw.id, time },
     );
   }
+
+  /**
+   * The `sweep.ended` webhook data of a decision that ends `sw`: the sweep as `GET /v1/sweeps/{id}`
+   * will show it once the decision is written.
+   */
+  const endedView =
+    (sw: SweepRecord, state: unknown, status: SweepRecord['status']) =>
+    (finishedAt: string): object =>
+      sweepView({ ...sw, state, status, finishedAt, inflight: {} });
 
   /** Queue a trial's current segment and count it against its tenant's job cap. */
   async function enqueueSegment(id: string, tenant: string, hash: Record<string, string>): Promise<void> {
@@ -218,6 +223,7 @@ export function createSweepExecutor(deps: SweepExecutorDeps) {
         actions,
         events: stamp(sw, events, state),
         status: endStatus(actions),
+        ended: endedView(sw, state, endStatus(actions) ?? sw.status),
       });
     }
   }
@@ -258,6 +264,7 @@ export function createSweepExecutor(deps: SweepExecutorDeps) {
           actions: step.actions,
           events: stamp(sw, step.events, step.state),
           status: endStatus(step.actions) ?? 'cancelled',
+          ended: endedView(sw, step.state, endStatus(step.actions) ?? 'cancelled'),
         });
         if (v !== null) break;
       }

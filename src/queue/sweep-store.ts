@@ -43,14 +43,18 @@ export interface PendingAction<A> {
 export type CasResult = number | null;
 
 /**
- * KEYS sweep, events, pending, active · ARGV version, stateJson, inflightJson, actions (a JSON
- * array of action JSON strings), events (a JSON array of [type, eventJson]), status|'', now,
- * maxlen, sweepId → the new version, or 0 when the stored version is not ARGV[1] (nothing
- * written). Actions and events travel as strings so cjson never re-encodes a number (it would
- * round it to 14 digits).
+ * KEYS sweep, events, pending, active, webhookOutbox · ARGV version, stateJson, inflightJson,
+ * actions (a JSON array of action JSON strings), events (a JSON array of [type, eventJson]),
+ * status|'', now, maxlen, sweepId, endedJson|'' → the new version, or 0 when the stored version is
+ * not ARGV[1] (nothing written). Actions and events travel as strings so cjson never re-encodes a
+ * number (it would round it to 14 digits). The decision that ends the sweep also appends its
+ * `sweep.ended` webhook event (ARGV[10], the sweep as the API shows it) to the outbox, in the same
+ * script: a sweep that ended has told its webhooks, and only once (an ended sweep's status is
+ * never written again).
  */
 const CAS_SWEEP = `
 if redis.call('HGET', KEYS[1], 'version') ~= ARGV[1] then return 0 end
+local was = redis.call('HGET', KEYS[1], 'status')
 local v = redis.call('HINCRBY', KEYS[1], 'version', 1)
 redis.call('HSET', KEYS[1], 'state', ARGV[2], 'inflight', ARGV[3])
 local actions = cjson.decode(ARGV[4])
@@ -63,12 +67,18 @@ for i = 1, #events do
   redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[8], '*', 'type', events[i][1], 'data', events[i][2])
 end
 local st = ARGV[6]
-if st ~= '' then
+-- An ended sweep stays as it ended: a stray later decision changes neither its status nor its end.
+local ended = was == 'succeeded' or was == 'failed' or was == 'cancelled'
+if st ~= '' and not ended then
   redis.call('HSET', KEYS[1], 'status', st)
   if st == 'running' then redis.call('HSETNX', KEYS[1], 'startedAt', ARGV[7]) end
   if st == 'succeeded' or st == 'failed' or st == 'cancelled' then
     redis.call('HSET', KEYS[1], 'finishedAt', ARGV[7])
     redis.call('SREM', KEYS[4], ARGV[9])
+    if ARGV[10] ~= '' then
+      redis.call('XADD', KEYS[5], 'MAXLEN', '~', '1000000', '*', 'type', 'sweep.ended',
+        'tenant', redis.call('HGET', KEYS[1], 'tenant') or 'default', 'time', ARGV[7], 'data', ARGV[10])
+    end
   end
 end
 return v
@@ -95,6 +105,7 @@ declare module 'ioredis' {
       eventsKey: string,
       pending: string,
       active: string,
+      webhookOutbox: string,
       version: number,
       state: string,
       inflight: string,
@@ -104,6 +115,7 @@ declare module 'ioredis' {
       now: string,
       maxlen: number,
       sweepId: string,
+      ended: string,
     ): Result<number, Context>;
     descentAckSweep(pending: string, seq: number): Result<number, Context>;
   }
@@ -123,7 +135,7 @@ function parse<T>(s: string | undefined, dflt: T): T {
 /** The sweep store over one connection. */
 export function createSweepStore(redis: Redis, keys: Keys, cfg: { streamMaxLen: number }) {
   if (typeof (redis as unknown as { descentCasSweep?: unknown }).descentCasSweep !== 'function') {
-    redis.defineCommand('descentCasSweep', { numberOfKeys: 4, lua: CAS_SWEEP });
+    redis.defineCommand('descentCasSweep', { numberOfKeys: 5, lua: CAS_SWEEP });
     redis.defineCommand('descentAckSweep', { numberOfKeys: 1, lua: ACK_SWEEP });
   }
   const maxlen = cfg.streamMaxLen;
@@ -218,6 +230,8 @@ export function createSweepStore(redis: Redis, keys: Keys, cfg: { streamMaxLen: 
     /**
      * Write a decision if nobody else has since `version` was read: the new state, the segments
      * in flight, the actions to carry out, the events, and the sweep's status when it changes.
+     * When the status ends the sweep, `ended(finishedAt)` gives the `sweep.ended` webhook event's
+     * data (the sweep as the API shows it), written to the outbox by the same script.
      */
     async cas(
       id: string,
@@ -228,22 +242,27 @@ export function createSweepStore(redis: Redis, keys: Keys, cfg: { streamMaxLen: 
         actions: unknown[];
         events: object[];
         status?: SweepRecord['status'];
+        ended?: (finishedAt: string) => object;
       },
     ): Promise<CasResult> {
+      const now = new Date().toISOString();
+      const terminal = next.status === 'succeeded' || next.status === 'failed' || next.status === 'cancelled';
       const v = await redis.descentCasSweep(
         keys.sweep(id),
         keys.sweepEvents(id),
         keys.sweepPending(id),
         keys.sweepsActive,
+        keys.webhookOutbox,
         version,
         JSON.stringify(next.state),
         JSON.stringify(next.inflight),
         JSON.stringify(next.actions.map((a) => JSON.stringify(a))),
         JSON.stringify(next.events.map((e) => [(e as { type: string }).type, JSON.stringify(e)])),
         next.status ?? '',
-        new Date().toISOString(),
+        now,
         maxlen,
         id,
+        terminal && next.ended ? JSON.stringify(next.ended(now)) : '',
       );
       return v === 0 ? null : v;
     },

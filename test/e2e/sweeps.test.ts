@@ -122,6 +122,19 @@ async function jobHash(jobId: string): Promise<Record<string, string>> {
   return r.hgetall(`${prefix}:job:${jobId}`);
 }
 
+/**
+ * The `sweep.ended` webhook events of a sweep in the outbox (no webhook process runs here, so
+ * the entries stay), as the dispatcher will send them: tenant and data.
+ */
+async function sweepEndedEvents(id: string): Promise<{ tenant: string; data: any }[]> {
+  const entries = await r.xrange(`${prefix}:webhook-outbox`, '-', '+');
+  return entries
+    .map(([, f]) => Object.fromEntries(f.flatMap((v, i) => (i % 2 ? [] : [[v, f[i + 1]]]))))
+    .filter((e) => e.type === 'sweep.ended')
+    .map((e) => ({ tenant: e.tenant, data: JSON.parse(e.data) }))
+    .filter((e) => e.data.id === id);
+}
+
 test('grid: the trials are exactly the grid, run at most maxConcurrentTrials at once, on both workers', async () => {
   const lrs = [0.01, 0.05, 0.2];
   const moms = [0, 0.9];
@@ -135,6 +148,8 @@ test('grid: the trials are exactly the grid, run at most maxConcurrentTrials at 
   const done = await finishedSweep(sweep.id);
   expect(done.status).toBe('succeeded');
   expect(done.counts.succeeded).toBe(6);
+  // One sweep.ended webhook event, written with the decision that ended it: the sweep as GET shows it.
+  expect(await sweepEndedEvents(sweep.id)).toEqual([{ tenant: 'default', data: done }]);
   const trials = (await call('GET', `/v1/sweeps/${sweep.id}/trials`)).json.data as any[];
   const configs = trials.map((t) => [t.params['optimizer.lr'], t.params['optimizer.momentum']]);
   expect(configs.sort()).toEqual(lrs.flatMap((lr) => moms.map((m) => [lr, m])).sort());
@@ -336,6 +351,9 @@ test('cancel mid-sweep: no trial runs 1 s later, the sweep ends cancelled, finis
   for (const j of js.filter((x) => x.job.status === 'succeeded'))
     expect((await fetch(`${api.url}/v1/jobs/${j.t.jobId}/weights`)).status).toBe(200);
   expect((await call('GET', `/v1/sweeps/${sweep.id}`)).json.status).toBe('cancelled');
+  const ended = await sweepEndedEvents(sweep.id);
+  expect(ended).toHaveLength(1);
+  expect(ended[0].data).toMatchObject({ id: sweep.id, status: 'cancelled', finishedAt: res.json.finishedAt });
   // And nothing starts afterwards.
   await new Promise((res) => setTimeout(res, 1500));
   expect((await jobs()).every((j) => TERMINAL.includes(j.job.status))).toBe(true);

@@ -16,7 +16,6 @@ import { startWebhookService, type WebhookService } from '../../src/webhooks/ser
 import { webhookHeaders } from '../../src/webhooks/signing.js';
 import { WebhookEventBodySchema } from '../../src/contracts/webhook.js';
 import { newId } from '../../src/queue/ids.js';
-import { emitTenantWebhookEvent } from '../../src/queue/webhook-outbox.js';
 
 let redis: TestRedis;
 let t: TestApp;
@@ -296,24 +295,32 @@ describe('retries, the log, redeliver, 410 (acceptance 2)', () => {
     expect(bad.json().errors[0].path).toBe('/webhook');
   });
 
-  it('sweep.ended: emitTenantWebhookEvent (for the sweeps code) reaches subscribed endpoints, signed', async () => {
+  it('sweep.ended: the decision that ends a sweep reaches subscribed endpoints once, signed', async () => {
     const ep = await endpoint('/sweeps', ['sweep.ended']);
-    const sweep = { id: 'sw_0abc', object: 'sweep', status: 'succeeded', bestJobId: 'job_0xyz' };
-    const entry = await emitTenantWebhookEvent(t.deps.redis, t.deps.keys, {
-      tenant: 'default',
-      type: 'sweep.ended',
-      data: sweep,
-    });
+    /** A sweep of `tenant`, running, then ended by a CAS that carries its webhook data. */
+    const endSweep = async (id: string, tenant: string) => {
+      await t.deps.sweeps.create({
+        id,
+        tenant,
+        request: { metric: 'valLoss' },
+        rungs: [1],
+        epochsMax: 1,
+        params: [{}],
+        specs: [{}],
+        first: { state: {}, inflight: {}, actions: [], events: [] },
+      });
+      const ended = (finishedAt: string) => ({ id, object: 'sweep', status: 'succeeded', finishedAt });
+      expect(await t.deps.sweeps.cas(id, 1, { state: {}, inflight: {}, actions: [], events: [], status: 'succeeded', ended })).toBe(2);
+      // A stray second end (another process, a later version) tells nobody again.
+      await t.deps.sweeps.cas(id, 2, { state: {}, inflight: {}, actions: [], events: [], status: 'cancelled', ended });
+    };
+    await endSweep('swp_0abc', 'default');
     const [r] = await poll(() => (onPath('/sweeps').length ? onPath('/sweeps') : null));
-    expect(r.headers['webhook-id']).toBe(`evt_${entry.replace('-', '_')}`);
-    const payload = new Webhook(ep.secret).verify(r.body, hdrs(r.headers));
-    expect(payload).toMatchObject({ type: 'sweep.ended', data: sweep });
+    const payload = new Webhook(ep.secret).verify(r.body, hdrs(r.headers)) as { type: string; data: { finishedAt: string } };
+    expect(payload).toMatchObject({ type: 'sweep.ended', data: { id: 'swp_0abc', object: 'sweep', status: 'succeeded' } });
+    expect(payload.data.finishedAt).toBe((await t.deps.sweeps.get('swp_0abc'))!.finishedAt);
     // another tenant's sweep does not reach this tenant's endpoint
-    await emitTenantWebhookEvent(t.deps.redis, t.deps.keys, {
-      tenant: 'other',
-      type: 'sweep.ended',
-      data: sweep,
-    });
+    await endSweep('swp_0abd', 'other');
     await new Promise((res) => setTimeout(res, 800));
     expect(onPath('/sweeps')).toHaveLength(1);
     await t.app.inject({ method: 'DELETE', url: `/v1/webhooks/${ep.id}` });

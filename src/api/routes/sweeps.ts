@@ -27,7 +27,7 @@ import { tenantOf } from '../auth.js';
 import { checkSpec } from '../spec-check.js';
 import { jsonResponse } from '../openapi-document.js';
 import { streamSource } from '../sse.js';
-import { sweepTrials, sweepView } from '../sweep-view.js';
+import { sweepTrials, sweepView } from '../../queue/sweep-view.js';
 
 /** Routes of one sweep: it may not exist. */
 const ofOneSweep = { 404: ProblemSchema };

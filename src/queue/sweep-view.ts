@@ -1,8 +1,7 @@
 /** A stored sweep as the API shows it: the record plus what the scheduler's state says. */
 import type { Sweep, SweepTrial } from '../contracts/sweep.js';
-import { trialJobId } from '../queue/ids.js';
-import { trialIdOf } from '../queue/sweep-executor.js';
-import type { SweepRecord } from '../queue/sweep-store.js';
+import { trialIdOf, trialJobId } from './ids.js';
+import type { SweepRecord } from './sweep-store.js';
 import { bestOf, countsOf, epochsUsed, leaderboard, type SchedulerState } from '../sweep/scheduler.js';
 
 /** `GET /v1/sweeps/{id}` (and every route answering a sweep). */
