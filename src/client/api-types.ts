@@ -278,7 +278,7 @@ export interface paths {
     put?: never;
     /**
      * Start a new job from a checkpoint of a job, with changed hyper-parameters
-     * @description `fromCheckpoint`: a step of `GET /v1/jobs/{id}/checkpoints` or "last"; `changes`: a partial JobSpec deep-merged into the job's spec and validated again (e.g. `{ "optimizer": { "lr": 0.001 } }`, more `training.epochs`). The job may be running or finished; a finished job's checkpoints are kept for DESCENT_CHECKPOINT_RETENTION (default 7 days), after which this answers 409. The new job's `lineage` is `{ parent, kind: "fork", checkpointStep }`; it lists the checkpoint it starts from as its own first one.
+     * @description `fromCheckpoint`: a step of `GET /v1/jobs/{id}/checkpoints` or "last"; `changes`: a partial JobSpec deep-merged into the job's spec and validated again (e.g. `{ "optimizer": { "lr": 0.001 } }`, more `training.epochs`). The job may be running or finished; a finished job's checkpoints are kept for DESCENT_CHECKPOINT_RETENTION (default 7 days), after which this answers 409. The new job's `lineage` is `{ parent, kind: "fork", checkpointStep }`; it lists the checkpoint it starts from as its own first one. Send `Idempotency-Key` to make retries safe (same key and body → the same job, 200).
      */
     post: operations['forkJob'];
     delete?: never;
@@ -4964,7 +4964,10 @@ export interface operations {
   forkJob: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Same key and same body → the same job (200); same key, other body → 409 */
+        'idempotency-key'?: string;
+      };
       path: {
         /** @example job_0mif3k2a1x7d9q2zk4 */
         id: string;
@@ -4987,6 +4990,15 @@ export interface operations {
       };
     };
     responses: {
+      /** @description The job an earlier fork with this Idempotency-Key created */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Job'];
+        };
+      };
       /** @description Created and queued; it resumes from the checkpoint */
       201: {
         headers: {

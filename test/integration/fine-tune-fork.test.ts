@@ -222,6 +222,25 @@ describe('forks', () => {
     expect(step.statusCode).toBe(400);
     expect(step.json().detail).toMatch(/no checkpoint at step 999999; its checkpoints are at steps/);
   });
+
+  test('Idempotency-Key: a retried fork is the same job (200); another body or another parent → 409', async () => {
+    const key = { ...A, 'idempotency-key': 'fork-retry-1' };
+    const body = { fromCheckpoint: 'last', changes: { optimizer: { lr: 0.005 } } };
+    const first = await post(`/v1/jobs/${parent}/fork`, body, key);
+    expect(first.statusCode, first.body).toBe(201);
+    const again = await post(`/v1/jobs/${parent}/fork`, body, key);
+    expect(again.statusCode, again.body).toBe(200);
+    expect(again.json().id).toBe(first.json().id);
+    const other = await post(`/v1/jobs/${parent}/fork`, { ...body, changes: { optimizer: { lr: 0.001 } } }, key);
+    expect(other.statusCode).toBe(409);
+    expect(other.json().detail).toContain(first.json().id);
+    // The key names one request: the same fork of another job is another body.
+    const sibling = (await run(spec(taskA, { training: { epochs: 3, batchSize: 20, seed: 6, validationSplit: 0 } }))).id;
+    expect((await post(`/v1/jobs/${sibling}/fork`, body, key)).statusCode).toBe(409);
+    // Another tenant's key space is its own: bob's same key forks nothing of alice's (404).
+    expect((await post(`/v1/jobs/${parent}/fork`, body, { ...B, 'idempotency-key': 'fork-retry-1' })).statusCode).toBe(404);
+    await finished(first.json().id);
+  }, 60_000);
 });
 
 describe('tenancy and retention', () => {

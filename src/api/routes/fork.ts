@@ -1,9 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { ForkRequestSchema, JobParamsSchema, JobSchema } from '../../contracts/job.js';
+import { CreateJobHeadersSchema, ForkRequestSchema, JobParamsSchema, JobSchema } from '../../contracts/job.js';
 import { ProblemSchema } from '../../contracts/problem.js';
 import { newId } from '../../queue/ids.js';
 import type { AppDeps } from '../deps.js';
 import { tenantOf } from '../auth.js';
+import { createOnce } from '../idempotent-create.js';
 import { prepareFork } from '../lineage.js';
 import type { Metrics } from '../metrics.js';
 import { jsonResponse } from '../openapi-document.js';
@@ -25,10 +26,12 @@ export const forkRoutes = (deps: AppDeps, metrics: Metrics): FastifyPluginAsyncZ
           operationId: 'forkJob',
           summary: 'Start a new job from a checkpoint of a job, with changed hyper-parameters',
           description:
-            '`fromCheckpoint`: a step of `GET /v1/jobs/{id}/checkpoints` or "last"; `changes`: a partial JobSpec deep-merged into the job\'s spec and validated again (e.g. `{ "optimizer": { "lr": 0.001 } }`, more `training.epochs`). The job may be running or finished; a finished job\'s checkpoints are kept for DESCENT_CHECKPOINT_RETENTION (default 7 days), after which this answers 409. The new job\'s `lineage` is `{ parent, kind: "fork", checkpointStep }`; it lists the checkpoint it starts from as its own first one.',
+            '`fromCheckpoint`: a step of `GET /v1/jobs/{id}/checkpoints` or "last"; `changes`: a partial JobSpec deep-merged into the job\'s spec and validated again (e.g. `{ "optimizer": { "lr": 0.001 } }`, more `training.epochs`). The job may be running or finished; a finished job\'s checkpoints are kept for DESCENT_CHECKPOINT_RETENTION (default 7 days), after which this answers 409. The new job\'s `lineage` is `{ parent, kind: "fork", checkpointStep }`; it lists the checkpoint it starts from as its own first one. Send `Idempotency-Key` to make retries safe (same key and body → the same job, 200).',
           params: JobParamsSchema,
           body: ForkRequestSchema,
+          headers: CreateJobHeadersSchema,
           response: {
+            200: jsonResponse(JobSchema, 'The job an earlier fork with this Idempotency-Key created'),
             201: jsonResponse(JobSchema, 'Created and queued; it resumes from the checkpoint'),
             404: ProblemSchema,
             409: ProblemSchema,
@@ -46,18 +49,28 @@ export const forkRoutes = (deps: AppDeps, metrics: Metrics): FastifyPluginAsyncZ
           },
         });
         const id = newId('job');
-        const metadata = (fork.spec as { metadata?: Record<string, unknown> }).metadata ?? {};
-        const job = await deps.jobs.create({
-          id,
+        const key = req.headers['idempotency-key'];
+        return createOnce(deps, reply, {
           tenant,
-          spec: fork.spec,
-          metadata,
-          lineage: fork.lineage,
-          forkCheckpoint: fork.forkCheckpoint,
+          key,
+          body: { fork: parent.id, ...req.body },
+          id,
+          async create() {
+            const metadata = (fork.spec as { metadata?: Record<string, unknown> }).metadata ?? {};
+            const job = await deps.jobs.create({
+              id,
+              tenant,
+              spec: fork.spec,
+              metadata,
+              idempotencyKey: key,
+              lineage: fork.lineage,
+              forkCheckpoint: fork.forkCheckpoint,
+            });
+            await deps.queue.enqueue({ jobId: id, tenant });
+            metrics.jobsCreated.inc();
+            return job;
+          },
         });
-        await deps.queue.enqueue({ jobId: id, tenant });
-        metrics.jobsCreated.inc();
-        return reply.code(201).header('location', `/v1/jobs/${id}`).send(job);
       },
     );
   };

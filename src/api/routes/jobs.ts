@@ -19,6 +19,7 @@ import { cancelJob } from '../../queue/job-cancel.js';
 import type { AppDeps } from '../deps.js';
 import type { Metrics } from '../metrics.js';
 import { tenantOf } from '../auth.js';
+import { createOnce } from '../idempotent-create.js';
 import { checkSpec, specSchemaFor } from '../spec-check.js';
 import { buildMetrics } from '../history.js';
 import { withLiveFields } from '../job-live.js';
@@ -94,43 +95,26 @@ export const jobRoutes = (deps: AppDeps, metrics: Metrics): FastifyPluginAsyncZo
         const checked = await checkSpec(deps, spec, tenant);
         const id = newId('job');
         const key = req.headers['idempotency-key'];
-        if (key) {
-          const claim = await deps.idempotency.claim(tenant, key, spec, id);
-          if (claim.kind !== 'new') {
-            if (claim.kind === 'conflict')
-              throw new ApiError(
-                'CONFLICT',
-                `Idempotency-Key was already used with a different body (job ${claim.jobId}).`,
-              );
-            // The first request may still be writing the job: wait briefly for it.
-            for (let i = 0; i < 20; i++) {
-              const job = await deps.jobs.get(claim.jobId, tenant);
-              if (job) return reply.code(200).send(job);
-              await new Promise((r) => setTimeout(r, 50));
-            }
-            throw new ApiError(
-              'CONFLICT',
-              `Idempotency-Key is in use by job ${claim.jobId}, which no longer exists.`,
-            );
-          }
-        }
-        try {
-          const metadata = (spec as { metadata?: Record<string, unknown> }).metadata ?? {};
-          const job = await deps.jobs.create({
-            id,
-            tenant,
-            spec,
-            metadata,
-            idempotencyKey: key,
-            ...(checked.fromJob ?? {}),
-          });
-          await deps.queue.enqueue({ jobId: id, tenant });
-          metrics.jobsCreated.inc();
-          return reply.code(201).header('location', `/v1/jobs/${id}`).send(job);
-        } catch (err) {
-          if (key) await deps.idempotency.release(tenant, key).catch(() => {});
-          throw err;
-        }
+        return createOnce(deps, reply, {
+          tenant,
+          key,
+          body: spec,
+          id,
+          async create() {
+            const metadata = (spec as { metadata?: Record<string, unknown> }).metadata ?? {};
+            const job = await deps.jobs.create({
+              id,
+              tenant,
+              spec,
+              metadata,
+              idempotencyKey: key,
+              ...(checked.fromJob ?? {}),
+            });
+            await deps.queue.enqueue({ jobId: id, tenant });
+            metrics.jobsCreated.inc();
+            return job;
+          },
+        });
       },
     );
 
