@@ -422,7 +422,7 @@ export interface paths {
     put?: never;
     /**
      * Create a hyperparameter sweep
-     * @description Multiplies out the grid, samples the space (seeded), validates every trial spec, and queues the first `maxConcurrentTrials` trials. Each trial is an ordinary job (`sweepId`, `trialId`). ASHA trials train rung by rung and pause between rungs; a promoted trial resumes from its own checkpoint. Counts against the job cap: `maxConcurrentTrials` slots must be free.
+     * @description Multiplies out the grid, samples the space (seeded), validates every trial spec, and queues the first `maxConcurrentTrials` trials. Send `Idempotency-Key` to make retries safe (same key and body → the same sweep, 200; another body → 409). Each trial is an ordinary job (`sweepId`, `trialId`). ASHA trials train rung by rung and pause between rungs; a promoted trial resumes from its own checkpoint. Counts against the job cap: `maxConcurrentTrials` slots must be free.
      */
     post: operations['createSweep'];
     delete?: never;
@@ -5616,7 +5616,10 @@ export interface operations {
   createSweep: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Same key and same body → the same sweep (200); same key, other body → 409 */
+        'idempotency-key'?: string;
+      };
       path?: never;
       cookie?: never;
     };
@@ -5679,6 +5682,15 @@ export interface operations {
       };
     };
     responses: {
+      /** @description The sweep an earlier request with this Idempotency-Key created */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Sweep'];
+        };
+      };
       /** @description Created; its first trials are queued */
       201: {
         headers: {
@@ -5690,6 +5702,15 @@ export interface operations {
       };
       /** @description Invalid request: the problem names the field, the limit and the value */
       400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The resource is not in a state that allows this */
+      409: {
         headers: {
           [name: string]: unknown;
         };

@@ -57,3 +57,13 @@ export const SweepSseStreamSchema = z.string().meta({
   example:
     'id: 1764139200000-0\nevent: status\ndata: {"type":"status","status":"running","sweepId":"swp_0mif3k2a1x7d9q2zk4","time":"2026-11-26T06:40:00.000Z"}\n\n',
 });
+
+/** `POST /v1/sweeps` headers: an optional `Idempotency-Key` (as for jobs, in a key space of its own). */
+export const CreateSweepHeadersSchema = z.looseObject({
+  'idempotency-key': z
+    .string()
+    .min(1)
+    .max(256)
+    .optional()
+    .meta({ description: 'Same key and same body → the same sweep (200); same key, other body → 409' }),
+});

@@ -106,6 +106,25 @@ test('a grid sweep: trial jobs queued up to maxConcurrentTrials, leaderboard, ev
   expect(sse.body).toContain('event: end');
 });
 
+test('Idempotency-Key: a retried create is the same sweep (200), no second set of trials; another body → 409', async () => {
+  const key = { 'idempotency-key': 'sweep-retry-1' };
+  const first = await post(t.app, '/v1/sweeps', grid, key);
+  expect(first.statusCode, first.body).toBe(201);
+  const again = await post(t.app, '/v1/sweeps', grid, key);
+  expect(again.statusCode, again.body).toBe(200);
+  expect(again.json().id).toBe(first.json().id);
+  expect(again.headers.location).toBeUndefined();
+  const list = (await t.app.inject({ url: '/v1/sweeps?limit=100' })).json().data as any[];
+  expect(list.filter((s) => s.id === first.json().id)).toHaveLength(1);
+  const other = await post(t.app, '/v1/sweeps', { ...grid, seed: 99 }, key);
+  expect(other.statusCode).toBe(409);
+  expect(other.json().detail).toContain(`sweep ${first.json().id}`);
+  // Sweeps keep their keys apart from jobs': the same key makes a job.
+  const job = await post(t.app, '/v1/jobs', spec, key);
+  expect(job.statusCode, job.body).toBe(201);
+  await post(t.app, `/v1/sweeps/${first.json().id}/cancel`, {});
+});
+
 test('POST /v1/sweeps/validate: trials, rungs and the worst-case epochs; nothing is created', async () => {
   const res = await post(t.app, '/v1/sweeps/validate', grid);
   expect(res.statusCode, res.body).toBe(200);

@@ -55,6 +55,8 @@ export const forkRoutes = (deps: AppDeps, metrics: Metrics): FastifyPluginAsyncZ
           key,
           body: { fork: parent.id, ...req.body },
           id,
+          kind: 'job',
+          find: (jobId) => deps.jobs.get(jobId, tenant),
           async create() {
             const metadata = (fork.spec as { metadata?: Record<string, unknown> }).metadata ?? {};
             const job = await deps.jobs.create({

@@ -100,6 +100,8 @@ export const jobRoutes = (deps: AppDeps, metrics: Metrics): FastifyPluginAsyncZo
           key,
           body: spec,
           id,
+          kind: 'job',
+          find: (jobId) => deps.jobs.get(jobId, tenant),
           async create() {
             const metadata = (spec as { metadata?: Record<string, unknown> }).metadata ?? {};
             const job = await deps.jobs.create({

@@ -8,6 +8,7 @@ import {
   type SweepRequest,
 } from '../../contracts/sweep.js';
 import {
+  CreateSweepHeadersSchema,
   ListSweepsQuerySchema,
   SweepEventPageSchema,
   SweepParamsSchema,
@@ -24,6 +25,7 @@ import { startScheduler } from '../../sweep/scheduler.js';
 import type { AppDeps } from '../deps.js';
 import type { Metrics } from '../metrics.js';
 import { tenantOf } from '../auth.js';
+import { createOnce } from '../idempotent-create.js';
 import { checkSpec } from '../spec-check.js';
 import { jsonResponse } from '../openapi-document.js';
 import { streamSource } from '../sse.js';
@@ -100,30 +102,47 @@ export const sweepRoutes = (deps: AppDeps, metrics: Metrics): FastifyPluginAsync
           operationId: 'createSweep',
           summary: 'Create a hyperparameter sweep',
           description:
-            'Multiplies out the grid, samples the space (seeded), validates every trial spec, and queues the first `maxConcurrentTrials` trials. Each trial is an ordinary job (`sweepId`, `trialId`). ASHA trials train rung by rung and pause between rungs; a promoted trial resumes from its own checkpoint. Counts against the job cap: `maxConcurrentTrials` slots must be free.',
+            'Multiplies out the grid, samples the space (seeded), validates every trial spec, and queues the first `maxConcurrentTrials` trials. Send `Idempotency-Key` to make retries safe (same key and body → the same sweep, 200; another body → 409). Each trial is an ordinary job (`sweepId`, `trialId`). ASHA trials train rung by rung and pause between rungs; a promoted trial resumes from its own checkpoint. Counts against the job cap: `maxConcurrentTrials` slots must be free.',
           body: Body,
-          response: { 201: jsonResponse(SweepSchema, 'Created; its first trials are queued') },
+          headers: CreateSweepHeadersSchema,
+          response: {
+            200: jsonResponse(SweepSchema, 'The sweep an earlier request with this Idempotency-Key created'),
+            201: jsonResponse(SweepSchema, 'Created; its first trials are queued'),
+            409: ProblemSchema,
+          },
         },
       },
       async (req, reply) => {
         const tenant = tenantOf(req);
         const plan = await planOrThrow(deps, req.body, tenant);
         const id = newId('swp');
-        const first = startScheduler(plan);
-        await deps.sweepExec.begin(
-          {
-            id,
-            tenant,
-            request: { ...req.body, metric: plan.metric, mode: plan.mode },
-            rungs: plan.rungs,
-            epochsMax: plan.epochsMax,
-            params: plan.trials.map((t) => t.params),
-            specs: plan.trials.map((t) => t.spec),
+        return createOnce(deps, reply, {
+          tenant,
+          key: req.headers['idempotency-key'],
+          body: req.body,
+          id,
+          kind: 'sweep',
+          find: async (sweepId) => {
+            const sw = await deps.sweeps.get(sweepId, tenant);
+            return sw && sweepView(sw);
           },
-          first,
-        );
-        const sw = await loadSweep(deps, id, tenant);
-        return reply.code(201).header('location', `/v1/sweeps/${id}`).send(sweepView(sw));
+          async create() {
+            const first = startScheduler(plan);
+            await deps.sweepExec.begin(
+              {
+                id,
+                tenant,
+                request: { ...req.body, metric: plan.metric, mode: plan.mode },
+                rungs: plan.rungs,
+                epochsMax: plan.epochsMax,
+                params: plan.trials.map((t) => t.params),
+                specs: plan.trials.map((t) => t.spec),
+              },
+              first,
+            );
+            return sweepView(await loadSweep(deps, id, tenant));
+          },
+        });
       },
     );
 
