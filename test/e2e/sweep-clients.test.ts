@@ -9,8 +9,10 @@
  * leaderboard and the summary, exit 0; `--json`; ls, get, trials, events, validate; a bad sweep
  * request exits 2 naming the field (nothing created); Ctrl-C detaches (130); a followed sweep
  * cancelled by `descent sweep cancel` or by Ctrl-C with --cancel-on-interrupt exits 3; `sweep
- * events --follow` resumes after the API is restarted mid-stream with no gap and no duplicate.
+ * events --follow` resumes after the API is restarted mid-stream with no gap and no duplicate;
+ * the README's sweep block runs as written.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import {
@@ -21,7 +23,7 @@ import {
   type SweepRequest,
 } from '../../src/client/index.js';
 import { num } from '../../src/cli/descent/output.js';
-import { runCli, spawnCli, waitUntil } from '../helpers/cli.js';
+import { CLI_ARGS, runCli, spawnCli, waitUntil } from '../helpers/cli.js';
 import { dropProxy } from '../helpers/drop-proxy.js';
 import {
   killAllProcesses,
@@ -422,3 +424,32 @@ test('CLI: sweep events --follow resumes after the API is restarted mid-stream: 
   expect(printed.at(-1)).toMatchObject({ type: 'end', status: 'succeeded' });
   expect(printed.map((e) => e.id)).toEqual(await storedIds(id));
 }, 240_000);
+
+test("README: the Sweeps section's descent block runs as written", async () => {
+  const readme = readFileSync(`${REPO}/README.md`, 'utf8');
+  const at = readme.indexOf('<!-- quickstart:sweep -->');
+  expect(at, 'README.md has no <!-- quickstart:sweep --> block').toBeGreaterThan(-1);
+  const block = /```sh\n([\s\S]*?)```/.exec(readme.slice(at))![1];
+  // `npx descent` is the package's compiled bin (test/e2e/quickstart.test.ts runs that one); here
+  // the same command from its sources, as every CLI test runs it.
+  const script = block.replaceAll('npx descent', `${process.execPath} ${CLI_ARGS.join(' ')}`);
+  const r = spawnSync('bash', ['-e', '-c', script], {
+    cwd: REPO,
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    timeout: 150_000,
+  });
+  expect(r.status, r.stderr + r.stdout).toBe(0);
+  expect(r.stdout).toMatch(/^trials +15\nrungs +40 epochs\nepochs max +600$/m);
+  expect(r.stdout.split('\n').filter((l) => /^trial \d+ succeeded {2}optimizer\.lr=/.test(l))).toHaveLength(
+    15,
+  );
+  expect(
+    r.stdout.match(/^TRIAL +optimizer\.lr +optimizer\.momentum +valAccuracy +STATUS +RUNG +EPOCHS +JOB$/gm),
+  ).toHaveLength(2); // create --follow's and trials | head's (get --follow | tail shows the summary)
+  expect(r.stdout.match(/^status +succeeded$/gm)).toHaveLength(2);
+  expect(r.stdout).toMatch(/^searcher +asha: 27 trials, rungs 1, 3, 9 epochs, η 3$/m);
+  expect(r.stdout).toMatch(/^\d+-\d+ +end +succeeded$/m);
+  expect(r.stdout).toMatch(/^swp_\S+ +succeeded +asha +valAccuracy \(max\) +27\/27 .* asha-digits$/m);
+  expect(r.stdout).toMatch(/^swp_\S+ succeeded$/m); // the cancel of an ended sweep changes nothing
+}, 180_000);
