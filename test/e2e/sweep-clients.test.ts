@@ -453,3 +453,23 @@ test("README: the Sweeps section's descent block runs as written", async () => {
   expect(r.stdout).toMatch(/^swp_\S+ +succeeded +asha +valAccuracy \(max\) +27\/27 .* asha-digits$/m);
   expect(r.stdout).toMatch(/^swp_\S+ succeeded$/m); // the cancel of an ended sweep changes nothing
 }, 180_000);
+
+test('CLI: a sweep whose every trial fails (a diverging lr) exits 1 with the first error; the request read from stdin', async () => {
+  const spec = JSON.parse(readFileSync(`${REPO}/examples/linreg-batch-gd.json`, 'utf8'));
+  const request = {
+    spec,
+    space: { 'optimizer.lr': { grid: [1000, 5000] } },
+    searcher: { type: 'grid' },
+    metric: 'loss',
+  };
+  const r = await runCli(['sweep', 'create', '-', '--follow'], env, { input: JSON.stringify(request) });
+  expect(r.code, r.stderr).toBe(1);
+  expect(r.stdout).toMatch(/^trial 0 failed {2}optimizer\.lr=1000 {2}loss - {2}rung 0 /m);
+  expect(r.stdout).toMatch(/^trial 1 failed {2}optimizer\.lr=5000 /m);
+  expect(r.stdout).toMatch(/^status +failed$/m);
+  expect(r.stdout).toMatch(/^trials +2: 2 failed$/m);
+  expect(r.stdout).toMatch(
+    /^first error +trial 0 \(job_\S+\): DIVERGED: loss became NaN at step \d+; lower optimizer\.lr \(now 1000\)$/m,
+  );
+  expect(r.stdout).not.toMatch(/^weights /m);
+}, 120_000);

@@ -219,6 +219,16 @@ export async function sweepSummary(ctx: Context, sweep: Sweep): Promise<void> {
       `${sweep.metric} ${num(b.value)}${index !== undefined ? ` (trial ${index})` : ''} ${paramsText(b.params)}`.trim(),
     ]);
   }
+  // Why trials failed is on their jobs: the first one's error says what to fix (a diverging lr, …).
+  const failed = trials.find((t) => t.status === 'failed' && t.jobId);
+  if (failed) {
+    const job = await client.jobs.get(failed.jobId!).catch(() => null);
+    if (job?.error)
+      rows.push([
+        'first error',
+        `trial ${failed.index} (${failed.jobId}): ${job.error.code}: ${job.error.message}`,
+      ]);
+  }
   rows.push(['created', sweep.createdAt]);
   if (sweep.finishedAt) rows.push(['duration', duration(ms)]);
   if (b?.jobId) rows.push(['weights', `descent weights ${b.jobId} -o model.safetensors`]);
