@@ -10,10 +10,13 @@
  * request exits 2 naming the field (nothing created); Ctrl-C detaches (130); a followed sweep
  * cancelled by `descent sweep cancel` or by Ctrl-C with --cancel-on-interrupt exits 3; `sweep
  * events --follow` resumes after the API is restarted mid-stream with no gap and no duplicate;
- * the README's sweep block runs as written.
+ * in a pseudo-terminal (tmux) the bar shows trials done/total and the best so far; the README's
+ * sweep block runs as written.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import {
   createClient,
@@ -40,6 +43,7 @@ let api: Proc & { url: string };
 let apiEnv: Record<string, string>;
 let env: Record<string, string>;
 let sdk: DescentClient;
+let dir: string;
 
 const GRID_FILE = 'examples/sweep-lr-momentum-grid.json';
 const grid = JSON.parse(readFileSync(`${REPO}/${GRID_FILE}`, 'utf8')) as SweepRequest & {
@@ -67,10 +71,12 @@ beforeAll(async () => {
   [api] = await Promise.all([startApiProcess(apiEnv), startWorkerProcess(apiEnv)]);
   env = { DESCENT_URL: api.url };
   sdk = createClient({ url: api.url });
+  dir = mkdtempSync(join(tmpdir(), 'descent-sweep-cli-'));
 }, 120_000);
 afterAll(async () => {
   await killAllProcesses();
   await redis?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 /** Every stored event id of a sweep, from the JSON pages. */
@@ -473,3 +479,46 @@ test('CLI: a sweep whose every trial fails (a diverging lr) exits 1 with the fir
   );
   expect(r.stdout).not.toMatch(/^weights /m);
 }, 120_000);
+
+const TMUX = spawnSync('tmux', ['-V'], { stdio: 'ignore' }).status === 0;
+
+test.skipIf(!TMUX)(
+  'CLI in a pseudo-terminal (tmux): the bar shows trials done/total and the best so far, advancing in place, then the leaderboard',
+  async () => {
+    const socket = `descent-sweep-${process.pid}`;
+    const exitFile = join(dir, 'tmux-exit');
+    const cli = `${process.execPath} ${CLI_ARGS.join(' ')}`;
+    const cmd = `cd ${REPO} && DESCENT_URL=${api.url} ${cli} sweep create ${GRID_FILE} --set spec.training.epochs=300 --set maxConcurrentTrials=1 --follow; echo $? > ${exitFile}; sleep 600`;
+    const tmux = (...a: string[]) => spawnSync('tmux', ['-L', socket, ...a], { encoding: 'utf8' });
+    expect(tmux('new-session', '-d', '-x', '200', '-y', '50', '-s', 'sweep', cmd).status).toBe(0);
+    try {
+      const seen: number[] = [];
+      let bests = 0;
+      let screen = '';
+      const end = Date.now() + 150_000;
+      while (Date.now() < end) {
+        screen = tmux('capture-pane', '-p', '-t', 'sweep').stdout;
+        const m =
+          /trials (\d+)\/15 [█░]+ +\d+% \| [01] running \| best valAccuracy ([\d.]+ \(trial \d+\)|-) \| epochs \d+\/4500 \| ETA /.exec(
+            screen,
+          );
+        if (m && Number(m[1]) !== seen.at(-1)) seen.push(Number(m[1]));
+        if (m && m[2] !== '-') bests++;
+        if (/^weights +descent weights/m.test(screen)) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(screen).toMatch(/^status +succeeded$/m);
+      expect(screen).toMatch(/^TRIAL +optimizer\.lr +optimizer\.momentum +valAccuracy +STATUS/m);
+      expect(seen.length, `bar values seen: ${seen.join(', ')}`).toBeGreaterThanOrEqual(3);
+      expect([...seen].sort((a, b) => a - b)).toEqual(seen);
+      expect(bests).toBeGreaterThan(0);
+      expect(screen.match(/trials \d+\/15 [█░]/g)).toHaveLength(1); // redrawn in place
+      expect(screen).not.toMatch(/^trial \d+ succeeded /m); // no plain lines on a terminal
+      await waitUntil(() => existsSync(exitFile), 20_000, 'the exit code file');
+      expect(readFileSync(exitFile, 'utf8').trim()).toBe('0');
+    } finally {
+      tmux('kill-server');
+    }
+  },
+  180_000,
+);
