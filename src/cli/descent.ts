@@ -6,6 +6,12 @@
  */
 import { main } from './descent/main.js';
 
+// `descent sweep events … | head`: the reader closing the pipe is the end of the output, not a crash.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 const handlers = new Set<() => void>();
 process.on('SIGINT', () => {
   // With no command following a job, Ctrl-C stops at once, as a shell user expects.

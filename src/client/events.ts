@@ -1,9 +1,9 @@
 /**
- * A job's events as an async iterator over the SSE stream (`GET /v1/jobs/{id}/events`), parsed by
- * eventsource-parser. The stream is resumable by design (each event's id is its Redis stream id),
- * so a dropped connection — network, proxy timeout, the API restarting — is reconnected with
- * `Last-Event-ID` and exponential backoff, and the caller sees every event exactly once, in order.
- * The iteration ends after the `end` event.
+ * A job's or a sweep's events as an async iterator over the SSE stream (`GET /v1/jobs/{id}/events`,
+ * `GET /v1/sweeps/{id}/events`), parsed by eventsource-parser. Both streams are resumable by design
+ * (each event's id is its Redis stream id), so a dropped connection — network, proxy timeout, the
+ * API restarting — is reconnected with `Last-Event-ID` and exponential backoff, and the caller sees
+ * every event exactly once, in order. The iteration ends after the `end` event.
  */
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import type { components } from './api-types.js';
@@ -11,12 +11,18 @@ import { backoffMs, isTransient, sleep, type Http } from './http.js';
 
 /** One event's data, as the service stores it (`type` tells which). */
 export type JobEvent = components['schemas']['JobEvent'];
+/** One event of a sweep's stream: `status`, `trial`, `rung`, `best`, `end`. */
+export type SweepEvent = components['schemas']['SweepEvent'];
 
 /** An event with its stream id (the resume cursor). */
-export interface StreamedEvent {
+export interface Streamed<E> {
   id: string;
-  data: JobEvent;
+  data: E;
 }
+/** A job's event with its stream id. */
+export type StreamedEvent = Streamed<JobEvent>;
+/** A sweep's event with its stream id. */
+export type StreamedSweepEvent = Streamed<SweepEvent>;
 
 /** Options of {@link streamEvents}. */
 export interface EventsOptions {
@@ -37,11 +43,33 @@ export interface EventsOptions {
 }
 
 /** Iterate a job's events, reconnecting with `Last-Event-ID` until the `end` event. */
-export async function* streamEvents(
+export function streamEvents(
   http: Http,
   jobId: string,
   opts: EventsOptions = {},
 ): AsyncGenerator<StreamedEvent> {
+  return streamSse<JobEvent>(http, `/v1/jobs/${encodeURIComponent(jobId)}/events`, opts);
+}
+
+/** Iterate a sweep's events, reconnecting with `Last-Event-ID` until the `end` event. */
+export function streamSweepEvents(
+  http: Http,
+  sweepId: string,
+  opts: EventsOptions = {},
+): AsyncGenerator<StreamedSweepEvent> {
+  return streamSse<SweepEvent>(http, `/v1/sweeps/${encodeURIComponent(sweepId)}/events`, opts);
+}
+
+/**
+ * The one SSE reader under both: `path` answers an event stream of `{ type, … }` JSON events with
+ * ids, closing after `end` (or 204 when resumed at the end). Every event type of both streams ends
+ * the same way, which is all this needs to know of them.
+ */
+async function* streamSse<E extends { type: string }>(
+  http: Http,
+  path: string,
+  opts: EventsOptions,
+): AsyncGenerator<Streamed<E>> {
   let lastId = opts.after;
   let failures = 0;
   const maxRetries = opts.maxRetries ?? 30;
@@ -52,7 +80,7 @@ export async function* streamEvents(
     let ended = false;
     try {
       const res = await http.send({
-        path: `/v1/jobs/${encodeURIComponent(jobId)}/events`,
+        path,
         headers: { accept: 'text/event-stream', ...(lastId ? { 'last-event-id': lastId } : {}) },
         signal: conn.signal,
       });
@@ -81,7 +109,7 @@ export async function* streamEvents(
             if (!m.id) continue; // the protocol's events all carry ids; anything else is noise
             lastId = m.id;
             failures = 0;
-            const data = JSON.parse(m.data) as JobEvent;
+            const data = JSON.parse(m.data) as E;
             yield { id: m.id, data };
             if (data.type === 'end') {
               ended = true;

@@ -6,7 +6,6 @@
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import {
   createClient,
@@ -15,6 +14,7 @@ import {
   type JobSpec,
   type StreamedEvent,
 } from '../../src/client/index.js';
+import { dropProxy } from '../helpers/drop-proxy.js';
 import { killAllProcesses, startApiProcess, startWorkerProcess } from '../helpers/processes.js';
 import { startRedis, uniquePrefix, type TestRedis } from '../helpers/redis.js';
 import { REPO } from '../helpers/service-process.js';
@@ -37,38 +37,6 @@ afterAll(async () => {
   await killAllProcesses();
   await redis?.stop();
 });
-
-/** A TCP proxy to the API whose `cut()` destroys every open connection (a network drop). */
-async function dropProxy(
-  target: string,
-): Promise<{ url: string; cut(): void; connections: number; close(): void }> {
-  const { hostname, port } = new URL(target);
-  const sockets = new Set<Socket>();
-  let connections = 0;
-  const server: Server = createServer((client) => {
-    connections++;
-    const upstream = connect(Number(port), hostname);
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-      s.on('error', () => {});
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const addr = server.address() as { port: number };
-  return {
-    url: `http://127.0.0.1:${addr.port}`,
-    cut: () => sockets.forEach((s) => s.destroy()),
-    get connections() {
-      return connections;
-    },
-    close: () => {
-      sockets.forEach((s) => s.destroy());
-      server.close();
-    },
-  };
-}
 
 /** Every stored event id of a job, from the JSON pages. */
 async function storedIds(id: string): Promise<string[]> {

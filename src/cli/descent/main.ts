@@ -30,7 +30,7 @@ function topHelp(): string {
     optionHelp(GLOBAL_OPTIONS),
     '',
     'Environment: DESCENT_URL (default http://127.0.0.1:8080), DESCENT_API_KEY.',
-    'Exit codes: 0 ok / job succeeded, 1 job failed or service unreachable, 2 bad input, 3 job cancelled.',
+    'Exit codes: 0 ok / job or sweep succeeded, 1 it failed or the service is unreachable, 2 bad input, 3 cancelled.',
     'descent <command> --help shows a command’s options.',
   ].join('\n');
 }
@@ -57,8 +57,8 @@ function commandHelp(c: Command, path: string): string {
   ].join('\n');
 }
 
-/** Find `name` among `list`, or a usage error that suggests the nearest. */
-function pick(list: Command[], name: string, where: string): Command {
+/** Find `name` among `list` (the subcommands of `parent`), or a usage error that suggests the nearest. */
+function pick(list: Command[], name: string, where: string, parent?: string): Command {
   const c = list.find((x) => x.name === name);
   if (c) return c;
   const hint = nearest(
@@ -66,7 +66,7 @@ function pick(list: Command[], name: string, where: string): Command {
     list.map((x) => x.name),
   );
   throw new UsageError(
-    `unknown ${where} "${name}"${hint ? `; did you mean "${hint}"?` : ''} (descent${where === 'command' ? '' : ' datasets'} --help lists them)`,
+    `unknown ${where} "${name}"${hint ? `; did you mean "${hint}"?` : ''} (descent${parent ? ` ${parent}` : ''} --help lists them)`,
   );
 }
 
@@ -91,7 +91,7 @@ export async function main(argv: string[], rt: Runtime): Promise<number> {
         out.line(commandHelp(cmd, path));
         return rest.includes('--help') || rest.includes('-h') ? EXIT.OK : EXIT.BAD_INPUT;
       }
-      cmd = pick(cmd.subcommands, sub, 'subcommand');
+      cmd = pick(cmd.subcommands, sub, 'subcommand', path);
       path = `${path} ${cmd.name}`;
       rest = rest.slice(1);
     }

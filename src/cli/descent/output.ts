@@ -6,17 +6,17 @@
 import { isDescentError, type DescentError } from '../../client/index.js';
 import { UsageError } from './args.js';
 
-/** Exit codes: the contract with scripts (documented in docs/cli.md). */
+/** Exit codes: the contract with scripts (documented in docs/clients.md). */
 export const EXIT = {
-  /** the command worked; a followed job succeeded */
+  /** the command worked; a followed job or sweep succeeded */
   OK: 0,
-  /** a followed job failed, or the service could not be reached / answered 5xx */
+  /** a followed job failed (a sweep: every trial failed), or the service could not be reached / answered 5xx */
   FAILED: 1,
   /** bad input: a usage mistake, or the service refused the request (4xx) */
   BAD_INPUT: 2,
-  /** a followed job was cancelled */
+  /** a followed job or sweep was cancelled */
   CANCELLED: 3,
-  /** Ctrl-C detached from a followed job (it keeps running) */
+  /** Ctrl-C detached from a followed job or sweep (it keeps running) */
   INTERRUPTED: 130,
 } as const;
 

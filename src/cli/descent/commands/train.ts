@@ -4,31 +4,7 @@ import { UsageError } from '../args.js';
 import { readJson, str, type Command } from '../command.js';
 import { followJob } from '../follow.js';
 import { EXIT } from '../output.js';
-
-/**
- * Set `path` (dotted, `optimizer.lr`, `model.hidden.0`) in `spec` to `raw`, read as JSON when it
- * parses (`0.01`, `true`, `[32,16]`, `"full"`) and as a plain string otherwise (`adam`).
- */
-export function setPath(spec: Record<string, unknown>, assignment: string): void {
-  const eq = assignment.indexOf('=');
-  if (eq <= 0)
-    throw new UsageError(`--set takes path=value (e.g. optimizer.lr=0.01); got "${assignment}"`, 'train');
-  const keys = assignment.slice(0, eq).split('.');
-  const raw = assignment.slice(eq + 1);
-  let value: unknown = raw;
-  try {
-    value = JSON.parse(raw);
-  } catch {
-    /* a bare string */
-  }
-  let node = spec as Record<string, unknown>;
-  for (const k of keys.slice(0, -1)) {
-    const next = node[k];
-    if (next === null || typeof next !== 'object') node[k] = {};
-    node = node[k] as Record<string, unknown>;
-  }
-  node[keys[keys.length - 1]] = value;
-}
+import { setPath } from '../set-path.js';
 
 export const train: Command = {
   name: 'train',
