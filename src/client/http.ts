@@ -3,6 +3,7 @@
  * errors as {@link DescentError}, AbortSignal passed through. Deliberately thin (plain `fetch`),
  * so what goes over the wire is what docs/api-v1.md says.
  */
+import { randomUUID } from 'node:crypto';
 import { DescentError, errorFromResponse, networkError } from './errors.js';
 
 /** How the SDK reaches the service. */
@@ -112,4 +113,36 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 export function backoffMs(attempt: number, baseMs = 250, maxMs = 5000): number {
   const ceiling = Math.min(maxMs, baseMs * 2 ** attempt);
   return ceiling / 2 + Math.random() * (ceiling / 2);
+}
+
+/** Options of a create (`jobs.create`, `jobs.fork`, `sweeps.create`). */
+export interface CreateOptions extends CallOptions {
+  /**
+   * The `Idempotency-Key` header: same key and same body → the same resource, so a retry after a
+   * lost answer never trains twice. Default: a fresh random key per call (which is what makes the
+   * SDK's own retries of a create safe); `false` sends none (and then nothing is retried).
+   */
+  idempotencyKey?: string | false;
+  /** Retries of a create that got no answer, a 429 or a 502–504 (same key each time); default 2. */
+  retries?: number;
+}
+
+/** POST a create with an Idempotency-Key, retrying transient failures under the same key. */
+export async function createWithKey<T>(http: Http, path: string, body: unknown, opts: CreateOptions): Promise<T> {
+  const key = opts.idempotencyKey === false ? undefined : (opts.idempotencyKey ?? randomUUID());
+  const retries = key ? (opts.retries ?? 2) : 0;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await http.json<T>({
+        method: 'POST',
+        path,
+        json: body,
+        headers: key ? { 'idempotency-key': key } : {},
+        signal: opts.signal,
+      });
+    } catch (err) {
+      if (attempt >= retries || !isTransient(err) || opts.signal?.aborted) throw err;
+      await sleep(backoffMs(attempt), opts.signal);
+    }
+  }
 }

@@ -4,7 +4,7 @@
  */
 import type { components, operations } from './api-types.js';
 import { streamSweepEvents, type EventsOptions, type StreamedSweepEvent } from './events.js';
-import { sleep, type CallOptions, type Http } from './http.js';
+import { createWithKey, sleep, type CallOptions, type CreateOptions, type Http } from './http.js';
 
 type Schemas = components['schemas'];
 
@@ -46,12 +46,12 @@ export async function settled<T extends { status: string }>(
 export function sweepsApi(http: Http) {
   const api = {
     /**
-     * `POST /v1/sweeps`: plan the sweep (every trial's spec validated) and queue its first trials.
-     * The route takes no Idempotency-Key, so unlike `jobs.create` a create is never retried: a
-     * retry after a lost answer could start a second sweep.
+     * `POST /v1/sweeps`: plan the sweep (every trial's spec validated) and queue its first trials
+     * (201, or 200 with the same sweep for a repeated key). Sends an Idempotency-Key by default and
+     * retries a lost answer under it, as `jobs.create` does: a retry never starts a second sweep.
      */
-    create: (body: SweepRequest, opts: CallOptions = {}): Promise<Sweep> =>
-      http.json({ method: 'POST', path: '/v1/sweeps', json: body, signal: opts.signal }),
+    create: (body: SweepRequest, opts: CreateOptions = {}): Promise<Sweep> =>
+      createWithKey<Sweep>(http, '/v1/sweeps', body, opts),
     /** `POST /v1/sweeps/validate`: the trial count, rungs and worst-case epochs; nothing is created. */
     validate: (body: SweepRequest, opts: CallOptions = {}): Promise<SweepValidateResponse> =>
       http.json({ method: 'POST', path: '/v1/sweeps/validate', json: body, signal: opts.signal }),

@@ -125,6 +125,28 @@ test('SDK: validate → create → events → wait → get / list / trials / eve
   expect(page).toMatchObject({ hasMore: true, nextCursor: seen[1].id });
 }, 120_000);
 
+test('SDK: sweeps.create sends an Idempotency-Key by default; a repeated key is the same sweep, another body a 409', async () => {
+  const seen: (string | null)[] = [];
+  const spy = createClient({
+    url: api.url,
+    fetch: (input, init) => {
+      seen.push(new Headers(init?.headers).get('idempotency-key'));
+      return fetch(input, init);
+    },
+  });
+  const a = await spy.sweeps.create(small(2));
+  expect(seen[0]).toMatch(/^[0-9a-f-]{36}$/);
+  const key = `sweep-key-${Date.now()}`;
+  const b = await sdk.sweeps.create(small(2), { idempotencyKey: key });
+  const c = await sdk.sweeps.create(small(2), { idempotencyKey: key });
+  expect(c.id).toBe(b.id);
+  expect(b.id).not.toBe(a.id);
+  const other = await sdk.sweeps.create(small(3), { idempotencyKey: key }).catch((e) => e);
+  expect(other).toBeInstanceOf(DescentError);
+  expect((other as DescentError).status).toBe(409);
+  for (const id of [a.id, b.id]) await sdk.sweeps.wait(id);
+}, 60_000);
+
 test('SDK: a refused request is a DescentError with the problem+json; unknown ids are 404', async () => {
   const bad = { ...small(5), space: { 'optimizer.lrr': { grid: [0.1] } } } as SweepRequest;
   for (const call of [() => sdk.sweeps.create(bad), () => sdk.sweeps.validate(bad)]) {
