@@ -12,7 +12,8 @@ import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { simulateRun } from '../helpers/simulate.js';
 import { parseApiKeys } from '../../src/queue/config.js';
 import { buildApp, type BuildAppOptions } from '../../src/api/app.js';
-import { createKeyRing } from '../../src/api/auth.js';
+import { createKeyRing } from '../../src/api/key-store.js';
+import { envKeyEntries } from '../../src/api/key-file.js';
 import { validateInjectedResponses } from '../helpers/openapi-validator.js';
 import { TINY_LINEAR_SPEC } from '../helpers/specs.js';
 
@@ -397,9 +398,9 @@ describe('401 without a valid key', () => {
   });
 
   test('the key ring matches whole keys only, compared as fixed-length digests', () => {
-    const ring = createKeyRing(parseApiKeys(`alice:${KEY_A},bob:${KEY_B}`));
-    expect(ring.verify(KEY_A)).toBe('alice');
-    expect(ring.verify(KEY_B)).toBe('bob');
+    const ring = createKeyRing(envKeyEntries(parseApiKeys(`alice:${KEY_A},bob:${KEY_B}`)));
+    expect(ring.verify(KEY_A)).toEqual({ tenant: 'alice', scope: 'write' });
+    expect(ring.verify(KEY_B)).toEqual({ tenant: 'bob', scope: 'write' });
     for (const k of ['', 'alice', KEY_A.slice(1), `${KEY_A} `, KEY_A.toUpperCase(), 'x'.repeat(10_000)])
       expect(ring.verify(k)).toBeNull();
   });
