@@ -78,6 +78,7 @@ export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promi
     createKeyStore({
       envKeys: deps.cfg.apiKeys,
       file: deps.cfg.apiKeysFile ?? null,
+      pollMs: deps.cfg.apiKeysPollMs,
       sighup: opts.reloadKeysOnSighup ?? false,
       // Key-file news reach the operator even with the request log off (LOG_LEVEL unset).
       log: logger

@@ -71,7 +71,7 @@ export function createKeyStore(opts: {
   envKeys: ReadonlyMap<string, string>;
   file: string | null;
   log: KeyStoreLog;
-  /** How often the file is stat'ed (ms); a change is applied within this. */
+  /** How often the file is stat'ed (ms; default 250); a change is applied within this. 0 = never (SIGHUP only). */
   pollMs?: number;
   /** Reload on SIGHUP (the entry points want it; a test process building many apps may not). */
   sighup?: boolean;
@@ -120,7 +120,8 @@ export function createKeyStore(opts: {
   const onChange = (cur: Stats, prev: Stats) => {
     if (cur.mtimeMs !== prev.mtimeMs || cur.size !== prev.size || cur.ino !== prev.ino) reload('file change');
   };
-  watchFile(file, { interval: opts.pollMs ?? 250, persistent: false }, onChange);
+  const pollMs = opts.pollMs ?? 250;
+  if (pollMs > 0) watchFile(file, { interval: pollMs, persistent: false }, onChange);
   const onHup = () => void reload('SIGHUP');
   if (opts.sighup) process.on('SIGHUP', onHup);
   return {
@@ -128,7 +129,7 @@ export function createKeyStore(opts: {
     enabled: true,
     reload: () => reload('request'),
     close() {
-      unwatchFile(file, onChange);
+      if (pollMs > 0) unwatchFile(file, onChange);
       if (opts.sighup) process.off('SIGHUP', onHup);
     },
   };

@@ -70,6 +70,8 @@ export interface ServiceConfig {
    * (src/api/key-file.ts, key-store.ts); null = none. Set, the API needs a key even if it lists none.
    */
   apiKeysFile?: string | null;
+  /** How often the key file is checked for changes (ms, DESCENT_API_KEYS_POLL_MS, default 250); 0 = only on SIGHUP. */
+  apiKeysPollMs?: number;
   /** Webhooks: allow http:// URLs (DESCENT_WEBHOOK_ALLOW_HTTP=1; https only otherwise). */
   webhookAllowHttp: boolean;
   /** Webhooks: allow loopback/private/link-local targets (DESCENT_WEBHOOK_ALLOW_PRIVATE=1; local testing only). */
@@ -146,6 +148,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
     parquetTimeoutMs: num(env, 'DESCENT_PARQUET_TIMEOUT_MS', 10_000),
     apiKeys: parseApiKeys(env.DESCENT_API_KEYS),
     apiKeysFile: env.DESCENT_API_KEYS_FILE || null,
+    apiKeysPollMs: num(env, 'DESCENT_API_KEYS_POLL_MS', 250),
     webhookAllowHttp: env.DESCENT_WEBHOOK_ALLOW_HTTP === '1',
     webhookAllowPrivate: env.DESCENT_WEBHOOK_ALLOW_PRIVATE === '1',
     webhookAttempts: Math.max(1, num(env, 'DESCENT_WEBHOOK_ATTEMPTS', 10)),
