@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import helmet from '@fastify/helmet';
 
 /**
@@ -43,6 +43,21 @@ const SANE_REQUEST_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
 export function requestIdFor(raw: IncomingMessage): string {
   const h = raw.headers['x-request-id'];
   return typeof h === 'string' && SANE_REQUEST_ID.test(h) ? h : randomUUID();
+}
+
+/**
+ * The essential headers, for the answers that no hook sees: the router's refusals of a malformed
+ * URL (Fastify's `frameworkErrors` run before `onRequest`, so helmet never ran).
+ */
+export function setFallbackHeaders(reply: FastifyReply, requestId: string): void {
+  reply
+    .header('x-request-id', requestId)
+    .header('content-security-policy', CONTENT_SECURITY_POLICY)
+    .header('x-content-type-options', 'nosniff')
+    .header('x-frame-options', 'DENY')
+    .header('referrer-policy', 'no-referrer')
+    .header('cross-origin-opener-policy', 'same-origin')
+    .header('cross-origin-resource-policy', 'same-origin');
 }
 
 /**
