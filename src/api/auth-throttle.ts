@@ -68,5 +68,3 @@ export function createAuthThrottle(redis: Redis, prefix: string, cfg: AuthThrott
     },
   };
 }
-
-export type AuthThrottle = ReturnType<typeof createAuthThrottle>;

@@ -61,7 +61,9 @@ export function parseKeyFile(
     if (!TENANT_NAME.test(tenant))
       return bad(`tenant "${tenant.slice(0, 80)}" must be 1-64 letters, digits, ".", "_" or "-"`);
     if (key.length < KEY_MIN_LENGTH)
-      return bad(`the key of tenant ${tenant} has ${key.length} characters; the minimum is ${KEY_MIN_LENGTH}`);
+      return bad(
+        `the key of tenant ${tenant} has ${key.length} characters; the minimum is ${KEY_MIN_LENGTH}`,
+      );
     if (key.length > KEY_MAX_LENGTH)
       return bad(`the key of tenant ${tenant} has ${key.length} characters; the limit is ${KEY_MAX_LENGTH}`);
     if (!(SCOPES as readonly string[]).includes(scope))

@@ -87,11 +87,15 @@ export function createKeyStore(opts: {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new Error(`${where} cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new Error(
+      `${where} cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
   const first = parseKeyFile(text, taken);
   if (first.problems.length)
-    throw new Error(`${where} has bad lines: ${first.problems.map((p) => `line ${p.line}: ${p.message}`).join('; ')}`);
+    throw new Error(
+      `${where} has bad lines: ${first.problems.map((p) => `line ${p.line}: ${p.message}`).join('; ')}`,
+    );
   current = createKeyRing([...base, ...first.entries]);
   let lastText = text;
 

@@ -102,7 +102,9 @@ export function isRedisRefusing(err: unknown): boolean {
   // A MULTI whose commands were refused fails as EXECABORT, with their errors beside it.
   if (/^EXECABORT\b/.test(e.message ?? '') && Array.isArray(e.previousErrors))
     return e.previousErrors.some(isRedisRefusing);
-  return /^(OOM|READONLY|LOADING|MASTERDOWN|BUSY|TRYAGAIN|CLUSTERDOWN|NOREPLICAS|MISCONF)\b/.test(e.message ?? '');
+  return /^(OOM|READONLY|LOADING|MASTERDOWN|BUSY|TRYAGAIN|CLUSTERDOWN|NOREPLICAS|MISCONF)\b/.test(
+    e.message ?? '',
+  );
 }
 
 /**

@@ -37,7 +37,10 @@ beforeAll(async () => {
   // dist/ui has been built.
   uiDir = mkdtempSync(join(tmpdir(), 'descent-ui-'));
   mkdirSync(join(uiDir, 'assets'));
-  writeFileSync(join(uiDir, 'index.html'), '<!doctype html><title>Descent</title><script src="assets/app.js"></script>');
+  writeFileSync(
+    join(uiDir, 'index.html'),
+    '<!doctype html><title>Descent</title><script src="assets/app.js"></script>',
+  );
   writeFileSync(join(uiDir, 'assets', 'app.js'), 'console.log(1)');
   t = await makeTestApp(redis.url, 'security-headers', {
     cfg: { apiKeys: parseApiKeys(`alice:${KEY}`) },
@@ -99,7 +102,12 @@ describe('every route', () => {
   });
 
   test('a created job, an SSE stream and a safetensors answer carry them too', async () => {
-    const created = await app.inject({ method: 'POST', url: '/v1/jobs', payload: TINY_LINEAR_SPEC, headers: AUTH });
+    const created = await app.inject({
+      method: 'POST',
+      url: '/v1/jobs',
+      payload: TINY_LINEAR_SPEC,
+      headers: AUTH,
+    });
     expect(created.statusCode).toBe(201);
     expectSecurityHeaders(created, 'POST /v1/jobs 201');
     const id = created.json().id;
@@ -146,13 +154,13 @@ describe('every route', () => {
 });
 
 describe('x-request-id', () => {
-  test("a sane incoming id is kept; an insane one is replaced; each answer has its own", async () => {
+  test('a sane incoming id is kept; an insane one is replaced; each answer has its own', async () => {
     const kept = await app.inject({ url: '/healthz', headers: { 'x-request-id': 'lb-7f3a.2:01' } });
     expect(kept.headers['x-request-id']).toBe('lb-7f3a.2:01');
     for (const insane of ['a b', 'x'.repeat(129), 'id\u00e9', '<script>', ''])
-      expect((await app.inject({ url: '/healthz', headers: { 'x-request-id': insane } })).headers['x-request-id']).toMatch(
-        /^[0-9a-f-]{36}$/,
-      );
+      expect(
+        (await app.inject({ url: '/healthz', headers: { 'x-request-id': insane } })).headers['x-request-id'],
+      ).toMatch(/^[0-9a-f-]{36}$/);
     const a = (await app.inject({ url: '/healthz' })).headers['x-request-id'];
     const b = (await app.inject({ url: '/healthz' })).headers['x-request-id'];
     expect(a).not.toBe(b);
@@ -209,7 +217,16 @@ describe('CORS', () => {
 });
 
 describe('no internals in any answer', () => {
-  const LEAKS = [/\n\s+at /, /ECONNREFUSED/, /OOM command/, /maxmemory/, /ReplyError/, /ioredis/, /\.ts:\d+/, /node_modules/];
+  const LEAKS = [
+    /\n\s+at /,
+    /ECONNREFUSED/,
+    /OOM command/,
+    /maxmemory/,
+    /ReplyError/,
+    /ioredis/,
+    /\.ts:\d+/,
+    /node_modules/,
+  ];
   const expectClean = (res: LightMyRequestResponse, what: string) => {
     for (const leak of LEAKS) expect(res.body, `${what}: ${res.body.slice(0, 300)}`).not.toMatch(leak);
     expect(res.headers['content-type'], what).toMatch(/^application\/(problem\+)?json/);
@@ -222,7 +239,11 @@ describe('no internals in any answer', () => {
       await admin.config('SET', 'maxmemory', '1');
       for (const req of [
         { method: 'POST' as const, url: '/v1/jobs', payload: TINY_LINEAR_SPEC },
-        { method: 'POST' as const, url: '/v1/webhooks', payload: { url: 'https://example.com/h', events: ['job.succeeded'] } },
+        {
+          method: 'POST' as const,
+          url: '/v1/webhooks',
+          payload: { url: 'https://example.com/h', events: ['job.succeeded'] },
+        },
         { method: 'POST' as const, url: '/v1/datasets', payload: { x: [[1], [2]], y: [1, 2] } },
       ]) {
         const res = await app.inject({ ...req, headers: AUTH });

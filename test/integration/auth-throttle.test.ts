@@ -32,7 +32,8 @@ afterAll(async () => {
 });
 
 /** A counter's value in a Prometheus text page (0 when absent). */
-const counter = (text: string, name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+const counter = (text: string, name: string) =>
+  Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
 
 describe('two API processes, one Redis', () => {
   test(`50 wrong keys from one address: 401 up to ${LIMIT} failures counted across both processes, then 429 with Retry-After; a right key from another address is 200 throughout`, async () => {
@@ -52,7 +53,7 @@ describe('two API processes, one Redis', () => {
         headers: { authorization: `Bearer wrong-key-${i}`, 'x-forwarded-for': ATTACKER },
       });
       wrong.push(bad.status);
-      const body = await bad.json();
+      const body = (await bad.json()) as { code: string; detail: string };
       if (bad.status === 429) {
         expect(bad.headers.get('content-type')).toMatch(/^application\/problem\+json/);
         expect(body.code).toBe('RATE_LIMITED');
@@ -94,7 +95,9 @@ describe('in-process', () => {
   let t: TestApp;
   const apps: FastifyInstance[] = [];
   beforeAll(async () => {
-    t = await makeTestApp(redis.url, 'auth-throttle-inproc', { cfg: { apiKeys: parseApiKeys(`alice:${KEY}`) } });
+    t = await makeTestApp(redis.url, 'auth-throttle-inproc', {
+      cfg: { apiKeys: parseApiKeys(`alice:${KEY}`) },
+    });
   });
   afterAll(async () => {
     for (const a of apps) await a.close();
@@ -102,7 +105,12 @@ describe('in-process', () => {
   });
   const appWith = async (failures: number, windowSeconds: number, trustProxy: false | string[] = false) => {
     const a = await buildApp(t.deps, {
-      security: { rateLimit: null, maxActiveJobs: null, jobCapRetrySeconds: 15, authThrottle: { failures, windowSeconds } },
+      security: {
+        rateLimit: null,
+        maxActiveJobs: null,
+        jobCapRetrySeconds: 15,
+        authThrottle: { failures, windowSeconds },
+      },
       trustProxy,
     });
     await a.ready();
@@ -138,8 +146,13 @@ describe('in-process', () => {
     for (let i = 0; i < 5; i++)
       expect((await a.inject({ url: '/v1/jobs', remoteAddress: '127.0.0.21' })).statusCode).toBe(401);
     expect(
-      (await a.inject({ url: '/v1/jobs', remoteAddress: '127.0.0.21', headers: { authorization: `Bearer ${KEY}` } }))
-        .statusCode,
+      (
+        await a.inject({
+          url: '/v1/jobs',
+          remoteAddress: '127.0.0.21',
+          headers: { authorization: `Bearer ${KEY}` },
+        })
+      ).statusCode,
     ).toBe(200);
   });
 
@@ -163,7 +176,11 @@ describe('in-process', () => {
 
   test('open routes (health, metrics) are never throttled', async () => {
     const a = await appWith(1, 600);
-    await a.inject({ url: '/v1/jobs', remoteAddress: '127.0.0.41', headers: { authorization: 'Bearer nope' } });
+    await a.inject({
+      url: '/v1/jobs',
+      remoteAddress: '127.0.0.41',
+      headers: { authorization: 'Bearer nope' },
+    });
     expect((await a.inject({ url: '/v1/jobs', remoteAddress: '127.0.0.41' })).statusCode).toBe(429);
     expect((await a.inject({ url: '/healthz', remoteAddress: '127.0.0.41' })).statusCode).toBe(200);
   });
@@ -175,8 +192,10 @@ describe('configuration', () => {
     expect(securityConfigFromEnv({}, false).authThrottle).toBeNull();
     expect(securityConfigFromEnv({ DESCENT_AUTH_FAILURE_LIMIT: '0' }, true).authThrottle).toBeNull();
     expect(
-      securityConfigFromEnv({ DESCENT_AUTH_FAILURE_LIMIT: '5', DESCENT_AUTH_FAILURE_WINDOW_SECONDS: '30' }, true)
-        .authThrottle,
+      securityConfigFromEnv(
+        { DESCENT_AUTH_FAILURE_LIMIT: '5', DESCENT_AUTH_FAILURE_WINDOW_SECONDS: '30' },
+        true,
+      ).authThrottle,
     ).toEqual({ failures: 5, windowSeconds: 30 });
     expect(() => securityConfigFromEnv({ DESCENT_AUTH_FAILURE_LIMIT: 'ten' }, true)).toThrow(
       /DESCENT_AUTH_FAILURE_LIMIT/,

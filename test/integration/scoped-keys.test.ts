@@ -112,9 +112,7 @@ function urlOf(path: string): string {
         : path.endsWith('/contour')
           ? ids.minimize
           : ids.job;
-  const url = path
-    .replace('{id}', id)
-    .replace('{deliveryId}', 'dlv_0000000000000000000000');
+  const url = path.replace('{id}', id).replace('{deliveryId}', 'dlv_0000000000000000000000');
   return path.endsWith('/contour') ? `${url}?xMin=-2&xMax=2&yMin=-1&yMax=3&n=10` : url;
 }
 
@@ -155,12 +153,12 @@ describe('a read key', () => {
     // the DELETEs and cancels above were refused: everything is still there
     const job = await app.inject({ url: `/v1/jobs/${ids.job}`, headers: as(K.aliceWrite) });
     expect(job.statusCode).toBe(200);
-    expect((await app.inject({ url: `/v1/datasets/${ids.dataset}`, headers: as(K.aliceWrite) })).statusCode).toBe(
-      200,
-    );
-    expect((await app.inject({ url: `/v1/webhooks/${ids.webhook}`, headers: as(K.aliceWrite) })).statusCode).toBe(
-      200,
-    );
+    expect(
+      (await app.inject({ url: `/v1/datasets/${ids.dataset}`, headers: as(K.aliceWrite) })).statusCode,
+    ).toBe(200);
+    expect(
+      (await app.inject({ url: `/v1/webhooks/${ids.webhook}`, headers: as(K.aliceWrite) })).statusCode,
+    ).toBe(200);
   });
 
   test('HEAD is a read', async () => {
@@ -212,13 +210,19 @@ describe('an admin key', () => {
 
   test("reads another tenant's job by id and cancels it; deletes stay within its own tenant", async () => {
     expect((await app.inject({ url: `/v1/jobs/${ids.job}`, headers: as(K.admin) })).statusCode).toBe(200);
-    expect((await app.inject({ url: `/v1/jobs/${ids.job}/weights`, headers: as(K.admin) })).statusCode).toBe(200);
-    const c = await app.inject({ method: 'POST', url: `/v1/jobs/${ids.bobQueued}/cancel`, headers: as(K.admin) });
+    expect((await app.inject({ url: `/v1/jobs/${ids.job}/weights`, headers: as(K.admin) })).statusCode).toBe(
+      200,
+    );
+    const c = await app.inject({
+      method: 'POST',
+      url: `/v1/jobs/${ids.bobQueued}/cancel`,
+      headers: as(K.admin),
+    });
     expect(c.statusCode, c.body).toBe(200);
     expect(c.json().status).toBe('cancelled');
-    expect((await app.inject({ url: `/v1/jobs/${ids.bobQueued}`, headers: as(K.bobWrite) })).json().status).toBe(
-      'cancelled',
-    );
+    expect(
+      (await app.inject({ url: `/v1/jobs/${ids.bobQueued}`, headers: as(K.bobWrite) })).json().status,
+    ).toBe('cancelled');
     const d = await app.inject({ method: 'DELETE', url: `/v1/jobs/${ids.job}`, headers: as(K.admin) });
     expect(d.statusCode).toBe(404);
   });
@@ -262,9 +266,9 @@ describe('the key file', () => {
   test('a malformed file at start is an error naming the file and each bad line', () => {
     const f = join(dir, 'bad-at-start');
     writeFileSync(f, `alice ${K.aliceWrite}\nbob tooshort\n`);
-    expect(() =>
-      createKeyStore({ envKeys: new Map(), file: f, log: { info() {}, error() {} } }),
-    ).toThrow(/DESCENT_API_KEYS_FILE .*bad-at-start has bad lines: line 2: the key of tenant bob has 8 characters/);
+    expect(() => createKeyStore({ envKeys: new Map(), file: f, log: { info() {}, error() {} } })).toThrow(
+      /DESCENT_API_KEYS_FILE .*bad-at-start has bad lines: line 2: the key of tenant bob has 8 characters/,
+    );
     expect(() =>
       createKeyStore({ envKeys: new Map(), file: join(dir, 'missing'), log: { info() {}, error() {} } }),
     ).toThrow(/cannot be read: ENOENT/);
@@ -283,8 +287,7 @@ describe('the key file', () => {
 describe('reload without a restart (a real API process)', () => {
   const file = () => join(dir, 'live-keys');
   let api: Awaited<ReturnType<typeof startApiProcess>>;
-  const status = async (key: string) =>
-    (await fetch(`${api.url}/v1/jobs`, { headers: as(key) })).status;
+  const status = async (key: string) => (await fetch(`${api.url}/v1/jobs`, { headers: as(key) })).status;
 
   beforeAll(async () => {
     writeFileSync(file(), KEY_FILE);
@@ -328,7 +331,10 @@ describe('reload without a restart (a real API process)', () => {
     await poll(async () => (await status(K.aliceWrite)) === 200, 5000, 50);
     const lines = readFileSync(file(), 'utf8').split('\n');
     const bad = lines.indexOf('broken-line') + 1;
-    await api.waitFor(new RegExp(`DESCENT_API_KEYS_FILE .*line ${bad}: expected "tenant key \\[scope\\]"`), 5000);
+    await api.waitFor(
+      new RegExp(`DESCENT_API_KEYS_FILE .*line ${bad}: expected "tenant key \\[scope\\]"`),
+      5000,
+    );
     expect(await status(K.bobWrite)).toBe(200);
     expect(api.proc.exitCode).toBeNull();
   });
@@ -337,7 +343,11 @@ describe('reload without a restart (a real API process)', () => {
     const f = join(dir, 'bad-start');
     writeFileSync(f, `alice ${K.aliceWrite}\n\nbob ${K.bobWrite} superuser\n`);
     await expect(
-      startApiProcess({ REDIS_URL: redis.url, DESCENT_PREFIX: uniquePrefix('scoped-bad'), DESCENT_API_KEYS_FILE: f }),
+      startApiProcess({
+        REDIS_URL: redis.url,
+        DESCENT_PREFIX: uniquePrefix('scoped-bad'),
+        DESCENT_API_KEYS_FILE: f,
+      }),
     ).rejects.toThrow(/API failed to start: DESCENT_API_KEYS_FILE .* line 3: scope "superuser"/);
   }, 60_000);
 });
