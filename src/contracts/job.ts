@@ -345,10 +345,13 @@ export const SafetensorsSchema = z.string().meta({
 
 /** `GET /v1/jobs/{id}/model`: which export. */
 export const ModelQuerySchema = z.object({
-  format: z.enum(['onnx', 'torch']).optional().meta({
-    description:
-      '`onnx` (default; also `Accept: application/onnx`) or `torch` (also `Accept: text/x-python`)',
-  }),
+  format: z
+    .enum(['onnx', 'torch'])
+    .optional()
+    .meta({
+      description:
+        '`onnx` (default; also `Accept: application/onnx`) or `torch` (also `Accept: text/x-python`)',
+    }),
 });
 
 /** `GET /v1/jobs/{id}/model?format=onnx`: an ONNX model file. */
@@ -361,7 +364,7 @@ export const OnnxModelSchema = z.string().meta({
 /** `GET /v1/jobs/{id}/model?format=torch`: a Python file. */
 export const TorchModelSchema = z.string().meta({
   description:
-    "A self-contained Python file (torch only) defining `Model` (torch.nn.Module) and `load_model(path)`; `Model().load_state_dict(<the job's safetensors>, strict=True)` loads the weights.",
+    'A self-contained Python file (torch only) defining `Model` (torch.nn.Module) and `load_model(path)`; `Model().load_state_dict(<the job\'s safetensors>, strict=True)` loads the weights.',
 });
 
 /** One row of a table by column name: numbers, strings, booleans, null for a missing value. */

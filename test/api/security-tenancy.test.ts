@@ -458,10 +458,7 @@ describe("another tenant's webhook endpoint is a 404, the same answer as for an 
   const routes: [string, (id: string) => { method?: 'GET' | 'POST' | 'DELETE'; url: string }][] = [
     ['GET /v1/webhooks/{id}', (id) => ({ url: `/v1/webhooks/${id}` })],
     ['GET /v1/webhooks/{id}/deliveries', (id) => ({ url: `/v1/webhooks/${id}/deliveries` })],
-    [
-      'POST /v1/webhooks/{id}/rotate-secret',
-      (id) => ({ method: 'POST', url: `/v1/webhooks/${id}/rotate-secret` }),
-    ],
+    ['POST /v1/webhooks/{id}/rotate-secret', (id) => ({ method: 'POST', url: `/v1/webhooks/${id}/rotate-secret` })],
     [
       'POST /v1/webhooks/{id}/deliveries/{deliveryId}/redeliver',
       (id) => ({ method: 'POST', url: `/v1/webhooks/${id}/deliveries/dlv_0000000000000000000000/redeliver` }),
