@@ -14,11 +14,16 @@ import helmet from '@fastify/helmet';
  * through the CSSOM (uPlot sizes its canvas that way, Swagger UI's React too) are not markup and
  * stay allowed. `blob:` images and downloads carry the weights the page fetched with its key.
  * No `upgrade-insecure-requests`: the service is often reached over plain http on loopback.
+ *
+ * The one hash in `style-src` is the `<style>` element Swagger UI (`/docs`, @fastify/swagger-ui
+ * 5.2.6) inserts from its bundle: that exact text and nothing else. A new Swagger UI with another
+ * style fails test/browser/docs-csp.test.ts, whose console error names the new hash.
  */
+const SWAGGER_UI_STYLE = "'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='";
 const CSP_DIRECTIVES: Record<string, string[]> = {
   'default-src': ["'none'"],
   'script-src': ["'self'"],
-  'style-src': ["'self'"],
+  'style-src': ["'self'", SWAGGER_UI_STYLE],
   'img-src': ["'self'", 'data:', 'blob:'],
   'connect-src': ["'self'"],
   'font-src': ["'self'"],
