@@ -481,3 +481,45 @@ describe("another tenant's webhook endpoint is a 404, the same answer as for an 
     expect((await app.inject({ url: `/v1/webhooks/${wh}`, headers: A })).statusCode).toBe(200);
   });
 });
+
+describe("an admin key's reach across tenants, route by route", () => {
+  const KEY_ADMIN = 'kadmin-5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b';
+  const ADMIN = { authorization: `Bearer ${KEY_ADMIN}` };
+  let adminApp: FastifyInstance;
+  beforeAll(async () => {
+    const ring = createKeyRing([
+      ...envKeyEntries(parseApiKeys(`alice:${KEY_A},bob:${KEY_B}`)),
+      { key: KEY_ADMIN, tenant: 'ops', scope: 'admin' },
+    ]);
+    adminApp = await appWith({
+      security: NO_LIMITS,
+      keyStore: { ring: () => ring, enabled: true, reload: () => true, close() {} },
+    });
+  });
+  afterAll(async () => {
+    await adminApp?.close();
+  });
+
+  // GETs and cancel reach any tenant's job; everything else stays within the admin's own tenant.
+  test.each(CASES)("$name: admin gets the owner's answer on a GET or cancel, 404 otherwise", async (c) => {
+    const req = c.req(jobA, dsA);
+    const res = await adminApp.inject({ ...req, headers: { ...req.headers, ...ADMIN } });
+    const crossTenant = c.route.startsWith('GET /v1/jobs/') || c.route === 'POST /v1/jobs/{id}/cancel';
+    if (crossTenant) expect(res.statusCode, res.body.slice(0, 300)).toBe(c.ownerStatus);
+    else expectProblem(res, 404, 'NOT_FOUND');
+  });
+
+  test("delete of another tenant's job or dataset is a 404 for an admin key too", async () => {
+    expectProblem(
+      await adminApp.inject({ method: 'DELETE', url: `/v1/jobs/${jobA}`, headers: ADMIN }),
+      404,
+      'NOT_FOUND',
+    );
+    expectProblem(
+      await adminApp.inject({ method: 'DELETE', url: `/v1/datasets/${dsA}`, headers: ADMIN }),
+      404,
+      'NOT_FOUND',
+    );
+    expect((await app.inject({ url: `/v1/jobs/${jobA}`, headers: A })).statusCode).toBe(200);
+  });
+});
