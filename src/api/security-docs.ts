@@ -33,7 +33,8 @@ export function documentSecurity(
       extra[503] = ProblemSchema;
       if (opts.keyed) extra[401] = ProblemSchema;
       const writes = methods.some((m) => m !== 'GET' && m !== 'HEAD');
-      if (opts.keyed && (writes || route.url === '/v1/jobs')) extra[403] = ProblemSchema;
+      // GET /v1/jobs?tenant= of another tenant is a 403 with or without keys (open: all is `default`'s).
+      if ((opts.keyed && writes) || route.url === '/v1/jobs') extra[403] = ProblemSchema;
       const capped = route.url === '/v1/jobs' || route.url === '/v1/sweeps';
       if (opts.rateLimited || opts.authThrottled || (opts.jobCap && capped && methods.includes('POST')))
         extra[429] = ProblemSchema;

@@ -231,7 +231,7 @@ describe('an admin key', () => {
     const r = await app.inject({ url: '/v1/jobs?tenant=bob', headers: as(K.aliceWrite) });
     expect(r.statusCode).toBe(403);
     expect(r.json()).toMatchObject({ code: 'FORBIDDEN', errors: [{ path: '/querystring/tenant' }] });
-    expect(r.json().detail).toMatch(/needs scope admin/);
+    expect(r.json().detail).toMatch(/needs an admin key \(scope admin\)/);
     const own = await app.inject({ url: '/v1/jobs?tenant=alice', headers: as(K.aliceWrite) });
     expect(own.statusCode).toBe(200);
     expect(own.json().data.map((j: { id: string }) => j.id)).toContain(ids.job);
@@ -350,4 +350,18 @@ describe('reload without a restart (a real API process)', () => {
       }),
     ).rejects.toThrow(/API failed to start: DESCENT_API_KEYS_FILE .* line 3: scope "superuser"/);
   }, 60_000);
+});
+
+describe('without keys (open API)', () => {
+  test('GET /v1/jobs?tenant= of its own tenant (default) lists, of another is a documented 403', async () => {
+    const open = await makeTestApp(redis.url, 'scoped-open');
+    try {
+      expect((await open.app.inject({ url: '/v1/jobs?tenant=default' })).statusCode).toBe(200);
+      const r = await open.app.inject({ url: '/v1/jobs?tenant=bob' });
+      expect(r.statusCode).toBe(403);
+      expect(r.json().code).toBe('FORBIDDEN');
+    } finally {
+      await open.close();
+    }
+  });
 });

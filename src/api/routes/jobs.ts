@@ -206,7 +206,7 @@ export const jobRoutes = (deps: AppDeps, metrics: Metrics): FastifyPluginAsyncZo
           if (tenant !== undefined && tenant !== own)
             throw new ApiError(
               'FORBIDDEN',
-              `tenant=${tenant} names another tenant; listing another tenant's jobs needs scope admin (this key has scope ${scopeOf(req)})`,
+              `tenant=${tenant} names another tenant than this request's (${own}); listing another tenant's jobs needs an admin key (scope admin)`,
               [{ path: '/querystring/tenant', message: 'needs scope admin' }],
             );
           return deps.jobs.list(own, q);
