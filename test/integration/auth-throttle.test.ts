@@ -7,6 +7,7 @@
  * contacted) that the API believes because DESCENT_TRUST_PROXY names loopback; in-process: the
  * header is ignored without it, a missing header is not a failure, and the window ends.
  */
+import { request } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startRedis, uniquePrefix, type TestRedis } from '../helpers/redis.js';
@@ -89,6 +90,50 @@ describe('two API processes, one Redis', () => {
     expect(sum('descent_auth_throttled_total')).toBe(50 - LIMIT + 1);
     for (const p of pages) expect(counter(p, 'descent_auth_failures_total')).toBe(LIMIT / 2);
   }, 120_000);
+});
+
+/** A GET over a socket bound to `localAddress` (any 127/8 address is this machine's loopback). */
+function getFrom(
+  localAddress: string,
+  url: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; retryAfter?: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { localAddress, headers, agent: false }, (res) => {
+      res.resume();
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          retryAfter: res.headers['retry-after'] as string | undefined,
+        }),
+      );
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('a real process without DESCENT_TRUST_PROXY', () => {
+  test('the socket address is the client: a forged X-Forwarded-For per guess does not dodge the throttle; another address is served', async () => {
+    const api = await startApiProcess({
+      REDIS_URL: redis.url,
+      DESCENT_PREFIX: uniquePrefix('auth-throttle-socket'),
+      DESCENT_API_KEYS: `alice:${KEY}`,
+      DESCENT_AUTH_FAILURE_LIMIT: '5',
+      DESCENT_AUTH_FAILURE_WINDOW_SECONDS: '600',
+    });
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      const r = await getFrom('127.0.0.2', `${api.url}/v1/jobs`, {
+        authorization: `Bearer guess-${i}`,
+        'x-forwarded-for': `192.0.2.${i + 1}`,
+      });
+      statuses.push(r.status);
+      const ok = await getFrom('127.0.0.3', `${api.url}/v1/jobs`, { authorization: `Bearer ${KEY}` });
+      expect(ok.status).toBe(200);
+    }
+    expect(statuses).toEqual([...Array(5).fill(401), ...Array(7).fill(429)]);
+  }, 60_000);
 });
 
 describe('in-process', () => {
