@@ -16,7 +16,9 @@ import { registerBodyParsers } from './body-guard.js';
 import { registerTableParsers } from './table-upload.js';
 import { registerRateLimit } from './rate-limit.js';
 import { registerJobCap } from './job-cap.js';
-import { securityConfigFromEnv, type SecurityConfig } from './security-config.js';
+import { securityConfigFromEnv, trustProxyFromEnv, type SecurityConfig } from './security-config.js';
+import { registerSecurityHeaders, requestIdFor } from './security-headers.js';
+import { createKeyStore, type KeyStore } from './key-store.js';
 import { documentSecurity } from './security-docs.js';
 import { createMetrics } from './metrics.js';
 import { jobRoutes } from './routes/jobs.js';
@@ -42,6 +44,15 @@ export interface BuildAppOptions {
   corsOrigins?: readonly string[];
   /** Where the dashboard bundle lives; default dist/ui (see dashboard.ts). */
   dashboardDir?: string;
+  /** Whose X-Forwarded-For to believe; default: `DESCENT_TRUST_PROXY` (see security-config.ts). */
+  trustProxy?: false | string[];
+  /**
+   * The keys in force; default: a store over `cfg.apiKeys` and `cfg.apiKeysFile` (polled for
+   * changes, and reloaded on SIGHUP when `reloadKeysOnSighup`), closed with the app.
+   */
+  keyStore?: KeyStore;
+  /** Reload the key file on SIGHUP (the entry points set it; default false). */
+  reloadKeysOnSighup?: boolean;
 }
 
 /** Header values that must never reach a log line (the API key above all). */
@@ -60,8 +71,27 @@ function withRedaction(logger: FastifyServerOptions['logger']): FastifyServerOpt
  * requests, and `src/api/server.ts` binds a port.
  */
 export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promise<FastifyInstance> {
+  const logger = withRedaction(opts.logger ?? false);
+  // Before the app: a malformed key file stops the boot here, naming the file and its bad lines.
+  const keyStore =
+    opts.keyStore ??
+    createKeyStore({
+      envKeys: deps.cfg.apiKeys,
+      file: deps.cfg.apiKeysFile ?? null,
+      pollMs: deps.cfg.apiKeysPollMs,
+      sighup: opts.reloadKeysOnSighup ?? false,
+      // Key-file news reach the operator even with the request log off (LOG_LEVEL unset).
+      log: logger
+        ? { info: (m) => app.log.info(m), error: (m) => app.log.error(m) }
+        : { info: (m) => console.log(m), error: (m) => console.error(m) },
+    });
   const app = Fastify({
-    logger: withRedaction(opts.logger ?? false),
+    logger,
+    // x-request-id: the caller's when sane, else a new UUID; it is req.id, the `reqId` of every log line.
+    requestIdHeader: false,
+    genReqId: requestIdFor,
+    // The client address of the failed-auth throttle: the socket's peer unless proxies are trusted.
+    trustProxy: opts.trustProxy ?? trustProxyFromEnv(process.env),
     bodyLimit: deps.cfg.bodyLimit,
     // Job/dataset ids never need more; keeps error messages short.
     routerOptions: { maxParamLength: 200 },
@@ -74,6 +104,9 @@ export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promi
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+  if (!opts.keyStore) app.addHook('onClose', async () => keyStore.close());
+  // First of the hooks, so that every answer (401, 403, 429, 503, 404) carries the headers.
+  await registerSecurityHeaders(app);
   registerErrorHandling(app);
   registerReliability(app, deps);
 
@@ -95,7 +128,7 @@ export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promi
         version: '1.0.0',
       },
       // With API keys, every /v1 call needs a bearer token (health, docs and metrics stay open).
-      ...(deps.cfg.apiKeys.size
+      ...(keyStore.enabled
         ? {
             components: { securitySchemes: { bearer: { type: 'http' as const, scheme: 'bearer' } } },
             security: [{ bearer: [] }],
@@ -112,8 +145,9 @@ export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promi
   metrics.hook(app);
   // Before auth: a CORS preflight carries no key.
   registerCors(app, opts.corsOrigins ?? corsOriginsFromEnv(process.env));
-  registerAuth(app, deps);
-  const security = opts.security ?? securityConfigFromEnv(process.env, deps.cfg.apiKeys.size > 0);
+  const security = opts.security ?? securityConfigFromEnv(process.env, keyStore.enabled);
+  const authThrottle = keyStore.enabled ? (security.authThrottle ?? null) : null;
+  registerAuth(app, deps, keyStore, { metrics, throttle: authThrottle });
   if (security.rateLimit) registerRateLimit(app, deps, security.rateLimit);
   if (security.maxActiveJobs)
     registerJobCap(app, deps, {
@@ -121,7 +155,8 @@ export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promi
       retrySeconds: security.jobCapRetrySeconds,
     });
   documentSecurity(app, {
-    keyed: deps.cfg.apiKeys.size > 0,
+    keyed: keyStore.enabled,
+    authThrottled: authThrottle !== null,
     rateLimited: security.rateLimit !== null,
     jobCap: security.maxActiveJobs !== null,
   });

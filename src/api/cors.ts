@@ -10,7 +10,7 @@ import type { FastifyInstance } from 'fastify';
 /** Headers a page may send cross-origin: the key, JSON bodies, SSE resume, idempotency. */
 const ALLOW_HEADERS = 'authorization, content-type, accept, last-event-id, idempotency-key';
 /** Response headers a cross-origin page may read. */
-const EXPOSE_HEADERS = 'etag, content-disposition, location, retry-after, www-authenticate';
+const EXPOSE_HEADERS = 'etag, content-disposition, location, retry-after, www-authenticate, x-request-id';
 
 /**
  * The allowed origins from `DESCENT_CORS_ORIGINS` (comma-separated, e.g.

@@ -3,7 +3,8 @@ import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { ApiError, ERROR_CODES, problem, type ErrorCode, type Problem } from '../contracts/problem.js';
-import { isRedisUnavailable } from '../queue/redis.js';
+import { isRedisRefusing, isRedisUnavailable } from '../queue/redis.js';
+import { setFallbackHeaders } from './security-headers.js';
 
 /** Field issues listed in one problem document; the detail counts the rest ("and 1234 more"). */
 export const MAX_PROBLEM_ISSUES = 20;
@@ -128,6 +129,12 @@ export function problemFor(
   }
   if (isRedisUnavailable(err))
     return { problem: problem('UNAVAILABLE', 'Redis is unreachable; try again shortly.'), log: true };
+  // Logged in full; the answer says only that it passes (no Redis error text reaches a client).
+  if (isRedisRefusing(err))
+    return {
+      problem: problem('UNAVAILABLE', 'The store refuses writes for the moment; try again shortly.'),
+      log: true,
+    };
   if (err instanceof SyntaxError)
     return { problem: problem('VALIDATION_ERROR', `Malformed body: ${err.message}`), log: false };
   const status = typeof fe.statusCode === 'number' ? fe.statusCode : 500;
@@ -142,6 +149,7 @@ export function problemFor(
  * they would answer Fastify's own plain JSON instead of problem+json.
  */
 export function frameworkErrorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
+  setFallbackHeaders(reply, req.id);
   const path = req.url.split('?')[0];
   if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') {
     const longest = Math.max(...path.split('/').map((s) => s.length));

@@ -24,6 +24,17 @@ export function createMetrics(deps: AppDeps) {
     help: 'Jobs created',
     registers: [registry],
   });
+  // Failed-auth throttle (src/api/auth.ts): per process; sum over processes for the service.
+  const authFailures = new Counter({
+    name: 'descent_auth_failures_total',
+    help: 'Requests whose Authorization header was refused (wrong or malformed key)',
+    registers: [registry],
+  });
+  const authThrottled = new Counter({
+    name: 'descent_auth_throttled_total',
+    help: 'Requests refused with 429 because their address had too many failed authentications',
+    registers: [registry],
+  });
   const sseClients = new Gauge({
     name: 'descent_sse_clients',
     help: 'Open SSE connections',
@@ -56,6 +67,8 @@ export function createMetrics(deps: AppDeps) {
     registry,
     jobsCreated,
     sseClients,
+    authFailures,
+    authThrottled,
     hook(app: FastifyInstance) {
       app.addHook('onResponse', async (req, reply) => {
         const route = req.routeOptions.url ?? 'unknown';

@@ -6,13 +6,15 @@ import { ProblemSchema } from '../contracts/problem.js';
  * with a params, query, header or body schema may answer 400 (its validation); a route with a
  * body 413 (body limit) and 415 (src/api/content-type.ts); every `/v1` route 503 (Redis down,
  * shutting down). With API keys every `/v1` operation may answer 401 and the open routes
- * (health, readiness, metrics) carry an empty `security`; with a rate limit every `/v1`
- * operation may answer 429, and with a job cap `POST /v1/jobs` and `POST /v1/sweeps` may. Call before the routes are
+ * (health, readiness, metrics) carry an empty `security`, and every `/v1` operation but a GET
+ * may answer 403 (a `read` key), as may `GET /v1/jobs` (`?tenant=` of another tenant without an
+ * `admin` key); with a rate limit or the failed-auth throttle every `/v1` operation may answer
+ * 429, and with a job cap `POST /v1/jobs` and `POST /v1/sweeps` may. Call before the routes are
  * registered.
  */
 export function documentSecurity(
   app: FastifyInstance,
-  opts: { keyed: boolean; rateLimited: boolean; jobCap: boolean },
+  opts: { keyed: boolean; rateLimited: boolean; authThrottled: boolean; jobCap: boolean },
 ): void {
   app.addHook('onRoute', (route) => {
     const schema = route.schema as
@@ -30,8 +32,12 @@ export function documentSecurity(
       const methods = Array.isArray(route.method) ? route.method : [route.method];
       extra[503] = ProblemSchema;
       if (opts.keyed) extra[401] = ProblemSchema;
+      const writes = methods.some((m) => m !== 'GET' && m !== 'HEAD');
+      // GET /v1/jobs?tenant= of another tenant is a 403 with or without keys (open: all is `default`'s).
+      if ((opts.keyed && writes) || route.url === '/v1/jobs') extra[403] = ProblemSchema;
       const capped = route.url === '/v1/jobs' || route.url === '/v1/sweeps';
-      if (opts.rateLimited || (opts.jobCap && capped && methods.includes('POST'))) extra[429] = ProblemSchema;
+      if (opts.rateLimited || opts.authThrottled || (opts.jobCap && capped && methods.includes('POST')))
+        extra[429] = ProblemSchema;
     }
     if (Object.keys(extra).length)
       route.schema = { ...(route.schema as object), response: { ...extra, ...schema.response } };

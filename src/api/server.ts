@@ -48,6 +48,11 @@ export async function startApi(
   for (const warning of await startupWarnings(deps.redis)) console.warn(`WARNING: ${warning}`);
   const app = await buildApp(deps, {
     logger: opts.logger ? { level: process.env.LOG_LEVEL ?? 'warn' } : false,
+    // `kill -HUP <pid>` re-reads DESCENT_API_KEYS_FILE (it is also polled for changes).
+    reloadKeysOnSighup: true,
+  }).catch(async (err: unknown) => {
+    await deps.close();
+    throw err;
   });
   opts.beforeListen?.(app);
   await app.listen({ host: opts.host, port: opts.port });

@@ -917,6 +917,11 @@ export interface components {
        */
       sweepId?: string | null;
       /**
+       * @description The job's owner: only in the job lists an `admin` key reads (GET /v1/jobs)
+       * @example alice
+       */
+      tenant?: string;
+      /**
        * @description The trial of the sweep this job trains
        * @example trial_3
        */
@@ -3226,6 +3231,7 @@ export interface components {
       code:
         | 'VALIDATION_ERROR'
         | 'UNAUTHORIZED'
+        | 'FORBIDDEN'
         | 'NOT_FOUND'
         | 'NOT_ACCEPTABLE'
         | 'CONFLICT'
@@ -4343,6 +4349,11 @@ export interface operations {
          * @example supervised
          */
         task?: 'supervised' | 'minimize' | 'reinforce';
+        /**
+         * @description `admin` keys: this tenant's jobs (absent: every tenant's, each with its `tenant`). Other keys may name only their own tenant (another answers 403).
+         * @example default
+         */
+        tenant?: string;
       };
       header?: never;
       path?: never;
@@ -4361,6 +4372,15 @@ export interface operations {
       };
       /** @description Invalid request: the problem names the field, the limit and the value */
       400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Forbidden */
+      403: {
         headers: {
           [name: string]: unknown;
         };
@@ -4446,6 +4466,15 @@ export interface operations {
       };
       /** @description Invalid request: the problem names the field, the limit and the value */
       400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Forbidden */
+      403: {
         headers: {
           [name: string]: unknown;
         };

@@ -111,6 +111,8 @@ export const QUERY_EXAMPLES: Record<string, Record<string, string | number>> = {
     createdAfter: '2026-01-01T00:00:00Z',
     createdBefore: '2030-01-01T00:00:00Z',
     parent: PATH_ID_EXAMPLES.job,
+    // the tenant of an open API (no keys); an admin key names any tenant
+    tenant: 'default',
   },
   getJobMetrics: { maxPoints: 200 },
   getJobEvents: { after: '1764139200000-0', limit: 100 },

@@ -197,6 +197,10 @@ export const JobSchema = z
       description:
         'GET /v1/jobs/{id} only: while queued, the 1-based place in the queue (1 = next to start); null otherwise, and while waiting to be retried after a crash',
     }),
+    tenant: z.string().optional().meta({
+      description: "The job's owner: only in the job lists an `admin` key reads (GET /v1/jobs)",
+      example: 'alice',
+    }),
     etaSeconds: z.number().min(0).nullable().optional().meta({
       description:
         'GET /v1/jobs/{id} only: while running, estimated seconds left, elapsed × (totalSteps − step) / step; null before the first progress and when not running',
@@ -269,6 +273,15 @@ export const ListJobsQuerySchema = z
       .regex(JOB_ID, 'expected a job id such as job_0mif3k2a1x7d9q2zk4')
       .optional()
       .meta({ description: 'Only jobs whose lineage.parent is this job (its fine-tunes and forks)' }),
+    tenant: z
+      .string()
+      .max(256)
+      .regex(/^[^\s:,]+$/, 'expected a tenant name (no whitespace, ":" or ",")')
+      .optional()
+      .meta({
+        description:
+          "`admin` keys: this tenant's jobs (absent: every tenant's, each with its `tenant`). Other keys may name only their own tenant (another answers 403).",
+      }),
   })
   // `metadata.<key>=<value>` filters (read by the route); other unknown parameters stay ignored.
   .catchall(z.unknown());

@@ -7,6 +7,7 @@ import { z } from 'zod';
 export const ERROR_CODES = {
   VALIDATION_ERROR: 400,
   UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
   NOT_FOUND: 404,
   NOT_ACCEPTABLE: 406,
   CONFLICT: 409,
@@ -89,6 +90,7 @@ export type Problem = z.infer<typeof ProblemSchema>;
 const TITLES: Record<ErrorCode, string> = {
   VALIDATION_ERROR: 'Invalid request',
   UNAUTHORIZED: 'Unauthorized',
+  FORBIDDEN: 'Forbidden',
   NOT_FOUND: 'Not found',
   NOT_ACCEPTABLE: 'Not acceptable',
   CONFLICT: 'Conflict',

@@ -63,8 +63,15 @@ export interface ServiceConfig {
   datasetBodyLimit: number;
   /** Wall time allowed to decode one Parquet upload (ms); a corrupted file can loop forever. */
   parquetTimeoutMs: number;
-  /** Tenant keys: key → tenant. Empty = open (local use). */
+  /** Tenant keys of DESCENT_API_KEYS: key → tenant (scope write). Empty and no file = open (local use). */
   apiKeys: Map<string, string>;
+  /**
+   * DESCENT_API_KEYS_FILE: `tenant key [scope]` a line, reloaded on SIGHUP and on change
+   * (src/api/key-file.ts, key-store.ts); null = none. Set, the API needs a key even if it lists none.
+   */
+  apiKeysFile?: string | null;
+  /** How often the key file is checked for changes (ms, DESCENT_API_KEYS_POLL_MS, default 250); 0 = only on SIGHUP. */
+  apiKeysPollMs?: number;
   /** Webhooks: allow http:// URLs (DESCENT_WEBHOOK_ALLOW_HTTP=1; https only otherwise). */
   webhookAllowHttp: boolean;
   /** Webhooks: allow loopback/private/link-local targets (DESCENT_WEBHOOK_ALLOW_PRIVATE=1; local testing only). */
@@ -140,6 +147,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
     datasetBodyLimit: num(env, 'DESCENT_DATASET_BODY_LIMIT', 32 * 1024 * 1024),
     parquetTimeoutMs: num(env, 'DESCENT_PARQUET_TIMEOUT_MS', 10_000),
     apiKeys: parseApiKeys(env.DESCENT_API_KEYS),
+    apiKeysFile: env.DESCENT_API_KEYS_FILE || null,
+    apiKeysPollMs: num(env, 'DESCENT_API_KEYS_POLL_MS', 250),
     webhookAllowHttp: env.DESCENT_WEBHOOK_ALLOW_HTTP === '1',
     webhookAllowPrivate: env.DESCENT_WEBHOOK_ALLOW_PRIVATE === '1',
     webhookAttempts: Math.max(1, num(env, 'DESCENT_WEBHOOK_ATTEMPTS', 10)),

@@ -91,6 +91,23 @@ export function isRedisUnavailable(err: unknown): boolean {
 }
 
 /**
+ * True for a Redis that answers but refuses commands for a while: out of memory under
+ * `noeviction`, a read-only replica, still loading its data, busy with a script, a cluster or
+ * persistence failure. The API answers 503 (the operator's problem, passing) without the error text.
+ */
+export function isRedisRefusing(err: unknown): boolean {
+  if (!err || typeof err !== 'object') return false;
+  const e = err as { name?: string; message?: string; previousErrors?: unknown[] };
+  if (e.name !== 'ReplyError') return false;
+  // A MULTI whose commands were refused fails as EXECABORT, with their errors beside it.
+  if (/^EXECABORT\b/.test(e.message ?? '') && Array.isArray(e.previousErrors))
+    return e.previousErrors.some(isRedisRefusing);
+  return /^(OOM|READONLY|LOADING|MASTERDOWN|BUSY|TRYAGAIN|CLUSTERDOWN|NOREPLICAS|MISCONF)\b/.test(
+    e.message ?? '',
+  );
+}
+
+/**
  * A warning when Redis would evict keys under memory pressure (BullMQ's locks and our job state
  * must never be evicted: `maxmemory-policy noeviction`), or null. Managed Redis may refuse CONFIG:
  * then nothing can be said and null is returned.

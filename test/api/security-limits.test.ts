@@ -286,6 +286,7 @@ describe('configuration', () => {
       rateLimit: { perMinute: SECURITY_DEFAULTS.ratePerMinute, burst: SECURITY_DEFAULTS.rateBurst },
       maxActiveJobs: SECURITY_DEFAULTS.maxActiveJobs,
       jobCapRetrySeconds: SECURITY_DEFAULTS.jobCapRetrySeconds,
+      authThrottle: { failures: 10, windowSeconds: 300 },
     });
     expect(SECURITY_DEFAULTS).toMatchObject({
       ratePerMinute: 600,
@@ -303,7 +304,12 @@ describe('configuration', () => {
         },
         false,
       ),
-    ).toEqual({ rateLimit: { perMinute: 30, burst: 30 }, maxActiveJobs: 2, jobCapRetrySeconds: 5 });
+    ).toEqual({
+      rateLimit: { perMinute: 30, burst: 30 },
+      maxActiveJobs: 2,
+      jobCapRetrySeconds: 5,
+      authThrottle: null,
+    });
     expect(
       securityConfigFromEnv({ DESCENT_RATE_LIMIT_PER_MINUTE: '0', DESCENT_MAX_ACTIVE_JOBS: '0' }, true),
     ).toMatchObject({

@@ -12,7 +12,8 @@ import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { simulateRun } from '../helpers/simulate.js';
 import { parseApiKeys } from '../../src/queue/config.js';
 import { buildApp, type BuildAppOptions } from '../../src/api/app.js';
-import { createKeyRing } from '../../src/api/auth.js';
+import { createKeyRing } from '../../src/api/key-store.js';
+import { envKeyEntries } from '../../src/api/key-file.js';
 import { validateInjectedResponses } from '../helpers/openapi-validator.js';
 import { TINY_LINEAR_SPEC } from '../helpers/specs.js';
 
@@ -397,9 +398,9 @@ describe('401 without a valid key', () => {
   });
 
   test('the key ring matches whole keys only, compared as fixed-length digests', () => {
-    const ring = createKeyRing(parseApiKeys(`alice:${KEY_A},bob:${KEY_B}`));
-    expect(ring.verify(KEY_A)).toBe('alice');
-    expect(ring.verify(KEY_B)).toBe('bob');
+    const ring = createKeyRing(envKeyEntries(parseApiKeys(`alice:${KEY_A},bob:${KEY_B}`)));
+    expect(ring.verify(KEY_A)).toEqual({ tenant: 'alice', scope: 'write' });
+    expect(ring.verify(KEY_B)).toEqual({ tenant: 'bob', scope: 'write' });
     for (const k of ['', 'alice', KEY_A.slice(1), `${KEY_A} `, KEY_A.toUpperCase(), 'x'.repeat(10_000)])
       expect(ring.verify(k)).toBeNull();
   });
@@ -478,5 +479,47 @@ describe("another tenant's webhook endpoint is a 404, the same answer as for an 
     expect(p.detail.replace(wh, 'ID')).toBe(q.detail.replace(UNKNOWN_WH, 'ID'));
     // bob's attempt changed nothing: alice still has her endpoint
     expect((await app.inject({ url: `/v1/webhooks/${wh}`, headers: A })).statusCode).toBe(200);
+  });
+});
+
+describe("an admin key's reach across tenants, route by route", () => {
+  const KEY_ADMIN = 'kadmin-5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b';
+  const ADMIN = { authorization: `Bearer ${KEY_ADMIN}` };
+  let adminApp: FastifyInstance;
+  beforeAll(async () => {
+    const ring = createKeyRing([
+      ...envKeyEntries(parseApiKeys(`alice:${KEY_A},bob:${KEY_B}`)),
+      { key: KEY_ADMIN, tenant: 'ops', scope: 'admin' },
+    ]);
+    adminApp = await appWith({
+      security: NO_LIMITS,
+      keyStore: { ring: () => ring, enabled: true, reload: () => true, close() {} },
+    });
+  });
+  afterAll(async () => {
+    await adminApp?.close();
+  });
+
+  // GETs and cancel reach any tenant's job; everything else stays within the admin's own tenant.
+  test.each(CASES)("$name: admin gets the owner's answer on a GET or cancel, 404 otherwise", async (c) => {
+    const req = c.req(jobA, dsA);
+    const res = await adminApp.inject({ ...req, headers: { ...req.headers, ...ADMIN } });
+    const crossTenant = c.route.startsWith('GET /v1/jobs/') || c.route === 'POST /v1/jobs/{id}/cancel';
+    if (crossTenant) expect(res.statusCode, res.body.slice(0, 300)).toBe(c.ownerStatus);
+    else expectProblem(res, 404, 'NOT_FOUND');
+  });
+
+  test("delete of another tenant's job or dataset is a 404 for an admin key too", async () => {
+    expectProblem(
+      await adminApp.inject({ method: 'DELETE', url: `/v1/jobs/${jobA}`, headers: ADMIN }),
+      404,
+      'NOT_FOUND',
+    );
+    expectProblem(
+      await adminApp.inject({ method: 'DELETE', url: `/v1/datasets/${dsA}`, headers: ADMIN }),
+      404,
+      'NOT_FOUND',
+    );
+    expect((await app.inject({ url: `/v1/jobs/${jobA}`, headers: A })).statusCode).toBe(200);
   });
 });

@@ -14,7 +14,7 @@ import { HAVE_CHROMIUM, axeViolations, launchBrowser, watch, type TestBrowser } 
 import { startDashboardStack, type DashboardStack } from '../helpers/dashboard-stack.js';
 import { decodePng, shareOf } from '../helpers/png.js';
 import { REPO, until } from '../helpers/service-process.js';
-import { DASHBOARD_CSP } from '../../src/api/dashboard.js';
+import { CONTENT_SECURITY_POLICY } from '../../src/api/security-headers.js';
 import { BANDS, COLORS, SOLVED_COLOR, TRAJECTORY } from '../../ui/src/palette.js';
 
 const SHOTS = join(REPO, 'docs', 'screenshots');
@@ -71,7 +71,7 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboard pages in a real browser', () => {
     const page = await b.page();
     const w = watch(page);
     const res = await page.goto(`${stack.base}/ui/${hash}`);
-    expect(res!.headers()['content-security-policy']).toBe(DASHBOARD_CSP);
+    expect(res!.headers()['content-security-policy']).toBe(CONTENT_SECURITY_POLICY);
     await page.locator(ready).first().waitFor({ timeout: 60_000 });
     // Let charts draw (they redraw at most every 100 ms).
     await page.waitForTimeout(500);

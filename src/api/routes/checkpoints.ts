@@ -3,7 +3,7 @@ import { CheckpointListSchema } from '../../contracts/checkpoint.js';
 import { JobParamsSchema } from '../../contracts/job.js';
 import { ProblemSchema } from '../../contracts/problem.js';
 import type { AppDeps } from '../deps.js';
-import { tenantOf } from '../auth.js';
+import { jobOwnerOf } from '../auth.js';
 import { loadJob } from './jobs.js';
 
 /** `GET /jobs/{id}/checkpoints`: what a running (or finished) job has saved, newest first. */
@@ -22,7 +22,7 @@ export const checkpointRoutes = (deps: AppDeps): FastifyPluginAsyncZod =>
         },
       },
       async (req) => {
-        const job = await loadJob(deps, req.params.id, tenantOf(req));
+        const job = await loadJob(deps, req.params.id, jobOwnerOf(req));
         return { jobId: job.id, object: 'list' as const, data: await deps.jobs.checkpoints(job.id) };
       },
     );

@@ -3,7 +3,7 @@ import { ContourQuerySchema, ContourSchema } from '../../contracts/contour.js';
 import { JobParamsSchema } from '../../contracts/job.js';
 import { ProblemSchema, problemResponse } from '../../contracts/problem.js';
 import type { AppDeps } from '../deps.js';
-import { tenantOf } from '../auth.js';
+import { jobOwnerOf } from '../auth.js';
 import { sampleContour } from '../contour-grid.js';
 import { loadJob } from './jobs.js';
 
@@ -27,6 +27,6 @@ export const contourRoutes = (deps: AppDeps): FastifyPluginAsyncZod =>
           },
         },
       },
-      async (req) => sampleContour(await loadJob(deps, req.params.id, tenantOf(req)), req.query),
+      async (req) => sampleContour(await loadJob(deps, req.params.id, jobOwnerOf(req)), req.query),
     );
   };

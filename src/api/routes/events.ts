@@ -5,7 +5,7 @@ import { ApiError, NoContent, ProblemSchema } from '../../contracts/problem.js';
 import { compareIds } from '../../queue/tailer.js';
 import type { AppDeps } from '../deps.js';
 import type { Metrics } from '../metrics.js';
-import { tenantOf } from '../auth.js';
+import { jobOwnerOf } from '../auth.js';
 import { loadJob } from './jobs.js';
 import { streamEvents } from '../sse.js';
 
@@ -79,7 +79,7 @@ export const eventRoutes = (deps: AppDeps, metrics: Metrics): FastifyPluginAsync
         },
       },
       async (req, reply) => {
-        const job = await loadJob(deps, req.params.id, tenantOf(req));
+        const job = await loadJob(deps, req.params.id, jobOwnerOf(req));
         const accept = req.headers.accept ?? '';
         if (accept.includes('text/event-stream')) {
           const header = req.headers['last-event-id'];

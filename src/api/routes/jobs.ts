@@ -11,14 +11,16 @@ import {
   MetricsQuerySchema,
   isTerminal,
   type Job,
+  type JobList,
 } from '../../contracts/job.js';
 import { ApiError, NoContent, ProblemSchema } from '../../contracts/problem.js';
 import type { JobSpec } from '../../contracts/job-spec.js';
 import { newId, segmentQueueId } from '../../queue/ids.js';
 import { cancelJob } from '../../queue/job-cancel.js';
+import { tenantsWithJobs } from '../../queue/tenants.js';
 import type { AppDeps } from '../deps.js';
 import type { Metrics } from '../metrics.js';
-import { tenantOf } from '../auth.js';
+import { jobOwnerOf, scopeOf, tenantOf } from '../auth.js';
 import { createOnce } from '../idempotent-create.js';
 import { checkSpec, specSchemaFor } from '../spec-check.js';
 import { buildMetrics } from '../history.js';
@@ -28,11 +30,33 @@ import { jsonResponse } from '../openapi-document.js';
 /** Routes of one job: it may not exist (400, 413, 415 and 503 come from src/api/security-docs.ts). */
 const ofOneJob = { 404: ProblemSchema };
 
-/** A job of this tenant, or 404. */
-export async function loadJob(deps: AppDeps, id: string, tenant: string): Promise<Job> {
+/** A job of this tenant (any tenant's when `tenant` is undefined: an admin's view, see jobOwnerOf), or 404. */
+export async function loadJob(deps: AppDeps, id: string, tenant: string | undefined): Promise<Job> {
   const job = await deps.jobs.get(id, tenant);
   if (!job) throw new ApiError('NOT_FOUND', `Job ${id} does not exist (or has expired).`);
   return job;
+}
+
+/**
+ * Jobs of several tenants as one newest-first page, each with its `tenant`. Ids sort by creation
+ * time across tenants, so the page is the first `limit` of the tenants' own first pages after the
+ * same cursor (each of which is exact), and `nextCursor` works for the merged list as for one.
+ */
+async function listAcrossTenants(
+  deps: AppDeps,
+  tenants: readonly string[],
+  q: Parameters<AppDeps['jobs']['list']>[1],
+): Promise<JobList> {
+  const pages = await Promise.all(
+    tenants.map(async (t) => {
+      const page = await deps.jobs.list(t, q);
+      return { ...page, data: page.data.map((j) => ({ ...j, tenant: t })) };
+    }),
+  );
+  const all = pages.flatMap((p) => p.data).sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+  const data = all.slice(0, q.limit);
+  const hasMore = all.length > q.limit || pages.some((p) => p.hasMore);
+  return { data, hasMore, nextCursor: hasMore && data.length ? data[data.length - 1].id : null };
 }
 
 /**
@@ -160,18 +184,22 @@ export const jobRoutes = (deps: AppDeps, metrics: Metrics): FastifyPluginAsyncZo
         },
       },
       async (req) => {
-        const { status, limit, after, task, createdAfter, createdBefore, parent } = req.query;
+        const { status, limit, after, task, createdAfter, createdBefore, parent, tenant } = req.query;
         const metadata = metadataFilters(req.query, deps.limits.maxMetadataKeys);
-        return deps.jobs.list(tenantOf(req), {
-          status,
-          limit,
-          after,
-          task,
-          createdAfter,
-          createdBefore,
-          metadata,
-          parent,
-        });
+        const q = { status, limit, after, task, createdAfter, createdBefore, metadata, parent };
+        const own = tenantOf(req);
+        if (scopeOf(req) !== 'admin') {
+          if (tenant !== undefined && tenant !== own)
+            throw new ApiError(
+              'FORBIDDEN',
+              `tenant=${tenant} names another tenant than this request's (${own}); listing another tenant's jobs needs an admin key (scope admin)`,
+              [{ path: '/querystring/tenant', message: 'needs scope admin' }],
+            );
+          return deps.jobs.list(own, q);
+        }
+        // The operator's view: one tenant's jobs, or every tenant's merged newest first.
+        const tenants = tenant !== undefined ? [tenant] : await tenantsWithJobs(deps.redis, deps.keys);
+        return listAcrossTenants(deps, tenants, q);
       },
     );
 
@@ -188,7 +216,7 @@ export const jobRoutes = (deps: AppDeps, metrics: Metrics): FastifyPluginAsyncZo
         },
       },
       async (req) =>
-        withLiveFields(deps.redis, deps.queue.waitKey, await loadJob(deps, req.params.id, tenantOf(req))),
+        withLiveFields(deps.redis, deps.queue.waitKey, await loadJob(deps, req.params.id, jobOwnerOf(req))),
     );
 
     app.delete(
@@ -254,7 +282,8 @@ export const jobRoutes = (deps: AppDeps, metrics: Metrics): FastifyPluginAsyncZo
         },
       },
       async (req) => {
-        const tenant = tenantOf(req);
+        // An admin key cancels any tenant's job; the others their own.
+        const tenant = jobOwnerOf(req);
         const id = req.params.id;
         const job = await loadJob(deps, id, tenant);
         if (isTerminal(job.status) || job.status === 'cancelling') return job;
@@ -277,7 +306,7 @@ export const jobRoutes = (deps: AppDeps, metrics: Metrics): FastifyPluginAsyncZo
         },
       },
       async (req) => {
-        const job = await loadJob(deps, req.params.id, tenantOf(req));
+        const job = await loadJob(deps, req.params.id, jobOwnerOf(req));
         const events = await deps.jobs.allEvents(job.id);
         return buildMetrics(job.id, job.attempt, events, req.query.maxPoints);
       },

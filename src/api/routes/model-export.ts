@@ -15,7 +15,7 @@ import { exportOnnx } from '../../export/onnx-model.js';
 import { exportTorch } from '../../export/torch-file.js';
 import { sha256Hex } from '../../queue/safetensors.js';
 import type { AppDeps } from '../deps.js';
-import { tenantOf } from '../auth.js';
+import { jobOwnerOf } from '../auth.js';
 import { fittedOf } from '../table-inputs.js';
 import type { WeightsOf } from './weights-cache.js';
 import { loadJob } from './jobs.js';
@@ -96,7 +96,7 @@ export const modelExportRoutes = (deps: AppDeps, weightsOf: WeightsOf): FastifyP
         },
       },
       async (req, reply) => {
-        const job = await loadJob(deps, req.params.id, tenantOf(req));
+        const job = await loadJob(deps, req.params.id, jobOwnerOf(req));
         const w = await weightsOf(job);
         const format =
           req.query.format ?? ((req.headers.accept ?? '').includes('text/x-python') ? 'torch' : 'onnx');

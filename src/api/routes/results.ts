@@ -17,7 +17,7 @@ import { evaluateRoutes } from './evaluate.js';
 import { modelExportRoutes } from './model-export.js';
 import { bodyInputs, classNames } from '../table-inputs.js';
 import type { AppDeps } from '../deps.js';
-import { tenantOf } from '../auth.js';
+import { jobOwnerOf, tenantOf } from '../auth.js';
 import { loadJob } from './jobs.js';
 
 export const resultRoutes = (deps: AppDeps): FastifyPluginAsyncZod =>
@@ -52,7 +52,7 @@ export const resultRoutes = (deps: AppDeps): FastifyPluginAsyncZod =>
         },
       },
       async (req, reply) => {
-        const job = await loadJob(deps, req.params.id, tenantOf(req));
+        const job = await loadJob(deps, req.params.id, jobOwnerOf(req));
         const w = await weightsOf(job);
         const wantsBinary =
           req.query.format === 'safetensors' ||
