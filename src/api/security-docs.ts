@@ -7,12 +7,12 @@ import { ProblemSchema } from '../contracts/problem.js';
  * body 413 (body limit) and 415 (src/api/content-type.ts); every `/v1` route 503 (Redis down,
  * shutting down). With API keys every `/v1` operation may answer 401 and the open routes
  * (health, readiness, metrics) carry an empty `security`; with a rate limit every `/v1`
- * operation may answer 429, and with a job cap `POST /v1/jobs` and `POST /v1/sweeps` may. Call before the routes are
- * registered.
+ * operation may answer 429, and with a job cap or a compute quota `POST /v1/jobs` and `POST /v1/sweeps` may,
+ * with an upload cap `POST /v1/datasets`. Call before the routes are registered.
  */
 export function documentSecurity(
   app: FastifyInstance,
-  opts: { keyed: boolean; rateLimited: boolean; jobCap: boolean },
+  opts: { keyed: boolean; rateLimited: boolean; jobCap: boolean; uploadCap?: boolean },
 ): void {
   app.addHook('onRoute', (route) => {
     const schema = route.schema as
@@ -31,7 +31,9 @@ export function documentSecurity(
       extra[503] = ProblemSchema;
       if (opts.keyed) extra[401] = ProblemSchema;
       const capped = route.url === '/v1/jobs' || route.url === '/v1/sweeps';
-      if (opts.rateLimited || (opts.jobCap && capped && methods.includes('POST'))) extra[429] = ProblemSchema;
+      const upload = route.url === '/v1/datasets' && methods.includes('POST');
+      if (opts.rateLimited || (opts.jobCap && capped && methods.includes('POST')) || (opts.uploadCap && upload))
+        extra[429] = ProblemSchema;
     }
     if (Object.keys(extra).length)
       route.schema = { ...(route.schema as object), response: { ...extra, ...schema.response } };
