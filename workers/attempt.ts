@@ -11,6 +11,7 @@ import { loadBuiltin, parseJsonDataset, type Dataset } from '../src/data/index.j
 import type { DatasetStore } from '../src/queue/dataset-store.js';
 import { trainingDataset } from '../src/data/table-training.js';
 import type { JobStore } from '../src/queue/job-store.js';
+import type { UsageStore } from '../src/queue/usage-store.js';
 import { decodeSafetensors, encodeSafetensors, sha256Hex } from '../src/queue/safetensors.js';
 import { TrainJobDataSchema } from '../src/contracts/job.js';
 import { createEventWriter } from './event-writer.js';
@@ -33,6 +34,10 @@ export interface AttemptDeps {
   workerId?: string;
   /** How often the run re-reads its status, as a fallback to the pub/sub cancel (ms). */
   cancelPollMs?: number;
+  /** Where the attempt's run time is counted against its tenant's compute quota (absent: not counted). */
+  usage?: Pick<UsageStore, 'recordCompute'>;
+  /** How often the run time so far is recorded (ms); what a crash can leave uncounted. Default 1000. */
+  computeReportMs?: number;
   log?(msg: string): void;
 }
 
@@ -123,6 +128,15 @@ export async function runAttempt(
     });
     return { jobId, status: 'failed', attempt };
   }
+
+  // Run time, for the tenant's compute quota: reported as it grows (a crash loses at most one
+  // interval) and once at the end, fenced by this attempt (a resumed attempt counts only its own).
+  const startedAt = Date.now();
+  const reportCompute = () =>
+    deps.usage
+      ?.recordCompute(jobId, tenant, attempt, Date.now() - startedAt)
+      .catch((err) => deps.log?.(`compute usage of ${jobId} not recorded: ${(err as Error).message}`));
+  const computeTimer = deps.usage ? setInterval(reportCompute, deps.computeReportMs ?? 1000) : null;
 
   const controller = new AbortController();
   const abort = () => controller.abort();
@@ -311,6 +325,8 @@ export async function runAttempt(
     return { jobId, status, attempt, ...sweep };
   } finally {
     clearInterval(poll);
+    if (computeTimer) clearInterval(computeTimer);
+    await reportCompute();
     signal?.removeEventListener('abort', onSignal);
   }
 }

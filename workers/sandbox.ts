@@ -5,6 +5,7 @@ import { createKeys } from '../src/queue/keys.js';
 import { createRedis, waitReady } from '../src/queue/redis.js';
 import { createJobStore } from '../src/queue/job-store.js';
 import { createDatasetStore } from '../src/queue/dataset-store.js';
+import { createUsageStore } from '../src/queue/usage-store.js';
 import { runAttempt, type AttemptDeps, type AttemptResult } from './attempt.js';
 import type { Trainer } from './trainer.js';
 
@@ -62,6 +63,7 @@ export function createProcessor(loadTrainer: () => Promise<Trainer>) {
     return {
       jobs: createJobStore(redis, keys, cfg),
       datasets: createDatasetStore(redis, keys),
+      usage: createUsageStore(redis, keys),
       trainer: await loadTrainer(),
       limits: limitsFromEnv(process.env, DEFAULT_LIMITS),
       progressEveryMs: cfg.progressEveryMs,
