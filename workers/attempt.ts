@@ -83,16 +83,16 @@ async function loadData(spec: JobSpec, tenant: string, datasets: DatasetStore): 
   }
 }
 
-function totalSteps(spec: JobSpec, ds: Dataset | null): number {
-  if (spec.task !== 'supervised' || !ds) return estimateJob(spec).totalSteps;
+/** The job's estimate from its loaded data (a sequential model's layers are not counted here). */
+function estimateOf(spec: JobSpec, ds: Dataset | null) {
+  if (spec.task !== 'supervised' || !ds) return estimateJob(spec);
   const shape = dataShapeOf(spec.data) ?? {
     rows: ds.rows,
     features: ds.features,
     targets: ds.targets,
     labels: { integer: true, min: 0, max: ds.classes ? ds.classes - 1 : 1 },
   };
-  return estimateJob(spec, ds.rows, ds.features, outputWidth(spec.loss, shape, spec.model.classes))
-    .totalSteps;
+  return estimateJob(spec, ds.rows, ds.features, outputWidth(spec.loss, shape, spec.model.classes));
 }
 
 /**
@@ -201,7 +201,7 @@ export async function runAttempt(
           : spec.task === 'minimize'
             ? spec.steps
             : spec.episodes,
-      totalSteps: totalSteps(spec, dataset),
+      totalSteps: estimateOf(spec, dataset).totalSteps,
       onStale: abort,
       onError: (err) => deps.log?.(`event append failed for ${jobId}: ${(err as Error).message}`),
     });
@@ -249,6 +249,8 @@ export async function runAttempt(
     let outcome;
     // Step of the last checkpoint this attempt stored (the one a requeued job resumes from).
     let savedStep: number | undefined;
+    // The API's estimate (it knows a sequential model's layers); else the same estimate from the data.
+    const estimateBytes = Number(hash.estimateBytes) || estimateOf(spec, dataset).bytes;
     try {
       outcome = await deps.trainer.run(spec, dataset, {
         signal: controller.signal,
@@ -265,7 +267,7 @@ export async function runAttempt(
           // Stored as it is: a TaskCheckpoint is JSON-safe.
           if (await writer.saveCheckpoint(c, c.step, c.epoch)) savedStep = c.step;
         },
-      });
+      }, { estimateBytes });
     } catch (err) {
       await writer.flush();
       return await fail('INTERNAL', `training crashed: ${(err as Error).message}`);

@@ -48,7 +48,7 @@ function exitWithParent(): void {
  * Build the function a sandboxed child runs for each job. The child is reused across jobs, so its
  * Redis connection and trainer are created on the first job and kept.
  */
-export function createProcessor(loadTrainer: () => Promise<Trainer>) {
+export function createProcessor(loadTrainer: (cfg: ServiceConfig) => Promise<Trainer>) {
   exitWithParent();
   // Ctrl-C in a terminal sends SIGINT to every process of the foreground group, this child too.
   // Dying here would lose the step in flight and its checkpoint; the worker that forked us is
@@ -64,7 +64,7 @@ export function createProcessor(loadTrainer: () => Promise<Trainer>) {
       jobs: createJobStore(redis, keys, cfg),
       datasets: createDatasetStore(redis, keys),
       usage: createUsageStore(redis, keys),
-      trainer: await loadTrainer(),
+      trainer: await loadTrainer(cfg),
       limits: limitsFromEnv(process.env, DEFAULT_LIMITS),
       progressEveryMs: cfg.progressEveryMs,
       checkpointEveryMs: cfg.checkpointEveryMs,
