@@ -4,9 +4,10 @@
  */
 import { createProcessor } from './sandbox.js';
 import { containedTrainer } from './contained-trainer.js';
+import { selectKernels } from '../src/tensor/kernels/select.js';
 
 // Each job trains in a thread of its own with a memory limit from its estimate (contained-trainer.ts).
-export default createProcessor(async (cfg) => {
-  const { realTrainer } = await import('./trainer.js');
-  return containedTrainer({ maxHeapMb: cfg.jobMaxHeapMb, backend: () => realTrainer.backend() });
-});
+// The trainer itself loads in that thread; this process needs only the kernel choice's name.
+export default createProcessor(async (cfg) =>
+  containedTrainer({ maxHeapMb: cfg.jobMaxHeapMb, backend: () => selectKernels().name }),
+);

@@ -6,7 +6,7 @@ import type { TaskCheckpoint, TaskEvent, TaskOptions, TaskOutcome } from '../src
 /** Exit code of a thread whose watchdog saw heap + external memory over the limit. */
 export const OOM_EXIT_CODE = 137;
 
-/** What the thread is started with (`workerData`): structured-cloned, so no functions. */
+/** One job for the thread (structured-cloned, so no functions). */
 export interface ThreadInput {
   spec: JobSpec;
   data: Dataset | null;
@@ -18,7 +18,10 @@ export interface ThreadInput {
   >;
 }
 
-export type ToThread = { type: 'abort' } | { type: 'ack'; id: number; error?: string };
+export type ToThread =
+  | { type: 'run'; input: ThreadInput }
+  | { type: 'abort' }
+  | { type: 'ack'; id: number; error?: string };
 
 export type FromThread =
   | { type: 'event'; event: TaskEvent }
