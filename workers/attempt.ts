@@ -252,22 +252,27 @@ export async function runAttempt(
     // The API's estimate (it knows a sequential model's layers); else the same estimate from the data.
     const estimateBytes = Number(hash.estimateBytes) || estimateOf(spec, dataset).bytes;
     try {
-      outcome = await deps.trainer.run(spec, dataset, {
-        signal: controller.signal,
-        onEvent: writer.onEvent,
-        // The trainer throttles progress and enforces the wall time (spec's limit or this cap), for
-        // every task: TIMEOUT comes back as the outcome's error.
-        progressEveryMs: deps.progressEveryMs,
-        maxWallSeconds: deps.limits.maxWallSeconds,
-        checkpointEveryMs: deps.checkpointEveryMs,
-        untilEpoch,
-        resume,
-        ...(fromJob ? { fromJob } : {}),
-        async onCheckpoint(c) {
-          // Stored as it is: a TaskCheckpoint is JSON-safe.
-          if (await writer.saveCheckpoint(c, c.step, c.epoch)) savedStep = c.step;
+      outcome = await deps.trainer.run(
+        spec,
+        dataset,
+        {
+          signal: controller.signal,
+          onEvent: writer.onEvent,
+          // The trainer throttles progress and enforces the wall time (spec's limit or this cap), for
+          // every task: TIMEOUT comes back as the outcome's error.
+          progressEveryMs: deps.progressEveryMs,
+          maxWallSeconds: deps.limits.maxWallSeconds,
+          checkpointEveryMs: deps.checkpointEveryMs,
+          untilEpoch,
+          resume,
+          ...(fromJob ? { fromJob } : {}),
+          async onCheckpoint(c) {
+            // Stored as it is: a TaskCheckpoint is JSON-safe.
+            if (await writer.saveCheckpoint(c, c.step, c.epoch)) savedStep = c.step;
+          },
         },
-      }, { estimateBytes });
+        { estimateBytes },
+      );
     } catch (err) {
       await writer.flush();
       return await fail('INTERNAL', `training crashed: ${(err as Error).message}`);

@@ -21,7 +21,12 @@ import type { JobSpec } from '../src/contracts/job-spec.js';
 import type { Dataset } from '../src/data/index.js';
 import type { TaskOptions, TaskOutcome } from '../src/train/index.js';
 import type { Trainer, TrainerJob } from './trainer.js';
-import { OOM_EXIT_CODE, type FromThread, type ThreadInput, type ToThread } from './trainer-thread-protocol.js';
+import {
+  OOM_EXIT_CODE,
+  type FromThread,
+  type ThreadInput,
+  type ToThread,
+} from './trainer-thread-protocol.js';
 
 const MB = 1024 * 1024;
 
@@ -58,7 +63,9 @@ function outOfMemory(job: TrainerJob, limitMb: number, ceilingMb: number, what: 
       message:
         `the job needed more memory than its limit of ${limitMb} MB (${what}); its estimate was ${mb(job.estimateBytes)} ` +
         `(estimate.bytes of POST /v1/jobs/validate), and the limit is ${ESTIMATE_FACTOR} × the estimate + ${BASE_MB} MB in ${STEP_MB} MB steps` +
-        (capped ? `, capped by DESCENT_JOB_MAX_HEAP_MB = ${ceilingMb}` : ` (DESCENT_JOB_MAX_HEAP_MB = ${ceilingMb})`) +
+        (capped
+          ? `, capped by DESCENT_JOB_MAX_HEAP_MB = ${ceilingMb}`
+          : ` (DESCENT_JOB_MAX_HEAP_MB = ${ceilingMb})`) +
         `. Use a smaller model, batch or dataset, or raise DESCENT_JOB_MAX_HEAP_MB.`,
     },
   };
@@ -164,7 +171,8 @@ export function containedTrainer(opts: { maxHeapMb: number; backend: () => strin
           error(err) {
             if (err.code === 'ERR_WORKER_OUT_OF_MEMORY')
               settle(
-                () => resolve(outOfMemory(estimate, limitMb, opts.maxHeapMb, 'the V8 heap limit was reached')),
+                () =>
+                  resolve(outOfMemory(estimate, limitMb, opts.maxHeapMb, 'the V8 heap limit was reached')),
                 false,
               );
             else settle(() => reject(err), false);
@@ -172,10 +180,17 @@ export function containedTrainer(opts: { maxHeapMb: number; backend: () => strin
           exit(code) {
             if (code === OOM_EXIT_CODE)
               settle(
-                () => resolve(outOfMemory(estimate, limitMb, opts.maxHeapMb, over ?? 'heap and typed arrays passed it')),
+                () =>
+                  resolve(
+                    outOfMemory(estimate, limitMb, opts.maxHeapMb, over ?? 'heap and typed arrays passed it'),
+                  ),
                 false,
               );
-            else settle(() => reject(new Error(`the training thread exited with code ${code} before it finished`)), false);
+            else
+              settle(
+                () => reject(new Error(`the training thread exited with code ${code} before it finished`)),
+                false,
+              );
           },
         };
         slot.run = handlers;

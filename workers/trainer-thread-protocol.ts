@@ -19,9 +19,7 @@ export interface ThreadInput {
 }
 
 export type ToThread =
-  | { type: 'run'; input: ThreadInput }
-  | { type: 'abort' }
-  | { type: 'ack'; id: number; error?: string };
+  { type: 'run'; input: ThreadInput } | { type: 'abort' } | { type: 'ack'; id: number; error?: string };
 
 export type FromThread =
   | { type: 'event'; event: TaskEvent }

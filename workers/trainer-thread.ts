@@ -6,7 +6,12 @@ import { parentPort } from 'node:worker_threads';
 import { getHeapStatistics } from 'node:v8';
 import type { TaskCheckpoint } from '../src/train/index.js';
 import { realTrainer } from './trainer.js';
-import { OOM_EXIT_CODE, type FromThread, type ThreadInput, type ToThread } from './trainer-thread-protocol.js';
+import {
+  OOM_EXIT_CODE,
+  type FromThread,
+  type ThreadInput,
+  type ToThread,
+} from './trainer-thread-protocol.js';
 
 /** How often the watchdog reads heap + external memory (ms). The training loop yields every ~20 ms. */
 const WATCH_MS = 25;

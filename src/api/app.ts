@@ -139,7 +139,8 @@ export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promi
   documentSecurity(app, {
     keyed: deps.cfg.apiKeys.size > 0,
     rateLimited: security.rateLimit !== null,
-    jobCap: security.maxActiveJobs !== null || quotas.computeSecondsPerDay !== null || quotas.overrides.size > 0,
+    jobCap:
+      security.maxActiveJobs !== null || quotas.computeSecondsPerDay !== null || quotas.overrides.size > 0,
     uploadCap: quotas.maxUploads !== null || quotas.maxUploadsPerTenant !== null,
   });
 

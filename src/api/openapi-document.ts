@@ -36,7 +36,10 @@ export const TAGS = [
     description: 'Hyperparameter sweeps (grid, random, ASHA): trials are jobs, spread over every worker.',
   },
   { name: 'health', description: 'Liveness, readiness and Prometheus metrics (never need an API key).' },
-  { name: 'usage', description: 'A tenant’s consumption (compute seconds today, bytes stored) and its quotas.' },
+  {
+    name: 'usage',
+    description: 'A tenant’s consumption (compute seconds today, bytes stored) and its quotas.',
+  },
 ];
 
 function tagOf(path: string): string {

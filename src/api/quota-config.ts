@@ -51,16 +51,21 @@ function parseOverrides(raw: string | undefined): Map<string, Partial<TenantQuot
   try {
     parsed = JSON.parse(raw);
   } catch {
-    throw new Error('DESCENT_QUOTA_OVERRIDES is not JSON: expected {"tenant": {"computeSecondsPerDay": n, "storedBytes": n}}');
+    throw new Error(
+      'DESCENT_QUOTA_OVERRIDES is not JSON: expected {"tenant": {"computeSecondsPerDay": n, "storedBytes": n}}',
+    );
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
     throw new Error('DESCENT_QUOTA_OVERRIDES must be a JSON object of tenant → quotas');
   for (const [tenant, q] of Object.entries(parsed as Record<string, unknown>)) {
-    if (typeof q !== 'object' || q === null) throw new Error(`DESCENT_QUOTA_OVERRIDES.${tenant} must be an object`);
+    if (typeof q !== 'object' || q === null)
+      throw new Error(`DESCENT_QUOTA_OVERRIDES.${tenant} must be an object`);
     const o: Partial<TenantQuota> = {};
     for (const [k, v] of Object.entries(q as Record<string, unknown>)) {
       if (k !== 'computeSecondsPerDay' && k !== 'storedBytes')
-        throw new Error(`DESCENT_QUOTA_OVERRIDES.${tenant}.${k}: expected computeSecondsPerDay or storedBytes`);
+        throw new Error(
+          `DESCENT_QUOTA_OVERRIDES.${tenant}.${k}: expected computeSecondsPerDay or storedBytes`,
+        );
       if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
         throw new Error(`DESCENT_QUOTA_OVERRIDES.${tenant}.${k} must be a non-negative number`);
       o[k] = v === 0 ? null : v;

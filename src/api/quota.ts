@@ -53,7 +53,12 @@ function storedRefusal(
  * Checks read Redis (the usage hash, the tenant's indexes), so every API process agrees. Two
  * uploads checked at the same moment may both pass: the overshoot is bounded by the upload caps.
  */
-export function registerQuotas(app: FastifyInstance, deps: AppDeps, cfg: QuotaConfig, usage: UsageStore): void {
+export function registerQuotas(
+  app: FastifyInstance,
+  deps: AppDeps,
+  cfg: QuotaConfig,
+  usage: UsageStore,
+): void {
   app.addHook('preHandler', async (req, reply) => {
     if (!isPost(req, CREATES_JOBS)) return;
     const tenant = tenantOf(req);
@@ -78,7 +83,13 @@ export function registerQuotas(app: FastifyInstance, deps: AppDeps, cfg: QuotaCo
     if (q.storedBytes !== null) {
       const { storedBytes } = await usage.scan(tenant, 0);
       if (storedBytes >= q.storedBytes)
-        return storedRefusal(reply, tenant, storedBytes, q.storedBytes, "a new job's weights and checkpoints");
+        return storedRefusal(
+          reply,
+          tenant,
+          storedBytes,
+          q.storedBytes,
+          "a new job's weights and checkpoints",
+        );
     }
   });
 

@@ -32,7 +32,11 @@ export function documentSecurity(
       if (opts.keyed) extra[401] = ProblemSchema;
       const capped = route.url === '/v1/jobs' || route.url === '/v1/sweeps';
       const upload = route.url === '/v1/datasets' && methods.includes('POST');
-      if (opts.rateLimited || (opts.jobCap && capped && methods.includes('POST')) || (opts.uploadCap && upload))
+      if (
+        opts.rateLimited ||
+        (opts.jobCap && capped && methods.includes('POST')) ||
+        (opts.uploadCap && upload)
+      )
         extra[429] = ProblemSchema;
     }
     if (Object.keys(extra).length)

@@ -24,10 +24,12 @@ export const UsageSchema = z
     computeSecondsQuota: z
       .number()
       .nullable()
-      .meta({ description: 'DESCENT_QUOTA_COMPUTE_SECONDS_PER_DAY (or the tenant override); null: no quota' }),
+      .meta({
+        description: 'DESCENT_QUOTA_COMPUTE_SECONDS_PER_DAY (or the tenant override); null: no quota',
+      }),
     storedBytes: z.number().int().nonnegative().meta({
       description:
-        "Bytes the tenant stores now: uploaded datasets, the weights of its jobs and their checkpoints",
+        'Bytes the tenant stores now: uploaded datasets, the weights of its jobs and their checkpoints',
     }),
     storedBytesQuota: z
       .number()

@@ -31,7 +31,13 @@ return delta
 `;
 
 type WithRecord = Redis & {
-  descentRecordCompute(job: string, usage: string, attempt: number, elapsedMs: number, ttlMs: number): Promise<number>;
+  descentRecordCompute(
+    job: string,
+    usage: string,
+    attempt: number,
+    elapsedMs: number,
+    ttlMs: number,
+  ): Promise<number>;
 };
 
 /** The UTC day name (`YYYY-MM-DD`) of a time in ms. */

@@ -56,7 +56,7 @@ test(`a job past its memory limit fails OUT_OF_MEMORY naming estimate and limit;
 
   const failed = await run(hungry);
   expect(failed.status, JSON.stringify(failed.error)).toBe('failed');
-  expect(failed.error.code).toBe("OUT_OF_MEMORY");
+  expect(failed.error.code).toBe('OUT_OF_MEMORY');
   expect(failed.error.message).toContain(`limit of ${CEILING_MB} MB`);
   expect(failed.error.message).toContain(`estimate was ${(estimate / 2 ** 20).toFixed(1)} MB`);
   expect(failed.error.message).toContain(`DESCENT_JOB_MAX_HEAP_MB = ${CEILING_MB}`);

@@ -126,7 +126,12 @@ describe('stored-bytes quota', () => {
   const csv = (rows: number) =>
     'a,b,y\n' + Array.from({ length: rows }, (_, i) => `${i},${i * 2},${i % 2}`).join('\n') + '\n';
   const upload = (body: string) =>
-    s.app.inject({ method: 'POST', url: '/v1/datasets', headers: { 'content-type': 'text/csv' }, payload: body });
+    s.app.inject({
+      method: 'POST',
+      url: '/v1/datasets',
+      headers: { 'content-type': 'text/csv' },
+      payload: body,
+    });
 
   test('an upload past the quota is 413 naming it; once full a job is 413 too', async () => {
     // 500 rows × 3 float64 columns = 12 000 bytes stored.

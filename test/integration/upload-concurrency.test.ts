@@ -114,13 +114,24 @@ test(`eight concurrent 60 MiB uploads: two read, six 429 before their body is re
   const body = bigCsv(60 * MIB);
   expect(body.length).toBeGreaterThanOrEqual(60 * MIB);
   // Warm the route (first request compiles schemas), then measure from here.
-  const warm = await fetch(new URL('/v1/datasets', api.url), { headers: { authorization: 'Bearer key-alice' } });
+  const warm = await fetch(new URL('/v1/datasets', api.url), {
+    headers: { authorization: 'Bearer key-alice' },
+  });
   expect(warm.status).toBe(200);
   const before = memory(api.pid);
 
   // Three tenants for two slots: a tenant's second upload meets the per-tenant cap, and the
   // tenant left without a slot meets the global one.
-  const keys = ['key-alice', 'key-bob', 'key-carol', 'key-alice', 'key-bob', 'key-carol', 'key-alice', 'key-bob'];
+  const keys = [
+    'key-alice',
+    'key-bob',
+    'key-carol',
+    'key-alice',
+    'key-bob',
+    'key-carol',
+    'key-alice',
+    'key-bob',
+  ];
   const outcomes = await Promise.all(keys.map((k) => upload(k, body)));
   const after = memory(api.pid);
   const growth = after.peak - before.rss;
@@ -147,7 +158,9 @@ test(`eight concurrent 60 MiB uploads: two read, six 429 before their body is re
     // At most one per tenant, two in all.
     const perTenant = await Promise.all(
       ['key-alice', 'key-bob', 'key-carol'].map(async (k) => {
-        const res = await fetch(new URL('/v1/datasets', api.url), { headers: { authorization: `Bearer ${k}` } });
+        const res = await fetch(new URL('/v1/datasets', api.url), {
+          headers: { authorization: `Bearer ${k}` },
+        });
         return ((await res.json()) as { data: { rows: number }[] }).data;
       }),
     );
