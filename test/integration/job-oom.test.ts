@@ -9,6 +9,10 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { finishedJob, makeTestApp, type TestApp } from '../helpers/app.js';
 import { startWorker, type RunningWorker } from '../../workers/worker.js';
+import { containedTrainer } from '../../workers/contained-trainer.js';
+import { createJobSpecSchema } from '../../src/contracts/job-spec.js';
+import { DEFAULT_LIMITS } from '../../src/contracts/limits.js';
+import { loadBuiltin } from '../../src/data/index.js';
 
 const CEILING_MB = 96;
 
@@ -72,3 +76,19 @@ test(`a job past its memory limit fails OUT_OF_MEMORY naming estimate and limit;
   expect(failedHash.worker).toBe(worker.id);
   expect(okHash.pid).toBe(failedHash.pid);
 }, 240_000);
+
+test('the V8 heap limit itself: a thread that reaches it ends OUT_OF_MEMORY, this process carries on', async () => {
+  // 8 MB of heap is less than the trainer's own code needs: V8 stops the thread
+  // (ERR_WORKER_OUT_OF_MEMORY) rather than this process.
+  const spec = createJobSpecSchema(DEFAULT_LIMITS).parse(small);
+  const tight = containedTrainer({ maxHeapMb: 8, backend: () => 'test' });
+  const out = await tight.run(spec, loadBuiltin('iris'), {}, { estimateBytes: 2 ** 20 });
+  expect(out.status).toBe('failed');
+  expect(out.error?.code).toBe('OUT_OF_MEMORY');
+  expect(out.error?.message).toContain('limit of 8 MB (the V8 heap limit was reached)');
+  expect(out.error?.message).toContain('estimate was 1.0 MB');
+  // The same process trains the same job in a thread with room.
+  const roomy = containedTrainer({ maxHeapMb: 512, backend: () => 'test' });
+  const ok = await roomy.run(spec, loadBuiltin('iris'), {}, { estimateBytes: 2 ** 20 });
+  expect(ok.status, JSON.stringify(ok.error)).toBe('succeeded');
+}, 120_000);
