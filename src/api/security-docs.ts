@@ -30,7 +30,8 @@ export function documentSecurity(
       const methods = Array.isArray(route.method) ? route.method : [route.method];
       extra[503] = ProblemSchema;
       if (opts.keyed) extra[401] = ProblemSchema;
-      const capped = route.url === '/v1/jobs' || route.url === '/v1/sweeps';
+      const capped =
+        route.url === '/v1/jobs' || route.url === '/v1/jobs/:id/fork' || route.url === '/v1/sweeps';
       const upload = route.url === '/v1/datasets' && methods.includes('POST');
       if (
         opts.rateLimited ||
