@@ -11,6 +11,7 @@ import { loadBuiltin, parseJsonDataset, type Dataset } from '../src/data/index.j
 import type { DatasetStore } from '../src/queue/dataset-store.js';
 import { trainingDataset } from '../src/data/table-training.js';
 import type { JobStore } from '../src/queue/job-store.js';
+import type { UsageStore } from '../src/queue/usage-store.js';
 import { decodeSafetensors, encodeSafetensors, sha256Hex } from '../src/queue/safetensors.js';
 import { TrainJobDataSchema } from '../src/contracts/job.js';
 import { createEventWriter } from './event-writer.js';
@@ -33,6 +34,10 @@ export interface AttemptDeps {
   workerId?: string;
   /** How often the run re-reads its status, as a fallback to the pub/sub cancel (ms). */
   cancelPollMs?: number;
+  /** Where the attempt's run time is counted against its tenant's compute quota (absent: not counted). */
+  usage?: Pick<UsageStore, 'recordCompute'>;
+  /** How often the run time so far is recorded (ms); what a crash can leave uncounted. Default 1000. */
+  computeReportMs?: number;
   log?(msg: string): void;
 }
 
@@ -78,16 +83,16 @@ async function loadData(spec: JobSpec, tenant: string, datasets: DatasetStore): 
   }
 }
 
-function totalSteps(spec: JobSpec, ds: Dataset | null): number {
-  if (spec.task !== 'supervised' || !ds) return estimateJob(spec).totalSteps;
+/** The job's estimate from its loaded data (a sequential model's layers are not counted here). */
+function estimateOf(spec: JobSpec, ds: Dataset | null) {
+  if (spec.task !== 'supervised' || !ds) return estimateJob(spec);
   const shape = dataShapeOf(spec.data) ?? {
     rows: ds.rows,
     features: ds.features,
     targets: ds.targets,
     labels: { integer: true, min: 0, max: ds.classes ? ds.classes - 1 : 1 },
   };
-  return estimateJob(spec, ds.rows, ds.features, outputWidth(spec.loss, shape, spec.model.classes))
-    .totalSteps;
+  return estimateJob(spec, ds.rows, ds.features, outputWidth(spec.loss, shape, spec.model.classes));
 }
 
 /**
@@ -123,6 +128,15 @@ export async function runAttempt(
     });
     return { jobId, status: 'failed', attempt };
   }
+
+  // Run time, for the tenant's compute quota: reported as it grows (a crash loses at most one
+  // interval) and once at the end, fenced by this attempt (a resumed attempt counts only its own).
+  const startedAt = Date.now();
+  const reportCompute = () =>
+    deps.usage
+      ?.recordCompute(jobId, tenant, attempt, Date.now() - startedAt)
+      .catch((err) => deps.log?.(`compute usage of ${jobId} not recorded: ${(err as Error).message}`));
+  const computeTimer = deps.usage ? setInterval(reportCompute, deps.computeReportMs ?? 1000) : null;
 
   const controller = new AbortController();
   const abort = () => controller.abort();
@@ -187,7 +201,7 @@ export async function runAttempt(
           : spec.task === 'minimize'
             ? spec.steps
             : spec.episodes,
-      totalSteps: totalSteps(spec, dataset),
+      totalSteps: estimateOf(spec, dataset).totalSteps,
       onStale: abort,
       onError: (err) => deps.log?.(`event append failed for ${jobId}: ${(err as Error).message}`),
     });
@@ -235,23 +249,30 @@ export async function runAttempt(
     let outcome;
     // Step of the last checkpoint this attempt stored (the one a requeued job resumes from).
     let savedStep: number | undefined;
+    // The API's estimate (it knows a sequential model's layers); else the same estimate from the data.
+    const estimateBytes = Number(hash.estimateBytes) || estimateOf(spec, dataset).bytes;
     try {
-      outcome = await deps.trainer.run(spec, dataset, {
-        signal: controller.signal,
-        onEvent: writer.onEvent,
-        // The trainer throttles progress and enforces the wall time (spec's limit or this cap), for
-        // every task: TIMEOUT comes back as the outcome's error.
-        progressEveryMs: deps.progressEveryMs,
-        maxWallSeconds: deps.limits.maxWallSeconds,
-        checkpointEveryMs: deps.checkpointEveryMs,
-        untilEpoch,
-        resume,
-        ...(fromJob ? { fromJob } : {}),
-        async onCheckpoint(c) {
-          // Stored as it is: a TaskCheckpoint is JSON-safe.
-          if (await writer.saveCheckpoint(c, c.step, c.epoch)) savedStep = c.step;
+      outcome = await deps.trainer.run(
+        spec,
+        dataset,
+        {
+          signal: controller.signal,
+          onEvent: writer.onEvent,
+          // The trainer throttles progress and enforces the wall time (spec's limit or this cap), for
+          // every task: TIMEOUT comes back as the outcome's error.
+          progressEveryMs: deps.progressEveryMs,
+          maxWallSeconds: deps.limits.maxWallSeconds,
+          checkpointEveryMs: deps.checkpointEveryMs,
+          untilEpoch,
+          resume,
+          ...(fromJob ? { fromJob } : {}),
+          async onCheckpoint(c) {
+            // Stored as it is: a TaskCheckpoint is JSON-safe.
+            if (await writer.saveCheckpoint(c, c.step, c.epoch)) savedStep = c.step;
+          },
         },
-      });
+        { estimateBytes },
+      );
     } catch (err) {
       await writer.flush();
       return await fail('INTERNAL', `training crashed: ${(err as Error).message}`);
@@ -311,6 +332,8 @@ export async function runAttempt(
     return { jobId, status, attempt, ...sweep };
   } finally {
     clearInterval(poll);
+    if (computeTimer) clearInterval(computeTimer);
+    await reportCompute();
     signal?.removeEventListener('abort', onSignal);
   }
 }

@@ -5,6 +5,7 @@ import { createKeys } from '../src/queue/keys.js';
 import { createRedis, waitReady } from '../src/queue/redis.js';
 import { createJobStore } from '../src/queue/job-store.js';
 import { createDatasetStore } from '../src/queue/dataset-store.js';
+import { createUsageStore } from '../src/queue/usage-store.js';
 import { runAttempt, type AttemptDeps, type AttemptResult } from './attempt.js';
 import type { Trainer } from './trainer.js';
 
@@ -47,7 +48,7 @@ function exitWithParent(): void {
  * Build the function a sandboxed child runs for each job. The child is reused across jobs, so its
  * Redis connection and trainer are created on the first job and kept.
  */
-export function createProcessor(loadTrainer: () => Promise<Trainer>) {
+export function createProcessor(loadTrainer: (cfg: ServiceConfig) => Promise<Trainer>) {
   exitWithParent();
   // Ctrl-C in a terminal sends SIGINT to every process of the foreground group, this child too.
   // Dying here would lose the step in flight and its checkpoint; the worker that forked us is
@@ -62,7 +63,8 @@ export function createProcessor(loadTrainer: () => Promise<Trainer>) {
     return {
       jobs: createJobStore(redis, keys, cfg),
       datasets: createDatasetStore(redis, keys),
-      trainer: await loadTrainer(),
+      usage: createUsageStore(redis, keys),
+      trainer: await loadTrainer(cfg),
       limits: limitsFromEnv(process.env, DEFAULT_LIMITS),
       progressEveryMs: cfg.progressEveryMs,
       checkpointEveryMs: cfg.checkpointEveryMs,

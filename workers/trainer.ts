@@ -7,9 +7,14 @@ import type { Dataset } from '../src/data/index.js';
 import { selectKernels, useFastestKernels } from '../src/tensor/kernels/select.js';
 import { runTask, type TaskOptions, type TaskOutcome } from '../src/train/index.js';
 
+/** What a trainer is told about the job beyond its spec: the API's memory estimate (its heap limit derives from it). */
+export interface TrainerJob {
+  estimateBytes: number;
+}
+
 /** The trainer injected into a job attempt: `runTask`'s own signature, and its kernel backend. */
 export interface Trainer {
-  run(spec: JobSpec, data: Dataset | null, opts: TaskOptions): Promise<TaskOutcome>;
+  run(spec: JobSpec, data: Dataset | null, opts: TaskOptions, job?: TrainerJob): Promise<TaskOutcome>;
   /** Name of the kernel backend this process trains with (shown by /readyz). */
   backend(): string;
 }

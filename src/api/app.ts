@@ -35,6 +35,11 @@ import { finishOpenApiDocument } from './openapi-document.js';
 import { contourRoutes } from './routes/contour.js';
 import { corsOriginsFromEnv, registerCors } from './cors.js';
 import { registerDashboard } from './dashboard.js';
+import { quotaConfigFromEnv, type QuotaConfig } from './quota-config.js';
+import { registerQuotas } from './quota.js';
+import { registerUploadCap } from './upload-cap.js';
+import { usageRoutes } from './routes/usage.js';
+import { createUsageStore } from '../queue/usage-store.js';
 
 export interface BuildAppOptions {
   logger?: FastifyServerOptions['logger'];
@@ -42,6 +47,8 @@ export interface BuildAppOptions {
   security?: SecurityConfig;
   /** Origins allowed by CORS; default: `DESCENT_CORS_ORIGINS` (see cors.ts). */
   corsOrigins?: readonly string[];
+  /** Quotas and upload caps; default: from the environment (see quota-config.ts). */
+  quotas?: QuotaConfig;
   /** Where the dashboard bundle lives; default dist/ui (see dashboard.ts). */
   dashboardDir?: string;
   /** Whose X-Forwarded-For to believe; default: `DESCENT_TRUST_PROXY` (see security-config.ts). */
@@ -154,11 +161,22 @@ export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promi
       maxActiveJobs: security.maxActiveJobs,
       retrySeconds: security.jobCapRetrySeconds,
     });
+  const quotas = opts.quotas ?? quotaConfigFromEnv(process.env);
+  const usage = createUsageStore(deps.redis, deps.keys);
+  // Upload slots first: a refused upload costs no Redis round trip.
+  registerUploadCap(app, {
+    maxUploads: quotas.maxUploads,
+    maxUploadsPerTenant: quotas.maxUploadsPerTenant,
+    retrySeconds: quotas.uploadRetrySeconds,
+  });
+  registerQuotas(app, deps, quotas, usage);
   documentSecurity(app, {
     keyed: keyStore.enabled,
     authThrottled: authThrottle !== null,
     rateLimited: security.rateLimit !== null,
-    jobCap: security.maxActiveJobs !== null,
+    jobCap:
+      security.maxActiveJobs !== null || quotas.computeSecondsPerDay !== null || quotas.overrides.size > 0,
+    uploadCap: quotas.maxUploads !== null || quotas.maxUploadsPerTenant !== null,
   });
 
   await app.register(healthRoutes(deps, metrics));
@@ -172,5 +190,6 @@ export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promi
   await app.register(contourRoutes(deps), { prefix: '/v1' });
   await registerDashboard(app, opts.dashboardDir);
   await app.register(sweepRoutes(deps, metrics), { prefix: '/v1' });
+  await app.register(usageRoutes(usage, quotas), { prefix: '/v1' });
   return app;
 }

@@ -36,6 +36,10 @@ export const TAGS = [
     description: 'Hyperparameter sweeps (grid, random, ASHA): trials are jobs, spread over every worker.',
   },
   { name: 'health', description: 'Liveness, readiness and Prometheus metrics (never need an API key).' },
+  {
+    name: 'usage',
+    description: 'A tenant’s consumption (compute seconds today, bytes stored) and its quotas.',
+  },
 ];
 
 function tagOf(path: string): string {
@@ -43,6 +47,7 @@ function tagOf(path: string): string {
   if (path.startsWith('/v1/datasets')) return 'datasets';
   if (path.startsWith('/v1/webhooks')) return 'webhooks';
   if (path.startsWith('/v1/sweeps')) return 'sweeps';
+  if (path === '/v1/usage') return 'usage';
   if (path.endsWith('/events')) return 'events';
   if (/\/(weights|predict|gradients)$/.test(path)) return 'results';
   return 'jobs';

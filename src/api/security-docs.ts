@@ -9,12 +9,12 @@ import { ProblemSchema } from '../contracts/problem.js';
  * (health, readiness, metrics) carry an empty `security`, and every `/v1` operation but a GET
  * may answer 403 (a `read` key), as may `GET /v1/jobs` (`?tenant=` of another tenant without an
  * `admin` key); with a rate limit or the failed-auth throttle every `/v1` operation may answer
- * 429, and with a job cap `POST /v1/jobs` and `POST /v1/sweeps` may. Call before the routes are
- * registered.
+ * 429, with a job cap or a compute quota `POST /v1/jobs`, forks and `POST /v1/sweeps` may, and
+ * with an upload cap `POST /v1/datasets`. Call before the routes are registered.
  */
 export function documentSecurity(
   app: FastifyInstance,
-  opts: { keyed: boolean; rateLimited: boolean; authThrottled: boolean; jobCap: boolean },
+  opts: { keyed: boolean; rateLimited: boolean; authThrottled: boolean; jobCap: boolean; uploadCap?: boolean },
 ): void {
   app.addHook('onRoute', (route) => {
     const schema = route.schema as
@@ -35,8 +35,15 @@ export function documentSecurity(
       const writes = methods.some((m) => m !== 'GET' && m !== 'HEAD');
       // GET /v1/jobs?tenant= of another tenant is a 403 with or without keys (open: all is `default`'s).
       if ((opts.keyed && writes) || route.url === '/v1/jobs') extra[403] = ProblemSchema;
-      const capped = route.url === '/v1/jobs' || route.url === '/v1/sweeps';
-      if (opts.rateLimited || opts.authThrottled || (opts.jobCap && capped && methods.includes('POST')))
+      const capped =
+        route.url === '/v1/jobs' || route.url === '/v1/jobs/:id/fork' || route.url === '/v1/sweeps';
+      const upload = route.url === '/v1/datasets' && methods.includes('POST');
+      if (
+        opts.rateLimited ||
+        opts.authThrottled ||
+        (opts.jobCap && capped && methods.includes('POST')) ||
+        (opts.uploadCap && upload)
+      )
         extra[429] = ProblemSchema;
     }
     if (Object.keys(extra).length)

@@ -531,6 +531,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/usage': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The tenant's consumption today and its quotas
+     * @description Compute seconds of the current UTC day (training run time, recorded by the workers as jobs train), bytes stored now (datasets, weights, checkpoints), jobs submitted today and running now, each quota (null: none). A job submitted over the compute quota answers 429 until `period.end`; an upload or job over the stored-bytes quota answers 413.
+     */
+    get: operations['getUsage'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/webhooks': {
     parameters: {
       query?: never;
@@ -929,7 +949,7 @@ export interface components {
     };
     JobError: {
       /**
-       * @description DIVERGED: the loss or a parameter became NaN or infinite; the message names the step and the lr; TIMEOUT: training ran past its wall-time limit (training.maxWallSeconds, or the server's); INVALID_SPEC: the spec cannot be trained on its data (checked again by the worker: init.weights shapes, …); INVALID_OBJECTIVE: a minimize objective could not be evaluated (e.g. NaN at the start point); DATA_ERROR: the dataset could not be read (deleted since submission, or refused by the loader); WORKER_LOST: the training process died (crash, out of memory, kill) more often than DESCENT_MAX_STARTS allows; INTERNAL: a bug in the trainer; the message says what crashed; FAILED: a failure without a more specific code
+       * @description DIVERGED: the loss or a parameter became NaN or infinite; the message names the step and the lr; TIMEOUT: training ran past its wall-time limit (training.maxWallSeconds, or the server's); INVALID_SPEC: the spec cannot be trained on its data (checked again by the worker: init.weights shapes, …); INVALID_OBJECTIVE: a minimize objective could not be evaluated (e.g. NaN at the start point); DATA_ERROR: the dataset could not be read (deleted since submission, or refused by the loader); WORKER_LOST: the training process died (crash, out of memory, kill) more often than DESCENT_MAX_STARTS allows; OUT_OF_MEMORY: the training ran out of the memory its job is allowed (a limit derived from the job's estimate, at most DESCENT_JOB_MAX_HEAP_MB); the message names the estimate and the limit; INTERNAL: a bug in the trainer; the message says what crashed; FAILED: a failure without a more specific code
        * @enum {string}
        */
       code:
@@ -939,6 +959,7 @@ export interface components {
         | 'INVALID_OBJECTIVE'
         | 'DATA_ERROR'
         | 'WORKER_LOST'
+        | 'OUT_OF_MEMORY'
         | 'INTERNAL'
         | 'FAILED';
       message: string;
@@ -3741,6 +3762,40 @@ export interface components {
       /** @description Trials the sweep would run */
       trials: number;
     };
+    Usage: {
+      /**
+       * @description Training run time of the tenant's jobs in the period, recorded by the workers as they train (every attempt counted once; a resumed attempt does not count the crashed one again)
+       * @example 42.5
+       */
+      computeSeconds: number;
+      /** @description DESCENT_QUOTA_COMPUTE_SECONDS_PER_DAY (or the tenant override); null: no quota */
+      computeSecondsQuota: number | null;
+      jobs: {
+        /** @description Jobs running (or cancelling) now */
+        running: number;
+        /** @description Jobs created in the period */
+        submitted: number;
+      };
+      /** @description The UTC day computeSeconds and jobs.submitted count */
+      period: {
+        /**
+         * Format: date-time
+         * @description Start of the next UTC day: when the compute quota resets
+         */
+        end: string;
+        /**
+         * Format: date-time
+         * @description Start of the current UTC day (inclusive)
+         */
+        start: string;
+      };
+      /** @description Bytes the tenant stores now: uploaded datasets, the weights of its jobs and their checkpoints */
+      storedBytes: number;
+      /** @description DESCENT_QUOTA_STORED_BYTES (or the tenant override); null: no quota */
+      storedBytesQuota: number | null;
+      /** @example default */
+      tenant: string;
+    };
     ValidateResponse: {
       estimate: {
         /** @description Rough peak memory of the trainer */
@@ -4166,6 +4221,15 @@ export interface operations {
       };
       /** @description The route does not take this Content-Type (the problem lists the ones it takes) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit or job cap reached; retry after `Retry-After` seconds */
+      429: {
         headers: {
           [name: string]: unknown;
         };
@@ -6104,6 +6168,35 @@ export interface operations {
         };
         content: {
           'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Redis is unreachable or the server is shutting down */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getUsage: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Usage'];
         };
       };
       /** @description Redis is unreachable or the server is shutting down */

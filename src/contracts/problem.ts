@@ -35,6 +35,8 @@ export const JOB_ERROR_CODES = {
   DATA_ERROR: 'the dataset could not be read (deleted since submission, or refused by the loader)',
   WORKER_LOST:
     'the training process died (crash, out of memory, kill) more often than DESCENT_MAX_STARTS allows',
+  OUT_OF_MEMORY:
+    "the training ran out of the memory its job is allowed (a limit derived from the job's estimate, at most DESCENT_JOB_MAX_HEAP_MB); the message names the estimate and the limit",
   INTERNAL: 'a bug in the trainer; the message says what crashed',
   FAILED: 'a failure without a more specific code',
 } as const;

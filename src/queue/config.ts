@@ -89,6 +89,11 @@ export interface ServiceConfig {
   webhookConcurrency: number;
   /** Endpoints one tenant may register. */
   webhookMaxEndpoints: number;
+  /**
+   * Hard ceiling of one training job's memory (MB, `DESCENT_JOB_MAX_HEAP_MB`): each job trains in
+   * a worker thread whose limit is derived from its estimate and never above this.
+   */
+  jobMaxHeapMb: number;
 }
 
 function num(env: NodeJS.ProcessEnv, name: string, dflt: number): number {
@@ -159,5 +164,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
     webhookDisableAfterMs: num(env, 'DESCENT_WEBHOOK_DISABLE_AFTER_SECONDS', 5 * 24 * 3600) * 1000,
     webhookConcurrency: Math.max(1, num(env, 'DESCENT_WEBHOOK_CONCURRENCY', 32)),
     webhookMaxEndpoints: Math.max(1, num(env, 'DESCENT_WEBHOOK_MAX_ENDPOINTS', 20)),
+    jobMaxHeapMb: Math.max(16, num(env, 'DESCENT_JOB_MAX_HEAP_MB', 4096)),
   };
 }

@@ -99,6 +99,20 @@ function isNumeric(cols: readonly Column[]): cols is NumberColumn[] {
   return cols.every((c) => c.type !== 'categorical' && c.missing === 0);
 }
 
+/**
+ * Bytes a table takes in Redis once stored: its column chunks (float64 values, int32 category
+ * codes) and category lists. Counted against the tenant's stored-bytes quota before it is saved.
+ */
+export function tableStoredBytes(table: Table): number {
+  let n = 0;
+  for (const c of table.columns)
+    n +=
+      c.type === 'categorical'
+        ? table.rows * 4 + Buffer.byteLength(JSON.stringify(c.categories))
+        : table.rows * 8;
+  return n;
+}
+
 /** Row-major float64 bytes of some number columns, rows [from, to). */
 function rowMajorBytes(cols: readonly NumberColumn[], from: number, to: number): Buffer {
   const w = cols.length;
@@ -262,6 +276,7 @@ export function createDatasetStore(redis: Redis, keys: Keys) {
         targets: String(ds.targets),
         sha256,
         bytes: String(upload.bytes ?? x.length + y.length),
+        storedBytes: String(x.length + y.length),
         labels: JSON.stringify(labelFacts(ds.y)),
         createdAt: new Date().toISOString(),
       };
@@ -350,6 +365,7 @@ export function createDatasetStore(redis: Redis, keys: Keys) {
           targets: String(targets.length),
           sha256: hash.digest('hex'),
           bytes: String(upload.bytes ?? 0),
+          storedBytes: String(tableStoredBytes(table)),
           labels: JSON.stringify(tableLabelFacts(targets)),
           createdAt: new Date().toISOString(),
           columns: JSON.stringify(upload.columns),

@@ -38,6 +38,11 @@ export interface NewJob {
    * then `paused`; see src/queue/sweep-executor.ts).
    */
   trial?: { sweepId: string; trialId: string; index: number; untilEpoch: number };
+  /**
+   * The API's estimate of the trainer's peak memory (bytes, `estimate.bytes` of the validate
+   * endpoint): the worker derives the job's heap limit from it (workers/contained-trainer.ts).
+   */
+  estimateBytes?: number;
 }
 
 /** Fields of the job hash the list filters read (`id` first: a missing one means expired). */
@@ -135,6 +140,7 @@ export function newJobFields(j: NewJob): { fields: Record<string, string>; event
   };
   const task = (j.spec as { task?: unknown } | null)?.task;
   if (typeof task === 'string') fields.task = task;
+  if (j.estimateBytes !== undefined) fields.estimateBytes = String(Math.round(j.estimateBytes));
   if (j.idempotencyKey) fields.idempotencyKey = sha256Hex(j.idempotencyKey);
   if (j.lineage) {
     fields.lineage = JSON.stringify(j.lineage);

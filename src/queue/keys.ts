@@ -66,6 +66,8 @@ export interface Keys {
   sweepIndex(tenant: string): string;
   /** Ids of the sweeps not finished yet: what the reconcilers look at. */
   sweepsActive: string;
+  /** One tenant's usage of one UTC day (hash: `computeMs`), see src/queue/usage-store.ts. */
+  usage(tenant: string, day: string): string;
 }
 
 export function createKeys(prefix: string): Keys {
@@ -80,6 +82,7 @@ export function createKeys(prefix: string): Keys {
     checkpointBlobs: (id) => `${p}:job:${id}:checkpoint-blobs`,
     initWeights: (id) => `${p}:job:${id}:init`,
     jobIndex: (tenant) => `${p}:jobs:${tenant}`,
+    usage: (tenant, day) => `${p}:usage:${tenant}:${day}`,
     idempotency: (tenant, keyHash) => `${p}:idem:${tenant}:${keyHash}`,
     active: (tenant) => `${p}:active:${tenant}`,
     dataset: (id) => `${p}:dataset:${id}`,

@@ -111,11 +111,14 @@ test('operations are tagged by area and every response says what it means', () =
     'jobs',
     'results',
     'sweeps',
+    'usage',
     'webhooks',
   ]);
   for (const { at, op } of ops()) {
     expect(op.tags?.length, at).toBe(1);
-    expect(['datasets', 'events', 'health', 'jobs', 'results', 'webhooks', 'sweeps']).toContain(op.tags![0]);
+    expect(['datasets', 'events', 'health', 'jobs', 'results', 'webhooks', 'sweeps', 'usage']).toContain(
+      op.tags![0],
+    );
     for (const [status, res] of Object.entries(op.responses))
       expect(res.description, `${at} ${status}`).not.toBe('Default Response');
   }

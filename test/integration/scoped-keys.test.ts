@@ -238,6 +238,19 @@ describe('an admin key', () => {
     // a write key's list carries no tenant field (only the admin view does)
     expect(own.json().data[0].tenant).toBeUndefined();
   });
+
+  test("GET /v1/usage?tenant=: an admin key reads any tenant's usage; a write key only its own (403 naming admin)", async () => {
+    const bob = await app.inject({ url: '/v1/usage?tenant=bob', headers: as(K.admin) });
+    expect(bob.statusCode, bob.body).toBe(200);
+    expect(bob.json()).toMatchObject({ tenant: 'bob' });
+    expect((await app.inject({ url: '/v1/usage', headers: as(K.admin) })).json().tenant).toBe('ops');
+    const r = await app.inject({ url: '/v1/usage?tenant=bob', headers: as(K.aliceWrite) });
+    expect(r.statusCode).toBe(403);
+    expect(r.json()).toMatchObject({ code: 'FORBIDDEN', errors: [{ path: '/querystring/tenant' }] });
+    const own = await app.inject({ url: '/v1/usage?tenant=alice', headers: as(K.aliceRead) });
+    expect(own.statusCode).toBe(200);
+    expect(own.json().tenant).toBe('alice');
+  });
 });
 
 describe('the key file', () => {

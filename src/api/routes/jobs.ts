@@ -134,6 +134,7 @@ export const jobRoutes = (deps: AppDeps, metrics: Metrics): FastifyPluginAsyncZo
               spec,
               metadata,
               idempotencyKey: key,
+              estimateBytes: checked.estimate.bytes,
               ...(checked.fromJob ?? {}),
             });
             await deps.queue.enqueue({ jobId: id, tenant });
