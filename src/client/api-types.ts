@@ -540,7 +540,7 @@ export interface paths {
     };
     /**
      * The tenant's consumption today and its quotas
-     * @description Compute seconds of the current UTC day (training run time, recorded by the workers as jobs train), bytes stored now (datasets, weights, checkpoints), jobs submitted today and running now, each quota (null: none). A job submitted over the compute quota answers 429 until `period.end`; an upload or job over the stored-bytes quota answers 413.
+     * @description Compute seconds of the current UTC day (training run time, recorded by the workers as jobs train), bytes stored now (datasets, weights, checkpoints), jobs submitted today and running now, each quota (null: none). An `admin` key may ask for any tenant's (`?tenant=`). A job submitted over the compute quota answers 429 until `period.end`; an upload or job over the stored-bytes quota answers 413.
      */
     get: operations['getUsage'];
     put?: never;
@@ -6183,7 +6183,10 @@ export interface operations {
   };
   getUsage: {
     parameters: {
-      query?: never;
+      query?: {
+        /** @description `admin` keys: this tenant's usage (absent: the key's own). Other keys may name only their own tenant (another answers 403). */
+        tenant?: string;
+      };
       header?: never;
       path?: never;
       cookie?: never;
@@ -6197,6 +6200,24 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['Usage'];
+        };
+      };
+      /** @description Invalid request: the problem names the field, the limit and the value */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
       /** @description Redis is unreachable or the server is shutting down */
