@@ -8,5 +8,7 @@ import { jobsPage } from './jobs.js';
 import { newJobPage } from './new-job.js';
 import { jobPage } from './job.js';
 import { datasetsPage } from './datasets.js';
+import { sweepsPage } from './sweeps.js';
+import { sweepPage } from './sweep.js';
 
-export const PAGES: readonly Page[] = [jobsPage, newJobPage, jobPage, datasetsPage];
+export const PAGES: readonly Page[] = [jobsPage, newJobPage, jobPage, sweepsPage, sweepPage, datasetsPage];
