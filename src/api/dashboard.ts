@@ -3,6 +3,11 @@
  * `npm run build` writes to dist/ui (scripts/build-ui.mjs, from ui/), under a strict
  * Content-Security-Policy: scripts, styles and connections from this origin only, no inline
  * script or style, no frames, no plugins. Without a bundle `/ui/` says how to build one.
+ *
+ * The page may call an API on another origin: `DESCENT_DASHBOARD_API_URL` names it, `/ui/config.json`
+ * tells the page (`{ "apiBase": … }`) and the policy's `connect-src` allows that origin too. That API
+ * must list this page's origin in its `DESCENT_CORS_ORIGINS` (cors.ts), else the browser refuses its
+ * answers and the page says so.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -14,17 +19,43 @@ import fastifyStatic from '@fastify/static';
  * through the CSSOM (uPlot sizes its canvas that way) are not markup and stay allowed.
  * `blob:` images and downloads carry the weights the page fetched with its key.
  */
-export const DASHBOARD_CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data: blob:",
-  "connect-src 'self'",
-  "font-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+export function dashboardCsp(apiUrl: string | null = null): string {
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data: blob:",
+    `connect-src 'self'${apiUrl ? ` ${new URL(apiUrl).origin}` : ''}`,
+    "font-src 'self'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+/** The policy of a page whose API is on its own origin. */
+export const DASHBOARD_CSP = dashboardCsp();
+
+/**
+ * `DESCENT_DASHBOARD_API_URL`: the API the page calls when it is not this process, an http(s) URL
+ * with no query or fragment (`https://api.example.com`, or `https://example.com/descent` behind a
+ * proxy), without a trailing slash. Anything else fails at boot, naming the value.
+ */
+export function dashboardApiFromEnv(env: NodeJS.ProcessEnv): string | null {
+  const raw = env.DESCENT_DASHBOARD_API_URL?.trim();
+  if (!raw) return null;
+  let u: URL | null = null;
+  try {
+    u = new URL(raw);
+  } catch {
+    /* not a URL */
+  }
+  if (!u || !/^https?:$/.test(u.protocol) || u.search || u.hash || u.username || raw.endsWith('/'))
+    throw new Error(
+      `DESCENT_DASHBOARD_API_URL must be an http(s) URL such as https://api.example.com (no query, no trailing slash), got "${raw}"`,
+    );
+  return raw;
+}
 
 /** dist/ui, from src/api (tsx) or from dist/src/api (compiled). */
 function bundleDir(): string {
@@ -32,22 +63,30 @@ function bundleDir(): string {
   return fileURLToPath(new URL(fromDist ? '../../ui/' : '../../dist/ui/', import.meta.url));
 }
 
-const securityHeaders = (set: (name: string, value: string) => unknown) => {
-  set('content-security-policy', DASHBOARD_CSP);
+const securityHeaders = (set: (name: string, value: string) => unknown, csp = DASHBOARD_CSP) => {
+  set('content-security-policy', csp);
   set('x-content-type-options', 'nosniff');
   set('referrer-policy', 'no-referrer');
   set('cross-origin-opener-policy', 'same-origin');
 };
 
-/** Register `/` and `/ui/` (kept out of the OpenAPI document: pages, not API). */
-export async function registerDashboard(app: FastifyInstance, dir = bundleDir()): Promise<void> {
+/**
+ * Register `/`, `/ui/` and `/ui/config.json` (kept out of the OpenAPI document: pages, not API).
+ * `apiUrl`: the API the page calls (default `DESCENT_DASHBOARD_API_URL`; null: this origin).
+ */
+export async function registerDashboard(
+  app: FastifyInstance,
+  dir = bundleDir(),
+  apiUrl: string | null = dashboardApiFromEnv(process.env),
+): Promise<void> {
+  const csp = dashboardCsp(apiUrl);
   app.get('/', { schema: { hide: true } }, async (_req, reply) => {
-    securityHeaders((n, v) => reply.header(n, v));
+    securityHeaders((n, v) => reply.header(n, v), csp);
     return reply.redirect('/ui/', 302);
   });
   if (!existsSync(`${dir}/index.html`)) {
     const notBuilt = async (_req: unknown, reply: import('fastify').FastifyReply) => {
-      securityHeaders((n, v) => reply.header(n, v));
+      securityHeaders((n, v) => reply.header(n, v), csp);
       return reply
         .code(503)
         .type('text/plain; charset=utf-8')
@@ -57,6 +96,12 @@ export async function registerDashboard(app: FastifyInstance, dir = bundleDir())
     app.get('/ui/*', { schema: { hide: true } }, notBuilt);
     return;
   }
+  // Read by the page before its first call; served here so it follows this process's setting
+  // (the bundle's own config.json, for hosting dist/ui elsewhere, says "same origin").
+  app.get('/ui/config.json', { schema: { hide: true } }, async (_req, reply) => {
+    securityHeaders((n, v) => reply.header(n, v), csp);
+    return reply.header('cache-control', 'no-store').send({ apiBase: apiUrl ?? '' });
+  });
   await app.register(fastifyStatic, {
     root: dir,
     prefix: '/ui/',
@@ -64,6 +109,6 @@ export async function registerDashboard(app: FastifyInstance, dir = bundleDir())
     redirect: true,
     decorateReply: false,
     schemaHide: true,
-    setHeaders: (res) => securityHeaders((n, v) => res.setHeader(n, v)),
+    setHeaders: (res) => securityHeaders((n, v) => res.setHeader(n, v), csp),
   });
 }
