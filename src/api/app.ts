@@ -30,6 +30,7 @@ import { webhookRoutes } from './routes/webhooks.js';
 import { sweepRoutes } from './routes/sweeps.js';
 import { registerReliability } from './reliability.js';
 import { finishOpenApiDocument } from './openapi-document.js';
+import { jobFeedRoutes } from './routes/job-feed.js';
 import { contourRoutes } from './routes/contour.js';
 import { corsOriginsFromEnv, registerCors } from './cors.js';
 import { registerDashboard } from './dashboard.js';
@@ -129,6 +130,7 @@ export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promi
   await app.register(healthRoutes(deps, metrics));
   await app.register(jobRoutes(deps, metrics), { prefix: '/v1' });
   await app.register(eventRoutes(deps, metrics), { prefix: '/v1' });
+  await app.register(jobFeedRoutes(deps, metrics), { prefix: '/v1' });
   await app.register(resultRoutes(deps), { prefix: '/v1' });
   await app.register(datasetRoutes(deps), { prefix: '/v1' });
   await app.register(checkpointRoutes(deps), { prefix: '/v1' });
