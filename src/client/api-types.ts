@@ -5469,7 +5469,9 @@ export interface operations {
   getJobFeed: {
     parameters: {
       query?: {
+        /** @example 1764139200000-0 */
         after?: string;
+        /** @example 100 */
         limit?: number;
       };
       header?: {
