@@ -25,12 +25,24 @@ export const JOB_FEED_MAXLEN = 10_000;
  * jobs never disagree. Its key is derived here from the job key and the hash's tenant, not passed
  * in KEYS: the worker-side callers do not know the tenant. It shares the job key's prefix, so with
  * the default `{descent}` hash tag it is in the same Cluster slot as everything else a script touches.
+ * Deleting a job (DELETE_JOB) removes its entries from the feed.
  */
 const FEED = `
 local function feed(jobKey, id, data)
   local tenant = redis.call('HGET', jobKey, 'tenant') or 'default'
   local prefix = string.sub(jobKey, 1, #jobKey - #id - 5)
   redis.call('XADD', prefix .. ':job-feed:' .. tenant, 'MAXLEN', '~', '${JOB_FEED_MAXLEN}', '*', 'type', 'status', 'data', data)
+end
+-- A deleted job leaves no trace: its entries go from the feed too (a scan of at most the cap).
+local function unfeed(jobKey, id, tenant)
+  local key = string.sub(jobKey, 1, #jobKey - #id - 5) .. ':job-feed:' .. tenant
+  local needle = '"jobId":"' .. id .. '"'
+  for _, e in ipairs(redis.call('XRANGE', key, '-', '+')) do
+    local f = e[2]
+    for i = 1, #f, 2 do
+      if f[i] == 'data' and string.find(f[i + 1], needle, 1, true) then redis.call('XDEL', key, e[1]) end
+    end
+  end
 end
 `;
 
@@ -230,6 +242,7 @@ return 1
  */
 const DELETE_JOB =
   STATUS_EVENT +
+  FEED +
   `
 if redis.call('HGET', KEYS[1], 'tenant') ~= ARGV[2] then return 'missing' end
 local st = redis.call('HGET', KEYS[1], 'status')
@@ -241,6 +254,7 @@ if ARGV[3] == '1' then
     if ok and type(rec) == 'table' and rec.jobId == ARGV[1] then redis.call('DEL', KEYS[8]) end
   end
 end
+unfeed(KEYS[1], ARGV[1], ARGV[2])
 redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[9], KEYS[10])
 redis.call('ZREM', KEYS[6], ARGV[1])
 redis.call('ZREM', KEYS[7], ARGV[1])

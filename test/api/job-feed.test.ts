@@ -2,7 +2,7 @@
  * GET /v1/jobs/events, the tenant's job status feed (issue 14, "live status changes"): every status
  * change of every job of the caller's tenant, written by the same Redis scripts that change the
  * status (create, start, requeue, cancel, finish, and a sweep trial's pause, promote and stop), in
- * order; tenant A never sees tenant B's changes (JSON pages and SSE); an SSE client resumes with
+ * order, and gone again when the job is deleted; tenant A never sees tenant B's changes (JSON pages and SSE); an SSE client resumes with
  * Last-Event-ID exactly after what it saw; without one it starts at the current end; a resume
  * point older than the feed keeps is a 409 (reload), a malformed or future one a 400.
  * Real redis-server; no worker (the scripts are driven as a worker drives them).
@@ -123,10 +123,15 @@ describe('the tenant job status feed', () => {
     const strip = (e: any) => ({ jobId: e.jobId, attempt: e.attempt, time: e.time, status: e.status });
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     expect(mine.data.filter((e: any) => e.jobId === a1).map(strip)).toEqual(own.filter((e: { type: string }) => e.type === 'status').map(strip));
+    // Deleting a job takes its entries out of the feed (DELETE leaves no trace of a job).
+    expect((await t.app.inject({ method: 'DELETE', url: `/v1/jobs/${a1}`, headers: A })).statusCode).toBe(204);
+    const after = await page(A, '?limit=1000');
+    expect(JSON.stringify(after)).not.toContain(a1);
+    expect(after.data.length).toBeGreaterThanOrEqual(13);
     // Bob's feed holds his job only.
     const bobs = await page(B, '?limit=1000');
     expect(pairs(bobs.data)).toEqual([[b1, 'queued']]);
-    expect(JSON.stringify(bobs)).not.toContain(a1);
+    expect(JSON.stringify(bobs)).not.toContain(a2);
   });
 
   test('SSE: live changes of my jobs only; Last-Event-ID resumes exactly after the last one seen', async () => {
