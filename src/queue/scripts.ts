@@ -25,13 +25,20 @@ export const JOB_FEED_MAXLEN = 10_000;
  * jobs never disagree. Its key is derived here from the job key and the hash's tenant, not passed
  * in KEYS: the worker-side callers do not know the tenant. It shares the job key's prefix, so with
  * the default `{descent}` hash tag it is in the same Cluster slot as everything else a script touches.
- * Deleting a job (DELETE_JOB) removes its entries from the feed.
+ * Deleting a job (DELETE_JOB) removes its entries from the feed. Like the jobs it follows, it expires
+ * `retentionMs` after the last job of the tenant ended (each end sets it again), so a quiet tenant's
+ * feed goes away with its jobs' data; a client resuming into a feed gone or trimmed gets a 409.
  */
 const FEED = `
-local function feed(jobKey, id, data)
+local function feed(jobKey, id, data, retentionMs)
   local tenant = redis.call('HGET', jobKey, 'tenant') or 'default'
-  local prefix = string.sub(jobKey, 1, #jobKey - #id - 5)
-  redis.call('XADD', prefix .. ':job-feed:' .. tenant, 'MAXLEN', '~', '${JOB_FEED_MAXLEN}', '*', 'type', 'status', 'data', data)
+  local key = string.sub(jobKey, 1, #jobKey - #id - 5) .. ':job-feed:' .. tenant
+  redis.call('XADD', key, 'MAXLEN', '~', '${JOB_FEED_MAXLEN}', '*', 'type', 'status', 'data', data)
+  -- A job's end restarts the feed's retention clock (0: kept, within the cap, for ever).
+  if retentionMs then
+    local ttl = tonumber(retentionMs)
+    if ttl > 0 then redis.call('PEXPIRE', key, ttl) else redis.call('PERSIST', key) end
+  end
 end
 -- A deleted job leaves no trace: its entries go from the feed too (a scan of at most the cap).
 local function unfeed(jobKey, id, tenant)
@@ -180,7 +187,7 @@ if ARGV[6] ~= '' then
   redis.call('HSET', KEYS[1], 'weightsSha256', ARGV[7], 'weightsBytes', string.len(ARGV[6]))
 end
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[8], '*', 'type', 'status', 'data', statusEvent(ARGV[10], attempt, ARGV[3], ARGV[2]))
-feed(KEYS[1], ARGV[10], statusEvent(ARGV[10], attempt, ARGV[3], ARGV[2]))
+feed(KEYS[1], ARGV[10], statusEvent(ARGV[10], attempt, ARGV[3], ARGV[2]), ARGV[9])
 local endData = '{"type":"end","jobId":"' .. ARGV[10] .. '","attempt":' .. attempt .. ',"time":"' .. ARGV[3] .. '","status":"' .. ARGV[2] .. '","result":' .. ARGV[4] .. ',"error":' .. ARGV[5] .. '}'
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[8], '*', 'type', 'end', 'data', endData)
 outbox(KEYS[8], KEYS[1], 'job.' .. ARGV[2], ARGV[10], ARGV[3], attempt)
@@ -314,7 +321,7 @@ local attempt = redis.call('HGET', KEYS[1], 'attempt') or '0'
 local result = redis.call('HGET', KEYS[1], 'result') or 'null'
 redis.call('HSET', KEYS[1], 'status', 'succeeded', 'finishedAt', ARGV[1], 'error', 'null')
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'type', 'status', 'data', statusEvent(ARGV[4], attempt, ARGV[1], 'succeeded'))
-feed(KEYS[1], ARGV[4], statusEvent(ARGV[4], attempt, ARGV[1], 'succeeded'))
+feed(KEYS[1], ARGV[4], statusEvent(ARGV[4], attempt, ARGV[1], 'succeeded'), ARGV[3])
 local endData = '{"type":"end","jobId":"' .. ARGV[4] .. '","attempt":' .. attempt .. ',"time":"' .. ARGV[1] .. '","status":"succeeded","result":' .. result .. ',"error":null}'
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'type', 'end', 'data', endData)
 redis.call('DEL', KEYS[4])

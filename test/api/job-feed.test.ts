@@ -123,6 +123,10 @@ describe('the tenant job status feed', () => {
     const strip = (e: any) => ({ jobId: e.jobId, attempt: e.attempt, time: e.time, status: e.status });
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     expect(mine.data.filter((e: any) => e.jobId === a1).map(strip)).toEqual(own.filter((e: { type: string }) => e.type === 'status').map(strip));
+    // Each job's end restarts the feed's retention clock: a quiet tenant's feed expires with its jobs.
+    const ttl = await t.deps.redis.pttl(t.deps.keys.jobFeed('alice'));
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(t.cfg.retentionMs);
     // Deleting a job takes its entries out of the feed (DELETE leaves no trace of a job).
     expect((await t.app.inject({ method: 'DELETE', url: `/v1/jobs/${a1}`, headers: A })).statusCode).toBe(204);
     const after = await page(A, '?limit=1000');
