@@ -1,6 +1,6 @@
 /**
- * Every page of the dashboard, in matching order (more specific patterns first). A new page (the
- * sweeps pages, say) is one file exporting a Page and one line here; a `nav` entry puts it in the
+ * Every page of the dashboard, in matching order (more specific patterns first). A new page is one
+ * file exporting a Page and one line here (as the sweeps pages are); a `nav` entry puts it in the
  * top navigation.
  */
 import type { Page } from '../router.js';
