@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 /*
  * Bundle the dashboard (ui/) into dist/ui: main.js and main.css by esbuild (uPlot included), and
- * index.html copied. Run by scripts/ensure-built.mjs (so `npm run build`, `npm ci` and
+ * index.html copied, and a config.json saying the API is on the page's own origin. Run by scripts/ensure-built.mjs (so `npm run build`, `npm ci` and
  * `npm start` all produce it) and by the browser tests. Not committed: dist/ is built output.
  */
 /* global process */
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -34,3 +34,6 @@ await esbuild.build({
   legalComments: 'linked',
 });
 copyFileSync(join(root, 'ui', 'index.html'), join(out, 'index.html'));
+// Where the page finds the API: '' = its own origin. Descent serves its own /ui/config.json (from
+// DESCENT_DASHBOARD_API_URL); this file is for dist/ui hosted elsewhere: edit apiBase there.
+writeFileSync(join(out, 'config.json'), `${JSON.stringify({ apiBase: '' })}\n`);

@@ -32,9 +32,10 @@ import { webhookRoutes } from './routes/webhooks.js';
 import { sweepRoutes } from './routes/sweeps.js';
 import { registerReliability } from './reliability.js';
 import { finishOpenApiDocument } from './openapi-document.js';
+import { jobFeedRoutes } from './routes/job-feed.js';
 import { contourRoutes } from './routes/contour.js';
 import { corsOriginsFromEnv, registerCors } from './cors.js';
-import { registerDashboard } from './dashboard.js';
+import { dashboardApiFromEnv, registerDashboard } from './dashboard.js';
 import { quotaConfigFromEnv, type QuotaConfig } from './quota-config.js';
 import { registerQuotas } from './quota.js';
 import { registerUploadCap } from './upload-cap.js';
@@ -51,6 +52,8 @@ export interface BuildAppOptions {
   quotas?: QuotaConfig;
   /** Where the dashboard bundle lives; default dist/ui (see dashboard.ts). */
   dashboardDir?: string;
+  /** The API the dashboard page calls (null: this origin); default `DESCENT_DASHBOARD_API_URL`. */
+  dashboardApiUrl?: string | null;
   /** Whose X-Forwarded-For to believe; default: `DESCENT_TRUST_PROXY` (see security-config.ts). */
   trustProxy?: false | string[];
   /**
@@ -79,6 +82,9 @@ function withRedaction(logger: FastifyServerOptions['logger']): FastifyServerOpt
  */
 export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promise<FastifyInstance> {
   const logger = withRedaction(opts.logger ?? false);
+  // Checked before anything starts: a malformed URL fails the boot naming it.
+  const dashboardApi =
+    opts.dashboardApiUrl !== undefined ? opts.dashboardApiUrl : dashboardApiFromEnv(process.env);
   // Before the app: a malformed key file stops the boot here, naming the file and its bad lines.
   const keyStore =
     opts.keyStore ??
@@ -113,7 +119,7 @@ export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promi
   app.setSerializerCompiler(serializerCompiler);
   if (!opts.keyStore) app.addHook('onClose', async () => keyStore.close());
   // First of the hooks, so that every answer (401, 403, 429, 503, 404) carries the headers.
-  await registerSecurityHeaders(app);
+  await registerSecurityHeaders(app, dashboardApi);
   registerErrorHandling(app);
   registerReliability(app, deps);
 
@@ -182,13 +188,14 @@ export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promi
   await app.register(healthRoutes(deps, metrics));
   await app.register(jobRoutes(deps, metrics), { prefix: '/v1' });
   await app.register(eventRoutes(deps, metrics), { prefix: '/v1' });
+  await app.register(jobFeedRoutes(deps, metrics), { prefix: '/v1' });
   await app.register(resultRoutes(deps), { prefix: '/v1' });
   await app.register(datasetRoutes(deps), { prefix: '/v1' });
   await app.register(checkpointRoutes(deps), { prefix: '/v1' });
   await app.register(forkRoutes(deps, metrics), { prefix: '/v1' });
   await app.register(webhookRoutes(deps), { prefix: '/v1' });
   await app.register(contourRoutes(deps), { prefix: '/v1' });
-  await registerDashboard(app, opts.dashboardDir);
+  await registerDashboard(app, opts.dashboardDir, dashboardApi);
   await app.register(sweepRoutes(deps, metrics), { prefix: '/v1' });
   await app.register(usageRoutes(usage, quotas), { prefix: '/v1' });
   return app;

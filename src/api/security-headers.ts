@@ -20,22 +20,34 @@ import helmet from '@fastify/helmet';
  * style fails test/browser/docs-csp.test.ts, whose console error names the new hash.
  */
 const SWAGGER_UI_STYLE = "'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='";
-const CSP_DIRECTIVES: Record<string, string[]> = {
-  'default-src': ["'none'"],
-  'script-src': ["'self'"],
-  'style-src': ["'self'", SWAGGER_UI_STYLE],
-  'img-src': ["'self'", 'data:', 'blob:'],
-  'connect-src': ["'self'"],
-  'font-src': ["'self'"],
-  'base-uri': ["'none'"],
-  'form-action': ["'none'"],
-  'frame-ancestors': ["'none'"],
-};
+/**
+ * The policy's directives. `dashboardApiUrl` (DESCENT_DASHBOARD_API_URL, src/api/dashboard.ts):
+ * the origin of the API the dashboard calls when it is not this process, allowed in `connect-src`
+ * beside this origin and nothing else.
+ */
+function cspDirectives(dashboardApiUrl: string | null = null): Record<string, string[]> {
+  return {
+    'default-src': ["'none'"],
+    'script-src': ["'self'"],
+    'style-src': ["'self'", SWAGGER_UI_STYLE],
+    'img-src': ["'self'", 'data:', 'blob:'],
+    'connect-src': ["'self'", ...(dashboardApiUrl ? [new URL(dashboardApiUrl).origin] : [])],
+    'font-src': ["'self'"],
+    'base-uri': ["'none'"],
+    'form-action': ["'none'"],
+    'frame-ancestors': ["'none'"],
+  };
+}
 
 /** The Content-Security-Policy header value, exactly as helmet writes it. */
-export const CONTENT_SECURITY_POLICY = Object.entries(CSP_DIRECTIVES)
-  .map(([name, values]) => `${name} ${values.join(' ')}`)
-  .join(';');
+export function contentSecurityPolicy(dashboardApiUrl: string | null = null): string {
+  return Object.entries(cspDirectives(dashboardApiUrl))
+    .map(([name, values]) => `${name} ${values.join(' ')}`)
+    .join(';');
+}
+
+/** The policy of a service whose dashboard calls this same origin. */
+export const CONTENT_SECURITY_POLICY = contentSecurityPolicy();
 
 /** An incoming `x-request-id` we keep: short, and only characters that are safe in a log line and a header. */
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
@@ -69,12 +81,15 @@ export function setFallbackHeaders(reply: FastifyReply, requestId: string): void
  * Register helmet and the `x-request-id` echo. Call first, before any route and before the other
  * `onRequest` hooks (auth, rate limit), so that their refusals carry the headers too.
  */
-export async function registerSecurityHeaders(app: FastifyInstance): Promise<void> {
+export async function registerSecurityHeaders(
+  app: FastifyInstance,
+  dashboardApiUrl: string | null = null,
+): Promise<void> {
   app.addHook('onRequest', async (req, reply) => {
     reply.raw.setHeader('x-request-id', req.id);
   });
   await app.register(helmet, {
-    contentSecurityPolicy: { useDefaults: false, directives: CSP_DIRECTIVES },
+    contentSecurityPolicy: { useDefaults: false, directives: cspDirectives(dashboardApiUrl) },
     // frame-ancestors 'none' for browsers that only know the older header
     frameguard: { action: 'deny' },
     referrerPolicy: { policy: 'no-referrer' },

@@ -387,6 +387,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/jobs/events': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Status changes of all the tenant's jobs: SSE stream or JSON pages
+     * @description Every `status` event of every job of the caller's tenant, in order (queued, running, cancelling, paused, succeeded, failed, cancelled), from a feed capped at about 10,000 entries. `Accept: text/event-stream` streams from the current end (or after `Last-Event-ID` / `?after=`, replaying what was missed) and never closes by itself; otherwise a JSON page `?after=<eventId>&limit=`. A resume point older than the feed's oldest entry is a 409: events after it may have been dropped, so reload the job list and reconnect without one.
+     */
+    get: operations['getJobFeed'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/jobs/validate': {
     parameters: {
       query?: never;
@@ -5532,6 +5552,62 @@ export interface operations {
         };
       };
       /** @description The job has not succeeded, or its weights have expired */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Redis is unreachable or the server is shutting down */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getJobFeed: {
+    parameters: {
+      query?: {
+        /** @example 1764139200000-0 */
+        after?: string;
+        /** @example 100 */
+        limit?: number;
+      };
+      header?: {
+        /** @description SSE resume point: the id of the last event received */
+        'last-event-id'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A JSON page of status events; with `Accept: text/event-stream`, an SSE stream of them. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['EventPage'];
+          'text/event-stream': string;
+        };
+      };
+      /** @description Invalid request: the problem names the field, the limit and the value */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The resume point is older than the feed keeps: reload the list, reconnect without it */
       409: {
         headers: {
           [name: string]: unknown;

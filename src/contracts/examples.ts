@@ -116,6 +116,7 @@ export const QUERY_EXAMPLES: Record<string, Record<string, string | number>> = {
   },
   getJobMetrics: { maxPoints: 200 },
   getJobEvents: { after: '1764139200000-0', limit: 100 },
+  getJobFeed: { after: '1764139200000-0', limit: 100 },
   getJobWeights: { format: 'json' },
   getJobModel: { format: 'onnx' },
   getJobContour: { xMin: -5, xMax: 5, yMin: -5, yMax: 5, n: 40 },

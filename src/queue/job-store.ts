@@ -12,7 +12,7 @@ import { isTerminal } from '../contracts/job.js';
 import type { JobEvent, StoredEvent } from '../contracts/events.js';
 import type { ServiceConfig } from './config.js';
 import type { Keys } from './keys.js';
-import { defineScripts } from './scripts.js';
+import { JOB_FEED_MAXLEN, defineScripts } from './scripts.js';
 import { sha256Hex } from './safetensors.js';
 
 /** What the store needs to create a job; the spec is already normalized by the JobSpec schema. */
@@ -178,6 +178,16 @@ export function createJobStore(
   const cpRetention = cfg.checkpointRetentionMs ?? 7 * 24 * 3600_000;
   const finishedCheckpointTtl = cfg.retentionMs > 0 ? Math.min(cpRetention, cfg.retentionMs) : cpRetention;
 
+  /** A page of a stream after `after` (exclusive), oldest first. */
+  async function streamPage(key: string, q: { after?: string; limit: number }): Promise<EventPage> {
+    const start = q.after ? `(${q.after}` : '-';
+    const entries = (await redis.xrange(key, start, '+', 'COUNT', q.limit + 1)) as StreamEntry[];
+    const hasMore = entries.length > q.limit;
+    const data = entries.slice(0, q.limit).map(entryToEvent);
+    const nextCursor = data.length ? data[data.length - 1].id : (q.after ?? null);
+    return { data, hasMore, nextCursor };
+  }
+
   async function getHash(id: string): Promise<Record<string, string> | null> {
     const h = await redis.hgetall(keys.job(id));
     return h && h.id ? h : null;
@@ -193,6 +203,8 @@ export function createJobStore(
         .hset(keys.job(j.id), fields)
         .zadd(keys.jobIndex(j.tenant), 0, j.id)
         .xadd(keys.events(j.id), 'MAXLEN', '~', maxlen, '*', 'type', 'status', 'data', event)
+        // the tenant's status feed, as the scripts append it (FEED in scripts.ts)
+        .xadd(keys.jobFeed(j.tenant), 'MAXLEN', '~', JOB_FEED_MAXLEN, '*', 'type', 'status', 'data', event)
         // job.queued for webhooks, in the same MULTI (see OUTBOX in scripts.ts)
         .xadd(
           keys.webhookOutbox,
@@ -510,18 +522,22 @@ export function createJobStore(
 
     /** Events after `after` (exclusive), oldest first. */
     async events(id: string, q: { after?: string; limit: number }): Promise<EventPage> {
-      const start = q.after ? `(${q.after}` : '-';
-      const entries = (await redis.xrange(
-        keys.events(id),
-        start,
-        '+',
-        'COUNT',
-        q.limit + 1,
-      )) as StreamEntry[];
-      const hasMore = entries.length > q.limit;
-      const data = entries.slice(0, q.limit).map(entryToEvent);
-      const nextCursor = data.length ? data[data.length - 1].id : (q.after ?? null);
-      return { data, hasMore, nextCursor };
+      return streamPage(keys.events(id), q);
+    },
+
+    /** The tenant's job status feed after `after` (exclusive), oldest first. */
+    async feed(tenant: string, q: { after?: string; limit: number }): Promise<EventPage> {
+      return streamPage(keys.jobFeed(tenant), q);
+    },
+
+    /** Ids of the oldest and newest entries of the tenant's status feed (null when it is empty). */
+    async feedBounds(tenant: string): Promise<{ first: string; last: string } | null> {
+      const key = keys.jobFeed(tenant);
+      const [first, last] = (await Promise.all([
+        redis.xrange(key, '-', '+', 'COUNT', 1),
+        redis.xrevrange(key, '+', '-', 'COUNT', 1),
+      ])) as [StreamEntry[], StreamEntry[]];
+      return first.length && last.length ? { first: first[0][0], last: last[0][0] } : null;
     },
 
     /** Id of the newest event of the job's stream, or null when the stream is empty or gone. */

@@ -30,6 +30,12 @@ export interface Keys {
    * Outside the `dataset:` namespace, so a scan of dataset hashes never meets one.
    */
   datasetChunk(id: string, column: number, chunk: number | 'categories'): string;
+  /**
+   * One tenant's job status feed (stream of `status` events of all its jobs, oldest first, capped
+   * at JOB_FEED_MAXLEN): written by the job scripts beside each job's own stream (FEED in
+   * scripts.ts derives this key from the job key: keep the two in step).
+   */
+  jobFeed(tenant: string): string;
   /** Newest-first index of one tenant's datasets (sorted set, lexicographic ids, score 0). */
   datasetIndex(tenant: string): string;
   /** Set once every dataset stored before the per-tenant index existed has been indexed. */
@@ -83,6 +89,7 @@ export function createKeys(prefix: string): Keys {
     initWeights: (id) => `${p}:job:${id}:init`,
     jobIndex: (tenant) => `${p}:jobs:${tenant}`,
     usage: (tenant, day) => `${p}:usage:${tenant}:${day}`,
+    jobFeed: (tenant) => `${p}:job-feed:${tenant}`,
     idempotency: (tenant, keyHash) => `${p}:idem:${tenant}:${keyHash}`,
     active: (tenant) => `${p}:active:${tenant}`,
     dataset: (id) => `${p}:dataset:${id}`,

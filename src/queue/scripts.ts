@@ -16,6 +16,43 @@ local function terminal(s)
 end
 `;
 
+/** Entries a tenant's job status feed keeps (MAXLEN ~): a page that was away longer reloads. */
+export const JOB_FEED_MAXLEN = 10_000;
+
+/**
+ * The tenant's job status feed (keys.jobFeed, served by `GET /v1/jobs/events`): every status event
+ * of a job is also appended there, in the same script that changes the status, so the feed and the
+ * jobs never disagree. Its key is derived here from the job key and the hash's tenant, not passed
+ * in KEYS: the worker-side callers do not know the tenant. It shares the job key's prefix, so with
+ * the default `{descent}` hash tag it is in the same Cluster slot as everything else a script touches.
+ * Deleting a job (DELETE_JOB) removes its entries from the feed. Like the jobs it follows, it expires
+ * `retentionMs` after the last job of the tenant ended (each end sets it again), so a quiet tenant's
+ * feed goes away with its jobs' data; a client resuming into a feed gone or trimmed gets a 409.
+ */
+const FEED = `
+local function feed(jobKey, id, data, retentionMs)
+  local tenant = redis.call('HGET', jobKey, 'tenant') or 'default'
+  local key = string.sub(jobKey, 1, #jobKey - #id - 5) .. ':job-feed:' .. tenant
+  redis.call('XADD', key, 'MAXLEN', '~', '${JOB_FEED_MAXLEN}', '*', 'type', 'status', 'data', data)
+  -- A job's end restarts the feed's retention clock (0: kept, within the cap, for ever).
+  if retentionMs then
+    local ttl = tonumber(retentionMs)
+    if ttl > 0 then redis.call('PEXPIRE', key, ttl) else redis.call('PERSIST', key) end
+  end
+end
+-- A deleted job leaves no trace: its entries go from the feed too (a scan of at most the cap).
+local function unfeed(jobKey, id, tenant)
+  local key = string.sub(jobKey, 1, #jobKey - #id - 5) .. ':job-feed:' .. tenant
+  local needle = '"jobId":"' .. id .. '"'
+  for _, e in ipairs(redis.call('XRANGE', key, '-', '+')) do
+    local f = e[2]
+    for i = 1, #f, 2 do
+      if f[i] == 'data' and string.find(f[i + 1], needle, 1, true) then redis.call('XDEL', key, e[1]) end
+    end
+  end
+end
+`;
+
 /**
  * The webhook outbox (keys.webhookOutbox): the job event for webhooks, appended in the same script
  * that changes the job, so the job and its event never disagree (an ended job always has its
@@ -55,6 +92,7 @@ end
  */
 const START_JOB =
   STATUS_EVENT +
+  FEED +
   OUTBOX +
   `
 local status = redis.call('HGET', KEYS[1], 'status')
@@ -71,6 +109,7 @@ if cap > 0 and starts > cap then return {'exhausted', attempt} end
 redis.call('HSET', KEYS[1], 'status', 'running', 'writeSeq', 0)
 redis.call('HSETNX', KEYS[1], 'startedAt', ARGV[1])
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'type', 'status', 'data', statusEvent(ARGV[3], attempt, ARGV[1], 'running'))
+feed(KEYS[1], ARGV[3], statusEvent(ARGV[3], attempt, ARGV[1], 'running'))
 outbox(KEYS[3], KEYS[1], 'job.running', ARGV[3], ARGV[1], attempt)
 return {'run', attempt}
 `;
@@ -135,6 +174,7 @@ return redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[6], '*', 'type', 'checkpo
  */
 const FINISH_JOB =
   STATUS_EVENT +
+  FEED +
   OUTBOX +
   `
 local cur = redis.call('HGET', KEYS[1], 'status')
@@ -147,6 +187,7 @@ if ARGV[6] ~= '' then
   redis.call('HSET', KEYS[1], 'weightsSha256', ARGV[7], 'weightsBytes', string.len(ARGV[6]))
 end
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[8], '*', 'type', 'status', 'data', statusEvent(ARGV[10], attempt, ARGV[3], ARGV[2]))
+feed(KEYS[1], ARGV[10], statusEvent(ARGV[10], attempt, ARGV[3], ARGV[2]), ARGV[9])
 local endData = '{"type":"end","jobId":"' .. ARGV[10] .. '","attempt":' .. attempt .. ',"time":"' .. ARGV[3] .. '","status":"' .. ARGV[2] .. '","result":' .. ARGV[4] .. ',"error":' .. ARGV[5] .. '}'
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[8], '*', 'type', 'end', 'data', endData)
 outbox(KEYS[8], KEYS[1], 'job.' .. ARGV[2], ARGV[10], ARGV[3], attempt)
@@ -170,6 +211,7 @@ return 1
 /** KEYS job, stream · ARGV now, maxlen, jobId → new status ('cancelling') or the unchanged one; nil if missing. */
 const REQUEST_CANCEL =
   STATUS_EVENT +
+  FEED +
   `
 local cur = redis.call('HGET', KEYS[1], 'status')
 if not cur then return false end
@@ -177,6 +219,7 @@ if cur ~= 'queued' and cur ~= 'running' then return cur end
 local attempt = redis.call('HGET', KEYS[1], 'attempt') or '0'
 redis.call('HSET', KEYS[1], 'status', 'cancelling')
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'type', 'status', 'data', statusEvent(ARGV[3], attempt, ARGV[1], 'cancelling'))
+feed(KEYS[1], ARGV[3], statusEvent(ARGV[3], attempt, ARGV[1], 'cancelling'))
 return 'cancelling'
 `;
 
@@ -186,12 +229,14 @@ return 'cancelling'
  */
 const REQUEUE_JOB =
   STATUS_EVENT +
+  FEED +
   `
 if redis.call('HGET', KEYS[1], 'attempt') ~= ARGV[1] then return 0 end
 if redis.call('HGET', KEYS[1], 'status') ~= 'running' then return 0 end
 redis.call('HSET', KEYS[1], 'status', 'queued')
 redis.call('HINCRBY', KEYS[1], 'starts', -1)
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'type', 'status', 'data', statusEvent(ARGV[4], ARGV[1], ARGV[2], 'queued'))
+feed(KEYS[1], ARGV[4], statusEvent(ARGV[4], ARGV[1], ARGV[2], 'queued'))
 return 1
 `;
 
@@ -204,6 +249,7 @@ return 1
  */
 const DELETE_JOB =
   STATUS_EVENT +
+  FEED +
   `
 if redis.call('HGET', KEYS[1], 'tenant') ~= ARGV[2] then return 'missing' end
 local st = redis.call('HGET', KEYS[1], 'status')
@@ -215,6 +261,7 @@ if ARGV[3] == '1' then
     if ok and type(rec) == 'table' and rec.jobId == ARGV[1] then redis.call('DEL', KEYS[8]) end
   end
 end
+unfeed(KEYS[1], ARGV[1], ARGV[2])
 redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[9], KEYS[10])
 redis.call('ZREM', KEYS[6], ARGV[1])
 redis.call('ZREM', KEYS[7], ARGV[1])
@@ -229,12 +276,14 @@ return 'deleted'
  */
 const PAUSE_JOB =
   STATUS_EVENT +
+  FEED +
   `
 if redis.call('HGET', KEYS[1], 'attempt') ~= ARGV[1] then return 0 end
 if redis.call('HGET', KEYS[1], 'status') ~= 'running' then return 0 end
 redis.call('HSET', KEYS[1], 'status', 'paused', 'result', ARGV[3], 'weightsSha256', ARGV[5], 'weightsBytes', string.len(ARGV[4]))
 redis.call('SET', KEYS[3], ARGV[4])
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[6], '*', 'type', 'status', 'data', statusEvent(ARGV[7], ARGV[1], ARGV[2], 'paused'))
+feed(KEYS[1], ARGV[7], statusEvent(ARGV[7], ARGV[1], ARGV[2], 'paused'))
 return 1
 `;
 
@@ -244,6 +293,7 @@ return 1
  */
 const PROMOTE_JOB =
   STATUS_EVENT +
+  FEED +
   `
 local st = redis.call('HGET', KEYS[1], 'status')
 if not st then return 'no' end
@@ -254,6 +304,7 @@ if st ~= 'paused' or seg ~= rung - 1 then return 'no' end
 local attempt = redis.call('HGET', KEYS[1], 'attempt') or '0'
 redis.call('HSET', KEYS[1], 'status', 'queued', 'segRung', ARGV[1], 'untilEpoch', ARGV[2])
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], '*', 'type', 'status', 'data', statusEvent(ARGV[5], attempt, ARGV[3], 'queued'))
+feed(KEYS[1], ARGV[5], statusEvent(ARGV[5], attempt, ARGV[3], 'queued'))
 return 'promoted'
 `;
 
@@ -263,12 +314,14 @@ return 'promoted'
  */
 const STOP_JOB =
   STATUS_EVENT +
+  FEED +
   `
 if redis.call('HGET', KEYS[1], 'status') ~= 'paused' then return 0 end
 local attempt = redis.call('HGET', KEYS[1], 'attempt') or '0'
 local result = redis.call('HGET', KEYS[1], 'result') or 'null'
 redis.call('HSET', KEYS[1], 'status', 'succeeded', 'finishedAt', ARGV[1], 'error', 'null')
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'type', 'status', 'data', statusEvent(ARGV[4], attempt, ARGV[1], 'succeeded'))
+feed(KEYS[1], ARGV[4], statusEvent(ARGV[4], attempt, ARGV[1], 'succeeded'), ARGV[3])
 local endData = '{"type":"end","jobId":"' .. ARGV[4] .. '","attempt":' .. attempt .. ',"time":"' .. ARGV[1] .. '","status":"succeeded","result":' .. result .. ',"error":null}'
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'type', 'end', 'data', endData)
 redis.call('DEL', KEYS[4])
@@ -286,11 +339,14 @@ return 1
  * KEYS job, jobIndex, stream · ARGV jobId, eventData, maxlen, field, value, … → 1 when the job was
  * created, 0 when one with this id exists (nothing written).
  */
-const CREATE_JOB_NX = `
+const CREATE_JOB_NX =
+  FEED +
+  `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], unpack(ARGV, 4))
 redis.call('ZADD', KEYS[2], 0, ARGV[1])
 redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[3], '*', 'type', 'status', 'data', ARGV[2])
+feed(KEYS[1], ARGV[1], ARGV[2])
 return 1
 `;
 

@@ -66,6 +66,11 @@ function fakeJobStore(): JobStore {
     const list = streams.get(id) ?? [];
     list.push({ id: eid, ...ev } as StoredEvent);
     streams.set(id, list);
+    // The tenant's status feed, as the job scripts write it (FEED in src/queue/scripts.ts).
+    if (ev.type === 'status') {
+      const feed = `feed:${hashes.get(id)?.tenant ?? 'default'}`;
+      streams.set(feed, [...(streams.get(feed) ?? []), { id: eid, ...ev } as StoredEvent]);
+    }
     return eid;
   };
   const status = (id: string, s: JobStatus, attempt = Number(hashes.get(id)?.attempt ?? 0)) => {
@@ -185,6 +190,13 @@ function fakeJobStore(): JobStore {
         hasMore: after.length > q.limit,
         nextCursor: data.length ? data[data.length - 1].id : (q.after ?? null),
       };
+    },
+    async feed(tenant, q) {
+      return this.events(`feed:${tenant}`, q);
+    },
+    async feedBounds(tenant) {
+      const f = streams.get(`feed:${tenant}`) ?? [];
+      return f.length ? { first: f[0].id, last: f[f.length - 1].id } : null;
     },
     async lastEventId(id) {
       return streams.get(id)?.at(-1)?.id ?? null;

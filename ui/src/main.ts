@@ -5,7 +5,7 @@
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
 import { h } from './dom.js';
-import { apiKey, setApiKey } from './api.js';
+import { ApiUnreachable, apiElsewhere, apiKey, apiOrigin, loadConfig, setApiKey } from './api.js';
 import { match, parseHash } from './router.js';
 import { PAGES } from './pages/index.js';
 
@@ -21,6 +21,7 @@ function renderNav(): void {
   );
   const state = document.getElementById('key-state')!;
   state.replaceChildren();
+  if (apiElsewhere()) state.append(h('span', { id: 'api-base', text: `API ${apiOrigin()}` }), ' · ');
   if (apiKey())
     state.append(
       'API key set · ',
@@ -82,10 +83,16 @@ async function route(): Promise<void> {
     const e = err as { status?: number; message: string };
     if (e.status === 401) return; // the key prompt took over
     app.append(
-      h('div', { role: 'alert', class: 'error' }, e.status === 404 ? 'Not found: ' : 'Error: ', e.message),
+      h(
+        'div',
+        { role: 'alert', class: 'error', 'data-error': e instanceof ApiUnreachable ? 'unreachable' : String(e.status ?? '') },
+        e.status === 404 ? 'Not found: ' : 'Error: ',
+        e.message,
+      ),
     );
   }
 }
 
 window.addEventListener('hashchange', () => void route());
-void route();
+// Where the API is comes first: every page calls it.
+void loadConfig().then(route);

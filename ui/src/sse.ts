@@ -1,9 +1,10 @@
 /**
- * A job's event stream read with fetch() streaming instead of EventSource, which cannot send the
- * Authorization header. Same wire format (`id:`, `event:`, `data:`, `retry:`, `: ping`), and the
- * same resume rule: after a dropped connection (API restarted, network gone) it reconnects with
- * `Last-Event-ID: <last id seen>`, so the server replays exactly what was missed. Ids at or below
- * the last one are dropped, so a replay can never plot a point twice.
+ * Descent's SSE streams (a job's events, a sweep's, the tenant's job status feed) read with fetch()
+ * streaming instead of EventSource, which cannot send the Authorization header. Same wire format
+ * (`id:`, `event:`, `data:`, `retry:`, `: ping`), and the same resume rule: after a dropped
+ * connection (API restarted, network gone) it reconnects with `Last-Event-ID: <last id seen>`, so
+ * the server replays exactly what was missed. Ids at or below the last one are dropped, so a
+ * replay can never plot a point twice.
  */
 import { apiFetch, problemOf, ApiProblem } from './api.js';
 
@@ -16,7 +17,10 @@ export interface StreamEvent {
 
 export interface FollowOptions {
   onEvent(ev: StreamEvent): void;
-  /** 'live' once connected, 'reconnecting' while waiting to retry, 'ended' after `end`. */
+  /**
+   * 'live' on every (re)connection (`reconnects` says which), 'reconnecting' while waiting to
+   * retry, 'ended' after an `end` event or a 204 (a finished stream resumed at its last event).
+   */
   onState?(state: 'live' | 'reconnecting' | 'ended', reconnects: number): void;
   signal: AbortSignal;
 }
@@ -34,11 +38,16 @@ const sleep = (ms: number, signal: AbortSignal) =>
     signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
   });
 
+/** Follow the events of `jobId` ({@link followStream} of `/v1/jobs/{id}/events`). */
+export function followEvents(jobId: string, opts: FollowOptions): Promise<void> {
+  return followStream(`/v1/jobs/${encodeURIComponent(jobId)}/events`, opts);
+}
+
 /**
- * Follow the events of `jobId` until `end` (resolves), the page goes away (`signal`, resolves)
- * or the job turns out not to exist / the key is refused (rejects with the ApiProblem).
+ * Follow the SSE stream at `path` until `end` (resolves), the page goes away (`signal`, resolves)
+ * or the API refuses it with a 4xx (rejects with the ApiProblem: not found, key refused).
  */
-export async function followEvents(jobId: string, opts: FollowOptions): Promise<void> {
+export async function followStream(path: string, opts: FollowOptions): Promise<void> {
   let last: string | null = null;
   let retryMs = 1000;
   let reconnects = 0;
@@ -47,11 +56,7 @@ export async function followEvents(jobId: string, opts: FollowOptions): Promise<
     try {
       const headers: Record<string, string> = { accept: 'text/event-stream' };
       if (last) headers['last-event-id'] = last;
-      const res = await apiFetch(`/v1/jobs/${encodeURIComponent(jobId)}/events`, {
-        headers,
-        signal: opts.signal,
-        cache: 'no-store',
-      });
+      const res = await apiFetch(path, { headers, signal: opts.signal, cache: 'no-store' });
       // 204: resumed at the finished stream's last event, nothing more will come.
       if (res.status === 204) {
         ended = true;

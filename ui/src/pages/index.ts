@@ -1,6 +1,6 @@
 /**
- * Every page of the dashboard, in matching order (more specific patterns first). A new page (the
- * sweeps pages, say) is one file exporting a Page and one line here; a `nav` entry puts it in the
+ * Every page of the dashboard, in matching order (more specific patterns first). A new page is one
+ * file exporting a Page and one line here (as the sweeps pages are); a `nav` entry puts it in the
  * top navigation.
  */
 import type { Page } from '../router.js';
@@ -8,5 +8,7 @@ import { jobsPage } from './jobs.js';
 import { newJobPage } from './new-job.js';
 import { jobPage } from './job.js';
 import { datasetsPage } from './datasets.js';
+import { sweepsPage } from './sweeps.js';
+import { sweepPage } from './sweep.js';
 
-export const PAGES: readonly Page[] = [jobsPage, newJobPage, jobPage, datasetsPage];
+export const PAGES: readonly Page[] = [jobsPage, newJobPage, jobPage, sweepsPage, sweepPage, datasetsPage];
