@@ -6260,7 +6260,10 @@ export interface operations {
   getUsage: {
     parameters: {
       query?: {
-        /** @description `admin` keys: this tenant's usage (absent: the key's own). Other keys may name only their own tenant (another answers 403). */
+        /**
+         * @description `admin` keys: this tenant's usage (absent: the key's own). Other keys may name only their own tenant (another answers 403).
+         * @example default
+         */
         tenant?: string;
       };
       header?: never;

@@ -125,6 +125,8 @@ export const QUERY_EXAMPLES: Record<string, Record<string, string | number>> = {
   listWebhookDeliveries: { limit: 20 },
   listSweeps: { limit: 20, after: PATH_ID_EXAMPLES.sweep },
   getSweepEvents: { after: '1764139200000-0', limit: 100 },
+  // the tenant of an open API (no keys); an admin key names any tenant
+  getUsage: { tenant: 'default' },
 };
 
 /**
