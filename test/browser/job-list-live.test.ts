@@ -77,7 +77,24 @@ describe.skipIf(!HAVE_CHROMIUM)('the job list, live by SSE', () => {
 
     // A new job appears queued (the worker is busy), then runs and succeeds once the blocker goes.
     const job = await submit(IRIS_JOB_SPEC_EXAMPLE);
-    await page.locator(`tr[data-job="${job}"] [data-status="queued"]`).waitFor({ timeout: 30_000 });
+    await page
+      .locator(`tr[data-job="${job}"] [data-status="queued"]`)
+      .waitFor({ timeout: 30_000 })
+      .catch(async (err) => {
+        // Say what the page and the jobs were doing, so a failure can be read from the CI log alone.
+        const table = await page.locator('#jobs-table').evaluate((el) => ({
+          feed: el.getAttribute('data-feed'),
+          events: el.getAttribute('data-feed-events'),
+          rows: [...el.querySelectorAll('tr[data-job]')].map(
+            (r) => `${r.getAttribute('data-job')}:${r.querySelector('[data-status]')?.getAttribute('data-status')}`,
+          ),
+        }));
+        const jobs = { job: await statusOf(job), blocker: await statusOf(blocker) };
+        throw new Error(
+          `row never showed queued: jobs ${JSON.stringify(jobs)}, table ${JSON.stringify(table)}, list reads ${listReads.length}, errors ${JSON.stringify(w.errors)}`,
+          { cause: err },
+        );
+      });
     const seen = await recordStatuses(page, job);
     await cancel(blocker);
     await page.locator(`tr[data-job="${job}"] [data-status="succeeded"]`).waitFor({ timeout: 120_000 });
