@@ -79,7 +79,8 @@ describe.skipIf(!HAVE_CHROMIUM)('sweep pages in a real browser', () => {
     const res = await fetch(`${stack.base}/v1/jobs`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ ...IRIS, training: { ...IRIS.training, epochs: 20_000 } }),
+      // Long enough to outlast the page's setup on a loaded machine (it is cancelled).
+      body: JSON.stringify({ ...IRIS, training: { ...IRIS.training, epochs: 100_000 } }),
     });
     const { id } = (await res.json()) as { id: string };
     await until(async () => (await get(`/v1/jobs/${id}`)).status === 'running', 60_000);

@@ -234,12 +234,13 @@ describe('forks', () => {
     const other = await post(`/v1/jobs/${parent}/fork`, { ...body, changes: { optimizer: { lr: 0.001 } } }, key);
     expect(other.statusCode).toBe(409);
     expect(other.json().detail).toContain(first.json().id);
-    // The key names one request: the same fork of another job is another body.
-    const sibling = (await run(spec(taskA, { training: { epochs: 3, batchSize: 20, seed: 6, validationSplit: 0 } }))).id;
-    expect((await post(`/v1/jobs/${sibling}/fork`, body, key)).statusCode).toBe(409);
+    // The key names one request: the same fork of another job (the fork itself, once it has
+    // checkpoints) is another body.
+    await finished(first.json().id);
+    const ofChild = await post(`/v1/jobs/${first.json().id}/fork`, body, key);
+    expect(ofChild.statusCode, ofChild.body).toBe(409);
     // Another tenant's key space is its own: bob's same key forks nothing of alice's (404).
     expect((await post(`/v1/jobs/${parent}/fork`, body, { ...B, 'idempotency-key': 'fork-retry-1' })).statusCode).toBe(404);
-    await finished(first.json().id);
   }, 60_000);
 });
 
