@@ -54,7 +54,8 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboard: a live job in a real browser', () =>
     await page.locator('#validation[data-valid="true"]').waitFor({ timeout: 30_000 });
     // The iris example as it is, with more epochs: long enough to restart the API under it.
     const spec = JSON.parse(readFileSync(`${REPO}/examples/iris-mlp-adam.json`, 'utf8'));
-    spec.training.epochs = 8000;
+    // Long enough to be still running when the API is killed, even when the page was slow to load.
+    spec.training.epochs = 40_000;
     await page.fill('#spec', JSON.stringify(spec, null, 2));
     await page.locator('#validation[data-valid="true"]').waitFor({ timeout: 30_000 });
     await page.click('#submit');

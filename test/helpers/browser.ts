@@ -64,7 +64,8 @@ export function watch(page: Page): PageWatch {
   page.on('console', (m) => {
     if (m.type() === 'error') w.errors.push(`console: ${m.text()}`);
   });
-  page.on('pageerror', (e) => w.errors.push(`pageerror: ${e.message}`));
+  // DEBUG_STACK=1 adds the stack of an uncaught page error (the message alone rarely says where).
+  page.on('pageerror', (e) => w.errors.push(`pageerror: ${e.message}${process.env.DEBUG_STACK ? ` ${e.stack}` : ''}`));
   return w;
 }
 

@@ -10,6 +10,27 @@ import { COLORS } from './palette.js';
 
 const REDRAW_MS = 100;
 
+/**
+ * Log-scale charts plot log10(y) on a linear scale, with ticks at whole decades labelled `1e-k`.
+ * uPlot's own log axis steps through a fixed table of powers of ten (about 1e-16 to 1e16): a long
+ * run's gradient norm or update ratio falls below it, the stepping never ends, and the tab dies
+ * with "Invalid array length". Exponents have no such bound.
+ */
+const DECADE_STEPS = [1, 2, 5, 10, 20, 50, 100, 200];
+
+
+/**
+ * A linear y range around the data with at least a millionth of its magnitude in span. uPlot
+ * steps its ticks by an increment fitted to the span; a converged loss whose values differ only
+ * in their last bits gives an increment that no longer changes the value when added, and the
+ * stepping never ends (the tab dies with "Invalid array length").
+ */
+function linearRange(_u: uPlot, min: number | null, max: number | null): uPlot.Range.MinMax {
+  if (min == null || max == null || !Number.isFinite(min) || !Number.isFinite(max)) return [0, 1];
+  const mag = Math.max(Math.abs(min), Math.abs(max));
+  const pad = Math.max((max - min) * 0.05, mag * 1e-6, 1e-300);
+  return [min - pad, max + pad];
+}
 
 export interface SeriesSpec {
   label: string;
@@ -35,7 +56,9 @@ export interface ChartElement extends HTMLElement {
 
 export class LiveChart {
   readonly el: ChartElement;
+  /** What was pushed (`chartData()`), and what is drawn: the same, with log10(y) for logY. */
   private readonly data: (number | null)[][];
+  private readonly drawn: (number | null)[][];
   private readonly plot: uPlot;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private lastDraw = 0;
@@ -47,6 +70,7 @@ export class LiveChart {
   ) {
     this.logY = opts.logY ?? false;
     this.data = [[], ...opts.series.map(() => [])];
+    this.drawn = this.logY ? [this.data[0], ...opts.series.map(() => [])] : this.data;
     this.el = h('figure', { class: 'chart', id: opts.id, 'data-points': '0' }) as ChartElement;
     const caption = h('figcaption', { text: opts.title });
     const box = h('div', { role: 'img', 'aria-label': `${opts.title} chart` });
@@ -58,11 +82,12 @@ export class LiveChart {
       {
         width,
         height: opts.height ?? 220,
-        scales: { x: { time: false }, y: this.logY ? { distr: 3 } : {} },
+        scales: { x: { time: false }, y: { range: linearRange } },
         axes: [
           { label: opts.xLabel },
-          // uPlot's default labels round tiny log-scale values to 0.
-          this.logY ? { values: (_u: uPlot, vals: number[]) => vals.map((v) => (v == null ? '' : v.toExponential(0))) } : {},
+          this.logY
+            ? { incrs: DECADE_STEPS, values: (_u: uPlot, vals: number[]) => vals.map((v) => (v == null ? '' : `1e${Math.round(v)}`)) }
+            : {},
         ],
         series: [
           { label: opts.xLabel },
@@ -77,7 +102,7 @@ export class LiveChart {
         legend: { live: false },
         cursor: { show: false },
       },
-      this.data as uPlot.AlignedData,
+      this.drawn as uPlot.AlignedData,
       box,
     );
   }
@@ -88,6 +113,7 @@ export class LiveChart {
     ys.forEach((y, i) => {
       const ok = typeof y === 'number' && Number.isFinite(y) && (!this.logY || y > 0);
       this.data[i + 1].push(ok ? y : null);
+      if (this.logY) this.drawn[i + 1].push(ok ? Math.log10(y) : null);
     });
     this.schedule();
   }
@@ -106,7 +132,7 @@ export class LiveChart {
   private draw(): void {
     this.timer = null;
     this.lastDraw = performance.now();
-    this.plot.setData(this.data as uPlot.AlignedData);
+    this.plot.setData(this.drawn as uPlot.AlignedData);
     this.el.dataset.points = String(this.count(0));
   }
 
