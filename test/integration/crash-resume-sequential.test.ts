@@ -8,7 +8,9 @@ import { crashResumeTest } from '../helpers/crash-run.js';
 import { sequentialJobs } from '../helpers/optimizer-jobs.js';
 
 crashResumeTest('6 kill -9s across sequential jobs: no orphan, each succeeds with bit-identical weights', {
-  specs: sequentialJobs(1),
+  // Long enough that each job is still running at its turn: a resumed attempt first starts its
+  // trainer thread, and at 1 the CNN once ended before its first kill on a loaded machine.
+  specs: sequentialJobs(2),
   kills: 6,
   minKilled: 2,
   prefix: 'crash-seq',
