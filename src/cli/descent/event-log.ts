@@ -5,19 +5,8 @@
  * connection drops, so no event is missed or printed twice.
  */
 import type { EventsOptions, Streamed } from '../../client/index.js';
-import type { OptionSpec } from './args.js';
 import type { Context } from './command.js';
 import { EXIT } from './output.js';
-
-/** The options of `descent events` and `descent sweep events`. */
-export const EVENTS_OPTIONS: Record<string, OptionSpec> = {
-  follow: {
-    type: 'boolean',
-    short: 'f',
-    description: 'stream live events until the end event (resumes after drops)',
-  },
-  after: { type: 'string', value: '<event id>', description: 'start after this event id' },
-};
 
 /** Where a command's events come from and how one reads as text. */
 export interface EventSource<E extends { type: string }> {

@@ -1,7 +1,6 @@
 /**
- * Following a job (or, through {@link followUntilEnd}, a sweep) to its end (`descent train --follow`,
- * `descent job <id> --follow`): the live view, Ctrl-C handling, the summary table, and the exit
- * code the outcome maps to.
+ * Following a job to its end (`descent train --follow`, `descent job <id> --follow`): the live
+ * view, Ctrl-C handling, the summary table, and the exit code the job's outcome maps to.
  * Ctrl-C detaches (the job keeps training; the message says how to re-attach) unless
  * `--cancel-on-interrupt`, which cancels the job and waits for it to stop (a second Ctrl-C then
  * detaches anyway).
@@ -18,57 +17,30 @@ export function exitCodeOf(status: string): number {
   return EXIT.FAILED;
 }
 
-/** The live view of a followed job or sweep (none with `--json`). */
-interface FollowView<E> {
-  event(e: E): void;
-  stop(): void;
-}
-
-/** What {@link followUntilEnd} follows: a job or a sweep, through its client calls. */
-export interface Followed<T extends { status: string }, E> {
-  id: string;
-  cancel(): Promise<unknown>;
-  /** The progress view; may read what it needs first. Not called with `--json`. */
-  view(): Promise<FollowView<E>>;
-  wait(o: {
-    signal: AbortSignal;
-    onEvent(e: { id: string; data: E }): void;
-    onReconnect(r: { attempt: number; delayMs: number }): void;
-  }): Promise<T>;
-  summary(final: T): void | Promise<void>;
-  /** The commands a detach names: re-attach, cancel. */
-  reattach: string;
-  cancelCommand: string;
-}
-
-/**
- * Follow a job or a sweep until it ends; answers the exit code. Ctrl-C detaches, or with
- * `cancelOnInterrupt` cancels (a second Ctrl-C then detaches).
- */
-export async function followUntilEnd<T extends { status: string }, E>(
+/** Follow `job` until it ends; answers the exit code. */
+export async function followJob(
   ctx: Context,
-  f: Followed<T, E>,
+  job: Job,
   opts: { cancelOnInterrupt?: boolean } = {},
 ): Promise<number> {
-  const { out } = ctx;
+  const { client, out } = ctx;
   const stream = new AbortController();
   let detached = false;
   let cancelling = false;
-  let view: FollowView<E> | null = null;
+  const view = out.json ? null : createProgressView(out, job);
   const release = ctx.onInterrupt(() => {
     if (opts.cancelOnInterrupt && !cancelling) {
       cancelling = true;
       view?.stop();
-      out.note(`cancelling ${f.id} (Ctrl-C again to detach and leave it to stop on its own)`);
-      f.cancel().catch((err) => out.note(`cancel failed: ${(err as Error).message}`));
+      out.note(`cancelling ${job.id} (Ctrl-C again to detach and leave it to stop on its own)`);
+      client.jobs.cancel(job.id).catch((err) => out.note(`cancel failed: ${(err as Error).message}`));
       return;
     }
     detached = true;
     stream.abort(new Error('detached'));
   });
   try {
-    if (!out.json) view = await f.view();
-    const final = await f.wait({
+    const final = await client.jobs.wait(job.id, {
       signal: stream.signal,
       onEvent: ({ id, data }) => (out.json ? out.printJson({ id, ...data }, true) : view!.event(data)),
       onReconnect: ({ attempt, delayMs }) =>
@@ -76,34 +48,19 @@ export async function followUntilEnd<T extends { status: string }, E>(
     });
     view?.stop();
     if (out.json) out.printJson(final, true);
-    else await f.summary(final);
+    else summary(out, final);
     return exitCodeOf(final.status);
   } catch (err) {
     view?.stop();
     if (!detached) throw err;
-    out.note(`\ndetached from ${f.id}; it keeps running. Re-attach: ${f.reattach} · cancel: ${f.cancelCommand}`);
+    out.note(
+      `\ndetached from ${job.id}; it keeps running. Re-attach: descent job ${job.id} --follow` +
+        ` · cancel: descent cancel ${job.id}`,
+    );
     return EXIT.INTERRUPTED;
   } finally {
     release();
   }
-}
-
-/** Follow `job` until it ends; answers the exit code. */
-export function followJob(ctx: Context, job: Job, opts: { cancelOnInterrupt?: boolean } = {}): Promise<number> {
-  const { client, out } = ctx;
-  return followUntilEnd(
-    ctx,
-    {
-      id: job.id,
-      cancel: () => client.jobs.cancel(job.id),
-      view: async () => createProgressView(out, job),
-      wait: (o) => client.jobs.wait(job.id, o),
-      summary: (final) => summary(out, final),
-      reattach: `descent job ${job.id} --follow`,
-      cancelCommand: `descent cancel ${job.id}`,
-    },
-    opts,
-  );
 }
 
 /** The table printed when a followed job ends. */

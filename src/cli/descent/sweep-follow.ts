@@ -8,8 +8,8 @@
 import cliProgress from 'cli-progress';
 import type { Sweep, SweepEvent, SweepTrial } from '../../client/index.js';
 import type { Context } from './command.js';
-import { followUntilEnd } from './follow.js';
-import { duration, num, type Output } from './output.js';
+import { exitCodeOf } from './follow.js';
+import { duration, EXIT, num, type Output } from './output.js';
 import { countsText, leaderboard, metricLabel, paramsText, searcherText } from './sweep-text.js';
 
 type TrialStatus = SweepTrial['status'];
@@ -138,28 +138,58 @@ function barView(out: Output, sweep: Sweep, board: Board): SweepView {
 }
 
 /** Follow `sweep` until it ends; answers the exit code. */
-export function followSweep(ctx: Context, sweep: Sweep, opts: { cancelOnInterrupt?: boolean } = {}): Promise<number> {
+export async function followSweep(
+  ctx: Context,
+  sweep: Sweep,
+  opts: { cancelOnInterrupt?: boolean } = {},
+): Promise<number> {
   const { client, out } = ctx;
-  return followUntilEnd(
-    ctx,
-    {
-      id: sweep.id,
-      cancel: () => client.sweeps.cancel(sweep.id),
-      view: async () => {
-        // The trial events carry indexes; their params come from the leaderboard, read once.
-        const params = new Map((await client.sweeps.trials(sweep.id)).map((t) => [t.index, t.params]));
-        const board = new Board(sweep.counts.total, sweep.mode);
-        return out.io.stderr.isTTY && out.io.stdout.isTTY
+  const stream = new AbortController();
+  let detached = false;
+  let cancelling = false;
+  let view: SweepView | null = null;
+  const release = ctx.onInterrupt(() => {
+    if (opts.cancelOnInterrupt && !cancelling) {
+      cancelling = true;
+      view?.stop();
+      out.note(`cancelling ${sweep.id} (Ctrl-C again to detach and leave it to stop on its own)`);
+      client.sweeps.cancel(sweep.id).catch((err) => out.note(`cancel failed: ${(err as Error).message}`));
+      return;
+    }
+    detached = true;
+    stream.abort(new Error('detached'));
+  });
+  try {
+    if (!out.json) {
+      // The trial events carry indexes; their params come from the leaderboard, read once.
+      const params = new Map((await client.sweeps.trials(sweep.id)).map((t) => [t.index, t.params]));
+      const board = new Board(sweep.counts.total, sweep.mode);
+      view =
+        out.io.stderr.isTTY && out.io.stdout.isTTY
           ? barView(out, sweep, board)
           : plainView(out, sweep, board, params);
-      },
-      wait: (o) => client.sweeps.wait(sweep.id, o),
-      summary: (final) => sweepSummary(ctx, final),
-      reattach: `descent sweep get ${sweep.id} --follow`,
-      cancelCommand: `descent sweep cancel ${sweep.id}`,
-    },
-    opts,
-  );
+    }
+    const final = await client.sweeps.wait(sweep.id, {
+      signal: stream.signal,
+      onEvent: ({ id, data }) => (out.json ? out.printJson({ id, ...data }, true) : view!.event(data)),
+      onReconnect: ({ attempt, delayMs }) =>
+        out.note(`connection lost; reconnecting in ${(delayMs / 1000).toFixed(1)} s (attempt ${attempt})`),
+    });
+    view?.stop();
+    if (out.json) out.printJson(final, true);
+    else await sweepSummary(ctx, final);
+    return exitCodeOf(final.status);
+  } catch (err) {
+    view?.stop();
+    if (!detached) throw err;
+    out.note(
+      `\ndetached from ${sweep.id}; it keeps running. Re-attach: descent sweep get ${sweep.id} --follow` +
+        ` · cancel: descent sweep cancel ${sweep.id}`,
+    );
+    return EXIT.INTERRUPTED;
+  } finally {
+    release();
+  }
 }
 
 /** The leaderboard, then the sweep's figures (what `sweep get` and a followed sweep's end print). */

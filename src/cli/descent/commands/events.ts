@@ -6,7 +6,7 @@
  */
 import type { JobEvent } from '../../../client/index.js';
 import { str, type Command } from '../command.js';
-import { EVENTS_OPTIONS, printEvents } from '../event-log.js';
+import { printEvents } from '../event-log.js';
 import { num } from '../output.js';
 
 /** `progress step 120 epoch 3 loss 0.41 lr 0.01`: the fields worth a glance, per type. */
@@ -35,7 +35,14 @@ export const events: Command = {
   name: 'events',
   summary: "print a job's events (--follow: live, until it ends)",
   usage: 'descent events <id> [--follow] [--after <event id>]',
-  options: EVENTS_OPTIONS,
+  options: {
+    follow: {
+      type: 'boolean',
+      short: 'f',
+      description: 'stream live events until the end event (resumes after drops)',
+    },
+    after: { type: 'string', value: '<event id>', description: 'start after this event id' },
+  },
   positionals: { min: 1, max: 1 },
   async run(ctx) {
     const { args, client } = ctx;

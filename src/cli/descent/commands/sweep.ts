@@ -6,7 +6,7 @@
 import type { Sweep, SweepEvent, SweepRequest } from '../../../client/index.js';
 import { UsageError } from '../args.js';
 import { int, readJson, str, type Command, type Context } from '../command.js';
-import { EVENTS_OPTIONS, printEvents } from '../event-log.js';
+import { printEvents } from '../event-log.js';
 import { EXIT, num } from '../output.js';
 import { setSweepPath } from '../set-path.js';
 import { followSweep, sweepSummary } from '../sweep-follow.js';
@@ -190,7 +190,14 @@ const events: Command = {
   summary: "print a sweep's events (--follow: live, until it ends)",
   usage: 'descent sweep events <id> [--follow] [--after <event id>]',
   details: 'Events: status, trial (a trial changed state), rung (a rung result), best (a new best), end.',
-  options: EVENTS_OPTIONS,
+  options: {
+    follow: {
+      type: 'boolean',
+      short: 'f',
+      description: 'stream live events until the end event (resumes after drops)',
+    },
+    after: { type: 'string', value: '<event id>', description: 'start after this event id' },
+  },
   positionals: { min: 1, max: 1 },
   async run(ctx) {
     const { args, client } = ctx;
