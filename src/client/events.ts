@@ -105,6 +105,8 @@ async function* streamSse<E extends { type: string }>(
           arm();
           parser.feed(value);
           while (queue.length) {
+            // An abort stops the iteration at once, not after the rest of this chunk's events.
+            if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('aborted');
             const m = queue.shift()!;
             if (!m.id) continue; // the protocol's events all carry ids; anything else is noise
             lastId = m.id;
